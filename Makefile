@@ -1,0 +1,237 @@
+# srvc and libsrv: one non-recursive Makefile.
+#
+#   make            srvc, libsrv.a, libsrv.so and the examples
+#   make demo       the seed's worker, end to end
+#   make test       the whole suite: compiler, runtime (plain, ASan+UBSan,
+#                   TSan), examples, fuzz run, install test
+#   make bench      srvc's servers beside Erlang/OTP's gen_server
+#   make install PREFIX=... DESTDIR=...; make uninstall
+#
+# Outputs go to $(B) (build/ by default); sanitizer builds use their own
+# folders (build/asan, build/tsan) through the same rules.
+
+VERSION := 0.1.0
+ABI_MAJOR := 1
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR ?= $(PREFIX)/share
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR ?=
+
+B ?= build
+SAN ?=
+Q = $(if $(V),,@)
+
+CC ?= cc
+CLANG ?= clang
+FLEX ?= flex
+BISON ?= bison
+INSTALL ?= install
+CFLAGS ?= -O2 -g
+# Local overrides; never put a comment after a value: it keeps the spaces.
+-include config.mak
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wno-unused-parameter
+SAN_FLAGS_asan := -fsanitize=address,undefined -fno-omit-frame-pointer \
+                  -fno-sanitize-recover=undefined -DSRV_SANITIZE_ADDRESS=1
+SAN_FLAGS_tsan := -fsanitize=thread -DSRV_SANITIZE_THREAD=1
+SAN_FLAGS := $(SAN_FLAGS_$(SAN))
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
+             -MMD -MP -pthread -Igen -Iruntime -Iruntime/include \
+             -I$(B)/grammar $(SAN_FLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
+CRITERION_LIBS := -lcriterion
+
+all: $(B)/srvc $(B)/libsrv.a $(B)/libsrv.so examples
+.PHONY: all demo test bench install uninstall clean deps examples golden fuzz
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(B)/%.o: $(B)/%.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(B)/%.o: %.S
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# ---------------------------------------------------------------------------
+# Build dependencies: installed with apt-get when missing and we are root,
+# otherwise the exact command is printed.  A stamp keeps this to one check.
+
+DEB_PACKAGES := flex bison libcriterion-dev pkg-config clang libclang-rt-14-dev
+$(B)/.deps-ok:
+	$(Q)sh mk/deps.sh $(DEB_PACKAGES)
+	@mkdir -p $(@D) && touch $@
+deps: $(B)/.deps-ok
+
+# ---------------------------------------------------------------------------
+# srvc, the compiler: grammar/ (flex, bison), gen/ (tree, checks, emission),
+# templates/ (built into the binary).
+
+GRAMMAR_C := $(B)/grammar/srv.tab.c $(B)/grammar/srv.lex.c
+GEN_SRCS := $(filter-out gen/main.c,$(wildcard gen/*.c))
+SRVC_OBJS := $(GEN_SRCS:%.c=$(B)/%.o) $(GRAMMAR_C:.c=.o) $(B)/gen/templates.o
+TEMPLATES := $(sort $(wildcard templates/*.tmpl))
+
+$(B)/grammar/srv.tab.c $(B)/grammar/srv.tab.h &: grammar/srv.y $(B)/.deps-ok
+	@mkdir -p $(@D)
+	$(Q)$(BISON) -Wall -Werror --header=$(B)/grammar/srv.tab.h -o $(B)/grammar/srv.tab.c $<
+$(B)/grammar/srv.lex.c $(B)/grammar/srv.lex.h &: grammar/srv.l $(B)/.deps-ok
+	@mkdir -p $(@D)
+	$(Q)$(FLEX) --header-file=$(B)/grammar/srv.lex.h -o $(B)/grammar/srv.lex.c $<
+# The templates, as C strings: an installed srvc needs no data files.
+$(B)/gen/templates.c: $(TEMPLATES) mk/embed.sh
+	@mkdir -p $(@D)
+	$(Q)sh mk/embed.sh $(TEMPLATES) > $@.tmp && mv $@.tmp $@
+# -MMD cannot know generated headers before the first build: list them.
+$(GEN_SRCS:%.c=$(B)/%.o) $(B)/gen/main.o $(GRAMMAR_C:.c=.o): \
+	$(B)/grammar/srv.tab.h $(B)/grammar/srv.lex.h
+
+$(B)/srvc: $(SRVC_OBJS) $(B)/gen/main.o
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+# ---------------------------------------------------------------------------
+# libsrv, the runtime: runtime/*.c and the context switch in assembly.
+
+RUNTIME_SRCS := $(wildcard runtime/*.c) $(wildcard runtime/*.S)
+RUNTIME_OBJS := $(patsubst %,$(B)/%.o,$(basename $(RUNTIME_SRCS)))
+RUNTIME_PIC_OBJS := $(RUNTIME_OBJS:$(B)/%.o=$(B)/pic/%.o)
+RUNTIME_CFLAGS := -fvisibility=hidden
+
+$(RUNTIME_OBJS): ALL_CFLAGS += $(RUNTIME_CFLAGS)
+$(B)/pic/%.o: %.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(RUNTIME_CFLAGS) -fPIC -c -o $@ $<
+$(B)/pic/%.o: %.S
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+
+$(B)/libsrv.a: $(RUNTIME_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(B)/libsrv.so: $(RUNTIME_PIC_OBJS)
+	$(Q)$(CC) -shared -Wl,-soname,libsrv.so.$(ABI_MAJOR) $(ALL_LDFLAGS) -o $@ $^
+
+# ---------------------------------------------------------------------------
+# Generated servers: the rule every user gets from srv.mk, here for the tree.
+
+SRVC := $(B)/srvc
+# A pattern rule with two targets runs its recipe once for both.
+$(B)/%.srv.c $(B)/%.srv.h: %.srv $(SRVC)
+	@mkdir -p $(@D)
+	$(Q)$(SRVC) -o $(@D) --depfile $(B)/$*.srv.d $<
+
+# ---------------------------------------------------------------------------
+# Examples: examples/NAME/ holds *.srv specs and *.c; each builds to
+# $(B)/examples/NAME/NAME and runs in make test (examples/NAME/expected.txt
+# holds its exact output where it is deterministic).
+
+EXAMPLES := $(notdir $(wildcard examples/*))
+define example_rules
+$(1)_SPECS := $$(wildcard examples/$(1)/*.srv)
+$(1)_GEN_C := $$($(1)_SPECS:%=$(B)/%.c)
+$(1)_OBJS := $$(patsubst %.c,$(B)/%.o,$$(wildcard examples/$(1)/*.c)) $$($(1)_GEN_C:.c=.o)
+$$(patsubst %.c,$(B)/%.o,$$(wildcard examples/$(1)/*.c)): ALL_CFLAGS += -I$(B)/examples/$(1)
+$$(patsubst %.c,$(B)/%.o,$$(wildcard examples/$(1)/*.c)): $$($(1)_SPECS:%=$(B)/%.h)
+$(B)/examples/$(1)/$(1): $$($(1)_OBJS) $(B)/libsrv.a
+	$$(Q)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^
+examples: $(B)/examples/$(1)/$(1)
+endef
+$(foreach e,$(EXAMPLES),$(eval $(call example_rules,$(e))))
+
+demo: $(B)/.deps-ok all
+	@echo "== the seed's worker: examples/worker/main.c =="
+	$(Q)$(B)/examples/worker/worker
+
+# ---------------------------------------------------------------------------
+# Tests (Criterion).  tests/compiler/test_*.c link srvc's objects;
+# tests/runtime/test_*.c link libsrv.a; each file is one binary.
+
+COMPILER_TESTS := $(patsubst tests/compiler/%.c,$(B)/tests/compiler/%,$(wildcard tests/compiler/test_*.c))
+RUNTIME_TESTS := $(patsubst tests/runtime/%.c,$(B)/tests/runtime/%,$(wildcard tests/runtime/test_*.c))
+TEST_HELPERS := $(patsubst %.c,$(B)/%.o,$(wildcard tests/runtime/helpers/*.c))
+
+$(B)/tests/compiler/%: $(B)/tests/compiler/%.o $(SRVC_OBJS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRITERION_LIBS)
+$(B)/tests/runtime/%: $(B)/tests/runtime/%.o $(TEST_HELPERS) $(B)/libsrv.a
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRITERION_LIBS)
+$(B)/tests/compiler/%.o $(B)/tests/runtime/%.o: ALL_CFLAGS += -Itests -DSRCDIR='"$(CURDIR)"' -DBUILDDIR='"$(abspath $(B))"'
+$(COMPILER_TESTS:%=%.o): $(B)/grammar/srv.tab.h $(B)/grammar/srv.lex.h
+.SECONDARY:
+
+runtime-tests: $(RUNTIME_TESTS)
+compiler-tests: $(COMPILER_TESTS) $(B)/srvc
+.PHONY: runtime-tests compiler-tests
+
+# The whole suite.  tests/run.sh runs each binary and ends with one line
+# "tests: N passed, N failed" summing every Criterion synthesis.
+test: $(B)/.deps-ok all compiler-tests runtime-tests fuzz-build
+	$(Q)$(MAKE) --no-print-directory B=build/asan SAN=asan runtime-tests
+	$(Q)$(MAKE) --no-print-directory B=build/tsan SAN=tsan runtime-tests
+	$(Q)sh tests/run.sh $(B)
+
+# Golden outputs for the compiler's tests: rewritten for review in the diff.
+golden: $(B)/srvc
+	$(Q)sh tests/compiler/update-golden.sh $(B)/srvc
+
+# ---------------------------------------------------------------------------
+# Fuzzing the parser with libFuzzer (clang); make test runs it for ~30 s.
+
+FUZZ_TIME ?= 30
+$(B)/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c $(GEN_SRCS) $(GRAMMAR_C) $(B)/gen/templates.c
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
+	    -fsanitize=fuzzer,address,undefined -Igen -I$(B)/grammar -o $@ $^
+fuzz-build: $(B)/fuzz/fuzz_parse
+fuzz: $(B)/fuzz/fuzz_parse
+	$(Q)sh tests/fuzz/run.sh $< $(FUZZ_TIME)
+.PHONY: fuzz-build
+
+# ---------------------------------------------------------------------------
+# Benchmarks beside Erlang/OTP (bench/README.md says what each line means).
+
+bench: $(B)/.deps-ok
+	$(Q)$(MAKE) --no-print-directory B=build/bench CFLAGS="-O2 -g -DNDEBUG" bench-build
+	$(Q)sh bench/run.sh build/bench
+bench-build: $(B)/bench/bench
+.PHONY: bench-build
+BENCH_SPECS := $(wildcard bench/*.srv)
+$(B)/bench/bench.o: ALL_CFLAGS += -I$(B)/bench
+$(B)/bench/bench.o: $(BENCH_SPECS:%=$(B)/%.h)
+$(B)/bench/bench: $(B)/bench/bench.o $(BENCH_SPECS:%=$(B)/%.o) $(B)/libsrv.a
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+# ---------------------------------------------------------------------------
+# Install: srvc, srv.h, libsrv.a, libsrv.so, srv.pc, srv.mk.
+
+$(B)/srv.pc: mk/srv.pc.in
+	@mkdir -p $(@D)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+	    -e 's|@DATADIR@|$(DATADIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+.PHONY: $(B)/srv.pc
+
+INSTALLED := $(DESTDIR)$(BINDIR)/srvc $(DESTDIR)$(INCLUDEDIR)/srv.h \
+             $(DESTDIR)$(LIBDIR)/libsrv.a $(DESTDIR)$(LIBDIR)/libsrv.so.$(VERSION) \
+             $(DESTDIR)$(PKGCONFIGDIR)/srv.pc $(DESTDIR)$(DATADIR)/srv/srv.mk
+install: $(B)/srvc $(B)/libsrv.a $(B)/libsrv.so $(B)/srv.pc
+	$(INSTALL) -D -m 755 $(B)/srvc $(DESTDIR)$(BINDIR)/srvc
+	$(INSTALL) -D -m 644 runtime/include/srv.h $(DESTDIR)$(INCLUDEDIR)/srv.h
+	$(INSTALL) -D -m 644 $(B)/libsrv.a $(DESTDIR)$(LIBDIR)/libsrv.a
+	$(INSTALL) -D -m 755 $(B)/libsrv.so $(DESTDIR)$(LIBDIR)/libsrv.so.$(VERSION)
+	ln -sf libsrv.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsrv.so.$(ABI_MAJOR)
+	ln -sf libsrv.so.$(ABI_MAJOR) $(DESTDIR)$(LIBDIR)/libsrv.so
+	$(INSTALL) -D -m 644 $(B)/srv.pc $(DESTDIR)$(PKGCONFIGDIR)/srv.pc
+	$(INSTALL) -D -m 644 mk/srv.mk $(DESTDIR)$(DATADIR)/srv/srv.mk
+uninstall:
+	rm -f $(INSTALLED) $(DESTDIR)$(LIBDIR)/libsrv.so.$(ABI_MAJOR) $(DESTDIR)$(LIBDIR)/libsrv.so
+	-rmdir $(DESTDIR)$(DATADIR)/srv 2>/dev/null
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

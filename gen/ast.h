@@ -1,0 +1,117 @@
+/*
+ * ast.h: the syntax tree of a .srv spec.
+ *
+ * The parser (grammar/srv.y) builds it through the constructors in ast.c;
+ * check.c validates it; emit.c reads it.  Every node keeps the location of
+ * its name so that diagnostics can point at it.  All lists keep spec order,
+ * which makes the output deterministic.  One arena owns every node and
+ * string: ast_spec_free releases the whole tree at once.
+ */
+#ifndef SRVC_AST_H
+#define SRVC_AST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A place in a .srv file: 1-based line and column of the first and the
+ * last character, and byte offsets (offset_end is one past the end). */
+struct srv_loc {
+    int first_line, first_column;
+    int last_line, last_column;
+    size_t offset, offset_end;
+};
+
+/* The spec types of docs/language.md. */
+enum ast_type_kind {
+    AST_TYPE_I8, AST_TYPE_I16, AST_TYPE_I32, AST_TYPE_I64,
+    AST_TYPE_U8, AST_TYPE_U16, AST_TYPE_U32, AST_TYPE_U64,
+    AST_TYPE_INT, AST_TYPE_DOUBLE, AST_TYPE_FLOAT, AST_TYPE_BOOL,
+    AST_TYPE_STRING, AST_TYPE_BYTES, AST_TYPE_ATOM, AST_TYPE_PID,
+    AST_TYPE_RECORD,  /* a record declared in the spec: name, record */
+    AST_TYPE_PTR,     /* ptr(CTYPE[, FREEFN]): c_type, free_fn (or NULL) */
+    AST_TYPE_C,       /* c(CTYPE): raw C, state and records only: c_type */
+    AST_TYPE_UNKNOWN  /* a name that is no type: check.c reports it */
+};
+
+struct ast_record;
+
+struct ast_type {
+    enum ast_type_kind kind;
+    const char *name;             /* as written: "string", "point", "ptr" */
+    const char *c_type;           /* PTR and C: the C type text, trimmed */
+    const char *free_fn;          /* PTR: the destructor, or NULL */
+    const struct ast_record *record; /* RECORD: set by check.c */
+    struct srv_loc loc;
+};
+
+/* A typed name: a state field, a record field, an argument, a reply field. */
+struct ast_field {
+    struct ast_type type;
+    const char *name;
+    struct srv_loc loc;           /* of the name */
+    struct ast_field *next;
+};
+
+/* Verbatim C: a %{ %} block, a %header{ %} block, or a handler body. */
+struct ast_code {
+    const char *text;             /* between the delimiters, verbatim */
+    struct srv_loc loc;           /* of the text's first character */
+};
+
+struct ast_record {
+    const char *name;
+    struct srv_loc loc;
+    struct ast_field *fields;
+    struct ast_record *next;
+};
+
+enum ast_handler_kind {
+    AST_INIT,
+    AST_CALL,
+    AST_CAST,
+    AST_INFO,         /* a typed info message: name, args */
+    AST_INFO_TIMEOUT,
+    AST_INFO_EXIT,
+    AST_INFO_DOWN,
+    AST_TERMINATE,
+    AST_CODE_CHANGE,
+    AST_FORMAT_STATUS
+};
+
+struct ast_handler {
+    enum ast_handler_kind kind;
+    const char *name;             /* CALL, CAST, INFO: the message name; else NULL */
+    struct srv_loc loc;           /* of the name, or of the keyword */
+    struct ast_field *args;       /* INIT, CALL, CAST, INFO */
+    struct ast_field *reply;      /* CALL: the reply fields (may be empty) */
+    bool has_body;                /* false: `;`, an external handler */
+    struct ast_code body;         /* when has_body */
+    struct ast_handler *next;
+};
+
+/* The whole spec.  Lists are in spec order. */
+struct ast_spec {
+    const char *path;             /* the .srv file as named on the command line */
+    const char *name;             /* `server NAME;`, or NULL if missing */
+    struct srv_loc name_loc;
+    struct ast_code *c_blocks;    /* %{ %} blocks: array of n_c_blocks */
+    size_t n_c_blocks;
+    struct ast_code *h_blocks;    /* %header{ %} blocks: array of n_h_blocks */
+    size_t n_h_blocks;
+    struct ast_record *records;
+    struct ast_field *state;      /* state fields (NULL: no state block or empty) */
+    bool has_state;
+    struct srv_loc state_loc;
+    struct ast_handler *handlers; /* every handler, in spec order */
+    struct ast_arena *arena;      /* owns every node and string */
+};
+
+/* Counting helpers the checks and the emitter share. */
+size_t ast_field_count(const struct ast_field *fields);
+const struct ast_handler *ast_find_handler(const struct ast_spec *spec,
+                                           enum ast_handler_kind kind);
+const char *ast_type_kind_name(enum ast_type_kind kind); /* "string" */
+
+void ast_spec_free(struct ast_spec *spec);
+
+#endif /* SRVC_AST_H */

@@ -1,0 +1,57 @@
+#!/bin/sh
+# Runs the whole suite that make test built, and ends with one line that
+# sums every part:  "tests: N passed, N failed".
+#   Criterion binaries: build/tests/{compiler,runtime}/*, and the runtime
+#   again under ASan+UBSan (build/asan) and TSan (build/tsan);
+#   scripts: tests/scripts/*.sh, each one check (examples, install, fuzz).
+B=${1:-build}
+passed=0
+failed=0
+failures=
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+run_criterion() {
+    bin=$1
+    echo "== $bin"
+    "$bin" --jobs 2 >"$log" 2>&1
+    status=$?
+    cat "$log"
+    line=$(grep -a 'Synthesis: Tested:' "$log" | tail -n 1)
+    p=$(echo "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
+    f=$(echo "$line" | sed -n 's/.*Failing: \([0-9]*\).*/\1/p')
+    c=$(echo "$line" | sed -n 's/.*Crashing: \([0-9]*\).*/\1/p')
+    if [ -z "$p" ]; then
+        failed=$((failed + 1)); failures="$failures $bin(no-synthesis)"
+        return
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if [ "$f" != 0 ] || [ "$status" != 0 ]; then
+        failures="$failures $bin"
+    fi
+    : "$c"
+}
+
+for dir in "$B/tests/compiler" "$B/tests/runtime" build/asan/tests/runtime build/tsan/tests/runtime; do
+    [ -d "$dir" ] || continue
+    for bin in "$dir"/test_*; do
+        case "$bin" in *.o|*.d) continue ;; esac
+        [ -x "$bin" ] && run_criterion "$bin"
+    done
+done
+
+for script in tests/scripts/*.sh; do
+    [ -f "$script" ] || continue
+    echo "== $script"
+    if B="$B" sh "$script"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1)); failures="$failures $script"
+    fi
+done
+
+echo
+[ -n "$failures" ] && echo "failed:$failures"
+echo "tests: $passed passed, $failed failed"
+[ "$failed" = 0 ] && [ -z "$failures" ]
