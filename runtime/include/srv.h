@@ -78,6 +78,14 @@ typedef const char *srv_atom;
 /* Returns the one pointer for this name; NULL only when out of memory. */
 SRV_API srv_atom srv_atom_from(const char *name);
 
+/* Erlang's notation for an atom, quoted only when it must be: '0x01f', test.
+ * Atoms longer than the text holds are cut with "...". */
+#define SRV_ATOM_TEXT_SIZE 264
+typedef struct srv_atom_text {
+    char s[SRV_ATOM_TEXT_SIZE];
+} srv_atom_text;
+SRV_API srv_atom_text srv_atom_format(srv_atom atom);
+
 /* The reasons and tags the runtime itself uses, interned before any other. */
 SRV_API extern const char srv_atom_normal[];   /* "normal" */
 SRV_API extern const char srv_atom_shutdown[]; /* "shutdown" */
@@ -231,6 +239,7 @@ typedef struct srv_buf {
 SRV_API void srv_buf_printf(srv_buf *buf, const char *fmt, ...) SRV_PRINTF(2, 3);
 SRV_API void srv_buf_put_string(srv_buf *buf, const char *s); /* quoted, escaped */
 SRV_API void srv_buf_put_bytes(srv_buf *buf, const void *p, size_t n); /* <<1,2>> */
+SRV_API void srv_buf_put_atom(srv_buf *buf, srv_atom atom);  /* '0x01f' */
 SRV_API void srv_buf_free(srv_buf *buf);
 
 /* One message a server accepts.  Its arguments travel as a struct of
