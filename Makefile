@@ -136,7 +136,7 @@ $(1)_SPECS := $$(wildcard examples/$(1)/*.srv)
 $(1)_GEN_C := $$($(1)_SPECS:%=$(B)/%.c)
 $(1)_OBJS := $$(patsubst %.c,$(B)/%.o,$$(wildcard examples/$(1)/*.c)) $$($(1)_GEN_C:.c=.o)
 $$(patsubst %.c,$(B)/%.o,$$(wildcard examples/$(1)/*.c)): ALL_CFLAGS += -I$(B)/examples/$(1)
-$$(patsubst %.c,$(B)/%.o,$$(wildcard examples/$(1)/*.c)): $$($(1)_SPECS:%=$(B)/%.h)
+$$(patsubst %.c,$(B)/%.o,$$(wildcard examples/$(1)/*.c)) $$($(1)_GEN_C:.c=.o): $$($(1)_SPECS:%=$(B)/%.h)
 $(B)/examples/$(1)/$(1): $$($(1)_OBJS) $(B)/libsrv.a
 	$$(Q)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^
 examples: $(B)/examples/$(1)/$(1)
