@@ -195,6 +195,7 @@ fuzz: $(B)/fuzz/fuzz_parse
 # Benchmarks beside Erlang/OTP (bench/README.md says what each line means).
 
 bench: $(B)/.deps-ok
+	$(Q)sh mk/deps.sh erlang-nox
 	$(Q)$(MAKE) --no-print-directory B=build/bench CFLAGS="-O2 -g -DNDEBUG" bench-build
 	$(Q)sh bench/run.sh build/bench
 bench-build: $(B)/bench/bench

@@ -1,0 +1,220 @@
+/*
+ * bench.c: one repetition of one group of make bench's metrics.
+ *
+ *   bench calls     call_rtt_ns, main_thread_call_rtt_ns, cast_msgs_per_s,
+ *                   contended16_calls_per_s
+ *   bench servers   start_us_per_server, bytes_per_idle_server,
+ *                   stop_us_per_server (100,000 servers)
+ *   bench million   million_servers_s, million_servers_peak_mb
+ *
+ * Each prints "name value" lines; bench/run.sh runs every group several
+ * times, each in a fresh process (so memory figures start from the same
+ * place), and reports the median and spread.  erlang/bench.erl does the
+ * same work on Erlang/OTP's gen_server.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client.srv.h"
+#include "worker.srv.h"
+
+enum {
+    CALLS = 1000000,
+    WARMUP = 10000,
+    CASTS = 2000000,
+    SERVERS = 100000,
+    MILLION = 1000000,
+    CONTENDERS = 16,
+    CONTENDED_CALLS = 100000,
+};
+
+static srv_atom key, value;
+
+static void check(const char *what, srv_status status)
+{
+    if (status == SRV_OK)
+        return;
+    fprintf(stderr, "bench: %s: %s\n", what, srv_strerror(status));
+    exit(1);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Resident memory in bytes, from /proc/self/statm. */
+static double resident_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = 0, resident = 0;
+    if (f == NULL || fscanf(f, "%ld %ld", &pages, &resident) != 2) {
+        fprintf(stderr, "bench: cannot read /proc/self/statm\n");
+        exit(1);
+    }
+    fclose(f);
+    return (double)resident * 4096.0;
+}
+
+/* The high-water mark of resident memory, in MB, from /proc/self/status. */
+static double peak_resident_mb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    double kb = -1;
+    while (f != NULL && fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "VmHWM: %lf kB", &kb) == 1)
+            break;
+    if (f != NULL)
+        fclose(f);
+    if (kb < 0) {
+        fprintf(stderr, "bench: no VmHWM in /proc/self/status\n");
+        exit(1);
+    }
+    return kb / 1024.0;
+}
+
+static srv_pid start_worker(void)
+{
+    srv_pid pid;
+    check("start worker", worker_start(key, value, &pid));
+    return pid;
+}
+
+static srv_pid start_client(void)
+{
+    srv_pid pid;
+    check("start client", client_start(&pid));
+    return pid;
+}
+
+/* One client process's share of the contended run. */
+struct contender {
+    srv_pid client, server;
+    pthread_t thread;
+};
+
+static void *contend(void *arg)
+{
+    struct contender *c = arg;
+    client_calls_reply r;
+    check("contended calls", client_calls_timeout(c->client, c->server, key,
+                                                  CONTENDED_CALLS, &r,
+                                                  SRV_INFINITY));
+    return NULL;
+}
+
+static void bench_calls(void)
+{
+    srv_pid server = start_worker();
+    srv_pid client = start_client();
+    client_calls_reply r;
+
+    check("warm-up", client_calls_timeout(client, server, key, WARMUP, &r,
+                                          SRV_INFINITY));
+    check("calls", client_calls_timeout(client, server, key, CALLS, &r,
+                                        SRV_INFINITY));
+    printf("call_rtt_ns %.1f\n", (double)r.ns / CALLS);
+
+    for (int i = 0; i < WARMUP; i++) {
+        worker_query_reply q;
+        check("main warm-up", worker_query(server, key, &q));
+    }
+    double start = now_s();
+    for (int i = 0; i < CALLS; i++) {
+        worker_query_reply q;
+        check("main call", worker_query(server, key, &q));
+    }
+    printf("main_thread_call_rtt_ns %.1f\n", (now_s() - start) * 1e9 / CALLS);
+
+    client_casts_reply c;
+    check("casts", client_casts_timeout(client, server, key, CASTS, &c,
+                                        SRV_INFINITY));
+    printf("cast_msgs_per_s %.0f\n", CASTS / ((double)c.ns / 1e9));
+
+    struct contender contenders[CONTENDERS];
+    for (int i = 0; i < CONTENDERS; i++) {
+        contenders[i].client = start_client();
+        contenders[i].server = server;
+    }
+    start = now_s();
+    for (int i = 0; i < CONTENDERS; i++)
+        if (pthread_create(&contenders[i].thread, NULL, contend, &contenders[i]))
+            exit(1);
+    for (int i = 0; i < CONTENDERS; i++)
+        pthread_join(contenders[i].thread, NULL);
+    printf("contended16_calls_per_s %.0f\n",
+           CONTENDERS * (double)CONTENDED_CALLS / (now_s() - start));
+
+    for (int i = 0; i < CONTENDERS; i++)
+        check("stop contender", client_stop(contenders[i].client));
+    check("stop client", client_stop(client));
+    check("stop worker", worker_stop(server));
+}
+
+static void bench_servers(void)
+{
+    srv_pid *pids = malloc(SERVERS * sizeof *pids);
+    if (pids == NULL)
+        exit(1);
+    double before = resident_bytes();
+    double start = now_s();
+    for (int i = 0; i < SERVERS; i++)
+        pids[i] = start_worker();
+    double started = now_s();
+    double after = resident_bytes();
+    for (int i = 0; i < SERVERS; i++)
+        check("stop", worker_stop(pids[i]));
+    double stopped = now_s();
+    printf("start_us_per_server %.3f\n", (started - start) * 1e6 / SERVERS);
+    printf("bytes_per_idle_server %.0f\n", (after - before) / SERVERS);
+    printf("stop_us_per_server %.3f\n", (stopped - started) * 1e6 / SERVERS);
+    free(pids);
+}
+
+static void bench_million(void)
+{
+    srv_pid *pids = malloc(MILLION * sizeof *pids);
+    if (pids == NULL)
+        exit(1);
+    double start = now_s();
+    for (int i = 0; i < MILLION; i++)
+        pids[i] = start_worker();
+    for (int i = 0; i < MILLION; i++) {
+        worker_query_reply q;
+        check("million call", worker_query(pids[i], key, &q));
+    }
+    for (int i = 0; i < MILLION; i++)
+        check("million stop", worker_stop(pids[i]));
+    printf("million_servers_s %.3f\n", now_s() - start);
+    printf("million_servers_peak_mb %.1f\n", peak_resident_mb());
+    free(pids);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: bench calls|servers|million\n");
+        return 2;
+    }
+    check("runtime", srv_runtime_start(0));
+    key = srv_atom_from("0x01f");
+    value = srv_atom_from("test");
+    if (strcmp(argv[1], "calls") == 0)
+        bench_calls();
+    else if (strcmp(argv[1], "servers") == 0)
+        bench_servers();
+    else if (strcmp(argv[1], "million") == 0)
+        bench_million();
+    else {
+        fprintf(stderr, "bench: unknown group '%s'\n", argv[1]);
+        return 2;
+    }
+    fflush(stdout);
+    return srv_runtime_shutdown(60000) == SRV_OK ? 0 : 1;
+}

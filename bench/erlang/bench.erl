@@ -1,0 +1,96 @@
+%% bench.erl: one repetition of one group of make bench's metrics, on
+%% Erlang/OTP's gen_server; the same work as bench/bench.c, printed with the
+%% prefix erlang_.  Run: erl -noshell -pa DIR -run bench main GROUP
+-module(bench).
+-export([main/1]).
+
+-define(KEY, '0x01f').
+-define(VALUE, test).
+-define(CALLS, 1000000).
+-define(WARMUP, 10000).
+-define(CASTS, 2000000).
+-define(SERVERS, 100000).
+-define(MILLION, 1000000).
+-define(CONTENDERS, 16).
+-define(CONTENDED_CALLS, 100000).
+
+main([Group]) ->
+    %% Each group runs in a fresh process of its own, like the C clients.
+    Self = self(),
+    spawn_link(fun() -> group(list_to_atom(Group)), Self ! done end),
+    receive done -> ok end,
+    halt(0).
+
+now_ns() -> erlang:monotonic_time(nanosecond).
+
+resident_bytes() ->
+    {ok, Statm} = file:read_file("/proc/self/statm"),
+    [_Size, Resident | _] = binary:split(Statm, <<" ">>, [global]),
+    binary_to_integer(Resident) * 4096.
+
+peak_resident_mb() ->
+    {ok, Status} = file:read_file("/proc/self/status"),
+    [Line] = [L || L <- binary:split(Status, <<"\n">>, [global]),
+                   binary:match(L, <<"VmHWM:">>) =/= nomatch],
+    [_, Kb, _] = binary:split(Line, [<<" ">>, <<"\t">>], [global, trim_all]),
+    binary_to_integer(Kb) / 1024.
+
+calls(_Server, 0) -> ok;
+calls(Server, N) -> {ok, ?VALUE} = bench_worker:query(Server, ?KEY), calls(Server, N - 1).
+
+casts(_Server, 0) -> ok;
+casts(Server, N) -> bench_worker:show(Server, ?KEY), casts(Server, N - 1).
+
+%% A client process runs Fun and sends back the nanoseconds it took.
+in_client(Fun) ->
+    Parent = self(),
+    Pid = spawn_link(fun() ->
+        T0 = now_ns(), Fun(), Parent ! {self(), now_ns() - T0}
+    end),
+    receive {Pid, Ns} -> Ns end.
+
+print(Name, Value) -> io:format("erlang_~s ~.3f~n", [Name, float(Value)]).
+
+group(calls) ->
+    {ok, Server} = bench_worker:start(?KEY, ?VALUE),
+    in_client(fun() -> calls(Server, ?WARMUP) end),
+    CallNs = in_client(fun() -> calls(Server, ?CALLS) end),
+    print(call_rtt_ns, CallNs / ?CALLS),
+    %% The bench's own process stands for C's main thread.
+    calls(Server, ?WARMUP),
+    T0 = now_ns(), calls(Server, ?CALLS),
+    print(main_thread_call_rtt_ns, (now_ns() - T0) / ?CALLS),
+    CastNs = in_client(fun() ->
+        Before = bench_worker:count(Server),
+        casts(Server, ?CASTS),
+        After = bench_worker:count(Server),
+        ?CASTS = After - Before
+    end),
+    print(cast_msgs_per_s, ?CASTS / (CastNs / 1.0e9)),
+    Parent = self(),
+    T1 = now_ns(),
+    Pids = [spawn_link(fun() -> calls(Server, ?CONTENDED_CALLS), Parent ! {self(), done} end)
+            || _ <- lists:seq(1, ?CONTENDERS)],
+    [receive {P, done} -> ok end || P <- Pids],
+    print(contended16_calls_per_s, ?CONTENDERS * ?CONTENDED_CALLS / ((now_ns() - T1) / 1.0e9)),
+    bench_worker:stop(Server);
+group(servers) ->
+    Before = resident_bytes(),
+    T0 = now_ns(),
+    Pids = [begin {ok, P} = bench_worker:start(?KEY, ?VALUE), P end
+            || _ <- lists:seq(1, ?SERVERS)],
+    T1 = now_ns(),
+    After = resident_bytes(),
+    [bench_worker:stop(P) || P <- Pids],
+    T2 = now_ns(),
+    print(start_us_per_server, (T1 - T0) / 1000 / ?SERVERS),
+    print(bytes_per_idle_server, (After - Before) / ?SERVERS),
+    print(stop_us_per_server, (T2 - T1) / 1000 / ?SERVERS);
+group(million) ->
+    T0 = now_ns(),
+    Pids = [begin {ok, P} = bench_worker:start(?KEY, ?VALUE), P end
+            || _ <- lists:seq(1, ?MILLION)],
+    [{ok, ?VALUE} = bench_worker:query(P, ?KEY) || P <- Pids],
+    [bench_worker:stop(P) || P <- Pids],
+    print(million_servers_s, (now_ns() - T0) / 1.0e9),
+    print(million_servers_peak_mb, peak_resident_mb()).

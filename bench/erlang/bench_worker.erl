@@ -1,0 +1,31 @@
+%% bench_worker.erl: the seed's worker without its printing, plus count:
+%% the Erlang side of bench/worker.srv.
+-module(bench_worker).
+-behaviour(gen_server).
+
+-export([start/2, query/2, show/2, count/1, stop/1]).
+-export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
+
+-record(state, {key, value, shows = 0}).
+
+start(Key, Value) -> gen_server:start(?MODULE, [Key, Value], []).
+query(Server, Key) -> gen_server:call(Server, {query, Key}, infinity).
+show(Server, Key) -> gen_server:cast(Server, {show, Key}).
+count(Server) -> gen_server:call(Server, count, infinity).
+stop(Server) -> gen_server:stop(Server).
+
+init([Key, Value]) -> {ok, #state{key = Key, value = Value}}.
+
+handle_call({query, _Key}, _From, State = #state{value = Value}) ->
+    {reply, {ok, Value}, State};
+handle_call({set, Key, Value}, _From, State) ->
+    {reply, {ok, {Key, Value}}, State#state{key = Key, value = Value}};
+handle_call(count, _From, State = #state{shows = Shows}) ->
+    {reply, Shows, State}.
+
+handle_cast({show, _Key}, State = #state{shows = Shows}) ->
+    {noreply, State#state{shows = Shows + 1}}.
+
+handle_info(_Info, State) -> {noreply, State}.
+
+terminate(_Reason, _State) -> ok.
