@@ -1,0 +1,92 @@
+/*
+ * atom.c: interned names.  Each name has one pointer for the life of the
+ * program, so atoms compare by pointer; the runtime's own atoms are the
+ * constants declared in srv.h, entered first.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+const char srv_atom_normal[] = "normal";
+const char srv_atom_shutdown[] = "shutdown";
+const char srv_atom_kill[] = "kill";
+const char srv_atom_killed[] = "killed";
+const char srv_atom_noproc[] = "noproc";
+const char srv_atom_timeout[] = "timeout";
+const char srv_atom_bad_return_value[] = "bad_return_value";
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static const char **table;
+static size_t capacity, count;
+
+static size_t hash(const char *s)
+{
+    size_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static void put(const char *name)
+{
+    size_t i = hash(name) & (capacity - 1);
+    while (table[i] != NULL)
+        i = (i + 1) & (capacity - 1);
+    table[i] = name;
+    count++;
+}
+
+static void grow(void)
+{
+    const char **old = table;
+    size_t old_capacity = capacity;
+    capacity = capacity ? capacity * 2 : 256;
+    table = calloc(capacity, sizeof *table);
+    if (table == NULL)
+        srv__fatal("srv: out of memory for atoms");
+    count = 0;
+    for (size_t i = 0; i < old_capacity; i++)
+        if (old[i] != NULL)
+            put(old[i]);
+    free(old);
+    if (old_capacity == 0) {
+        const char *builtin[] = {srv_atom_normal, srv_atom_shutdown, srv_atom_kill,
+                                 srv_atom_killed, srv_atom_noproc, srv_atom_timeout,
+                                 srv_atom_bad_return_value};
+        for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
+            put(builtin[i]);
+    }
+}
+
+srv_atom srv_atom_from(const char *name)
+{
+    if (name == NULL)
+        return NULL;
+    pthread_mutex_lock(&lock);
+    if ((count + 1) * 2 > capacity)
+        grow();
+    size_t i = hash(name) & (capacity - 1);
+    for (; table[i] != NULL; i = (i + 1) & (capacity - 1))
+        if (strcmp(table[i], name) == 0) {
+            const char *found = table[i];
+            pthread_mutex_unlock(&lock);
+            return found;
+        }
+    char *copy = strdup(name);
+    if (copy == NULL)
+        srv__fatal("srv: out of memory for atoms");
+    table[i] = copy;
+    count++;
+    pthread_mutex_unlock(&lock);
+    return copy;
+}
+
+srv_atom srv__atom(srv_atom maybe_interned)
+{
+    if (maybe_interned == srv_atom_normal || maybe_interned == srv_atom_shutdown ||
+        maybe_interned == srv_atom_killed || maybe_interned == srv_atom_kill)
+        return maybe_interned;
+    return srv_atom_from(maybe_interned);
+}

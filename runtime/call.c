@@ -1,0 +1,218 @@
+/*
+ * call.c: gen_server:call, cast, reply, and the `Pid ! Msg` of typed info
+ * messages.
+ *
+ * A call to an idle server with an empty mailbox runs the handler right
+ * here, on the caller's thread, as a function call: no message is copied,
+ * nothing is allocated, no thread is woken.  Otherwise the arguments are
+ * copied into an envelope, queued, and the caller waits in its reply slot.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+static bool valid_message(const srv_module *module, unsigned message,
+                          srv_message_kind kind)
+{
+    return module != NULL && message < module->message_count &&
+           module->messages[message].kind == kind;
+}
+
+srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
+                    const void *args, void *reply, long timeout_ms,
+                    srv_call_result *result)
+{
+    if (result != NULL)
+        result->reason = NULL;
+    if (!valid_message(module, message, SRV_MESSAGE_CALL))
+        return SRV_EINVAL;
+    struct process *self = srv__current();
+    if (srv_pid_equal(server, self->pid))
+        return SRV_EDEADLK;
+    struct process *p = srv__process_get(server);
+    if (p == NULL)
+        return SRV_ENOPROC;
+    if (p->module != module) {
+        srv__process_put(p);
+        return SRV_EINVAL;
+    }
+    const srv_message_type *type = &module->messages[message];
+    uint64_t deadline = srv__deadline_after_ms(timeout_ms);
+    uint64_t tag = srv__slot_arm(&self->slot, reply);
+    srv_from from = {self->pid, tag, type};
+
+    if (srv__try_acquire(p)) {
+        /* The arguments are borrowed: the handler runs while we wait. */
+        if (srv__handle_call(p, message, (void *)args, from, reply, true)) {
+            srv__release(p);
+            srv__process_put(p);
+        }
+    } else {
+        struct envelope *e = srv__envelope_new(type->args_size);
+        e->kind = ENV_CALL;
+        e->message = message;
+        e->from = from;
+        if (type->copy_args != NULL)
+            type->copy_args(e->args, args);
+        else
+            memcpy(e->args, args, type->args_size);
+        srv__deliver(p, e);
+        srv__process_put(p);
+    }
+    srv_atom reason = NULL;
+    srv_status status = srv__slot_wait(&self->slot, deadline, &reason);
+    if (result != NULL)
+        result->reason = reason;
+    return status;
+}
+
+/* Casts and info messages: queued, never run by the sender. */
+static srv_status post(srv_pid server, const srv_module *module,
+                       unsigned message, const void *args,
+                       srv_message_kind kind, enum envelope_kind envelope_kind)
+{
+    if (!valid_message(module, message, kind))
+        return SRV_EINVAL;
+    struct process *p = srv__process_get(server);
+    if (p == NULL)
+        return SRV_OK; /* like Erlang: a message to a dead process is lost */
+    if (p->module != module) {
+        srv__process_put(p);
+        return SRV_EINVAL;
+    }
+    const srv_message_type *type = &module->messages[message];
+    struct envelope *e = srv__envelope_new(type->args_size);
+    e->kind = (uint16_t)envelope_kind;
+    e->message = message;
+    if (type->copy_args != NULL)
+        type->copy_args(e->args, args);
+    else if (type->args_size > 0)
+        memcpy(e->args, args, type->args_size);
+    srv__deliver(p, e);
+    srv__process_put(p);
+    return SRV_OK;
+}
+
+srv_status srv_cast(srv_pid server, const srv_module *module, unsigned message,
+                    const void *args)
+{
+    return post(server, module, message, args, SRV_MESSAGE_CAST, ENV_CAST);
+}
+
+srv_status srv_send(srv_pid server, const srv_module *module, unsigned message,
+                    const void *args)
+{
+    return post(server, module, message, args, SRV_MESSAGE_INFO, ENV_INFO);
+}
+
+srv_status srv_reply(srv_from from, const void *reply)
+{
+    if (from.type == NULL || reply == NULL)
+        return SRV_EINVAL;
+    if (!srv__slot_complete(from, SRV_OK, NULL, reply, from.type->reply_size) &&
+        from.type->free_reply != NULL)
+        from.type->free_reply((void *)reply);
+    return SRV_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Stop and sys: system messages, answered through the caller's slot       */
+
+static srv_status system_request(srv_pid server, enum system_request request,
+                                 srv_atom reason, void (*fn)(void *, void *),
+                                 void *arg, void *reply, long timeout_ms,
+                                 srv_atom *exit_reason)
+{
+    struct process *self = srv__current();
+    if (srv_pid_equal(server, self->pid))
+        return SRV_EDEADLK;
+    struct process *p = srv__process_get(server);
+    if (p == NULL || p->module == NULL) {
+        if (p != NULL)
+            srv__process_put(p);
+        return SRV_ENOPROC;
+    }
+    uint64_t deadline = srv__deadline_after_ms(timeout_ms);
+    uint64_t tag = srv__slot_arm(&self->slot, reply);
+    struct envelope *e = srv__envelope_new(0);
+    e->kind = ENV_SYSTEM;
+    e->system = (uint16_t)request;
+    e->from = (srv_from){self->pid, tag, NULL};
+    e->reason = reason;
+    e->fn = fn;
+    e->arg = arg;
+    srv__deliver(p, e);
+    srv__process_put(p);
+    return srv__slot_wait(&self->slot, deadline, exit_reason);
+}
+
+srv_status srv_stop_server(srv_pid server, srv_atom reason, long timeout_ms,
+                           srv_call_result *result)
+{
+    if (result != NULL)
+        result->reason = NULL;
+    reason = srv__atom(reason != NULL ? reason : srv_atom_normal);
+    struct process *self = srv__current();
+    if (srv_pid_equal(server, self->pid))
+        return SRV_EDEADLK;
+    struct process *p = srv__process_get(server);
+    if (p == NULL || p->module == NULL) {
+        if (p != NULL)
+            srv__process_put(p);
+        return SRV_ENOPROC;
+    }
+    if (srv__try_acquire(p)) {
+        /* Idle: run terminate here, as the server itself would. */
+        p->current = (struct current_message){.kind = ENV_SYSTEM,
+                                              .system = SYS_TERMINATE,
+                                              .reason = reason};
+        srv_atom final = srv__exit(p, reason, true, true);
+        if (final == reason)
+            return SRV_OK;
+        if (result != NULL)
+            result->reason = final;
+        return SRV_EEXIT;
+    }
+    srv__process_put(p);
+    srv_atom why = NULL;
+    srv_status status = system_request(server, SYS_TERMINATE, reason, NULL, NULL,
+                                       NULL, timeout_ms, &why);
+    if (result != NULL)
+        result->reason = why;
+    return status;
+}
+
+srv_status srv_sys_get_state(srv_pid server, srv_buf *out, long timeout_ms)
+{
+    if (out == NULL)
+        return SRV_EINVAL;
+    srv_buf text = {0};
+    srv_status status = system_request(server, SYS_GET_STATE, NULL, NULL, NULL,
+                                       &text, timeout_ms, NULL);
+    if (status == SRV_OK) {
+        srv_buf_free(out);
+        *out = text;
+    }
+    return status;
+}
+
+srv_status srv_sys_replace_state(srv_pid server, void (*fn)(void *state, void *arg),
+                                 void *arg, long timeout_ms)
+{
+    if (fn == NULL)
+        return SRV_EINVAL;
+    return system_request(server, SYS_REPLACE_STATE, NULL, fn, arg, NULL,
+                          timeout_ms, NULL);
+}
+
+srv_status srv_sys_suspend(srv_pid server, long timeout_ms)
+{
+    return system_request(server, SYS_SUSPEND, NULL, NULL, NULL, NULL, timeout_ms,
+                          NULL);
+}
+
+srv_status srv_sys_resume(srv_pid server, long timeout_ms)
+{
+    return system_request(server, SYS_RESUME, NULL, NULL, NULL, NULL, timeout_ms,
+                          NULL);
+}

@@ -1,0 +1,124 @@
+/*
+ * exit.c: how a server ends: srv_exit and SRV_ASSERT from handlers, and
+ * srv__exit, which runs terminate, logs the crash report, answers every
+ * request that will now never be answered, tells links and monitors, and
+ * frees the process.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+void srv__fatal(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
+
+void srv_exit(srv_atom reason)
+{
+    struct process *p = srv__current_or_null();
+    if (p == NULL || p->exit_jump == NULL)
+        srv__fatal("srv: srv_exit(%s) outside a server's handler",
+                   reason != NULL ? reason : "NULL");
+    p->exit_reason = srv__atom(reason != NULL ? reason : "undefined");
+    siglongjmp(*p->exit_jump, 1);
+}
+
+void srv__assert_failed(const char *expr, const char *file, int line)
+{
+    char text[512];
+    snprintf(text, sizeof text, "assert: %s (%s:%d)", expr, file, line);
+    if (srv__current_or_null() == NULL)
+        srv__fatal("srv: %s", text);
+    srv_exit(srv_atom_from(text));
+}
+
+void srv__fail_request(const srv_from *from, srv_atom reason)
+{
+    srv__slot_complete(*from, SRV_EEXIT, reason, NULL, 0);
+}
+
+static srv_action run_terminate(struct process *p, void *arg)
+{
+    p->module->terminate(p->state, *(srv_atom *)arg);
+    return srv__action(SRV_ACTION_NOREPLY, -1, NULL);
+}
+
+/* normal, shutdown and {shutdown, _} end a server without a report. */
+static bool is_quiet(srv_atom reason)
+{
+    return reason == srv_atom_normal || reason == srv_atom_shutdown;
+}
+
+/* Answers the request p was handling when it ended. */
+static void answer_current(struct process *p, srv_atom reason)
+{
+    struct current_message *c = &p->current;
+    if (!c->has_from)
+        return;
+    if (c->kind == ENV_SYSTEM && c->system == SYS_TERMINATE && c->reason == reason)
+        srv__slot_complete(c->from, SRV_OK, NULL, NULL, 0);
+    else
+        srv__fail_request(&c->from, reason);
+    c->has_from = false;
+}
+
+/* Answers everything still queued: callers and stoppers hear the reason. */
+static void drain(struct process *p, srv_atom reason)
+{
+    struct envelope *e;
+    p->suspended = false;
+    while ((e = p->held_first) != NULL || (e = srv__mailbox_pop(&p->mailbox)) != NULL) {
+        if (e == p->held_first) {
+            p->held_first = (struct envelope *)atomic_load_explicit(
+                &e->link.next, memory_order_relaxed);
+            if (p->held_first == NULL)
+                p->held_last = NULL;
+        }
+        if (e->kind == ENV_CALL || e->kind == ENV_SYSTEM)
+            srv__fail_request(&e->from, reason);
+        srv__envelope_free(p->module, e);
+    }
+}
+
+srv_atom srv__exit(struct process *p, srv_atom reason, bool terminate,
+                   bool executor_holds_ref)
+{
+    reason = srv__atom(reason != NULL ? reason : "undefined");
+    p->exiting = true;
+    srv__process_close(p);
+    srv_atom name = atomic_exchange_explicit(&p->name, NULL, memory_order_acq_rel);
+    if (name != NULL)
+        srv__name_remove(name, p->pid);
+
+    bool reported = false;
+    if (terminate && p->module->terminate != NULL) {
+        srv_action ignored;
+        srv_atom given = reason;
+        if (!srv__run_callback(p, run_terminate, &given, &ignored)) {
+            /* terminate itself failed: reported, and its reason wins */
+            srv__report_crash(p, p->exit_reason, true,
+                              p->current.has_from ? &p->current.from : NULL);
+            reason = p->exit_reason;
+            reported = true;
+        }
+    }
+    if (terminate && !reported && !is_quiet(reason))
+        srv__report_crash(p, reason, false,
+                          p->current.has_from ? &p->current.from : NULL);
+
+    answer_current(p, reason);
+    srv__process_quiesce(p, executor_holds_ref);
+    drain(p, reason);
+    srv__links_exit(p, reason);
+    if (p->module->free_state != NULL)
+        p->module->free_state(p->state);
+    srv__process_free(p);
+    return reason;
+}

@@ -1,0 +1,282 @@
+/*
+ * internal.h: libsrv's private structures, shared by the runtime's files.
+ *
+ * A process is a struct in a slot of the process table, a Vyukov MPSC
+ * mailbox of envelopes, and its module's state right after the struct.
+ * Servers run on scheduler threads (sched.c) or, when idle, directly on the
+ * thread of whoever calls, starts or stops them (call.c, start.c, stop.c).
+ * A handler that blocks (a call to a busy server, a deferred reply, sleep)
+ * blocks the thread it runs on; the scheduler then starts a spare thread so
+ * the other servers keep running (sched.c).
+ */
+#ifndef SRV_INTERNAL_H
+#define SRV_INTERNAL_H
+
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "srv.h"
+
+#define SRV__BATCH 64 /* messages a server handles per turn (fairness) */
+
+/* ---------------------------------------------------------------------- */
+/* Envelopes: what travels through a mailbox                               */
+
+enum envelope_kind {
+    ENV_CALL = 1,   /* a module call: args inline, from */
+    ENV_CAST,       /* a module cast: args inline */
+    ENV_INFO,       /* a module info message: args inline */
+    ENV_TIMEOUT,    /* the callback timeout fired: seq says which */
+    ENV_EXIT,       /* an exit signal: pid, reason */
+    ENV_DOWN,       /* a monitor fired: pid, ref, reason */
+    ENV_SYSTEM      /* sys: system, from */
+};
+
+enum system_request {
+    SYS_GET_STATE = 1,
+    SYS_REPLACE_STATE,
+    SYS_SUSPEND,
+    SYS_RESUME,
+    SYS_TERMINATE
+};
+
+/* The mailbox link: first in every envelope, and the mailbox's stub. */
+struct mailbox_link {
+    struct mailbox_link *_Atomic next;
+};
+
+struct envelope {
+    struct mailbox_link link;      /* first: mailbox.c casts between them */
+    uint16_t kind;                 /* enum envelope_kind */
+    uint16_t system;               /* ENV_SYSTEM: enum system_request */
+    unsigned message;              /* ENV_CALL/CAST/INFO: the module's index */
+    size_t size;                   /* bytes allocated, for the free */
+    srv_from from;                 /* ENV_CALL, ENV_SYSTEM: the caller */
+    srv_pid pid;                   /* ENV_EXIT, ENV_DOWN: who */
+    uint64_t ref;                  /* ENV_DOWN: the monitor; ENV_TIMEOUT: seq */
+    srv_atom reason;               /* ENV_EXIT, ENV_DOWN, SYS_TERMINATE */
+    void (*fn)(void *state, void *arg); /* SYS_REPLACE_STATE */
+    void *arg;
+    _Alignas(max_align_t) unsigned char args[]; /* a copy made by copy_args */
+};
+
+struct envelope *srv__envelope_new(size_t args_size);
+void srv__envelope_free(const srv_module *module, struct envelope *e);
+
+/* ---------------------------------------------------------------------- */
+/* Mailbox: Vyukov's intrusive MPSC queue (mailbox.c)                      */
+
+struct mailbox {
+    struct mailbox_link *_Atomic head; /* the newest: producers exchange it */
+    struct mailbox_link *tail;         /* the oldest: the consumer's end */
+    struct mailbox_link stub;
+};
+
+void srv__mailbox_init(struct mailbox *mb);
+/* Any thread.  Returns nothing: the caller decides whom to wake. */
+void srv__mailbox_push(struct mailbox *mb, struct envelope *e);
+/* The owner only.  NULL when empty, or when a push is half done (the
+ * pusher has exchanged head but not linked yet): the caller must then treat
+ * the mailbox as not empty (srv__mailbox_empty says so) and come back. */
+struct envelope *srv__mailbox_pop(struct mailbox *mb);
+/* The owner only. */
+bool srv__mailbox_empty(struct mailbox *mb);
+
+/* ---------------------------------------------------------------------- */
+/* Reply slots and thread waits (wait.c)                                   */
+
+/* The caller side of a call: one per process and plain thread identity,
+ * since each waits for one reply at a time.  word = tag << 2 | state.  The
+ * server (or whoever replies) moves WAITING -> WRITING -> DONE; the caller
+ * moves WAITING -> ABANDONED when it gives up: exactly one of them wins, so
+ * a late reply is dropped, never delivered to a later call. */
+enum { SLOT_ABANDONED = 0, SLOT_WAITING = 1, SLOT_WRITING = 2, SLOT_DONE = 3 };
+
+struct reply_slot {
+    _Atomic uint64_t word;
+    _Atomic uint32_t futex;     /* 1 once DONE: the caller sleeps on it */
+    void *reply;                /* where the reply goes: the caller's buffer */
+    srv_status status;          /* set with DONE */
+    srv_atom reason;            /* SRV_EEXIT: why */
+};
+
+/* Caller: a fresh tag for the next call, slot armed to WAITING. */
+uint64_t srv__slot_arm(struct reply_slot *slot, void *reply);
+/* Caller: waits for DONE up to deadline_ns (UINT64_MAX: forever).
+ * SRV_ETIMEOUT if it gave up first (the slot is then abandoned). */
+srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
+                          srv_atom *reason);
+/* Anyone: completes a call of `from`.  When reply is not NULL it is copied
+ * (size bytes) into the caller's buffer.  False if the caller is gone or
+ * gave up: the reply was not taken. */
+bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
+                        const void *reply, size_t size);
+
+uint64_t srv__now_ns(void);
+uint64_t srv__deadline_after_ms(long ms);
+
+/* Blocks the calling thread until *word != value or deadline_ns passes. */
+void srv__futex_wait(_Atomic uint32_t *word, uint32_t value,
+                     uint64_t deadline_ns);
+void srv__futex_wake(_Atomic uint32_t *word);
+
+/* ---------------------------------------------------------------------- */
+/* Processes (process.c)                                                   */
+
+/* Process run states.  Exactly one executor at a time owns a RUNNING
+ * process: a scheduler thread, or a caller that took the idle process by
+ * CAS to run a handler itself.  A plain thread's identity is always
+ * PROC_THREAD and is never scheduled. */
+enum { PROC_IDLE = 0, PROC_SCHEDULED, PROC_RUNNING, PROC_THREAD };
+
+/* What a process keeps only when it needs it: links, monitors, its name,
+ * its parent, calls it deferred.  Guarded by lock. */
+struct process_extra;
+
+/* The message a server is handling, for crash reports and for the caller
+ * to tell if the server exits in the middle of it. */
+struct current_message {
+    uint16_t kind;                /* enum envelope_kind, 0: none */
+    uint16_t system;
+    unsigned message;
+    const void *args;
+    bool has_from;
+    srv_from from;
+    srv_atom reason;              /* ENV_EXIT, ENV_DOWN, SYS_TERMINATE */
+    srv_pid pid;
+};
+
+struct process {
+    _Atomic uint32_t run_state;
+    uint32_t index;               /* its slot in the table */
+    srv_pid pid;
+    const srv_module *module;     /* NULL for a plain thread's identity */
+    struct mailbox mailbox;
+    struct process *next_run;     /* run queue link (sched.c) */
+    struct process_extra *_Atomic extra;
+    struct reply_slot slot;       /* as a caller */
+    srv_pid parent;               /* the starter */
+    srv_atom _Atomic name;        /* the registered name, or NULL */
+    long timeout_ms;              /* pending callback timeout, or -1 */
+    uint64_t timeout_seq;         /* a TIMEOUT envelope of another seq is stale */
+    bool trap_exit;
+    bool suspended;               /* sys:suspend */
+    bool exiting;
+    _Atomic uint32_t mail_futex;  /* plain threads sleep on it for signals */
+    struct envelope *held_first, *held_last; /* messages held while suspended */
+    sigjmp_buf *exit_jump;        /* where srv_exit goes, during a callback */
+    srv_atom exit_reason;         /* set by srv_exit before the jump */
+    struct current_message current; /* the message being handled */
+    _Alignas(max_align_t) unsigned char state[]; /* module->state_size bytes */
+};
+
+/* A new process in a fresh slot, RUNNING and owned by the caller. */
+struct process *srv__process_new(const srv_module *module);
+/* Finds a live process and holds it against exit; NULL if none. */
+struct process *srv__process_get(srv_pid pid);
+void srv__process_put(struct process *p);
+/* The executor, after srv__process_quiesce and every exit step: frees p
+ * and its slot (a later lookup of its pid finds nothing). */
+void srv__process_free(struct process *p);
+/* Marks p as exiting: no new lookup finds it. */
+void srv__process_close(struct process *p);
+/* Waits until only the executor (if it holds one) holds p: after that no
+ * sender can push to p's mailbox any more. */
+void srv__process_quiesce(struct process *p, bool executor_holds_ref);
+/* Calls fn on every live server (not plain threads), for shutdown. */
+void srv__process_each_server(void (*fn)(srv_pid pid, void *arg), void *arg);
+
+/* The process the calling code runs as: the server whose handler runs on
+ * this thread, or the thread's own identity (made on first use). */
+struct process *srv__current(void);
+struct process *srv__current_or_null(void); /* NULL outside handlers */
+void srv__set_current(struct process *p);
+struct process *srv__thread_identity(void);
+
+struct process_extra *srv__extra(struct process *p); /* made on first use */
+
+/* ---------------------------------------------------------------------- */
+/* Running servers (loop.c, sched.c)                                       */
+
+/* Delivers e to p and schedules p if it was idle.  For a plain thread's
+ * identity, wakes the thread. */
+void srv__deliver(struct process *p, struct envelope *e);
+
+/* A caller's attempt to take an idle server with an empty mailbox, to run a
+ * handler on its own thread.  Runs a pending zero timeout first. */
+bool srv__try_acquire(struct process *p);
+/* Gives the server back: idle, or scheduled if mail came meanwhile. */
+void srv__release(struct process *p);
+
+/* Runs one callback of p on this thread, with srv_exit caught: fills
+ * *action; false if the callback exited (p->exit_reason says why). */
+typedef srv_action (*callback_fn)(struct process *p, void *arg);
+bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
+                       srv_action *action);
+
+/* After a callback: arms its timeout, or ends the process for stop. */
+void srv__after_action(struct process *p, const srv_action *action);
+
+/* Runs a call's handler on this thread and answers from (the reply goes
+ * to reply first); false if the server exited (it is then gone). */
+bool srv__handle_call(struct process *p, unsigned message, void *args,
+                      srv_from from, void *reply, bool holds_ref);
+/* Runs the callback timeout now; false if the server exited. */
+bool srv__handle_timeout_now(struct process *p, bool holds_ref);
+
+/* Handles every message in p's mailbox, up to SRV__BATCH (scheduler). */
+void srv__run_batch(struct process *p);
+
+/* Ends p: terminate (when run_terminate), exit signals, DOWNs, the crash
+ * report, then frees it.  The executor calls it. */
+srv_atom srv__exit(struct process *p, srv_atom reason, bool run_terminate,
+                   bool executor_holds_ref); /* returns the final reason */
+/* Fails a call or system request that will not be answered. */
+void srv__fail_request(const srv_from *from, srv_atom reason);
+
+void srv__schedule(struct process *p);
+int srv__sched_start(unsigned n); /* 0: SRV_SCHEDULERS or one per CPU */
+void srv__sched_ensure_started(void);
+/* A thread of ours is about to block / has woken (spare schedulers). */
+void srv__sched_block_enter(void);
+void srv__sched_block_exit(void);
+void srv__sched_stop(void);
+bool srv__on_scheduler(void);
+
+/* ---------------------------------------------------------------------- */
+/* Links, monitors, names, timers, logging                                 */
+
+/* At exit: tells links and monitors, fails deferred calls (link.c). */
+void srv__links_exit(struct process *p, srv_atom reason);
+/* Links parent and child without checks (start_link). */
+void srv__link_pair(struct process *a, struct process *b);
+/* Remembers a call the server deferred, to fail it if the server exits
+ * before it replies. */
+void srv__deferred_add(struct process *p, srv_from from);
+
+/* name.c */
+srv_status srv__name_add(srv_atom name, srv_pid pid, srv_pid *holder);
+void srv__name_remove(srv_atom name, srv_pid pid);
+
+/* timer.c: calls fn(arg, true) on the timer thread at deadline, or
+ * fn(arg, false) if the timer is cancelled or the runtime stops first. */
+typedef void (*timer_fn)(void *arg, bool fire);
+uint64_t srv__timer_start(uint64_t deadline_ns, timer_fn fn, void *arg);
+bool srv__timer_cancel(uint64_t ref);
+void srv__timer_stop(void);
+
+/* log.c */
+void srv__log(srv_log_level level, const char *text);
+void srv__report_crash(struct process *p, srv_atom reason,
+                       bool in_terminate, const srv_from *client);
+
+/* atom.c: interns reason strings given by users. */
+srv_atom srv__atom(srv_atom maybe_interned);
+
+/* The runtime's own fatal errors. */
+SRV_NORETURN void srv__fatal(const char *fmt, ...) SRV_PRINTF(1, 2);
+
+#endif /* SRV_INTERNAL_H */

@@ -1,0 +1,120 @@
+/*
+ * log.c: the logger and gen_server's crash report.
+ *
+ * The report has the shape of OTP's (gen_server:format_log): who
+ * terminated, the last message in, the state, the reason, and the client
+ * if a call was in progress.  The default logger writes each report to
+ * stderr in one write, so reports from several threads never interleave.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static srv_logger_fn logger;
+static void *logger_user;
+
+void srv_set_logger(srv_logger_fn fn, void *user)
+{
+    pthread_mutex_lock(&lock);
+    logger = fn;
+    logger_user = user;
+    pthread_mutex_unlock(&lock);
+}
+
+void srv__log(srv_log_level level, const char *text)
+{
+    pthread_mutex_lock(&lock);
+    srv_logger_fn fn = logger;
+    void *user = logger_user;
+    pthread_mutex_unlock(&lock);
+    if (fn != NULL) {
+        fn(level, text, user);
+        return;
+    }
+    size_t len = 0;
+    while (text[len] != '\0')
+        len++;
+    while (len > 0) {
+        ssize_t n = write(STDERR_FILENO, text, len);
+        if (n <= 0)
+            break;
+        text += n;
+        len -= (size_t)n;
+    }
+}
+
+/* The last message, in Erlang's notation. */
+static void format_message(srv_buf *out, const struct process *p)
+{
+    const struct current_message *c = &p->current;
+    const srv_module *m = p->module;
+    switch (c->kind) {
+    case ENV_CALL:
+    case ENV_CAST:
+    case ENV_INFO: {
+        const srv_message_type *type = &m->messages[c->message];
+        if (type->format_args != NULL && c->args != NULL)
+            type->format_args(out, c->args);
+        else
+            srv_buf_put_atom(out, type->name);
+        return;
+    }
+    case ENV_TIMEOUT:
+        srv_buf_printf(out, "timeout");
+        return;
+    case ENV_EXIT:
+        srv_buf_printf(out, "{'EXIT',%s,", srv_pid_format(c->pid).s);
+        srv_buf_put_atom(out, c->reason);
+        srv_buf_printf(out, "}");
+        return;
+    case ENV_DOWN:
+        srv_buf_printf(out, "{'DOWN',%s,", srv_pid_format(c->pid).s);
+        srv_buf_put_atom(out, c->reason);
+        srv_buf_printf(out, "}");
+        return;
+    case ENV_SYSTEM:
+        srv_buf_printf(out, "{system,%s,", srv_from_format(c->from).s);
+        if (c->system == SYS_TERMINATE) {
+            srv_buf_printf(out, "{terminate,");
+            srv_buf_put_atom(out, c->reason);
+            srv_buf_printf(out, "}}");
+        } else {
+            srv_buf_printf(out, "request}");
+        }
+        return;
+    default:
+        srv_buf_printf(out, "none (in init)");
+    }
+}
+
+void srv__report_crash(struct process *p, srv_atom reason, bool in_terminate,
+                       const srv_from *client)
+{
+    const srv_module *m = p->module;
+    srv_buf out = {0};
+    srv_atom name = atomic_load_explicit(&p->name, memory_order_acquire);
+    srv_buf_printf(&out, "=ERROR REPORT==== srv %s ===\n", srv_pid_format(p->pid).s);
+    srv_buf_printf(&out, "** Generic server %s %s%s%s terminating%s\n", m->name,
+                   srv_pid_format(p->pid).s, name ? " registered as " : "",
+                   name ? name : "", in_terminate ? " (terminate itself failed)" : "");
+    srv_buf_printf(&out, "** Last message in was ");
+    format_message(&out, p);
+    srv_buf_printf(&out, "\n** When Server state == ");
+    if (m->format_status != NULL)
+        m->format_status(&out, p->state, reason);
+    else if (m->format_state != NULL)
+        m->format_state(&out, p->state);
+    else
+        srv_buf_printf(&out, "...");
+    srv_buf_printf(&out, "\n** Reason for termination ==\n** ");
+    srv_buf_put_atom(&out, reason);
+    srv_buf_printf(&out, "\n");
+    if (client != NULL)
+        srv_buf_printf(&out, "** Client %s was waiting for the reply\n",
+                       srv_pid_format(client->pid).s);
+    srv__log(SRV_LOG_ERROR, out.data);
+    srv_buf_free(&out);
+}

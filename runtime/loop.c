@@ -1,0 +1,448 @@
+/*
+ * loop.c: gen_server's receive loop.
+ *
+ * Who runs a server: exactly one executor at a time owns it (RUNNING).  A
+ * sender pushes to the mailbox and, if the server was IDLE, moves it to
+ * SCHEDULED and puts it on a run queue; a scheduler thread then runs a
+ * batch of its messages (srv__run_batch).  A caller may instead take an
+ * IDLE server with an empty mailbox (srv__try_acquire) and run one handler
+ * itself.  Releasing notices mail that came meanwhile and schedules again.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct envelope *srv__envelope_new(size_t args_size)
+{
+    size_t size = sizeof(struct envelope) + args_size;
+    struct envelope *e = malloc(size);
+    if (e == NULL)
+        srv__fatal("srv: out of memory for a message");
+    memset(e, 0, sizeof *e);
+    e->size = size;
+    return e;
+}
+
+void srv__envelope_free(const srv_module *module, struct envelope *e)
+{
+    bool has_args = e->kind == ENV_CALL || e->kind == ENV_CAST || e->kind == ENV_INFO;
+    if (has_args && module != NULL && e->message < module->message_count &&
+        module->messages[e->message].free_args != NULL)
+        module->messages[e->message].free_args(e->args);
+    free(e);
+}
+
+void srv__deliver(struct process *p, struct envelope *e)
+{
+    srv__mailbox_push(&p->mailbox, e);
+    /* seq_cst: see mailbox.c's push_link and srv__release. */
+    uint32_t state = atomic_load_explicit(&p->run_state, memory_order_seq_cst);
+    if (state == PROC_THREAD) {
+        atomic_fetch_add_explicit(&p->mail_futex, 1, memory_order_release);
+        srv__futex_wake(&p->mail_futex);
+        return;
+    }
+    if (state == PROC_IDLE &&
+        atomic_compare_exchange_strong_explicit(&p->run_state, &state, PROC_SCHEDULED,
+                                                memory_order_seq_cst,
+                                                memory_order_relaxed))
+        srv__schedule(p);
+}
+
+bool srv__try_acquire(struct process *p)
+{
+    uint32_t idle = PROC_IDLE;
+    /* Acquire: the previous owner's writes to the state are visible. */
+    if (!atomic_compare_exchange_strong_explicit(&p->run_state, &idle, PROC_RUNNING,
+                                                 memory_order_seq_cst,
+                                                 memory_order_relaxed))
+        return false;
+    /* Mail first, and a pending zero timeout first: order is the mailbox's. */
+    if (p->timeout_ms == 0 || p->suspended || !srv__mailbox_empty(&p->mailbox)) {
+        srv__release(p);
+        return false;
+    }
+    return true;
+}
+
+void srv__release(struct process *p)
+{
+    bool more = p->timeout_ms == 0 || !srv__mailbox_empty(&p->mailbox) ||
+                (p->held_first != NULL && !p->suspended);
+    /* seq_cst, and the load of head after it: either we see a push that
+     * came after our check, or its sender sees IDLE and schedules. */
+    atomic_store_explicit(&p->run_state, PROC_IDLE, memory_order_seq_cst);
+    if (!more)
+        more = atomic_load_explicit(&p->mailbox.head, memory_order_seq_cst) !=
+               &p->mailbox.stub;
+    uint32_t idle = PROC_IDLE;
+    if (more &&
+        atomic_compare_exchange_strong_explicit(&p->run_state, &idle, PROC_SCHEDULED,
+                                                memory_order_seq_cst,
+                                                memory_order_relaxed))
+        srv__schedule(p);
+}
+
+bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
+                       srv_action *action)
+{
+    sigjmp_buf env;
+    sigjmp_buf *saved_jump = p->exit_jump;
+    struct process *saved_current = srv__current_or_null();
+    bool finished = false;
+    srv__set_current(p);
+    p->exit_jump = &env;
+    if (sigsetjmp(env, 0) == 0) {
+        *action = fn(p, arg);
+        finished = true;
+    }
+    p->exit_jump = saved_jump;
+    srv__set_current(saved_current);
+    return finished;
+}
+
+/* The callback timeout: a timer sends this to the server.  seq tells a
+ * timeout that some message already cancelled. */
+struct timeout_note {
+    srv_pid pid;
+    uint64_t seq;
+};
+
+static void timeout_fire(void *arg, bool fire)
+{
+    struct timeout_note *note = arg;
+    struct process *p = fire ? srv__process_get(note->pid) : NULL;
+    if (p != NULL) {
+        struct envelope *e = srv__envelope_new(0);
+        e->kind = ENV_TIMEOUT;
+        e->ref = note->seq;
+        srv__deliver(p, e);
+        srv__process_put(p);
+    }
+    free(note);
+}
+
+void srv__after_action(struct process *p, const srv_action *action)
+{
+    p->timeout_seq++;
+    p->timeout_ms = action->timeout_ms >= 0 ? action->timeout_ms : -1;
+    if (p->timeout_ms > 0) {
+        struct timeout_note *note = malloc(sizeof *note);
+        if (note == NULL)
+            srv__fatal("srv: out of memory for a timer");
+        note->pid = p->pid;
+        note->seq = p->timeout_seq;
+        srv__timer_start(srv__deadline_after_ms(p->timeout_ms), timeout_fire, note);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Handling one message                                                    */
+
+struct dispatch_args {
+    unsigned message;
+    void *args;
+    srv_from from;
+    void *reply;
+};
+
+static srv_action call_dispatch(struct process *p, void *arg)
+{
+    struct dispatch_args *d = arg;
+    return p->module->dispatch(p->state, d->message, d->args, d->from, d->reply);
+}
+
+static srv_action call_timeout(struct process *p, void *arg)
+{
+    (void)arg;
+    return p->module->handle_timeout(p->state);
+}
+
+static srv_action call_exit(struct process *p, void *arg)
+{
+    struct envelope *e = arg;
+    return p->module->handle_exit(p->state, e->pid, e->reason);
+}
+
+static srv_action call_down(struct process *p, void *arg)
+{
+    struct envelope *e = arg;
+    return p->module->handle_down(p->state, e->ref, e->pid, e->reason);
+}
+
+static srv_action call_replace_state(struct process *p, void *arg)
+{
+    struct envelope *e = arg;
+    e->fn(p->state, e->arg);
+    return srv__action(SRV_ACTION_NOREPLY, p->timeout_ms, NULL);
+}
+
+/* Acts on what a noreply-style callback returned: false if p exited. */
+static bool finish(struct process *p, bool finished, const srv_action *action,
+                   bool holds_ref)
+{
+    if (!finished) {
+        srv__exit(p, p->exit_reason, true, holds_ref);
+        return false;
+    }
+    switch (action->kind) {
+    case SRV_ACTION_NOREPLY:
+        srv__after_action(p, action);
+        return true;
+    case SRV_ACTION_STOP:
+        srv__exit(p, action->reason, true, holds_ref);
+        return false;
+    default:
+        srv__exit(p, srv_atom_bad_return_value, true, holds_ref);
+        return false;
+    }
+}
+
+/* A queued call whose caller gave up or died is skipped unanswered. */
+static bool caller_waits(srv_from from)
+{
+    struct process *caller = srv__process_get(from.pid);
+    if (caller == NULL)
+        return false;
+    uint64_t word = atomic_load_explicit(&caller->slot.word, memory_order_acquire);
+    srv__process_put(caller);
+    return word == (from.tag << 2 | SLOT_WAITING);
+}
+
+bool srv__handle_call(struct process *p, unsigned message, void *args,
+                      srv_from from, void *reply, bool holds_ref)
+{
+    const srv_message_type *type = &p->module->messages[message];
+    struct dispatch_args d = {message, args, from, reply};
+    srv_action action;
+    p->current = (struct current_message){.kind = ENV_CALL, .message = message,
+                                          .args = args, .has_from = true,
+                                          .from = from};
+    bool finished = srv__run_callback(p, call_dispatch, &d, &action);
+    if (!finished) {
+        srv__exit(p, p->exit_reason, true, holds_ref);
+        return false;
+    }
+    switch (action.kind) {
+    case SRV_ACTION_REPLY:
+    case SRV_ACTION_STOP_REPLY:
+        if (!srv__slot_complete(from, SRV_OK, NULL, reply, type->reply_size) &&
+            type->free_reply != NULL)
+            type->free_reply(reply);
+        p->current.has_from = false;
+        if (action.kind == SRV_ACTION_STOP_REPLY) {
+            srv__exit(p, action.reason, true, holds_ref);
+            return false;
+        }
+        srv__after_action(p, &action);
+        return true;
+    case SRV_ACTION_NOREPLY:
+        srv__deferred_add(p, from);
+        p->current.has_from = false;
+        srv__after_action(p, &action);
+        return true;
+    default:
+        /* stop without a reply: the caller hears the exit reason */
+        return finish(p, true, &action, holds_ref);
+    }
+}
+
+/* A reply buffer big enough for any module's reply, without malloc for
+ * the common small ones. */
+#define SMALL_REPLY 256
+
+static bool handle_call_envelope(struct process *p, struct envelope *e)
+{
+    if (!caller_waits(e->from))
+        return true;
+    size_t size = p->module->messages[e->message].reply_size;
+    _Alignas(max_align_t) unsigned char small[SMALL_REPLY];
+    void *reply = size <= SMALL_REPLY ? small : malloc(size);
+    if (reply == NULL)
+        srv__fatal("srv: out of memory for a reply");
+    memset(reply, 0, size);
+    bool alive = srv__handle_call(p, e->message, e->args, e->from, reply, false);
+    if (reply != small)
+        free(reply);
+    return alive;
+}
+
+static bool handle_system(struct process *p, struct envelope *e)
+{
+    srv_action action;
+    switch (e->system) {
+    case SYS_GET_STATE: {
+        srv_buf text = {0};
+        if (p->module->format_state != NULL)
+            p->module->format_state(&text, p->state);
+        else
+            srv_buf_printf(&text, "%s", "");
+        if (!srv__slot_complete(e->from, SRV_OK, NULL, &text, sizeof text))
+            srv_buf_free(&text);
+        return true;
+    }
+    case SYS_REPLACE_STATE:
+        if (!srv__run_callback(p, call_replace_state, e, &action)) {
+            srv__exit(p, p->exit_reason, true, false);
+            return false;
+        }
+        srv__slot_complete(e->from, SRV_OK, NULL, NULL, 0);
+        return true;
+    case SYS_SUSPEND:
+        p->suspended = true;
+        srv__slot_complete(e->from, SRV_OK, NULL, NULL, 0);
+        return true;
+    case SYS_RESUME:
+        p->suspended = false;
+        srv__slot_complete(e->from, SRV_OK, NULL, NULL, 0);
+        return true;
+    case SYS_TERMINATE:
+        srv__exit(p, e->reason, true, false);
+        return false;
+    default:
+        return true;
+    }
+}
+
+/* An exit signal, with Erlang's rules. */
+static bool handle_exit_signal(struct process *p, struct envelope *e)
+{
+    if (e->reason == srv_atom_kill) {
+        srv__exit(p, srv_atom_killed, false, false);
+        return false;
+    }
+    if (p->trap_exit) {
+        /* gen_server: an EXIT from the parent terminates with its reason. */
+        if (srv_pid_equal(e->pid, p->parent)) {
+            srv__exit(p, e->reason, true, false);
+            return false;
+        }
+        if (p->module->handle_exit == NULL)
+            return true;
+        srv_action action;
+        bool finished = srv__run_callback(p, call_exit, e, &action);
+        return finish(p, finished, &action, false);
+    }
+    if (e->reason == srv_atom_normal)
+        return true;
+    srv__exit(p, e->reason, false, false);
+    return false;
+}
+
+/* Handles e; false if p exited (p is then gone).  e is freed here. */
+static bool handle(struct process *p, struct envelope *e)
+{
+    const srv_module *module = p->module;
+    bool alive = true;
+    srv_action action;
+    bool finished;
+    p->current = (struct current_message){.kind = e->kind, .system = e->system,
+                                          .message = e->message, .args = e->args,
+                                          .has_from = e->kind == ENV_SYSTEM,
+                                          .from = e->from, .reason = e->reason,
+                                          .pid = e->pid};
+    if (e->kind != ENV_TIMEOUT && e->kind != ENV_SYSTEM) {
+        /* Any message cancels the callback timeout. */
+        p->timeout_ms = -1;
+        p->timeout_seq++;
+    }
+    switch (e->kind) {
+    case ENV_CALL:
+        alive = handle_call_envelope(p, e);
+        break;
+    case ENV_CAST:
+    case ENV_INFO: {
+        struct dispatch_args d = {e->message, e->args, {SRV_PID_NONE, 0, NULL}, NULL};
+        finished = srv__run_callback(p, call_dispatch, &d, &action);
+        alive = finish(p, finished, &action, false);
+        break;
+    }
+    case ENV_TIMEOUT:
+        if (e->ref != p->timeout_seq || p->timeout_ms < 0)
+            break; /* cancelled by a message since */
+        p->timeout_ms = -1;
+        if (module->handle_timeout == NULL)
+            break;
+        finished = srv__run_callback(p, call_timeout, NULL, &action);
+        alive = finish(p, finished, &action, false);
+        break;
+    case ENV_EXIT:
+        alive = handle_exit_signal(p, e);
+        break;
+    case ENV_DOWN:
+        if (module->handle_down == NULL)
+            break;
+        finished = srv__run_callback(p, call_down, e, &action);
+        alive = finish(p, finished, &action, false);
+        break;
+    case ENV_SYSTEM:
+        alive = handle_system(p, e);
+        break;
+    default:
+        break;
+    }
+    if (alive)
+        p->current.kind = 0;
+    srv__envelope_free(module, e);
+    return alive;
+}
+
+bool srv__handle_timeout_now(struct process *p, bool holds_ref)
+{
+    p->timeout_ms = -1;
+    p->timeout_seq++;
+    if (p->module->handle_timeout == NULL)
+        return true;
+    p->current = (struct current_message){.kind = ENV_TIMEOUT};
+    srv_action action;
+    bool finished = srv__run_callback(p, call_timeout, NULL, &action);
+    bool alive = finish(p, finished, &action, holds_ref);
+    if (alive)
+        p->current.kind = 0;
+    return alive;
+}
+
+/* The next message to handle: held ones first once resumed; while
+ * suspended only system messages pass, the rest wait in the held list. */
+static struct envelope *next_message(struct process *p)
+{
+    if (!p->suspended && p->held_first != NULL) {
+        struct envelope *e = p->held_first;
+        p->held_first = (struct envelope *)atomic_load_explicit(&e->link.next,
+                                                                memory_order_relaxed);
+        if (p->held_first == NULL)
+            p->held_last = NULL;
+        return e;
+    }
+    for (;;) {
+        struct envelope *e = srv__mailbox_pop(&p->mailbox);
+        if (e == NULL || !p->suspended || e->kind == ENV_SYSTEM)
+            return e;
+        atomic_store_explicit(&e->link.next, NULL, memory_order_relaxed);
+        if (p->held_last != NULL)
+            atomic_store_explicit(&p->held_last->link.next, &e->link,
+                                  memory_order_relaxed);
+        else
+            p->held_first = e;
+        p->held_last = e;
+    }
+}
+
+void srv__run_batch(struct process *p)
+{
+    atomic_store_explicit(&p->run_state, PROC_RUNNING, memory_order_relaxed);
+    for (int i = 0; i < SRV__BATCH; i++) {
+        struct envelope *e = next_message(p);
+        if (e == NULL) {
+            if (p->timeout_ms != 0 || p->suspended)
+                break;
+            if (!srv__handle_timeout_now(p, false))
+                return;
+            continue;
+        }
+        if (!handle(p, e))
+            return;
+    }
+    srv__release(p);
+}

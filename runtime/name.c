@@ -1,0 +1,157 @@
+/*
+ * name.c: registered names (register/2, unregister/1, whereis/1).
+ *
+ * One table of atom -> pid, open addressing keyed by the atom's pointer
+ * (atoms are interned), behind a lock: names change at start and exit,
+ * never per message.  A process holds at most one name, in its own struct,
+ * so its exit removes it without a search.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+struct entry {
+    srv_atom name; /* NULL: empty; TOMBSTONE: removed */
+    srv_pid pid;
+};
+
+static const char tombstone[] = "";
+#define TOMBSTONE ((srv_atom)tombstone)
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct entry *table;
+static size_t capacity, used; /* used counts tombstones too */
+
+static size_t hash(srv_atom name)
+{
+    uintptr_t h = (uintptr_t)name;
+    h ^= h >> 17;
+    h *= (uintptr_t)0x9E3779B97F4A7C15ull;
+    return (size_t)(h ^ (h >> 29));
+}
+
+static struct entry *find(srv_atom name)
+{
+    if (capacity == 0)
+        return NULL;
+    for (size_t i = hash(name) & (capacity - 1);; i = (i + 1) & (capacity - 1)) {
+        if (table[i].name == NULL)
+            return NULL;
+        if (table[i].name == name)
+            return &table[i];
+    }
+}
+
+static void insert(srv_atom name, srv_pid pid);
+
+static void rehash(size_t new_capacity)
+{
+    struct entry *old = table;
+    size_t old_capacity = capacity;
+    table = calloc(new_capacity, sizeof *table);
+    if (table == NULL)
+        srv__fatal("srv: out of memory for registered names");
+    capacity = new_capacity;
+    used = 0;
+    for (size_t i = 0; i < old_capacity; i++)
+        if (old[i].name != NULL && old[i].name != TOMBSTONE)
+            insert(old[i].name, old[i].pid);
+    free(old);
+}
+
+static void insert(srv_atom name, srv_pid pid)
+{
+    if ((used + 1) * 2 > capacity)
+        rehash(capacity ? capacity * 2 : 64);
+    size_t i = hash(name) & (capacity - 1);
+    while (table[i].name != NULL && table[i].name != TOMBSTONE)
+        i = (i + 1) & (capacity - 1);
+    if (table[i].name == NULL)
+        used++;
+    table[i] = (struct entry){name, pid};
+}
+
+srv_status srv__name_add(srv_atom name, srv_pid pid, srv_pid *holder)
+{
+    pthread_mutex_lock(&lock);
+    struct entry *e = find(name);
+    if (e != NULL) {
+        if (holder != NULL)
+            *holder = e->pid;
+        pthread_mutex_unlock(&lock);
+        return SRV_EALREADY;
+    }
+    insert(name, pid);
+    pthread_mutex_unlock(&lock);
+    return SRV_OK;
+}
+
+void srv__name_remove(srv_atom name, srv_pid pid)
+{
+    pthread_mutex_lock(&lock);
+    struct entry *e = find(name);
+    if (e != NULL && srv_pid_equal(e->pid, pid))
+        e->name = TOMBSTONE;
+    pthread_mutex_unlock(&lock);
+}
+
+srv_status srv_register(const char *name, srv_pid pid)
+{
+    if (name == NULL)
+        return SRV_EINVAL;
+    srv_atom atom = srv_atom_from(name);
+    struct process *p = srv__process_get(pid);
+    if (p == NULL)
+        return SRV_ENOPROC;
+    srv_status status = srv__name_add(atom, pid, NULL);
+    if (status == SRV_OK) {
+        srv_atom none = NULL;
+        /* A process holds one name at most (Erlang: badarg). */
+        if (!atomic_compare_exchange_strong_explicit(&p->name, &none, atom,
+                                                     memory_order_acq_rel,
+                                                     memory_order_acquire)) {
+            srv__name_remove(atom, pid);
+            status = SRV_EALREADY;
+        }
+    }
+    srv__process_put(p);
+    return status;
+}
+
+srv_status srv_unregister(const char *name)
+{
+    if (name == NULL)
+        return SRV_EINVAL;
+    srv_atom atom = srv_atom_from(name);
+    pthread_mutex_lock(&lock);
+    struct entry *e = find(atom);
+    srv_pid pid = e != NULL ? e->pid : SRV_PID_NONE;
+    if (e != NULL)
+        e->name = TOMBSTONE;
+    pthread_mutex_unlock(&lock);
+    if (e == NULL)
+        return SRV_ENOTREG;
+    struct process *p = srv__process_get(pid);
+    if (p != NULL) {
+        srv_atom held = atom;
+        atomic_compare_exchange_strong_explicit(&p->name, &held, NULL,
+                                                memory_order_acq_rel,
+                                                memory_order_relaxed);
+        srv__process_put(p);
+    }
+    return SRV_OK;
+}
+
+srv_status srv_whereis(const char *name, srv_pid *pid_out)
+{
+    if (name == NULL || pid_out == NULL)
+        return SRV_EINVAL;
+    srv_atom atom = srv_atom_from(name);
+    pthread_mutex_lock(&lock);
+    struct entry *e = find(atom);
+    *pid_out = e != NULL ? e->pid : SRV_PID_NONE;
+    pthread_mutex_unlock(&lock);
+    return e != NULL ? SRV_OK : SRV_ENOTREG;
+}

@@ -1,0 +1,266 @@
+/*
+ * process.c: the process table and who is running.
+ *
+ * A pid is a slot index and the serial of its occupant.  Each slot keeps
+ * one atomic word, serial << 32 | CLOSED | holders: a lookup takes a hold by
+ * CAS only while the serial matches and the slot is not closed, so a stale
+ * pid finds nothing and a process is never freed under someone who holds
+ * it.  Slots live in chunks that never move; freed slots are reused with
+ * the next serial.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define CHUNK_BITS 12
+#define CHUNK_SIZE (1u << CHUNK_BITS)
+#define MAX_CHUNKS 4096 /* 16 M processes */
+#define CLOSED ((uint64_t)1 << 31)
+#define HOLDERS ((uint64_t)CLOSED - 1)
+
+struct slot {
+    _Atomic uint64_t word;
+    struct process *_Atomic process;
+};
+
+static struct slot *_Atomic chunks[MAX_CHUNKS];
+static _Atomic uint32_t next_index = 1; /* index 0 is no process */
+static _Atomic size_t live;
+
+/* Freed indices, reused first.  A lock is fine here: starts and exits
+ * take it once each, never a message. */
+static pthread_mutex_t free_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t *free_indices;
+static size_t free_count, free_cap;
+
+static _Thread_local struct process *current;
+static _Thread_local struct process *identity;
+static pthread_key_t identity_key;
+static pthread_once_t identity_once = PTHREAD_ONCE_INIT;
+
+static struct slot *slot_at(uint32_t index)
+{
+    struct slot *chunk =
+        atomic_load_explicit(&chunks[index >> CHUNK_BITS], memory_order_acquire);
+    return chunk == NULL ? NULL : &chunk[index & (CHUNK_SIZE - 1)];
+}
+
+static uint32_t take_index(void)
+{
+    pthread_mutex_lock(&free_lock);
+    if (free_count > 0) {
+        uint32_t index = free_indices[--free_count];
+        pthread_mutex_unlock(&free_lock);
+        return index;
+    }
+    pthread_mutex_unlock(&free_lock);
+    uint32_t index = atomic_fetch_add_explicit(&next_index, 1, memory_order_relaxed);
+    uint32_t c = index >> CHUNK_BITS;
+    if (c >= MAX_CHUNKS)
+        srv__fatal("srv: more than %u processes", MAX_CHUNKS * CHUNK_SIZE);
+    if (atomic_load_explicit(&chunks[c], memory_order_acquire) == NULL) {
+        struct slot *fresh = calloc(CHUNK_SIZE, sizeof *fresh);
+        if (fresh == NULL)
+            srv__fatal("srv: out of memory for the process table");
+        struct slot *none = NULL;
+        /* Release: a lookup that finds the chunk sees it zeroed. */
+        if (!atomic_compare_exchange_strong_explicit(&chunks[c], &none, fresh,
+                                                     memory_order_acq_rel,
+                                                     memory_order_acquire))
+            free(fresh);
+    }
+    return index;
+}
+
+struct process *srv__process_new(const srv_module *module)
+{
+    size_t state_size = module != NULL ? module->state_size : 0;
+    struct process *p = calloc(1, sizeof *p + state_size);
+    if (p == NULL)
+        return NULL;
+    uint32_t index = take_index();
+    struct slot *slot = slot_at(index);
+    uint64_t word = atomic_load_explicit(&slot->word, memory_order_relaxed);
+    p->index = index;
+    p->pid = (srv_pid){0, index, (uint32_t)(word >> 32)};
+    p->module = module;
+    p->timeout_ms = -1;
+    srv__mailbox_init(&p->mailbox);
+    atomic_store_explicit(&p->run_state, module != NULL ? PROC_RUNNING : PROC_THREAD,
+                          memory_order_relaxed);
+    atomic_store_explicit(&slot->process, p, memory_order_relaxed);
+    /* Release: a lookup that takes a hold sees the process's fields. */
+    atomic_store_explicit(&slot->word, word & ~(CLOSED | HOLDERS), memory_order_release);
+    atomic_fetch_add_explicit(&live, 1, memory_order_relaxed);
+    return p;
+}
+
+struct process *srv__process_get(srv_pid pid)
+{
+    if (pid.node != 0 || pid.index == 0 ||
+        pid.index >= atomic_load_explicit(&next_index, memory_order_acquire))
+        return NULL;
+    struct slot *slot = slot_at(pid.index);
+    if (slot == NULL)
+        return NULL;
+    uint64_t word = atomic_load_explicit(&slot->word, memory_order_acquire);
+    for (;;) {
+        if ((uint32_t)(word >> 32) != pid.serial || (word & CLOSED))
+            return NULL;
+        /* Acquire: pairs with srv__process_new's release of the word. */
+        if (atomic_compare_exchange_weak_explicit(&slot->word, &word, word + 1,
+                                                  memory_order_acquire,
+                                                  memory_order_acquire)) {
+            struct process *p =
+                atomic_load_explicit(&slot->process, memory_order_relaxed);
+            if (p == NULL) /* a fresh slot whose process is being made */
+                atomic_fetch_sub_explicit(&slot->word, 1, memory_order_release);
+            return p;
+        }
+    }
+}
+
+void srv__process_put(struct process *p)
+{
+    /* Release: our last touches of p happen before its free. */
+    atomic_fetch_sub_explicit(&slot_at(p->index)->word, 1, memory_order_release);
+}
+
+void srv__process_close(struct process *p)
+{
+    atomic_fetch_or_explicit(&slot_at(p->index)->word, CLOSED, memory_order_seq_cst);
+}
+
+void srv__process_quiesce(struct process *p, bool executor_holds_ref)
+{
+    struct slot *slot = slot_at(p->index);
+    uint64_t own = executor_holds_ref ? 1 : 0;
+    /* Holders are senders between their lookup and their push: brief. */
+    for (;;) {
+        uint64_t word = atomic_load_explicit(&slot->word, memory_order_acquire);
+        if ((word & HOLDERS) == own)
+            break;
+        sched_yield();
+    }
+}
+
+void srv__process_free(struct process *p)
+{
+    struct slot *slot = slot_at(p->index);
+    uint64_t next_serial = (atomic_load_explicit(&slot->word, memory_order_relaxed) >> 32) + 1;
+    atomic_store_explicit(&slot->process, NULL, memory_order_relaxed);
+    atomic_store_explicit(&slot->word, (next_serial << 32) | CLOSED, memory_order_release);
+    uint32_t index = p->index;
+    free(p);
+    atomic_fetch_sub_explicit(&live, 1, memory_order_relaxed);
+    pthread_mutex_lock(&free_lock);
+    if (free_count == free_cap) {
+        size_t cap = free_cap ? free_cap * 2 : 1024;
+        uint32_t *grown = realloc(free_indices, cap * sizeof *grown);
+        if (grown == NULL)
+            srv__fatal("srv: out of memory for the process table");
+        free_indices = grown;
+        free_cap = cap;
+    }
+    free_indices[free_count++] = index;
+    pthread_mutex_unlock(&free_lock);
+}
+
+void srv__process_each_server(void (*fn)(srv_pid pid, void *arg), void *arg)
+{
+    uint32_t end = atomic_load_explicit(&next_index, memory_order_acquire);
+    for (uint32_t i = 1; i < end; i++) {
+        struct slot *slot = slot_at(i);
+        if (slot == NULL)
+            continue;
+        uint64_t word = atomic_load_explicit(&slot->word, memory_order_acquire);
+        if (word & CLOSED)
+            continue;
+        srv_pid pid = {0, i, (uint32_t)(word >> 32)};
+        struct process *p = srv__process_get(pid);
+        if (p == NULL)
+            continue;
+        bool server = p->module != NULL;
+        srv__process_put(p);
+        if (server)
+            fn(pid, arg);
+    }
+}
+
+size_t srv_process_count(void)
+{
+    return atomic_load_explicit(&live, memory_order_relaxed);
+}
+
+/* A plain thread's identity ends with the thread: its links and monitors
+ * hear `normal`. */
+static void identity_destroy(void *arg)
+{
+    struct process *p = arg;
+    srv__process_close(p);
+    srv__process_quiesce(p, false);
+    srv__links_exit(p, SRV_NORMAL);
+    struct envelope *e;
+    while ((e = srv__mailbox_pop(&p->mailbox)) != NULL)
+        srv__envelope_free(NULL, e);
+    srv__process_free(p);
+}
+
+static void identity_key_make(void)
+{
+    pthread_key_create(&identity_key, identity_destroy);
+}
+
+struct process *srv__thread_identity(void)
+{
+    if (identity == NULL) {
+        pthread_once(&identity_once, identity_key_make);
+        identity = srv__process_new(NULL);
+        if (identity == NULL)
+            srv__fatal("srv: out of memory for a thread identity");
+        pthread_setspecific(identity_key, identity);
+    }
+    return identity;
+}
+
+struct process *srv__current(void)
+{
+    return current != NULL ? current : srv__thread_identity();
+}
+
+struct process *srv__current_or_null(void)
+{
+    return current;
+}
+
+void srv__set_current(struct process *p)
+{
+    current = p;
+}
+
+srv_pid srv_self(void)
+{
+    return srv__current()->pid;
+}
+
+bool srv_is_alive(srv_pid pid)
+{
+    struct process *p = srv__process_get(pid);
+    if (p == NULL)
+        return false;
+    srv__process_put(p);
+    return true;
+}
+
+bool srv_pid_equal(srv_pid a, srv_pid b)
+{
+    return a.node == b.node && a.index == b.index && a.serial == b.serial;
+}
+
+bool srv_pid_is_none(srv_pid pid)
+{
+    return pid.index == 0;
+}

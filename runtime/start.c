@@ -1,0 +1,112 @@
+/*
+ * start.c: gen_server:start, start_link and start_monitor, as gen.erl and
+ * proc_lib.erl do them: the starter blocks until init has answered, and
+ * gets exactly what Erlang's would.
+ *
+ * init runs right here, on the starter's thread, against the new server's
+ * state: the acknowledgement costs nothing.  The new process is RUNNING
+ * and owned by the starter until init is done; then it is released (or, if
+ * init asked for a zero timeout, its timeout runs first, as the server's
+ * own loop would run it at once on an empty mailbox).
+ */
+#include <string.h>
+
+#include "internal.h"
+
+struct init_call {
+    const void *args;
+};
+
+static srv_action call_init(struct process *p, void *arg)
+{
+    struct init_call *c = arg;
+    return p->module->init(p->state, c->args);
+}
+
+/* Ends a server whose start failed; its name is free before we answer. */
+static void abandon(struct process *p, srv_atom reason)
+{
+    srv__exit(p, reason, false, false);
+}
+
+srv_status srv_start(const srv_module *module, const void *init_args,
+                     srv_start_mode mode, const srv_start_opts *opts,
+                     srv_start_result *result)
+{
+    srv_start_result ignored;
+    if (result == NULL)
+        result = &ignored;
+    memset(result, 0, sizeof *result);
+    if (module == NULL || module->abi_version != SRV_ABI_VERSION ||
+        module->init == NULL || module->dispatch == NULL)
+        return SRV_EINVAL;
+    srv__sched_ensure_started();
+
+    struct process *starter = srv__current();
+    struct process *p = srv__process_new(module);
+    if (p == NULL)
+        return SRV_ENOMEM;
+    p->parent = starter->pid;
+    p->trap_exit = opts != NULL && opts->trap_exit;
+
+    if (opts != NULL && opts->name != NULL) {
+        srv_atom name = srv_atom_from(opts->name);
+        srv_pid holder;
+        if (srv__name_add(name, p->pid, &holder) != SRV_OK) {
+            result->pid = holder;
+            abandon(p, srv_atom_normal);
+            return SRV_EALREADY;
+        }
+        atomic_store_explicit(&p->name, name, memory_order_release);
+    }
+    if (mode == SRV_START_LINK)
+        srv__link_pair(starter, p);
+    else if (mode == SRV_START_MONITOR)
+        srv_monitor(p->pid, &result->monitor_ref);
+
+    long timeout = opts != NULL && opts->timeout_ms != 0 ? opts->timeout_ms
+                                                         : SRV_INFINITY;
+    uint64_t deadline = srv__deadline_after_ms(timeout);
+    struct init_call call = {init_args};
+    srv_action action;
+    p->current = (struct current_message){0};
+    if (!srv__run_callback(p, call_init, &call, &action)) {
+        srv_atom reason = p->exit_reason;
+        srv__report_crash(p, reason, false, NULL);
+        abandon(p, reason);
+        result->reason = reason;
+        return SRV_EINIT;
+    }
+    if (deadline != UINT64_MAX && srv__now_ns() > deadline) {
+        /* init outran the start timeout: the child is killed */
+        abandon(p, srv_atom_killed);
+        result->reason = srv_atom_timeout;
+        return SRV_ETIMEOUT;
+    }
+    switch (action.kind) {
+    case SRV_ACTION_OK:
+        result->pid = p->pid;
+        srv__after_action(p, &action);
+        if (p->timeout_ms == 0 && srv__mailbox_empty(&p->mailbox)) {
+            if (srv__handle_timeout_now(p, false))
+                srv__release(p);
+        } else {
+            srv__release(p);
+        }
+        return SRV_OK;
+    case SRV_ACTION_IGNORE:
+        abandon(p, srv_atom_normal);
+        return SRV_IGNORE;
+    case SRV_ACTION_STOP: {
+        srv_atom reason = srv__atom(action.reason != NULL ? action.reason : "undefined");
+        abandon(p, reason);
+        result->reason = reason;
+        return SRV_EINIT;
+    }
+    default:
+        srv__report_crash(p, srv_atom_bad_return_value, false, NULL);
+        abandon(p, srv_atom_bad_return_value);
+        result->reason = srv_atom_bad_return_value;
+        return SRV_EBADRETURN;
+    }
+}

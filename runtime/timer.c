@@ -1,0 +1,225 @@
+/*
+ * timer.c: timers for callback timeouts and send_after.
+ *
+ * One timer thread sleeps until the earliest deadline of a binary heap.
+ * Timers are armed only when a server asks for a timeout or a user for
+ * send_after, never on a call's fast path.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "internal.h"
+
+struct timer {
+    uint64_t deadline, ref;
+    timer_fn fn;
+    void *arg;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed;
+static struct timer *heap;
+static size_t count, capacity;
+static uint64_t next_ref = 1;
+static bool running, stopping;
+static pthread_t thread;
+
+static void swap(size_t a, size_t b)
+{
+    struct timer t = heap[a];
+    heap[a] = heap[b];
+    heap[b] = t;
+}
+
+static void sift_up(size_t i)
+{
+    while (i > 0 && heap[(i - 1) / 2].deadline > heap[i].deadline) {
+        swap(i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+}
+
+static void sift_down(size_t i)
+{
+    for (;;) {
+        size_t least = i, l = 2 * i + 1, r = l + 1;
+        if (l < count && heap[l].deadline < heap[least].deadline)
+            least = l;
+        if (r < count && heap[r].deadline < heap[least].deadline)
+            least = r;
+        if (least == i)
+            return;
+        swap(i, least);
+        i = least;
+    }
+}
+
+static struct timer remove_at(size_t i)
+{
+    struct timer t = heap[i];
+    heap[i] = heap[--count];
+    if (i < count) {
+        sift_down(i);
+        sift_up(i);
+    }
+    return t;
+}
+
+static void *timer_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&lock);
+    while (!stopping) {
+        uint64_t now = srv__now_ns();
+        if (count > 0 && heap[0].deadline <= now) {
+            struct timer t = remove_at(0);
+            pthread_mutex_unlock(&lock);
+            t.fn(t.arg, true);
+            pthread_mutex_lock(&lock);
+            continue;
+        }
+        if (count == 0) {
+            pthread_cond_wait(&changed, &lock);
+        } else {
+            uint64_t left = heap[0].deadline - now;
+            struct timespec until;
+            clock_gettime(CLOCK_MONOTONIC, &until);
+            uint64_t ns = (uint64_t)until.tv_nsec + left % 1000000000u;
+            until.tv_sec += (time_t)(left / 1000000000u + ns / 1000000000u);
+            until.tv_nsec = (long)(ns % 1000000000u);
+            pthread_cond_timedwait(&changed, &lock, &until);
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return NULL;
+}
+
+uint64_t srv__timer_start(uint64_t deadline_ns, timer_fn fn, void *arg)
+{
+    pthread_mutex_lock(&lock);
+    if (!running) {
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&changed, &attr);
+        pthread_condattr_destroy(&attr);
+        stopping = false;
+        if (pthread_create(&thread, NULL, timer_main, NULL) != 0)
+            srv__fatal("srv: cannot start the timer thread");
+        running = true;
+    }
+    if (count == capacity) {
+        size_t more = capacity ? capacity * 2 : 64;
+        struct timer *bigger = realloc(heap, more * sizeof *heap);
+        if (bigger == NULL)
+            srv__fatal("srv: out of memory for timers");
+        heap = bigger;
+        capacity = more;
+    }
+    uint64_t ref = next_ref++;
+    heap[count] = (struct timer){deadline_ns, ref, fn, arg};
+    sift_up(count++);
+    if (heap[0].ref == ref)
+        pthread_cond_signal(&changed);
+    pthread_mutex_unlock(&lock);
+    return ref;
+}
+
+bool srv__timer_cancel(uint64_t ref)
+{
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0; i < count; i++)
+        if (heap[i].ref == ref) {
+            struct timer t = remove_at(i);
+            pthread_mutex_unlock(&lock);
+            t.fn(t.arg, false);
+            return true;
+        }
+    pthread_mutex_unlock(&lock);
+    return false;
+}
+
+void srv__timer_stop(void)
+{
+    pthread_mutex_lock(&lock);
+    if (!running) {
+        pthread_mutex_unlock(&lock);
+        return;
+    }
+    stopping = true;
+    pthread_cond_signal(&changed);
+    pthread_mutex_unlock(&lock);
+    pthread_join(thread, NULL);
+    pthread_mutex_lock(&lock);
+    while (count > 0) {
+        struct timer t = remove_at(count - 1);
+        t.fn(t.arg, false);
+    }
+    running = false;
+    pthread_cond_destroy(&changed);
+    pthread_mutex_unlock(&lock);
+}
+
+/* ---------------------------------------------------------------------- */
+/* send_after and sleep                                                    */
+
+struct delayed {
+    srv_pid pid;
+    const srv_module *module;
+    struct envelope *envelope;
+};
+
+static void delayed_fire(void *arg, bool fire)
+{
+    struct delayed *d = arg;
+    struct process *p = fire ? srv__process_get(d->pid) : NULL;
+    if (p != NULL) {
+        srv__deliver(p, d->envelope);
+        srv__process_put(p);
+    } else {
+        srv__envelope_free(d->module, d->envelope);
+    }
+    free(d);
+}
+
+srv_status srv_send_after(long delay_ms, srv_pid pid, const srv_module *module,
+                          unsigned message, const void *args,
+                          srv_timer_ref *ref_out)
+{
+    if (module == NULL || message >= module->message_count ||
+        module->messages[message].kind != SRV_MESSAGE_INFO || delay_ms < 0)
+        return SRV_EINVAL;
+    const srv_message_type *type = &module->messages[message];
+    struct delayed *d = malloc(sizeof *d);
+    if (d == NULL)
+        return SRV_ENOMEM;
+    d->pid = pid;
+    d->module = module;
+    d->envelope = srv__envelope_new(type->args_size);
+    d->envelope->kind = ENV_INFO;
+    d->envelope->message = message;
+    if (type->copy_args != NULL)
+        type->copy_args(d->envelope->args, args);
+    uint64_t ref = srv__timer_start(srv__deadline_after_ms(delay_ms), delayed_fire, d);
+    if (ref_out != NULL)
+        *ref_out = ref;
+    return SRV_OK;
+}
+
+srv_status srv_cancel_timer(srv_timer_ref ref)
+{
+    return srv__timer_cancel(ref) ? SRV_OK : SRV_ENOPROC;
+}
+
+void srv_sleep(long ms)
+{
+    if (ms <= 0)
+        return;
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    srv__sched_block_enter();
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+    srv__sched_block_exit();
+}

@@ -1,0 +1,152 @@
+/*
+ * wait.c: how a caller waits for its reply: the reply slot's one-CAS
+ * protocol, the monotonic clock, and futex sleeps after a short spin.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define SPIN_ROUNDS 4000 /* ~10 us of pause before a futex sleep */
+
+uint64_t srv__now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t srv__deadline_after_ms(long ms)
+{
+    if (ms < 0)
+        return UINT64_MAX;
+    return srv__now_ns() + (uint64_t)ms * 1000000u;
+}
+
+void srv__futex_wait(_Atomic uint32_t *word, uint32_t value,
+                     uint64_t deadline_ns)
+{
+    struct timespec ts, *timeout = NULL;
+    if (deadline_ns != UINT64_MAX) {
+        uint64_t now = srv__now_ns();
+        if (now >= deadline_ns)
+            return;
+        uint64_t left = deadline_ns - now;
+        ts.tv_sec = (time_t)(left / 1000000000u);
+        ts.tv_nsec = (long)(left % 1000000000u);
+        timeout = &ts;
+    }
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, value, timeout,
+            NULL, 0);
+}
+
+void srv__futex_wake(_Atomic uint32_t *word)
+{
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL,
+            NULL, 0);
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+uint64_t srv__slot_arm(struct reply_slot *slot, void *reply)
+{
+    /* Only the owner writes a new round, so a plain load is enough to
+     * compute the next tag; tags never repeat for one caller. */
+    uint64_t tag = (atomic_load_explicit(&slot->word, memory_order_relaxed) >> 2) + 1;
+    slot->reply = reply;
+    slot->status = SRV_OK;
+    slot->reason = NULL;
+    atomic_store_explicit(&slot->futex, 0, memory_order_relaxed);
+    /* Release: a replier that sees WAITING for this tag also sees reply. */
+    atomic_store_explicit(&slot->word, tag << 2 | SLOT_WAITING,
+                          memory_order_release);
+    return tag;
+}
+
+srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
+                          srv_atom *reason)
+{
+    int spins = 0;
+    bool blocked = false;
+    for (;;) {
+        /* Acquire: pairs with the replier's release store of DONE, so the
+         * reply bytes and status are visible. */
+        uint64_t word = atomic_load_explicit(&slot->word, memory_order_acquire);
+        if ((word & 3) == SLOT_DONE) {
+            if (blocked)
+                srv__sched_block_exit();
+            if (reason != NULL)
+                *reason = slot->reason;
+            return slot->status;
+        }
+        if ((word & 3) == SLOT_WAITING && deadline_ns != UINT64_MAX &&
+            srv__now_ns() >= deadline_ns) {
+            /* Give up, unless the replier got there first (then WRITING
+             * turns into DONE in a moment: keep waiting for it). */
+            if (atomic_compare_exchange_strong_explicit(
+                    &slot->word, &word, (word & ~(uint64_t)3) | SLOT_ABANDONED,
+                    memory_order_acq_rel, memory_order_acquire)) {
+                if (blocked)
+                    srv__sched_block_exit();
+                return SRV_ETIMEOUT;
+            }
+            continue;
+        }
+        if (spins < SPIN_ROUNDS || (word & 3) == SLOT_WRITING) {
+            spins++;
+            cpu_relax();
+            continue;
+        }
+        if (!blocked) {
+            srv__sched_block_enter();
+            blocked = true;
+        }
+        /* 2 says "asleep": only then does the replier make the wake call. */
+        uint32_t awake = 0;
+        if (atomic_compare_exchange_strong_explicit(&slot->futex, &awake, 2,
+                                                    memory_order_acq_rel,
+                                                    memory_order_acquire))
+            srv__futex_wait(&slot->futex, 2, deadline_ns);
+    }
+}
+
+bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
+                        const void *reply, size_t size)
+{
+    struct process *caller = srv__process_get(from.pid);
+    if (caller == NULL)
+        return false;
+    struct reply_slot *slot = &caller->slot;
+    uint64_t expected = from.tag << 2 | SLOT_WAITING;
+    /* Acquire: we read slot->reply, published by srv__slot_arm. */
+    if (!atomic_compare_exchange_strong_explicit(
+            &slot->word, &expected, from.tag << 2 | SLOT_WRITING,
+            memory_order_acquire, memory_order_relaxed)) {
+        srv__process_put(caller);
+        return false;
+    }
+    /* A caller that ran the handler itself got the reply in place. */
+    if (reply != NULL && slot->reply != NULL && slot->reply != reply && size > 0)
+        memcpy(slot->reply, reply, size);
+    slot->status = status;
+    slot->reason = reason;
+    /* Release: the caller's acquire load of DONE sees the reply. */
+    atomic_store_explicit(&slot->word, from.tag << 2 | SLOT_DONE,
+                          memory_order_release);
+    if (atomic_exchange_explicit(&slot->futex, 1, memory_order_acq_rel) == 2)
+        srv__futex_wake(&slot->futex);
+    srv__process_put(caller);
+    return true;
+}
