@@ -49,6 +49,7 @@ struct ast_field {
     struct ast_type type;
     const char *name;
     struct srv_loc loc;           /* of the name */
+    bool whole_declaration;       /* `c(DECL);`: c_type is the declaration */
     struct ast_field *next;
 };
 
@@ -84,9 +85,22 @@ struct ast_handler {
     struct srv_loc loc;           /* of the name, or of the keyword */
     struct ast_field *args;       /* INIT, CALL, CAST, INFO */
     struct ast_field *reply;      /* CALL: the reply fields (may be empty) */
+    bool bare;                    /* INFO written without (args): timeout, exit, down */
     bool has_body;                /* false: `;`, an external handler */
     struct ast_code body;         /* when has_body */
     struct ast_handler *next;
+};
+
+/* Every `server NAME;` line and `state` block, for the checks. */
+struct ast_server_line {
+    const char *name;
+    struct srv_loc loc;
+    bool first_item;
+    struct ast_server_line *next;
+};
+struct ast_state_block {
+    struct srv_loc loc;
+    struct ast_state_block *next;
 };
 
 /* The whole spec.  Lists are in spec order. */
@@ -103,6 +117,8 @@ struct ast_spec {
     bool has_state;
     struct srv_loc state_loc;
     struct ast_handler *handlers; /* every handler, in spec order */
+    struct ast_server_line *server_lines;
+    struct ast_state_block *state_blocks;
     struct ast_arena *arena;      /* owns every node and string */
 };
 

@@ -1,0 +1,275 @@
+/*
+ * ast.c: building the syntax tree.  The grammar's actions call these; all
+ * memory comes from the spec's arena and goes with ast_spec_free.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+#include "ast_build.h"
+
+struct ast_arena {
+    struct ast_arena *next;
+    _Alignas(16) unsigned char data[];
+};
+
+void *ast_alloc(struct ast_spec *spec, size_t size)
+{
+    struct ast_arena *block = calloc(1, sizeof *block + size);
+    if (block == NULL)
+        abort();
+    block->next = spec->arena;
+    spec->arena = block;
+    return block->data;
+}
+
+char *ast_strndup(struct ast_spec *spec, const char *s, size_t n)
+{
+    char *copy = ast_alloc(spec, n + 1);
+    memcpy(copy, s, n);
+    copy[n] = '\0';
+    return copy;
+}
+
+void ast_spec_free(struct ast_spec *spec)
+{
+    if (spec == NULL)
+        return;
+    struct ast_arena *block = spec->arena;
+    while (block != NULL) {
+        struct ast_arena *next = block->next;
+        free(block);
+        block = next;
+    }
+    free(spec);
+}
+
+size_t ast_field_count(const struct ast_field *fields)
+{
+    size_t n = 0;
+    for (; fields != NULL; fields = fields->next)
+        n++;
+    return n;
+}
+
+const struct ast_handler *ast_find_handler(const struct ast_spec *spec,
+                                           enum ast_handler_kind kind)
+{
+    for (const struct ast_handler *h = spec->handlers; h != NULL; h = h->next)
+        if (h->kind == kind)
+            return h;
+    return NULL;
+}
+
+/* ORDER AST_TYPE */
+static const char *const type_names[] = {
+    "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "int", "double", "float",
+    "bool", "string", "bytes", "atom", "pid", "record", "ptr", "c", "unknown"};
+
+const char *ast_type_kind_name(enum ast_type_kind kind)
+{
+    return type_names[kind];
+}
+
+struct ast_type ast_type_named(const char *name, struct srv_loc loc)
+{
+    struct ast_type t = {AST_TYPE_UNKNOWN, name, NULL, NULL, NULL, loc};
+    for (int k = 0; k <= AST_TYPE_PID; k++)
+        if (strcmp(name, type_names[k]) == 0)
+            t.kind = (enum ast_type_kind)k;
+    if (t.kind == AST_TYPE_UNKNOWN)
+        t.kind = AST_TYPE_RECORD; /* resolved, or reported, by check.c */
+    return t;
+}
+
+/* Trims spaces around a piece of C text. */
+static char *trimmed(struct ast_spec *spec, const char *s, size_t n)
+{
+    while (n > 0 && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) {
+        s++;
+        n--;
+    }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
+                     s[n - 1] == '\r'))
+        n--;
+    return ast_strndup(spec, s, n);
+}
+
+struct ast_type ast_type_ptr(struct ast_spec *spec, const char *text, struct srv_loc loc)
+{
+    struct ast_type t = {AST_TYPE_PTR, "ptr", NULL, NULL, NULL, loc};
+    /* ptr(CTYPE, FREEFN): the destructor follows the last top-level comma */
+    const char *comma = NULL;
+    int depth = 0;
+    for (const char *c = text; *c != '\0'; c++) {
+        if (*c == '(' || *c == '[')
+            depth++;
+        else if (*c == ')' || *c == ']')
+            depth--;
+        else if (*c == ',' && depth == 0)
+            comma = c;
+    }
+    if (comma != NULL) {
+        t.c_type = trimmed(spec, text, (size_t)(comma - text));
+        t.free_fn = trimmed(spec, comma + 1, strlen(comma + 1));
+    } else {
+        t.c_type = trimmed(spec, text, strlen(text));
+    }
+    return t;
+}
+
+struct ast_type ast_type_c(struct ast_spec *spec, const char *text, struct srv_loc loc)
+{
+    struct ast_type t = {AST_TYPE_C, "c", NULL, NULL, NULL, loc};
+    t.c_type = trimmed(spec, text, strlen(text));
+    return t;
+}
+
+struct ast_field *ast_field_new(struct ast_spec *spec, struct ast_type type,
+                                const char *name, struct srv_loc loc)
+{
+    struct ast_field *f = ast_alloc(spec, sizeof *f);
+    f->type = type;
+    f->name = name;
+    f->loc = loc;
+    return f;
+}
+
+/* The name a raw declaration declares: its last identifier outside
+ * brackets ("waiting" in "srv_from waiting[8]"). */
+struct ast_field *ast_field_declaration(struct ast_spec *spec, struct ast_type type)
+{
+    const char *text = type.c_type, *name = NULL;
+    size_t name_len = 0;
+    int depth = 0;
+    for (const char *c = text; *c != '\0';) {
+        if (*c == '[' || *c == '(') {
+            depth++;
+            c++;
+        } else if (*c == ']' || *c == ')') {
+            depth--;
+            c++;
+        } else if ((*c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z'))) {
+            const char *start = c;
+            while (*c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                   (*c >= '0' && *c <= '9'))
+                c++;
+            if (depth == 0) {
+                name = start;
+                name_len = (size_t)(c - start);
+            }
+        } else {
+            c++;
+        }
+    }
+    struct ast_field *f = ast_field_new(spec, type,
+                                        name ? ast_strndup(spec, name, name_len) : "",
+                                        type.loc);
+    f->whole_declaration = true;
+    return f;
+}
+
+struct ast_field *ast_fields_append(struct ast_field *list, struct ast_field *f)
+{
+    if (f == NULL)
+        return list;
+    if (list == NULL)
+        return f;
+    struct ast_field *last = list;
+    while (last->next != NULL)
+        last = last->next;
+    last->next = f;
+    return list;
+}
+
+static void append_handler(struct ast_spec *spec, struct ast_handler *h)
+{
+    struct ast_handler **tail = &spec->handlers;
+    while (*tail != NULL)
+        tail = &(*tail)->next;
+    *tail = h;
+}
+
+struct ast_handler *ast_handler_add(struct ast_spec *spec, enum ast_handler_kind kind,
+                                    const char *name, struct srv_loc loc,
+                                    struct ast_field *args, struct ast_field *reply,
+                                    const struct ast_code *body)
+{
+    struct ast_handler *h = ast_alloc(spec, sizeof *h);
+    h->kind = kind;
+    h->name = name;
+    h->loc = loc;
+    h->args = args;
+    h->reply = reply;
+    if (body != NULL) {
+        h->has_body = true;
+        h->body = *body;
+    }
+    append_handler(spec, h);
+    return h;
+}
+
+void ast_server_name(struct ast_spec *spec, const char *name, struct srv_loc loc,
+                     bool first_item)
+{
+    struct ast_server_line *line = ast_alloc(spec, sizeof *line);
+    line->name = name;
+    line->loc = loc;
+    line->first_item = first_item;
+    struct ast_server_line **tail = &spec->server_lines;
+    while (*tail != NULL)
+        tail = &(*tail)->next;
+    *tail = line;
+    if (spec->name == NULL) {
+        spec->name = name;
+        spec->name_loc = loc;
+    }
+}
+
+static struct ast_code *push_code(struct ast_spec *spec, struct ast_code *array,
+                                  size_t *count, const struct ast_code *code)
+{
+    struct ast_code *grown = ast_alloc(spec, (*count + 1) * sizeof *grown);
+    if (*count > 0)
+        memcpy(grown, array, *count * sizeof *grown);
+    grown[(*count)++] = *code;
+    return grown;
+}
+
+void ast_c_block(struct ast_spec *spec, const struct ast_code *code)
+{
+    spec->c_blocks = push_code(spec, spec->c_blocks, &spec->n_c_blocks, code);
+}
+
+void ast_h_block(struct ast_spec *spec, const struct ast_code *code)
+{
+    spec->h_blocks = push_code(spec, spec->h_blocks, &spec->n_h_blocks, code);
+}
+
+void ast_record_add(struct ast_spec *spec, const char *name, struct srv_loc loc,
+                    struct ast_field *fields)
+{
+    struct ast_record *r = ast_alloc(spec, sizeof *r);
+    r->name = name;
+    r->loc = loc;
+    r->fields = fields;
+    struct ast_record **tail = &spec->records;
+    while (*tail != NULL)
+        tail = &(*tail)->next;
+    *tail = r;
+}
+
+void ast_state_add(struct ast_spec *spec, struct srv_loc loc, struct ast_field *fields)
+{
+    struct ast_state_block *b = ast_alloc(spec, sizeof *b);
+    b->loc = loc;
+    struct ast_state_block **tail = &spec->state_blocks;
+    while (*tail != NULL)
+        tail = &(*tail)->next;
+    *tail = b;
+    if (!spec->has_state) {
+        spec->has_state = true;
+        spec->state = fields;
+        spec->state_loc = loc;
+    }
+}

@@ -1,0 +1,33 @@
+/*
+ * ast_build.h: the constructors the grammar's actions call (ast.c).  Each
+ * action is one call; nothing here checks anything (check.c does).
+ */
+#ifndef SRVC_AST_BUILD_H
+#define SRVC_AST_BUILD_H
+
+#include "ast.h"
+
+void *ast_alloc(struct ast_spec *spec, size_t size);
+char *ast_strndup(struct ast_spec *spec, const char *s, size_t n);
+
+struct ast_type ast_type_named(const char *name, struct srv_loc loc);
+struct ast_type ast_type_ptr(struct ast_spec *spec, const char *text, struct srv_loc loc);
+struct ast_type ast_type_c(struct ast_spec *spec, const char *text, struct srv_loc loc);
+struct ast_field *ast_field_new(struct ast_spec *spec, struct ast_type type,
+                                const char *name, struct srv_loc loc);
+struct ast_field *ast_field_declaration(struct ast_spec *spec, struct ast_type type);
+struct ast_field *ast_fields_append(struct ast_field *list, struct ast_field *f);
+
+struct ast_handler *ast_handler_add(struct ast_spec *spec, enum ast_handler_kind kind,
+                                    const char *name, struct srv_loc loc,
+                                    struct ast_field *args, struct ast_field *reply,
+                                    const struct ast_code *body);
+void ast_server_name(struct ast_spec *spec, const char *name, struct srv_loc loc,
+                     bool first_item);
+void ast_c_block(struct ast_spec *spec, const struct ast_code *code);
+void ast_h_block(struct ast_spec *spec, const struct ast_code *code);
+void ast_record_add(struct ast_spec *spec, const char *name, struct srv_loc loc,
+                    struct ast_field *fields);
+void ast_state_add(struct ast_spec *spec, struct srv_loc loc, struct ast_field *fields);
+
+#endif /* SRVC_AST_BUILD_H */

@@ -1,0 +1,356 @@
+/*
+ * check.c: what the grammar cannot say.  Each check reports through diag
+ * and goes on, so one run shows every mistake.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+/* C11's keywords, and common ones of C23 and C++ that would break the
+ * generated code as names. */
+static const char *const c_keywords[] = {
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double",
+    "else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
+    "register", "restrict", "return", "short", "signed", "sizeof", "static", "struct",
+    "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "_Alignas",
+    "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
+    "_Static_assert", "_Thread_local", "bool", "true", "false", "nullptr", "alignas",
+    "alignof", "constexpr", "static_assert", "thread_local", "typeof", "class",
+    "delete", "new", "namespace", "template", "this", "private", "public", "operator"};
+
+/* Names a handler's body already uses (docs/language.md). */
+static const char *const body_names[] = {
+    "state", "self", "from", "reason", "pid", "ref", "old_vsn", "out", "SELF", "FROM",
+    "REASON", "ok", "ok_timeout", "ignore", "stop", "reply", "reply_timeout", "noreply",
+    "noreply_timeout", "stop_reply", "error"};
+
+/* Names of the generated API that handlers must not take. */
+static const char *const generated_names[] = {
+    "start", "start_link", "start_monitor", "start_opts", "stop", "stop_timeout",
+    "state", "module", "init", "dispatch", "messages"};
+
+static const char *const spec_types[] = {
+    "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "int", "double", "float",
+    "bool", "string", "bytes", "atom", "pid"};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static bool in_list(const char *name, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(name, list[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Edit distance, for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return 99;
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* The closest of the spec's types and records to name, or NULL. */
+static const char *closest_type(const struct ast_spec *spec, const char *name)
+{
+    const char *best = NULL;
+    size_t best_distance = strlen(name) <= 3 ? 1 : 2;
+    for (size_t i = 0; i < COUNT(spec_types); i++) {
+        size_t dist = distance(name, spec_types[i]);
+        if (dist <= best_distance) {
+            best = spec_types[i];
+            best_distance = dist;
+        }
+    }
+    for (const struct ast_record *r = spec->records; r != NULL; r = r->next) {
+        size_t dist = distance(name, r->name);
+        if (dist < best_distance || (dist == best_distance && best == NULL)) {
+            best = r->name;
+            best_distance = dist;
+        }
+    }
+    return best;
+}
+
+struct checker {
+    struct ast_spec *spec;
+    struct diag *d;
+};
+
+/* A name of the spec's own: not a C keyword, not srv_-prefixed. */
+static void check_name(struct checker *c, const char *what, const char *name,
+                       struct srv_loc loc)
+{
+    if (in_list(name, c_keywords, COUNT(c_keywords)))
+        diag_error(c->d, loc, "%s name '%s' is a C keyword", what, name);
+    else if (strncmp(name, "srv_", 4) == 0 || strncmp(name, "SRV_", 4) == 0)
+        diag_error(c->d, loc, "%s name '%s' starts with 'srv_', which is libsrv's", what,
+                   name);
+}
+
+static const struct ast_record *find_record(const struct ast_spec *spec, const char *name)
+{
+    for (const struct ast_record *r = spec->records; r != NULL; r = r->next)
+        if (strcmp(r->name, name) == 0)
+            return r;
+    return NULL;
+}
+
+enum place { IN_STATE, IN_RECORD, IN_MESSAGE, IN_REPLY, IN_INIT };
+
+static void check_type(struct checker *c, struct ast_type *t, enum place place)
+{
+    if (t->kind == AST_TYPE_RECORD) {
+        t->record = find_record(c->spec, t->name);
+        if (t->record == NULL) {
+            const char *hint = closest_type(c->spec, t->name);
+            if (hint != NULL)
+                diag_error(c->d, t->loc, "unknown type '%s'; did you mean '%s'?", t->name,
+                           hint);
+            else
+                diag_error(c->d, t->loc, "unknown type '%s'", t->name);
+            t->kind = AST_TYPE_UNKNOWN;
+        }
+    } else if (t->kind == AST_TYPE_C && (place == IN_MESSAGE || place == IN_REPLY ||
+                                         place == IN_INIT)) {
+        diag_error(c->d, t->loc,
+                   "raw C type 'c(%s)' cannot travel in a message; use a spec type or ptr(...)",
+                   t->c_type);
+    } else if ((t->kind == AST_TYPE_PTR || t->kind == AST_TYPE_C) && t->c_type[0] == '\0') {
+        diag_error(c->d, t->loc, "empty C type in %s(...)", t->name);
+    }
+}
+
+/* Fields, arguments or reply fields: names unique, types known. */
+static void check_fields(struct checker *c, struct ast_field *fields, const char *what,
+                         enum place place)
+{
+    for (struct ast_field *f = fields; f != NULL; f = f->next) {
+        check_type(c, &f->type, place);
+        if (f->whole_declaration && f->name[0] == '\0') {
+            diag_error(c->d, f->loc, "raw C declaration 'c(%s)' declares no name",
+                       f->type.c_type);
+            continue;
+        }
+        check_name(c, what, f->name, f->loc);
+        if (place != IN_STATE && place != IN_RECORD &&
+            in_list(f->name, body_names, COUNT(body_names)))
+            diag_error(c->d, f->loc, "%s name '%s' is taken by the handler body's '%s'",
+                       what, f->name, f->name);
+        for (struct ast_field *g = fields; g != f; g = g->next)
+            if (strcmp(g->name, f->name) == 0) {
+                diag_error(c->d, f->loc, "duplicate %s '%s'", what, f->name);
+                diag_note(c->d, g->loc, "first defined here");
+                break;
+            }
+    }
+}
+
+/* A record may not hold itself by value, however deep. */
+static bool contains(const struct ast_record *r, const struct ast_record *target, int depth)
+{
+    if (depth > 64)
+        return false;
+    for (const struct ast_field *f = r->fields; f != NULL; f = f->next)
+        if (f->type.kind == AST_TYPE_RECORD && f->type.record != NULL &&
+            (f->type.record == target || contains(f->type.record, target, depth + 1)))
+            return true;
+    return false;
+}
+
+static void check_server_lines(struct checker *c)
+{
+    const struct ast_server_line *first = c->spec->server_lines;
+    if (first == NULL) {
+        struct srv_loc start = {1, 1, 1, 1, 0, 0};
+        diag_error(c->d, start, "missing 'server NAME;' line");
+        return;
+    }
+    if (!first->first_item)
+        diag_error(c->d, first->loc, "'server %s;' must come before everything else",
+                   first->name);
+    check_name(c, "server", first->name, first->loc);
+    for (const struct ast_server_line *l = first->next; l != NULL; l = l->next) {
+        diag_error(c->d, l->loc, "repeated 'server' line");
+        diag_note(c->d, first->loc, "first given here");
+    }
+}
+
+static const char *handler_kind_name(enum ast_handler_kind kind)
+{
+    switch (kind) {
+    case AST_INIT: return "init";
+    case AST_CALL: return "call";
+    case AST_CAST: return "cast";
+    case AST_INFO: return "info";
+    case AST_INFO_TIMEOUT: return "info timeout";
+    case AST_INFO_EXIT: return "info exit";
+    case AST_INFO_DOWN: return "info down";
+    case AST_TERMINATE: return "terminate";
+    case AST_CODE_CHANGE: return "code_change";
+    case AST_FORMAT_STATUS: return "format_status";
+    }
+    return "handler";
+}
+
+/* `info timeout`, `info exit`, `info down`: bare info handlers. */
+static void resolve_bare_info(struct checker *c, struct ast_handler *h)
+{
+    static const char *const names[] = {"timeout", "exit", "down"};
+    static const enum ast_handler_kind kinds[] = {AST_INFO_TIMEOUT, AST_INFO_EXIT,
+                                                  AST_INFO_DOWN};
+    for (size_t i = 0; i < 3; i++)
+        if (strcmp(h->name, names[i]) == 0) {
+            h->kind = kinds[i];
+            return;
+        }
+    const char *hint = NULL;
+    for (size_t i = 0; i < 3; i++)
+        if (distance(h->name, names[i]) <= 2)
+            hint = names[i];
+    if (hint != NULL)
+        diag_error(c->d, h->loc, "unknown info handler '%s'; did you mean '%s'?", h->name,
+                   hint);
+    else
+        diag_error(c->d, h->loc,
+                   "info handler '%s' needs its arguments: 'info %s(...)', or is one of "
+                   "timeout, exit, down",
+                   h->name, h->name);
+}
+
+/* The generated name a call or cast takes beyond its own: query_timeout,
+ * query_full, query_reply, ... */
+static const char *const call_suffixes[] = {"_timeout", "_full", "_reply", "_reply_free",
+                                            "_reply_to", "_result"};
+
+static bool collides_with_call(const char *name, const struct ast_handler *call)
+{
+    size_t n = strlen(call->name);
+    if (strncmp(name, call->name, n) != 0)
+        return false;
+    for (size_t i = 0; i < COUNT(call_suffixes); i++)
+        if (strcmp(name + n, call_suffixes[i]) == 0)
+            return true;
+    return strncmp(name + n, "_result_", 8) == 0;
+}
+
+static void check_handlers(struct checker *c)
+{
+    for (struct ast_handler *h = c->spec->handlers; h != NULL; h = h->next)
+        if (h->kind == AST_INFO && h->bare)
+            resolve_bare_info(c, h);
+
+    for (struct ast_handler *h = c->spec->handlers; h != NULL; h = h->next) {
+        bool named = h->kind == AST_CALL || h->kind == AST_CAST ||
+                     (h->kind == AST_INFO && !h->bare);
+        if (!named) {
+            if (h->kind == AST_INFO)
+                continue; /* a bare info that was already reported */
+            for (struct ast_handler *g = c->spec->handlers; g != h; g = g->next)
+                if (g->kind == h->kind) {
+                    diag_error(c->d, h->loc, "repeated %s", handler_kind_name(h->kind));
+                    diag_note(c->d, g->loc, "first defined here");
+                    break;
+                }
+            check_fields(c, h->args, "argument", IN_INIT);
+            continue;
+        }
+        const char *what = handler_kind_name(h->kind);
+        check_name(c, what, h->name, h->loc);
+        if (h->kind != AST_INFO && in_list(h->name, generated_names, COUNT(generated_names)))
+            diag_error(c->d, h->loc, "%s name '%s' collides with the generated '%s_%s'", what,
+                       h->name, c->spec->name ? c->spec->name : "NAME", h->name);
+        if (strncmp(h->name, "handle_", 7) == 0 || strncmp(h->name, "send_", 5) == 0)
+            diag_error(c->d, h->loc, "%s name '%s' collides with generated names", what,
+                       h->name);
+        for (struct ast_handler *g = c->spec->handlers; g != h; g = g->next) {
+            bool g_named = g->kind == AST_CALL || g->kind == AST_CAST ||
+                           (g->kind == AST_INFO && !g->bare);
+            if (!g_named)
+                continue;
+            /* calls and casts share NAME_x; infos have NAME_send_x */
+            bool same_space = (g->kind == AST_INFO) == (h->kind == AST_INFO);
+            if (same_space && strcmp(g->name, h->name) == 0) {
+                diag_error(c->d, h->loc, "duplicate handler '%s'", h->name);
+                diag_note(c->d, g->loc, "first defined here");
+                break;
+            }
+            if (g->kind == AST_CALL && h->kind != AST_INFO && collides_with_call(h->name, g)) {
+                diag_error(c->d, h->loc, "%s name '%s' collides with a generated name of call '%s'",
+                           what, h->name, g->name);
+                break;
+            }
+            if (h->kind == AST_CALL && g->kind != AST_INFO && collides_with_call(g->name, h)) {
+                diag_error(c->d, h->loc, "call '%s' makes a generated name that %s '%s' has",
+                           h->name, handler_kind_name(g->kind), g->name);
+                break;
+            }
+        }
+        for (const struct ast_record *r = c->spec->records; r != NULL; r = r->next)
+            if (h->kind != AST_INFO && strcmp(r->name, h->name) == 0) {
+                diag_error(c->d, h->loc, "%s name '%s' is also a record's name", what, h->name);
+                diag_note(c->d, r->loc, "record defined here");
+            }
+        check_fields(c, h->args, "argument", IN_MESSAGE);
+        if (h->kind == AST_CALL) {
+            check_fields(c, h->reply, "reply field", IN_REPLY);
+            for (const struct ast_field *f = h->reply; f != NULL; f = f->next)
+                if (strcmp(f->name, "replied") == 0)
+                    diag_error(c->d, f->loc, "reply field name 'replied' is taken by the generated reply");
+        }
+    }
+}
+
+int check_spec(struct ast_spec *spec, struct diag *d)
+{
+    struct checker c = {spec, d};
+    int before = diag_error_count(d);
+    check_server_lines(&c);
+
+    for (const struct ast_state_block *b = spec->state_blocks; b != NULL; b = b->next)
+        if (b != spec->state_blocks) {
+            diag_error(d, b->loc, "repeated state block");
+            diag_note(d, spec->state_blocks->loc, "first defined here");
+        }
+    for (struct ast_record *r = spec->records; r != NULL; r = r->next) {
+        check_name(&c, "record", r->name, r->loc);
+        if (in_list(r->name, spec_types, COUNT(spec_types)) || strcmp(r->name, "state") == 0)
+            diag_error(d, r->loc, "record name '%s' is taken by a spec type", r->name);
+        for (struct ast_record *q = spec->records; q != r; q = q->next)
+            if (strcmp(q->name, r->name) == 0) {
+                diag_error(d, r->loc, "duplicate record '%s'", r->name);
+                diag_note(d, q->loc, "first defined here");
+                break;
+            }
+        if (r->fields == NULL)
+            diag_error(d, r->loc, "record '%s' has no fields", r->name);
+        check_fields(&c, r->fields, "record field", IN_RECORD);
+    }
+    for (struct ast_record *r = spec->records; r != NULL; r = r->next)
+        if (contains(r, r, 0))
+            diag_error(d, r->loc, "record '%s' contains itself", r->name);
+    check_fields(&c, spec->state, "state field", IN_STATE);
+    check_handlers(&c);
+    return diag_error_count(d) - before;
+}

@@ -1,0 +1,117 @@
+/*
+ * driver.c: parse, check, emit: the pipeline for one spec.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "driver.h"
+#include "emit.h"
+#include "parse.h"
+
+/* Reads a whole file; NULL (and errno) on failure. */
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    struct buf b;
+    buf_init(&b);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&b, chunk, n);
+    int failed = ferror(f);
+    int saved = errno;
+    fclose(f);
+    if (failed) {
+        buf_free(&b);
+        errno = saved ? saved : EIO;
+        return NULL;
+    }
+    if (b.data == NULL)
+        buf_puts(&b, "");
+    *len = b.len;
+    return b.data;
+}
+
+/* DIR/worker.srv.c and DIR/worker.srv.h from worker.srv. */
+static void output_paths(struct srvc_job *job)
+{
+    const char *path = job->spec_path;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t base_len = strlen(base);
+    if (base_len > 4 && strcmp(base + base_len - 4, ".srv") == 0)
+        base_len -= 4;
+    struct buf dir;
+    buf_init(&dir);
+    if (job->out_dir != NULL)
+        buf_printf(&dir, "%s/", job->out_dir);
+    else if (slash != NULL)
+        buf_append(&dir, path, (size_t)(slash - path + 1));
+    else
+        buf_puts(&dir, "");
+    size_t size = dir.len + base_len + 8;
+    job->c_path = malloc(size);
+    job->h_path = malloc(size);
+    if (job->c_path == NULL || job->h_path == NULL)
+        abort();
+    snprintf(job->c_path, size, "%s%.*s.srv.c", dir.data, (int)base_len, base);
+    snprintf(job->h_path, size, "%s%.*s.srv.h", dir.data, (int)base_len, base);
+    buf_free(&dir);
+}
+
+int srvc_compile_text(struct srvc_job *job, const char *text, size_t len, struct diag *d)
+{
+    buf_init(&job->c);
+    buf_init(&job->h);
+    if (job->c_path == NULL)
+        output_paths(job);
+    int before = diag_error_count(d);
+    struct ast_spec *spec = parse_spec(job->spec_path, text, len, d);
+    if (spec == NULL) {
+        diag_errorf(d, "out of memory");
+        return 1;
+    }
+    if (diag_error_count(d) == before)
+        check_spec(spec, d);
+    else if (!diag_too_many(d))
+        check_spec(spec, d);
+    int errors = diag_error_count(d) - before;
+    if (errors == 0) {
+        const char *slash = strrchr(job->h_path, '/');
+        struct emit_options opts = {job->spec_path, slash ? slash + 1 : job->h_path,
+                                    job->c_path, job->line_directives};
+        if (emit_server(spec, &opts, d, &job->h, &job->c) != 0)
+            errors = 1;
+    }
+    ast_spec_free(spec);
+    return errors;
+}
+
+int srvc_compile(struct srvc_job *job, struct diag *d)
+{
+    size_t len = 0;
+    char *text = read_file(job->spec_path, &len);
+    if (text == NULL) {
+        diag_errorf(d, "cannot open '%s': %s", job->spec_path, strerror(errno));
+        buf_init(&job->c);
+        buf_init(&job->h);
+        return -1;
+    }
+    int errors = srvc_compile_text(job, text, len, d);
+    free(text);
+    return errors;
+}
+
+void srvc_job_free(struct srvc_job *job)
+{
+    free(job->c_path);
+    free(job->h_path);
+    job->c_path = job->h_path = NULL;
+    buf_free(&job->c);
+    buf_free(&job->h);
+}
