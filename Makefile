@@ -153,7 +153,11 @@ demo: $(B)/.deps-ok all
 
 COMPILER_TESTS := $(patsubst tests/compiler/%.c,$(B)/tests/compiler/%,$(wildcard tests/compiler/test_*.c))
 RUNTIME_TESTS := $(patsubst tests/runtime/%.c,$(B)/tests/runtime/%,$(wildcard tests/runtime/test_*.c))
-TEST_HELPERS := $(patsubst %.c,$(B)/%.o,$(wildcard tests/runtime/helpers/*.c))
+# The runtime tests' servers are specs too: srvc builds them.
+TEST_SERVER_SPECS := $(wildcard tests/runtime/servers/*.srv)
+TEST_HELPERS := $(TEST_SERVER_SPECS:%=$(B)/%.o)
+$(RUNTIME_TESTS:%=%.o): ALL_CFLAGS += -I$(B)/tests/runtime/servers
+$(RUNTIME_TESTS:%=%.o): $(TEST_SERVER_SPECS:%=$(B)/%.h)
 
 $(B)/tests/compiler/%: $(B)/tests/compiler/%.o $(SRVC_OBJS)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRITERION_LIBS)

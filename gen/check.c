@@ -26,6 +26,13 @@ static const char *const body_names[] = {
     "REASON", "ok", "ok_timeout", "ignore", "stop", "reply", "reply_timeout", "noreply",
     "noreply_timeout", "stop_reply", "error"};
 
+/* Parameters and locals of the generated functions that take arguments
+ * and reply fields as parameters (worker_query(server, key, reply, ...)). */
+static const char *const message_params[] = {"server", "reply", "timeout_ms", "result",
+                                             "args"};
+static const char *const init_params[] = {"mode", "opts", "result", "status", "args"};
+static const char *const reply_params[] = {"r"};
+
 /* Names of the generated API that handlers must not take. */
 static const char *const generated_names[] = {
     "start", "start_link", "start_monitor", "start_opts", "stop", "stop_timeout",
@@ -158,6 +165,11 @@ static void check_fields(struct checker *c, struct ast_field *fields, const char
             in_list(f->name, body_names, COUNT(body_names)))
             diag_error(c->d, f->loc, "%s name '%s' is taken by the handler body's '%s'",
                        what, f->name, f->name);
+        else if ((place == IN_MESSAGE && in_list(f->name, message_params, COUNT(message_params))) ||
+                 (place == IN_INIT && in_list(f->name, init_params, COUNT(init_params))) ||
+                 (place == IN_REPLY && in_list(f->name, reply_params, COUNT(reply_params))))
+            diag_error(c->d, f->loc, "%s name '%s' is a parameter of the generated API",
+                       what, f->name);
         for (struct ast_field *g = fields; g != f; g = g->next)
             if (strcmp(g->name, f->name) == 0) {
                 diag_error(c->d, f->loc, "duplicate %s '%s'", what, f->name);

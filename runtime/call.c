@@ -54,7 +54,7 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
         e->from = from;
         if (type->copy_args != NULL)
             type->copy_args(e->args, args);
-        else
+        else if (type->args_size > 0)
             memcpy(e->args, args, type->args_size);
         srv__deliver(p, e);
         srv__process_put(p);
@@ -165,6 +165,7 @@ srv_status srv_stop_server(srv_pid server, srv_atom reason, long timeout_ms,
         /* Idle: run terminate here, as the server itself would. */
         p->current = (struct current_message){.kind = ENV_SYSTEM,
                                               .system = SYS_TERMINATE,
+                                              .from = {self->pid, 0, NULL},
                                               .reason = reason};
         srv_atom final = srv__exit(p, reason, true, true);
         if (final == reason)

@@ -1,0 +1,44 @@
+/*
+ * support.h: what every runtime test shares: starting the test server,
+ * waiting for something that happens on another thread, and a timeout
+ * factor that sanitizer builds raise.
+ */
+#ifndef SRV_TEST_SUPPORT_H
+#define SRV_TEST_SUPPORT_H
+
+#include <criterion/criterion.h>
+#include <srv.h>
+
+#include "counter.srv.h"
+
+#if defined(SRV_SANITIZE_THREAD) || defined(SRV_SANITIZE_ADDRESS)
+#define T(seconds) ((seconds) * 5)
+#else
+#define T(seconds) (seconds)
+#endif
+
+static inline srv_pid start_counter(int64_t start)
+{
+    srv_pid pid;
+    cr_assert_eq(counter_start(start, COUNTER_INIT_OK, &pid), SRV_OK);
+    return pid;
+}
+
+static inline counter_get_reply counter_read(srv_pid pid)
+{
+    counter_get_reply r;
+    cr_assert_eq(counter_get(pid, &r), SRV_OK);
+    return r;
+}
+
+/* Waits up to 5 s, polling every millisecond, for cond to hold: for
+ * effects that happen on another thread in their own time.  Asserts it. */
+#define ASSERT_EVENTUALLY(cond)                                               \
+    do {                                                                      \
+        int waited_ = 0;                                                      \
+        while (!(cond) && waited_++ < 5000)                                   \
+            srv_sleep(1);                                                     \
+        cr_assert(cond, "never became true: %s", #cond);                      \
+    } while (0)
+
+#endif /* SRV_TEST_SUPPORT_H */
