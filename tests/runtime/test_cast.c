@@ -1,0 +1,104 @@
+/*
+ * test_cast.c: gen_server:cast and info messages: never blocking, never
+ * failing, each handled once, in order per sender.
+ */
+#include <pthread.h>
+
+#include "support.h"
+
+Test(cast, is_handled_before_a_later_call_from_the_same_sender, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    cr_assert_eq(counter_bump(pid, 3), SRV_OK);
+    cr_assert_eq(counter_read(pid).total, 3);
+    counter_stop(pid);
+}
+
+Test(cast, to_dead_pid_returns_ok, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    counter_stop(pid);
+    cr_assert_eq(counter_bump(pid, 1), SRV_OK);
+}
+
+struct sender {
+    srv_pid pid;
+    int id, count;
+};
+
+static void *send_numbered(void *arg)
+{
+    struct sender *s = arg;
+    for (int k = 1; k <= s->count; k++)
+        counter_seq(s->pid, s->id, k);
+    return NULL;
+}
+
+Test(cast, from_many_threads_each_once_and_in_order_per_sender, .timeout = T(60))
+{
+    enum { THREADS = 4, COUNT = 25000 };
+    srv_pid pid = start_counter(0);
+    struct sender senders[THREADS];
+    pthread_t threads[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        senders[i] = (struct sender){pid, i, COUNT};
+        pthread_create(&threads[i], NULL, send_numbered, &senders[i]);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(threads[i], NULL);
+    counter_get_reply r = counter_read(pid);
+    cr_assert_eq(r.casts, THREADS * COUNT);
+    cr_assert_eq(r.order_errors, 0);
+    counter_stop(pid);
+}
+
+Test(info, typed_info_message_reaches_its_handler, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    cr_assert_eq(counter_send_tick(pid, 4), SRV_OK);
+    cr_assert_eq(counter_read(pid).ticks, 4);
+    counter_stop(pid);
+}
+
+Test(info, send_after_delivers_later_and_cancel_stops_it, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    srv_timer_ref fired, cancelled;
+    /* the layout of tick's arguments, as the generated code has it */
+    struct { int64_t n; } a1 = {1}, a10 = {10};
+    cr_assert_eq(srv_send_after(20, pid, &counter_module, 0, &a1, NULL), SRV_EINVAL,
+                 "message 0 is a call, not an info message");
+    unsigned tick = counter_module.message_count - 1;
+    cr_assert_str_eq(counter_module.messages[tick].name, "tick");
+    cr_assert_eq(srv_send_after(300, pid, &counter_module, tick, &a10, &cancelled), SRV_OK);
+    cr_assert_eq(srv_send_after(10, pid, &counter_module, tick, &a1, &fired), SRV_OK);
+    cr_assert_eq(srv_cancel_timer(cancelled), SRV_OK);
+    ASSERT_EVENTUALLY(counter_read(pid).ticks == 1);
+    srv_sleep(400);
+    cr_assert_eq(counter_read(pid).ticks, 1, "the cancelled timer never fired");
+    cr_assert_neq(srv_cancel_timer(fired), SRV_OK, "a fired timer cannot be cancelled");
+    counter_stop(pid);
+}
+
+Test(info, callback_timeout_fires_after_its_delay, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    counter_arm_timeout_reply r;
+    long before = atomic_load(&counter_observed.timeouts);
+    cr_assert_eq(counter_arm_timeout(pid, 20, &r), SRV_OK);
+    /* watched from outside: a call would cancel the timeout */
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.timeouts) == before + 1);
+    cr_assert_eq(counter_read(pid).timeouts, 1);
+    counter_stop(pid);
+}
+
+Test(info, any_message_cancels_the_callback_timeout, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    counter_arm_timeout_reply r;
+    cr_assert_eq(counter_arm_timeout(pid, 200, &r), SRV_OK);
+    counter_bump(pid, 1);
+    srv_sleep(400);
+    cr_assert_eq(counter_read(pid).timeouts, 0);
+    counter_stop(pid);
+}

@@ -1,0 +1,142 @@
+/*
+ * test_link.c: links and exit signals with Erlang's rules, and monitors.
+ */
+#include "support.h"
+
+static void trap(srv_pid pid, bool on)
+{
+    counter_trap_reply r;
+    cr_assert_eq(counter_trap(pid, on, &r), SRV_OK);
+}
+
+static void link(srv_pid a, srv_pid b)
+{
+    counter_link_to_reply r;
+    cr_assert_eq(counter_link_to(a, b, &r), SRV_OK);
+    cr_assert_eq(r.status, SRV_OK);
+}
+
+Test(link, normal_exit_does_not_kill_a_linked_process, .timeout = T(10))
+{
+    srv_pid a = start_counter(0), b = start_counter(0);
+    link(a, b);
+    cr_assert_eq(counter_stop(a), SRV_OK);
+    srv_sleep(50);
+    cr_assert(srv_is_alive(b));
+    counter_stop(b);
+}
+
+Test(link, abnormal_exit_kills_a_linked_process_that_does_not_trap, .timeout = T(10))
+{
+    srv_set_logger(NULL, NULL);
+    srv_pid a = start_counter(0), b = start_counter(0);
+    link(a, b);
+    counter_die(a, "crashed");
+    ASSERT_EVENTUALLY(!srv_is_alive(b));
+}
+
+Test(link, trapping_process_gets_the_exit_as_info, .timeout = T(10))
+{
+    srv_set_logger(NULL, NULL);
+    srv_pid a = start_counter(0), b = start_counter(0);
+    trap(b, true);
+    link(a, b);
+    long before = atomic_load(&counter_observed.exits);
+    counter_die(a, "crashed");
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.exits) == before + 1);
+    cr_assert_str_eq(atomic_load(&counter_observed.exit_reason), "crashed");
+    cr_assert(srv_is_alive(b));
+    counter_stop(b);
+}
+
+Test(link, kill_cannot_be_trapped_and_links_see_killed, .timeout = T(10))
+{
+    srv_pid a = start_counter(0), b = start_counter(0);
+    trap(a, true);
+    trap(b, true);
+    link(a, b);
+    long before = atomic_load(&counter_observed.exits);
+    cr_assert_eq(srv_exit_signal(a, SRV_KILL), SRV_OK);
+    ASSERT_EVENTUALLY(!srv_is_alive(a));
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.exits) == before + 1);
+    cr_assert_str_eq(atomic_load(&counter_observed.exit_reason), "killed");
+    counter_stop(b);
+}
+
+Test(link, to_a_dead_process_returns_noproc, .timeout = T(10))
+{
+    srv_pid a = start_counter(0), dead = start_counter(0);
+    counter_stop(dead);
+    trap(a, true);
+    counter_link_to_reply r;
+    cr_assert_eq(counter_link_to(a, dead, &r), SRV_OK);
+    cr_assert_eq(r.status, SRV_ENOPROC);
+    counter_stop(a);
+}
+
+Test(link, chain_of_ten_thousand_dies_from_one_end, .timeout = T(60))
+{
+    enum { N = 10000 };
+    static srv_pid chain[N];
+    srv_set_logger(NULL, NULL);
+    (void)srv_self();
+    size_t before = srv_process_count();
+    for (int i = 0; i < N; i++) {
+        chain[i] = start_counter(i);
+        if (i > 0)
+            link(chain[i - 1], chain[i]);
+    }
+    counter_die(chain[0], "domino");
+    ASSERT_EVENTUALLY(srv_process_count() == before);
+    for (int i = 0; i < N; i += 997)
+        cr_assert_not(srv_is_alive(chain[i]));
+}
+
+Test(monitor, down_arrives_once_with_the_reason, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    uint64_t ref;
+    cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
+    counter_stop_timeout(pid, "done", 5000);
+    srv_signal s;
+    cr_assert_eq(srv_receive_signal(&s, 5000), SRV_OK);
+    cr_assert_eq(s.kind, SRV_SIGNAL_DOWN);
+    cr_assert_eq(s.ref, ref);
+    cr_assert_str_eq(s.reason, "done");
+    cr_assert_eq(srv_receive_signal(&s, 100), SRV_ETIMEOUT, "only once");
+}
+
+Test(monitor, of_a_dead_pid_fires_noproc_at_once, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    counter_stop(pid);
+    uint64_t ref;
+    cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
+    srv_signal s;
+    cr_assert_eq(srv_receive_signal(&s, 5000), SRV_OK);
+    cr_assert_eq(s.ref, ref);
+    cr_assert_eq(s.reason, SRV_NOPROC);
+}
+
+Test(monitor, demonitor_means_no_down, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    uint64_t ref;
+    cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
+    cr_assert_eq(srv_demonitor(ref), SRV_OK);
+    counter_stop(pid);
+    srv_signal s;
+    cr_assert_eq(srv_receive_signal(&s, 100), SRV_ETIMEOUT);
+}
+
+Test(monitor, a_server_gets_down_as_info, .timeout = T(10))
+{
+    srv_pid watcher = start_counter(0), watched = start_counter(0);
+    counter_monitor_reply r;
+    cr_assert_eq(counter_monitor(watcher, watched, &r), SRV_OK);
+    long before = atomic_load(&counter_observed.downs);
+    counter_stop_timeout(watched, "finished", 5000);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.downs) == before + 1);
+    cr_assert_str_eq(atomic_load(&counter_observed.down_reason), "finished");
+    counter_stop(watcher);
+}

@@ -1,0 +1,87 @@
+/*
+ * test_stop.c: gen_server:stop/1,3 (sys:terminate): terminate runs with
+ * the reason; queued callers hear the exit; dead pids answer noproc.
+ */
+#include <pthread.h>
+
+#include "support.h"
+
+Test(stop, runs_terminate_with_the_reason, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    long before = atomic_load(&counter_observed.terminates);
+    cr_assert_eq(counter_stop_timeout(pid, "shutdown", 5000), SRV_OK);
+    cr_assert_eq(atomic_load(&counter_observed.terminates), before + 1);
+    cr_assert_str_eq(atomic_load(&counter_observed.terminate_reason), "shutdown");
+    cr_assert_not(srv_is_alive(pid));
+}
+
+Test(stop, of_a_dead_pid_returns_noproc, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    cr_assert_eq(counter_stop(pid), SRV_OK);
+    cr_assert_eq(counter_stop(pid), SRV_ENOPROC);
+}
+
+struct queued {
+    srv_pid pid;
+    srv_status status;
+    srv_atom reason;
+};
+
+static void *sleep_call(void *arg)
+{
+    struct queued *q = arg;
+    counter_sleep_reply r;
+    counter_sleep_timeout(q->pid, 200, &r, SRV_INFINITY);
+    return NULL;
+}
+
+static void *queued_call(void *arg)
+{
+    struct queued *q = arg;
+    counter_add_reply r;
+    srv_call_result why = {0};
+    q->status = counter_add_full(q->pid, 1, &r, 5000, &why);
+    q->reason = why.reason;
+    return NULL;
+}
+
+static void *stop_call(void *arg)
+{
+    struct queued *q = arg;
+    q->status = counter_stop_timeout(q->pid, "normal", 5000);
+    return NULL;
+}
+
+Test(stop, while_calls_are_queued_tells_the_callers_the_reason, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    struct queued busy = {pid, SRV_OK, NULL}, stopper = {pid, SRV_EINVAL, NULL},
+                  waiting = {pid, SRV_OK, NULL};
+    pthread_t t1, t2, t3;
+    pthread_create(&t1, NULL, sleep_call, &busy); /* the server is busy */
+    srv_sleep(50);
+    pthread_create(&t2, NULL, stop_call, &stopper); /* then a stop queues */
+    srv_sleep(20);
+    pthread_create(&t3, NULL, queued_call, &waiting); /* then a call, behind it */
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    pthread_join(t3, NULL);
+    cr_assert_eq(stopper.status, SRV_OK);
+    cr_assert_not(srv_is_alive(pid));
+    cr_assert_eq(waiting.status, SRV_EEXIT);
+    cr_assert_str_eq(waiting.reason, "normal");
+}
+
+Test(stop, timeout_when_terminate_cannot_run_in_time, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    struct queued busy = {pid, SRV_OK, NULL};
+    pthread_t t;
+    pthread_create(&t, NULL, sleep_call, &busy);
+    srv_sleep(50);
+    cr_assert_eq(counter_stop_timeout(pid, "normal", 10), SRV_ETIMEOUT);
+    pthread_join(t, NULL);
+    ASSERT_EVENTUALLY(!srv_is_alive(pid));
+}
