@@ -155,7 +155,8 @@ static void check_fields(struct checker *c, struct ast_field *fields, const char
 {
     for (struct ast_field *f = fields; f != NULL; f = f->next) {
         check_type(c, &f->type, place);
-        if (f->whole_declaration && f->name[0] == '\0') {
+        if (f->whole_declaration &&
+            (f->name[0] == '\0' || in_list(f->name, c_keywords, COUNT(c_keywords)))) {
             diag_error(c->d, f->loc, "raw C declaration 'c(%s)' declares no name",
                        f->type.c_type);
             continue;
@@ -191,9 +192,11 @@ static bool contains(const struct ast_record *r, const struct ast_record *target
     return false;
 }
 
-static void check_server_lines(struct checker *c)
+static void check_server_lines(struct checker *c, bool after_syntax_errors)
 {
     const struct ast_server_line *first = c->spec->server_lines;
+    if (first == NULL && after_syntax_errors)
+        return; /* it may be where the syntax error was */
     if (first == NULL) {
         struct srv_loc start = {1, 1, 1, 1, 0, 0};
         diag_error(c->d, start, "missing 'server NAME;' line");
@@ -334,11 +337,11 @@ static void check_handlers(struct checker *c)
     }
 }
 
-int check_spec(struct ast_spec *spec, struct diag *d)
+int check_spec(struct ast_spec *spec, struct diag *d, bool after_syntax_errors)
 {
     struct checker c = {spec, d};
     int before = diag_error_count(d);
-    check_server_lines(&c);
+    check_server_lines(&c, after_syntax_errors);
 
     for (const struct ast_state_block *b = spec->state_blocks; b != NULL; b = b->next)
         if (b != spec->state_blocks) {

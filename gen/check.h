@@ -5,11 +5,13 @@
 #ifndef SRVC_CHECK_H
 #define SRVC_CHECK_H
 
+#include <stdbool.h>
+
 #include "ast.h"
 #include "diag.h"
 
 /* Reports every problem through d; returns the number of errors found.
  * Resolves record types (ast_type.record) on the way. */
-int check_spec(struct ast_spec *spec, struct diag *d);
+int check_spec(struct ast_spec *spec, struct diag *d, bool after_syntax_errors);
 
 #endif /* SRVC_CHECK_H */

@@ -76,10 +76,9 @@ int srvc_compile_text(struct srvc_job *job, const char *text, size_t len, struct
         diag_errorf(d, "out of memory");
         return 1;
     }
-    if (diag_error_count(d) == before)
-        check_spec(spec, d);
-    else if (!diag_too_many(d))
-        check_spec(spec, d);
+    /* Checks run after syntax errors too, to report more in one run. */
+    if (!diag_too_many(d))
+        check_spec(spec, d, diag_error_count(d) > before);
     int errors = diag_error_count(d) - before;
     if (errors == 0) {
         const char *slash = strrchr(job->h_path, '/');

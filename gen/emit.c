@@ -368,7 +368,7 @@ static void emit_records(struct emitter *e, struct buf *types, struct buf *proto
                 free_value(e, code, "    ", expr, &f->type);
             }
             buf_puts(code, "}\n\n");
-            buf_printf(code, "void %s_%s_format(srv_buf *out, const %s_%s *record)\n{\n",
+            buf_printf(code, "void %s_%s_format(srv_buf *out, const %s_%s *record)\n{\n    (void)record;\n",
                        e->name, r->name, e->name, r->name);
             format_fields(e, code, "record->", r->fields);
             buf_puts(code, "}\n\n");
@@ -573,7 +573,7 @@ static void emit_message_support(struct emitter *e, struct buf *b, const struct 
                    n, c, n, c);
     /* {query,'0x01f'}: Erlang's tuple of the message */
     buf_printf(b, "static void %s_%s_format_args(srv_buf *out, const void *args)\n{\n", n, c);
-    buf_printf(b, "    const struct %s_%s_args *a = args;\n", n, c);
+    buf_printf(b, "    const struct %s_%s_args *a = args;\n    (void)a;\n", n, c);
     buf_printf(b, "    srv_buf_printf(out, \"{\");\n    srv_buf_put_atom(out, \"%s\");\n", c);
     for (const struct ast_field *f = h->args; f != NULL; f = f->next) {
         char expr[160];

@@ -24,6 +24,8 @@ struct parse_state {
     struct srv_loc opener;        /* where the block being scanned opened */
     size_t block_start;           /* offset of its first character */
     int items;                    /* top-level items so far */
+    bool lexer_reported;          /* the scanner just reported an error: the
+                                     parser's follow-up message is noise */
 };
 
 /* Parses text (len bytes, from path) into a new spec; diagnostics go to d.

@@ -46,9 +46,14 @@ int tmpl_render(const struct tmpl_file *t, const struct tmpl_var *vars, size_t n
         size_t start = out->len;
         bool only_holes = true, any_text = false;
         const char *p = text;
+        bool value_ended_line = false;
         while (p < line_end) {
             const char *at = memchr(p, '@', (size_t)(line_end - p));
             if (at == NULL) {
+                /* A multi-line value at the end of its line brought its own
+                 * newline: the template's would leave a blank line. */
+                if (value_ended_line && p + 1 == line_end && *p == '\n')
+                    break;
                 buf_append(out, p, (size_t)(line_end - p));
                 for (; p < line_end; p++)
                     if (*p != ' ' && *p != '\n')
@@ -79,6 +84,8 @@ int tmpl_render(const struct tmpl_file *t, const struct tmpl_var *vars, size_t n
             if (*value != '\0')
                 any_text = true;
             put_indented(out, value, text, (size_t)(at - text));
+            size_t value_len = strlen(value);
+            value_ended_line = value_len > 0 && value[value_len - 1] == '\n';
             p = close + 1;
         }
         /* A line of nothing but empty holes leaves no blank line behind. */

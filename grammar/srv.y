@@ -141,5 +141,10 @@ type:
 void yyerror(YYLTYPE *loc, void *scanner, struct parse_state *ps, const char *msg)
 {
     (void)scanner;
+    /* After the scanner's own precise message, a generic one adds nothing. */
+    if (ps->lexer_reported) {
+        ps->lexer_reported = false;
+        return;
+    }
     diag_error(ps->diag, *loc, "%s", msg);
 }

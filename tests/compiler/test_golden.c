@@ -1,0 +1,37 @@
+/*
+ * test_golden.c: the generated code of representative specs, byte for
+ * byte.  tests/golden/NAME.srv is compiled as srvc would from inside that
+ * folder, and must give NAME.srv.c and NAME.srv.h exactly.  `make golden`
+ * rewrites them after an intended change, for review in the diff.
+ */
+#include "driver.h"
+#include "files.h"
+
+ParameterizedTestParameters(golden, output_is_byte_identical)
+{
+    size_t count;
+    struct spec_case *cases = spec_cases("tests/golden", &count);
+    return cr_make_param_array(struct spec_case, cases, count);
+}
+
+ParameterizedTest(struct spec_case *c, golden, output_is_byte_identical)
+{
+    char spec[SPEC_NAME_MAX + 8], c_name[SPEC_NAME_MAX + 8], h_name[SPEC_NAME_MAX + 8];
+    snprintf(spec, sizeof spec, "%s.srv", c->name);
+    snprintf(c_name, sizeof c_name, "%s.srv.c", c->name);
+    snprintf(h_name, sizeof h_name, "%s.srv.h", c->name);
+    size_t len;
+    char *text = read_test_file("tests/golden", spec, &len);
+    struct diag *d = diag_new(stderr);
+    struct srvc_job job = {.spec_path = spec, .line_directives = true};
+    cr_assert_eq(srvc_compile_text(&job, text, len, d), 0);
+    char *want_c = read_test_file("tests/golden", c_name, NULL);
+    char *want_h = read_test_file("tests/golden", h_name, NULL);
+    cr_assert_str_eq(job.c.data, want_c, "%s differs from the golden file", c_name);
+    cr_assert_str_eq(job.h.data, want_h, "%s differs from the golden file", h_name);
+    diag_free(d);
+    srvc_job_free(&job);
+    free(text);
+    free(want_c);
+    free(want_h);
+}
