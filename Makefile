@@ -44,7 +44,8 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
              -MMD -MP -pthread -Igen -Iruntime -Iruntime/include \
              -I$(B)/grammar $(SAN_FLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
-CRITERION_LIBS := -lcriterion
+# Criterion cannot start under TSan (tests/runtime/tsan_runner.h stands in).
+CRITERION_LIBS = $(if $(filter tsan,$(SAN)),,-lcriterion)
 
 all: $(B)/srvc $(B)/libsrv.a $(B)/libsrv.so examples
 .PHONY: all demo test bench install uninstall clean deps examples golden fuzz

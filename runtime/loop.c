@@ -66,6 +66,9 @@ bool srv__try_acquire(struct process *p)
     return true;
 }
 
+/* The caller must hold p (srv__process_get): once IDLE is published,
+ * another caller may take p and end it, and the hold keeps the memory
+ * until our last look at the mailbox is done. */
 void srv__release(struct process *p)
 {
     bool more = p->timeout_ms == 0 || !srv__mailbox_empty(&p->mailbox) ||
@@ -262,7 +265,7 @@ static bool handle_call_envelope(struct process *p, struct envelope *e)
     if (reply == NULL)
         srv__fatal("srv: out of memory for a reply");
     memset(reply, 0, size);
-    bool alive = srv__handle_call(p, e->message, e->args, e->from, reply, false);
+    bool alive = srv__handle_call(p, e->message, e->args, e->from, reply, true);
     if (reply != small)
         free(reply);
     return alive;
@@ -284,7 +287,7 @@ static bool handle_system(struct process *p, struct envelope *e)
     }
     case SYS_REPLACE_STATE:
         if (!srv__run_callback(p, call_replace_state, e, &action)) {
-            srv__exit(p, p->exit_reason, true, false);
+            srv__exit(p, p->exit_reason, true, true);
             return false;
         }
         srv__slot_complete(e->from, SRV_OK, NULL, NULL, 0);
@@ -298,7 +301,7 @@ static bool handle_system(struct process *p, struct envelope *e)
         srv__slot_complete(e->from, SRV_OK, NULL, NULL, 0);
         return true;
     case SYS_TERMINATE:
-        srv__exit(p, e->reason, true, false);
+        srv__exit(p, e->reason, true, true);
         return false;
     default:
         return true;
@@ -309,29 +312,30 @@ static bool handle_system(struct process *p, struct envelope *e)
 static bool handle_exit_signal(struct process *p, struct envelope *e)
 {
     if (e->reason == srv_atom_kill) {
-        srv__exit(p, srv_atom_killed, false, false);
+        srv__exit(p, srv_atom_killed, false, true);
         return false;
     }
     if (p->trap_exit) {
         /* gen_server: an EXIT from the parent terminates with its reason. */
         if (srv_pid_equal(e->pid, p->parent)) {
-            srv__exit(p, e->reason, true, false);
+            srv__exit(p, e->reason, true, true);
             return false;
         }
         if (p->module->handle_exit == NULL)
             return true;
         srv_action action;
         bool finished = srv__run_callback(p, call_exit, e, &action);
-        return finish(p, finished, &action, false);
+        return finish(p, finished, &action, true);
     }
     if (e->reason == srv_atom_normal)
         return true;
-    srv__exit(p, e->reason, false, false);
+    srv__exit(p, e->reason, false, true);
     return false;
 }
 
 /* Handles e; false if p exited (p is then gone).  e is freed here. */
 static bool handle(struct process *p, struct envelope *e)
+/* (run by a scheduler, which holds p) */
 {
     const srv_module *module = p->module;
     bool alive = true;
@@ -355,7 +359,7 @@ static bool handle(struct process *p, struct envelope *e)
     case ENV_INFO: {
         struct dispatch_args d = {e->message, e->args, {SRV_PID_NONE, 0, NULL}, NULL};
         finished = srv__run_callback(p, call_dispatch, &d, &action);
-        alive = finish(p, finished, &action, false);
+        alive = finish(p, finished, &action, true);
         break;
     }
     case ENV_TIMEOUT:
@@ -365,7 +369,7 @@ static bool handle(struct process *p, struct envelope *e)
         if (module->handle_timeout == NULL)
             break;
         finished = srv__run_callback(p, call_timeout, NULL, &action);
-        alive = finish(p, finished, &action, false);
+        alive = finish(p, finished, &action, true);
         break;
     case ENV_EXIT:
         alive = handle_exit_signal(p, e);
@@ -374,7 +378,7 @@ static bool handle(struct process *p, struct envelope *e)
         if (module->handle_down == NULL)
             break;
         finished = srv__run_callback(p, call_down, e, &action);
-        alive = finish(p, finished, &action, false);
+        alive = finish(p, finished, &action, true);
         break;
     case ENV_SYSTEM:
         alive = handle_system(p, e);
@@ -432,12 +436,14 @@ static struct envelope *next_message(struct process *p)
 void srv__run_batch(struct process *p)
 {
     atomic_store_explicit(&p->run_state, PROC_RUNNING, memory_order_relaxed);
+    /* A running process is never closed, so this hold cannot fail. */
+    struct process *held = srv__process_get(p->pid);
     for (int i = 0; i < SRV__BATCH; i++) {
         struct envelope *e = next_message(p);
         if (e == NULL) {
             if (p->timeout_ms != 0 || p->suspended)
                 break;
-            if (!srv__handle_timeout_now(p, false))
+            if (!srv__handle_timeout_now(p, true))
                 return;
             continue;
         }
@@ -445,4 +451,5 @@ void srv__run_batch(struct process *p)
             return;
     }
     srv__release(p);
+    srv__process_put(held);
 }

@@ -87,12 +87,15 @@ srv_status srv_start(const srv_module *module, const void *init_args,
     case SRV_ACTION_OK:
         result->pid = p->pid;
         srv__after_action(p, &action);
+        /* Hold p across the release: another may end it the moment it is
+         * idle (srv__release). */
+        struct process *held = srv__process_get(p->pid);
         if (p->timeout_ms == 0 && srv__mailbox_empty(&p->mailbox)) {
-            if (srv__handle_timeout_now(p, false))
-                srv__release(p);
-        } else {
-            srv__release(p);
+            if (!srv__handle_timeout_now(p, true))
+                return SRV_OK;
         }
+        srv__release(p);
+        srv__process_put(held);
         return SRV_OK;
     case SRV_ACTION_IGNORE:
         abandon(p, srv_atom_normal);

@@ -6,7 +6,11 @@
 #ifndef SRV_TEST_SUPPORT_H
 #define SRV_TEST_SUPPORT_H
 
+#ifdef SRV_SANITIZE_THREAD
+#include "tsan_runner.h"
+#else
 #include <criterion/criterion.h>
+#endif
 #include <srv.h>
 
 #include "counter.srv.h"

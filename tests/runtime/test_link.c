@@ -9,7 +9,7 @@ static void trap(srv_pid pid, bool on)
     cr_assert_eq(counter_trap(pid, on, &r), SRV_OK);
 }
 
-static void link(srv_pid a, srv_pid b)
+static void link_both(srv_pid a, srv_pid b)
 {
     counter_link_to_reply r;
     cr_assert_eq(counter_link_to(a, b, &r), SRV_OK);
@@ -19,7 +19,7 @@ static void link(srv_pid a, srv_pid b)
 Test(link, normal_exit_does_not_kill_a_linked_process, .timeout = T(10))
 {
     srv_pid a = start_counter(0), b = start_counter(0);
-    link(a, b);
+    link_both(a, b);
     cr_assert_eq(counter_stop(a), SRV_OK);
     srv_sleep(50);
     cr_assert(srv_is_alive(b));
@@ -30,7 +30,7 @@ Test(link, abnormal_exit_kills_a_linked_process_that_does_not_trap, .timeout = T
 {
     srv_set_logger(NULL, NULL);
     srv_pid a = start_counter(0), b = start_counter(0);
-    link(a, b);
+    link_both(a, b);
     counter_die(a, "crashed");
     ASSERT_EVENTUALLY(!srv_is_alive(b));
 }
@@ -40,7 +40,7 @@ Test(link, trapping_process_gets_the_exit_as_info, .timeout = T(10))
     srv_set_logger(NULL, NULL);
     srv_pid a = start_counter(0), b = start_counter(0);
     trap(b, true);
-    link(a, b);
+    link_both(a, b);
     long before = atomic_load(&counter_observed.exits);
     counter_die(a, "crashed");
     ASSERT_EVENTUALLY(atomic_load(&counter_observed.exits) == before + 1);
@@ -54,7 +54,7 @@ Test(link, kill_cannot_be_trapped_and_links_see_killed, .timeout = T(10))
     srv_pid a = start_counter(0), b = start_counter(0);
     trap(a, true);
     trap(b, true);
-    link(a, b);
+    link_both(a, b);
     long before = atomic_load(&counter_observed.exits);
     cr_assert_eq(srv_exit_signal(a, SRV_KILL), SRV_OK);
     ASSERT_EVENTUALLY(!srv_is_alive(a));
@@ -84,7 +84,7 @@ Test(link, chain_of_ten_thousand_dies_from_one_end, .timeout = T(60))
     for (int i = 0; i < N; i++) {
         chain[i] = start_counter(i);
         if (i > 0)
-            link(chain[i - 1], chain[i]);
+            link_both(chain[i - 1], chain[i]);
     }
     counter_die(chain[0], "domino");
     ASSERT_EVENTUALLY(srv_process_count() == before);
