@@ -180,16 +180,46 @@ static void check_fields(struct checker *c, struct ast_field *fields, const char
     }
 }
 
-/* A record may not hold itself by value, however deep. */
-static bool contains(const struct ast_record *r, const struct ast_record *target, int depth)
+/* A record may not hold itself by value, however deep: a search from its
+ * fields that visits each record once (a plain recursion would be
+ * exponential on records that share fields). */
+static bool contains_itself(const struct ast_spec *spec, const struct ast_record *target)
 {
-    if (depth > 64)
+    size_t n = 0;
+    for (const struct ast_record *r = spec->records; r != NULL; r = r->next)
+        n++;
+    const struct ast_record **stack = calloc(n + 1, sizeof *stack);
+    const struct ast_record **seen = calloc(n + 1, sizeof *seen);
+    if (stack == NULL || seen == NULL) {
+        free(stack);
+        free(seen);
         return false;
-    for (const struct ast_field *f = r->fields; f != NULL; f = f->next)
-        if (f->type.kind == AST_TYPE_RECORD && f->type.record != NULL &&
-            (f->type.record == target || contains(f->type.record, target, depth + 1)))
-            return true;
-    return false;
+    }
+    size_t depth = 0, n_seen = 0;
+    bool found = false;
+    stack[depth++] = target;
+    while (depth > 0 && !found) {
+        const struct ast_record *r = stack[--depth];
+        for (const struct ast_field *f = r->fields; f != NULL && !found; f = f->next) {
+            const struct ast_record *next = f->type.kind == AST_TYPE_RECORD ? f->type.record : NULL;
+            if (next == NULL)
+                continue;
+            if (next == target) {
+                found = true;
+                break;
+            }
+            bool visited = false;
+            for (size_t i = 0; i < n_seen && !visited; i++)
+                visited = seen[i] == next;
+            if (!visited && n_seen < n) {
+                seen[n_seen++] = next;
+                stack[depth++] = next;
+            }
+        }
+    }
+    free(stack);
+    free(seen);
+    return found;
 }
 
 static void check_server_lines(struct checker *c, bool after_syntax_errors)
@@ -363,7 +393,7 @@ int check_spec(struct ast_spec *spec, struct diag *d, bool after_syntax_errors)
         check_fields(&c, r->fields, "record field", IN_RECORD);
     }
     for (struct ast_record *r = spec->records; r != NULL; r = r->next)
-        if (contains(r, r, 0))
+        if (contains_itself(spec, r))
             diag_error(d, r->loc, "record '%s' contains itself", r->name);
     check_fields(&c, spec->state, "state field", IN_STATE);
     check_handlers(&c);
