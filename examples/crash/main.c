@@ -53,6 +53,8 @@ int main(void)
         if (seen.n == 0)
             srv_sleep(1);
     }
+    printf("keeper: trapped {'EXIT',%s,%s}\n", srv_pid_format(seen.from_pid).s,
+           srv_atom_format(seen.why).s);
 
     check("stop keeper", keeper_stop(keeper));
     return srv_runtime_shutdown(5000) == SRV_OK ? 0 : 1;

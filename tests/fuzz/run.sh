@@ -11,7 +11,7 @@ mkdir -p "$work"
 cp tests/fuzz/corpus/* tests/specs/bad/*.srv tests/golden/*.srv "$work/" 2>/dev/null || true
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-if ! "$bin" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len=4096 \
+if ! "$bin" -artifact_prefix="$(dirname "$bin")/" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len=4096 \
         -print_final_stats=1 "$work" >"$log" 2>&1; then
     tail -n 40 "$log"
     echo "fuzz: the parser failed on an input (see above)"
