@@ -163,10 +163,11 @@ srv_status srv_stop_server(srv_pid server, srv_atom reason, long timeout_ms,
     }
     if (srv__try_acquire(p)) {
         /* Idle: run terminate here, as the server itself would. */
-        p->current = (struct current_message){.kind = ENV_SYSTEM,
-                                              .system = SYS_TERMINATE,
-                                              .from = {self->pid, 0, NULL},
-                                              .reason = reason};
+        struct current_message current = {.kind = ENV_SYSTEM,
+                                          .system = SYS_TERMINATE,
+                                          .from = {self->pid, 0, NULL},
+                                          .reason = reason};
+        p->current = &current;
         srv_atom final = srv__exit(p, reason, true, true);
         if (final == reason)
             return SRV_OK;

@@ -59,8 +59,8 @@ static bool is_quiet(srv_atom reason)
 /* Answers the request p was handling when it ended. */
 static void answer_current(struct process *p, srv_atom reason)
 {
-    struct current_message *c = &p->current;
-    if (!c->has_from)
+    struct current_message *c = p->current;
+    if (c == NULL || !c->has_from)
         return;
     if (c->kind == ENV_SYSTEM && c->system == SYS_TERMINATE && c->reason == reason)
         srv__slot_complete(c->from, SRV_OK, NULL, NULL, 0);
@@ -104,14 +104,14 @@ srv_atom srv__exit(struct process *p, srv_atom reason, bool terminate,
         if (!srv__run_callback(p, run_terminate, &given, &ignored)) {
             /* terminate itself failed: reported, and its reason wins */
             srv__report_crash(p, p->exit_reason, true,
-                              p->current.has_from ? &p->current.from : NULL);
+                              p->current != NULL && p->current->has_from ? &p->current->from : NULL);
             reason = p->exit_reason;
             reported = true;
         }
     }
     if (terminate && !reported && !is_quiet(reason))
         srv__report_crash(p, reason, false,
-                          p->current.has_from ? &p->current.from : NULL);
+                          p->current != NULL && p->current->has_from ? &p->current->from : NULL);
 
     answer_current(p, reason);
     srv__process_quiesce(p, executor_holds_ref);

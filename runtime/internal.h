@@ -169,7 +169,8 @@ struct process {
     struct envelope *held_first, *held_last; /* messages held while suspended */
     sigjmp_buf *exit_jump;        /* where srv_exit goes, during a callback */
     srv_atom exit_reason;         /* set by srv_exit before the jump */
-    struct current_message current; /* the message being handled */
+    struct current_message *current; /* the message being handled, on the
+                                      executor's stack; NULL between them */
     _Alignas(max_align_t) unsigned char state[]; /* module->state_size bytes */
 };
 

@@ -49,8 +49,12 @@ void srv__log(srv_log_level level, const char *text)
 /* The last message, in Erlang's notation. */
 static void format_message(srv_buf *out, const struct process *p)
 {
-    const struct current_message *c = &p->current;
+    const struct current_message *c = p->current;
     const srv_module *m = p->module;
+    if (c == NULL) {
+        srv_buf_printf(out, "none (in init)");
+        return;
+    }
     switch (c->kind) {
     case ENV_CALL:
     case ENV_CAST:

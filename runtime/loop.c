@@ -218,12 +218,12 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
 {
     const srv_message_type *type = &p->module->messages[message];
     struct dispatch_args d = {message, args, from, reply};
+    struct current_message current = {.kind = ENV_CALL, .message = message,
+                                      .args = args, .has_from = true, .from = from};
+    struct current_message *outer = p->current;
+    p->current = &current;
     srv_action action;
-    p->current = (struct current_message){.kind = ENV_CALL, .message = message,
-                                          .args = args, .has_from = true,
-                                          .from = from};
-    bool finished = srv__run_callback(p, call_dispatch, &d, &action);
-    if (!finished) {
+    if (!srv__run_callback(p, call_dispatch, &d, &action)) {
         srv__exit(p, p->exit_reason, true, holds_ref);
         return false;
     }
@@ -233,22 +233,25 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
         if (!srv__slot_complete(from, SRV_OK, NULL, reply, type->reply_size) &&
             type->free_reply != NULL)
             type->free_reply(reply);
-        p->current.has_from = false;
+        current.has_from = false;
         if (action.kind == SRV_ACTION_STOP_REPLY) {
             srv__exit(p, action.reason, true, holds_ref);
             return false;
         }
         srv__after_action(p, &action);
-        return true;
+        break;
     case SRV_ACTION_NOREPLY:
         srv__deferred_add(p, from);
-        p->current.has_from = false;
+        current.has_from = false;
         srv__after_action(p, &action);
-        return true;
+        break;
     default:
         /* stop without a reply: the caller hears the exit reason */
-        return finish(p, true, &action, holds_ref);
+        if (!finish(p, true, &action, holds_ref))
+            return false;
     }
+    p->current = outer;
+    return true;
 }
 
 /* A reply buffer big enough for any module's reply, without malloc for
@@ -341,11 +344,12 @@ static bool handle(struct process *p, struct envelope *e)
     bool alive = true;
     srv_action action;
     bool finished;
-    p->current = (struct current_message){.kind = e->kind, .system = e->system,
-                                          .message = e->message, .args = e->args,
-                                          .has_from = e->kind == ENV_SYSTEM,
-                                          .from = e->from, .reason = e->reason,
-                                          .pid = e->pid};
+    struct current_message current = {.kind = e->kind, .system = e->system,
+                                      .message = e->message, .args = e->args,
+                                      .has_from = e->kind == ENV_SYSTEM,
+                                      .from = e->from, .reason = e->reason,
+                                      .pid = e->pid};
+    p->current = &current;
     if (e->kind != ENV_TIMEOUT && e->kind != ENV_SYSTEM) {
         /* Any message cancels the callback timeout. */
         p->timeout_ms = -1;
@@ -387,7 +391,7 @@ static bool handle(struct process *p, struct envelope *e)
         break;
     }
     if (alive)
-        p->current.kind = 0;
+        p->current = NULL;
     srv__envelope_free(module, e);
     return alive;
 }
@@ -398,12 +402,13 @@ bool srv__handle_timeout_now(struct process *p, bool holds_ref)
     p->timeout_seq++;
     if (p->module->handle_timeout == NULL)
         return true;
-    p->current = (struct current_message){.kind = ENV_TIMEOUT};
+    struct current_message current = {.kind = ENV_TIMEOUT};
+    p->current = &current;
     srv_action action;
     bool finished = srv__run_callback(p, call_timeout, NULL, &action);
     bool alive = finish(p, finished, &action, holds_ref);
     if (alive)
-        p->current.kind = 0;
+        p->current = NULL;
     return alive;
 }
 

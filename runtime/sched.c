@@ -34,6 +34,7 @@ static struct {
     unsigned threads;             /* running scheduler threads */
     unsigned blocked;             /* of those, blocked in a wait */
     unsigned sleeping;            /* of those, asleep on `work` */
+    _Atomic unsigned idle;        /* threads looking for work (spinning or asleep) */
     _Atomic bool started;
     bool stopping;
 } S = {.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -75,7 +76,10 @@ static struct process *dequeue_locked(void)
 
 void srv__schedule(struct process *p)
 {
-    if (on_scheduler && next_process == NULL) {
+    /* Run it next on this thread, unless another thread is idle and can
+     * run it now, beside us (a producer and its consumer on two cores). */
+    if (on_scheduler && next_process == NULL &&
+        atomic_load_explicit(&S.idle, memory_order_relaxed) == 0) {
         next_process = p;
         return;
     }
@@ -112,13 +116,16 @@ static struct process *next_work(void)
         return p;
     }
     uint64_t spin_until = srv__now_ns() + IDLE_SPIN_NS;
+    atomic_fetch_add_explicit(&S.idle, 1, memory_order_relaxed);
     for (;;) {
         if (atomic_load_explicit(&S.queued, memory_order_acquire) > 0) {
             pthread_mutex_lock(&S.lock);
             p = dequeue_locked();
             pthread_mutex_unlock(&S.lock);
-            if (p != NULL)
+            if (p != NULL) {
+                atomic_fetch_sub_explicit(&S.idle, 1, memory_order_relaxed);
                 return p;
+            }
         }
         if (srv__now_ns() >= spin_until)
             break;
@@ -141,6 +148,7 @@ static struct process *next_work(void)
         S.sleeping--;
     }
     pthread_mutex_unlock(&S.lock);
+    atomic_fetch_sub_explicit(&S.idle, 1, memory_order_relaxed);
     return p;
 }
 

@@ -69,7 +69,7 @@ srv_status srv_start(const srv_module *module, const void *init_args,
     uint64_t deadline = srv__deadline_after_ms(timeout);
     struct init_call call = {init_args};
     srv_action action;
-    p->current = (struct current_message){0};
+    p->current = NULL; /* init: no message yet */
     if (!srv__run_callback(p, call_init, &call, &action)) {
         srv_atom reason = p->exit_reason;
         srv__report_crash(p, reason, false, NULL);
