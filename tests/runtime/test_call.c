@@ -107,7 +107,7 @@ Test(call, times_out_and_the_late_reply_is_dropped, .timeout = T(10))
     struct sleeper s = {pid, 300};
     pthread_t t;
     pthread_create(&t, NULL, sleep_in_server, &s);
-    srv_sleep(50);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.sleeping) == 1);
     counter_add_reply r;
     cr_assert_eq(counter_add_timeout(pid, 1, &r, 20), SRV_ETIMEOUT);
     pthread_join(t, NULL);
@@ -167,7 +167,7 @@ Test(call, deferred_caller_hears_when_the_server_dies_first, .timeout = T(10))
     struct deferred_call d = {pid, SRV_OK, 0};
     pthread_t t;
     pthread_create(&t, NULL, call_defer, &d);
-    srv_sleep(50);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.deferred) == 1);
     counter_die(pid, "gone");
     pthread_join(t, NULL);
     cr_assert_eq(d.status, SRV_EEXIT);

@@ -96,9 +96,9 @@ Test(info, any_message_cancels_the_callback_timeout, .timeout = T(10))
 {
     srv_pid pid = start_counter(0);
     counter_arm_timeout_reply r;
-    cr_assert_eq(counter_arm_timeout(pid, 200, &r), SRV_OK);
+    cr_assert_eq(counter_arm_timeout(pid, 500, &r), SRV_OK);
     counter_bump(pid, 1);
-    srv_sleep(400);
+    srv_sleep(800);
     cr_assert_eq(counter_read(pid).timeouts, 0);
     counter_stop(pid);
 }
