@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <linux/futex.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -12,7 +13,8 @@
 
 #include "internal.h"
 
-#define SPIN_ROUNDS 4000 /* ~10 us of pause before a futex sleep */
+#define SPIN_ROUNDS 64   /* ~1-3 us of pause first: a reply from another core */
+#define YIELD_ROUNDS 200 /* then yields, before a futex sleep */
 
 uint64_t srv__now_ns(void)
 {
@@ -107,6 +109,14 @@ srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
         if (spins < SPIN_ROUNDS || (word & 3) == SLOT_WRITING) {
             spins++;
             cpu_relax();
+            continue;
+        }
+        /* Then give the core away for a while: when callers outnumber
+         * cores, the thread that answers needs it, and a futex sleep and
+         * wake cost far more than a yield. */
+        if (spins < SPIN_ROUNDS + YIELD_ROUNDS) {
+            spins++;
+            sched_yield();
             continue;
         }
         if (!blocked) {
