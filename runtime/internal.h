@@ -194,6 +194,9 @@ void srv__process_each_server(void (*fn)(srv_pid pid, void *arg), void *arg);
  * this thread, or the thread's own identity (made on first use). */
 struct process *srv__current(void);
 struct process *srv__current_or_null(void); /* NULL outside handlers */
+/* Who is running this code as a caller: the current server, else the
+ * thread's identity if it has one (never makes one). */
+struct process *srv__caller_of_inline_call(void);
 void srv__set_current(struct process *p);
 struct process *srv__thread_identity(void);
 
