@@ -118,7 +118,8 @@ static void copy_value(struct emitter *e, struct buf *b, const char *indent,
         buf_printf(b, "%s%s = srv_strdup(%s);\n", indent, dst, src);
         return;
     case AST_TYPE_BYTES:
-        buf_printf(b, "%s%s.data = srv_memdup(%s.data, %s.len);\n", indent, dst, src, src);
+        buf_printf(b, "%s%s.data = (unsigned char *)srv_memdup(%s.data, %s.len);\n", indent, dst,
+                   src, src);
         buf_printf(b, "%s%s.len = %s.len;\n", indent, dst, src);
         return;
     case AST_TYPE_RECORD:
@@ -530,8 +531,8 @@ static void emit_message_support(struct emitter *e, struct buf *b, const struct 
     const char *n = e->name, *c = h->name;
     if (h->args == NULL) {
         if (h->kind == AST_CALL) {
-            buf_printf(b, "static void %s_%s_free_reply(void *reply)\n{\n    %s_%s_reply_free(reply);\n}\n\n",
-                       n, c, n, c);
+            buf_printf(b, "static void %s_%s_free_reply(void *reply)\n{\n    %s_%s_reply_free((%s_%s_reply *)reply);\n}\n\n",
+                       n, c, n, c, n, c);
         }
         buf_printf(b, "static void %s_%s_format_args(srv_buf *out, const void *args)\n{\n    (void)args;\n    srv_buf_put_atom(out, \"%s\");\n}\n\n",
                    n, c, c);
@@ -545,8 +546,9 @@ static void emit_message_support(struct emitter *e, struct buf *b, const struct 
     }
     buf_puts(b, "};\n\n");
     buf_printf(b, "static void %s_%s_copy_args(void *to, const void *from)\n{\n", n, c);
-    buf_printf(b, "    struct %s_%s_args *dst = to;\n    const struct %s_%s_args *src = from;\n",
-               n, c, n, c);
+    buf_printf(b, "    struct %s_%s_args *dst = (struct %s_%s_args *)to;\n", n, c, n, c);
+    buf_printf(b, "    const struct %s_%s_args *src = (const struct %s_%s_args *)from;\n", n, c,
+               n, c);
     for (const struct ast_field *f = h->args; f != NULL; f = f->next) {
         char dst[160], src[160];
         snprintf(dst, sizeof dst, "dst->%s", f->name);
@@ -559,7 +561,7 @@ static void emit_message_support(struct emitter *e, struct buf *b, const struct 
     for (const struct ast_field *f = h->args; f != NULL; f = f->next)
         any |= owns_memory(&f->type);
     if (any)
-        buf_printf(b, "    struct %s_%s_args *a = args;\n", n, c);
+        buf_printf(b, "    struct %s_%s_args *a = (struct %s_%s_args *)args;\n", n, c, n, c);
     else
         buf_puts(b, "    (void)args;\n");
     for (const struct ast_field *f = h->args; f != NULL; f = f->next) {
@@ -569,11 +571,12 @@ static void emit_message_support(struct emitter *e, struct buf *b, const struct 
     }
     buf_puts(b, "}\n\n");
     if (h->kind == AST_CALL)
-        buf_printf(b, "static void %s_%s_free_reply(void *reply)\n{\n    %s_%s_reply_free(reply);\n}\n\n",
-                   n, c, n, c);
+        buf_printf(b, "static void %s_%s_free_reply(void *reply)\n{\n    %s_%s_reply_free((%s_%s_reply *)reply);\n}\n\n",
+                   n, c, n, c, n, c);
     /* {query,'0x01f'}: Erlang's tuple of the message */
     buf_printf(b, "static void %s_%s_format_args(srv_buf *out, const void *args)\n{\n", n, c);
-    buf_printf(b, "    const struct %s_%s_args *a = args;\n    (void)a;\n", n, c);
+    buf_printf(b, "    const struct %s_%s_args *a = (const struct %s_%s_args *)args;\n    (void)a;\n",
+               n, c, n, c);
     buf_printf(b, "    srv_buf_printf(out, \"{\");\n    srv_buf_put_atom(out, \"%s\");\n", c);
     for (const struct ast_field *f = h->args; f != NULL; f = f->next) {
         char expr[160];
@@ -726,11 +729,14 @@ static void emit_dispatch(struct emitter *e, struct buf *b)
         message_constant(e, b, h);
         buf_puts(b, ": {\n");
         if (h->args != NULL)
-            buf_printf(b, "        struct %s_%s_args *a = args;\n", n, h->name);
+            buf_printf(b, "        struct %s_%s_args *a = (struct %s_%s_args *)args;\n", n,
+                       h->name, n, h->name);
         if (h->kind == AST_CALL)
-            buf_printf(b, "        %s_%s_result r = %s_handle_%s(state, from", n, h->name, n, h->name);
+            buf_printf(b, "        %s_%s_result r = %s_handle_%s((%s_state *)state, from", n,
+                       h->name, n, h->name, n);
         else
-            buf_printf(b, "        srv_noreply_result r = %s_handle_%s(state", n, h->name);
+            buf_printf(b, "        srv_noreply_result r = %s_handle_%s((%s_state *)state", n,
+                       h->name, n);
         for (const struct ast_field *f = h->args; f != NULL; f = f->next)
             buf_printf(b, ", a->%s", f->name);
         buf_puts(b, ");\n");
@@ -750,24 +756,34 @@ static void emit_module(struct emitter *e, struct buf *b, size_t n_messages)
 {
     const char *n = e->name;
     if (n_messages > 0) {
-        buf_printf(b, "/* ORDER %s_MESSAGE: indexed by the constants above */\n", e->upper);
+        buf_printf(b, "/* ORDER %s_MESSAGE: in the order of the constants above */\n", e->upper);
         buf_printf(b, "static const srv_message_type %s_messages[] = {\n", n);
         for (const struct ast_handler *h = e->spec->handlers; h != NULL; h = h->next) {
             if (!is_message(h))
                 continue;
-            buf_puts(b, "    [");
+            buf_puts(b, "    { /* ");
             message_constant(e, b, h);
-            buf_printf(b, "] = {\n        .name = \"%s\",\n        .kind = SRV_MESSAGE_%s,\n",
+            buf_printf(b, " */\n        .name = \"%s\",\n        .kind = SRV_MESSAGE_%s,\n",
                        h->name, kind_word(h));
-            if (h->args != NULL) {
+            /* every field, in order: a reader sees what is absent */
+            if (h->args != NULL)
                 buf_printf(b, "        .args_size = sizeof(struct %s_%s_args),\n", n, h->name);
+            else
+                buf_puts(b, "        .args_size = 0,\n");
+            if (h->kind == AST_CALL)
+                buf_printf(b, "        .reply_size = sizeof(%s_%s_reply),\n", n, h->name);
+            else
+                buf_puts(b, "        .reply_size = 0,\n");
+            if (h->args != NULL) {
                 buf_printf(b, "        .copy_args = %s_%s_copy_args,\n", n, h->name);
                 buf_printf(b, "        .free_args = %s_%s_free_args,\n", n, h->name);
+            } else {
+                buf_puts(b, "        .copy_args = NULL,\n        .free_args = NULL,\n");
             }
-            if (h->kind == AST_CALL) {
-                buf_printf(b, "        .reply_size = sizeof(%s_%s_reply),\n", n, h->name);
+            if (h->kind == AST_CALL)
                 buf_printf(b, "        .free_reply = %s_%s_free_reply,\n", n, h->name);
-            }
+            else
+                buf_puts(b, "        .free_reply = NULL,\n");
             buf_printf(b, "        .format_args = %s_%s_format_args,\n    },\n", n, h->name);
         }
         buf_puts(b, "};\n\n");
@@ -778,22 +794,31 @@ static void emit_module(struct emitter *e, struct buf *b, size_t n_messages)
     buf_printf(b, "    .name = \"%s\",\n", n);
     buf_printf(b, "    .state_size = sizeof(%s_state),\n", n);
     buf_printf(b, "    .init = %s_init,\n    .dispatch = %s_dispatch,\n", n, n);
-    if (ast_find_handler(s, AST_INFO_TIMEOUT))
-        buf_printf(b, "    .handle_timeout = %s_timeout,\n", n);
-    if (ast_find_handler(s, AST_INFO_EXIT))
-        buf_printf(b, "    .handle_exit = %s_exit,\n", n);
-    if (ast_find_handler(s, AST_INFO_DOWN))
-        buf_printf(b, "    .handle_down = %s_down,\n", n);
-    if (ast_find_handler(s, AST_TERMINATE))
-        buf_printf(b, "    .terminate = %s_terminate,\n", n);
-    if (ast_find_handler(s, AST_CODE_CHANGE))
-        buf_printf(b, "    .code_change = %s_code_change,\n", n);
-    buf_printf(b, "    .format_state = %s_format_state,\n", n);
-    if (ast_find_handler(s, AST_FORMAT_STATUS))
-        buf_printf(b, "    .format_status = %s_format_status,\n", n);
+    struct {
+        const char *field, *suffix;
+        enum ast_handler_kind kind;
+    } callbacks[] = {
+        {"handle_timeout", "timeout", AST_INFO_TIMEOUT},
+        {"handle_exit", "exit", AST_INFO_EXIT},
+        {"handle_down", "down", AST_INFO_DOWN},
+        {"terminate", "terminate", AST_TERMINATE},
+        {"code_change", "code_change", AST_CODE_CHANGE},
+        {"format_state", NULL, AST_INIT},
+        {"format_status", "format_status", AST_FORMAT_STATUS},
+    };
+    for (size_t i = 0; i < sizeof callbacks / sizeof callbacks[0]; i++) {
+        if (callbacks[i].suffix == NULL)
+            buf_printf(b, "    .%s = %s_%s,\n", callbacks[i].field, n, callbacks[i].field);
+        else if (ast_find_handler(s, callbacks[i].kind))
+            buf_printf(b, "    .%s = %s_%s,\n", callbacks[i].field, n, callbacks[i].suffix);
+        else
+            buf_printf(b, "    .%s = NULL,\n", callbacks[i].field);
+    }
     buf_printf(b, "    .free_state = %s_free_state,\n", n);
     if (n_messages > 0)
         buf_printf(b, "    .messages = %s_messages,\n", n);
+    else
+        buf_puts(b, "    .messages = NULL,\n");
     buf_printf(b, "    .message_count = %zu,\n};\n", n_messages);
 }
 
@@ -817,33 +842,34 @@ static void emit_adapters(struct emitter *e, struct buf *b)
     if (init == NULL) {
         buf_puts(b, "    (void)state;\n    (void)init_args;\n    return srv_init_ok().action;\n}\n\n");
     } else if (init->args == NULL) {
-        buf_printf(b, "    (void)init_args;\n    return %s_handle_init(state).action;\n}\n\n", n);
+        buf_printf(b, "    (void)init_args;\n    return %s_handle_init((%s_state *)state).action;\n}\n\n", n, n);
     } else {
-        buf_printf(b, "    const struct %s_init_args *a = init_args;\n    return %s_handle_init(state", n, n);
+        buf_printf(b, "    const struct %s_init_args *a = (const struct %s_init_args *)init_args;\n", n, n);
+        buf_printf(b, "    return %s_handle_init((%s_state *)state", n, n);
         for (const struct ast_field *f = init->args; f != NULL; f = f->next)
             buf_printf(b, ", a->%s", f->name);
         buf_puts(b, ").action;\n}\n\n");
     }
     if (ast_find_handler(s, AST_INFO_TIMEOUT))
-        buf_printf(b, "static srv_action %s_timeout(void *state)\n{\n    return %s_handle_timeout(state).action;\n}\n\n", n, n);
+        buf_printf(b, "static srv_action %s_timeout(void *state)\n{\n    return %s_handle_timeout((%s_state *)state).action;\n}\n\n", n, n, n);
     if (ast_find_handler(s, AST_INFO_EXIT))
-        buf_printf(b, "static srv_action %s_exit(void *state, srv_pid pid, srv_atom reason)\n{\n    return %s_handle_exit(state, pid, reason).action;\n}\n\n", n, n);
+        buf_printf(b, "static srv_action %s_exit(void *state, srv_pid pid, srv_atom reason)\n{\n    return %s_handle_exit((%s_state *)state, pid, reason).action;\n}\n\n", n, n, n);
     if (ast_find_handler(s, AST_INFO_DOWN))
-        buf_printf(b, "static srv_action %s_down(void *state, uint64_t ref, srv_pid pid, srv_atom reason)\n{\n    return %s_handle_down(state, ref, pid, reason).action;\n}\n\n", n, n);
+        buf_printf(b, "static srv_action %s_down(void *state, uint64_t ref, srv_pid pid, srv_atom reason)\n{\n    return %s_handle_down((%s_state *)state, ref, pid, reason).action;\n}\n\n", n, n, n);
     if (ast_find_handler(s, AST_TERMINATE))
-        buf_printf(b, "static void %s_terminate(void *state, srv_atom reason)\n{\n    %s_handle_terminate(state, reason);\n}\n\n", n, n);
+        buf_printf(b, "static void %s_terminate(void *state, srv_atom reason)\n{\n    %s_handle_terminate((%s_state *)state, reason);\n}\n\n", n, n, n);
     if (ast_find_handler(s, AST_CODE_CHANGE))
-        buf_printf(b, "static srv_status %s_code_change(void *state, const char *old_vsn)\n{\n    return %s_handle_code_change(state, old_vsn);\n}\n\n", n, n);
+        buf_printf(b, "static srv_status %s_code_change(void *state, const char *old_vsn)\n{\n    return %s_handle_code_change((%s_state *)state, old_vsn);\n}\n\n", n, n, n);
     if (ast_find_handler(s, AST_FORMAT_STATUS))
-        buf_printf(b, "static void %s_format_status(srv_buf *out, const void *state, srv_atom reason)\n{\n    %s_handle_format_status(state, out, reason);\n}\n\n", n, n);
+        buf_printf(b, "static void %s_format_status(srv_buf *out, const void *state, srv_atom reason)\n{\n    %s_handle_format_status((const %s_state *)state, out, reason);\n}\n\n", n, n, n);
 
     buf_printf(b, "static void %s_format_state(srv_buf *out, const void *state)\n{\n", n);
-    buf_printf(b, "    const %s_state *s = state;\n    (void)s;\n", n);
+    buf_printf(b, "    const %s_state *s = (const %s_state *)state;\n    (void)s;\n", n, n);
     struct ast_field *printable = NULL;
     (void)printable;
     format_fields(e, b, "s->", s->state);
     buf_puts(b, "}\n\n");
-    buf_printf(b, "static void %s_free_state(void *state)\n{\n    %s_state *s = state;\n    (void)s;\n", n, n);
+    buf_printf(b, "static void %s_free_state(void *state)\n{\n    %s_state *s = (%s_state *)state;\n    (void)s;\n", n, n, n);
     for (const struct ast_field *f = s->state; f != NULL; f = f->next) {
         char expr[160];
         snprintf(expr, sizeof expr, "s->%s", f->name);

@@ -32,25 +32,25 @@ struct external_lookup_args {
 
 static void external_lookup_copy_args(void *to, const void *from)
 {
-    struct external_lookup_args *dst = to;
-    const struct external_lookup_args *src = from;
+    struct external_lookup_args *dst = (struct external_lookup_args *)to;
+    const struct external_lookup_args *src = (const struct external_lookup_args *)from;
     dst->key = srv_strdup(src->key);
 }
 
 static void external_lookup_free_args(void *args)
 {
-    struct external_lookup_args *a = args;
+    struct external_lookup_args *a = (struct external_lookup_args *)args;
     free((void *)a->key);
 }
 
 static void external_lookup_free_reply(void *reply)
 {
-    external_lookup_reply_free(reply);
+    external_lookup_reply_free((external_lookup_reply *)reply);
 }
 
 static void external_lookup_format_args(srv_buf *out, const void *args)
 {
-    const struct external_lookup_args *a = args;
+    const struct external_lookup_args *a = (const struct external_lookup_args *)args;
     (void)a;
     srv_buf_printf(out, "{");
     srv_buf_put_atom(out, "lookup");
@@ -65,20 +65,20 @@ struct external_forget_args {
 
 static void external_forget_copy_args(void *to, const void *from)
 {
-    struct external_forget_args *dst = to;
-    const struct external_forget_args *src = from;
+    struct external_forget_args *dst = (struct external_forget_args *)to;
+    const struct external_forget_args *src = (const struct external_forget_args *)from;
     dst->key = srv_strdup(src->key);
 }
 
 static void external_forget_free_args(void *args)
 {
-    struct external_forget_args *a = args;
+    struct external_forget_args *a = (struct external_forget_args *)args;
     free((void *)a->key);
 }
 
 static void external_forget_format_args(srv_buf *out, const void *args)
 {
-    const struct external_forget_args *a = args;
+    const struct external_forget_args *a = (const struct external_forget_args *)args;
     (void)a;
     srv_buf_printf(out, "{");
     srv_buf_put_atom(out, "forget");
@@ -99,8 +99,8 @@ static srv_action external_dispatch(void *state, unsigned message, void *args,
     (void)reply;
     switch (message) {
     case EXTERNAL_CALL_LOOKUP: {
-        struct external_lookup_args *a = args;
-        external_lookup_result r = external_handle_lookup(state, from, a->key);
+        struct external_lookup_args *a = (struct external_lookup_args *)args;
+        external_lookup_result r = external_handle_lookup((external_state *)state, from, a->key);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
@@ -108,8 +108,8 @@ static srv_action external_dispatch(void *state, unsigned message, void *args,
         return r.action;
     }
     case EXTERNAL_CAST_FORGET: {
-        struct external_forget_args *a = args;
-        srv_noreply_result r = external_handle_forget(state, a->key);
+        struct external_forget_args *a = (struct external_forget_args *)args;
+        srv_noreply_result r = external_handle_forget((external_state *)state, a->key);
         return r.action;
     }
     default:
@@ -123,43 +123,43 @@ struct external_init_args {
 
 static srv_action external_init(void *state, const void *init_args)
 {
-    const struct external_init_args *a = init_args;
-    return external_handle_init(state, a->first).action;
+    const struct external_init_args *a = (const struct external_init_args *)init_args;
+    return external_handle_init((external_state *)state, a->first).action;
 }
 
 static srv_action external_timeout(void *state)
 {
-    return external_handle_timeout(state).action;
+    return external_handle_timeout((external_state *)state).action;
 }
 
 static srv_action external_exit(void *state, srv_pid pid, srv_atom reason)
 {
-    return external_handle_exit(state, pid, reason).action;
+    return external_handle_exit((external_state *)state, pid, reason).action;
 }
 
 static srv_action external_down(void *state, uint64_t ref, srv_pid pid, srv_atom reason)
 {
-    return external_handle_down(state, ref, pid, reason).action;
+    return external_handle_down((external_state *)state, ref, pid, reason).action;
 }
 
 static void external_terminate(void *state, srv_atom reason)
 {
-    external_handle_terminate(state, reason);
+    external_handle_terminate((external_state *)state, reason);
 }
 
 static srv_status external_code_change(void *state, const char *old_vsn)
 {
-    return external_handle_code_change(state, old_vsn);
+    return external_handle_code_change((external_state *)state, old_vsn);
 }
 
 static void external_format_status(srv_buf *out, const void *state, srv_atom reason)
 {
-    external_handle_format_status(state, out, reason);
+    external_handle_format_status((const external_state *)state, out, reason);
 }
 
 static void external_format_state(srv_buf *out, const void *state)
 {
-    const external_state *s = state;
+    const external_state *s = (const external_state *)state;
     (void)s;
     srv_buf_printf(out, "#{");
     srv_buf_printf(out, "seen => ");
@@ -169,30 +169,32 @@ static void external_format_state(srv_buf *out, const void *state)
 
 static void external_free_state(void *state)
 {
-    external_state *s = state;
+    external_state *s = (external_state *)state;
     (void)s;
 }
 
 /* ---- The module table ---------------------------------------------- */
 
-/* ORDER EXTERNAL_MESSAGE: indexed by the constants above */
+/* ORDER EXTERNAL_MESSAGE: in the order of the constants above */
 static const srv_message_type external_messages[] = {
-    [EXTERNAL_CALL_LOOKUP] = {
+    { /* EXTERNAL_CALL_LOOKUP */
         .name = "lookup",
         .kind = SRV_MESSAGE_CALL,
         .args_size = sizeof(struct external_lookup_args),
+        .reply_size = sizeof(external_lookup_reply),
         .copy_args = external_lookup_copy_args,
         .free_args = external_lookup_free_args,
-        .reply_size = sizeof(external_lookup_reply),
         .free_reply = external_lookup_free_reply,
         .format_args = external_lookup_format_args,
     },
-    [EXTERNAL_CAST_FORGET] = {
+    { /* EXTERNAL_CAST_FORGET */
         .name = "forget",
         .kind = SRV_MESSAGE_CAST,
         .args_size = sizeof(struct external_forget_args),
+        .reply_size = 0,
         .copy_args = external_forget_copy_args,
         .free_args = external_forget_free_args,
+        .free_reply = NULL,
         .format_args = external_forget_format_args,
     },
 };

@@ -34,7 +34,7 @@ enum {
 
 static void pool_acquire_free_reply(void *reply)
 {
-    pool_acquire_reply_free(reply);
+    pool_acquire_reply_free((pool_acquire_reply *)reply);
 }
 
 static void pool_acquire_format_args(srv_buf *out, const void *args)
@@ -49,8 +49,8 @@ struct pool_release_args {
 
 static void pool_release_copy_args(void *to, const void *from)
 {
-    struct pool_release_args *dst = to;
-    const struct pool_release_args *src = from;
+    struct pool_release_args *dst = (struct pool_release_args *)to;
+    const struct pool_release_args *src = (const struct pool_release_args *)from;
     dst->slot = src->slot;
 }
 
@@ -61,7 +61,7 @@ static void pool_release_free_args(void *args)
 
 static void pool_release_format_args(srv_buf *out, const void *args)
 {
-    const struct pool_release_args *a = args;
+    const struct pool_release_args *a = (const struct pool_release_args *)args;
     (void)a;
     srv_buf_printf(out, "{");
     srv_buf_put_atom(out, "release");
@@ -72,7 +72,7 @@ static void pool_release_format_args(srv_buf *out, const void *args)
 
 static void pool_waiting_free_reply(void *reply)
 {
-    pool_waiting_reply_free(reply);
+    pool_waiting_reply_free((pool_waiting_reply *)reply);
 }
 
 static void pool_waiting_format_args(srv_buf *out, const void *args)
@@ -210,7 +210,7 @@ static srv_action pool_dispatch(void *state, unsigned message, void *args,
     (void)reply;
     switch (message) {
     case POOL_CALL_ACQUIRE: {
-        pool_acquire_result r = pool_handle_acquire(state, from);
+        pool_acquire_result r = pool_handle_acquire((pool_state *)state, from);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
@@ -218,12 +218,12 @@ static srv_action pool_dispatch(void *state, unsigned message, void *args,
         return r.action;
     }
     case POOL_CAST_RELEASE: {
-        struct pool_release_args *a = args;
-        srv_noreply_result r = pool_handle_release(state, a->slot);
+        struct pool_release_args *a = (struct pool_release_args *)args;
+        srv_noreply_result r = pool_handle_release((pool_state *)state, a->slot);
         return r.action;
     }
     case POOL_CALL_WAITING: {
-        pool_waiting_result r = pool_handle_waiting(state, from);
+        pool_waiting_result r = pool_handle_waiting((pool_state *)state, from);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
@@ -241,13 +241,13 @@ struct pool_init_args {
 
 static srv_action pool_init(void *state, const void *init_args)
 {
-    const struct pool_init_args *a = init_args;
-    return pool_handle_init(state, a->size).action;
+    const struct pool_init_args *a = (const struct pool_init_args *)init_args;
+    return pool_handle_init((pool_state *)state, a->size).action;
 }
 
 static void pool_format_state(srv_buf *out, const void *state)
 {
-    const pool_state *s = state;
+    const pool_state *s = (const pool_state *)state;
     (void)s;
     srv_buf_printf(out, "#{");
     srv_buf_printf(out, "free_slots => ");
@@ -263,33 +263,41 @@ static void pool_format_state(srv_buf *out, const void *state)
 
 static void pool_free_state(void *state)
 {
-    pool_state *s = state;
+    pool_state *s = (pool_state *)state;
     (void)s;
 }
 
 /* ---- The module table ---------------------------------------------- */
 
-/* ORDER POOL_MESSAGE: indexed by the constants above */
+/* ORDER POOL_MESSAGE: in the order of the constants above */
 static const srv_message_type pool_messages[] = {
-    [POOL_CALL_ACQUIRE] = {
+    { /* POOL_CALL_ACQUIRE */
         .name = "acquire",
         .kind = SRV_MESSAGE_CALL,
+        .args_size = 0,
         .reply_size = sizeof(pool_acquire_reply),
+        .copy_args = NULL,
+        .free_args = NULL,
         .free_reply = pool_acquire_free_reply,
         .format_args = pool_acquire_format_args,
     },
-    [POOL_CAST_RELEASE] = {
+    { /* POOL_CAST_RELEASE */
         .name = "release",
         .kind = SRV_MESSAGE_CAST,
         .args_size = sizeof(struct pool_release_args),
+        .reply_size = 0,
         .copy_args = pool_release_copy_args,
         .free_args = pool_release_free_args,
+        .free_reply = NULL,
         .format_args = pool_release_format_args,
     },
-    [POOL_CALL_WAITING] = {
+    { /* POOL_CALL_WAITING */
         .name = "waiting",
         .kind = SRV_MESSAGE_CALL,
+        .args_size = 0,
         .reply_size = sizeof(pool_waiting_reply),
+        .copy_args = NULL,
+        .free_args = NULL,
         .free_reply = pool_waiting_free_reply,
         .format_args = pool_waiting_format_args,
     },
@@ -301,7 +309,13 @@ const srv_module pool_module = {
     .state_size = sizeof(pool_state),
     .init = pool_init,
     .dispatch = pool_dispatch,
+    .handle_timeout = NULL,
+    .handle_exit = NULL,
+    .handle_down = NULL,
+    .terminate = NULL,
+    .code_change = NULL,
     .format_state = pool_format_state,
+    .format_status = NULL,
     .free_state = pool_free_state,
     .messages = pool_messages,
     .message_count = 3,

@@ -44,7 +44,7 @@ void types_labelled_copy(types_labelled *dst, const types_labelled *src)
 {
     dst->label = srv_strdup(src->label);
     types_point_copy(&dst->at, &src->at);
-    dst->blob.data = srv_memdup(src->blob.data, src->blob.len);
+    dst->blob.data = (unsigned char *)srv_memdup(src->blob.data, src->blob.len);
     dst->blob.len = src->blob.len;
 }
 
@@ -92,14 +92,14 @@ struct types_everything_args {
 
 static void types_everything_copy_args(void *to, const void *from)
 {
-    struct types_everything_args *dst = to;
-    const struct types_everything_args *src = from;
+    struct types_everything_args *dst = (struct types_everything_args *)to;
+    const struct types_everything_args *src = (const struct types_everything_args *)from;
     dst->a = src->a;
     dst->h = src->h;
     dst->j = src->j;
     dst->l = src->l;
     dst->m = srv_strdup(src->m);
-    dst->n.data = srv_memdup(src->n.data, src->n.len);
+    dst->n.data = (unsigned char *)srv_memdup(src->n.data, src->n.len);
     dst->n.len = src->n.len;
     dst->o = src->o;
     dst->p = src->p;
@@ -108,7 +108,7 @@ static void types_everything_copy_args(void *to, const void *from)
 
 static void types_everything_free_args(void *args)
 {
-    struct types_everything_args *a = args;
+    struct types_everything_args *a = (struct types_everything_args *)args;
     free((void *)a->m);
     free(a->n.data);
     types_labelled_free(&a->q);
@@ -116,12 +116,12 @@ static void types_everything_free_args(void *args)
 
 static void types_everything_free_reply(void *reply)
 {
-    types_everything_reply_free(reply);
+    types_everything_reply_free((types_everything_reply *)reply);
 }
 
 static void types_everything_format_args(srv_buf *out, const void *args)
 {
-    const struct types_everything_args *a = args;
+    const struct types_everything_args *a = (const struct types_everything_args *)args;
     (void)a;
     srv_buf_printf(out, "{");
     srv_buf_put_atom(out, "everything");
@@ -152,21 +152,21 @@ struct types_hand_over_args {
 
 static void types_hand_over_copy_args(void *to, const void *from)
 {
-    struct types_hand_over_args *dst = to;
-    const struct types_hand_over_args *src = from;
+    struct types_hand_over_args *dst = (struct types_hand_over_args *)to;
+    const struct types_hand_over_args *src = (const struct types_hand_over_args *)from;
     dst->job = src->job;
 }
 
 static void types_hand_over_free_args(void *args)
 {
-    struct types_hand_over_args *a = args;
+    struct types_hand_over_args *a = (struct types_hand_over_args *)args;
     if (a->job != NULL)
         job_free(a->job);
 }
 
 static void types_hand_over_format_args(srv_buf *out, const void *args)
 {
-    const struct types_hand_over_args *a = args;
+    const struct types_hand_over_args *a = (const struct types_hand_over_args *)args;
     (void)a;
     srv_buf_printf(out, "{");
     srv_buf_put_atom(out, "hand_over");
@@ -181,20 +181,20 @@ struct types_moved_args {
 
 static void types_moved_copy_args(void *to, const void *from)
 {
-    struct types_moved_args *dst = to;
-    const struct types_moved_args *src = from;
+    struct types_moved_args *dst = (struct types_moved_args *)to;
+    const struct types_moved_args *src = (const struct types_moved_args *)from;
     types_point_copy(&dst->to, &src->to);
 }
 
 static void types_moved_free_args(void *args)
 {
-    struct types_moved_args *a = args;
+    struct types_moved_args *a = (struct types_moved_args *)args;
     types_point_free(&a->to);
 }
 
 static void types_moved_format_args(srv_buf *out, const void *args)
 {
-    const struct types_moved_args *a = args;
+    const struct types_moved_args *a = (const struct types_moved_args *)args;
     (void)a;
     srv_buf_printf(out, "{");
     srv_buf_put_atom(out, "moved");
@@ -325,8 +325,8 @@ static srv_action types_dispatch(void *state, unsigned message, void *args,
     (void)reply;
     switch (message) {
     case TYPES_CALL_EVERYTHING: {
-        struct types_everything_args *a = args;
-        types_everything_result r = types_handle_everything(state, from, a->a, a->h, a->j, a->l, a->m, a->n, a->o, a->p, a->q);
+        struct types_everything_args *a = (struct types_everything_args *)args;
+        types_everything_result r = types_handle_everything((types_state *)state, from, a->a, a->h, a->j, a->l, a->m, a->n, a->o, a->p, a->q);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
@@ -334,13 +334,13 @@ static srv_action types_dispatch(void *state, unsigned message, void *args,
         return r.action;
     }
     case TYPES_CAST_HAND_OVER: {
-        struct types_hand_over_args *a = args;
-        srv_noreply_result r = types_handle_hand_over(state, a->job);
+        struct types_hand_over_args *a = (struct types_hand_over_args *)args;
+        srv_noreply_result r = types_handle_hand_over((types_state *)state, a->job);
         return r.action;
     }
     case TYPES_INFO_MOVED: {
-        struct types_moved_args *a = args;
-        srv_noreply_result r = types_handle_moved(state, a->to);
+        struct types_moved_args *a = (struct types_moved_args *)args;
+        srv_noreply_result r = types_handle_moved((types_state *)state, a->to);
         return r.action;
     }
     default:
@@ -351,12 +351,12 @@ static srv_action types_dispatch(void *state, unsigned message, void *args,
 static srv_action types_init(void *state, const void *init_args)
 {
     (void)init_args;
-    return types_handle_init(state).action;
+    return types_handle_init((types_state *)state).action;
 }
 
 static void types_format_state(srv_buf *out, const void *state)
 {
-    const types_state *s = state;
+    const types_state *s = (const types_state *)state;
     (void)s;
     srv_buf_printf(out, "#{");
     srv_buf_printf(out, "a => ");
@@ -402,7 +402,7 @@ static void types_format_state(srv_buf *out, const void *state)
 
 static void types_free_state(void *state)
 {
-    types_state *s = state;
+    types_state *s = (types_state *)state;
     (void)s;
     free((void *)s->m);
     free(s->n.data);
@@ -413,32 +413,36 @@ static void types_free_state(void *state)
 
 /* ---- The module table ---------------------------------------------- */
 
-/* ORDER TYPES_MESSAGE: indexed by the constants above */
+/* ORDER TYPES_MESSAGE: in the order of the constants above */
 static const srv_message_type types_messages[] = {
-    [TYPES_CALL_EVERYTHING] = {
+    { /* TYPES_CALL_EVERYTHING */
         .name = "everything",
         .kind = SRV_MESSAGE_CALL,
         .args_size = sizeof(struct types_everything_args),
+        .reply_size = sizeof(types_everything_reply),
         .copy_args = types_everything_copy_args,
         .free_args = types_everything_free_args,
-        .reply_size = sizeof(types_everything_reply),
         .free_reply = types_everything_free_reply,
         .format_args = types_everything_format_args,
     },
-    [TYPES_CAST_HAND_OVER] = {
+    { /* TYPES_CAST_HAND_OVER */
         .name = "hand_over",
         .kind = SRV_MESSAGE_CAST,
         .args_size = sizeof(struct types_hand_over_args),
+        .reply_size = 0,
         .copy_args = types_hand_over_copy_args,
         .free_args = types_hand_over_free_args,
+        .free_reply = NULL,
         .format_args = types_hand_over_format_args,
     },
-    [TYPES_INFO_MOVED] = {
+    { /* TYPES_INFO_MOVED */
         .name = "moved",
         .kind = SRV_MESSAGE_INFO,
         .args_size = sizeof(struct types_moved_args),
+        .reply_size = 0,
         .copy_args = types_moved_copy_args,
         .free_args = types_moved_free_args,
+        .free_reply = NULL,
         .format_args = types_moved_format_args,
     },
 };
@@ -449,7 +453,13 @@ const srv_module types_module = {
     .state_size = sizeof(types_state),
     .init = types_init,
     .dispatch = types_dispatch,
+    .handle_timeout = NULL,
+    .handle_exit = NULL,
+    .handle_down = NULL,
+    .terminate = NULL,
+    .code_change = NULL,
     .format_state = types_format_state,
+    .format_status = NULL,
     .free_state = types_free_state,
     .messages = types_messages,
     .message_count = 3,

@@ -93,7 +93,7 @@ static inline types_everything_result types_everything_result_reply(const char *
     memset(&r, 0, sizeof r);
     r.action = srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0);
     r.reply.m = srv_strdup(m);
-    r.reply.n.data = srv_memdup(n.data, n.len);
+    r.reply.n.data = (unsigned char *)srv_memdup(n.data, n.len);
     r.reply.n.len = n.len;
     types_labelled_copy(&r.reply.q, &q);
     return r;
@@ -105,7 +105,7 @@ static inline types_everything_result types_everything_result_reply_timeout(long
     memset(&r, 0, sizeof r);
     r.action = srv__action(SRV_ACTION_REPLY, timeout_ms, 0);
     r.reply.m = srv_strdup(m);
-    r.reply.n.data = srv_memdup(n.data, n.len);
+    r.reply.n.data = (unsigned char *)srv_memdup(n.data, n.len);
     r.reply.n.len = n.len;
     types_labelled_copy(&r.reply.q, &q);
     return r;
@@ -141,7 +141,7 @@ static inline types_everything_result types_everything_result_stop_reply(srv_ato
     memset(&r, 0, sizeof r);
     r.action = srv__action(SRV_ACTION_STOP_REPLY, SRV_INFINITY, reason);
     r.reply.m = srv_strdup(m);
-    r.reply.n.data = srv_memdup(n.data, n.len);
+    r.reply.n.data = (unsigned char *)srv_memdup(n.data, n.len);
     r.reply.n.len = n.len;
     types_labelled_copy(&r.reply.q, &q);
     return r;

@@ -38,8 +38,8 @@ struct worker_query_args {
 
 static void worker_query_copy_args(void *to, const void *from)
 {
-    struct worker_query_args *dst = to;
-    const struct worker_query_args *src = from;
+    struct worker_query_args *dst = (struct worker_query_args *)to;
+    const struct worker_query_args *src = (const struct worker_query_args *)from;
     dst->key = src->key;
 }
 
@@ -50,12 +50,12 @@ static void worker_query_free_args(void *args)
 
 static void worker_query_free_reply(void *reply)
 {
-    worker_query_reply_free(reply);
+    worker_query_reply_free((worker_query_reply *)reply);
 }
 
 static void worker_query_format_args(srv_buf *out, const void *args)
 {
-    const struct worker_query_args *a = args;
+    const struct worker_query_args *a = (const struct worker_query_args *)args;
     (void)a;
     srv_buf_printf(out, "{");
     srv_buf_put_atom(out, "query");
@@ -71,8 +71,8 @@ struct worker_set_args {
 
 static void worker_set_copy_args(void *to, const void *from)
 {
-    struct worker_set_args *dst = to;
-    const struct worker_set_args *src = from;
+    struct worker_set_args *dst = (struct worker_set_args *)to;
+    const struct worker_set_args *src = (const struct worker_set_args *)from;
     dst->key = src->key;
     dst->value = src->value;
 }
@@ -84,12 +84,12 @@ static void worker_set_free_args(void *args)
 
 static void worker_set_free_reply(void *reply)
 {
-    worker_set_reply_free(reply);
+    worker_set_reply_free((worker_set_reply *)reply);
 }
 
 static void worker_set_format_args(srv_buf *out, const void *args)
 {
-    const struct worker_set_args *a = args;
+    const struct worker_set_args *a = (const struct worker_set_args *)args;
     (void)a;
     srv_buf_printf(out, "{");
     srv_buf_put_atom(out, "set");
@@ -106,8 +106,8 @@ struct worker_show_args {
 
 static void worker_show_copy_args(void *to, const void *from)
 {
-    struct worker_show_args *dst = to;
-    const struct worker_show_args *src = from;
+    struct worker_show_args *dst = (struct worker_show_args *)to;
+    const struct worker_show_args *src = (const struct worker_show_args *)from;
     dst->key = src->key;
 }
 
@@ -118,7 +118,7 @@ static void worker_show_free_args(void *args)
 
 static void worker_show_format_args(srv_buf *out, const void *args)
 {
-    const struct worker_show_args *a = args;
+    const struct worker_show_args *a = (const struct worker_show_args *)args;
     (void)a;
     srv_buf_printf(out, "{");
     srv_buf_put_atom(out, "show");
@@ -311,8 +311,8 @@ static srv_action worker_dispatch(void *state, unsigned message, void *args,
     (void)reply;
     switch (message) {
     case WORKER_CALL_QUERY: {
-        struct worker_query_args *a = args;
-        worker_query_result r = worker_handle_query(state, from, a->key);
+        struct worker_query_args *a = (struct worker_query_args *)args;
+        worker_query_result r = worker_handle_query((worker_state *)state, from, a->key);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
@@ -320,8 +320,8 @@ static srv_action worker_dispatch(void *state, unsigned message, void *args,
         return r.action;
     }
     case WORKER_CALL_SET: {
-        struct worker_set_args *a = args;
-        worker_set_result r = worker_handle_set(state, from, a->key, a->value);
+        struct worker_set_args *a = (struct worker_set_args *)args;
+        worker_set_result r = worker_handle_set((worker_state *)state, from, a->key, a->value);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
@@ -329,8 +329,8 @@ static srv_action worker_dispatch(void *state, unsigned message, void *args,
         return r.action;
     }
     case WORKER_CAST_SHOW: {
-        struct worker_show_args *a = args;
-        srv_noreply_result r = worker_handle_show(state, a->key);
+        struct worker_show_args *a = (struct worker_show_args *)args;
+        srv_noreply_result r = worker_handle_show((worker_state *)state, a->key);
         return r.action;
     }
     default:
@@ -345,28 +345,28 @@ struct worker_init_args {
 
 static srv_action worker_init(void *state, const void *init_args)
 {
-    const struct worker_init_args *a = init_args;
-    return worker_handle_init(state, a->key, a->value).action;
+    const struct worker_init_args *a = (const struct worker_init_args *)init_args;
+    return worker_handle_init((worker_state *)state, a->key, a->value).action;
 }
 
 static srv_action worker_timeout(void *state)
 {
-    return worker_handle_timeout(state).action;
+    return worker_handle_timeout((worker_state *)state).action;
 }
 
 static void worker_terminate(void *state, srv_atom reason)
 {
-    worker_handle_terminate(state, reason);
+    worker_handle_terminate((worker_state *)state, reason);
 }
 
 static srv_status worker_code_change(void *state, const char *old_vsn)
 {
-    return worker_handle_code_change(state, old_vsn);
+    return worker_handle_code_change((worker_state *)state, old_vsn);
 }
 
 static void worker_format_state(srv_buf *out, const void *state)
 {
-    const worker_state *s = state;
+    const worker_state *s = (const worker_state *)state;
     (void)s;
     srv_buf_printf(out, "#{");
     srv_buf_printf(out, "key => ");
@@ -378,40 +378,42 @@ static void worker_format_state(srv_buf *out, const void *state)
 
 static void worker_free_state(void *state)
 {
-    worker_state *s = state;
+    worker_state *s = (worker_state *)state;
     (void)s;
 }
 
 /* ---- The module table ---------------------------------------------- */
 
-/* ORDER WORKER_MESSAGE: indexed by the constants above */
+/* ORDER WORKER_MESSAGE: in the order of the constants above */
 static const srv_message_type worker_messages[] = {
-    [WORKER_CALL_QUERY] = {
+    { /* WORKER_CALL_QUERY */
         .name = "query",
         .kind = SRV_MESSAGE_CALL,
         .args_size = sizeof(struct worker_query_args),
+        .reply_size = sizeof(worker_query_reply),
         .copy_args = worker_query_copy_args,
         .free_args = worker_query_free_args,
-        .reply_size = sizeof(worker_query_reply),
         .free_reply = worker_query_free_reply,
         .format_args = worker_query_format_args,
     },
-    [WORKER_CALL_SET] = {
+    { /* WORKER_CALL_SET */
         .name = "set",
         .kind = SRV_MESSAGE_CALL,
         .args_size = sizeof(struct worker_set_args),
+        .reply_size = sizeof(worker_set_reply),
         .copy_args = worker_set_copy_args,
         .free_args = worker_set_free_args,
-        .reply_size = sizeof(worker_set_reply),
         .free_reply = worker_set_free_reply,
         .format_args = worker_set_format_args,
     },
-    [WORKER_CAST_SHOW] = {
+    { /* WORKER_CAST_SHOW */
         .name = "show",
         .kind = SRV_MESSAGE_CAST,
         .args_size = sizeof(struct worker_show_args),
+        .reply_size = 0,
         .copy_args = worker_show_copy_args,
         .free_args = worker_show_free_args,
+        .free_reply = NULL,
         .format_args = worker_show_format_args,
     },
 };
@@ -423,9 +425,12 @@ const srv_module worker_module = {
     .init = worker_init,
     .dispatch = worker_dispatch,
     .handle_timeout = worker_timeout,
+    .handle_exit = NULL,
+    .handle_down = NULL,
     .terminate = worker_terminate,
     .code_change = worker_code_change,
     .format_state = worker_format_state,
+    .format_status = NULL,
     .free_state = worker_free_state,
     .messages = worker_messages,
     .message_count = 3,
