@@ -280,6 +280,11 @@ void srv__report_crash(struct process *p, srv_atom reason,
 /* atom.c: interns reason strings given by users. */
 srv_atom srv__atom(srv_atom maybe_interned);
 
+/* overflow.c: the calling thread will run handlers; a stack overflow on
+ * it is reported with the server's name and pid before the abort. */
+void srv__overflow_watch_thread(void);
+void srv__overflow_unwatch_thread(void); /* before the thread ends */
+
 /* The runtime's own fatal errors. */
 SRV_NORETURN void srv__fatal(const char *fmt, ...) SRV_PRINTF(1, 2);
 

@@ -207,6 +207,7 @@ static void identity_destroy(void *arg)
     while ((e = srv__mailbox_pop(&p->mailbox)) != NULL)
         srv__envelope_free(NULL, e);
     srv__process_free(p);
+    srv__overflow_unwatch_thread();
 }
 
 static void identity_key_make(void)
@@ -222,6 +223,8 @@ struct process *srv__thread_identity(void)
         if (identity == NULL)
             srv__fatal("srv: out of memory for a thread identity");
         pthread_setspecific(identity_key, identity);
+        /* a thread that calls servers may run their handlers itself */
+        srv__overflow_watch_thread();
     }
     return identity;
 }

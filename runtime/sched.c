@@ -156,6 +156,7 @@ static void *scheduler_main(void *arg)
 {
     (void)arg;
     on_scheduler = true;
+    srv__overflow_watch_thread();
     for (;;) {
         struct process *p = next_work();
         if (p == NULL)
@@ -163,6 +164,7 @@ static void *scheduler_main(void *arg)
         srv__run_batch(p);
     }
     on_scheduler = false;
+    srv__overflow_unwatch_thread();
     pthread_mutex_lock(&S.lock);
     S.threads--;
     pthread_cond_broadcast(&S.quiet);
