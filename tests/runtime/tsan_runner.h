@@ -23,7 +23,8 @@ struct mini_test {
     struct mini_test *next;
 };
 
-static struct mini_test *mini_tests, **mini_tail = &mini_tests;
+static struct mini_test *mini_tests;
+static __attribute__((unused)) struct mini_test **mini_tail = &mini_tests;
 
 #define Test(suite, name, ...)                                                \
     static void suite##_##name(void);                                         \
