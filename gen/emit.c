@@ -245,24 +245,45 @@ struct result_macro {
     const char *name, *target;
 };
 
+/* The end of a handler's function name: worker_handle_<this>. */
+static const char *handler_suffix(const struct ast_handler *h)
+{
+    switch (h->kind) {
+    case AST_INIT: return "init";
+    case AST_INFO_TIMEOUT: return "timeout";
+    case AST_INFO_EXIT: return "exit";
+    case AST_INFO_DOWN: return "down";
+    case AST_TERMINATE: return "terminate";
+    case AST_CODE_CHANGE: return "code_change";
+    case AST_FORMAT_STATUS: return "format_status";
+    default: return h->name;
+    }
+}
+
+/* How the spec spells the handler: "call query", "info timeout", "init". */
+static void handler_label(struct buf *b, const struct ast_handler *h)
+{
+    switch (h->kind) {
+    case AST_CALL: buf_printf(b, "call %s", h->name); return;
+    case AST_CAST: buf_printf(b, "cast %s", h->name); return;
+    case AST_INFO: buf_printf(b, "info %s", h->name); return;
+    case AST_INFO_TIMEOUT: case AST_INFO_EXIT: case AST_INFO_DOWN:
+        buf_printf(b, "info %s", handler_suffix(h));
+        return;
+    default: buf_puts(b, handler_suffix(h));
+    }
+}
+
 /* A handler's function: signature, the names its body uses, the body. */
 static void handler_function(struct emitter *e, struct buf *b, const struct ast_handler *h,
                              const char *result_type, const char *signature_tail,
                              const struct result_macro *macros, size_t n_macros,
                              const char *const *unused, size_t n_unused)
 {
-    const char *what = h->name != NULL ? h->name : "";
-    buf_printf(b, "/* %s%s%s: %s:%d */\n", h->kind == AST_CALL ? "call " :
-               h->kind == AST_CAST ? "cast " : h->kind == AST_INFO ? "info " : "",
-               what, h->kind <= AST_INFO ? "" : "", e->opts->spec_path, h->loc.first_line);
-    buf_printf(b, "static %s %s_handle_%s(%s)\n{\n", result_type, e->name,
-               h->kind == AST_INIT ? "init" :
-               h->kind == AST_INFO_TIMEOUT ? "timeout" :
-               h->kind == AST_INFO_EXIT ? "exit" :
-               h->kind == AST_INFO_DOWN ? "down" :
-               h->kind == AST_TERMINATE ? "terminate" :
-               h->kind == AST_CODE_CHANGE ? "code_change" :
-               h->kind == AST_FORMAT_STATUS ? "format_status" : h->name,
+    buf_puts(b, "/* ");
+    handler_label(b, h);
+    buf_printf(b, ": %s:%d */\n", e->opts->spec_path, h->loc.first_line);
+    buf_printf(b, "static %s %s_handle_%s(%s)\n{\n", result_type, e->name, handler_suffix(h),
                signature_tail);
     buf_puts(b, "    srv_pid self = srv_self();\n");
     buf_puts(b, "    (void)self;\n");
@@ -698,13 +719,7 @@ static void emit_handlers(struct emitter *e, struct buf *code, struct buf *exter
             n_unused = 3;
             break;
         }
-        const char *suffix = h->kind == AST_INIT ? "init" :
-                             h->kind == AST_INFO_TIMEOUT ? "timeout" :
-                             h->kind == AST_INFO_EXIT ? "exit" :
-                             h->kind == AST_INFO_DOWN ? "down" :
-                             h->kind == AST_TERMINATE ? "terminate" :
-                             h->kind == AST_CODE_CHANGE ? "code_change" :
-                             h->kind == AST_FORMAT_STATUS ? "format_status" : h->name;
+        const char *suffix = handler_suffix(h);
         if (h->has_body)
             handler_function(e, code, h, result.data, tail.data, macros, n_macros, unused,
                              n_unused);
@@ -865,8 +880,6 @@ static void emit_adapters(struct emitter *e, struct buf *b)
 
     buf_printf(b, "static void %s_format_state(srv_buf *out, const void *state)\n{\n", n);
     buf_printf(b, "    const %s_state *s = (const %s_state *)state;\n    (void)s;\n", n, n);
-    struct ast_field *printable = NULL;
-    (void)printable;
     format_fields(e, b, "s->", s->state);
     buf_puts(b, "}\n\n");
     buf_printf(b, "static void %s_free_state(void *state)\n{\n    %s_state *s = (%s_state *)state;\n    (void)s;\n", n, n, n);

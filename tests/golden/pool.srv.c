@@ -83,7 +83,7 @@ static void pool_waiting_format_args(srv_buf *out, const void *args)
 
 /* ---- Handlers ------------------------------------------------------ */
 
-/* : pool.srv:25 */
+/* init: pool.srv:25 */
 static srv_init_result pool_handle_init(pool_state *state, int size)
 {
     srv_pid self = srv_self();

@@ -205,7 +205,7 @@ static void types_moved_format_args(srv_buf *out, const void *args)
 
 /* ---- Handlers ------------------------------------------------------ */
 
-/* : types.srv:44 */
+/* init: types.srv:44 */
 static srv_init_result types_handle_init(types_state *state)
 {
     srv_pid self = srv_self();

@@ -129,7 +129,7 @@ static void worker_show_format_args(srv_buf *out, const void *args)
 
 /* ---- Handlers ------------------------------------------------------ */
 
-/* : worker.srv:19 */
+/* init: worker.srv:19 */
 static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv_atom value)
 {
     srv_pid self = srv_self();
@@ -246,7 +246,7 @@ static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
 #undef stop
 }
 
-/* timeout: worker.srv:50 */
+/* info timeout: worker.srv:50 */
 static srv_noreply_result worker_handle_timeout(worker_state *state)
 {
     srv_pid self = srv_self();
@@ -267,7 +267,7 @@ static srv_noreply_result worker_handle_timeout(worker_state *state)
 #undef stop
 }
 
-/* : worker.srv:55 */
+/* terminate: worker.srv:55 */
 static void worker_handle_terminate(worker_state *state, srv_atom reason)
 {
     srv_pid self = srv_self();
@@ -282,7 +282,7 @@ static void worker_handle_terminate(worker_state *state, srv_atom reason)
     }
 }
 
-/* : worker.srv:59 */
+/* code_change: worker.srv:59 */
 static srv_status worker_handle_code_change(worker_state *state, const char *old_vsn)
 {
     srv_pid self = srv_self();
