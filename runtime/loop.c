@@ -353,9 +353,9 @@ static bool handle_exit_signal(struct process *p, struct envelope *e)
     return false;
 }
 
-/* Handles e; false if p exited (p is then gone).  e is freed here. */
+/* Handles e; false if p exited (p is then gone).  e is freed here.  Run by
+ * a scheduler thread, which holds p (srv__run_batch). */
 static bool handle(struct process *p, struct envelope *e)
-/* (run by a scheduler, which holds p) */
 {
     const srv_module *module = p->module;
     bool alive = true;
