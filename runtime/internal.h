@@ -63,6 +63,10 @@ struct envelope {
     _Alignas(max_align_t) unsigned char args[]; /* a copy made by copy_args */
 };
 
+/* pool.c: blocks for envelopes from per-thread caches (never NULL). */
+void *srv__pool_alloc(size_t size);
+void srv__pool_free(void *block);
+
 struct envelope *srv__envelope_new(size_t args_size);
 void srv__envelope_free(const srv_module *module, struct envelope *e);
 

@@ -16,9 +16,7 @@
 struct envelope *srv__envelope_new(size_t args_size)
 {
     size_t size = sizeof(struct envelope) + args_size;
-    struct envelope *e = malloc(size);
-    if (e == NULL)
-        srv__fatal("srv: out of memory for a message");
+    struct envelope *e = srv__pool_alloc(size);
     memset(e, 0, sizeof *e);
     e->size = size;
     return e;
@@ -30,7 +28,7 @@ void srv__envelope_free(const srv_module *module, struct envelope *e)
     if (has_args && module != NULL && e->message < module->message_count &&
         module->messages[e->message].free_args != NULL)
         module->messages[e->message].free_args(e->args);
-    free(e);
+    srv__pool_free(e);
 }
 
 void srv__deliver(struct process *p, struct envelope *e)
