@@ -163,7 +163,7 @@ $(RUNTIME_TESTS:%=%.o): $(TEST_SERVER_SPECS:%=$(B)/%.h)
 $(B)/tests/compiler/%: $(B)/tests/compiler/%.o $(SRVC_OBJS)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRITERION_LIBS)
 $(B)/tests/runtime/%: $(B)/tests/runtime/%.o $(TEST_HELPERS) $(B)/libsrv.a
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRITERION_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRITERION_LIBS) -lm
 $(B)/tests/compiler/%.o $(B)/tests/runtime/%.o: ALL_CFLAGS += -Itests -DSRCDIR='"$(CURDIR)"' -DBUILDDIR='"$(abspath $(B))"'
 $(COMPILER_TESTS:%=%.o): $(B)/grammar/srv.tab.h $(B)/grammar/srv.lex.h
 .SECONDARY:

@@ -4,10 +4,10 @@
  * A process is a struct in a slot of the process table, a Vyukov MPSC
  * mailbox of envelopes, and its module's state right after the struct.
  * Servers run on scheduler threads (sched.c) or, when idle, directly on the
- * thread of whoever calls, starts or stops them (call.c, start.c, stop.c).
- * A handler that blocks (a call to a busy server, a deferred reply, sleep)
- * blocks the thread it runs on; the scheduler then starts a spare thread so
- * the other servers keep running (sched.c).
+ * thread of whoever calls, starts or stops them (call.c, start.c).
+ * Scheduler threads run handlers on fibers (fiber.c): a handler that blocks
+ * (a call to a busy server, a deferred reply, sleep) parks its fiber and
+ * the thread runs other servers meanwhile.  Plain threads block.
  */
 #ifndef SRV_INTERNAL_H
 #define SRV_INTERNAL_H
@@ -101,7 +101,9 @@ enum { SLOT_ABANDONED = 0, SLOT_WAITING = 1, SLOT_WRITING = 2, SLOT_DONE = 3 };
 
 struct reply_slot {
     _Atomic uint64_t word;
-    _Atomic uint32_t futex;     /* 1 once DONE: the caller sleeps on it */
+    _Atomic uint64_t sleeper;   /* tag of the call a parked fiber waits on */
+    struct fiber *fiber;        /* that fiber (set before sleeper) */
+    _Atomic uint32_t futex;     /* 1 once DONE: a plain thread sleeps on it */
     void *reply;                /* where the reply goes: the caller's buffer */
     srv_status status;          /* set with DONE */
     srv_atom reason;            /* SRV_EEXIT: why */
@@ -110,7 +112,8 @@ struct reply_slot {
 /* Caller: a fresh tag for the next call, slot armed to WAITING. */
 uint64_t srv__slot_arm(struct reply_slot *slot, void *reply);
 /* Caller: waits for DONE up to deadline_ns (UINT64_MAX: forever).
- * SRV_ETIMEOUT if it gave up first (the slot is then abandoned). */
+ * SRV_ETIMEOUT if it gave up first (the slot is then abandoned).  On a
+ * scheduler thread the fiber parks; a plain thread spins, then sleeps. */
 srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
                           srv_atom *reason);
 /* Anyone: completes a call of `from`.  When reply is not NULL it is copied
@@ -248,11 +251,55 @@ void srv__fail_request(const srv_from *from, srv_atom reason);
 void srv__schedule(struct process *p);
 int srv__sched_start(unsigned n); /* 0: SRV_SCHEDULERS or one per CPU */
 void srv__sched_ensure_started(void);
-/* A thread of ours is about to block / has woken (spare schedulers). */
-void srv__sched_block_enter(void);
-void srv__sched_block_exit(void);
 void srv__sched_stop(void);
-bool srv__on_scheduler(void);
+
+/* Whether the calling code runs on a scheduler's fiber, and may park. */
+bool srv__sched_can_park(void);
+/* Parks the running fiber until the one who turns *word from value to 0
+ * (by CAS: one waker wins) calls srv__sched_wake, or until deadline_ns
+ * (UINT64_MAX: none), when the scheduler claims it the same way.  The
+ * caller publishes value in *word, then checks that its wait still
+ * stands, before it parks. */
+void srv__sched_park(_Atomic uint64_t *word, uint64_t value, uint64_t deadline_ns);
+/* Any thread, after winning the CAS: f runs again on its own thread. */
+void srv__sched_wake(struct fiber *f);
+
+/* ---------------------------------------------------------------------- */
+/* Fibers: stacks to run handlers on (fiber.c)                             */
+
+struct fiber {
+    void *context;             /* its saved stack pointer, while switched out */
+    unsigned char *low;        /* its stack is [low, low + size), a guard page below */
+    size_t size;
+    bool thread_stack;         /* the stack a thread started on */
+    struct fiber *next;        /* in a pool, or a scheduler's ready list */
+    struct scheduler *owner;   /* the thread it runs on: fibers never move */
+    /* While parked (sched.c): */
+    _Atomic uint64_t *claim;   /* a waker turns it from claim_value to 0 */
+    uint64_t claim_value;
+    uint64_t deadline_ns;
+    size_t heap_index;         /* in its owner's deadline heap, or SIZE_MAX */
+    void *sanitizer;           /* ThreadSanitizer's fiber */
+};
+
+/* A fiber from this thread's pool that will run entry(arg) when first
+ * switched to; entry starts with srv__fiber_entered and never returns. */
+struct fiber *srv__fiber_new(void (*entry)(void *arg), void *arg,
+                             struct scheduler *owner);
+void srv__fiber_entered(void);
+/* Back to this thread's pool (never the running one). */
+void srv__fiber_free(struct fiber *f);
+/* Switches from the running fiber to `to`; from_ends when `from` will
+ * never run again (its stack goes back to the pool). */
+void srv__fiber_switch(struct fiber *from, struct fiber *to, bool from_ends);
+/* The thread's own stack as a fiber, and the running fiber. */
+struct fiber *srv__fiber_thread(void);
+struct fiber *srv__fiber_running(void);
+/* Unmaps this thread's pool, before the thread ends. */
+void srv__fiber_thread_done(void);
+/* Signal handlers: whether address is within slack below the running
+ * fiber's stack (its guard page). */
+bool srv__fiber_guard_hit(uintptr_t address, uintptr_t slack);
 
 /* ---------------------------------------------------------------------- */
 /* Links, monitors, names, timers, logging                                 */

@@ -2,11 +2,12 @@
  * overflow.c: a stack overflow is reported with the server's name and pid
  * before the program aborts.
  *
- * Handlers run on the stacks of the threads that run them (scheduler
- * threads, and callers that run an idle server's handler themselves).
+ * Handlers run on fibers' stacks on scheduler threads (fiber.c), and on
+ * the stacks of callers that run an idle server's handler themselves.
  * Each such thread gets an alternate signal stack, so that SIGSEGV can
- * still run when its own stack is exhausted; the handler tells an
- * overflow (a fault just below the stack's low end) from any other fault,
+ * still run when its stack is exhausted; the handler tells an overflow (a
+ * fault just below the running stack's low end, its guard page) from any
+ * other fault,
  * names the process that was running, and aborts.  Everything it does is
  * async-signal-safe: no stdio, no malloc.
  */
@@ -62,8 +63,9 @@ static size_t put_number(char *buf, size_t at, size_t size, uint32_t n)
 static void on_fault(int sig, siginfo_t *info, void *context)
 {
     uintptr_t addr = (uintptr_t)info->si_addr;
-    bool overflow = stack_low != 0 && addr < stack_low + 4096 &&
-                    addr + GUARD_SLACK >= stack_low;
+    bool overflow = (stack_low != 0 && addr < stack_low + 4096 &&
+                     addr + GUARD_SLACK >= stack_low) ||
+                    srv__fiber_guard_hit(addr, GUARD_SLACK);
     if (overflow) {
         char text[256];
         size_t n = put_text(text, 0, sizeof text, "srv: stack overflow in ");

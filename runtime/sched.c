@@ -1,69 +1,109 @@
 /*
- * sched.c: the scheduler threads.
+ * sched.c: the scheduler threads, and handlers that block.
  *
  * A server with mail is SCHEDULED and waits in a run queue until a
  * scheduler thread runs a batch of its messages.  A server scheduled by a
  * scheduler thread goes to that thread's `next` slot, to run right after
  * the current one on the same core (a call between two servers wakes no
- * thread); everything else goes to the shared queue.  Idle threads spin
- * briefly, then sleep on a condition variable.
+ * thread); everything else goes to the shared queue.
  *
- * A handler that blocks (waiting for a reply) blocks its thread; so that
- * the other servers keep running, the scheduler keeps `target` threads
- * unblocked by starting spare threads, which leave again once they have
- * been idle for a while with enough others unblocked.
+ * Each thread runs its loop on a fiber (fiber.c).  A handler that blocks
+ * (a call to a busy server, a deferred reply, sleep) parks the fiber it
+ * runs on, frames and all, and the thread goes on with another fiber; the
+ * handler's thread is never blocked.  Whoever completes the wait pushes
+ * the fiber onto its thread's `woken` list; the thread resumes it and
+ * hands the loop fiber it was on back to the pool.  Fibers never move
+ * between threads.  A parked fiber's deadline waits in its thread's heap,
+ * which only that thread touches.
+ *
+ * Idle threads spin briefly, then sleep on a futex of their own.
  */
-#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-#define IDLE_SPIN_NS 20000           /* spin this long before sleeping */
-#define SPARE_LINGER_NS 200000000ull /* a spare leaves after 200 ms idle */
+#define IDLE_SPIN_NS 20000         /* spin this long before sleeping */
+#define SLEEP_MAX_NS 100000000ull  /* look around at least every 100 ms */
+#define NO_INDEX SIZE_MAX
+
+struct scheduler {
+    struct fiber *_Atomic woken;         /* pushed by wakers, newest first */
+    struct fiber *ready_first;           /* taken from woken, oldest first */
+    struct fiber *thread;                /* the thread's own stack */
+    struct fiber *recycle;               /* back to the pool once off it */
+    unsigned parked;                     /* fibers parked in a handler */
+    struct fiber **deadlines;            /* min-heap of parked fibers' deadlines */
+    size_t n_deadlines, cap_deadlines;
+    _Atomic uint32_t wake;               /* the futex the thread sleeps on */
+    _Atomic bool sleeping;
+    bool in_use;                         /* a thread runs it (S.lock) */
+    struct scheduler *_Atomic next;      /* every scheduler made; never freed */
+};
 
 static struct {
     pthread_mutex_t lock;
-    pthread_cond_t work;          /* signalled when the queue gains work */
     pthread_cond_t quiet;         /* signalled when a thread leaves */
     struct process *head, *tail;  /* the shared run queue */
     _Atomic size_t queued;        /* its length, read without the lock */
-    unsigned target;              /* threads that should be unblocked */
     unsigned threads;             /* running scheduler threads */
-    unsigned blocked;             /* of those, blocked in a wait */
-    unsigned sleeping;            /* of those, asleep on `work` */
-    _Atomic unsigned idle;        /* threads looking for work (spinning or asleep) */
+    _Atomic unsigned idle;        /* threads looking for work */
+    _Atomic unsigned sleepers;    /* of those, asleep or about to be */
+    struct scheduler *_Atomic all;
     _Atomic bool started;
-    bool stopping;
-} S = {.lock = PTHREAD_MUTEX_INITIALIZER,
-       .work = PTHREAD_COND_INITIALIZER,
-       .quiet = PTHREAD_COND_INITIALIZER};
+    _Atomic bool stopping;
+} S = {.lock = PTHREAD_MUTEX_INITIALIZER, .quiet = PTHREAD_COND_INITIALIZER};
 
-static _Thread_local bool on_scheduler;
+static _Thread_local struct scheduler *self;
 static _Thread_local struct process *next_process;
 
-bool srv__on_scheduler(void)
+static void wake_thread(struct scheduler *s)
 {
-    return on_scheduler;
+    atomic_fetch_add_explicit(&s->wake, 1, memory_order_release);
+    srv__futex_wake(&s->wake);
 }
 
-static void enqueue_locked(struct process *p)
+/* Some thread asleep must look at the shared queue. */
+static void wake_a_sleeper(void)
 {
+    /* seq_cst, after the seq_cst count of the work: pairs with
+     * sleep_until; either a sleeper sees our work, or we see it counted. */
+    if (atomic_load_explicit(&S.sleepers, memory_order_seq_cst) == 0)
+        return;
+    for (struct scheduler *s = atomic_load_explicit(&S.all, memory_order_acquire);
+         s != NULL; s = atomic_load_explicit(&s->next, memory_order_acquire)) {
+        bool asleep = true;
+        if (atomic_compare_exchange_strong_explicit(&s->sleeping, &asleep, false,
+                                                    memory_order_relaxed,
+                                                    memory_order_relaxed)) {
+            wake_thread(s);
+            return;
+        }
+    }
+}
+
+static void enqueue(struct process *p)
+{
+    pthread_mutex_lock(&S.lock);
     p->next_run = NULL;
     if (S.tail != NULL)
         S.tail->next_run = p;
     else
         S.head = p;
     S.tail = p;
-    atomic_fetch_add_explicit(&S.queued, 1, memory_order_release);
-    if (S.sleeping > 0)
-        pthread_cond_signal(&S.work);
+    atomic_fetch_add_explicit(&S.queued, 1, memory_order_seq_cst);
+    pthread_mutex_unlock(&S.lock);
+    wake_a_sleeper();
 }
 
-static struct process *dequeue_locked(void)
+static struct process *dequeue(void)
 {
+    if (atomic_load_explicit(&S.queued, memory_order_acquire) == 0)
+        return NULL;
+    pthread_mutex_lock(&S.lock);
     struct process *p = S.head;
     if (p != NULL) {
         S.head = p->next_run;
@@ -71,6 +111,7 @@ static struct process *dequeue_locked(void)
             S.tail = NULL;
         atomic_fetch_sub_explicit(&S.queued, 1, memory_order_relaxed);
     }
+    pthread_mutex_unlock(&S.lock);
     return p;
 }
 
@@ -78,98 +119,338 @@ void srv__schedule(struct process *p)
 {
     /* Run it next on this thread, unless another thread is idle and can
      * run it now, beside us (a producer and its consumer on two cores). */
-    if (on_scheduler && next_process == NULL &&
+    if (self != NULL && next_process == NULL &&
         atomic_load_explicit(&S.idle, memory_order_relaxed) == 0) {
         next_process = p;
         return;
     }
     srv__sched_ensure_started();
-    pthread_mutex_lock(&S.lock);
-    enqueue_locked(p);
-    pthread_mutex_unlock(&S.lock);
+    enqueue(p);
 }
 
-static void *scheduler_main(void *arg);
+/* ---------------------------------------------------------------------- */
+/* Parked fibers: woken by whoever completes their wait, or at a deadline  */
 
-static void start_thread_locked(void)
+static bool earlier(const struct fiber *a, const struct fiber *b)
 {
-    pthread_t thread;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&thread, &attr, scheduler_main, NULL) == 0)
-        S.threads++;
-    pthread_attr_destroy(&attr);
+    return a->deadline_ns < b->deadline_ns;
 }
 
-/* Whether the calling thread is one too many and may leave. */
-static bool surplus_locked(void)
+static void heap_set(struct scheduler *s, size_t i, struct fiber *f)
 {
-    return S.threads - S.blocked > S.target;
+    s->deadlines[i] = f;
+    f->heap_index = i;
 }
 
-static struct process *next_work(void)
+static void heap_up(struct scheduler *s, size_t i)
 {
-    struct process *p = next_process;
-    if (p != NULL) {
-        next_process = NULL;
-        return p;
+    struct fiber *f = s->deadlines[i];
+    while (i > 0 && earlier(f, s->deadlines[(i - 1) / 2])) {
+        heap_set(s, i, s->deadlines[(i - 1) / 2]);
+        i = (i - 1) / 2;
     }
-    uint64_t spin_until = srv__now_ns() + IDLE_SPIN_NS;
-    atomic_fetch_add_explicit(&S.idle, 1, memory_order_relaxed);
+    heap_set(s, i, f);
+}
+
+static void heap_down(struct scheduler *s, size_t i)
+{
+    struct fiber *f = s->deadlines[i];
     for (;;) {
-        if (atomic_load_explicit(&S.queued, memory_order_acquire) > 0) {
-            pthread_mutex_lock(&S.lock);
-            p = dequeue_locked();
-            pthread_mutex_unlock(&S.lock);
-            if (p != NULL) {
-                atomic_fetch_sub_explicit(&S.idle, 1, memory_order_relaxed);
-                return p;
-            }
-        }
-        if (srv__now_ns() >= spin_until)
+        size_t child = 2 * i + 1;
+        if (child >= s->n_deadlines)
             break;
-        sched_yield();
-    }
-    pthread_mutex_lock(&S.lock);
-    uint64_t idle_since = srv__now_ns();
-    while ((p = dequeue_locked()) == NULL && !S.stopping) {
-        if (surplus_locked() && srv__now_ns() - idle_since >= SPARE_LINGER_NS)
+        if (child + 1 < s->n_deadlines &&
+            earlier(s->deadlines[child + 1], s->deadlines[child]))
+            child++;
+        if (!earlier(s->deadlines[child], f))
             break;
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 100000000; /* look again in 100 ms */
-        if (until.tv_nsec >= 1000000000) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000;
-        }
-        S.sleeping++;
-        pthread_cond_timedwait(&S.work, &S.lock, &until);
-        S.sleeping--;
+        heap_set(s, i, s->deadlines[child]);
+        i = child;
     }
-    pthread_mutex_unlock(&S.lock);
+    heap_set(s, i, f);
+}
+
+static void heap_push(struct scheduler *s, struct fiber *f)
+{
+    if (s->n_deadlines == s->cap_deadlines) {
+        size_t cap = s->cap_deadlines ? s->cap_deadlines * 2 : 64;
+        struct fiber **grown = realloc(s->deadlines, cap * sizeof *grown);
+        if (grown == NULL)
+            srv__fatal("srv: out of memory for a wait's deadline");
+        s->deadlines = grown;
+        s->cap_deadlines = cap;
+    }
+    s->deadlines[s->n_deadlines] = f;
+    heap_up(s, s->n_deadlines++);
+}
+
+static void heap_remove(struct scheduler *s, struct fiber *f)
+{
+    size_t i = f->heap_index;
+    f->heap_index = NO_INDEX;
+    struct fiber *last = s->deadlines[--s->n_deadlines];
+    if (last == f)
+        return;
+    s->deadlines[i] = last;
+    last->heap_index = i;
+    heap_up(s, i);
+    heap_down(s, last->heap_index);
+}
+
+/* Wins the right to wake f: exactly one of its wakers does. */
+static bool claim(struct fiber *f)
+{
+    uint64_t expected = f->claim_value;
+    /* Acquire: what the winner reads of the waiter (the slot) is current. */
+    return atomic_compare_exchange_strong_explicit(f->claim, &expected, 0,
+                                                   memory_order_acq_rel,
+                                                   memory_order_relaxed);
+}
+
+static void make_ready(struct scheduler *s, struct fiber *f)
+{
+    f->next = s->ready_first;
+    s->ready_first = f;
+}
+
+/* Wakes the fibers whose deadline has passed; returns the earliest
+ * deadline still pending (UINT64_MAX: none). */
+static uint64_t expire_deadlines(struct scheduler *s)
+{
+    if (s->n_deadlines == 0)
+        return UINT64_MAX;
+    uint64_t now = srv__now_ns();
+    while (s->n_deadlines > 0 && s->deadlines[0]->deadline_ns <= now) {
+        struct fiber *f = s->deadlines[0];
+        heap_remove(s, f);
+        if (claim(f))
+            make_ready(s, f);
+        /* else its waker pushes it to `woken` */
+    }
+    return s->n_deadlines > 0 ? s->deadlines[0]->deadline_ns : UINT64_MAX;
+}
+
+static struct fiber *take_ready(struct scheduler *s)
+{
+    if (s->ready_first == NULL &&
+        atomic_load_explicit(&s->woken, memory_order_relaxed) != NULL) {
+        /* Acquire: pairs with the waker's release push. */
+        struct fiber *list = atomic_exchange_explicit(&s->woken, NULL,
+                                                      memory_order_acquire);
+        while (list != NULL) { /* newest first: reverse into the ready list */
+            struct fiber *next = list->next;
+            make_ready(s, list);
+            list = next;
+        }
+    }
+    struct fiber *f = s->ready_first;
+    if (f != NULL)
+        s->ready_first = f->next;
+    return f;
+}
+
+void srv__sched_wake(struct fiber *f)
+{
+    struct scheduler *s = f->owner;
+    struct fiber *head = atomic_load_explicit(&s->woken, memory_order_relaxed);
+    do
+        f->next = head;
+    /* Release: the wait's outcome (the reply) is visible to the resumer.
+     * seq_cst, and the look at sleeping after it: pairs with sleep_until;
+     * either the owner sees f pushed, or we see it asleep. */
+    while (!atomic_compare_exchange_weak_explicit(&s->woken, &head, f,
+                                                  memory_order_seq_cst,
+                                                  memory_order_relaxed));
+    /* After the push, f is no longer ours to touch; s is never freed. */
+    bool asleep = true;
+    if (atomic_compare_exchange_strong_explicit(&s->sleeping, &asleep, false,
+                                                memory_order_seq_cst,
+                                                memory_order_relaxed))
+        wake_thread(s);
+}
+
+bool srv__sched_can_park(void)
+{
+    return self != NULL;
+}
+
+static void after_switch(struct scheduler *s)
+{
+    if (s->recycle != NULL) {
+        srv__fiber_free(s->recycle);
+        s->recycle = NULL;
+    }
+}
+
+static void loop_entry(void *arg);
+
+void srv__sched_park(_Atomic uint64_t *word, uint64_t value, uint64_t deadline_ns)
+{
+    struct scheduler *s = self;
+    struct fiber *f = srv__fiber_running();
+    struct process *current = srv__current_or_null();
+    f->claim = word;
+    f->claim_value = value;
+    f->deadline_ns = deadline_ns;
+    if (deadline_ns != UINT64_MAX)
+        heap_push(s, f);
+    struct fiber *next = take_ready(s);
+    if (next != f) { /* f itself is ready when its waker was quick */
+        s->parked++;
+        if (next == NULL)
+            next = srv__fiber_new(loop_entry, s, s);
+        srv__fiber_switch(f, next, false);
+        /* Resumed, on the same thread. */
+        after_switch(s);
+        s->parked--;
+    }
+    if (f->heap_index != NO_INDEX)
+        heap_remove(s, f);
+    srv__set_current(current);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The loop                                                                */
+
+/* Sleeps until woken, or until `until` (the earliest deadline). */
+static void sleep_until(struct scheduler *s, uint64_t until)
+{
+    uint32_t seen = atomic_load_explicit(&s->wake, memory_order_acquire);
+    /* seq_cst, then the loads of the work: pairs with the wakers
+     * (srv__sched_wake, wake_a_sleeper, srv__sched_stop); either they see
+     * us asleep, or we see their work below. */
+    atomic_store_explicit(&s->sleeping, true, memory_order_seq_cst);
+    atomic_fetch_add_explicit(&S.sleepers, 1, memory_order_seq_cst);
+    if (atomic_load_explicit(&s->woken, memory_order_seq_cst) == NULL &&
+        atomic_load_explicit(&S.queued, memory_order_seq_cst) == 0 &&
+        !atomic_load_explicit(&S.stopping, memory_order_seq_cst)) {
+        uint64_t cap = srv__now_ns() + SLEEP_MAX_NS;
+        srv__futex_wait(&s->wake, seen, until < cap ? until : cap);
+    }
+    atomic_fetch_sub_explicit(&S.sleepers, 1, memory_order_relaxed);
+    atomic_store_explicit(&s->sleeping, false, memory_order_relaxed);
+}
+
+/* The next thing to do: a fiber to resume or a process to run; false
+ * when the runtime stops and no fiber of ours is parked. */
+static bool next_work(struct scheduler *s, struct fiber **fiber, struct process **process)
+{
+    *fiber = NULL;
+    *process = next_process;
+    if (*process != NULL) {
+        next_process = NULL;
+        /* Woken fibers are answers to this thread's handlers: first. */
+        expire_deadlines(s);
+        if ((*fiber = take_ready(s)) != NULL) {
+            next_process = *process;
+            *process = NULL;
+        }
+        return true;
+    }
+    atomic_fetch_add_explicit(&S.idle, 1, memory_order_relaxed);
+    uint64_t spin_until = 0;
+    for (;;) {
+        uint64_t deadline = expire_deadlines(s);
+        if ((*fiber = take_ready(s)) != NULL || (*process = dequeue()) != NULL)
+            break;
+        if (atomic_load_explicit(&S.stopping, memory_order_relaxed) && s->parked == 0)
+            break;
+        uint64_t now = srv__now_ns();
+        if (spin_until == 0)
+            spin_until = now + IDLE_SPIN_NS;
+        if (now < spin_until)
+            sched_yield();
+        else
+            sleep_until(s, deadline);
+    }
     atomic_fetch_sub_explicit(&S.idle, 1, memory_order_relaxed);
-    return p;
+    return *fiber != NULL || *process != NULL;
+}
+
+/* Leaves the idle fiber we are on for f, for good: ours goes back to the
+ * pool, and f's own loop carries on once its handler is done. */
+static SRV_NORETURN void resume(struct scheduler *s, struct fiber *f)
+{
+    struct fiber *idle = srv__fiber_running();
+    s->recycle = idle;
+    srv__fiber_switch(idle, f, true);
+    srv__fatal("srv: a finished fiber was resumed");
+}
+
+static void loop_entry(void *arg)
+{
+    struct scheduler *s = arg;
+    srv__fiber_entered();
+    after_switch(s);
+    struct fiber *fiber;
+    struct process *process;
+    while (next_work(s, &fiber, &process)) {
+        if (fiber != NULL)
+            resume(s, fiber);
+        srv__run_batch(process);
+    }
+    /* Stopping: back to the thread's own stack, for good. */
+    struct fiber *last = srv__fiber_running();
+    s->recycle = last;
+    srv__fiber_switch(last, s->thread, true);
 }
 
 static void *scheduler_main(void *arg)
 {
-    (void)arg;
-    on_scheduler = true;
+    struct scheduler *s = arg;
+    self = s;
     srv__overflow_watch_thread();
-    for (;;) {
-        struct process *p = next_work();
-        if (p == NULL)
-            break;
-        srv__run_batch(p);
-    }
-    on_scheduler = false;
+    s->thread = srv__fiber_thread();
+    struct fiber *first = srv__fiber_new(loop_entry, s, s);
+    srv__fiber_switch(s->thread, first, false);
+    after_switch(s);
+    srv__fiber_thread_done();
     srv__overflow_unwatch_thread();
+    self = NULL;
     pthread_mutex_lock(&S.lock);
+    s->in_use = false;
     S.threads--;
     pthread_cond_broadcast(&S.quiet);
     pthread_mutex_unlock(&S.lock);
     return NULL;
+}
+
+/* A scheduler for a new thread: a retired one, or a new one. */
+static struct scheduler *scheduler_take_locked(void)
+{
+    for (struct scheduler *s = atomic_load_explicit(&S.all, memory_order_relaxed);
+         s != NULL; s = atomic_load_explicit(&s->next, memory_order_relaxed))
+        if (!s->in_use) {
+            s->in_use = true;
+            return s;
+        }
+    struct scheduler *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    s->in_use = true;
+    atomic_store_explicit(&s->next, atomic_load_explicit(&S.all, memory_order_relaxed),
+                          memory_order_relaxed);
+    /* Release: wakers walking the list see the scheduler's fields. */
+    atomic_store_explicit(&S.all, s, memory_order_release);
+    return s;
+}
+
+static bool start_thread_locked(void)
+{
+    struct scheduler *s = scheduler_take_locked();
+    if (s == NULL)
+        return false;
+    pthread_t thread;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    bool ok = pthread_create(&thread, &attr, scheduler_main, s) == 0;
+    pthread_attr_destroy(&attr);
+    if (ok)
+        S.threads++;
+    else
+        s->in_use = false;
+    return ok;
 }
 
 static unsigned default_schedulers(void)
@@ -186,48 +467,27 @@ static unsigned default_schedulers(void)
 
 int srv__sched_start(unsigned n)
 {
+    int status = 0;
     pthread_mutex_lock(&S.lock);
     if (!atomic_load_explicit(&S.started, memory_order_relaxed)) {
-        S.stopping = false;
-        S.target = n > 0 ? n : default_schedulers();
-        while (S.threads < S.target)
-            start_thread_locked();
+        atomic_store_explicit(&S.stopping, false, memory_order_relaxed);
+        unsigned target = n > 0 ? n : default_schedulers();
+        while (S.threads < target)
+            if (!start_thread_locked()) {
+                status = -1;
+                break;
+            }
         /* Release: a thread that sees started also sees the threads. */
         atomic_store_explicit(&S.started, true, memory_order_release);
     }
     pthread_mutex_unlock(&S.lock);
-    return 0;
+    return status;
 }
 
 void srv__sched_ensure_started(void)
 {
     if (!atomic_load_explicit(&S.started, memory_order_acquire))
         srv__sched_start(0);
-}
-
-void srv__sched_block_enter(void)
-{
-    if (!on_scheduler)
-        return;
-    pthread_mutex_lock(&S.lock);
-    /* What this thread would have run next must not wait for it. */
-    if (next_process != NULL) {
-        enqueue_locked(next_process);
-        next_process = NULL;
-    }
-    S.blocked++;
-    if (!S.stopping && S.threads - S.blocked < S.target)
-        start_thread_locked();
-    pthread_mutex_unlock(&S.lock);
-}
-
-void srv__sched_block_exit(void)
-{
-    if (!on_scheduler)
-        return;
-    pthread_mutex_lock(&S.lock);
-    S.blocked--;
-    pthread_mutex_unlock(&S.lock);
 }
 
 void srv__sched_stop(void)
@@ -237,11 +497,14 @@ void srv__sched_stop(void)
         pthread_mutex_unlock(&S.lock);
         return;
     }
-    S.stopping = true;
-    pthread_cond_broadcast(&S.work);
+    atomic_store_explicit(&S.stopping, true, memory_order_seq_cst);
+    for (struct scheduler *s = atomic_load_explicit(&S.all, memory_order_relaxed);
+         s != NULL; s = atomic_load_explicit(&s->next, memory_order_relaxed))
+        if (s->in_use)
+            wake_thread(s);
     while (S.threads > 0)
         pthread_cond_wait(&S.quiet, &S.lock);
     atomic_store_explicit(&S.started, false, memory_order_relaxed);
-    S.stopping = false;
+    atomic_store_explicit(&S.stopping, false, memory_order_relaxed);
     pthread_mutex_unlock(&S.lock);
 }

@@ -1,6 +1,7 @@
 /*
  * wait.c: how a caller waits for its reply: the reply slot's one-CAS
- * protocol, the monotonic clock, and futex sleeps after a short spin.
+ * protocol, the monotonic clock; a handler's fiber parks, a plain thread
+ * spins briefly, then sleeps on a futex.
  */
 #include <errno.h>
 #include <limits.h>
@@ -77,51 +78,80 @@ uint64_t srv__slot_arm(struct reply_slot *slot, void *reply)
     return tag;
 }
 
+/* The slot's state right now; when the deadline has passed, gives up
+ * (unless the replier got there first).  True when the wait is over. */
+static bool wait_over(struct reply_slot *slot, uint64_t deadline_ns,
+                      srv_status *status, srv_atom *reason)
+{
+    /* Acquire: pairs with the replier's release store of DONE, so the
+     * reply bytes and status are visible. */
+    uint64_t word = atomic_load_explicit(&slot->word, memory_order_acquire);
+    if ((word & 3) == SLOT_DONE) {
+        if (reason != NULL)
+            *reason = slot->reason;
+        *status = slot->status;
+        return true;
+    }
+    if ((word & 3) == SLOT_WAITING && deadline_ns != UINT64_MAX &&
+        srv__now_ns() >= deadline_ns &&
+        atomic_compare_exchange_strong_explicit(
+            &slot->word, &word, (word & ~(uint64_t)3) | SLOT_ABANDONED,
+            memory_order_acq_rel, memory_order_acquire)) {
+        *status = SRV_ETIMEOUT;
+        return true;
+    }
+    return false; /* WAITING, or WRITING: DONE comes in a moment */
+}
+
+/* A handler on a scheduler thread: its fiber parks, the thread goes on. */
+static srv_status wait_parked(struct reply_slot *slot, uint64_t deadline_ns,
+                              srv_atom *reason)
+{
+    uint64_t tag = atomic_load_explicit(&slot->word, memory_order_relaxed) >> 2;
+    srv_status status;
+    while (!wait_over(slot, deadline_ns, &status, reason)) {
+        slot->fiber = srv__fiber_running();
+        /* seq_cst, then the load of word: pairs with the replier's CAS
+         * to WRITING and its load of sleeper (srv__slot_complete).
+         * Either it sees us parked and wakes us, or we see it here. */
+        atomic_store_explicit(&slot->sleeper, tag, memory_order_seq_cst);
+        uint64_t word = atomic_load_explicit(&slot->word, memory_order_seq_cst);
+        if ((word & 3) != SLOT_WAITING ||
+            (deadline_ns != UINT64_MAX && srv__now_ns() >= deadline_ns)) {
+            uint64_t parked = tag;
+            if (atomic_compare_exchange_strong_explicit(&slot->sleeper, &parked, 0,
+                                                        memory_order_relaxed,
+                                                        memory_order_relaxed)) {
+                if ((word & 3) == SLOT_WRITING)
+                    cpu_relax();
+                continue;
+            }
+            /* A waker took us already: its wake must be consumed. */
+        }
+        srv__sched_park(&slot->sleeper, tag, deadline_ns);
+    }
+    return status;
+}
+
 srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
                           srv_atom *reason)
 {
-    int spins = 0;
-    bool blocked = false;
-    for (;;) {
-        /* Acquire: pairs with the replier's release store of DONE, so the
-         * reply bytes and status are visible. */
-        uint64_t word = atomic_load_explicit(&slot->word, memory_order_acquire);
-        if ((word & 3) == SLOT_DONE) {
-            if (blocked)
-                srv__sched_block_exit();
-            if (reason != NULL)
-                *reason = slot->reason;
-            return slot->status;
-        }
-        if ((word & 3) == SLOT_WAITING && deadline_ns != UINT64_MAX &&
-            srv__now_ns() >= deadline_ns) {
-            /* Give up, unless the replier got there first (then WRITING
-             * turns into DONE in a moment: keep waiting for it). */
-            if (atomic_compare_exchange_strong_explicit(
-                    &slot->word, &word, (word & ~(uint64_t)3) | SLOT_ABANDONED,
-                    memory_order_acq_rel, memory_order_acquire)) {
-                if (blocked)
-                    srv__sched_block_exit();
-                return SRV_ETIMEOUT;
-            }
-            continue;
-        }
+    if (srv__sched_can_park())
+        return wait_parked(slot, deadline_ns, reason);
+    /* A plain thread: spin for a reply from another core, then yield,
+     * then sleep on the futex. */
+    srv_status status;
+    for (int spins = 0; !wait_over(slot, deadline_ns, &status, reason); spins++) {
+        uint64_t word = atomic_load_explicit(&slot->word, memory_order_relaxed);
         if (spins < SPIN_ROUNDS || (word & 3) == SLOT_WRITING) {
-            spins++;
             cpu_relax();
             continue;
         }
-        /* Then give the core away for a while: when callers outnumber
-         * cores, the thread that answers needs it, and a futex sleep and
-         * wake cost far more than a yield. */
+        /* When callers outnumber cores, the thread that answers needs the
+         * core, and a futex sleep and wake cost far more than a yield. */
         if (spins < SPIN_ROUNDS + YIELD_ROUNDS) {
-            spins++;
             sched_yield();
             continue;
-        }
-        if (!blocked) {
-            srv__sched_block_enter();
-            blocked = true;
         }
         /* 2 says "asleep": only then does the replier make the wake call. */
         uint32_t awake = 0;
@@ -130,6 +160,7 @@ srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
                                                     memory_order_acquire))
             srv__futex_wait(&slot->futex, 2, deadline_ns);
     }
+    return status;
 }
 
 bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
@@ -140,13 +171,15 @@ bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
         return false;
     struct reply_slot *slot = &caller->slot;
     uint64_t expected = from.tag << 2 | SLOT_WAITING;
-    /* Acquire: we read slot->reply, published by srv__slot_arm. */
+    /* Acquire: we read slot->reply, published by srv__slot_arm.  seq_cst,
+     * and the load of sleeper after it: see wait_parked. */
     if (!atomic_compare_exchange_strong_explicit(
             &slot->word, &expected, from.tag << 2 | SLOT_WRITING,
-            memory_order_acquire, memory_order_relaxed)) {
+            memory_order_seq_cst, memory_order_relaxed)) {
         srv__process_put(caller);
         return false;
     }
+    bool parked = atomic_load_explicit(&slot->sleeper, memory_order_seq_cst) == from.tag;
     /* A caller that ran the handler itself got the reply in place. */
     if (reply != NULL && slot->reply != NULL && slot->reply != reply && size > 0)
         memcpy(slot->reply, reply, size);
@@ -155,7 +188,12 @@ bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
     /* Release: the caller's acquire load of DONE sees the reply. */
     atomic_store_explicit(&slot->word, from.tag << 2 | SLOT_DONE,
                           memory_order_release);
-    if (atomic_exchange_explicit(&slot->futex, 1, memory_order_acq_rel) == 2)
+    uint64_t tag = from.tag;
+    if (parked && atomic_compare_exchange_strong_explicit(&slot->sleeper, &tag, 0,
+                                                          memory_order_acq_rel,
+                                                          memory_order_relaxed))
+        srv__sched_wake(slot->fiber);
+    else if (atomic_exchange_explicit(&slot->futex, 1, memory_order_acq_rel) == 2)
         srv__futex_wake(&slot->futex);
     srv__process_put(caller);
     return true;

@@ -1,0 +1,68 @@
+/*
+ * context_aarch64.S: the context switch for AArch64 (AAPCS64).
+ *
+ * A saved context, from its stack pointer up (176 bytes, 16-aligned):
+ * x19..x28, x29 (frame pointer), x30 (return address), d8..d15 and FPCR.
+ * srv__context_make (context.c) lays out the same frame on a fresh stack
+ * with srv__context_start in x30, the entry in x20 and its argument in x19.
+ */
+#if defined(__aarch64__) && !defined(SRV_CONTEXT_UCONTEXT)
+
+    .text
+    .globl  srv__context_switch
+    .hidden srv__context_switch
+    .type   srv__context_switch, %function
+    .p2align 4
+/* void srv__context_switch(void **save, void *to): x0 = save, x1 = to */
+srv__context_switch:
+    .cfi_startproc
+    sub     sp, sp, #176
+    stp     x19, x20, [sp, #0]
+    stp     x21, x22, [sp, #16]
+    stp     x23, x24, [sp, #32]
+    stp     x25, x26, [sp, #48]
+    stp     x27, x28, [sp, #64]
+    stp     x29, x30, [sp, #80]
+    stp     d8, d9, [sp, #96]
+    stp     d10, d11, [sp, #112]
+    stp     d12, d13, [sp, #128]
+    stp     d14, d15, [sp, #144]
+    mrs     x9, fpcr
+    str     x9, [sp, #160]
+    mov     x9, sp
+    str     x9, [x0]
+    mov     sp, x1
+    ldp     x19, x20, [sp, #0]
+    ldp     x21, x22, [sp, #16]
+    ldp     x23, x24, [sp, #32]
+    ldp     x25, x26, [sp, #48]
+    ldp     x27, x28, [sp, #64]
+    ldp     x29, x30, [sp, #80]
+    ldp     d8, d9, [sp, #96]
+    ldp     d10, d11, [sp, #112]
+    ldp     d12, d13, [sp, #128]
+    ldp     d14, d15, [sp, #144]
+    ldr     x9, [sp, #160]
+    msr     fpcr, x9
+    add     sp, sp, #176
+    ret
+    .cfi_endproc
+    .size   srv__context_switch, .-srv__context_switch
+
+    .globl  srv__context_start
+    .hidden srv__context_start
+    .type   srv__context_start, %function
+    .p2align 4
+/* The first code a fresh context runs: entry(arg), which never returns. */
+srv__context_start:
+    .cfi_startproc
+    .cfi_undefined x30  /* the bottom of the stack for unwinders */
+    mov     x0, x19
+    blr     x20
+    brk     #0
+    .cfi_endproc
+    .size   srv__context_start, .-srv__context_start
+
+#endif
+
+    .section .note.GNU-stack, "", %progbits

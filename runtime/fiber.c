@@ -1,0 +1,234 @@
+/*
+ * fiber.c: the stacks that handlers run on, and switching between them.
+ *
+ * Each scheduler thread runs its loop on a fiber: a stack from the
+ * thread's pool, with a guard page below it.  A handler that blocks keeps
+ * its fiber, frames and all, while the thread goes on with another; an
+ * idle server holds none.  Fibers never move between threads, so the pool
+ * needs no atomics and thread-locals stay right across a switch.  mmap is
+ * called only when the pool runs dry.  The sanitizers are told of every
+ * switch, as their fiber interfaces ask.
+ */
+#define _GNU_SOURCE /* pthread_getattr_np: where the thread's own stack is */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "context.h"
+#include "internal.h"
+
+#if defined(SRV_SANITIZE_ADDRESS)
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+#if defined(SRV_SANITIZE_THREAD)
+#include <sanitizer/tsan_interface.h>
+#endif
+
+#define DEFAULT_STACK_SIZE (256 * 1024)
+#define POOL_MAX 16 /* free fibers a thread keeps; more are unmapped */
+
+struct pool {
+    struct fiber *free;
+    unsigned count;
+    struct fiber thread; /* the thread's own stack, as a fiber */
+};
+
+static _Thread_local struct pool *pool;
+static _Thread_local struct fiber *running;
+
+static size_t page_size(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    return page > 0 ? (size_t)page : 4096;
+}
+
+static size_t stack_bytes;
+static pthread_once_t stack_bytes_once = PTHREAD_ONCE_INIT;
+
+/* SRV_STACK_SIZE (bytes, or with a k or m suffix), rounded up to pages. */
+static void stack_bytes_read(void)
+{
+    size_t want = DEFAULT_STACK_SIZE;
+    const char *env = getenv("SRV_STACK_SIZE");
+    if (env != NULL) {
+        char *end;
+        unsigned long long n = strtoull(env, &end, 10);
+        if (*end == 'k' || *end == 'K')
+            n *= 1024;
+        else if (*end == 'm' || *end == 'M')
+            n *= 1024 * 1024;
+        if (n >= 16 * 1024 && n <= (1ull << 30))
+            want = (size_t)n;
+    }
+    size_t page = page_size();
+    stack_bytes = (want + page - 1) / page * page;
+}
+
+static size_t stack_size(void)
+{
+    pthread_once(&stack_bytes_once, stack_bytes_read);
+    return stack_bytes;
+}
+
+static struct pool *my_pool(void)
+{
+    if (pool == NULL) {
+        pool = calloc(1, sizeof *pool);
+        if (pool == NULL)
+            srv__fatal("srv: out of memory for a fiber pool");
+    }
+    return pool;
+}
+
+struct fiber *srv__fiber_thread(void)
+{
+    struct pool *p = my_pool();
+    if (running == NULL) {
+        struct fiber *t = &p->thread;
+        t->thread_stack = true;
+        pthread_attr_t attr;
+        void *base;
+        size_t size;
+        if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+            if (pthread_attr_getstack(&attr, &base, &size) == 0) {
+                t->low = base;
+                t->size = size;
+            }
+            pthread_attr_destroy(&attr);
+        }
+#if defined(SRV_SANITIZE_THREAD)
+        t->sanitizer = __tsan_get_current_fiber();
+#endif
+        running = t;
+    }
+    return &p->thread;
+}
+
+struct fiber *srv__fiber_running(void)
+{
+    return running;
+}
+
+static struct fiber *fiber_map(void)
+{
+    size_t page = page_size(), size = stack_size();
+    /* Only the pages a handler touches take memory: NORESERVE. */
+    unsigned char *base = mmap(NULL, page + size, PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+                               -1, 0);
+    if (base == MAP_FAILED)
+        srv__fatal("srv: no memory for a %zu-byte handler stack", size);
+    if (mprotect(base, page, PROT_NONE) != 0) /* the guard page */
+        srv__fatal("srv: cannot protect a stack's guard page");
+    struct fiber *f = calloc(1, sizeof *f);
+    if (f == NULL)
+        srv__fatal("srv: out of memory for a fiber");
+    f->low = base + page;
+    f->size = size;
+    return f;
+}
+
+static void fiber_unmap(struct fiber *f)
+{
+#if defined(SRV_SANITIZE_THREAD)
+    if (f->sanitizer != NULL)
+        __tsan_destroy_fiber(f->sanitizer);
+#endif
+    size_t page = page_size();
+    munmap(f->low - page, f->size + page);
+    free(f);
+}
+
+struct fiber *srv__fiber_new(void (*entry)(void *arg), void *arg,
+                             struct scheduler *owner)
+{
+    struct pool *p = my_pool();
+    struct fiber *f = p->free;
+    if (f != NULL) {
+        p->free = f->next;
+        p->count--;
+    } else {
+        f = fiber_map();
+    }
+    f->next = NULL;
+    f->owner = owner;
+    f->heap_index = SIZE_MAX;
+#if defined(SRV_SANITIZE_ADDRESS)
+    /* Frames left by the stack's last user are still poisoned. */
+    ASAN_UNPOISON_MEMORY_REGION(f->low, f->size);
+#endif
+#if defined(SRV_SANITIZE_THREAD)
+    /* A fresh shadow stack too: the old one holds the abandoned frames. */
+    if (f->sanitizer != NULL)
+        __tsan_destroy_fiber(f->sanitizer);
+    f->sanitizer = __tsan_create_fiber(0);
+#endif
+    f->context = srv__context_make(f->low, f->size, entry, arg);
+    return f;
+}
+
+void srv__fiber_free(struct fiber *f)
+{
+    struct pool *p = my_pool();
+    if (p->count >= POOL_MAX) {
+        fiber_unmap(f);
+        return;
+    }
+    f->next = p->free;
+    p->free = f;
+    p->count++;
+}
+
+void srv__fiber_entered(void)
+{
+#if defined(SRV_SANITIZE_ADDRESS)
+    __sanitizer_finish_switch_fiber(NULL, NULL, NULL);
+#endif
+}
+
+void srv__fiber_switch(struct fiber *from, struct fiber *to, bool from_ends)
+{
+#if defined(SRV_SANITIZE_ADDRESS)
+    /* A fiber that ends leaves no fake stack to come back to (NULL). */
+    void *fake_stack = NULL;
+    __sanitizer_start_switch_fiber(from_ends ? NULL : &fake_stack, to->low, to->size);
+#elif defined(SRV_SANITIZE_THREAD)
+    (void)from_ends;
+    __tsan_switch_to_fiber(to->sanitizer, 0);
+#else
+    (void)from_ends;
+#endif
+    running = to;
+    srv__context_switch(&from->context, to->context);
+#if defined(SRV_SANITIZE_ADDRESS)
+    __sanitizer_finish_switch_fiber(fake_stack, NULL, NULL);
+#endif
+}
+
+void srv__fiber_thread_done(void)
+{
+    struct pool *p = pool;
+    if (p == NULL)
+        return;
+    while (p->free != NULL) {
+        struct fiber *f = p->free;
+        p->free = f->next;
+        fiber_unmap(f);
+    }
+    free(p);
+    pool = NULL;
+    running = NULL;
+}
+
+bool srv__fiber_guard_hit(uintptr_t address, uintptr_t slack)
+{
+    struct fiber *f = running;
+    if (f == NULL || f->thread_stack) /* overflow.c knows thread stacks */
+        return false;
+    uintptr_t low = (uintptr_t)f->low;
+    return address < low && address + slack >= low;
+}
