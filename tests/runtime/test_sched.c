@@ -1,0 +1,147 @@
+/*
+ * test_sched.c: scheduler threads and handlers that block.  A handler
+ * that blocks on a scheduler (sleep, a call to a busy server, a deferred
+ * reply) parks its fiber; the thread runs other servers meanwhile, and no
+ * thread is added for it.  Most tests run on one scheduler thread, where
+ * a blocked thread would show at once.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "support.h"
+
+/* The number of threads in this process, from /proc. */
+static long thread_count(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    cr_assert_not_null(f);
+    char line[256];
+    long n = -1;
+    while (fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "Threads: %ld", &n) == 1)
+            break;
+    fclose(f);
+    return n;
+}
+
+static srv_pid child_pid(void)
+{
+    uint64_t packed = atomic_load(&counter_observed.child);
+    return (srv_pid){0, (uint32_t)(packed >> 32), (uint32_t)packed};
+}
+
+Test(sched, a_sleeping_handler_leaves_its_scheduler_to_other_servers, .timeout = T(10))
+{
+    cr_assert_eq(srv_runtime_start(1), SRV_OK);
+    srv_pid sleeper = start_counter(0);
+    srv_pid other = start_counter(0);
+    counter_sleep_later(sleeper, 3000);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.parked) == 1);
+    /* Queued behind the cast, so the one scheduler must run them. */
+    counter_bump(other, 5);
+    cr_assert_eq(counter_read(other).total, 5);
+    cr_assert_eq(atomic_load(&counter_observed.parked), 1,
+                 "the other server ran only after the sleep ended");
+}
+
+Test(sched, a_thousand_blocked_handlers_need_no_thread_of_their_own, .timeout = T(30))
+{
+    enum { N = 1000 };
+    cr_assert_eq(srv_runtime_start(1), SRV_OK);
+    static srv_pid pids[N];
+    for (int i = 0; i < N; i++) {
+        pids[i] = start_counter(0);
+        counter_sleep_later(pids[i], T(1) * 1000); /* longer than the starts */
+    }
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.parked) == N);
+    /* main, the one scheduler and a sanitizer's own: never one a handler */
+    long threads = thread_count();
+    cr_assert_lt(threads, 8, "threads: %ld", threads);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.parked) == 0);
+    for (int i = 0; i < N; i++) {
+        cr_assert_eq(counter_read(pids[i]).casts, 1);
+        cr_assert_eq(counter_stop(pids[i]), SRV_OK);
+    }
+}
+
+Test(sched, a_call_from_a_handler_to_a_busy_server_gets_its_reply, .timeout = T(10))
+{
+    cr_assert_eq(srv_runtime_start(1), SRV_OK);
+    srv_pid busy = start_counter(10);
+    srv_pid caller = start_counter(0);
+    counter_sleep_later(busy, 200);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.parked) == 1);
+    counter_wait_for(caller, busy, 5, false, 5000);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.waits) == 1);
+    cr_assert_eq(atomic_load(&counter_observed.wait_status), SRV_OK);
+    cr_assert_eq(counter_read(caller).total, 15);
+    cr_assert_eq(counter_read(busy).total, 15);
+}
+
+Test(sched, a_parked_call_times_out_and_its_late_reply_is_dropped, .timeout = T(10))
+{
+    cr_assert_eq(srv_runtime_start(1), SRV_OK);
+    srv_pid deferring = start_counter(0);
+    srv_pid caller = start_counter(0);
+    counter_wait_for(caller, deferring, 0, true, 50);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.waits) == 1);
+    cr_assert_eq(atomic_load(&counter_observed.wait_status), SRV_ETIMEOUT);
+    /* The answer comes too late: nobody takes it, and the caller's next
+     * call gets its own reply, not this one. */
+    counter_answer_reply answered;
+    cr_assert_eq(counter_answer(deferring, 99, &answered), SRV_OK);
+    cr_assert_eq(counter_add_timeout(caller, 1, &(counter_add_reply){0}, 1000), SRV_OK);
+    counter_wait_for(caller, deferring, 7, false, 5000);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.waits) == 2);
+    cr_assert_eq(atomic_load(&counter_observed.wait_status), SRV_OK);
+    cr_assert_eq(counter_read(caller).total, 7);
+}
+
+Test(sched, a_parked_call_hears_when_its_server_dies, .timeout = T(10))
+{
+    cr_assert_eq(srv_runtime_start(1), SRV_OK);
+    srv_pid deferring = start_counter(0);
+    srv_pid caller = start_counter(0);
+    counter_wait_for(caller, deferring, 0, true, SRV_INFINITY);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.deferred) == 1);
+    counter_die(deferring, "gone");
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.waits) == 1);
+    cr_assert_eq(atomic_load(&counter_observed.wait_status), SRV_EEXIT);
+    cr_assert(srv_is_alive(caller));
+}
+
+Test(sched, calls_between_servers_on_two_schedulers_are_each_answered, .timeout = T(30))
+{
+    enum { PAIRS = 200, ROUNDS = 50 };
+    cr_assert_eq(srv_runtime_start(2), SRV_OK);
+    static srv_pid callers[PAIRS], servers[PAIRS];
+    for (int i = 0; i < PAIRS; i++) {
+        servers[i] = start_counter(0);
+        callers[i] = start_counter(0);
+    }
+    /* Each server is kept busy now and then, so some calls park. */
+    for (int r = 0; r < ROUNDS; r++)
+        for (int i = 0; i < PAIRS; i++) {
+            if (r % 10 == 0)
+                counter_sleep_later(servers[i], 1);
+            counter_wait_for(callers[i], servers[i], 1, false, SRV_INFINITY);
+        }
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.waits) == PAIRS * ROUNDS);
+    for (int i = 0; i < PAIRS; i++)
+        cr_assert_eq(counter_read(servers[i]).total, ROUNDS);
+}
+
+Test(sched, killing_a_parent_during_its_childs_init_takes_the_child_too, .timeout = T(10))
+{
+    cr_assert_eq(srv_runtime_start(1), SRV_OK);
+    srv_pid parent = start_counter(0);
+    counter_start_child(parent, COUNTER_INIT_SLOW);
+    /* The child's init sleeps 100 ms on the parent's fiber: the exit
+     * signal waits in the parent's mailbox meanwhile. */
+    cr_assert_eq(srv_exit_signal(parent, "parent_gone"), SRV_OK);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.children) == 1);
+    ASSERT_EVENTUALLY(!srv_is_alive(parent));
+    ASSERT_EVENTUALLY(!srv_is_alive(child_pid()));
+    cr_assert_eq(atomic_load(&counter_observed.terminates), 0,
+                 "exit signals kill without terminate when not trapped");
+}
