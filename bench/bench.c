@@ -12,7 +12,6 @@
  * place), and reports the median and spread.  erlang/bench.erl does the
  * same work on Erlang/OTP's gen_server.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,22 +92,6 @@ static srv_pid start_client(void)
     return pid;
 }
 
-/* One client process's share of the contended run. */
-struct contender {
-    srv_pid client, server;
-    pthread_t thread;
-};
-
-static void *contend(void *arg)
-{
-    struct contender *c = arg;
-    client_calls_reply r;
-    check("contended calls", client_calls_timeout(c->client, c->server, key,
-                                                  CONTENDED_CALLS, &r,
-                                                  SRV_INFINITY));
-    return NULL;
-}
-
 static void bench_calls(void)
 {
     srv_pid server = start_worker();
@@ -137,22 +120,28 @@ static void bench_calls(void)
                                         SRV_INFINITY));
     printf("cast_msgs_per_s %.0f\n", CASTS / ((double)c.ns / 1e9));
 
-    struct contender contenders[CONTENDERS];
-    for (int i = 0; i < CONTENDERS; i++) {
-        contenders[i].client = start_client();
-        contenders[i].server = server;
-    }
+    /* Contenders are client processes on the schedulers, as Erlang's are
+     * processes: each runs its loop as a cast; runs() waits for it. */
+    srv_pid contenders[CONTENDERS];
+    for (int i = 0; i < CONTENDERS; i++)
+        contenders[i] = start_client();
     start = now_s();
     for (int i = 0; i < CONTENDERS; i++)
-        if (pthread_create(&contenders[i].thread, NULL, contend, &contenders[i]))
+        check("contended calls",
+              client_calls_later(contenders[i], server, key, CONTENDED_CALLS));
+    for (int i = 0; i < CONTENDERS; i++) {
+        client_runs_reply done;
+        check("contended runs", client_runs_timeout(contenders[i], &done, SRV_INFINITY));
+        if (done.runs != 1) {
+            fprintf(stderr, "bench: a contender did not finish its run\n");
             exit(1);
-    for (int i = 0; i < CONTENDERS; i++)
-        pthread_join(contenders[i].thread, NULL);
+        }
+    }
     printf("contended16_calls_per_s %.0f\n",
            CONTENDERS * (double)CONTENDED_CALLS / (now_s() - start));
 
     for (int i = 0; i < CONTENDERS; i++)
-        check("stop contender", client_stop(contenders[i].client));
+        check("stop contender", client_stop(contenders[i]));
     check("stop client", client_stop(client));
     check("stop worker", worker_stop(server));
 }

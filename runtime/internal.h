@@ -123,6 +123,16 @@ bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
                         const void *reply, size_t size);
 
 uint64_t srv__now_ns(void);
+
+/* A pause in a spin loop: lets the other hyperthread run. */
+static inline void srv__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
 uint64_t srv__deadline_after_ms(long ms);
 
 /* Blocks the calling thread until *word != value or deadline_ns passes. */

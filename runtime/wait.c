@@ -54,14 +54,6 @@ void srv__futex_wake(_Atomic uint32_t *word)
             NULL, 0);
 }
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
 
 uint64_t srv__slot_arm(struct reply_slot *slot, void *reply)
 {
@@ -123,7 +115,7 @@ static srv_status wait_parked(struct reply_slot *slot, uint64_t deadline_ns,
                                                         memory_order_relaxed,
                                                         memory_order_relaxed)) {
                 if ((word & 3) == SLOT_WRITING)
-                    cpu_relax();
+                    srv__cpu_relax();
                 continue;
             }
             /* A waker took us already: its wake must be consumed. */
@@ -144,7 +136,7 @@ srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
     for (int spins = 0; !wait_over(slot, deadline_ns, &status, reason); spins++) {
         uint64_t word = atomic_load_explicit(&slot->word, memory_order_relaxed);
         if (spins < SPIN_ROUNDS || (word & 3) == SLOT_WRITING) {
-            cpu_relax();
+            srv__cpu_relax();
             continue;
         }
         /* When callers outnumber cores, the thread that answers needs the
