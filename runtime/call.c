@@ -90,6 +90,7 @@ static srv_status post(srv_pid server, const srv_module *module,
         memcpy(e->args, args, type->args_size);
     srv__deliver(p, e);
     srv__process_put(p);
+    srv__sched_sent();
     return SRV_OK;
 }
 

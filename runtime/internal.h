@@ -273,6 +273,9 @@ bool srv__sched_can_park(void);
 void srv__sched_park(_Atomic uint64_t *word, uint64_t value, uint64_t deadline_ns);
 /* Any thread, after winning the CAS: f runs again on its own thread. */
 void srv__sched_wake(struct fiber *f);
+/* After each message sent: a handler that sends many yields now and
+ * then to the receiver waiting on its own thread (sched.c). */
+void srv__sched_sent(void);
 
 /* ---------------------------------------------------------------------- */
 /* Fibers: stacks to run handlers on (fiber.c)                             */

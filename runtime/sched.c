@@ -4,8 +4,13 @@
  * A server with mail is SCHEDULED and waits in a run queue until a
  * scheduler thread runs a batch of its messages.  A server scheduled by a
  * scheduler thread goes to that thread's `next` slot, to run right after
- * the current one on the same core (a call between two servers wakes no
- * thread); everything else goes to the shared queue.
+ * the current one on the same core: a call or a stream of casts between
+ * two servers wakes no thread and moves no cache line to another core.
+ * Everything else goes to the shared queue.  An idle thread steals from
+ * another's `next` slot when that thread has been stuck in one turn for a
+ * while.  A handler that sends many messages to a server waiting in its
+ * own thread's `next` slot yields to it every SEND_BUDGET sends, as
+ * Erlang's reductions would: the receiver drains them while they are hot.
  *
  * Each thread runs its loop on a fiber (fiber.c).  A handler that blocks
  * (a call to a busy server, a deferred reply, sleep) parks the fiber it
@@ -28,9 +33,18 @@
 
 #define IDLE_SPIN_NS 20000         /* spin this long before sleeping */
 #define SLEEP_MAX_NS 100000000ull  /* look around at least every 100 ms */
+#define SLEEP_STEAL_NS 1000000ull  /* or every 1 ms while a next slot is full */
+#define STEAL_AFTER_NS 20000       /* a thread stuck this long loses its next */
+#define NEXT_STREAK 64             /* next-slot turns before others get one */
+#define SEND_BUDGET 64             /* sends before a handler yields */
 #define NO_INDEX SIZE_MAX
 
 struct scheduler {
+    struct process *_Atomic next;        /* runs next here; idle threads may steal it */
+    _Atomic uint64_t turns;              /* loop turns: a thief's sign of progress */
+    unsigned next_streak;                /* turns in a row taken from next */
+    unsigned sends;                      /* sends since the last yield */
+    struct fiber *yielded_first, *yielded_last; /* handlers that yielded */
     struct fiber *_Atomic woken;         /* pushed by wakers, newest first */
     struct fiber *ready_first;           /* taken from woken, oldest first */
     struct fiber *thread;                /* the thread's own stack */
@@ -41,7 +55,7 @@ struct scheduler {
     _Atomic uint32_t wake;               /* the futex the thread sleeps on */
     _Atomic bool sleeping;
     bool in_use;                         /* a thread runs it (S.lock) */
-    struct scheduler *_Atomic next;      /* every scheduler made; never freed */
+    struct scheduler *_Atomic next_all;  /* every scheduler made; never freed */
 };
 
 static struct {
@@ -58,7 +72,6 @@ static struct {
 } S = {.lock = PTHREAD_MUTEX_INITIALIZER, .quiet = PTHREAD_COND_INITIALIZER};
 
 static _Thread_local struct scheduler *self;
-static _Thread_local struct process *next_process;
 
 static void wake_thread(struct scheduler *s)
 {
@@ -74,7 +87,7 @@ static void wake_a_sleeper(void)
     if (atomic_load_explicit(&S.sleepers, memory_order_seq_cst) == 0)
         return;
     for (struct scheduler *s = atomic_load_explicit(&S.all, memory_order_acquire);
-         s != NULL; s = atomic_load_explicit(&s->next, memory_order_acquire)) {
+         s != NULL; s = atomic_load_explicit(&s->next_all, memory_order_acquire)) {
         bool asleep = true;
         if (atomic_compare_exchange_strong_explicit(&s->sleeping, &asleep, false,
                                                     memory_order_relaxed,
@@ -119,9 +132,10 @@ void srv__schedule(struct process *p)
 {
     /* Run it next on this thread, unless another thread is idle and can
      * run it now, beside us (a producer and its consumer on two cores). */
-    if (self != NULL && next_process == NULL &&
-        atomic_load_explicit(&S.idle, memory_order_relaxed) == 0) {
-        next_process = p;
+    if (self != NULL && atomic_load_explicit(&self->next, memory_order_relaxed) == NULL) {
+        /* Release: a thief that takes p sees it whole.  Only the owner
+         * fills the slot, and only when it is empty. */
+        atomic_store_explicit(&self->next, p, memory_order_release);
         return;
     }
     srv__sched_ensure_started();
@@ -331,24 +345,91 @@ static void sleep_until(struct scheduler *s, uint64_t until)
     atomic_store_explicit(&s->sleeping, false, memory_order_relaxed);
 }
 
+static struct process *take_next(struct scheduler *s)
+{
+    if (atomic_load_explicit(&s->next, memory_order_relaxed) == NULL)
+        return NULL;
+    /* Acquire: pairs with srv__schedule's release store. */
+    return atomic_exchange_explicit(&s->next, NULL, memory_order_acquire);
+}
+
+static struct fiber *take_yielded(struct scheduler *s)
+{
+    struct fiber *f = s->yielded_first;
+    if (f != NULL) {
+        s->yielded_first = f->next;
+        if (s->yielded_first == NULL)
+            s->yielded_last = NULL;
+    }
+    return f;
+}
+
+/* Another thread's next slot, when that thread has made no turn since
+ * we first saw the slot full STEAL_AFTER_NS ago. */
+struct watch {
+    struct scheduler *victim;
+    uint64_t turns, since;
+};
+
+static struct process *steal(struct scheduler *s, struct watch *w, uint64_t now)
+{
+    if (w->victim == NULL) {
+        for (struct scheduler *v = atomic_load_explicit(&S.all, memory_order_acquire);
+             v != NULL; v = atomic_load_explicit(&v->next_all, memory_order_acquire))
+            if (v != s && atomic_load_explicit(&v->next, memory_order_relaxed) != NULL) {
+                w->victim = v;
+                w->turns = atomic_load_explicit(&v->turns, memory_order_relaxed);
+                w->since = now;
+                break;
+            }
+        return NULL;
+    }
+    if (now - w->since < STEAL_AFTER_NS)
+        return NULL;
+    struct scheduler *v = w->victim;
+    w->victim = NULL;
+    struct process *p = atomic_load_explicit(&v->next, memory_order_acquire);
+    if (p == NULL || atomic_load_explicit(&v->turns, memory_order_relaxed) != w->turns)
+        return NULL;
+    /* Acquire (on success): p's fields, as its scheduler left them. */
+    if (!atomic_compare_exchange_strong_explicit(&v->next, &p, NULL, memory_order_acquire,
+                                                 memory_order_relaxed))
+        return NULL;
+    return p;
+}
+
+static bool a_next_slot_is_full(struct scheduler *s)
+{
+    for (struct scheduler *v = atomic_load_explicit(&S.all, memory_order_acquire);
+         v != NULL; v = atomic_load_explicit(&v->next_all, memory_order_acquire))
+        if (v != s && atomic_load_explicit(&v->next, memory_order_relaxed) != NULL)
+            return true;
+    return false;
+}
+
 /* The next thing to do: a fiber to resume or a process to run; false
- * when the runtime stops and no fiber of ours is parked. */
+ * when the runtime stops and no fiber of ours is parked.  The order: the
+ * server just made runnable here (cache-hot), fibers whose wait is over,
+ * handlers that yielded, the shared queue; a streak of next-slot turns
+ * gives the others a turn now and then. */
 static bool next_work(struct scheduler *s, struct fiber **fiber, struct process **process)
 {
+    atomic_store_explicit(&s->turns, atomic_load_explicit(&s->turns, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
     *fiber = NULL;
-    *process = next_process;
-    if (*process != NULL) {
-        next_process = NULL;
-        /* Woken fibers are answers to this thread's handlers: first. */
-        expire_deadlines(s);
-        if ((*fiber = take_ready(s)) != NULL) {
-            next_process = *process;
-            *process = NULL;
-        }
+    *process = NULL;
+    if (s->next_streak < NEXT_STREAK && (*process = take_next(s)) != NULL) {
+        s->next_streak++;
         return true;
     }
+    s->next_streak = 0;
+    expire_deadlines(s);
+    if ((*fiber = take_ready(s)) != NULL || (*fiber = take_yielded(s)) != NULL ||
+        (*process = take_next(s)) != NULL || (*process = dequeue()) != NULL)
+        return true;
     atomic_fetch_add_explicit(&S.idle, 1, memory_order_relaxed);
     uint64_t spin_until = 0;
+    struct watch watch = {0};
     for (;;) {
         uint64_t deadline = expire_deadlines(s);
         if ((*fiber = take_ready(s)) != NULL || (*process = dequeue()) != NULL)
@@ -356,15 +437,45 @@ static bool next_work(struct scheduler *s, struct fiber **fiber, struct process 
         if (atomic_load_explicit(&S.stopping, memory_order_relaxed) && s->parked == 0)
             break;
         uint64_t now = srv__now_ns();
+        if ((*process = steal(s, &watch, now)) != NULL)
+            break;
         if (spin_until == 0)
             spin_until = now + IDLE_SPIN_NS;
-        if (now < spin_until)
+        if (now < spin_until) {
             sched_yield();
-        else
+        } else {
+            if (a_next_slot_is_full(s)) {
+                uint64_t soon = now + SLEEP_STEAL_NS;
+                deadline = deadline < soon ? deadline : soon;
+            }
             sleep_until(s, deadline);
+        }
     }
     atomic_fetch_sub_explicit(&S.idle, 1, memory_order_relaxed);
     return *fiber != NULL || *process != NULL;
+}
+
+/* A handler sent another message: every SEND_BUDGET sends, while a
+ * server waits in this thread's next slot, it yields to it (and to the
+ * others ready here) and carries on after them. */
+void srv__sched_sent(void)
+{
+    struct scheduler *s = self;
+    if (s == NULL || atomic_load_explicit(&s->next, memory_order_relaxed) == NULL ||
+        ++s->sends < SEND_BUDGET)
+        return;
+    s->sends = 0;
+    struct fiber *f = srv__fiber_running();
+    struct process *current = srv__current_or_null();
+    f->next = NULL;
+    if (s->yielded_last != NULL)
+        s->yielded_last->next = f;
+    else
+        s->yielded_first = f;
+    s->yielded_last = f;
+    srv__fiber_switch(f, srv__fiber_new(loop_entry, s, s), false);
+    after_switch(s);
+    srv__set_current(current);
 }
 
 /* Leaves the idle fiber we are on for f, for good: ours goes back to the
@@ -419,7 +530,7 @@ static void *scheduler_main(void *arg)
 static struct scheduler *scheduler_take_locked(void)
 {
     for (struct scheduler *s = atomic_load_explicit(&S.all, memory_order_relaxed);
-         s != NULL; s = atomic_load_explicit(&s->next, memory_order_relaxed))
+         s != NULL; s = atomic_load_explicit(&s->next_all, memory_order_relaxed))
         if (!s->in_use) {
             s->in_use = true;
             return s;
@@ -428,7 +539,7 @@ static struct scheduler *scheduler_take_locked(void)
     if (s == NULL)
         return NULL;
     s->in_use = true;
-    atomic_store_explicit(&s->next, atomic_load_explicit(&S.all, memory_order_relaxed),
+    atomic_store_explicit(&s->next_all, atomic_load_explicit(&S.all, memory_order_relaxed),
                           memory_order_relaxed);
     /* Release: wakers walking the list see the scheduler's fields. */
     atomic_store_explicit(&S.all, s, memory_order_release);
@@ -499,7 +610,7 @@ void srv__sched_stop(void)
     }
     atomic_store_explicit(&S.stopping, true, memory_order_seq_cst);
     for (struct scheduler *s = atomic_load_explicit(&S.all, memory_order_relaxed);
-         s != NULL; s = atomic_load_explicit(&s->next, memory_order_relaxed))
+         s != NULL; s = atomic_load_explicit(&s->next_all, memory_order_relaxed))
         if (s->in_use)
             wake_thread(s);
     while (S.threads > 0)

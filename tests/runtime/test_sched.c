@@ -145,3 +145,29 @@ Test(sched, killing_a_parent_during_its_childs_init_takes_the_child_too, .timeou
     cr_assert_eq(atomic_load(&counter_observed.terminates), 0,
                  "exit signals kill without terminate when not trapped");
 }
+
+Test(sched, a_handler_sending_many_casts_yields_to_their_receiver, .timeout = T(10))
+{
+    enum { N = 1000 };
+    cr_assert_eq(srv_runtime_start(1), SRV_OK);
+    srv_pid sender = start_counter(0);
+    srv_pid receiver = start_counter(0);
+    counter_flood(sender, receiver, N);
+    cr_assert_eq(counter_read(sender).total, 0); /* queued behind flood */
+    ASSERT_EVENTUALLY(counter_read(receiver).casts == N);
+    long during = atomic_load(&counter_observed.bumps_during_flood);
+    cr_assert_gt(during, 0, "the receiver ran only after the sender's handler");
+    cr_assert_lt(during, N, "the receiver never waited for the sender");
+}
+
+Test(sched, an_idle_scheduler_steals_a_server_stuck_behind_a_busy_handler, .timeout = T(10))
+{
+    cr_assert_eq(srv_runtime_start(2), SRV_OK);
+    srv_pid spinner = start_counter(0);
+    srv_pid other = start_counter(0);
+    counter_bump_and_spin(spinner, other);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.spin_result) != 0);
+    cr_assert_eq(atomic_load(&counter_observed.spin_result), 1,
+                 "the bump waited until the spinning handler returned");
+    cr_assert_eq(counter_read(other).total, 1);
+}
