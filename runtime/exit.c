@@ -91,6 +91,8 @@ srv_atom srv__exit(struct process *p, srv_atom reason, bool terminate,
                    bool executor_holds_ref)
 {
     reason = srv__atom(reason != NULL ? reason : "undefined");
+    if (p->signalled)
+        terminate = false; /* killed by a signal in a wait: no terminate */
     p->exiting = true;
     srv__process_close(p);
     srv_atom name = atomic_exchange_explicit(&p->name, NULL, memory_order_acq_rel);

@@ -182,10 +182,12 @@ struct process {
     bool trap_exit;
     bool suspended;               /* sys:suspend */
     bool exiting;
+    bool signalled;               /* an exit signal ended a blocked handler */
     _Atomic uint32_t mail_futex;  /* plain threads sleep on it for signals */
     struct envelope *held_first, *held_last; /* messages held while suspended */
     sigjmp_buf *exit_jump;        /* where srv_exit goes, during a callback */
     srv_atom exit_reason;         /* set by srv_exit before the jump */
+    srv_atom _Atomic interrupt;   /* an exit signal for a blocked handler */
     struct current_message *current; /* the message being handled, on the
                                       executor's stack; NULL between them */
     _Alignas(max_align_t) unsigned char state[]; /* module->state_size bytes */
@@ -255,6 +257,12 @@ void srv__run_batch(struct process *p);
  * report, then frees it.  The executor calls it. */
 srv_atom srv__exit(struct process *p, srv_atom reason, bool run_terminate,
                    bool executor_holds_ref); /* returns the final reason */
+/* After an exit signal that may end p (kill, or an abnormal reason): if a
+ * handler of p is blocked in a wait (a call, sleep), the wait ends and p
+ * exits from it, as Erlang's process would in its receive; when p traps
+ * exits, the wait goes on and the signal waits in the mailbox. */
+void srv__interrupt(struct process *p, srv_atom reason);
+
 /* Fails a call or system request that will not be answered. */
 void srv__fail_request(const srv_from *from, srv_atom reason);
 

@@ -100,6 +100,8 @@ static void send_signal(srv_pid to, enum envelope_kind kind, srv_pid from,
     e->ref = ref;
     e->reason = reason;
     srv__deliver(q, e);
+    if (kind == ENV_EXIT && reason != srv_atom_normal)
+        srv__interrupt(q, reason);
     srv__process_put(q);
 }
 

@@ -9,6 +9,7 @@
  * init asked for a zero timeout, its timeout runs first, as the server's
  * own loop would run it at once on an empty mailbox).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -21,6 +22,39 @@ static srv_action call_init(struct process *p, void *arg)
 {
     struct init_call *c = arg;
     return p->module->init(p->state, c->args);
+}
+
+/* The start timeout: if init is still running at the deadline, the child
+ * is killed, which ends a wait init is blocked in (srv__interrupt).  The
+ * note has two owners, the starter and the timer (whose callback runs
+ * once, fired or cancelled): the last one to let go frees it. */
+enum { START_RUNNING, START_DONE, START_FIRED };
+
+struct start_timer {
+    srv_pid child;
+    _Atomic int state;
+    _Atomic int owners;
+};
+
+static void start_timer_release(struct start_timer *t)
+{
+    /* acq_rel: the other owner's last touches happen before the free. */
+    if (atomic_fetch_sub_explicit(&t->owners, 1, memory_order_acq_rel) == 1)
+        free(t);
+}
+
+static void start_timer_fire(void *arg, bool fire)
+{
+    struct start_timer *t = arg;
+    int running = START_RUNNING;
+    if (fire && atomic_compare_exchange_strong(&t->state, &running, START_FIRED)) {
+        struct process *p = srv__process_get(t->child);
+        if (p != NULL) {
+            srv__interrupt(p, srv_atom_kill);
+            srv__process_put(p);
+        }
+    }
+    start_timer_release(t);
 }
 
 /* Ends a server whose start failed; its name is free before we answer. */
@@ -67,21 +101,43 @@ srv_status srv_start(const srv_module *module, const void *init_args,
     long timeout = opts != NULL && opts->timeout_ms != 0 ? opts->timeout_ms
                                                          : SRV_INFINITY;
     uint64_t deadline = srv__deadline_after_ms(timeout);
+    struct start_timer *timer = NULL;
+    uint64_t timer_ref = 0;
+    if (deadline != UINT64_MAX) {
+        timer = malloc(sizeof *timer);
+        if (timer == NULL) {
+            abandon(p, srv_atom_normal);
+            return SRV_ENOMEM;
+        }
+        timer->child = p->pid;
+        atomic_init(&timer->state, START_RUNNING);
+        atomic_init(&timer->owners, 2);
+        timer_ref = srv__timer_start(deadline, start_timer_fire, timer);
+    }
     struct init_call call = {init_args};
     srv_action action;
     p->current = NULL; /* init: no message yet */
-    if (!srv__run_callback(p, call_init, &call, &action)) {
+    bool finished = srv__run_callback(p, call_init, &call, &action);
+    bool timed_out = false;
+    if (timer != NULL) {
+        int running = START_RUNNING;
+        /* Whoever moves the state first decides: the timer, or us. */
+        timed_out = !atomic_compare_exchange_strong(&timer->state, &running, START_DONE);
+        srv__timer_cancel(timer_ref);
+        start_timer_release(timer);
+    }
+    if (timed_out || (deadline != UINT64_MAX && srv__now_ns() > deadline)) {
+        /* init outran the start timeout: the child is killed */
+        abandon(p, srv_atom_killed);
+        result->reason = srv_atom_timeout;
+        return SRV_ETIMEOUT;
+    }
+    if (!finished) {
         srv_atom reason = p->exit_reason;
         srv__report_crash(p, reason, false, NULL);
         abandon(p, reason);
         result->reason = reason;
         return SRV_EINIT;
-    }
-    if (deadline != UINT64_MAX && srv__now_ns() > deadline) {
-        /* init outran the start timeout: the child is killed */
-        abandon(p, srv_atom_killed);
-        result->reason = srv_atom_timeout;
-        return SRV_ETIMEOUT;
     }
     switch (action.kind) {
     case SRV_ACTION_OK:

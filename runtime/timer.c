@@ -217,14 +217,9 @@ void srv_sleep(long ms)
 {
     if (ms <= 0)
         return;
-    if (srv__sched_can_park()) {
-        /* A handler: park on a wait that only the deadline ends. */
-        struct reply_slot *slot = &srv__current()->slot;
-        srv__slot_arm(slot, NULL);
-        srv__slot_wait(slot, srv__deadline_after_ms(ms), NULL);
-        return;
-    }
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
+    /* A wait that only the deadline ends, or an exit signal (srv__interrupt):
+     * a handler's fiber parks, a plain thread sleeps on its futex. */
+    struct reply_slot *slot = &srv__current()->slot;
+    srv__slot_arm(slot, NULL);
+    srv__slot_wait(slot, srv__deadline_after_ms(ms), NULL);
 }

@@ -95,6 +95,58 @@ static bool wait_over(struct reply_slot *slot, uint64_t deadline_ns,
     return false; /* WAITING, or WRITING: DONE comes in a moment */
 }
 
+static struct process *slot_owner(struct reply_slot *slot)
+{
+    return (struct process *)(void *)((char *)slot - offsetof(struct process, slot));
+}
+
+void srv__interrupt(struct process *p, srv_atom reason)
+{
+    if (p->module == NULL)
+        return; /* a plain thread's identity is never killed */
+    /* seq_cst, then the load of sleeper: pairs with wait_parked's store
+     * of sleeper and its look at interrupt; one of us sees the other. */
+    atomic_store_explicit(&p->interrupt, reason, memory_order_seq_cst);
+    struct reply_slot *slot = &p->slot;
+    uint64_t tag = atomic_load_explicit(&slot->sleeper, memory_order_seq_cst);
+    if (tag != 0 && atomic_compare_exchange_strong_explicit(&slot->sleeper, &tag, 0,
+                                                            memory_order_acq_rel,
+                                                            memory_order_relaxed))
+        srv__sched_wake(slot->fiber);
+    else if (atomic_exchange_explicit(&slot->futex, 1, memory_order_acq_rel) == 2)
+        srv__futex_wake(&slot->futex);
+}
+
+/* The waiting handler's side of srv__interrupt: exits from the wait when
+ * the signal ends p; otherwise the signal is left to the mailbox. */
+static void take_interrupt(struct reply_slot *slot)
+{
+    struct process *p = slot_owner(slot);
+    if (atomic_load_explicit(&p->interrupt, memory_order_relaxed) == NULL)
+        return;
+    srv_atom why = atomic_exchange_explicit(&p->interrupt, NULL, memory_order_acquire);
+    atomic_store_explicit(&slot->futex, 0, memory_order_relaxed);
+    if (why == NULL || (why != srv_atom_kill && p->trap_exit) ||
+        p->exit_jump == NULL || srv__current_or_null() != p)
+        return;
+    /* Give the call up; a reply being written into our buffer (on the
+     * stack we are about to leave) is waited out first. */
+    for (;;) {
+        uint64_t word = atomic_load_explicit(&slot->word, memory_order_acquire);
+        if ((word & 3) == SLOT_WRITING) {
+            srv__cpu_relax();
+            continue;
+        }
+        if ((word & 3) != SLOT_WAITING ||
+            atomic_compare_exchange_strong_explicit(
+                &slot->word, &word, (word & ~(uint64_t)3) | SLOT_ABANDONED,
+                memory_order_acq_rel, memory_order_relaxed))
+            break;
+    }
+    p->signalled = true;
+    srv_exit(why == srv_atom_kill ? srv_atom_killed : why);
+}
+
 /* A handler on a scheduler thread: its fiber parks, the thread goes on. */
 static srv_status wait_parked(struct reply_slot *slot, uint64_t deadline_ns,
                               srv_atom *reason)
@@ -102,6 +154,7 @@ static srv_status wait_parked(struct reply_slot *slot, uint64_t deadline_ns,
     uint64_t tag = atomic_load_explicit(&slot->word, memory_order_relaxed) >> 2;
     srv_status status;
     while (!wait_over(slot, deadline_ns, &status, reason)) {
+        take_interrupt(slot);
         slot->fiber = srv__fiber_running();
         /* seq_cst, then the load of word: pairs with the replier's CAS
          * to WRITING and its load of sleeper (srv__slot_complete).
@@ -109,6 +162,7 @@ static srv_status wait_parked(struct reply_slot *slot, uint64_t deadline_ns,
         atomic_store_explicit(&slot->sleeper, tag, memory_order_seq_cst);
         uint64_t word = atomic_load_explicit(&slot->word, memory_order_seq_cst);
         if ((word & 3) != SLOT_WAITING ||
+            atomic_load_explicit(&slot_owner(slot)->interrupt, memory_order_seq_cst) != NULL ||
             (deadline_ns != UINT64_MAX && srv__now_ns() >= deadline_ns)) {
             uint64_t parked = tag;
             if (atomic_compare_exchange_strong_explicit(&slot->sleeper, &parked, 0,
@@ -134,6 +188,7 @@ srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
      * then sleep on the futex. */
     srv_status status;
     for (int spins = 0; !wait_over(slot, deadline_ns, &status, reason); spins++) {
+        take_interrupt(slot);
         uint64_t word = atomic_load_explicit(&slot->word, memory_order_relaxed);
         if (spins < SPIN_ROUNDS || (word & 3) == SLOT_WRITING) {
             srv__cpu_relax();
@@ -148,8 +203,9 @@ srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
         /* 2 says "asleep": only then does the replier make the wake call. */
         uint32_t awake = 0;
         if (atomic_compare_exchange_strong_explicit(&slot->futex, &awake, 2,
-                                                    memory_order_acq_rel,
-                                                    memory_order_acquire))
+                                                    memory_order_seq_cst,
+                                                    memory_order_acquire) &&
+            atomic_load_explicit(&slot_owner(slot)->interrupt, memory_order_seq_cst) == NULL)
             srv__futex_wait(&slot->futex, 2, deadline_ns);
     }
     return status;

@@ -377,7 +377,11 @@ SRV_API SRV_NORETURN void srv__assert_failed(const char *expr, const char *file,
 #define SRV_ASSERT(expr)                                                      \
     ((expr) ? (void)0 : srv__assert_failed(#expr, __FILE__, __LINE__))
 
-/* erlang:exit/2: sends an exit signal with reason to pid. */
+/* erlang:exit/2: sends an exit signal with reason to pid.  A signal that
+ * ends pid (kill; an abnormal reason when pid does not trap exits) ends
+ * it even while its handler is blocked in a call or srv_sleep: the wait
+ * gives up, and the process exits from there without terminate.  A
+ * handler busy computing is ended when it returns or next blocks. */
 SRV_API srv_status srv_exit_signal(srv_pid pid, srv_atom reason);
 
 SRV_API srv_status srv_link(srv_pid pid);

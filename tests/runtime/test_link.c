@@ -1,6 +1,8 @@
 /*
  * test_link.c: links and exit signals with Erlang's rules, and monitors.
  */
+#include <pthread.h>
+
 #include "support.h"
 
 static void trap(srv_pid pid, bool on)
@@ -90,6 +92,106 @@ Test(link, chain_of_ten_thousand_dies_from_one_end, .timeout = T(60))
     ASSERT_EVENTUALLY(srv_process_count() == before);
     for (int i = 0; i < N; i += 997)
         cr_assert_not(srv_is_alive(chain[i]));
+}
+
+/* A server on a scheduler blocked in a call that nobody answers. */
+static srv_pid blocked_in_a_call(srv_pid *deferring)
+{
+    *deferring = start_counter(0);
+    srv_pid caller = start_counter(0);
+    counter_wait_for(caller, *deferring, 0, true, SRV_INFINITY);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.deferred) == 1);
+    return caller;
+}
+
+Test(link, kill_ends_a_server_blocked_in_a_call, .timeout = T(10))
+{
+    srv_pid deferring, caller = blocked_in_a_call(&deferring);
+    uint64_t ref;
+    cr_assert_eq(srv_monitor(caller, &ref), SRV_OK);
+    cr_assert_eq(srv_exit_signal(caller, SRV_KILL), SRV_OK);
+    srv_signal down;
+    cr_assert_eq(srv_receive_signal(&down, 5000), SRV_OK);
+    cr_assert_eq(down.kind, SRV_SIGNAL_DOWN);
+    cr_assert_str_eq(down.reason, "killed");
+    cr_assert_eq(atomic_load(&counter_observed.waits), 0, "the call returned");
+    cr_assert_eq(atomic_load(&counter_observed.terminates), 0);
+    /* The late answer finds nobody waiting. */
+    counter_answer_reply answered;
+    cr_assert_eq(counter_answer(deferring, 1, &answered), SRV_OK);
+    cr_assert(srv_is_alive(deferring));
+}
+
+Test(link, abnormal_signal_ends_a_blocked_server_that_does_not_trap, .timeout = T(10))
+{
+    srv_pid deferring, caller = blocked_in_a_call(&deferring);
+    uint64_t ref;
+    cr_assert_eq(srv_monitor(caller, &ref), SRV_OK);
+    cr_assert_eq(srv_exit_signal(caller, "boom"), SRV_OK);
+    srv_signal down;
+    cr_assert_eq(srv_receive_signal(&down, 5000), SRV_OK);
+    cr_assert_str_eq(down.reason, "boom");
+    cr_assert_eq(atomic_load(&counter_observed.waits), 0);
+}
+
+struct exit_signal {
+    srv_pid to;
+    const char *reason;
+};
+
+static void *send_exit_signal(void *arg)
+{
+    struct exit_signal *x = arg;
+    srv_exit_signal(x->to, x->reason);
+    return NULL;
+}
+
+Test(link, trapping_server_blocked_in_a_call_gets_the_exit_after_it, .timeout = T(10))
+{
+    srv_pid deferring = start_counter(0);
+    srv_pid caller = start_counter(0);
+    trap(caller, true);
+    counter_wait_for(caller, deferring, 0, true, SRV_INFINITY);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.deferred) == 1);
+    /* From a thread other than the parent: the parent's EXIT would end a
+     * trapping gen_server anyway. */
+    struct exit_signal x = {caller, "boom"};
+    pthread_t sender;
+    cr_assert_eq(pthread_create(&sender, NULL, send_exit_signal, &x), 0);
+    pthread_join(sender, NULL);
+    srv_sleep(50);
+    cr_assert_eq(atomic_load(&counter_observed.waits), 0, "the wait went on");
+    counter_answer_reply answered;
+    cr_assert_eq(counter_answer(deferring, 1, &answered), SRV_OK);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.exits) == 1);
+    cr_assert_eq(atomic_load(&counter_observed.waits), 1);
+    cr_assert_eq(atomic_load(&counter_observed.wait_status), SRV_OK);
+    cr_assert_str_eq(atomic_load(&counter_observed.exit_reason), "boom");
+    cr_assert(srv_is_alive(caller));
+}
+
+/* Kills pid once its sleep handler runs, from another thread. */
+static void *kill_when_sleeping(void *arg)
+{
+    srv_pid *pid = arg;
+    while (atomic_load(&counter_observed.sleeping) == 0)
+        srv_sleep(1);
+    srv_exit_signal(*pid, SRV_KILL);
+    return NULL;
+}
+
+Test(link, kill_ends_a_handler_its_caller_runs_and_the_caller_hears_it, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    pthread_t killer;
+    cr_assert_eq(pthread_create(&killer, NULL, kill_when_sleeping, &pid), 0);
+    /* pid is idle: this thread runs the handler, blocked in a 60 s sleep */
+    counter_sleep_reply r;
+    srv_call_result result;
+    cr_assert_eq(counter_sleep_full(pid, 60000, &r, SRV_INFINITY, &result), SRV_EEXIT);
+    cr_assert_str_eq(result.reason, "killed");
+    cr_assert_not(srv_is_alive(pid));
+    pthread_join(killer, NULL);
 }
 
 Test(monitor, down_arrives_once_with_the_reason, .timeout = T(10))

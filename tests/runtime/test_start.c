@@ -95,6 +95,18 @@ Test(start, init_slower_than_the_start_timeout_gives_timeout_and_no_child, .time
     cr_assert_eq(srv_whereis("slow", &holder), SRV_ENOTREG);
 }
 
+Test(start, init_blocked_past_the_start_timeout_is_killed_at_the_deadline, .timeout = T(10))
+{
+    (void)srv_self();
+    size_t before = srv_process_count();
+    srv_start_result r;
+    /* init sleeps 60 s: the start must give up at 50 ms, not then */
+    cr_assert_eq(start_mode(COUNTER_INIT_BLOCKED, &r, "blocked", 50), SRV_ETIMEOUT);
+    cr_assert_str_eq(r.reason, "timeout");
+    cr_assert_eq(srv_process_count(), before);
+    cr_assert_eq(atomic_load(&counter_observed.terminates), 0);
+}
+
 Test(start, start_link_tells_the_parent_thread_when_the_child_dies, .timeout = T(10))
 {
     srv_pid pid;
