@@ -436,7 +436,8 @@ SRV_API srv_status srv_send_after(long delay_ms, srv_pid pid,
 /* SRV_OK if the timer was cancelled before it fired. */
 SRV_API srv_status srv_cancel_timer(srv_timer_ref ref);
 
-/* Suspends the calling process (or thread) for ms. */
+/* Suspends the calling process (or thread) for ms: a handler on a
+ * scheduler parks and its thread runs other servers meanwhile. */
 SRV_API void srv_sleep(long ms);
 
 /* ---------------------------------------------------------------------- */
@@ -471,7 +472,10 @@ SRV_API void srv_set_logger(srv_logger_fn fn, void *user);
 /* The runtime                                                             */
 
 /* Starts the schedulers now (they also start on first use).  schedulers 0
- * means SRV_SCHEDULERS, or else one per online CPU. */
+ * means SRV_SCHEDULERS, or else one per online CPU.  Handlers run on
+ * stacks of SRV_STACK_SIZE bytes (a k or m suffix allowed; 256k when
+ * unset), each with a guard page: an overflow is reported with the
+ * server's name and pid before the program aborts. */
 SRV_API srv_status srv_runtime_start(unsigned schedulers);
 
 /* Stops every server (terminate runs with shutdown, as a supervisor would),
