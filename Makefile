@@ -3,7 +3,8 @@
 #   make            srvc, libsrv.a, libsrv.so and the examples
 #   make demo       the seed's worker, end to end
 #   make test       the whole suite: compiler, runtime (plain, ASan+UBSan,
-#                   TSan), examples, fuzz run, install test
+#                   TSan, and on the ucontext fallback of the context
+#                   switch), examples, fuzz run, install test
 #   make bench      srvc's servers beside Erlang/OTP's gen_server
 #   make install PREFIX=... DESTDIR=...; make uninstall
 #
@@ -188,6 +189,7 @@ compiler-tests: $(COMPILER_TESTS) $(B)/srvc
 test: $(B)/.deps-ok all compiler-tests runtime-tests fuzz-build
 	$(Q)$(MAKE) --no-print-directory B=build/asan SAN=asan runtime-tests
 	$(Q)$(MAKE) --no-print-directory B=build/tsan SAN=tsan runtime-tests
+	$(Q)$(MAKE) --no-print-directory B=build/ucontext LTO= CPPFLAGS=-DSRV_CONTEXT_UCONTEXT runtime-tests
 	$(Q)sh tests/run.sh $(B)
 
 # Golden outputs for the compiler's tests: rewritten for review in the diff.

@@ -2,7 +2,8 @@
 # Runs the whole suite that make test built, and ends with one line that
 # sums every part:  "tests: N passed, N failed".
 #   Criterion binaries: build/tests/{compiler,runtime}/*, and the runtime
-#   again under ASan+UBSan (build/asan) and TSan (build/tsan);
+#   again under ASan+UBSan (build/asan), TSan (build/tsan) and on the
+#   ucontext fallback of the context switch (build/ucontext);
 #   scripts: tests/scripts/*.sh, each one check (examples, install, fuzz).
 B=${1:-build}
 passed=0
@@ -40,7 +41,8 @@ run_criterion() {
     : "$c"
 }
 
-for dir in "$B/tests/compiler" "$B/tests/runtime" build/asan/tests/runtime build/tsan/tests/runtime; do
+for dir in "$B/tests/compiler" "$B/tests/runtime" build/asan/tests/runtime build/tsan/tests/runtime \
+           build/ucontext/tests/runtime; do
     [ -d "$dir" ] || continue
     for bin in "$dir"/test_*; do
         case "$bin" in *.o|*.d) continue ;; esac
