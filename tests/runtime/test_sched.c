@@ -30,13 +30,20 @@ static srv_pid child_pid(void)
     return (srv_pid){0, (uint32_t)(packed >> 32), (uint32_t)packed};
 }
 
+/* A server whose handler sleeps ms on a scheduler; returns once it does. */
+static srv_pid start_sleeping(int64_t total, int ms)
+{
+    srv_pid pid = start_counter(total);
+    counter_sleep_later(pid, ms);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.parked) == 1);
+    return pid;
+}
+
 Test(sched, a_sleeping_handler_leaves_its_scheduler_to_other_servers, .timeout = T(10))
 {
     cr_assert_eq(srv_runtime_start(1), SRV_OK);
-    srv_pid sleeper = start_counter(0);
     srv_pid other = start_counter(0);
-    counter_sleep_later(sleeper, 3000);
-    ASSERT_EVENTUALLY(atomic_load(&counter_observed.parked) == 1);
+    (void)start_sleeping(0, 3000);
     /* Queued behind the cast, so the one scheduler must run them. */
     counter_bump(other, 5);
     cr_assert_eq(counter_read(other).total, 5);
@@ -67,10 +74,8 @@ Test(sched, a_thousand_blocked_handlers_need_no_thread_of_their_own, .timeout = 
 Test(sched, a_call_from_a_handler_to_a_busy_server_gets_its_reply, .timeout = T(10))
 {
     cr_assert_eq(srv_runtime_start(1), SRV_OK);
-    srv_pid busy = start_counter(10);
     srv_pid caller = start_counter(0);
-    counter_sleep_later(busy, 200);
-    ASSERT_EVENTUALLY(atomic_load(&counter_observed.parked) == 1);
+    srv_pid busy = start_sleeping(10, 200);
     counter_wait_for(caller, busy, 5, false, 5000);
     ASSERT_EVENTUALLY(atomic_load(&counter_observed.waits) == 1);
     cr_assert_eq(atomic_load(&counter_observed.wait_status), SRV_OK);
