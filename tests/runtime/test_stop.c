@@ -1,6 +1,7 @@
 /*
  * test_stop.c: gen_server:stop/1,3 (sys:terminate): terminate runs with
- * the reason; queued callers hear the exit; dead pids answer noproc.
+ * the reason; queued callers hear the exit; dead pids answer noproc.  And
+ * srv_runtime_shutdown, which stops every server as a supervisor would.
  */
 #include <pthread.h>
 
@@ -74,4 +75,28 @@ Test(stop, timeout_when_terminate_cannot_run_in_time, .timeout = T(10))
     cr_assert_eq(counter_stop_timeout(pid, "normal", 10), SRV_ETIMEOUT);
     pthread_join(t, NULL);
     ASSERT_EVENTUALLY(!srv_is_alive(pid));
+}
+
+Test(shutdown, stops_every_server_with_shutdown_and_the_schedulers, .timeout = T(10))
+{
+    srv_pid pids[3];
+    for (int i = 0; i < 3; i++) {
+        pids[i] = start_counter(0);
+        counter_bump(pids[i], 1); /* so that a scheduler has run each */
+    }
+    cr_assert_eq(srv_runtime_shutdown(5000), SRV_OK);
+    cr_assert_eq(atomic_load(&counter_observed.terminates), 3);
+    cr_assert_str_eq(atomic_load(&counter_observed.terminate_reason), "shutdown");
+    for (int i = 0; i < 3; i++)
+        cr_assert_not(srv_is_alive(pids[i]));
+}
+
+Test(shutdown, kills_a_server_whose_handler_blocks_past_the_timeout, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    counter_sleep_later(pid, 60000); /* far past the test's own timeout */
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.parked) == 1);
+    cr_assert_eq(srv_runtime_shutdown(100), SRV_ETIMEOUT);
+    cr_assert_not(srv_is_alive(pid));
+    cr_assert_eq(atomic_load(&counter_observed.terminates), 0, "kill runs no terminate");
 }
