@@ -6,9 +6,11 @@
  * scheduler thread goes to that thread's `next` slot, to run right after
  * the current one on the same core: a call or a stream of casts between
  * two servers wakes no thread and moves no cache line to another core.
- * Everything else goes to the shared queue.  An idle thread steals from
- * another's `next` slot when that thread has been stuck in one turn for a
- * while.  A handler that sends many messages to a server waiting in its
+ * When `next` is taken, it goes to the thread's own ring (Go's run queue:
+ * the owner puts, the owner and idle threads take by CAS, no lock), and
+ * when that is full, or the sender is a plain thread, to the shared queue.
+ * Idle threads steal from other threads' rings at once, and from another's
+ * `next` slot when that thread has been stuck in one turn for a while.  A handler that sends many messages to a server waiting in its
  * own thread's `next` slot yields to it every SEND_BUDGET sends, as
  * Erlang's reductions would: the receiver drains them while they are hot.
  *
@@ -37,10 +39,15 @@
 #define STEAL_AFTER_NS 20000       /* a thread stuck this long loses its next */
 #define NEXT_STREAK 64             /* next-slot turns before others get one */
 #define SEND_BUDGET 64             /* sends before a handler yields */
+#define RING 256                   /* servers a thread's own ring holds */
+#define SHARED_EVERY 61            /* turns: the shared queue goes first once in so many */
 #define NO_INDEX SIZE_MAX
 
 struct scheduler {
     struct process *_Atomic next;        /* runs next here; idle threads may steal it */
+    _Atomic uint32_t ring_head;          /* taken from by anyone, by CAS */
+    _Atomic uint32_t ring_tail;          /* put at by the owner only */
+    struct process *_Atomic ring[RING];
     _Atomic uint64_t turns;              /* loop turns: a thief's sign of progress */
     unsigned next_streak;                /* turns in a row taken from next */
     unsigned sends;                      /* sends since the last yield */
@@ -64,7 +71,6 @@ static struct {
     struct process *head, *tail;  /* the shared run queue */
     _Atomic size_t queued;        /* its length, read without the lock */
     unsigned threads;             /* running scheduler threads */
-    _Atomic unsigned idle;        /* threads looking for work */
     _Atomic unsigned sleepers;    /* of those, asleep or about to be */
     struct scheduler *_Atomic all;
     _Atomic bool started;
@@ -79,7 +85,7 @@ static void wake_thread(struct scheduler *s)
     srv__futex_wake(&s->wake);
 }
 
-/* Some thread asleep must look at the shared queue. */
+/* New work in the shared queue or a ring: a sleeping thread may take it. */
 static void wake_a_sleeper(void)
 {
     /* seq_cst, after the seq_cst count of the work: pairs with
@@ -96,6 +102,45 @@ static void wake_a_sleeper(void)
             return;
         }
     }
+}
+
+/* The owner: false when the ring is full. */
+static bool ring_put(struct scheduler *s, struct process *p)
+{
+    uint32_t tail = atomic_load_explicit(&s->ring_tail, memory_order_relaxed);
+    uint32_t head = atomic_load_explicit(&s->ring_head, memory_order_acquire);
+    if (tail - head >= RING)
+        return false;
+    atomic_store_explicit(&s->ring[tail % RING], p, memory_order_relaxed);
+    /* Release: a taker that sees the new tail sees p in its slot.  seq_cst:
+     * pairs with sleep_until's look at the rings (see wake_a_sleeper). */
+    atomic_store_explicit(&s->ring_tail, tail + 1, memory_order_seq_cst);
+    return true;
+}
+
+/* The owner or a thief: the oldest server in s's ring, or NULL. */
+static struct process *ring_take(struct scheduler *s)
+{
+    uint32_t head = atomic_load_explicit(&s->ring_head, memory_order_acquire);
+    for (;;) {
+        /* Acquire: pairs with ring_put's store of tail. */
+        uint32_t tail = atomic_load_explicit(&s->ring_tail, memory_order_acquire);
+        if (head == tail)
+            return NULL;
+        struct process *p = atomic_load_explicit(&s->ring[head % RING], memory_order_relaxed);
+        /* The slot is reused only after head has moved past it: if our CAS
+         * wins, p was still the one in it. */
+        if (atomic_compare_exchange_weak_explicit(&s->ring_head, &head, head + 1,
+                                                  memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return p;
+    }
+}
+
+static bool ring_empty(struct scheduler *s)
+{
+    return atomic_load_explicit(&s->ring_head, memory_order_seq_cst) ==
+           atomic_load_explicit(&s->ring_tail, memory_order_seq_cst);
 }
 
 static void enqueue(struct process *p)
@@ -132,11 +177,17 @@ void srv__schedule(struct process *p)
 {
     /* Run it next on this thread, unless another thread is idle and can
      * run it now, beside us (a producer and its consumer on two cores). */
-    if (self != NULL && atomic_load_explicit(&self->next, memory_order_relaxed) == NULL) {
-        /* Release: a thief that takes p sees it whole.  Only the owner
-         * fills the slot, and only when it is empty. */
-        atomic_store_explicit(&self->next, p, memory_order_release);
-        return;
+    if (self != NULL) {
+        if (atomic_load_explicit(&self->next, memory_order_relaxed) == NULL) {
+            /* Release: a thief that takes p sees it whole.  Only the owner
+             * fills the slot, and only when it is empty. */
+            atomic_store_explicit(&self->next, p, memory_order_release);
+            return;
+        }
+        if (ring_put(self, p)) {
+            wake_a_sleeper(); /* an idle thread may take it at once */
+            return;
+        }
     }
     srv__sched_ensure_started();
     enqueue(p);
@@ -326,6 +377,27 @@ void srv__sched_park(_Atomic uint64_t *word, uint64_t value, uint64_t deadline_n
 /* ---------------------------------------------------------------------- */
 /* The loop                                                                */
 
+/* A server from another thread's ring, or NULL. */
+static struct process *steal_from_rings(struct scheduler *s)
+{
+    for (struct scheduler *v = atomic_load_explicit(&S.all, memory_order_acquire);
+         v != NULL; v = atomic_load_explicit(&v->next_all, memory_order_acquire)) {
+        struct process *p = v != s && !ring_empty(v) ? ring_take(v) : NULL;
+        if (p != NULL)
+            return p;
+    }
+    return NULL;
+}
+
+static bool other_rings_empty(struct scheduler *s)
+{
+    for (struct scheduler *v = atomic_load_explicit(&S.all, memory_order_acquire);
+         v != NULL; v = atomic_load_explicit(&v->next_all, memory_order_acquire))
+        if (v != s && !ring_empty(v))
+            return false;
+    return true;
+}
+
 /* Sleeps until woken, or until `until` (the earliest deadline). */
 static void sleep_until(struct scheduler *s, uint64_t until)
 {
@@ -337,6 +409,7 @@ static void sleep_until(struct scheduler *s, uint64_t until)
     atomic_fetch_add_explicit(&S.sleepers, 1, memory_order_seq_cst);
     if (atomic_load_explicit(&s->woken, memory_order_seq_cst) == NULL &&
         atomic_load_explicit(&S.queued, memory_order_seq_cst) == 0 &&
+        other_rings_empty(s) &&
         !atomic_load_explicit(&S.stopping, memory_order_seq_cst)) {
         uint64_t cap = srv__now_ns() + SLEEP_MAX_NS;
         srv__futex_wait(&s->wake, seen, until < cap ? until : cap);
@@ -410,8 +483,9 @@ static bool a_next_slot_is_full(struct scheduler *s)
 /* The next thing to do: a fiber to resume or a process to run; false
  * when the runtime stops and no fiber of ours is parked.  The order: the
  * server just made runnable here (cache-hot), fibers whose wait is over,
- * handlers that yielded, the shared queue; a streak of next-slot turns
- * gives the others a turn now and then. */
+ * handlers that yielded, our ring, the shared queue, then other threads'
+ * work.  A streak of next-slot turns gives the others a turn now and
+ * then, and the shared queue goes first once every SHARED_EVERY turns. */
 static bool next_work(struct scheduler *s, struct fiber **fiber, struct process **process)
 {
     atomic_store_explicit(&s->turns, atomic_load_explicit(&s->turns, memory_order_relaxed) + 1,
@@ -424,15 +498,18 @@ static bool next_work(struct scheduler *s, struct fiber **fiber, struct process 
     }
     s->next_streak = 0;
     expire_deadlines(s);
-    if ((*fiber = take_ready(s)) != NULL || (*fiber = take_yielded(s)) != NULL ||
-        (*process = take_next(s)) != NULL || (*process = dequeue()) != NULL)
+    uint64_t turns = atomic_load_explicit(&s->turns, memory_order_relaxed);
+    if ((turns % SHARED_EVERY == 0 && (*process = dequeue()) != NULL) ||
+        (*fiber = take_ready(s)) != NULL || (*fiber = take_yielded(s)) != NULL ||
+        (*process = take_next(s)) != NULL || (*process = ring_take(s)) != NULL ||
+        (*process = dequeue()) != NULL)
         return true;
-    atomic_fetch_add_explicit(&S.idle, 1, memory_order_relaxed);
     uint64_t spin_until = 0;
     struct watch watch = {0};
     for (;;) {
         uint64_t deadline = expire_deadlines(s);
-        if ((*fiber = take_ready(s)) != NULL || (*process = dequeue()) != NULL)
+        if ((*fiber = take_ready(s)) != NULL || (*process = dequeue()) != NULL ||
+            (*process = steal_from_rings(s)) != NULL)
             break;
         if (atomic_load_explicit(&S.stopping, memory_order_relaxed) && s->parked == 0)
             break;
@@ -451,7 +528,6 @@ static bool next_work(struct scheduler *s, struct fiber **fiber, struct process 
             sleep_until(s, deadline);
         }
     }
-    atomic_fetch_sub_explicit(&S.idle, 1, memory_order_relaxed);
     return *fiber != NULL || *process != NULL;
 }
 

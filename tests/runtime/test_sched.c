@@ -176,3 +176,14 @@ Test(sched, an_idle_scheduler_steals_a_server_stuck_behind_a_busy_handler, .time
                  "the bump waited until the spinning handler returned");
     cr_assert_eq(counter_read(other).total, 1);
 }
+
+Test(sched, idle_schedulers_take_servers_from_a_busy_threads_ring, .timeout = T(10))
+{
+    cr_assert_eq(srv_runtime_start(2), SRV_OK);
+    srv_pid spinner = start_counter(0);
+    counter_fan_out_and_spin(spinner, 20);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.spin_result) != 0);
+    cr_assert_eq(atomic_load(&counter_observed.spin_result), 1,
+                 "the servers waited until the spinning handler returned");
+    cr_assert_eq(atomic_load(&counter_observed.bumps), 20);
+}
