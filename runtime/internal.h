@@ -178,7 +178,8 @@ struct process {
     srv_pid parent;               /* the starter */
     srv_atom _Atomic name;        /* the registered name, or NULL */
     long timeout_ms;              /* pending callback timeout, or -1 */
-    uint64_t timeout_seq;         /* a TIMEOUT envelope of another seq is stale */
+    _Atomic uint64_t timeout_at;  /* when the callback timeout is due (ns), 0: none */
+    _Atomic uint64_t timer_at;    /* the deadline of the timer pending for it, 0: none */
     bool trap_exit;
     bool suspended;               /* sys:suspend */
     bool exiting;
@@ -342,6 +343,7 @@ void srv__name_remove(srv_atom name, srv_pid pid);
 typedef void (*timer_fn)(void *arg, bool fire);
 uint64_t srv__timer_start(uint64_t deadline_ns, timer_fn fn, void *arg);
 bool srv__timer_cancel(uint64_t ref);
+size_t srv__timer_pending(void); /* timers waiting to fire (for tests) */
 void srv__timer_stop(void);
 
 /* log.c */

@@ -103,39 +103,76 @@ bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
     return finished;
 }
 
-/* The callback timeout: a timer sends this to the server.  seq tells a
- * timeout that some message already cancelled. */
+/* The callback timeout.  p->timeout_at says when it is due (0: none);
+ * p->timer_at, which deadline the timer pending for p was set for.  A
+ * message that cancels the timeout leaves that timer be, and a timer that
+ * fires before the deadline now in force sets itself again, so a server
+ * that re-arms its timeout with every message keeps one timer pending, not
+ * one per message, and no stale TIMEOUT reaches its mailbox. */
 struct timeout_note {
     srv_pid pid;
-    uint64_t seq;
+    uint64_t deadline; /* the timer_at it was set for */
 };
+
+static void arm_timer(struct process *p, uint64_t deadline);
 
 static void timeout_fire(void *arg, bool fire)
 {
     struct timeout_note *note = arg;
-    struct process *p = fire ? srv__process_get(note->pid) : NULL;
-    if (p != NULL) {
-        struct envelope *e = srv__envelope_new(0);
-        e->kind = ENV_TIMEOUT;
-        e->ref = note->seq;
-        srv__deliver(p, e);
-        srv__process_put(p);
-    }
+    struct process *p = srv__process_get(note->pid);
+    uint64_t mine = note->deadline;
     free(note);
+    if (p == NULL)
+        return;
+    /* A timer superseded by a sooner one does nothing; the current one is
+     * no longer pending from here on. */
+    if (atomic_compare_exchange_strong_explicit(&p->timer_at, &mine, 0,
+                                                memory_order_acq_rel,
+                                                memory_order_relaxed) && fire) {
+        uint64_t due = atomic_load_explicit(&p->timeout_at, memory_order_relaxed);
+        if (due != 0 && due > srv__now_ns()) {
+            arm_timer(p, due);
+        } else if (due != 0) {
+            struct envelope *e = srv__envelope_new(0);
+            e->kind = ENV_TIMEOUT;
+            e->ref = due; /* the server drops it if its timeout moved since */
+            srv__deliver(p, e);
+        }
+    }
+    srv__process_put(p);
+}
+
+/* Any thread: a timer is pending for p at deadline or sooner. */
+static void arm_timer(struct process *p, uint64_t deadline)
+{
+    uint64_t pending = atomic_load_explicit(&p->timer_at, memory_order_relaxed);
+    do
+        if (pending != 0 && pending <= deadline)
+            return; /* it fires first, then sets itself for deadline */
+    while (!atomic_compare_exchange_weak_explicit(&p->timer_at, &pending, deadline,
+                                                  memory_order_acq_rel,
+                                                  memory_order_relaxed));
+    struct timeout_note *note = malloc(sizeof *note);
+    if (note == NULL)
+        srv__fatal("srv: out of memory for a timer");
+    note->pid = p->pid;
+    note->deadline = deadline;
+    srv__timer_start(deadline, timeout_fire, note);
+}
+
+static void cancel_timeout(struct process *p)
+{
+    p->timeout_ms = -1;
+    atomic_store_explicit(&p->timeout_at, 0, memory_order_relaxed);
 }
 
 void srv__after_action(struct process *p, const srv_action *action)
 {
-    p->timeout_seq++;
     p->timeout_ms = action->timeout_ms >= 0 ? action->timeout_ms : -1;
-    if (p->timeout_ms > 0) {
-        struct timeout_note *note = malloc(sizeof *note);
-        if (note == NULL)
-            srv__fatal("srv: out of memory for a timer");
-        note->pid = p->pid;
-        note->seq = p->timeout_seq;
-        srv__timer_start(srv__deadline_after_ms(p->timeout_ms), timeout_fire, note);
-    }
+    uint64_t due = p->timeout_ms > 0 ? srv__deadline_after_ms(p->timeout_ms) : 0;
+    atomic_store_explicit(&p->timeout_at, due, memory_order_relaxed);
+    if (due != 0)
+        arm_timer(p, due);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -365,11 +402,8 @@ static bool handle(struct process *p, struct envelope *e)
                                       .from = e->from, .reason = e->reason,
                                       .pid = e->pid};
     p->current = &current;
-    if (e->kind != ENV_TIMEOUT && e->kind != ENV_SYSTEM) {
-        /* Any message cancels the callback timeout. */
-        p->timeout_ms = -1;
-        p->timeout_seq++;
-    }
+    if (e->kind != ENV_TIMEOUT && e->kind != ENV_SYSTEM)
+        cancel_timeout(p); /* any message does */
     switch (e->kind) {
     case ENV_CALL:
         alive = handle_call_envelope(p, e);
@@ -382,9 +416,10 @@ static bool handle(struct process *p, struct envelope *e)
         break;
     }
     case ENV_TIMEOUT:
-        if (e->ref != p->timeout_seq || p->timeout_ms < 0)
-            break; /* cancelled by a message since */
-        p->timeout_ms = -1;
+        if (e->ref != atomic_load_explicit(&p->timeout_at, memory_order_relaxed) ||
+            p->timeout_ms < 0)
+            break; /* cancelled or moved by a message since */
+        cancel_timeout(p);
         if (module->handle_timeout == NULL)
             break;
         finished = srv__run_callback(p, call_timeout, NULL, &action);
@@ -413,8 +448,7 @@ static bool handle(struct process *p, struct envelope *e)
 
 bool srv__handle_timeout_now(struct process *p, bool holds_ref)
 {
-    p->timeout_ms = -1;
-    p->timeout_seq++;
+    cancel_timeout(p);
     if (p->module->handle_timeout == NULL)
         return true;
     struct current_message current = {.kind = ENV_TIMEOUT};

@@ -141,6 +141,14 @@ bool srv__timer_cancel(uint64_t ref)
     return false;
 }
 
+size_t srv__timer_pending(void)
+{
+    pthread_mutex_lock(&lock);
+    size_t n = count;
+    pthread_mutex_unlock(&lock);
+    return n;
+}
+
 void srv__timer_stop(void)
 {
     pthread_mutex_lock(&lock);

@@ -4,6 +4,7 @@
  */
 #include <pthread.h>
 
+#include "internal.h" /* srv__timer_pending */
 #include "support.h"
 
 Test(cast, is_handled_before_a_later_call_from_the_same_sender, .timeout = T(10))
@@ -100,5 +101,23 @@ Test(info, any_message_cancels_the_callback_timeout, .timeout = T(10))
     counter_bump(pid, 1);
     srv_sleep(800);
     cr_assert_eq(counter_read(pid).timeouts, 0);
+    counter_stop(pid);
+}
+
+Test(info, a_timeout_set_again_by_every_message_keeps_one_timer, .timeout = T(10))
+{
+    enum { N = 1000 };
+    srv_pid pid = start_counter(0);
+    size_t before = srv__timer_pending();
+    for (int i = 0; i < N; i++)
+        counter_arm_later(pid, 60000);
+    cr_assert_eq(counter_read(pid).casts, N); /* this call cancels it too */
+    /* the timer set by the first message, and at most one sooner one */
+    size_t timers = srv__timer_pending() - before;
+    cr_assert_lt(timers, 3, "timers: %zu", timers);
+    /* A sooner timeout still fires on time, with the far one pending. */
+    long timeouts = atomic_load(&counter_observed.timeouts);
+    counter_arm_later(pid, 10);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.timeouts) == timeouts + 1);
     counter_stop(pid);
 }
