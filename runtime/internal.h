@@ -103,10 +103,10 @@ struct reply_slot {
     _Atomic uint64_t word;
     _Atomic uint64_t sleeper;   /* tag of the call a parked fiber waits on */
     struct fiber *fiber;        /* that fiber (set before sleeper) */
-    _Atomic uint32_t futex;     /* 1 once DONE: a plain thread sleeps on it */
     void *reply;                /* where the reply goes: the caller's buffer */
-    srv_status status;          /* set with DONE */
     srv_atom reason;            /* SRV_EEXIT: why */
+    srv_status status;          /* set with DONE */
+    _Atomic uint32_t futex;     /* 1 once DONE: a plain thread sleeps on it */
 };
 
 /* Caller: a fresh tag for the next call, slot armed to WAITING. */
@@ -168,23 +168,22 @@ struct current_message {
 
 struct process {
     _Atomic uint32_t run_state;
-    uint32_t index;               /* its slot in the table */
-    srv_pid pid;
+    srv_pid pid;                  /* pid.index is its slot in the table */
     const srv_module *module;     /* NULL for a plain thread's identity */
     struct mailbox mailbox;
-    struct process *next_run;     /* run queue link (sched.c) */
+    struct process *next_run;     /* shared run queue link (sched.c) */
     struct process_extra *_Atomic extra;
     struct reply_slot slot;       /* as a caller */
     srv_pid parent;               /* the starter */
+    _Atomic uint32_t mail_futex;  /* plain threads sleep on it for signals */
     srv_atom _Atomic name;        /* the registered name, or NULL */
-    long timeout_ms;              /* pending callback timeout, or -1 */
     _Atomic uint64_t timeout_at;  /* when the callback timeout is due (ns), 0: none */
     _Atomic uint64_t timer_at;    /* the deadline of the timer pending for it, 0: none */
+    int32_t timeout_ms;           /* pending callback timeout, or -1 (24 days at most) */
     bool trap_exit;
     bool suspended;               /* sys:suspend */
     bool exiting;
     bool signalled;               /* an exit signal ended a blocked handler */
-    _Atomic uint32_t mail_futex;  /* plain threads sleep on it for signals */
     struct envelope *held_first, *held_last; /* messages held while suspended */
     sigjmp_buf *exit_jump;        /* where srv_exit goes, during a callback */
     srv_atom exit_reason;         /* set by srv_exit before the jump */

@@ -168,7 +168,8 @@ static void cancel_timeout(struct process *p)
 
 void srv__after_action(struct process *p, const srv_action *action)
 {
-    p->timeout_ms = action->timeout_ms >= 0 ? action->timeout_ms : -1;
+    long ms = action->timeout_ms;
+    p->timeout_ms = ms < 0 ? -1 : ms > INT32_MAX ? INT32_MAX : (int32_t)ms;
     uint64_t due = p->timeout_ms > 0 ? srv__deadline_after_ms(p->timeout_ms) : 0;
     atomic_store_explicit(&p->timeout_at, due, memory_order_relaxed);
     if (due != 0)

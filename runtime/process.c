@@ -84,7 +84,6 @@ struct process *srv__process_new(const srv_module *module)
     uint32_t index = take_index();
     struct slot *slot = slot_at(index);
     uint64_t word = atomic_load_explicit(&slot->word, memory_order_relaxed);
-    p->index = index;
     p->pid = (srv_pid){0, index, (uint32_t)(word >> 32)};
     p->module = module;
     p->timeout_ms = -1;
@@ -126,17 +125,17 @@ struct process *srv__process_get(srv_pid pid)
 void srv__process_put(struct process *p)
 {
     /* Release: our last touches of p happen before its free. */
-    atomic_fetch_sub_explicit(&slot_at(p->index)->word, 1, memory_order_release);
+    atomic_fetch_sub_explicit(&slot_at(p->pid.index)->word, 1, memory_order_release);
 }
 
 void srv__process_close(struct process *p)
 {
-    atomic_fetch_or_explicit(&slot_at(p->index)->word, CLOSED, memory_order_seq_cst);
+    atomic_fetch_or_explicit(&slot_at(p->pid.index)->word, CLOSED, memory_order_seq_cst);
 }
 
 void srv__process_quiesce(struct process *p, bool executor_holds_ref)
 {
-    struct slot *slot = slot_at(p->index);
+    struct slot *slot = slot_at(p->pid.index);
     uint64_t own = executor_holds_ref ? 1 : 0;
     /* Holders are senders between their lookup and their push: brief. */
     for (;;) {
@@ -149,11 +148,11 @@ void srv__process_quiesce(struct process *p, bool executor_holds_ref)
 
 void srv__process_free(struct process *p)
 {
-    struct slot *slot = slot_at(p->index);
+    struct slot *slot = slot_at(p->pid.index);
     uint64_t next_serial = (atomic_load_explicit(&slot->word, memory_order_relaxed) >> 32) + 1;
     atomic_store_explicit(&slot->process, NULL, memory_order_relaxed);
     atomic_store_explicit(&slot->word, (next_serial << 32) | CLOSED, memory_order_release);
-    uint32_t index = p->index;
+    uint32_t index = p->pid.index;
     free(p);
     atomic_fetch_sub_explicit(&live, 1, memory_order_relaxed);
     pthread_mutex_lock(&free_lock);
