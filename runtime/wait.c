@@ -118,7 +118,10 @@ void srv__interrupt(struct process *p, srv_atom reason)
 }
 
 /* The waiting handler's side of srv__interrupt: exits from the wait when
- * the signal ends p; otherwise the signal is left to the mailbox. */
+ * the signal ends p; otherwise the signal is left to the mailbox.  It
+ * resets the futex word srv__interrupt set, so the caller must look at
+ * the slot after it: a reply that came before the reset is seen then, one
+ * that comes after sets the word again. */
 static void take_interrupt(struct reply_slot *slot)
 {
     struct process *p = slot_owner(slot);
@@ -153,8 +156,8 @@ static srv_status wait_parked(struct reply_slot *slot, uint64_t deadline_ns,
 {
     uint64_t tag = atomic_load_explicit(&slot->word, memory_order_relaxed) >> 2;
     srv_status status;
-    while (!wait_over(slot, deadline_ns, &status, reason)) {
-        take_interrupt(slot);
+    /* The interrupt first, then the look at the slot: see take_interrupt. */
+    while (take_interrupt(slot), !wait_over(slot, deadline_ns, &status, reason)) {
         slot->fiber = srv__fiber_running();
         /* seq_cst, then the load of word: pairs with the replier's CAS
          * to WRITING and its load of sleeper (srv__slot_complete).
@@ -187,8 +190,8 @@ srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
     /* A plain thread: spin for a reply from another core, then yield,
      * then sleep on the futex. */
     srv_status status;
-    for (int spins = 0; !wait_over(slot, deadline_ns, &status, reason); spins++) {
-        take_interrupt(slot);
+    for (int spins = 0; take_interrupt(slot), !wait_over(slot, deadline_ns, &status, reason);
+         spins++) {
         uint64_t word = atomic_load_explicit(&slot->word, memory_order_relaxed);
         if (spins < SPIN_ROUNDS || (word & 3) == SLOT_WRITING) {
             srv__cpu_relax();
