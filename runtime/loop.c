@@ -126,10 +126,13 @@ static void timeout_fire(void *arg, bool fire)
         return;
     /* A timer superseded by a sooner one does nothing; the current one is
      * no longer pending from here on. */
+    /* seq_cst, then the load of timeout_at: pairs with srv__after_action's
+     * store of timeout_at and arm_timer's look at timer_at.  Either the
+     * server sees no timer pending and sets one, or we see its deadline. */
     if (atomic_compare_exchange_strong_explicit(&p->timer_at, &mine, 0,
-                                                memory_order_acq_rel,
+                                                memory_order_seq_cst,
                                                 memory_order_relaxed) && fire) {
-        uint64_t due = atomic_load_explicit(&p->timeout_at, memory_order_relaxed);
+        uint64_t due = atomic_load_explicit(&p->timeout_at, memory_order_seq_cst);
         if (due != 0 && due > srv__now_ns()) {
             arm_timer(p, due);
         } else if (due != 0) {
@@ -145,13 +148,13 @@ static void timeout_fire(void *arg, bool fire)
 /* Any thread: a timer is pending for p at deadline or sooner. */
 static void arm_timer(struct process *p, uint64_t deadline)
 {
-    uint64_t pending = atomic_load_explicit(&p->timer_at, memory_order_relaxed);
+    uint64_t pending = atomic_load_explicit(&p->timer_at, memory_order_seq_cst);
     do
         if (pending != 0 && pending <= deadline)
             return; /* it fires first, then sets itself for deadline */
     while (!atomic_compare_exchange_weak_explicit(&p->timer_at, &pending, deadline,
-                                                  memory_order_acq_rel,
-                                                  memory_order_relaxed));
+                                                  memory_order_seq_cst,
+                                                  memory_order_seq_cst));
     struct timeout_note *note = malloc(sizeof *note);
     if (note == NULL)
         srv__fatal("srv: out of memory for a timer");
@@ -171,9 +174,13 @@ void srv__after_action(struct process *p, const srv_action *action)
     long ms = action->timeout_ms;
     p->timeout_ms = ms < 0 ? -1 : ms > INT32_MAX ? INT32_MAX : (int32_t)ms;
     uint64_t due = p->timeout_ms > 0 ? srv__deadline_after_ms(p->timeout_ms) : 0;
-    atomic_store_explicit(&p->timeout_at, due, memory_order_relaxed);
-    if (due != 0)
-        arm_timer(p, due);
+    if (due == 0) {
+        atomic_store_explicit(&p->timeout_at, 0, memory_order_relaxed);
+        return;
+    }
+    /* seq_cst, then arm_timer's look at timer_at: see timeout_fire. */
+    atomic_store_explicit(&p->timeout_at, due, memory_order_seq_cst);
+    arm_timer(p, due);
 }
 
 /* ---------------------------------------------------------------------- */

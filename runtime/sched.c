@@ -364,6 +364,7 @@ void srv__sched_park(_Atomic uint64_t *word, uint64_t value, uint64_t deadline_n
         s->parked++;
         if (next == NULL)
             next = srv__fiber_new(loop_entry, s, s);
+        srv__set_current(NULL); /* the next fiber runs as nobody until it says */
         srv__fiber_switch(f, next, false);
         /* Resumed, on the same thread. */
         after_switch(s);
@@ -549,6 +550,7 @@ void srv__sched_sent(void)
     else
         s->yielded_first = f;
     s->yielded_last = f;
+    srv__set_current(NULL);
     srv__fiber_switch(f, srv__fiber_new(loop_entry, s, s), false);
     after_switch(s);
     srv__set_current(current);

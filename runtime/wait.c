@@ -128,7 +128,10 @@ static void take_interrupt(struct reply_slot *slot)
     if (atomic_load_explicit(&p->interrupt, memory_order_relaxed) == NULL)
         return;
     srv_atom why = atomic_exchange_explicit(&p->interrupt, NULL, memory_order_acquire);
-    atomic_store_explicit(&slot->futex, 0, memory_order_relaxed);
+    /* An exchange, not a store: if a replier's exchange came first, ours
+     * reads it and synchronises with it, so the caller's next look at the
+     * slot sees DONE; if ours came first, the replier's sets 1 again. */
+    atomic_exchange_explicit(&slot->futex, 0, memory_order_acq_rel);
     if (why == NULL || (why != srv_atom_kill && p->trap_exit) ||
         p->exit_jump == NULL || srv__current_or_null() != p)
         return;
