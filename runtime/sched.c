@@ -411,7 +411,8 @@ static void sleep_until(struct scheduler *s, uint64_t until)
     if (atomic_load_explicit(&s->woken, memory_order_seq_cst) == NULL &&
         atomic_load_explicit(&S.queued, memory_order_seq_cst) == 0 &&
         other_rings_empty(s) &&
-        !atomic_load_explicit(&S.stopping, memory_order_seq_cst)) {
+        /* stopping: sleep only to wait for parked handlers' wake-ups */
+        (!atomic_load_explicit(&S.stopping, memory_order_seq_cst) || s->parked > 0)) {
         uint64_t cap = srv__now_ns() + SLEEP_MAX_NS;
         srv__futex_wait(&s->wake, seen, until < cap ? until : cap);
     }
