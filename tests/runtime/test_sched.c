@@ -6,6 +6,7 @@
  * a blocked thread would show at once.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "support.h"
@@ -186,4 +187,47 @@ Test(sched, idle_schedulers_take_servers_from_a_busy_threads_ring, .timeout = T(
     cr_assert_eq(atomic_load(&counter_observed.spin_result), 1,
                  "the servers waited until the spinning handler returned");
     cr_assert_eq(atomic_load(&counter_observed.bumps), 20);
+}
+
+Test(sched, a_storm_of_calls_timeouts_sleeps_and_kills_settles, .timeout = T(60))
+{
+    enum { SERVERS = 64, ROUNDS = 3000 };
+    cr_assert_eq(srv_runtime_start(2), SRV_OK);
+    (void)srv_self();
+    static srv_pid pids[SERVERS];
+    for (int i = 0; i < SERVERS; i++)
+        pids[i] = start_counter(0);
+    unsigned seed = 12345;
+    for (int r = 0; r < ROUNDS; r++) {
+        int a = rand_r(&seed) % SERVERS, b = rand_r(&seed) % SERVERS;
+        int ms = 1 + rand_r(&seed) % 5;
+        switch (rand_r(&seed) % 8) {
+        case 0: case 1: case 2: /* calls between servers, some to busy ones */
+            counter_wait_for(pids[a], pids[b], 1, false, ms);
+            break;
+        case 3: /* a deferred call: answered below, or it times out */
+            counter_wait_for(pids[a], pids[b], 0, true, ms);
+            break;
+        case 4:
+            counter_sleep_later(pids[a], ms - 1);
+            break;
+        case 5: {
+            counter_answer_reply answered;
+            counter_answer(pids[a], r, &answered); /* may find a dead pid */
+            break;
+        }
+        case 6:
+            counter_bump(pids[a], 1);
+            break;
+        default: /* now and then a kill, wherever the server is */
+            if (r % 16 == 7) {
+                srv_exit_signal(pids[a], SRV_KILL);
+                pids[a] = start_counter(0);
+            }
+        }
+    }
+    /* Every wait ends (a reply, a timeout, an exit, a kill): the shutdown
+     * stops every server in time, and none is left. */
+    cr_assert_eq(srv_runtime_shutdown(T(5) * 1000), SRV_OK);
+    cr_assert_eq(srv_process_count(), 1, "left: %zu", srv_process_count());
 }
