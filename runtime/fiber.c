@@ -49,7 +49,8 @@ static size_t page_size(void)
 static size_t stack_bytes;
 static pthread_once_t stack_bytes_once = PTHREAD_ONCE_INIT;
 
-/* SRV_STACK_SIZE (bytes, or with a k or m suffix), rounded up to pages. */
+/* SRV_STACK_SIZE (bytes, or with a k, m or g suffix; 16k to 1g), rounded
+ * up to pages. */
 static void stack_bytes_read(void)
 {
     size_t want = DEFAULT_STACK_SIZE;
@@ -61,6 +62,8 @@ static void stack_bytes_read(void)
             n *= 1024;
         else if (*end == 'm' || *end == 'M')
             n *= 1024 * 1024;
+        else if (*end == 'g' || *end == 'G')
+            n *= 1024 * 1024 * 1024;
         if (n >= 16 * 1024 && n <= (1ull << 30))
             want = (size_t)n;
     }
@@ -113,6 +116,8 @@ struct fiber *srv__fiber_running(void)
     return running;
 }
 
+/* A new stack, or NULL when the system has none to give (memory, or
+ * vm.max_map_count: each stack is a mapping and its guard another). */
 static struct fiber *fiber_map(void)
 {
     size_t page = page_size(), size = stack_size();
@@ -121,15 +126,30 @@ static struct fiber *fiber_map(void)
                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
                                -1, 0);
     if (base == MAP_FAILED)
-        srv__fatal("srv: no memory for a %zu-byte handler stack", size);
-    if (mprotect(base, page, PROT_NONE) != 0) /* the guard page */
-        srv__fatal("srv: cannot protect a stack's guard page");
+        return NULL;
     struct fiber *f = calloc(1, sizeof *f);
-    if (f == NULL)
-        srv__fatal("srv: out of memory for a fiber");
+    if (f == NULL || mprotect(base, page, PROT_NONE) != 0) { /* the guard page */
+        free(f);
+        munmap(base, page + size);
+        return NULL;
+    }
     f->low = base + page;
     f->size = size;
     return f;
+}
+
+bool srv__fiber_reserve(void)
+{
+    struct pool *p = my_pool();
+    if (p->free != NULL)
+        return true;
+    struct fiber *f = fiber_map();
+    if (f == NULL)
+        return false;
+    f->next = NULL;
+    p->free = f;
+    p->count = 1;
+    return true;
 }
 
 static void fiber_unmap(struct fiber *f)
@@ -151,8 +171,8 @@ struct fiber *srv__fiber_new(void (*entry)(void *arg), void *arg,
     if (f != NULL) {
         p->free = f->next;
         p->count--;
-    } else {
-        f = fiber_map();
+    } else if ((f = fiber_map()) == NULL) {
+        return NULL;
     }
     f->next = NULL;
     f->owner = owner;

@@ -271,7 +271,9 @@ int srv__sched_start(unsigned n); /* 0: SRV_SCHEDULERS or one per CPU */
 void srv__sched_ensure_started(void);
 void srv__sched_stop(void);
 
-/* Whether the calling code runs on a scheduler's fiber, and may park. */
+/* Whether the calling code runs on a scheduler's fiber and may park: a
+ * stack for the thread to go on with is set aside.  When the system has
+ * no stack to give, the handler blocks its thread instead. */
 bool srv__sched_can_park(void);
 /* Parks the running fiber until the one who turns *word from value to 0
  * (by CAS: one waker wins) calls srv__sched_wake, or until deadline_ns
@@ -304,9 +306,12 @@ struct fiber {
 };
 
 /* A fiber from this thread's pool that will run entry(arg) when first
- * switched to; entry starts with srv__fiber_entered and never returns. */
+ * switched to; entry starts with srv__fiber_entered and never returns.
+ * NULL when no stack can be had (never after srv__fiber_reserve). */
 struct fiber *srv__fiber_new(void (*entry)(void *arg), void *arg,
                              struct scheduler *owner);
+/* Makes sure this thread's pool holds a stack; false if none can be had. */
+bool srv__fiber_reserve(void);
 void srv__fiber_entered(void);
 /* Back to this thread's pool (never the running one). */
 void srv__fiber_free(struct fiber *f);

@@ -336,7 +336,7 @@ void srv__sched_wake(struct fiber *f)
 
 bool srv__sched_can_park(void)
 {
-    return self != NULL;
+    return self != NULL && srv__fiber_reserve();
 }
 
 static void after_switch(struct scheduler *s)
@@ -540,7 +540,7 @@ void srv__sched_sent(void)
 {
     struct scheduler *s = self;
     if (s == NULL || atomic_load_explicit(&s->next, memory_order_relaxed) == NULL ||
-        ++s->sends < SEND_BUDGET)
+        ++s->sends < SEND_BUDGET || !srv__fiber_reserve())
         return;
     s->sends = 0;
     struct fiber *f = srv__fiber_running();
@@ -592,6 +592,8 @@ static void *scheduler_main(void *arg)
     srv__overflow_watch_thread();
     s->thread = srv__fiber_thread();
     struct fiber *first = srv__fiber_new(loop_entry, s, s);
+    if (first == NULL)
+        srv__fatal("srv: no memory for a scheduler's first stack");
     srv__fiber_switch(s->thread, first, false);
     after_switch(s);
     srv__fiber_thread_done();

@@ -153,6 +153,36 @@ static void take_interrupt(struct reply_slot *slot)
     srv_exit(why == srv_atom_kill ? srv_atom_killed : why);
 }
 
+/* A plain thread (or a scheduler out of stacks): spin for a reply from
+ * another core, then yield, then sleep on the futex. */
+static srv_status wait_blocking(struct reply_slot *slot, uint64_t deadline_ns,
+                               srv_atom *reason)
+{
+    srv_status status;
+    for (int spins = 0; take_interrupt(slot), !wait_over(slot, deadline_ns, &status, reason);
+         spins++) {
+        uint64_t word = atomic_load_explicit(&slot->word, memory_order_relaxed);
+        if (spins < SPIN_ROUNDS || (word & 3) == SLOT_WRITING) {
+            srv__cpu_relax();
+            continue;
+        }
+        /* When callers outnumber cores, the thread that answers needs the
+         * core, and a futex sleep and wake cost far more than a yield. */
+        if (spins < SPIN_ROUNDS + YIELD_ROUNDS) {
+            sched_yield();
+            continue;
+        }
+        /* 2 says "asleep": only then does the replier make the wake call. */
+        uint32_t awake = 0;
+        if (atomic_compare_exchange_strong_explicit(&slot->futex, &awake, 2,
+                                                    memory_order_seq_cst,
+                                                    memory_order_acquire) &&
+            atomic_load_explicit(&slot_owner(slot)->interrupt, memory_order_seq_cst) == NULL)
+            srv__futex_wait(&slot->futex, 2, deadline_ns);
+    }
+    return status;
+}
+
 /* A handler on a scheduler thread: its fiber parks, the thread goes on. */
 static srv_status wait_parked(struct reply_slot *slot, uint64_t deadline_ns,
                               srv_atom *reason)
@@ -161,6 +191,8 @@ static srv_status wait_parked(struct reply_slot *slot, uint64_t deadline_ns,
     srv_status status;
     /* The interrupt first, then the look at the slot: see take_interrupt. */
     while (take_interrupt(slot), !wait_over(slot, deadline_ns, &status, reason)) {
+        if (!srv__sched_can_park()) /* no stack to go on with: block */
+            return wait_blocking(slot, deadline_ns, reason);
         slot->fiber = srv__fiber_running();
         /* seq_cst, then the load of word: pairs with the replier's CAS
          * to WRITING and its load of sleeper (srv__slot_complete).
@@ -190,31 +222,7 @@ srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
 {
     if (srv__sched_can_park())
         return wait_parked(slot, deadline_ns, reason);
-    /* A plain thread: spin for a reply from another core, then yield,
-     * then sleep on the futex. */
-    srv_status status;
-    for (int spins = 0; take_interrupt(slot), !wait_over(slot, deadline_ns, &status, reason);
-         spins++) {
-        uint64_t word = atomic_load_explicit(&slot->word, memory_order_relaxed);
-        if (spins < SPIN_ROUNDS || (word & 3) == SLOT_WRITING) {
-            srv__cpu_relax();
-            continue;
-        }
-        /* When callers outnumber cores, the thread that answers needs the
-         * core, and a futex sleep and wake cost far more than a yield. */
-        if (spins < SPIN_ROUNDS + YIELD_ROUNDS) {
-            sched_yield();
-            continue;
-        }
-        /* 2 says "asleep": only then does the replier make the wake call. */
-        uint32_t awake = 0;
-        if (atomic_compare_exchange_strong_explicit(&slot->futex, &awake, 2,
-                                                    memory_order_seq_cst,
-                                                    memory_order_acquire) &&
-            atomic_load_explicit(&slot_owner(slot)->interrupt, memory_order_seq_cst) == NULL)
-            srv__futex_wait(&slot->futex, 2, deadline_ns);
-    }
-    return status;
+    return wait_blocking(slot, deadline_ns, reason);
 }
 
 bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,

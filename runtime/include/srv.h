@@ -473,8 +473,8 @@ SRV_API void srv_set_logger(srv_logger_fn fn, void *user);
 
 /* Starts the schedulers now (they also start on first use).  schedulers 0
  * means SRV_SCHEDULERS, or else one per online CPU.  Handlers run on
- * stacks of SRV_STACK_SIZE bytes (a k or m suffix allowed; 256k when
- * unset), each with a guard page: an overflow is reported with the
+ * stacks of SRV_STACK_SIZE bytes (a k, m or g suffix allowed, 16k to 1g;
+ * 256k when unset), each with a guard page: an overflow is reported with the
  * server's name and pid before the program aborts. */
 SRV_API srv_status srv_runtime_start(unsigned schedulers);
 

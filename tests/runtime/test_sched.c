@@ -231,3 +231,41 @@ Test(sched, a_storm_of_calls_timeouts_sleeps_and_kills_settles, .timeout = T(60)
     cr_assert_eq(srv_runtime_shutdown(T(5) * 1000), SRV_OK);
     cr_assert_eq(srv_process_count(), 1, "left: %zu", srv_process_count());
 }
+
+#if !defined(SRV_SANITIZE_ADDRESS) && !defined(SRV_SANITIZE_THREAD)
+#include <sys/resource.h>
+
+/* Address space in use now, in bytes, from /proc. */
+static unsigned long long address_space(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    cr_assert_not_null(f);
+    char line[256];
+    unsigned long long kb = 0;
+    while (fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "VmSize: %llu kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb * 1024;
+}
+
+/* (Not under the sanitizers: their shadow memory needs the address space.) */
+Test(sched, with_no_stack_to_be_had_a_handler_blocks_its_thread_instead, .timeout = T(30))
+{
+    enum { N = 6 };
+    /* 1 GiB stacks, and room for two more of them: the other waits find
+     * no stack and block the one scheduler thread, one after another. */
+    setenv("SRV_STACK_SIZE", "1g", 1);
+    unsigned long long limit = address_space() + (5ull << 29);
+    struct rlimit room = {limit, limit};
+    cr_assert_eq(setrlimit(RLIMIT_AS, &room), 0);
+    cr_assert_eq(srv_runtime_start(1), SRV_OK);
+    srv_pid pids[N];
+    for (int i = 0; i < N; i++) {
+        pids[i] = start_counter(0);
+        counter_sleep_later(pids[i], 20);
+    }
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(counter_read(pids[i]).casts, 1);
+}
+#endif
