@@ -49,7 +49,7 @@ ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
 CRITERION_LIBS = $(if $(filter tsan,$(SAN)),,-lcriterion)
 
 all: $(B)/srvc $(B)/libsrv.a $(B)/libsrv.so examples
-.PHONY: all demo test bench install uninstall clean deps examples golden fuzz
+.PHONY: all demo test bench install uninstall clean deps examples golden fuzz check-aarch64
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -208,6 +208,11 @@ fuzz-build: $(B)/fuzz/fuzz_parse
 fuzz: $(B)/fuzz/fuzz_parse
 	$(Q)sh tests/fuzz/run.sh $< $(FUZZ_TIME)
 .PHONY: fuzz-build
+
+# The context switch's tests for AArch64, under qemu (not in make test:
+# it needs a cross compiler and qemu, installed when missing).
+check-aarch64:
+	$(Q)sh tests/cross/aarch64.sh $(B)
 
 # ---------------------------------------------------------------------------
 # Benchmarks beside Erlang/OTP (bench/README.md says what each line means).
