@@ -12,6 +12,7 @@
 #define _GNU_SOURCE /* pthread_getattr_np: where the thread's own stack is */
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -55,17 +56,25 @@ static void stack_bytes_read(void)
 {
     size_t want = DEFAULT_STACK_SIZE;
     const char *env = getenv("SRV_STACK_SIZE");
-    if (env != NULL) {
+    if (env != NULL && *env != '\0') {
         char *end;
         unsigned long long n = strtoull(env, &end, 10);
-        if (*end == 'k' || *end == 'K')
-            n *= 1024;
-        else if (*end == 'm' || *end == 'M')
-            n *= 1024 * 1024;
-        else if (*end == 'g' || *end == 'G')
-            n *= 1024 * 1024 * 1024;
-        if (n >= 16 * 1024 && n <= (1ull << 30))
-            want = (size_t)n;
+        unsigned long long unit = *end == 'k' || *end == 'K'   ? 1ull << 10
+                                  : *end == 'm' || *end == 'M' ? 1ull << 20
+                                  : *end == 'g' || *end == 'G' ? 1ull << 30
+                                                               : 1;
+        if (unit > 1)
+            end++;
+        if (*end == '\0' && end != env && n <= (1ull << 30) / unit &&
+            n * unit >= (16ull << 10)) {
+            want = (size_t)(n * unit);
+        } else {
+            char text[160];
+            snprintf(text, sizeof text,
+                     "srv: SRV_STACK_SIZE=%.40s is not a size from 16k to 1g; "
+                     "stacks are 256k\n", env);
+            srv__log(SRV_LOG_WARNING, text);
+        }
     }
     size_t page = page_size();
     stack_bytes = (want + page - 1) / page * page;
@@ -166,14 +175,12 @@ static void fiber_unmap(struct fiber *f)
 struct fiber *srv__fiber_new(void (*entry)(void *arg), void *arg,
                              struct scheduler *owner)
 {
+    if (!srv__fiber_reserve())
+        return NULL;
     struct pool *p = my_pool();
     struct fiber *f = p->free;
-    if (f != NULL) {
-        p->free = f->next;
-        p->count--;
-    } else if ((f = fiber_map()) == NULL) {
-        return NULL;
-    }
+    p->free = f->next;
+    p->count--;
     f->next = NULL;
     f->owner = owner;
     f->heap_index = SIZE_MAX;

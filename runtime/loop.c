@@ -125,10 +125,10 @@ static void timeout_fire(void *arg, bool fire)
     if (p == NULL)
         return;
     /* A timer superseded by a sooner one does nothing; the current one is
-     * no longer pending from here on. */
-    /* seq_cst, then the load of timeout_at: pairs with srv__after_action's
-     * store of timeout_at and arm_timer's look at timer_at.  Either the
-     * server sees no timer pending and sets one, or we see its deadline. */
+     * no longer pending from here on.  seq_cst, then the load of
+     * timeout_at: pairs with srv__after_action's store of timeout_at and
+     * arm_timer's look at timer_at.  Either the server sees no timer
+     * pending and sets one, or we see its deadline. */
     if (atomic_compare_exchange_strong_explicit(&p->timer_at, &mine, 0,
                                                 memory_order_seq_cst,
                                                 memory_order_relaxed) && fire) {

@@ -25,9 +25,9 @@
  *
  * Idle threads spin briefly, then sleep on a futex of their own.
  */
-#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -440,7 +440,8 @@ static struct fiber *take_yielded(struct scheduler *s)
 }
 
 /* Another thread's next slot, when that thread has made no turn since
- * we first saw the slot full STEAL_AFTER_NS ago. */
+ * we first saw the slot full STEAL_AFTER_NS ago.  The watch keeps the
+ * thread whose full slot we saw at our last look (NULL: none was full). */
 struct watch {
     struct scheduler *victim;
     uint64_t turns, since;
@@ -448,9 +449,11 @@ struct watch {
 
 static struct process *steal(struct scheduler *s, struct watch *w, uint64_t now)
 {
-    if (w->victim == NULL) {
-        for (struct scheduler *v = atomic_load_explicit(&S.all, memory_order_acquire);
-             v != NULL; v = atomic_load_explicit(&v->next_all, memory_order_acquire))
+    struct scheduler *v = w->victim;
+    if (v == NULL || atomic_load_explicit(&v->next, memory_order_relaxed) == NULL) {
+        w->victim = NULL;
+        for (v = atomic_load_explicit(&S.all, memory_order_acquire); v != NULL;
+             v = atomic_load_explicit(&v->next_all, memory_order_acquire))
             if (v != s && atomic_load_explicit(&v->next, memory_order_relaxed) != NULL) {
                 w->victim = v;
                 w->turns = atomic_load_explicit(&v->turns, memory_order_relaxed);
@@ -459,27 +462,22 @@ static struct process *steal(struct scheduler *s, struct watch *w, uint64_t now)
             }
         return NULL;
     }
+    uint64_t turns = atomic_load_explicit(&v->turns, memory_order_relaxed);
+    if (turns != w->turns) { /* it moved on: watch it afresh */
+        w->turns = turns;
+        w->since = now;
+        return NULL;
+    }
     if (now - w->since < STEAL_AFTER_NS)
         return NULL;
-    struct scheduler *v = w->victim;
-    w->victim = NULL;
     struct process *p = atomic_load_explicit(&v->next, memory_order_acquire);
-    if (p == NULL || atomic_load_explicit(&v->turns, memory_order_relaxed) != w->turns)
-        return NULL;
     /* Acquire (on success): p's fields, as its scheduler left them. */
-    if (!atomic_compare_exchange_strong_explicit(&v->next, &p, NULL, memory_order_acquire,
-                                                 memory_order_relaxed))
+    if (p == NULL || !atomic_compare_exchange_strong_explicit(&v->next, &p, NULL,
+                                                              memory_order_acquire,
+                                                              memory_order_relaxed))
         return NULL;
+    w->victim = NULL;
     return p;
-}
-
-static bool a_next_slot_is_full(struct scheduler *s)
-{
-    for (struct scheduler *v = atomic_load_explicit(&S.all, memory_order_acquire);
-         v != NULL; v = atomic_load_explicit(&v->next_all, memory_order_acquire))
-        if (v != s && atomic_load_explicit(&v->next, memory_order_relaxed) != NULL)
-            return true;
-    return false;
 }
 
 /* The next thing to do: a fiber to resume or a process to run; false
@@ -523,7 +521,7 @@ static bool next_work(struct scheduler *s, struct fiber **fiber, struct process 
         if (now < spin_until) {
             sched_yield();
         } else {
-            if (a_next_slot_is_full(s)) {
+            if (watch.victim != NULL) { /* a next slot is full: look again soon */
                 uint64_t soon = now + SLEEP_STEAL_NS;
                 deadline = deadline < soon ? deadline : soon;
             }
@@ -648,10 +646,16 @@ static bool start_thread_locked(void)
 static unsigned default_schedulers(void)
 {
     const char *env = getenv("SRV_SCHEDULERS");
-    if (env != NULL) {
-        long n = strtol(env, NULL, 10);
-        if (n > 0 && n <= 1024)
+    if (env != NULL && *env != '\0') {
+        char *end;
+        long n = strtol(env, &end, 10);
+        if (*end == '\0' && n > 0 && n <= 1024)
             return (unsigned)n;
+        char text[160];
+        snprintf(text, sizeof text,
+                 "srv: SRV_SCHEDULERS=%.40s is not a number from 1 to 1024; "
+                 "one scheduler per CPU\n", env);
+        srv__log(SRV_LOG_WARNING, text);
     }
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     return cpus > 0 ? (unsigned)cpus : 1;

@@ -5,7 +5,6 @@
  * Timers are armed only when a server asks for a timeout or a user for
  * send_after, never on a call's fast path.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>

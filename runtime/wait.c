@@ -159,8 +159,10 @@ static srv_status wait_blocking(struct reply_slot *slot, uint64_t deadline_ns,
                                srv_atom *reason)
 {
     srv_status status;
-    for (int spins = 0; take_interrupt(slot), !wait_over(slot, deadline_ns, &status, reason);
-         spins++) {
+    for (int spins = 0;; spins++) {
+        take_interrupt(slot); /* first, then the look at the slot */
+        if (wait_over(slot, deadline_ns, &status, reason))
+            return status;
         uint64_t word = atomic_load_explicit(&slot->word, memory_order_relaxed);
         if (spins < SPIN_ROUNDS || (word & 3) == SLOT_WRITING) {
             srv__cpu_relax();
@@ -180,18 +182,21 @@ static srv_status wait_blocking(struct reply_slot *slot, uint64_t deadline_ns,
             atomic_load_explicit(&slot_owner(slot)->interrupt, memory_order_seq_cst) == NULL)
             srv__futex_wait(&slot->futex, 2, deadline_ns);
     }
-    return status;
 }
 
-/* A handler on a scheduler thread: its fiber parks, the thread goes on. */
-static srv_status wait_parked(struct reply_slot *slot, uint64_t deadline_ns,
-                              srv_atom *reason)
+/* A handler on a scheduler thread parks its fiber and the thread goes on;
+ * anywhere else, or with no stack to go on with, the caller blocks.  A
+ * call its caller ran itself is over at the first look. */
+srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
+                          srv_atom *reason)
 {
     uint64_t tag = atomic_load_explicit(&slot->word, memory_order_relaxed) >> 2;
     srv_status status;
-    /* The interrupt first, then the look at the slot: see take_interrupt. */
-    while (take_interrupt(slot), !wait_over(slot, deadline_ns, &status, reason)) {
-        if (!srv__sched_can_park()) /* no stack to go on with: block */
+    for (;;) {
+        take_interrupt(slot); /* first, then the look at the slot */
+        if (wait_over(slot, deadline_ns, &status, reason))
+            return status;
+        if (!srv__sched_can_park())
             return wait_blocking(slot, deadline_ns, reason);
         slot->fiber = srv__fiber_running();
         /* seq_cst, then the load of word: pairs with the replier's CAS
@@ -214,15 +219,6 @@ static srv_status wait_parked(struct reply_slot *slot, uint64_t deadline_ns,
         }
         srv__sched_park(&slot->sleeper, tag, deadline_ns);
     }
-    return status;
-}
-
-srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
-                          srv_atom *reason)
-{
-    if (srv__sched_can_park())
-        return wait_parked(slot, deadline_ns, reason);
-    return wait_blocking(slot, deadline_ns, reason);
 }
 
 bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,

@@ -11,18 +11,26 @@
 
 #include "support.h"
 
-/* The number of threads in this process, from /proc. */
-static long thread_count(void)
+/* A number from /proc/self/status: the line that starts with field. */
+static unsigned long long process_status(const char *field)
 {
     FILE *f = fopen("/proc/self/status", "r");
     cr_assert_not_null(f);
     char line[256];
-    long n = -1;
-    while (fgets(line, sizeof line, f) != NULL)
-        if (sscanf(line, "Threads: %ld", &n) == 1)
-            break;
+    unsigned long long n = 0;
+    bool found = false;
+    size_t len = strlen(field);
+    while (!found && fgets(line, sizeof line, f) != NULL)
+        found = strncmp(line, field, len) == 0 && sscanf(line + len, "%llu", &n) == 1;
     fclose(f);
+    cr_assert(found, "no %s in /proc/self/status", field);
     return n;
+}
+
+/* The number of threads in this process. */
+static long thread_count(void)
+{
+    return (long)process_status("Threads:");
 }
 
 static srv_pid child_pid(void)
@@ -235,18 +243,10 @@ Test(sched, a_storm_of_calls_timeouts_sleeps_and_kills_settles, .timeout = T(60)
 #if !defined(SRV_SANITIZE_ADDRESS) && !defined(SRV_SANITIZE_THREAD)
 #include <sys/resource.h>
 
-/* Address space in use now, in bytes, from /proc. */
+/* Address space in use now, in bytes. */
 static unsigned long long address_space(void)
 {
-    FILE *f = fopen("/proc/self/status", "r");
-    cr_assert_not_null(f);
-    char line[256];
-    unsigned long long kb = 0;
-    while (fgets(line, sizeof line, f) != NULL)
-        if (sscanf(line, "VmSize: %llu kB", &kb) == 1)
-            break;
-    fclose(f);
-    return kb * 1024;
+    return process_status("VmSize:") * 1024;
 }
 
 /* (Not under the sanitizers: their shadow memory needs the address space.) */
