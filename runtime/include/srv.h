@@ -475,7 +475,9 @@ SRV_API void srv_set_logger(srv_logger_fn fn, void *user);
  * means SRV_SCHEDULERS, or else one per online CPU.  Handlers run on
  * stacks of SRV_STACK_SIZE bytes (a k, m or g suffix allowed, 16k to 1g;
  * 256k when unset), each with a guard page: an overflow is reported with the
- * server's name and pid before the program aborts. */
+ * server's name and pid before the program aborts.  A value of either
+ * variable that is not valid is reported to the logger, and the default
+ * used. */
 SRV_API srv_status srv_runtime_start(unsigned schedulers);
 
 /* Stops every server (terminate runs with shutdown, as a supervisor would),
