@@ -103,7 +103,10 @@ $(B)/srvc: $(SRVC_OBJS) $(B)/gen/main.o
 RUNTIME_SRCS := $(wildcard runtime/*.c) $(wildcard runtime/*.S)
 RUNTIME_OBJS := $(patsubst %,$(B)/%.o,$(basename $(RUNTIME_SRCS)))
 RUNTIME_PIC_OBJS := $(RUNTIME_OBJS:$(B)/%.o=$(B)/pic/%.o)
-RUNTIME_CFLAGS := -fvisibility=hidden
+# initial-exec: a thread-local's address is never kept across a switch of
+# stacks (a handler whose plain-thread caller left it resumes on a
+# scheduler thread, inline.c), as a dynamic model's cached lookup would be.
+RUNTIME_CFLAGS := -fvisibility=hidden -ftls-model=initial-exec
 # With GCC the runtime is optimised as one unit: its objects are compiled
 # for link-time optimisation and linked into one relocatable object for
 # libsrv.a (and into libsrv.so), so calls between its files inline (casts

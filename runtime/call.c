@@ -3,9 +3,11 @@
  * messages.
  *
  * A call to an idle server with an empty mailbox runs the handler right
- * here, on the caller's thread, as a function call: no message is copied,
- * nothing is allocated, no thread is woken.  Otherwise the arguments are
- * copied into an envelope, queued, and the caller waits in its reply slot.
+ * here, on the caller's thread, on a stack of its own (inline.c): nothing
+ * is queued, no thread is woken.  Otherwise the arguments are copied into
+ * an envelope, queued, and the caller waits in its reply slot.  Either
+ * way the caller's deadline holds: a handler run here that blocks lets
+ * its caller go on waiting as for a queued call.
  */
 #include <string.h>
 
@@ -16,6 +18,41 @@ static bool valid_message(const srv_module *module, unsigned message,
 {
     return module != NULL && message < module->message_count &&
            module->messages[message].kind == kind;
+}
+
+/* Arguments and replies up to this size are copied onto the handler's
+ * own stack when a caller runs it; bigger ones go through the mailbox. */
+#define INLINE_MAX 256
+
+/* A call its caller runs at once (inline.c).  The job copies what it
+ * needs from the caller's frame first thing: if the handler blocks, the
+ * caller may leave at its deadline while the handler goes on.  So the
+ * handler works on its own copy of the arguments (a deep one when they
+ * hold strings or bytes) and writes its reply to its own buffer, which
+ * goes to the caller's only while the caller still waits. */
+struct inline_call {
+    struct process *p; /* held by the caller for the job */
+    unsigned message;
+    const void *args;
+    srv_from from;
+};
+
+static void run_inline_call(void *arg)
+{
+    struct inline_call c = *(const struct inline_call *)arg;
+    const srv_message_type *type = &c.p->module->messages[c.message];
+    _Alignas(max_align_t) unsigned char args[INLINE_MAX];
+    _Alignas(max_align_t) unsigned char reply[INLINE_MAX];
+    if (type->copy_args != NULL)
+        type->copy_args(args, c.args);
+    else if (type->args_size > 0)
+        memcpy(args, c.args, type->args_size);
+    if (srv__handle_call(c.p, c.message, args, c.from, reply, true)) {
+        srv__release(c.p);
+        srv__process_put(c.p);
+    }
+    if (type->free_args != NULL)
+        type->free_args(args);
 }
 
 srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
@@ -41,12 +78,10 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
     uint64_t tag = srv__slot_arm(&self->slot, reply);
     srv_from from = {self->pid, tag, type};
 
-    if (srv__try_acquire(p)) {
-        /* The arguments are borrowed: the handler runs while we wait. */
-        if (srv__handle_call(p, message, (void *)args, from, reply, true)) {
-            srv__release(p);
-            srv__process_put(p);
-        }
+    if (type->args_size <= INLINE_MAX && type->reply_size <= INLINE_MAX &&
+        srv__try_acquire(p)) {
+        struct inline_call job = {p, message, args, from};
+        srv__inline_call(run_inline_call, &job, &self->slot, tag);
     } else {
         struct envelope *e = srv__envelope_new(type->args_size);
         e->kind = ENV_CALL;
@@ -147,6 +182,26 @@ static srv_status system_request(srv_pid server, enum system_request request,
     return srv__slot_wait(&self->slot, deadline, exit_reason);
 }
 
+/* A stop its stopper runs at once: terminate, then the exit, answered
+ * through the stopper's slot as a queued stop request would be. */
+struct inline_stop {
+    struct process *p; /* held by the stopper for the job */
+    srv_atom reason;
+    srv_from from;
+};
+
+static void run_inline_stop(void *arg)
+{
+    struct inline_stop job = *(const struct inline_stop *)arg;
+    struct current_message current = {.kind = ENV_SYSTEM,
+                                      .system = SYS_TERMINATE,
+                                      .has_from = true,
+                                      .from = job.from,
+                                      .reason = job.reason};
+    job.p->current = &current;
+    srv__exit(job.p, job.reason, true, true);
+}
+
 srv_status srv_stop_server(srv_pid server, srv_atom reason, long timeout_ms,
                            srv_call_result *result)
 {
@@ -163,18 +218,17 @@ srv_status srv_stop_server(srv_pid server, srv_atom reason, long timeout_ms,
         return SRV_ENOPROC;
     }
     if (srv__try_acquire(p)) {
-        /* Idle: run terminate here, as the server itself would. */
-        struct current_message current = {.kind = ENV_SYSTEM,
-                                          .system = SYS_TERMINATE,
-                                          .from = {self->pid, 0, NULL},
-                                          .reason = reason};
-        p->current = &current;
-        srv_atom final = srv__exit(p, reason, true, true);
-        if (final == reason)
-            return SRV_OK;
+        /* Idle: terminate runs at once, as the server itself would run it
+         * (inline.c); the stopper waits for it up to its deadline. */
+        uint64_t deadline = srv__deadline_after_ms(timeout_ms);
+        uint64_t tag = srv__slot_arm(&self->slot, NULL);
+        struct inline_stop job = {p, reason, {self->pid, tag, NULL}};
+        srv__inline_call(run_inline_stop, &job, &self->slot, tag);
+        srv_atom why = NULL;
+        srv_status status = srv__slot_wait(&self->slot, deadline, &why);
         if (result != NULL)
-            result->reason = final;
-        return SRV_EEXIT;
+            result->reason = why;
+        return status;
     }
     srv__process_put(p);
     srv_atom why = NULL;

@@ -86,4 +86,38 @@ void srv__context_switch(void **save, void *to)
     swapcontext(&here, to);
 }
 
+void srv__context_switch_light(void **save, void *to)
+{
+    srv__context_switch(save, to);
+}
+
+/* fn runs in a context of its own whose successor (uc_link) is ours:
+ * when it returns, we go on; a switch to *save resumes us instead. */
+struct call {
+    void (*fn)(void *arg);
+    void *arg;
+};
+
+static void call_start(unsigned high, unsigned low)
+{
+    struct call *c = (struct call *)(((uintptr_t)high << 16 << 16) | low);
+    c->fn(c->arg);
+}
+
+void srv__context_call(void **save, void *low, size_t size,
+                       void (*fn)(void *arg), void *arg)
+{
+    ucontext_t here, there;
+    struct call c = {fn, arg};
+    *save = &here;
+    getcontext(&there);
+    there.uc_stack.ss_sp = low;
+    there.uc_stack.ss_size = size;
+    there.uc_link = &here;
+    uintptr_t address = (uintptr_t)&c;
+    makecontext(&there, (void (*)(void))call_start, 2,
+                (unsigned)(address >> 16 >> 16), (unsigned)(address & 0xFFFFFFFFu));
+    swapcontext(&here, &there);
+}
+
 #endif

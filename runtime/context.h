@@ -17,6 +17,20 @@
  * another switch resumes *save. */
 void srv__context_switch(void **save, void *to);
 
+/* The same, but the floating-point control words go on as they are
+ * instead of being loaded (loading them is most of a switch's cost):
+ * for a switch that stands for a function call and its return.  A
+ * context saved by either switch may be resumed by either. */
+void srv__context_switch_light(void **save, void *to);
+
+/* Calls fn(arg) on the stack [low, low + size), as a plain call would,
+ * with the caller's context saved in *save first: when fn returns, so
+ * does this; a switch to *save (a light one: the control words in that
+ * frame are not saved) makes this return from there instead, while fn's
+ * frames stay where they are, to be resumed as a context of their own. */
+void srv__context_call(void **save, void *low, size_t size,
+                       void (*fn)(void *arg), void *arg);
+
 /* A fresh context on the stack [low, low + size): the first switch to it
  * calls entry(arg) there.  entry must never return: it ends by switching
  * away for good. */

@@ -217,7 +217,8 @@ void srv__fiber_entered(void)
 #endif
 }
 
-void srv__fiber_switch(struct fiber *from, struct fiber *to, bool from_ends)
+static inline void fiber_switch(struct fiber *from, struct fiber *to, bool from_ends,
+                                bool light)
 {
 #if defined(SRV_SANITIZE_ADDRESS)
     /* A fiber that ends leaves no fake stack to come back to (NULL). */
@@ -230,9 +231,55 @@ void srv__fiber_switch(struct fiber *from, struct fiber *to, bool from_ends)
     (void)from_ends;
 #endif
     running = to;
-    srv__context_switch(&from->context, to->context);
+    if (light)
+        srv__context_switch_light(&from->context, to->context);
+    else
+        srv__context_switch(&from->context, to->context);
 #if defined(SRV_SANITIZE_ADDRESS)
     __sanitizer_finish_switch_fiber(fake_stack, NULL, NULL);
+#endif
+}
+
+void srv__fiber_switch(struct fiber *from, struct fiber *to, bool from_ends)
+{
+    fiber_switch(from, to, from_ends, false);
+}
+
+void srv__fiber_switch_light(struct fiber *from, struct fiber *to)
+{
+    fiber_switch(from, to, false, true);
+}
+
+void srv__fiber_call(struct fiber *f, void (*fn)(void *arg), void *arg)
+{
+    struct fiber *from = running;
+#if defined(SRV_SANITIZE_ADDRESS)
+    void *fake_stack = NULL;
+    __sanitizer_start_switch_fiber(&fake_stack, f->low, f->size);
+#elif defined(SRV_SANITIZE_THREAD)
+    __tsan_switch_to_fiber(f->sanitizer, 0);
+#endif
+    running = f;
+    srv__context_call(&from->context, f->low, f->size, fn, arg);
+    running = from;
+#if defined(SRV_SANITIZE_ADDRESS)
+    __sanitizer_finish_switch_fiber(fake_stack, NULL, NULL);
+#endif
+}
+
+/* ThreadSanitizer must not see this function return: by then its shadow
+ * stack is the caller's. */
+#if defined(SRV_SANITIZE_THREAD)
+__attribute__((no_sanitize("thread")))
+#endif
+void srv__fiber_call_return(struct fiber *to)
+{
+#if defined(SRV_SANITIZE_ADDRESS)
+    __sanitizer_start_switch_fiber(NULL, to->low, to->size);
+#elif defined(SRV_SANITIZE_THREAD)
+    __tsan_switch_to_fiber(to->sanitizer, 0);
+#else
+    (void)to;
 #endif
 }
 

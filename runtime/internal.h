@@ -213,9 +213,6 @@ void srv__process_each_server(void (*fn)(srv_pid pid, void *arg), void *arg);
  * this thread, or the thread's own identity (made on first use). */
 struct process *srv__current(void);
 struct process *srv__current_or_null(void); /* NULL outside handlers */
-/* Who is running this code as a caller: the current server, else the
- * thread's identity if it has one (never makes one). */
-struct process *srv__caller_of_inline_call(void);
 void srv__set_current(struct process *p);
 struct process *srv__thread_identity(void);
 
@@ -303,6 +300,13 @@ struct fiber {
     uint64_t deadline_ns;
     size_t heap_index;         /* in its owner's deadline heap, or SIZE_MAX */
     void *sanitizer;           /* ThreadSanitizer's fiber */
+    /* While it runs a handler for the caller beneath it (inline.c): */
+    struct fiber *caller;      /* the suspended caller; NULL once detached */
+    struct process *caller_process; /* who the caller runs as, and its call */
+    uint64_t caller_tag;
+    void (*job)(void *arg);
+    void *job_arg;
+    bool job_done;             /* set when the job ended with the caller attached */
 };
 
 /* A fiber from this thread's pool that will run entry(arg) when first
@@ -318,6 +322,16 @@ void srv__fiber_free(struct fiber *f);
 /* Switches from the running fiber to `to`; from_ends when `from` will
  * never run again (its stack goes back to the pool). */
 void srv__fiber_switch(struct fiber *from, struct fiber *to, bool from_ends);
+/* The same for a switch that stands for a call or its return: `to` goes
+ * on with the floating-point control words of `from`. */
+void srv__fiber_switch_light(struct fiber *from, struct fiber *to);
+/* Calls fn(arg) on f's stack, as a plain call would, from the running
+ * fiber (the caller); it returns when fn does, or when f switches back
+ * to the caller (light) and leaves fn's frames on f, to go on later as
+ * a fiber of its own.  fn starts with srv__fiber_entered, and ends with
+ * srv__fiber_call_return(caller) when it returns. */
+void srv__fiber_call(struct fiber *f, void (*fn)(void *arg), void *arg);
+void srv__fiber_call_return(struct fiber *to);
 /* The thread's own stack as a fiber, and the running fiber. */
 struct fiber *srv__fiber_thread(void);
 struct fiber *srv__fiber_running(void);
@@ -326,6 +340,34 @@ void srv__fiber_thread_done(void);
 /* Signal handlers: whether address is within slack below the running
  * fiber's stack (its guard page). */
 bool srv__fiber_guard_hit(uintptr_t address, uintptr_t slack);
+
+/* ---------------------------------------------------------------------- */
+/* Handlers run for their caller (inline.c)                                */
+
+/* Runs job(arg) at once on a stack of its own, as a function call would,
+ * for the caller whose reply slot is armed with tag: true when the job
+ * is over.  False when the job blocked: it was detached from the caller,
+ * goes on as a handler of its own on a scheduler thread, and the caller
+ * waits for its reply (and its deadline) as for a queued call.  With no
+ * stack to be had, the job runs on the caller's stack and may block it. */
+bool srv__inline_call(void (*job)(void *arg), void *arg,
+                      struct reply_slot *slot, uint64_t tag);
+/* Before a wait: a job run for its caller lets the caller go on (it is
+ * resumed later, on a scheduler thread); true when it did so. */
+bool srv__inline_detach(void);
+/* The reply slot of the caller a job runs for, while that caller is
+ * suspended right beneath it with its call of tag still open; else NULL. */
+struct reply_slot *srv__inline_caller_slot(srv_pid caller, uint64_t tag);
+/* A scheduler thread that ends gives back its spare job fiber. */
+void srv__inline_thread_done(void);
+
+/* sched.c: a fiber detached from its caller runs on a scheduler thread:
+ * this one's when we are on one, else another's. */
+void srv__sched_adopt(struct fiber *f);
+/* A detached job that is over goes on as its thread's scheduler loop. */
+SRV_NORETURN void srv__sched_loop(void);
+/* A fiber resumed by the loop: puts back the stack the loop left. */
+void srv__sched_resumed(void);
 
 /* ---------------------------------------------------------------------- */
 /* Links, monitors, names, timers, logging                                 */

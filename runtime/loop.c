@@ -256,24 +256,6 @@ static bool caller_waits(srv_from from)
     return word == (from.tag << 2 | SLOT_WAITING);
 }
 
-/* Answers a call.  A caller that runs the handler itself passed its own
- * reply buffer: the reply is already in place, and its own slot (the
- * thread's current identity, outside the server) is settled without a
- * lookup in the process table. */
-static bool complete_call(srv_from from, void *reply, const srv_message_type *type)
-{
-    struct process *caller = srv__caller_of_inline_call();
-    if (caller != NULL && srv_pid_equal(caller->pid, from.pid) &&
-        caller->slot.reply == reply) {
-        uint64_t expected = from.tag << 2 | SLOT_WAITING;
-        /* Release: the caller's acquire load of DONE sees the reply. */
-        return atomic_compare_exchange_strong_explicit(
-            &caller->slot.word, &expected, from.tag << 2 | SLOT_DONE,
-            memory_order_release, memory_order_relaxed);
-    }
-    return srv__slot_complete(from, SRV_OK, NULL, reply, type->reply_size);
-}
-
 bool srv__handle_call(struct process *p, unsigned message, void *args,
                       srv_from from, void *reply, bool holds_ref)
 {
@@ -291,7 +273,8 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
     switch (action.kind) {
     case SRV_ACTION_REPLY:
     case SRV_ACTION_STOP_REPLY:
-        if (!complete_call(from, reply, type) && type->free_reply != NULL)
+        if (!srv__slot_complete(from, SRV_OK, NULL, reply, type->reply_size) &&
+            type->free_reply != NULL)
             type->free_reply(reply);
         current.has_from = false;
         if (action.kind == SRV_ACTION_STOP_REPLY) {

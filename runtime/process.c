@@ -238,11 +238,6 @@ struct process *srv__current_or_null(void)
     return current;
 }
 
-struct process *srv__caller_of_inline_call(void)
-{
-    return current != NULL ? current : identity;
-}
-
 void srv__set_current(struct process *p)
 {
     current = p;

@@ -565,11 +565,8 @@ static SRV_NORETURN void resume(struct scheduler *s, struct fiber *f)
     srv__fatal("srv: a finished fiber was resumed");
 }
 
-static void loop_entry(void *arg)
+static SRV_NORETURN void loop_run(struct scheduler *s)
 {
-    struct scheduler *s = arg;
-    srv__fiber_entered();
-    after_switch(s);
     struct fiber *fiber;
     struct process *process;
     while (next_work(s, &fiber, &process)) {
@@ -581,6 +578,50 @@ static void loop_entry(void *arg)
     struct fiber *last = srv__fiber_running();
     s->recycle = last;
     srv__fiber_switch(last, s->thread, true);
+    srv__fatal("srv: a finished scheduler loop was resumed");
+}
+
+static void loop_entry(void *arg)
+{
+    struct scheduler *s = arg;
+    srv__fiber_entered();
+    after_switch(s);
+    loop_run(s);
+}
+
+void srv__sched_loop(void)
+{
+    loop_run(self);
+}
+
+void srv__sched_resumed(void)
+{
+    if (self != NULL)
+        after_switch(self);
+}
+
+/* A handler's fiber that its caller left (inline.c): it runs here when
+ * we are a scheduler thread, as it always has; a plain thread's goes to
+ * a scheduler thread, taken in turn. */
+void srv__sched_adopt(struct fiber *f)
+{
+    static _Atomic unsigned turn;
+    struct scheduler *s = self;
+    if (s == NULL) {
+        srv__sched_ensure_started();
+        unsigned n = atomic_fetch_add_explicit(&turn, 1, memory_order_relaxed);
+        pthread_mutex_lock(&S.lock);
+        unsigned k = S.threads > 0 ? n % S.threads : 0;
+        for (struct scheduler *v = atomic_load_explicit(&S.all, memory_order_relaxed);
+             v != NULL; v = atomic_load_explicit(&v->next_all, memory_order_relaxed))
+            if (v->in_use && (s == NULL || k-- > 0))
+                s = v;
+        pthread_mutex_unlock(&S.lock);
+        if (s == NULL)
+            srv__fatal("srv: no scheduler thread to carry on a blocked handler");
+    }
+    f->owner = s;
+    srv__sched_wake(f);
 }
 
 static void *scheduler_main(void *arg)
@@ -594,6 +635,7 @@ static void *scheduler_main(void *arg)
         srv__fatal("srv: no memory for a scheduler's first stack");
     srv__fiber_switch(s->thread, first, false);
     after_switch(s);
+    srv__inline_thread_done();
     srv__fiber_thread_done();
     srv__overflow_unwatch_thread();
     self = NULL;

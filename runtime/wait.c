@@ -196,6 +196,10 @@ srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
         take_interrupt(slot); /* first, then the look at the slot */
         if (wait_over(slot, deadline_ns, &status, reason))
             return status;
+        /* A handler run for its caller lets the caller go before it
+         * waits: the caller's own deadline must not wait on ours. */
+        if (srv__inline_detach())
+            continue;
         if (!srv__sched_can_park())
             return wait_blocking(slot, deadline_ns, reason);
         slot->fiber = srv__fiber_running();
@@ -221,9 +225,32 @@ srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
     }
 }
 
+/* The caller is suspended right beneath the handler that answers it
+ * (inline.c): the reply goes straight to its buffer, with no lookup and
+ * no wake-up.  The CAS still decides, against a second answer. */
+static bool complete_beneath(struct reply_slot *slot, uint64_t tag, srv_status status,
+                             srv_atom reason, const void *reply, size_t size)
+{
+    uint64_t expected = tag << 2 | SLOT_WAITING;
+    if ((atomic_load_explicit(&slot->word, memory_order_relaxed)) != expected)
+        return false;
+    if (reply != NULL && slot->reply != NULL && slot->reply != reply && size > 0)
+        memcpy(slot->reply, reply, size);
+    slot->status = status;
+    slot->reason = reason;
+    /* Release: the caller's acquire load of DONE sees the reply. */
+    return atomic_compare_exchange_strong_explicit(&slot->word, &expected,
+                                                   tag << 2 | SLOT_DONE,
+                                                   memory_order_release,
+                                                   memory_order_relaxed);
+}
+
 bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
                         const void *reply, size_t size)
 {
+    struct reply_slot *beneath = srv__inline_caller_slot(from.pid, from.tag);
+    if (beneath != NULL)
+        return complete_beneath(beneath, from.tag, status, reason, reply, size);
     struct process *caller = srv__process_get(from.pid);
     if (caller == NULL)
         return false;
@@ -238,7 +265,6 @@ bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
         return false;
     }
     bool parked = atomic_load_explicit(&slot->sleeper, memory_order_seq_cst) == from.tag;
-    /* A caller that ran the handler itself got the reply in place. */
     if (reply != NULL && slot->reply != NULL && slot->reply != reply && size > 0)
         memcpy(slot->reply, reply, size);
     slot->status = status;
