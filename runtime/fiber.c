@@ -39,7 +39,7 @@ struct pool {
 };
 
 static _Thread_local struct pool *pool;
-static _Thread_local struct fiber *running;
+_Thread_local struct fiber *srv__fiber_now;
 
 static size_t page_size(void)
 {
@@ -99,7 +99,7 @@ static struct pool *my_pool(void)
 struct fiber *srv__fiber_thread(void)
 {
     struct pool *p = my_pool();
-    if (running == NULL) {
+    if (srv__fiber_now == NULL) {
         struct fiber *t = &p->thread;
         t->thread_stack = true;
         pthread_attr_t attr;
@@ -115,14 +115,9 @@ struct fiber *srv__fiber_thread(void)
 #if defined(SRV_SANITIZE_THREAD)
         t->sanitizer = __tsan_get_current_fiber();
 #endif
-        running = t;
+        srv__fiber_now = t;
     }
     return &p->thread;
-}
-
-struct fiber *srv__fiber_running(void)
-{
-    return running;
 }
 
 /* A new stack, or NULL when the system has none to give (memory, or
@@ -230,7 +225,7 @@ static inline void fiber_switch(struct fiber *from, struct fiber *to, bool from_
 #else
     (void)from_ends;
 #endif
-    running = to;
+    srv__fiber_now = to;
     if (light)
         srv__context_switch_light(&from->context, to->context);
     else
@@ -252,16 +247,16 @@ void srv__fiber_switch_light(struct fiber *from, struct fiber *to)
 
 void srv__fiber_call(struct fiber *f, void (*fn)(void *arg), void *arg)
 {
-    struct fiber *from = running;
+    struct fiber *from = srv__fiber_now;
 #if defined(SRV_SANITIZE_ADDRESS)
     void *fake_stack = NULL;
     __sanitizer_start_switch_fiber(&fake_stack, f->low, f->size);
 #elif defined(SRV_SANITIZE_THREAD)
     __tsan_switch_to_fiber(f->sanitizer, 0);
 #endif
-    running = f;
+    srv__fiber_now = f;
     srv__context_call(&from->context, f->low, f->size, fn, arg);
-    running = from;
+    srv__fiber_now = from;
 #if defined(SRV_SANITIZE_ADDRESS)
     __sanitizer_finish_switch_fiber(fake_stack, NULL, NULL);
 #endif
@@ -295,12 +290,12 @@ void srv__fiber_thread_done(void)
     }
     free(p);
     pool = NULL;
-    running = NULL;
+    srv__fiber_now = NULL;
 }
 
 bool srv__fiber_guard_hit(uintptr_t address, uintptr_t slack)
 {
-    struct fiber *f = running;
+    struct fiber *f = srv__fiber_now;
     if (f == NULL || f->thread_stack) /* overflow.c knows thread stacks */
         return false;
     uintptr_t low = (uintptr_t)f->low;

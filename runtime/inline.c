@@ -122,15 +122,3 @@ bool srv__inline_detach(void)
     srv__set_current(current);
     return true;
 }
-
-struct reply_slot *srv__inline_caller_slot(srv_pid caller, uint64_t tag)
-{
-    struct fiber *f = srv__fiber_running();
-    if (f == NULL || f->caller == NULL || f->caller_tag != tag)
-        return NULL;
-    struct process *p = f->caller_process;
-    return p->pid.index == caller.index && p->pid.serial == caller.serial &&
-                   p->pid.node == caller.node
-               ? &p->slot
-               : NULL;
-}

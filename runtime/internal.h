@@ -334,7 +334,11 @@ void srv__fiber_call(struct fiber *f, void (*fn)(void *arg), void *arg);
 void srv__fiber_call_return(struct fiber *to);
 /* The thread's own stack as a fiber, and the running fiber. */
 struct fiber *srv__fiber_thread(void);
-struct fiber *srv__fiber_running(void);
+extern _Thread_local struct fiber *srv__fiber_now; /* fiber.c's own */
+static inline struct fiber *srv__fiber_running(void)
+{
+    return srv__fiber_now;
+}
 /* Unmaps this thread's pool, before the thread ends. */
 void srv__fiber_thread_done(void);
 /* Signal handlers: whether address is within slack below the running
@@ -355,9 +359,6 @@ bool srv__inline_call(void (*job)(void *arg), void *arg,
 /* Before a wait: a job run for its caller lets the caller go on (it is
  * resumed later, on a scheduler thread); true when it did so. */
 bool srv__inline_detach(void);
-/* The reply slot of the caller a job runs for, while that caller is
- * suspended right beneath it with its call of tag still open; else NULL. */
-struct reply_slot *srv__inline_caller_slot(srv_pid caller, uint64_t tag);
 /* A scheduler thread that ends gives back its spare job fiber. */
 void srv__inline_thread_done(void);
 

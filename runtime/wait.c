@@ -245,12 +245,11 @@ static bool complete_beneath(struct reply_slot *slot, uint64_t tag, srv_status s
                                                    memory_order_relaxed);
 }
 
-bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
-                        const void *reply, size_t size)
+/* The caller is elsewhere: found by its pid, woken if it sleeps. */
+static __attribute__((noinline)) bool complete_elsewhere(srv_from from, srv_status status,
+                                                         srv_atom reason, const void *reply,
+                                                         size_t size)
 {
-    struct reply_slot *beneath = srv__inline_caller_slot(from.pid, from.tag);
-    if (beneath != NULL)
-        return complete_beneath(beneath, from.tag, status, reason, reply, size);
     struct process *caller = srv__process_get(from.pid);
     if (caller == NULL)
         return false;
@@ -281,4 +280,19 @@ bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
         srv__futex_wake(&slot->futex);
     srv__process_put(caller);
     return true;
+}
+
+bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
+                        const void *reply, size_t size)
+{
+    /* The job a caller runs (inline.c) answers that caller, while it is
+     * still suspended beneath it: by its slot, with no lookup. */
+    struct fiber *f = srv__fiber_running();
+    if (f != NULL && f->caller != NULL && f->caller_tag == from.tag) {
+        struct process *p = f->caller_process;
+        if (p->pid.index == from.pid.index && p->pid.serial == from.pid.serial &&
+            p->pid.node == from.pid.node)
+            return complete_beneath(&p->slot, from.tag, status, reason, reply, size);
+    }
+    return complete_elsewhere(from, status, reason, reply, size);
 }

@@ -338,7 +338,14 @@ typedef struct srv_call_result {
 /* gen_server:call: sends message number `message` of the server's module
  * with args, waits up to timeout_ms (SRV_INFINITY) and writes the reply to
  * reply (the generated reply struct).  A reply that comes after the timeout
- * is dropped.  `result` may be NULL. */
+ * is dropped.  `result` may be NULL.
+ *
+ * When the server is idle, the caller runs the handler itself, at once;
+ * the deadline holds all the same: if the handler blocks (a call, a
+ * deferred reply, srv_sleep), the caller goes back to waiting and returns
+ * SRV_ETIMEOUT at its deadline, while the handler goes on, as its
+ * server's, on a scheduler thread.  A handler that computes without ever
+ * blocking cannot be interrupted in C: its caller returns when it does. */
 SRV_API srv_status srv_call(srv_pid server, const srv_module *module,
                             unsigned message, const void *args, void *reply,
                             long timeout_ms, srv_call_result *result);
@@ -359,7 +366,10 @@ SRV_API srv_status srv_reply(srv_from from, const void *reply);
 
 /* gen_server:stop/3: stop with reason and wait up to timeout_ms for
  * terminate to finish.  SRV_ENOPROC if the server is not alive;
- * SRV_EEXIT (with reason) if it exited with another reason meanwhile. */
+ * SRV_EEXIT (with reason) if it exited with another reason meanwhile;
+ * SRV_ETIMEOUT at the deadline, terminate going on (an idle server's
+ * terminate runs on the stopper's thread, and keeps the deadline as a
+ * call's handler does). */
 SRV_API srv_status srv_stop_server(srv_pid server, srv_atom reason,
                                    long timeout_ms, srv_call_result *result);
 

@@ -420,6 +420,91 @@ Test(context, a_fresh_context_has_an_abi_aligned_stack, .timeout = T(10))
     }
 }
 
+/* --- a call on another stack (srv__context_call) ------------------------ */
+
+static void *call_low;
+static volatile uintptr_t call_frame;
+static volatile int call_steps;
+static void *caller_sp, *callee_sp;
+
+/* Returns as a plain function: the call returns with it. */
+static void returns(void *arg)
+{
+    call_frame = (uintptr_t)__builtin_frame_address(0);
+    trash_callee_saved();
+    *(int *)arg += 1;
+}
+
+Test(context, a_call_on_another_stack_returns_with_registers_kept, .timeout = T(10))
+{
+    call_low = map_stack();
+    int n = 41;
+    volatile long kept = 12345;
+    /* Odd sizes: the callee's stack must be aligned all the same. */
+    size_t sizes[] = {STACK_SIZE, STACK_SIZE - 8, STACK_SIZE - 24};
+    for (int i = 0; i < 3; i++) {
+        call_frame = 0;
+        srv__context_call(&caller_sp, call_low, sizes[i], returns, &n);
+        cr_assert(on_stack((void *)call_frame, call_low), "ran on the other stack");
+        cr_assert_eq(call_frame % 16, 0, "frame %#lx", (unsigned long)call_frame);
+    }
+    cr_assert_eq(n, 44);
+    cr_assert_eq(kept, 12345);
+    munmap(call_low, STACK_SIZE);
+}
+
+/* Leaves its frames on the other stack: switches (light) to the caller's
+ * saved frame, which returns from the call; resumed later by a full
+ * switch, it finishes by switching to the caller's new context. */
+static void leaves(void *arg)
+{
+    (void)arg;
+    volatile int mine = 7;
+    call_steps = 1;
+    trash_callee_saved();
+    srv__context_switch_light(&callee_sp, caller_sp);
+    call_steps = mine == 7 ? 3 : -1; /* our frame survived */
+    srv__context_switch(&callee_sp, caller_sp);
+    abort();
+}
+
+Test(context, a_call_that_switches_back_leaves_a_context_to_resume, .timeout = T(10))
+{
+    call_low = map_stack();
+    volatile long kept = 777;
+    call_steps = 0;
+    srv__context_call(&caller_sp, call_low, STACK_SIZE, leaves, NULL);
+    cr_assert_eq(call_steps, 1, "the call came back before the callee ended");
+    cr_assert_eq(kept, 777);
+    call_steps = 2;
+    srv__context_switch(&caller_sp, callee_sp);
+    cr_assert_eq(call_steps, 3);
+    cr_assert_eq(kept, 777);
+    munmap(call_low, STACK_SIZE);
+}
+
+/* The light switch leaves the control words as they are: the callee
+ * goes on in the rounding mode its caller had, as a function call. */
+static void rounds_as_called(void *arg)
+{
+    *(int *)arg = fegetround();
+    fesetround(FE_TONEAREST);
+}
+
+Test(context, a_call_on_another_stack_runs_in_the_callers_rounding_mode, .timeout = T(10))
+{
+    call_low = map_stack();
+    int seen = -1;
+    fesetround(FE_UPWARD);
+    srv__context_call(&caller_sp, call_low, STACK_SIZE, rounds_as_called, &seen);
+    cr_assert_eq(seen, FE_UPWARD);
+#if !defined(SRV_CONTEXT_UCONTEXT) /* swapcontext restores the caller's */
+    cr_assert_eq(fegetround(), FE_TONEAREST, "as after any call that set it");
+#endif
+    fesetround(FE_TONEAREST);
+    munmap(call_low, STACK_SIZE);
+}
+
 #else /* sanitizer builds: the raw switch would confuse them */
 
 static void never_runs(void *arg)
