@@ -35,12 +35,12 @@ static inline counter_get_reply counter_read(srv_pid pid)
     return r;
 }
 
-/* Waits up to 5 s, polling every millisecond, for cond to hold: for
+/* Waits up to 5 s (T(5) under the sanitizers), polling every millisecond, for cond to hold: for
  * effects that happen on another thread in their own time.  Asserts it. */
 #define ASSERT_EVENTUALLY(cond)                                               \
     do {                                                                      \
         int waited_ = 0;                                                      \
-        while (!(cond) && waited_++ < 5000)                                   \
+        while (!(cond) && waited_++ < T(5000))                                   \
             srv_sleep(1);                                                     \
         cr_assert(cond, "never became true: %s", #cond);                      \
     } while (0)
