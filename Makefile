@@ -49,7 +49,7 @@ ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
 CRITERION_LIBS = $(if $(filter tsan,$(SAN)),,-lcriterion)
 
 all: $(B)/srvc $(B)/libsrv.a $(B)/libsrv.so examples
-.PHONY: all demo test bench install uninstall clean deps examples golden fuzz check-aarch64
+.PHONY: all demo test bench install uninstall clean deps examples golden fuzz check-aarch64 otp
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -216,6 +216,13 @@ fuzz: $(B)/fuzz/fuzz_parse
 # it needs a cross compiler and qemu, installed when missing).
 check-aarch64:
 	$(Q)sh tests/cross/aarch64.sh $(B)
+
+# The Erlang twins of the runtime's tests (tests/otp/*.erl): each runs a
+# scenario on Erlang/OTP and prints what happened, for the C tests to
+# match.  Not part of make test: it needs erlang-nox, installed when missing.
+otp:
+	$(Q)sh mk/deps.sh erlang-nox
+	$(Q)for f in tests/otp/*.erl; do echo "== $$f"; escript "$$f" || exit 1; done
 
 # ---------------------------------------------------------------------------
 # Benchmarks beside Erlang/OTP (bench/README.md says what each line means).
