@@ -11,7 +11,9 @@
 # Outputs go to $(B) (build/ by default); sanitizer builds use their own
 # folders (build/asan, build/tsan) through the same rules.
 
-VERSION := 0.1.0
+# One source for the version: srv.h's SRV_VERSION (srvc gets it as
+# SRVC_VERSION, srv.pc and the shared library's name from here).
+VERSION := $(shell sed -n 's/^\#define SRV_VERSION "\(.*\)"$$/\1/p' runtime/include/srv.h)
 ABI_MAJOR := 1
 
 PREFIX ?= /usr/local
@@ -42,6 +44,7 @@ SAN_FLAGS_asan := -fsanitize=address,undefined -fno-omit-frame-pointer \
 SAN_FLAGS_tsan := -fsanitize=thread -DSRV_SANITIZE_THREAD=1
 SAN_FLAGS := $(SAN_FLAGS_$(SAN))
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
+             -DSRVC_VERSION='"$(VERSION)"' \
              -MMD -MP -pthread -Igen -Iruntime -Iruntime/include \
              -I$(B)/grammar $(SAN_FLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
@@ -136,10 +139,16 @@ $(B)/libsrv.so: $(RUNTIME_PIC_OBJS)
 # Generated servers: the rule every user gets from srv.mk, here for the tree.
 
 SRVC := $(B)/srvc
-# A pattern rule with two targets runs its recipe once for both.
-$(B)/%.srv.c $(B)/%.srv.h: %.srv $(SRVC)
+# srvc rewrites an output only when its text changes, so that what
+# includes it is not rebuilt for nothing.  A stamp records the run itself
+# (or every make after a new srvc would run it again on every spec), and
+# the outputs need it only in order: their own times say what changed,
+# so `make -q` holds once everything is built.
+$(B)/%.srv.stamp: %.srv $(SRVC)
 	@mkdir -p $(@D)
-	$(Q)$(SRVC) -o $(@D) --depfile $(B)/$*.srv.d $<
+	$(Q)$(SRVC) -o $(@D) $<
+	@touch $@
+$(B)/%.srv.c $(B)/%.srv.h: | $(B)/%.srv.stamp ;
 
 # ---------------------------------------------------------------------------
 # Examples: examples/NAME/ holds *.srv specs and *.c; each builds to
@@ -193,7 +202,7 @@ test: $(B)/.deps-ok all compiler-tests runtime-tests fuzz-build
 	$(Q)$(MAKE) --no-print-directory B=build/asan SAN=asan runtime-tests
 	$(Q)$(MAKE) --no-print-directory B=build/tsan SAN=tsan runtime-tests
 	$(Q)$(MAKE) --no-print-directory B=build/ucontext LTO= CPPFLAGS=-DSRV_CONTEXT_UCONTEXT runtime-tests
-	$(Q)sh tests/run.sh $(B)
+	+$(Q)sh tests/run.sh $(B)
 
 # Golden outputs for the compiler's tests: rewritten for review in the diff.
 golden: $(B)/srvc
@@ -206,6 +215,7 @@ FUZZ_TIME ?= 30
 $(B)/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c $(GEN_SRCS) $(GRAMMAR_C) $(B)/gen/templates.c
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
+	    -DSRVC_VERSION='"$(VERSION)"' \
 	    -fsanitize=fuzzer,address,undefined -Igen -I$(B)/grammar -o $@ $^
 fuzz-build: $(B)/fuzz/fuzz_parse
 fuzz: $(B)/fuzz/fuzz_parse
@@ -266,6 +276,6 @@ uninstall:
 	-rmdir $(DESTDIR)$(DATADIR)/srv 2>/dev/null
 
 clean:
-	rm -rf build
+	rm -rf build $(B)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -11,7 +11,9 @@
 #include "buf.h"
 #include "diag.h"
 
-#define SRVC_VERSION "0.1.0"
+#ifndef SRVC_VERSION /* the Makefile passes srv.h's SRV_VERSION */
+#error "SRVC_VERSION is not set: build srvc with the Makefile"
+#endif
 
 struct emit_options {
     const char *spec_path;   /* the .srv path as given: banner and #line */
