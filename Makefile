@@ -4,7 +4,7 @@
 #   make demo       the seed's worker, end to end
 #   make test       the whole suite: compiler, runtime (plain, ASan+UBSan,
 #                   TSan, and on the ucontext fallback of the context
-#                   switch), examples, fuzz run, install test
+#                   switch), examples, the fuzz seeds replayed, install test
 #   make bench      srvc's servers beside Erlang/OTP's gen_server
 #   make install PREFIX=... DESTDIR=...; make uninstall
 #
@@ -209,7 +209,8 @@ golden: $(B)/srvc
 	$(Q)sh tests/compiler/update-golden.sh $(B)/srvc
 
 # ---------------------------------------------------------------------------
-# Fuzzing the parser with libFuzzer (clang); make test runs it for ~30 s.
+# Fuzzing the parser with libFuzzer (clang): make test replays the seeds
+# (every spec in the tree) once; make fuzz mutates them for FUZZ_TIME s.
 
 FUZZ_TIME ?= 30
 $(B)/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c $(GEN_SRCS) $(GRAMMAR_C) $(B)/gen/templates.c

@@ -1,21 +1,34 @@
 #!/bin/sh
-# Runs the parser's fuzz target for SECONDS on a copy of the seed corpus;
-# fails on any crash, leak, timeout or sanitizer report, and says how many
-# inputs it ran.
-#   usage: tests/fuzz/run.sh FUZZ_BINARY SECONDS
+# The parser's fuzz target over the seeds: every spec in the tree (the
+# examples', the tests' servers, the bench's, the golden and bad-spec
+# cases), read where they live, so the seeds are never stale copies.
+#   tests/fuzz/run.sh FUZZ_BINARY replay    each seed once, in order: make test
+#   tests/fuzz/run.sh FUZZ_BINARY SECONDS   mutations for SECONDS: make fuzz
+# Fails on any crash, leak, timeout or sanitizer report.
 set -e
 bin=$1
-seconds=${2:-30}
-work=$(dirname "$bin")/corpus
-mkdir -p "$work"
-cp tests/fuzz/corpus/* tests/specs/bad/*.srv tests/golden/*.srv "$work/" 2>/dev/null || true
+mode=${2:-30}
+seeds=$(ls examples/*/*.srv tests/runtime/servers/*.srv tests/install/*.srv \
+           bench/*.srv tests/golden/*.srv tests/specs/bad/*.srv)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-if ! "$bin" -artifact_prefix="$(dirname "$bin")/" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len=4096 \
-        -print_final_stats=1 "$work" >"$log" 2>&1; then
+fail() {
     tail -n 40 "$log"
     echo "fuzz: the parser failed on an input (see above)"
     exit 1
+}
+if [ "$mode" = replay ]; then
+    # shellcheck disable=SC2086 # one argument per seed
+    "$bin" -timeout=5 -rss_limit_mb=2048 $seeds >"$log" 2>&1 || fail
+    echo "fuzz: replayed $(echo "$seeds" | wc -l) seeds, no crash, leak or hang"
+    exit 0
 fi
+work=$(dirname "$bin")/corpus
+mkdir -p "$work"
+for seed in $seeds; do # worker.srv is in examples/ and tests/golden/: by path
+    cp "$seed" "$work/$(echo "$seed" | tr / _)"
+done
+"$bin" -artifact_prefix="$(dirname "$bin")/" -max_total_time="$mode" -timeout=5 \
+    -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 "$work" >"$log" 2>&1 || fail
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-echo "fuzz: ${runs:-?} inputs in ${seconds} s, no crash, leak or hang"
+echo "fuzz: ${runs:-?} inputs in ${mode} s, no crash, leak or hang"
