@@ -14,7 +14,7 @@
 # One source for the version: srv.h's SRV_VERSION (srvc gets it as
 # SRVC_VERSION, srv.pc and the shared library's name from here).
 VERSION := $(shell sed -n 's/^\#define SRV_VERSION "\(.*\)"$$/\1/p' runtime/include/srv.h)
-ABI_MAJOR := 1
+ABI_MAJOR := 2
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin

@@ -109,24 +109,67 @@ static bool owns_memory(const struct ast_type *t)
            t->kind == AST_TYPE_RECORD || (t->kind == AST_TYPE_PTR && t->free_fn != NULL);
 }
 
-/* dst = a deep copy of src. */
+/* Whether a copy of a value of type t allocates (and so may fail). */
+static bool copy_allocates(const struct ast_type *t)
+{
+    if (t->kind == AST_TYPE_RECORD && t->record != NULL) {
+        for (const struct ast_field *f = t->record->fields; f != NULL; f = f->next)
+            if (!f->whole_declaration && copy_allocates(&f->type))
+                return true;
+        return false;
+    }
+    return t->kind == AST_TYPE_STRING || t->kind == AST_TYPE_BYTES ||
+           t->kind == AST_TYPE_RECORD;
+}
+
+/* dst = a deep copy of src.  With fail set (a copy that can report out of
+ * memory), a failed allocation jumps to the function's `fail` label. */
 static void copy_value(struct emitter *e, struct buf *b, const char *indent,
-                       const char *dst, const char *src, const struct ast_type *t)
+                       const char *dst, const char *src, const struct ast_type *t,
+                       bool fail)
 {
     switch (t->kind) {
     case AST_TYPE_STRING:
         buf_printf(b, "%s%s = srv_strdup(%s);\n", indent, dst, src);
+        if (fail)
+            buf_printf(b, "%sif (%s == NULL && %s != NULL)\n%s    goto fail;\n", indent, dst,
+                       src, indent);
         return;
     case AST_TYPE_BYTES:
         buf_printf(b, "%s%s.data = (unsigned char *)srv_memdup(%s.data, %s.len);\n", indent, dst,
                    src, src);
         buf_printf(b, "%s%s.len = %s.len;\n", indent, dst, src);
+        if (fail)
+            buf_printf(b, "%sif (%s.data == NULL && %s.data != NULL && %s.len > 0)\n%s    goto fail;\n",
+                       indent, dst, src, src, indent);
         return;
     case AST_TYPE_RECORD:
-        buf_printf(b, "%s%s_%s_copy(&%s, &%s);\n", indent, e->name, t->name, dst, src);
+        if (fail && copy_allocates(t))
+            buf_printf(b, "%sif (!%s_%s_copy(&%s, &%s))\n%s    goto fail;\n", indent, e->name,
+                       t->name, dst, src, indent);
+        else
+            buf_printf(b, "%s%s_%s_copy(&%s, &%s);\n", indent, e->name, t->name, dst, src);
         return;
     default:
         buf_printf(b, "%s%s = %s;\n", indent, dst, src);
+    }
+}
+
+/* After a failed copy: the pointers that move with a message (ptr with a
+ * free function) are set back to NULL in the copy, so that freeing it
+ * leaves them to the sender, who still owns them. */
+static void disown_value(struct buf *b, const char *indent, const char *expr,
+                         const struct ast_type *t)
+{
+    if (t->kind == AST_TYPE_PTR && t->free_fn != NULL) {
+        buf_printf(b, "%s%s = NULL;\n", indent, expr);
+    } else if (t->kind == AST_TYPE_RECORD && t->record != NULL) {
+        for (const struct ast_field *f = t->record->fields; f != NULL; f = f->next) {
+            char inner[320];
+            snprintf(inner, sizeof inner, "%s.%s", expr, f->name);
+            if (!f->whole_declaration)
+                disown_value(b, indent, inner, &f->type);
+        }
     }
 }
 
@@ -362,15 +405,21 @@ static void emit_records(struct emitter *e, struct buf *types, struct buf *proto
             members(e, types, r->fields);
             buf_printf(types, "} %s_%s;\n\n", e->name, r->name);
 
-            buf_printf(protos, "void %s_%s_copy(%s_%s *dst, const %s_%s *src);\n", e->name,
+            /* false when out of memory: dst then owns nothing */
+            buf_printf(protos, "bool %s_%s_copy(%s_%s *dst, const %s_%s *src);\n", e->name,
                        r->name, e->name, r->name, e->name, r->name);
             buf_printf(protos, "void %s_%s_free(%s_%s *record);\n", e->name, r->name, e->name,
                        r->name);
             buf_printf(protos, "void %s_%s_format(srv_buf *out, const %s_%s *record);\n",
                        e->name, r->name, e->name, r->name);
 
-            buf_printf(code, "void %s_%s_copy(%s_%s *dst, const %s_%s *src)\n{\n", e->name,
+            buf_printf(code, "bool %s_%s_copy(%s_%s *dst, const %s_%s *src)\n{\n", e->name,
                        r->name, e->name, r->name, e->name, r->name);
+            bool can_fail = false;
+            for (const struct ast_field *f = r->fields; f != NULL; f = f->next)
+                can_fail |= !f->whole_declaration && copy_allocates(&f->type);
+            if (can_fail)
+                buf_puts(code, "    memset(dst, 0, sizeof *dst);\n");
             for (const struct ast_field *f = r->fields; f != NULL; f = f->next) {
                 char dst[160], src[160];
                 snprintf(dst, sizeof dst, "dst->%s", f->name);
@@ -379,7 +428,18 @@ static void emit_records(struct emitter *e, struct buf *types, struct buf *proto
                     buf_printf(code, "    memcpy(&dst->%s, &src->%s, sizeof dst->%s);\n",
                                f->name, f->name, f->name);
                 else
-                    copy_value(e, code, "    ", dst, src, &f->type);
+                    copy_value(e, code, "    ", dst, src, &f->type, can_fail);
+            }
+            buf_puts(code, "    return true;\n");
+            if (can_fail) {
+                buf_puts(code, "fail: /* out of memory: moved pointers stay the sender's */\n");
+                for (const struct ast_field *f = r->fields; f != NULL; f = f->next) {
+                    char expr[160];
+                    snprintf(expr, sizeof expr, "dst->%s", f->name);
+                    if (!f->whole_declaration)
+                        disown_value(code, "    ", expr, &f->type);
+                }
+                buf_printf(code, "    %s_%s_free(dst);\n    return false;\n", e->name, r->name);
             }
             buf_puts(code, "}\n\n");
             buf_printf(code, "void %s_%s_free(%s_%s *record)\n{\n    (void)record;\n",
@@ -425,7 +485,7 @@ static void emit_call_types(struct emitter *e, struct buf *b, const struct ast_h
         snprintf(dst, sizeof dst, "r.reply.%s", f->name);
         if (f->type.kind == AST_TYPE_STRING || f->type.kind == AST_TYPE_BYTES ||
             f->type.kind == AST_TYPE_RECORD)
-            copy_value(e, &fill, "    ", dst, f->name, &f->type);
+            copy_value(e, &fill, "    ", dst, f->name, &f->type, false);
         else
             buf_printf(&fill, "    %s = %s;\n", dst, f->name);
     }
@@ -566,15 +626,36 @@ static void emit_message_support(struct emitter *e, struct buf *b, const struct 
         buf_puts(b, ";\n");
     }
     buf_puts(b, "};\n\n");
-    buf_printf(b, "static void %s_%s_copy_args(void *to, const void *from)\n{\n", n, c);
+    /* false when out of memory: the copy then owns nothing */
+    buf_printf(b, "static bool %s_%s_copy_args(void *to, const void *from)\n{\n", n, c);
     buf_printf(b, "    struct %s_%s_args *dst = (struct %s_%s_args *)to;\n", n, c, n, c);
     buf_printf(b, "    const struct %s_%s_args *src = (const struct %s_%s_args *)from;\n", n, c,
                n, c);
+    bool can_fail = false;
+    for (const struct ast_field *f = h->args; f != NULL; f = f->next)
+        can_fail |= copy_allocates(&f->type);
+    if (can_fail)
+        buf_puts(b, "    memset(dst, 0, sizeof *dst);\n");
     for (const struct ast_field *f = h->args; f != NULL; f = f->next) {
         char dst[160], src[160];
         snprintf(dst, sizeof dst, "dst->%s", f->name);
         snprintf(src, sizeof src, "src->%s", f->name);
-        copy_value(e, b, "    ", dst, src, &f->type);
+        copy_value(e, b, "    ", dst, src, &f->type, can_fail);
+    }
+    buf_puts(b, "    return true;\n");
+    if (can_fail) {
+        buf_puts(b, "fail: /* out of memory: moved pointers stay the sender's */\n");
+        for (const struct ast_field *f = h->args; f != NULL; f = f->next) {
+            char expr[160];
+            snprintf(expr, sizeof expr, "dst->%s", f->name);
+            disown_value(b, "    ", expr, &f->type);
+        }
+        for (const struct ast_field *f = h->args; f != NULL; f = f->next) {
+            char expr[160];
+            snprintf(expr, sizeof expr, "dst->%s", f->name);
+            free_value(e, b, "    ", expr, &f->type);
+        }
+        buf_puts(b, "    return false;\n");
     }
     buf_puts(b, "}\n\n");
     buf_printf(b, "static void %s_%s_free_args(void *args)\n{\n", n, c);

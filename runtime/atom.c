@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "internal.h"
 
 const char srv_atom_normal[] = "normal";
@@ -16,6 +17,7 @@ const char srv_atom_killed[] = "killed";
 const char srv_atom_noproc[] = "noproc";
 const char srv_atom_timeout[] = "timeout";
 const char srv_atom_bad_return_value[] = "bad_return_value";
+const char srv__atom_out_of_memory[] = "out_of_memory";
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static const char **table;
@@ -38,26 +40,29 @@ static void put(const char *name)
     count++;
 }
 
-static void grow(void)
+/* False when out of memory: the table is left as it was. */
+static bool grow(void)
 {
     const char **old = table;
     size_t old_capacity = capacity;
+    const char **bigger = srv__calloc(capacity ? capacity * 2 : 256, sizeof *table);
+    if (bigger == NULL)
+        return false;
+    table = bigger;
     capacity = capacity ? capacity * 2 : 256;
-    table = calloc(capacity, sizeof *table);
-    if (table == NULL)
-        srv__fatal("srv: out of memory for atoms");
     count = 0;
     for (size_t i = 0; i < old_capacity; i++)
         if (old[i] != NULL)
             put(old[i]);
-    free(old);
+    srv__free(old);
     if (old_capacity == 0) {
         const char *builtin[] = {srv_atom_normal, srv_atom_shutdown, srv_atom_kill,
                                  srv_atom_killed, srv_atom_noproc, srv_atom_timeout,
-                                 srv_atom_bad_return_value};
+                                 srv_atom_bad_return_value, srv__atom_out_of_memory};
         for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
             put(builtin[i]);
     }
+    return true;
 }
 
 srv_atom srv_atom_from(const char *name)
@@ -65,8 +70,10 @@ srv_atom srv_atom_from(const char *name)
     if (name == NULL)
         return NULL;
     pthread_mutex_lock(&lock);
-    if ((count + 1) * 2 > capacity)
-        grow();
+    if ((count + 1) * 2 > capacity && !grow()) {
+        pthread_mutex_unlock(&lock);
+        return NULL;
+    }
     size_t i = hash(name) & (capacity - 1);
     for (; table[i] != NULL; i = (i + 1) & (capacity - 1))
         if (strcmp(table[i], name) == 0) {
@@ -74,9 +81,11 @@ srv_atom srv_atom_from(const char *name)
             pthread_mutex_unlock(&lock);
             return found;
         }
-    char *copy = strdup(name);
-    if (copy == NULL)
-        srv__fatal("srv: out of memory for atoms");
+    char *copy = srv__strdup(name);
+    if (copy == NULL) {
+        pthread_mutex_unlock(&lock);
+        return NULL;
+    }
     table[i] = copy;
     count++;
     pthread_mutex_unlock(&lock);
@@ -88,5 +97,7 @@ srv_atom srv__atom(srv_atom maybe_interned)
     if (maybe_interned == srv_atom_normal || maybe_interned == srv_atom_shutdown ||
         maybe_interned == srv_atom_killed || maybe_interned == srv_atom_kill)
         return maybe_interned;
-    return srv_atom_from(maybe_interned);
+    srv_atom atom = srv_atom_from(maybe_interned);
+    /* A reason must travel: one that cannot be interned becomes this. */
+    return atom != NULL ? atom : srv__atom_out_of_memory;
 }

@@ -63,7 +63,9 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
         result->reason = NULL;
     if (!valid_message(module, message, SRV_MESSAGE_CALL))
         return SRV_EINVAL;
-    struct process *self = srv__current();
+    struct process *self = srv__caller();
+    if (self == NULL)
+        return SRV_ENOMEM;
     if (srv_pid_equal(server, self->pid))
         return SRV_EDEADLK;
     struct process *p = srv__process_get(server);
@@ -83,14 +85,14 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
         struct inline_call job = {p, message, args, from};
         srv__inline_call(run_inline_call, &job, &self->slot, tag);
     } else {
-        struct envelope *e = srv__envelope_new(type->args_size);
+        struct envelope *e = srv__envelope_with_args(type, args);
+        if (e == NULL) {
+            srv__process_put(p);
+            return SRV_ENOMEM; /* the slot's tag is never answered */
+        }
         e->kind = ENV_CALL;
         e->message = message;
         e->from = from;
-        if (type->copy_args != NULL)
-            type->copy_args(e->args, args);
-        else if (type->args_size > 0)
-            memcpy(e->args, args, type->args_size);
         srv__deliver(p, e);
         srv__process_put(p);
     }
@@ -115,14 +117,13 @@ static srv_status post(srv_pid server, const srv_module *module,
         srv__process_put(p);
         return SRV_EINVAL;
     }
-    const srv_message_type *type = &module->messages[message];
-    struct envelope *e = srv__envelope_new(type->args_size);
+    struct envelope *e = srv__envelope_with_args(&module->messages[message], args);
+    if (e == NULL) {
+        srv__process_put(p);
+        return SRV_ENOMEM;
+    }
     e->kind = (uint16_t)envelope_kind;
     e->message = message;
-    if (type->copy_args != NULL)
-        type->copy_args(e->args, args);
-    else if (type->args_size > 0)
-        memcpy(e->args, args, type->args_size);
     srv__deliver(p, e);
     srv__process_put(p);
     srv__sched_sent();
@@ -159,7 +160,9 @@ static srv_status system_request(srv_pid server, enum system_request request,
                                  void *arg, void *reply, long timeout_ms,
                                  srv_atom *exit_reason)
 {
-    struct process *self = srv__current();
+    struct process *self = srv__caller();
+    if (self == NULL)
+        return SRV_ENOMEM;
     if (srv_pid_equal(server, self->pid))
         return SRV_EDEADLK;
     struct process *p = srv__process_get(server);
@@ -169,8 +172,12 @@ static srv_status system_request(srv_pid server, enum system_request request,
         return SRV_ENOPROC;
     }
     uint64_t deadline = srv__deadline_after_ms(timeout_ms);
-    uint64_t tag = srv__slot_arm(&self->slot, reply);
     struct envelope *e = srv__envelope_new(0);
+    if (e == NULL) {
+        srv__process_put(p);
+        return SRV_ENOMEM;
+    }
+    uint64_t tag = srv__slot_arm(&self->slot, reply);
     e->kind = ENV_SYSTEM;
     e->system = (uint16_t)request;
     e->from = (srv_from){self->pid, tag, NULL};
@@ -208,7 +215,9 @@ srv_status srv_stop_server(srv_pid server, srv_atom reason, long timeout_ms,
     if (result != NULL)
         result->reason = NULL;
     reason = srv__atom(reason != NULL ? reason : srv_atom_normal);
-    struct process *self = srv__current();
+    struct process *self = srv__caller();
+    if (self == NULL)
+        return SRV_ENOMEM;
     if (srv_pid_equal(server, self->pid))
         return SRV_EDEADLK;
     struct process *p = srv__process_get(server);

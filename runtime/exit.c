@@ -36,7 +36,7 @@ void srv__assert_failed(const char *expr, const char *file, int line)
     snprintf(text, sizeof text, "assert: %s (%s:%d)", expr, file, line);
     if (srv__current_or_null() == NULL)
         srv__fatal("srv: %s", text);
-    srv_exit(srv_atom_from(text));
+    srv_exit(text); /* interned there (out_of_memory if it cannot be) */
 }
 
 void srv__fail_request(const srv_from *from, srv_atom reason)

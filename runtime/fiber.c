@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "alloc.h"
 #include "internal.h"
 
 #if defined(SRV_SANITIZE_ADDRESS)
@@ -86,19 +87,19 @@ static size_t stack_size(void)
     return stack_bytes;
 }
 
+/* NULL when out of memory. */
 static struct pool *my_pool(void)
 {
-    if (pool == NULL) {
-        pool = calloc(1, sizeof *pool);
-        if (pool == NULL)
-            srv__fatal("srv: out of memory for a fiber pool");
-    }
+    if (pool == NULL)
+        pool = srv__calloc(1, sizeof *pool);
     return pool;
 }
 
 struct fiber *srv__fiber_thread(void)
 {
     struct pool *p = my_pool();
+    if (p == NULL)
+        srv__fatal("srv: out of memory for a scheduler thread");
     if (srv__fiber_now == NULL) {
         struct fiber *t = &p->thread;
         t->thread_stack = true;
@@ -131,9 +132,9 @@ static struct fiber *fiber_map(void)
                                -1, 0);
     if (base == MAP_FAILED)
         return NULL;
-    struct fiber *f = calloc(1, sizeof *f);
+    struct fiber *f = srv__calloc(1, sizeof *f);
     if (f == NULL || mprotect(base, page, PROT_NONE) != 0) { /* the guard page */
-        free(f);
+        srv__free(f);
         munmap(base, page + size);
         return NULL;
     }
@@ -145,6 +146,8 @@ static struct fiber *fiber_map(void)
 bool srv__fiber_reserve(void)
 {
     struct pool *p = my_pool();
+    if (p == NULL)
+        return false;
     if (p->free != NULL)
         return true;
     struct fiber *f = fiber_map();
@@ -164,7 +167,7 @@ static void fiber_unmap(struct fiber *f)
 #endif
     size_t page = page_size();
     munmap(f->low - page, f->size + page);
-    free(f);
+    srv__free(f);
 }
 
 struct fiber *srv__fiber_new(void (*entry)(void *arg), void *arg,
@@ -288,7 +291,7 @@ void srv__fiber_thread_done(void)
         p->free = f->next;
         fiber_unmap(f);
     }
-    free(p);
+    srv__free(p);
     pool = NULL;
     srv__fiber_now = NULL;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "internal.h"
 
 static const char *const status_names[] = {
@@ -39,39 +40,37 @@ char *srv_strdup(const char *s)
 {
     if (s == NULL)
         return NULL;
-    char *copy = strdup(s);
-    if (copy == NULL)
-        srv__fatal("srv: out of memory copying a string");
-    return copy;
+    return srv__strdup(s);
 }
 
 void *srv_memdup(const void *p, size_t n)
 {
     if (p == NULL || n == 0)
         return NULL;
-    void *copy = malloc(n);
-    if (copy == NULL)
-        srv__fatal("srv: out of memory copying %zu bytes", n);
-    return memcpy(copy, p, n);
+    void *copy = srv__malloc(n);
+    return copy != NULL ? memcpy(copy, p, n) : NULL;
 }
 
-static void reserve(srv_buf *buf, size_t more)
+/* False when out of memory: the text is then cut short where it is. */
+static bool reserve(srv_buf *buf, size_t more)
 {
     if (buf->len + more + 1 <= buf->cap)
-        return;
+        return true;
     size_t cap = buf->cap ? buf->cap : 64;
     while (cap < buf->len + more + 1)
         cap *= 2;
-    char *data = realloc(buf->data, cap);
+    char *data = srv__realloc(buf->data, cap);
     if (data == NULL)
-        srv__fatal("srv: out of memory for text");
+        return false;
     buf->data = data;
     buf->cap = cap;
+    return true;
 }
 
 static void put(srv_buf *buf, const char *s, size_t n)
 {
-    reserve(buf, n);
+    if (!reserve(buf, n))
+        return;
     memcpy(buf->data + buf->len, s, n);
     buf->len += n;
     buf->data[buf->len] = '\0';
@@ -85,7 +84,8 @@ void srv_buf_printf(srv_buf *buf, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         return;
-    reserve(buf, (size_t)n);
+    if (!reserve(buf, (size_t)n))
+        return;
     va_start(ap, fmt);
     vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -169,7 +169,7 @@ void srv_buf_put_atom(srv_buf *buf, srv_atom atom)
 
 void srv_buf_free(srv_buf *buf)
 {
-    free(buf->data);
+    srv__free(buf->data);
     buf->data = NULL;
     buf->len = buf->cap = 0;
 }
@@ -179,7 +179,9 @@ srv_atom_text srv_atom_format(srv_atom atom)
     srv_atom_text text;
     srv_buf buf = {0};
     srv_buf_put_atom(&buf, atom);
-    if (buf.len < sizeof text.s) {
+    if (buf.data == NULL) { /* out of memory */
+        memcpy(text.s, "...", 4);
+    } else if (buf.len < sizeof text.s) {
         memcpy(text.s, buf.data, buf.len + 1);
     } else {
         memcpy(text.s, buf.data, sizeof text.s - 4);

@@ -63,11 +63,17 @@ struct envelope {
     _Alignas(max_align_t) unsigned char args[]; /* a copy made by copy_args */
 };
 
-/* pool.c: blocks for envelopes from per-thread caches (never NULL). */
+/* pool.c: blocks for envelopes from per-thread caches; NULL when out of
+ * memory. */
 void *srv__pool_alloc(size_t size);
 void srv__pool_free(void *block);
 
+/* A zeroed envelope (args not zeroed), or NULL when out of memory. */
 struct envelope *srv__envelope_new(size_t args_size);
+/* An envelope holding a deep copy of a message's args (copy_args); NULL
+ * when out of memory, with nothing copied left behind. */
+struct envelope *srv__envelope_with_args(const srv_message_type *type,
+                                         const void *args);
 void srv__envelope_free(const srv_module *module, struct envelope *e);
 
 /* ---------------------------------------------------------------------- */
@@ -210,13 +216,18 @@ void srv__process_quiesce(struct process *p, bool executor_holds_ref);
 void srv__process_each_server(void (*fn)(srv_pid pid, void *arg), void *arg);
 
 /* The process the calling code runs as: the server whose handler runs on
- * this thread, or the thread's own identity (made on first use). */
+ * this thread, or the thread's own identity (made on first use).
+ * srv__caller returns NULL when that identity cannot be made for want of
+ * memory (functions that return a status answer SRV_ENOMEM);
+ * srv__current, for those that cannot, aborts then. */
+struct process *srv__caller(void);
 struct process *srv__current(void);
 struct process *srv__current_or_null(void); /* NULL outside handlers */
 void srv__set_current(struct process *p);
-struct process *srv__thread_identity(void);
+struct process *srv__thread_identity(void); /* NULL: out of memory */
 
-struct process_extra *srv__extra(struct process *p); /* made on first use */
+/* made on first use; NULL when out of memory */
+struct process_extra *srv__extra(struct process *p);
 
 /* ---------------------------------------------------------------------- */
 /* Running servers (loop.c, sched.c)                                       */
@@ -237,8 +248,9 @@ typedef srv_action (*callback_fn)(struct process *p, void *arg);
 bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
                        srv_action *action);
 
-/* After a callback: arms its timeout, or ends the process for stop. */
-void srv__after_action(struct process *p, const srv_action *action);
+/* After a callback: arms its timeout.  False when out of memory for the
+ * timer: the caller then ends p with out_of_memory. */
+bool srv__after_action(struct process *p, const srv_action *action);
 
 /* Runs a call's handler on this thread and answers from (the reply goes
  * to reply first); false if the server exited (it is then gone). */
@@ -375,11 +387,12 @@ void srv__sched_resumed(void);
 
 /* At exit: tells links and monitors, fails deferred calls (link.c). */
 void srv__links_exit(struct process *p, srv_atom reason);
-/* Links parent and child without checks (start_link). */
-void srv__link_pair(struct process *a, struct process *b);
+/* Links parent and child without checks (start_link); false when out of
+ * memory (or either is dead). */
+bool srv__link_pair(struct process *a, struct process *b);
 /* Remembers a call the server deferred, to fail it if the server exits
- * before it replies. */
-void srv__deferred_add(struct process *p, srv_from from);
+ * before it replies.  False when out of memory. */
+bool srv__deferred_add(struct process *p, srv_from from);
 
 /* name.c */
 srv_status srv__name_add(srv_atom name, srv_pid pid, srv_pid *holder);
@@ -398,8 +411,10 @@ void srv__log(srv_log_level level, const char *text);
 void srv__report_crash(struct process *p, srv_atom reason,
                        bool in_terminate, const srv_from *client);
 
-/* atom.c: interns reason strings given by users. */
+/* atom.c: interns reason strings given by users; a reason that cannot be
+ * interned for want of memory becomes out_of_memory (never NULL). */
 srv_atom srv__atom(srv_atom maybe_interned);
+extern const char srv__atom_out_of_memory[]; /* "out_of_memory" */
 
 /* overflow.c: the calling thread will run handlers; a stack overflow on
  * it is reported with the server's name and pid before the abort. */

@@ -6,22 +6,36 @@
  * one, so an idle server that has none pays a pointer.  The record's lock
  * guards the lists; `dead` is set once the process has started to tell
  * its links and monitors, after which a new link or monitor gets noproc.
+ * The EXIT or DOWN a process will send when it ends is made when the link
+ * or monitor is, so an exit never needs memory to tell anyone; and a
+ * process that ends takes its own monitors off the lists of those it
+ * watched.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "internal.h"
+
+/* A link, in both ends' lists.  signal is the EXIT this end will send the
+ * other when it ends, made when the link is: telling a link never
+ * allocates, so a link is never lost to a lack of memory. */
+struct link_entry {
+    srv_pid pid;
+    struct envelope *signal;
+};
 
 struct monitor_entry {
     uint64_t ref;
     srv_pid pid; /* in `watchers`: who watches us; in `watching`: whom we watch */
+    struct envelope *signal; /* in `watchers`: the DOWN, made by srv_monitor */
 };
 
 struct process_extra {
     pthread_mutex_t lock;
     bool dead;
-    srv_pid *links;
+    struct link_entry *links;
     size_t n_links, cap_links;
     struct monitor_entry *watchers;
     size_t n_watchers, cap_watchers;
@@ -38,9 +52,9 @@ struct process_extra *srv__extra(struct process *p)
     struct process_extra *x = atomic_load_explicit(&p->extra, memory_order_acquire);
     if (x != NULL)
         return x;
-    struct process_extra *fresh = calloc(1, sizeof *fresh);
+    struct process_extra *fresh = srv__calloc(1, sizeof *fresh);
     if (fresh == NULL)
-        srv__fatal("srv: out of memory for links and monitors");
+        return NULL;
     pthread_mutex_init(&fresh->lock, NULL);
     /* acq_rel: the winner's record is seen initialised by every loser. */
     if (atomic_compare_exchange_strong_explicit(&p->extra, &x, fresh,
@@ -48,53 +62,66 @@ struct process_extra *srv__extra(struct process *p)
                                                 memory_order_acquire))
         return fresh;
     pthread_mutex_destroy(&fresh->lock);
-    free(fresh);
+    srv__free(fresh);
     return x;
 }
 
-/* Appends to a growable array: one macro-free helper for every list. */
-static void *grow(void *array, size_t *cap, size_t count, size_t size)
+/* The record if p has one: removals need no new one. */
+static struct process_extra *extra_of(struct process *p)
 {
-    if (count < *cap)
-        return array;
-    size_t more = *cap ? *cap * 2 : 4;
-    void *bigger = realloc(array, more * size);
-    if (bigger == NULL)
-        srv__fatal("srv: out of memory for links and monitors");
-    *cap = more;
-    return bigger;
+    return atomic_load_explicit(&p->extra, memory_order_acquire);
 }
 
-static bool remove_pid(srv_pid *list, size_t *count, srv_pid pid)
+/* Makes room for one more in a growable array: one helper for every list.
+ * False when out of memory (the array is left as it was). */
+static bool grow(void **array, size_t *cap, size_t count, size_t size)
 {
-    for (size_t i = 0; i < *count; i++)
-        if (srv_pid_equal(list[i], pid)) {
-            list[i] = list[--*count];
-            return true;
+    if (count < *cap)
+        return true;
+    size_t more = *cap ? *cap * 2 : 4;
+    void *bigger = srv__realloc(*array, more * size);
+    if (bigger == NULL)
+        return false;
+    *array = bigger;
+    *cap = more;
+    return true;
+}
+
+/* Removes pid's link; returns its signal (to free), or NULL. */
+static struct envelope *remove_link(struct process_extra *x, srv_pid pid)
+{
+    for (size_t i = 0; i < x->n_links; i++)
+        if (srv_pid_equal(x->links[i].pid, pid)) {
+            struct envelope *signal = x->links[i].signal;
+            x->links[i] = x->links[--x->n_links];
+            return signal;
         }
-    return false;
+    return NULL;
 }
 
 static bool remove_ref(struct monitor_entry *list, size_t *count, uint64_t ref,
-                       srv_pid *pid)
+                       struct monitor_entry *removed)
 {
     for (size_t i = 0; i < *count; i++)
         if (list[i].ref == ref) {
-            if (pid != NULL)
-                *pid = list[i].pid;
+            if (removed != NULL)
+                *removed = list[i];
             list[i] = list[--*count];
             return true;
         }
     return false;
 }
 
-static void send_signal(srv_pid to, enum envelope_kind kind, srv_pid from,
-                        uint64_t ref, srv_atom reason)
+/* Sends a signal in envelope e (a fresh one of srv__envelope_new(0), made
+ * beforehand), or frees it if `to` is gone. */
+static void deliver_signal(struct envelope *e, srv_pid to, enum envelope_kind kind,
+                           srv_pid from, uint64_t ref, srv_atom reason)
 {
     struct process *q = srv__process_get(to);
-    if (q == NULL)
+    if (q == NULL) {
+        srv__envelope_free(NULL, e);
         return;
-    struct envelope *e = srv__envelope_new(0);
+    }
     e->kind = (uint16_t)kind;
     e->pid = from;
     e->ref = ref;
@@ -105,16 +132,14 @@ static void send_signal(srv_pid to, enum envelope_kind kind, srv_pid from,
     srv__process_put(q);
 }
 
-/* Adds b to a's links, unless a is dead.  Caller holds a's lock. */
-static bool add_link_locked(struct process_extra *x, srv_pid b)
+/* A signal made now: false when out of memory for it. */
+static bool send_signal(srv_pid to, enum envelope_kind kind, srv_pid from,
+                        uint64_t ref, srv_atom reason)
 {
-    if (x->dead)
+    struct envelope *e = srv__envelope_new(0);
+    if (e == NULL)
         return false;
-    for (size_t i = 0; i < x->n_links; i++)
-        if (srv_pid_equal(x->links[i], b))
-            return true;
-    x->links = grow(x->links, &x->cap_links, x->n_links, sizeof *x->links);
-    x->links[x->n_links++] = b;
+    deliver_signal(e, to, kind, from, ref, reason);
     return true;
 }
 
@@ -130,59 +155,96 @@ static void lock_pair(struct process_extra *a, struct process_extra *b)
     }
 }
 
-static bool link_processes(struct process *a, struct process *b)
+static bool linked_locked(struct process_extra *x, srv_pid pid)
 {
-    struct process_extra *xa = srv__extra(a), *xb = srv__extra(b);
-    lock_pair(xa, xb);
-    bool linked = !xa->dead && !xb->dead;
-    if (linked) {
-        add_link_locked(xa, b->pid);
-        add_link_locked(xb, a->pid);
-    }
-    pthread_mutex_unlock(&xa->lock);
-    pthread_mutex_unlock(&xb->lock);
-    return linked;
+    for (size_t i = 0; i < x->n_links; i++)
+        if (srv_pid_equal(x->links[i].pid, pid))
+            return true;
+    return false;
 }
 
-void srv__link_pair(struct process *a, struct process *b)
+/* SRV_OK, SRV_ENOPROC when either is dead, SRV_ENOMEM. */
+static srv_status link_processes(struct process *a, struct process *b)
 {
-    link_processes(a, b);
+    struct process_extra *xa = srv__extra(a), *xb = srv__extra(b);
+    struct envelope *to_b = srv__envelope_new(0), *to_a = srv__envelope_new(0);
+    srv_status status = SRV_ENOMEM;
+    if (xa != NULL && xb != NULL && to_b != NULL && to_a != NULL) {
+        lock_pair(xa, xb);
+        if (xa->dead || xb->dead) {
+            status = SRV_ENOPROC;
+        } else if (linked_locked(xa, b->pid)) {
+            status = SRV_OK;
+        } else if (grow((void **)&xa->links, &xa->cap_links, xa->n_links, sizeof *xa->links) &&
+                   grow((void **)&xb->links, &xb->cap_links, xb->n_links, sizeof *xb->links)) {
+            xa->links[xa->n_links++] = (struct link_entry){b->pid, to_b};
+            xb->links[xb->n_links++] = (struct link_entry){a->pid, to_a};
+            to_a = to_b = NULL;
+            status = SRV_OK;
+        }
+        pthread_mutex_unlock(&xa->lock);
+        pthread_mutex_unlock(&xb->lock);
+    }
+    if (to_b != NULL)
+        srv__envelope_free(NULL, to_b);
+    if (to_a != NULL)
+        srv__envelope_free(NULL, to_a);
+    return status;
+}
+
+bool srv__link_pair(struct process *a, struct process *b)
+{
+    return link_processes(a, b) == SRV_OK;
 }
 
 srv_status srv_link(srv_pid pid)
 {
-    struct process *self = srv__current();
+    struct process *self = srv__caller();
+    if (self == NULL)
+        return SRV_ENOMEM;
     if (srv_pid_equal(pid, self->pid))
         return SRV_OK;
     struct process *q = srv__process_get(pid);
-    bool linked = q != NULL && link_processes(self, q);
+    srv_status status = q != NULL ? link_processes(self, q) : SRV_ENOPROC;
     if (q != NULL)
         srv__process_put(q);
-    if (linked)
-        return SRV_OK;
+    if (status != SRV_ENOPROC)
+        return status;
     /* Erlang: linking to a dead process brings an exit signal noproc. */
-    if (self->trap_exit || self->module == NULL)
-        send_signal(self->pid, ENV_EXIT, pid, 0, srv_atom_noproc);
+    if ((self->trap_exit || self->module == NULL) &&
+        !send_signal(self->pid, ENV_EXIT, pid, 0, srv_atom_noproc))
+        return SRV_ENOMEM;
     return SRV_ENOPROC;
 }
 
 srv_status srv_unlink(srv_pid pid)
 {
-    struct process *self = srv__current();
-    struct process_extra *x = srv__extra(self);
-    pthread_mutex_lock(&x->lock);
-    if (!x->dead)
-        remove_pid(x->links, &x->n_links, pid);
-    pthread_mutex_unlock(&x->lock);
+    struct process *self = srv__caller();
+    if (self == NULL)
+        return SRV_ENOMEM;
+    struct process_extra *x = extra_of(self);
+    struct envelope *mine = NULL, *theirs = NULL;
+    if (x != NULL) {
+        pthread_mutex_lock(&x->lock);
+        if (!x->dead)
+            mine = remove_link(x, pid);
+        pthread_mutex_unlock(&x->lock);
+    }
     struct process *q = srv__process_get(pid);
     if (q != NULL) {
-        struct process_extra *xq = srv__extra(q);
-        pthread_mutex_lock(&xq->lock);
-        if (!xq->dead) /* a dead one is reading its list unlocked */
-            remove_pid(xq->links, &xq->n_links, self->pid);
-        pthread_mutex_unlock(&xq->lock);
+        struct process_extra *xq = extra_of(q);
+        if (xq != NULL) {
+            pthread_mutex_lock(&xq->lock);
+            if (!xq->dead) /* a dead one is reading its list unlocked */
+                theirs = remove_link(xq, self->pid);
+            pthread_mutex_unlock(&xq->lock);
+        }
         srv__process_put(q);
     }
+    if (mine != NULL)
+        srv__envelope_free(NULL, mine);
+    if (theirs != NULL)
+        srv__envelope_free(NULL, theirs);
     return SRV_OK;
 }
 
@@ -198,69 +260,107 @@ bool srv_trap_exit(bool on)
 
 srv_status srv_exit_signal(srv_pid pid, srv_atom reason)
 {
-    send_signal(pid, ENV_EXIT, srv__current()->pid, 0,
-                srv__atom(reason != NULL ? reason : srv_atom_normal));
+    struct process *self = srv__caller();
+    if (self == NULL || !send_signal(pid, ENV_EXIT, self->pid, 0,
+                                     srv__atom(reason != NULL ? reason : srv_atom_normal)))
+        return SRV_ENOMEM;
     return SRV_OK;
 }
 
 srv_status srv_monitor(srv_pid pid, uint64_t *ref_out)
 {
-    struct process *self = srv__current();
+    struct process *self = srv__caller();
+    if (self == NULL)
+        return SRV_ENOMEM;
     uint64_t ref = atomic_fetch_add_explicit(&next_ref, 1, memory_order_relaxed);
     if (ref_out != NULL)
         *ref_out = ref;
+    /* Everything the monitor needs, before it exists: our record with room
+     * in `watching` (only we add to it), and the DOWN it will send. */
+    struct process_extra *x = srv__extra(self);
+    struct envelope *down = srv__envelope_new(0);
+    bool room = false;
+    if (x != NULL) {
+        pthread_mutex_lock(&x->lock);
+        room = grow((void **)&x->watching, &x->cap_watching, x->n_watching,
+                    sizeof *x->watching);
+        pthread_mutex_unlock(&x->lock);
+    }
+    if (!room || down == NULL) {
+        if (down != NULL)
+            srv__envelope_free(NULL, down);
+        return SRV_ENOMEM;
+    }
     struct process *q = srv__process_get(pid);
     bool watching = false;
     if (q != NULL) {
         struct process_extra *xq = srv__extra(q);
-        pthread_mutex_lock(&xq->lock);
-        if (!xq->dead) {
-            xq->watchers = grow(xq->watchers, &xq->cap_watchers, xq->n_watchers,
-                                sizeof *xq->watchers);
-            xq->watchers[xq->n_watchers++] = (struct monitor_entry){ref, self->pid};
-            watching = true;
+        bool full = xq == NULL;
+        if (xq != NULL) {
+            pthread_mutex_lock(&xq->lock);
+            if (!xq->dead && grow((void **)&xq->watchers, &xq->cap_watchers,
+                                  xq->n_watchers, sizeof *xq->watchers)) {
+                xq->watchers[xq->n_watchers++] = (struct monitor_entry){ref, self->pid, down};
+                watching = true;
+            } else {
+                full = !xq->dead;
+            }
+            pthread_mutex_unlock(&xq->lock);
         }
-        pthread_mutex_unlock(&xq->lock);
         srv__process_put(q);
+        if (full) {
+            srv__envelope_free(NULL, down);
+            return SRV_ENOMEM;
+        }
     }
     if (!watching) {
         /* A monitor of a dead process fires at once with noproc. */
-        send_signal(self->pid, ENV_DOWN, pid, ref, srv_atom_noproc);
+        deliver_signal(down, self->pid, ENV_DOWN, pid, ref, srv_atom_noproc);
         return SRV_OK;
     }
-    struct process_extra *x = srv__extra(self);
     pthread_mutex_lock(&x->lock);
-    x->watching = grow(x->watching, &x->cap_watching, x->n_watching, sizeof *x->watching);
-    x->watching[x->n_watching++] = (struct monitor_entry){ref, pid};
+    if (!x->dead) /* room was made above */
+        x->watching[x->n_watching++] = (struct monitor_entry){ref, pid, NULL};
     pthread_mutex_unlock(&x->lock);
     return SRV_OK;
 }
 
 srv_status srv_demonitor(uint64_t ref)
 {
-    struct process *self = srv__current();
-    struct process_extra *x = srv__extra(self);
-    srv_pid target;
+    struct process *self = srv__caller();
+    if (self == NULL)
+        return SRV_ENOMEM;
+    struct process_extra *x = extra_of(self);
+    if (x == NULL)
+        return SRV_OK;
+    struct monitor_entry entry;
     pthread_mutex_lock(&x->lock);
-    bool found = remove_ref(x->watching, &x->n_watching, ref, &target);
+    bool found = remove_ref(x->watching, &x->n_watching, ref, &entry);
     pthread_mutex_unlock(&x->lock);
     if (!found)
         return SRV_OK;
-    struct process *q = srv__process_get(target);
+    struct process *q = srv__process_get(entry.pid);
     if (q != NULL) {
-        struct process_extra *xq = srv__extra(q);
-        pthread_mutex_lock(&xq->lock);
-        if (!xq->dead)
-            remove_ref(xq->watchers, &xq->n_watchers, ref, NULL);
-        pthread_mutex_unlock(&xq->lock);
+        struct process_extra *xq = extra_of(q);
+        struct monitor_entry watcher = {0, SRV_PID_NONE, NULL};
+        if (xq != NULL) {
+            pthread_mutex_lock(&xq->lock);
+            if (!xq->dead)
+                remove_ref(xq->watchers, &xq->n_watchers, ref, &watcher);
+            pthread_mutex_unlock(&xq->lock);
+        }
         srv__process_put(q);
+        if (watcher.signal != NULL)
+            srv__envelope_free(NULL, watcher.signal);
     }
     return SRV_OK;
 }
 
-void srv__deferred_add(struct process *p, srv_from from)
+bool srv__deferred_add(struct process *p, srv_from from)
 {
     struct process_extra *x = srv__extra(p);
+    if (x == NULL)
+        return false;
     pthread_mutex_lock(&x->lock);
     /* Forget the ones already answered (their caller's slot moved on). */
     size_t kept = 0;
@@ -274,9 +374,49 @@ void srv__deferred_add(struct process *p, srv_from from)
             x->deferred[kept++] = x->deferred[i];
     }
     x->n_deferred = kept;
-    x->deferred = grow(x->deferred, &x->cap_deferred, x->n_deferred, sizeof *x->deferred);
-    x->deferred[x->n_deferred++] = from;
+    bool room = grow((void **)&x->deferred, &x->cap_deferred, x->n_deferred,
+                     sizeof *x->deferred);
+    if (room)
+        x->deferred[x->n_deferred++] = from;
     pthread_mutex_unlock(&x->lock);
+    return room;
+}
+
+/* A monitor p holds ends with p: off the watched one's list, with the
+ * DOWN it kept for p (Erlang drops a dead process's monitors). */
+static void unwatch(const struct monitor_entry *m)
+{
+    struct process *q = srv__process_get(m->pid);
+    if (q == NULL)
+        return;
+    struct process_extra *xq = extra_of(q);
+    struct monitor_entry watcher = {0, SRV_PID_NONE, NULL};
+    if (xq != NULL) {
+        pthread_mutex_lock(&xq->lock);
+        if (!xq->dead)
+            remove_ref(xq->watchers, &xq->n_watchers, m->ref, &watcher);
+        pthread_mutex_unlock(&xq->lock);
+    }
+    srv__process_put(q);
+    if (watcher.signal != NULL)
+        srv__envelope_free(NULL, watcher.signal);
+}
+
+/* A monitor of p fires: off its watcher's `watching` list, then DOWN. */
+static void fire_monitor(struct process *p, const struct monitor_entry *m, srv_atom reason)
+{
+    struct process *w = srv__process_get(m->pid);
+    if (w != NULL) {
+        struct process_extra *xw = extra_of(w);
+        if (xw != NULL) {
+            pthread_mutex_lock(&xw->lock);
+            if (!xw->dead)
+                remove_ref(xw->watching, &xw->n_watching, m->ref, NULL);
+            pthread_mutex_unlock(&xw->lock);
+        }
+        srv__process_put(w);
+    }
+    deliver_signal(m->signal, m->pid, ENV_DOWN, p->pid, m->ref, reason);
 }
 
 void srv__links_exit(struct process *p, srv_atom reason)
@@ -289,28 +429,35 @@ void srv__links_exit(struct process *p, srv_atom reason)
     pthread_mutex_unlock(&x->lock);
     /* From here the lists only shrink by our own hand. */
     for (size_t i = 0; i < x->n_links; i++) {
-        struct process *q = srv__process_get(x->links[i]);
-        if (q == NULL)
-            continue;
-        struct process_extra *xq = srv__extra(q);
-        pthread_mutex_lock(&xq->lock);
-        if (!xq->dead)
-            remove_pid(xq->links, &xq->n_links, p->pid);
-        pthread_mutex_unlock(&xq->lock);
-        srv__process_put(q);
-        send_signal(x->links[i], ENV_EXIT, p->pid, 0, reason);
+        struct process *q = srv__process_get(x->links[i].pid);
+        if (q != NULL) {
+            struct process_extra *xq = extra_of(q);
+            struct envelope *theirs = NULL;
+            if (xq != NULL) {
+                pthread_mutex_lock(&xq->lock);
+                if (!xq->dead)
+                    theirs = remove_link(xq, p->pid);
+                pthread_mutex_unlock(&xq->lock);
+            }
+            srv__process_put(q);
+            if (theirs != NULL)
+                srv__envelope_free(NULL, theirs);
+        }
+        deliver_signal(x->links[i].signal, x->links[i].pid, ENV_EXIT, p->pid, 0, reason);
     }
     for (size_t i = 0; i < x->n_watchers; i++)
-        send_signal(x->watchers[i].pid, ENV_DOWN, p->pid, x->watchers[i].ref, reason);
+        fire_monitor(p, &x->watchers[i], reason);
+    for (size_t i = 0; i < x->n_watching; i++)
+        unwatch(&x->watching[i]);
     for (size_t i = 0; i < x->n_deferred; i++)
         srv__fail_request(&x->deferred[i], reason);
     atomic_store_explicit(&p->extra, NULL, memory_order_relaxed);
-    free(x->links);
-    free(x->watchers);
-    free(x->watching);
-    free(x->deferred);
+    srv__free(x->links);
+    srv__free(x->watchers);
+    srv__free(x->watching);
+    srv__free(x->deferred);
     pthread_mutex_destroy(&x->lock);
-    free(x);
+    srv__free(x);
 }
 
 srv_status srv_receive_signal(srv_signal *out, long timeout_ms)
@@ -318,6 +465,8 @@ srv_status srv_receive_signal(srv_signal *out, long timeout_ms)
     if (out == NULL || srv__current_or_null() != NULL)
         return SRV_EINVAL; /* servers get theirs as info messages */
     struct process *self = srv__thread_identity();
+    if (self == NULL)
+        return SRV_ENOMEM;
     uint64_t deadline = srv__deadline_after_ms(timeout_ms);
     for (;;) {
         uint32_t seen = atomic_load_explicit(&self->mail_futex, memory_order_acquire);

@@ -26,6 +26,8 @@ void srv_set_logger(srv_logger_fn fn, void *user)
 
 void srv__log(srv_log_level level, const char *text)
 {
+    if (text == NULL) /* a report whose text found no memory */
+        text = "srv: a report was lost: out of memory\n";
     pthread_mutex_lock(&lock);
     srv_logger_fn fn = logger;
     void *user = logger_user;

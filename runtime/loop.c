@@ -11,14 +11,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "internal.h"
 
 struct envelope *srv__envelope_new(size_t args_size)
 {
     size_t size = sizeof(struct envelope) + args_size;
     struct envelope *e = srv__pool_alloc(size);
+    if (e == NULL)
+        return NULL;
     memset(e, 0, sizeof *e);
     e->size = size;
+    return e;
+}
+
+struct envelope *srv__envelope_with_args(const srv_message_type *type,
+                                         const void *args)
+{
+    struct envelope *e = srv__envelope_new(type->args_size);
+    if (e == NULL)
+        return NULL;
+    if (type->copy_args != NULL) {
+        if (!type->copy_args(e->args, args)) {
+            srv__pool_free(e); /* copy_args freed what it had copied */
+            return NULL;
+        }
+    } else if (type->args_size > 0) {
+        memcpy(e->args, args, type->args_size);
+    }
     return e;
 }
 
@@ -108,22 +128,21 @@ bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
  * message that cancels the timeout leaves that timer be, and a timer that
  * fires before the deadline now in force sets itself again, so a server
  * that re-arms its timeout with every message keeps one timer pending, not
- * one per message, and no stale TIMEOUT reaches its mailbox. */
-struct timeout_note {
-    srv_pid pid;
-    uint64_t deadline; /* the timer_at it was set for */
-};
-
-static void arm_timer(struct process *p, uint64_t deadline);
+ * one per message, and no stale TIMEOUT reaches its mailbox.  Each timer's
+ * note is the TIMEOUT envelope it will deliver (pid: whose; ref: the
+ * timer_at it was set for), made when the timer is armed: firing never
+ * allocates. */
+static bool arm_timer(struct process *p, uint64_t deadline, struct envelope *note);
 
 static void timeout_fire(void *arg, bool fire)
 {
-    struct timeout_note *note = arg;
+    struct envelope *note = arg;
     struct process *p = srv__process_get(note->pid);
-    uint64_t mine = note->deadline;
-    free(note);
-    if (p == NULL)
+    uint64_t mine = note->ref;
+    if (p == NULL) {
+        srv__envelope_free(NULL, note);
         return;
+    }
     /* A timer superseded by a sooner one does nothing; the current one is
      * no longer pending from here on.  seq_cst, then the load of
      * timeout_at: pairs with srv__after_action's store of timeout_at and
@@ -134,33 +153,49 @@ static void timeout_fire(void *arg, bool fire)
                                                 memory_order_relaxed) && fire) {
         uint64_t due = atomic_load_explicit(&p->timeout_at, memory_order_seq_cst);
         if (due != 0 && due > srv__now_ns()) {
-            arm_timer(p, due);
+            arm_timer(p, due, note); /* cannot fail: see timer.c */
+            note = NULL;
         } else if (due != 0) {
-            struct envelope *e = srv__envelope_new(0);
-            e->kind = ENV_TIMEOUT;
-            e->ref = due; /* the server drops it if its timeout moved since */
-            srv__deliver(p, e);
+            note->kind = ENV_TIMEOUT;
+            note->ref = due; /* the server drops it if its timeout moved since */
+            srv__deliver(p, note);
+            note = NULL;
         }
     }
+    if (note != NULL)
+        srv__envelope_free(NULL, note);
     srv__process_put(p);
 }
 
-/* Any thread: a timer is pending for p at deadline or sooner. */
-static void arm_timer(struct process *p, uint64_t deadline)
+/* Any thread: a timer is pending for p at deadline or sooner.  note: the
+ * envelope of a timer being set again, or NULL for a fresh one.  False
+ * when out of memory: no timer is then pending for deadline. */
+static bool arm_timer(struct process *p, uint64_t deadline, struct envelope *note)
 {
     uint64_t pending = atomic_load_explicit(&p->timer_at, memory_order_seq_cst);
     do
-        if (pending != 0 && pending <= deadline)
-            return; /* it fires first, then sets itself for deadline */
+        if (pending != 0 && pending <= deadline) {
+            if (note != NULL)
+                srv__envelope_free(NULL, note);
+            return true; /* it fires first, then sets itself for deadline */
+        }
     while (!atomic_compare_exchange_weak_explicit(&p->timer_at, &pending, deadline,
                                                   memory_order_seq_cst,
                                                   memory_order_seq_cst));
-    struct timeout_note *note = malloc(sizeof *note);
     if (note == NULL)
-        srv__fatal("srv: out of memory for a timer");
-    note->pid = p->pid;
-    note->deadline = deadline;
-    srv__timer_start(deadline, timeout_fire, note);
+        note = srv__envelope_new(0);
+    if (note != NULL) {
+        note->pid = p->pid;
+        note->ref = deadline;
+        if (srv__timer_start(deadline, timeout_fire, note) != 0)
+            return true;
+        srv__envelope_free(NULL, note);
+    }
+    /* No timer after all: give timer_at back, unless another moved it. */
+    atomic_compare_exchange_strong_explicit(&p->timer_at, &deadline, pending,
+                                            memory_order_seq_cst,
+                                            memory_order_relaxed);
+    return false;
 }
 
 static void cancel_timeout(struct process *p)
@@ -169,18 +204,21 @@ static void cancel_timeout(struct process *p)
     atomic_store_explicit(&p->timeout_at, 0, memory_order_relaxed);
 }
 
-void srv__after_action(struct process *p, const srv_action *action)
+bool srv__after_action(struct process *p, const srv_action *action)
 {
     long ms = action->timeout_ms;
     p->timeout_ms = ms < 0 ? -1 : ms > INT32_MAX ? INT32_MAX : (int32_t)ms;
     uint64_t due = p->timeout_ms > 0 ? srv__deadline_after_ms(p->timeout_ms) : 0;
     if (due == 0) {
         atomic_store_explicit(&p->timeout_at, 0, memory_order_relaxed);
-        return;
+        return true;
     }
     /* seq_cst, then arm_timer's look at timer_at: see timeout_fire. */
     atomic_store_explicit(&p->timeout_at, due, memory_order_seq_cst);
-    arm_timer(p, due);
+    if (arm_timer(p, due, NULL))
+        return true;
+    cancel_timeout(p);
+    return false;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -234,8 +272,10 @@ static bool finish(struct process *p, bool finished, const srv_action *action,
     }
     switch (action->kind) {
     case SRV_ACTION_NOREPLY:
-        srv__after_action(p, action);
-        return true;
+        if (srv__after_action(p, action))
+            return true;
+        srv__exit(p, srv__atom_out_of_memory, true, holds_ref);
+        return false;
     case SRV_ACTION_STOP:
         srv__exit(p, action->reason, true, holds_ref);
         return false;
@@ -281,17 +321,23 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
             srv__exit(p, action.reason, true, holds_ref);
             return false;
         }
-        srv__after_action(p, &action);
         break;
     case SRV_ACTION_NOREPLY:
-        srv__deferred_add(p, from);
+        /* Out of memory to remember the call, its caller hears so now. */
+        if (!srv__deferred_add(p, from))
+            srv__slot_complete(from, SRV_ENOMEM, NULL, NULL, 0);
         current.has_from = false;
-        srv__after_action(p, &action);
         break;
     default:
         /* stop without a reply: the caller hears the exit reason */
         if (!finish(p, true, &action, holds_ref))
             return false;
+        p->current = outer;
+        return true;
+    }
+    if (!srv__after_action(p, &action)) {
+        srv__exit(p, srv__atom_out_of_memory, true, holds_ref);
+        return false;
     }
     p->current = outer;
     return true;
@@ -307,13 +353,15 @@ static bool handle_call_envelope(struct process *p, struct envelope *e)
         return true;
     size_t size = p->module->messages[e->message].reply_size;
     _Alignas(max_align_t) unsigned char small[SMALL_REPLY];
-    void *reply = size <= SMALL_REPLY ? small : malloc(size);
-    if (reply == NULL)
-        srv__fatal("srv: out of memory for a reply");
+    void *reply = size <= SMALL_REPLY ? small : srv__malloc(size);
+    if (reply == NULL) { /* the caller hears so; the server goes on */
+        srv__slot_complete(e->from, SRV_ENOMEM, NULL, NULL, 0);
+        return true;
+    }
     memset(reply, 0, size);
     bool alive = srv__handle_call(p, e->message, e->args, e->from, reply, true);
     if (reply != small)
-        free(reply);
+        srv__free(reply);
     return alive;
 }
 
@@ -327,7 +375,9 @@ static bool handle_system(struct process *p, struct envelope *e)
             p->module->format_state(&text, p->state);
         else
             srv_buf_printf(&text, "%s", "");
-        if (!srv__slot_complete(e->from, SRV_OK, NULL, &text, sizeof text))
+        if (text.data == NULL) /* no memory for the text */
+            srv__slot_complete(e->from, SRV_ENOMEM, NULL, NULL, 0);
+        else if (!srv__slot_complete(e->from, SRV_OK, NULL, &text, sizeof text))
             srv_buf_free(&text);
         return true;
     }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "internal.h"
 
 struct entry {
@@ -44,33 +45,37 @@ static struct entry *find(srv_atom name)
     }
 }
 
-static void insert(srv_atom name, srv_pid pid);
+static bool insert(srv_atom name, srv_pid pid);
 
-static void rehash(size_t new_capacity)
+/* False when out of memory: the table is left as it was. */
+static bool rehash(size_t new_capacity)
 {
     struct entry *old = table;
     size_t old_capacity = capacity;
-    table = calloc(new_capacity, sizeof *table);
-    if (table == NULL)
-        srv__fatal("srv: out of memory for registered names");
+    struct entry *fresh = srv__calloc(new_capacity, sizeof *table);
+    if (fresh == NULL)
+        return false;
+    table = fresh;
     capacity = new_capacity;
     used = 0;
     for (size_t i = 0; i < old_capacity; i++)
         if (old[i].name != NULL && old[i].name != TOMBSTONE)
-            insert(old[i].name, old[i].pid);
-    free(old);
+            insert(old[i].name, old[i].pid); /* room enough: no rehash */
+    srv__free(old);
+    return true;
 }
 
-static void insert(srv_atom name, srv_pid pid)
+static bool insert(srv_atom name, srv_pid pid)
 {
-    if ((used + 1) * 2 > capacity)
-        rehash(capacity ? capacity * 2 : 64);
+    if ((used + 1) * 2 > capacity && !rehash(capacity ? capacity * 2 : 64))
+        return false;
     size_t i = hash(name) & (capacity - 1);
     while (table[i].name != NULL && table[i].name != TOMBSTONE)
         i = (i + 1) & (capacity - 1);
     if (table[i].name == NULL)
         used++;
     table[i] = (struct entry){name, pid};
+    return true;
 }
 
 srv_status srv__name_add(srv_atom name, srv_pid pid, srv_pid *holder)
@@ -83,9 +88,9 @@ srv_status srv__name_add(srv_atom name, srv_pid pid, srv_pid *holder)
         pthread_mutex_unlock(&lock);
         return SRV_EALREADY;
     }
-    insert(name, pid);
+    bool added = insert(name, pid);
     pthread_mutex_unlock(&lock);
-    return SRV_OK;
+    return added ? SRV_OK : SRV_ENOMEM;
 }
 
 void srv__name_remove(srv_atom name, srv_pid pid)
@@ -102,6 +107,8 @@ srv_status srv_register(const char *name, srv_pid pid)
     if (name == NULL)
         return SRV_EINVAL;
     srv_atom atom = srv_atom_from(name);
+    if (atom == NULL)
+        return SRV_ENOMEM;
     struct process *p = srv__process_get(pid);
     if (p == NULL)
         return SRV_ENOPROC;
@@ -125,6 +132,8 @@ srv_status srv_unregister(const char *name)
     if (name == NULL)
         return SRV_EINVAL;
     srv_atom atom = srv_atom_from(name);
+    if (atom == NULL)
+        return SRV_ENOMEM;
     pthread_mutex_lock(&lock);
     struct entry *e = find(atom);
     srv_pid pid = e != NULL ? e->pid : SRV_PID_NONE;
@@ -149,6 +158,8 @@ srv_status srv_whereis(const char *name, srv_pid *pid_out)
     if (name == NULL || pid_out == NULL)
         return SRV_EINVAL;
     srv_atom atom = srv_atom_from(name);
+    if (atom == NULL)
+        return SRV_ENOMEM;
     pthread_mutex_lock(&lock);
     struct entry *e = find(atom);
     *pid_out = e != NULL ? e->pid : SRV_PID_NONE;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "internal.h"
 
 #if defined(SRV_SANITIZE_ADDRESS) || defined(SRV_SANITIZE_THREAD)
@@ -119,7 +120,7 @@ void srv__overflow_watch_thread(void)
         stack_low = (uintptr_t)base;
     pthread_attr_destroy(&attr);
     size_t alt_size = SIGSTKSZ > 16384 ? SIGSTKSZ : 16384;
-    alt_stack = malloc(alt_size);
+    alt_stack = srv__malloc(alt_size); /* none: overflows abort unreported */
     if (alt_stack == NULL)
         return;
     stack_t ss = {.ss_sp = alt_stack, .ss_size = alt_size, .ss_flags = 0};
@@ -133,7 +134,7 @@ void srv__overflow_unwatch_thread(void)
         return;
     stack_t ss = {.ss_sp = NULL, .ss_size = 0, .ss_flags = SS_DISABLE};
     sigaltstack(&ss, NULL);
-    free(alt_stack);
+    srv__free(alt_stack);
     alt_stack = NULL;
     stack_low = 0;
 }

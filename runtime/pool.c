@@ -7,10 +7,12 @@
  * owner's `remote` stack (one CAS), and the owner takes that whole stack
  * back with one exchange when its local list runs dry.  A cast is made on
  * the sender's thread and freed on the receiver's, so this is the common
- * case.  Larger envelopes go to malloc.
+ * case.  Larger envelopes go to malloc.  Out of memory, an allocation
+ * returns NULL and the caller answers SRV_ENOMEM.
  */
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "internal.h"
 
 #define BLOCK_SIZE 256 /* header included: envelopes with up to ~100 bytes of arguments */
@@ -36,9 +38,9 @@ static struct cache *my_cache(void)
 {
     if (mine != NULL)
         return mine;
-    struct cache *c = calloc(1, sizeof *c);
+    struct cache *c = srv__calloc(1, sizeof *c);
     if (c == NULL)
-        srv__fatal("srv: out of memory for a message cache");
+        return NULL;
     /* Caches live as long as the program: a block freed after its
      * owner's thread ended still has somewhere to go. */
     struct cache *head = atomic_load_explicit(&caches, memory_order_relaxed);
@@ -53,13 +55,15 @@ static struct cache *my_cache(void)
 void *srv__pool_alloc(size_t size)
 {
     if (size > BLOCK_SIZE - sizeof(struct block)) {
-        struct block *big = malloc(sizeof *big + size);
+        struct block *big = srv__malloc(sizeof *big + size);
         if (big == NULL)
-            srv__fatal("srv: out of memory for a message");
+            return NULL;
         big->owner = NULL;
         return big->data;
     }
     struct cache *c = my_cache();
+    if (c == NULL)
+        return NULL;
     struct block *b = c->local;
     if (b == NULL)
         /* Acquire: pairs with the release push of each remote free. */
@@ -68,9 +72,9 @@ void *srv__pool_alloc(size_t size)
         c->local = atomic_load_explicit(&b->next, memory_order_relaxed);
         return b->data;
     }
-    b = malloc(BLOCK_SIZE);
+    b = srv__malloc(BLOCK_SIZE);
     if (b == NULL)
-        srv__fatal("srv: out of memory for a message");
+        return NULL;
     b->owner = c;
     return b->data;
 }
@@ -80,7 +84,7 @@ void srv__pool_free(void *data)
     struct block *b = (struct block *)((unsigned char *)data - offsetof(struct block, data));
     struct cache *c = b->owner;
     if (c == NULL) {
-        free(b);
+        srv__free(b);
         return;
     }
     if (c == mine) {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "internal.h"
 
 #define CHUNK_BITS 12
@@ -48,6 +49,7 @@ static struct slot *slot_at(uint32_t index)
     return chunk == NULL ? NULL : &chunk[index & (CHUNK_SIZE - 1)];
 }
 
+/* A free slot's index; 0 when out of memory for its chunk. */
 static uint32_t take_index(void)
 {
     pthread_mutex_lock(&free_lock);
@@ -62,15 +64,15 @@ static uint32_t take_index(void)
     if (c >= MAX_CHUNKS)
         srv__fatal("srv: more than %u processes", MAX_CHUNKS * CHUNK_SIZE);
     if (atomic_load_explicit(&chunks[c], memory_order_acquire) == NULL) {
-        struct slot *fresh = calloc(CHUNK_SIZE, sizeof *fresh);
+        struct slot *fresh = srv__calloc(CHUNK_SIZE, sizeof *fresh);
         if (fresh == NULL)
-            srv__fatal("srv: out of memory for the process table");
+            return 0; /* this index stays unused; the next take tries again */
         struct slot *none = NULL;
         /* Release: a lookup that finds the chunk sees it zeroed. */
         if (!atomic_compare_exchange_strong_explicit(&chunks[c], &none, fresh,
                                                      memory_order_acq_rel,
                                                      memory_order_acquire))
-            free(fresh);
+            srv__free(fresh);
     }
     return index;
 }
@@ -78,10 +80,14 @@ static uint32_t take_index(void)
 struct process *srv__process_new(const srv_module *module)
 {
     size_t state_size = module != NULL ? module->state_size : 0;
-    struct process *p = calloc(1, sizeof *p + state_size);
+    struct process *p = srv__calloc(1, sizeof *p + state_size);
     if (p == NULL)
         return NULL;
     uint32_t index = take_index();
+    if (index == 0) {
+        srv__free(p);
+        return NULL;
+    }
     struct slot *slot = slot_at(index);
     uint64_t word = atomic_load_explicit(&slot->word, memory_order_relaxed);
     p->pid = (srv_pid){0, index, (uint32_t)(word >> 32)};
@@ -153,18 +159,20 @@ void srv__process_free(struct process *p)
     atomic_store_explicit(&slot->process, NULL, memory_order_relaxed);
     atomic_store_explicit(&slot->word, (next_serial << 32) | CLOSED, memory_order_release);
     uint32_t index = p->pid.index;
-    free(p);
+    srv__free(p);
     atomic_fetch_sub_explicit(&live, 1, memory_order_relaxed);
     pthread_mutex_lock(&free_lock);
     if (free_count == free_cap) {
         size_t cap = free_cap ? free_cap * 2 : 1024;
-        uint32_t *grown = realloc(free_indices, cap * sizeof *grown);
-        if (grown == NULL)
-            srv__fatal("srv: out of memory for the process table");
-        free_indices = grown;
-        free_cap = cap;
+        uint32_t *grown = srv__realloc(free_indices, cap * sizeof *grown);
+        if (grown != NULL) {
+            free_indices = grown;
+            free_cap = cap;
+        }
     }
-    free_indices[free_count++] = index;
+    /* Out of memory, the slot is not reused: a slot lost, nothing worse. */
+    if (free_count < free_cap)
+        free_indices[free_count++] = index;
     pthread_mutex_unlock(&free_lock);
 }
 
@@ -220,7 +228,7 @@ struct process *srv__thread_identity(void)
         pthread_once(&identity_once, identity_key_make);
         identity = srv__process_new(NULL);
         if (identity == NULL)
-            srv__fatal("srv: out of memory for a thread identity");
+            return NULL;
         pthread_setspecific(identity_key, identity);
         /* a thread that calls servers may run their handlers itself */
         srv__overflow_watch_thread();
@@ -228,9 +236,17 @@ struct process *srv__thread_identity(void)
     return identity;
 }
 
-struct process *srv__current(void)
+struct process *srv__caller(void)
 {
     return current != NULL ? current : srv__thread_identity();
+}
+
+struct process *srv__current(void)
+{
+    struct process *p = srv__caller();
+    if (p == NULL)
+        srv__fatal("srv: out of memory for a thread's process identity");
+    return p;
 }
 
 struct process *srv__current_or_null(void)

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "internal.h"
 
 #define IDLE_SPIN_NS 20000         /* spin this long before sleeping */
@@ -235,16 +236,23 @@ static void heap_down(struct scheduler *s, size_t i)
     heap_set(s, i, f);
 }
 
+/* Room for one more deadline; false when out of memory. */
+static bool heap_reserve(struct scheduler *s)
+{
+    if (s->n_deadlines < s->cap_deadlines)
+        return true;
+    size_t cap = s->cap_deadlines ? s->cap_deadlines * 2 : 64;
+    struct fiber **grown = srv__realloc(s->deadlines, cap * sizeof *grown);
+    if (grown == NULL)
+        return false;
+    s->deadlines = grown;
+    s->cap_deadlines = cap;
+    return true;
+}
+
+/* After srv__sched_can_park, which made the room. */
 static void heap_push(struct scheduler *s, struct fiber *f)
 {
-    if (s->n_deadlines == s->cap_deadlines) {
-        size_t cap = s->cap_deadlines ? s->cap_deadlines * 2 : 64;
-        struct fiber **grown = realloc(s->deadlines, cap * sizeof *grown);
-        if (grown == NULL)
-            srv__fatal("srv: out of memory for a wait's deadline");
-        s->deadlines = grown;
-        s->cap_deadlines = cap;
-    }
     s->deadlines[s->n_deadlines] = f;
     heap_up(s, s->n_deadlines++);
 }
@@ -336,7 +344,9 @@ void srv__sched_wake(struct fiber *f)
 
 bool srv__sched_can_park(void)
 {
-    return self != NULL && srv__fiber_reserve();
+    /* Out of memory for a stack or a deadline, the handler blocks its
+     * thread instead. */
+    return self != NULL && srv__fiber_reserve() && heap_reserve(self);
 }
 
 static void after_switch(struct scheduler *s)
@@ -656,7 +666,7 @@ static struct scheduler *scheduler_take_locked(void)
             s->in_use = true;
             return s;
         }
-    struct scheduler *s = calloc(1, sizeof *s);
+    struct scheduler *s = srv__calloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
     s->in_use = true;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "internal.h"
 
 struct init_call {
@@ -40,7 +41,7 @@ static void start_timer_release(struct start_timer *t)
 {
     /* acq_rel: the other owner's last touches happen before the free. */
     if (atomic_fetch_sub_explicit(&t->owners, 1, memory_order_acq_rel) == 1)
-        free(t);
+        srv__free(t);
 }
 
 static void start_timer_fire(void *arg, bool fire)
@@ -76,7 +77,9 @@ srv_status srv_start(const srv_module *module, const void *init_args,
         return SRV_EINVAL;
     srv__sched_ensure_started();
 
-    struct process *starter = srv__current();
+    struct process *starter = srv__caller();
+    if (starter == NULL)
+        return SRV_ENOMEM;
     struct process *p = srv__process_new(module);
     if (p == NULL)
         return SRV_ENOMEM;
@@ -86,17 +89,25 @@ srv_status srv_start(const srv_module *module, const void *init_args,
     if (opts != NULL && opts->name != NULL) {
         srv_atom name = srv_atom_from(opts->name);
         srv_pid holder;
-        if (srv__name_add(name, p->pid, &holder) != SRV_OK) {
-            result->pid = holder;
+        srv_status named = name != NULL ? srv__name_add(name, p->pid, &holder) : SRV_ENOMEM;
+        if (named != SRV_OK) {
+            if (named == SRV_EALREADY)
+                result->pid = holder;
             abandon(p, srv_atom_normal);
-            return SRV_EALREADY;
+            return named;
         }
         atomic_store_explicit(&p->name, name, memory_order_release);
     }
+    bool watched = true;
     if (mode == SRV_START_LINK)
-        srv__link_pair(starter, p);
+        watched = srv__link_pair(starter, p);
     else if (mode == SRV_START_MONITOR)
-        srv_monitor(p->pid, &result->monitor_ref);
+        watched = srv_monitor(p->pid, &result->monitor_ref) == SRV_OK;
+    if (!watched) { /* out of memory for the link or monitor */
+        result->monitor_ref = 0;
+        abandon(p, srv_atom_normal);
+        return SRV_ENOMEM;
+    }
 
     long timeout = opts != NULL && opts->timeout_ms != 0 ? opts->timeout_ms
                                                          : SRV_INFINITY;
@@ -104,15 +115,19 @@ srv_status srv_start(const srv_module *module, const void *init_args,
     struct start_timer *timer = NULL;
     uint64_t timer_ref = 0;
     if (deadline != UINT64_MAX) {
-        timer = malloc(sizeof *timer);
-        if (timer == NULL) {
+        timer = srv__malloc(sizeof *timer);
+        if (timer != NULL) {
+            timer->child = p->pid;
+            atomic_init(&timer->state, START_RUNNING);
+            atomic_init(&timer->owners, 2);
+            timer_ref = srv__timer_start(deadline, start_timer_fire, timer);
+            if (timer_ref == 0)
+                srv__free(timer);
+        }
+        if (timer == NULL || timer_ref == 0) {
             abandon(p, srv_atom_normal);
             return SRV_ENOMEM;
         }
-        timer->child = p->pid;
-        atomic_init(&timer->state, START_RUNNING);
-        atomic_init(&timer->owners, 2);
-        timer_ref = srv__timer_start(deadline, start_timer_fire, timer);
     }
     struct init_call call = {init_args};
     srv_action action;
@@ -141,8 +156,12 @@ srv_status srv_start(const srv_module *module, const void *init_args,
     }
     switch (action.kind) {
     case SRV_ACTION_OK:
+        if (!srv__after_action(p, &action)) { /* no memory for its timeout */
+            abandon(p, srv__atom_out_of_memory);
+            result->reason = srv__atom_out_of_memory;
+            return SRV_ENOMEM;
+        }
         result->pid = p->pid;
-        srv__after_action(p, &action);
         /* Hold p across the release: another may end it the moment it is
          * idle (srv__release). */
         struct process *held = srv__process_get(p->pid);

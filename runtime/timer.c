@@ -4,11 +4,17 @@
  * One timer thread sleeps until the earliest deadline of a binary heap.
  * Timers are armed only when a server asks for a timeout or a user for
  * send_after, never on a call's fast path.
+ *
+ * Out of memory, arming a timer fails (ref 0).  A timer that sets itself
+ * again from its own callback (a callback timeout that fired early) never
+ * does: a callback runs after its timer left the heap, and other timers
+ * always leave one free place in it (`spare`), so the re-arm finds room.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "alloc.h"
 #include "internal.h"
 
 struct timer {
@@ -24,6 +30,7 @@ static size_t count, capacity;
 static uint64_t next_ref = 1;
 static bool running, stopping;
 static pthread_t thread;
+static _Thread_local bool firing; /* the timer thread, in a callback */
 
 static void swap(size_t a, size_t b)
 {
@@ -75,7 +82,9 @@ static void *timer_main(void *arg)
         if (count > 0 && heap[0].deadline <= now) {
             struct timer t = remove_at(0);
             pthread_mutex_unlock(&lock);
+            firing = true;
             t.fn(t.arg, true);
+            firing = false;
             pthread_mutex_lock(&lock);
             continue;
         }
@@ -105,17 +114,29 @@ uint64_t srv__timer_start(uint64_t deadline_ns, timer_fn fn, void *arg)
         pthread_cond_init(&changed, &attr);
         pthread_condattr_destroy(&attr);
         stopping = false;
-        if (pthread_create(&thread, NULL, timer_main, NULL) != 0)
-            srv__fatal("srv: cannot start the timer thread");
+        if (pthread_create(&thread, NULL, timer_main, NULL) != 0) {
+            pthread_cond_destroy(&changed);
+            pthread_mutex_unlock(&lock);
+            return 0;
+        }
         running = true;
     }
-    if (count == capacity) {
+    /* One place stays free for a callback's re-arm (see the top). */
+    size_t spare = firing ? 0 : 1;
+    if (count + spare >= capacity) {
         size_t more = capacity ? capacity * 2 : 64;
-        struct timer *bigger = realloc(heap, more * sizeof *heap);
-        if (bigger == NULL)
-            srv__fatal("srv: out of memory for timers");
-        heap = bigger;
-        capacity = more;
+        struct timer *bigger = srv__realloc(heap, more * sizeof *heap);
+        if (bigger == NULL && count == capacity) {
+            pthread_mutex_unlock(&lock);
+            return 0;
+        }
+        if (bigger != NULL) {
+            heap = bigger;
+            capacity = more;
+        } else if (spare) {
+            pthread_mutex_unlock(&lock);
+            return 0;
+        }
     }
     uint64_t ref = next_ref++;
     heap[count] = (struct timer){deadline_ns, ref, fn, arg};
@@ -188,7 +209,7 @@ static void delayed_fire(void *arg, bool fire)
     } else {
         srv__envelope_free(d->module, d->envelope);
     }
-    free(d);
+    srv__free(d);
 }
 
 srv_status srv_send_after(long delay_ms, srv_pid pid, const srv_module *module,
@@ -199,17 +220,24 @@ srv_status srv_send_after(long delay_ms, srv_pid pid, const srv_module *module,
         module->messages[message].kind != SRV_MESSAGE_INFO || delay_ms < 0)
         return SRV_EINVAL;
     const srv_message_type *type = &module->messages[message];
-    struct delayed *d = malloc(sizeof *d);
+    struct delayed *d = srv__malloc(sizeof *d);
     if (d == NULL)
         return SRV_ENOMEM;
     d->pid = pid;
     d->module = module;
-    d->envelope = srv__envelope_new(type->args_size);
+    d->envelope = srv__envelope_with_args(type, args);
+    if (d->envelope == NULL) {
+        srv__free(d);
+        return SRV_ENOMEM;
+    }
     d->envelope->kind = ENV_INFO;
     d->envelope->message = message;
-    if (type->copy_args != NULL)
-        type->copy_args(d->envelope->args, args);
     uint64_t ref = srv__timer_start(srv__deadline_after_ms(delay_ms), delayed_fire, d);
+    if (ref == 0) {
+        srv__envelope_free(module, d->envelope);
+        srv__free(d);
+        return SRV_ENOMEM;
+    }
     if (ref_out != NULL)
         *ref_out = ref;
     return SRV_OK;

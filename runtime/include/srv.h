@@ -28,7 +28,7 @@ extern "C" {
 
 /* Bumped whenever the module table or a message layout changes: generated
  * code checks it at compile time and the runtime again at start. */
-#define SRV_ABI_VERSION 1
+#define SRV_ABI_VERSION 2
 #define SRV_VERSION "0.1.0"
 
 #if defined(__GNUC__)
@@ -245,13 +245,16 @@ SRV_API void srv_buf_free(srv_buf *buf);
 /* One message a server accepts.  Its arguments travel as a struct of
  * args_size bytes: a caller that runs the handler itself passes its own
  * (borrowed) struct; a message that waits in a mailbox is a deep copy made by
- * copy_args and released by free_args after the handler ran. */
+ * copy_args and released by free_args after the handler ran.  copy_args
+ * returns false when out of memory, having freed what it copied (pointers
+ * whose ownership moves with the message stay the sender's): the send then
+ * returns SRV_ENOMEM. */
 typedef struct srv_message_type {
     const char *name;          /* "query" */
     srv_message_kind kind;
     size_t args_size;
     size_t reply_size;         /* calls only: the generated reply struct */
-    void (*copy_args)(void *dst, const void *src);
+    bool (*copy_args)(void *dst, const void *src);
     void (*free_args)(void *args);
     void (*free_reply)(void *reply); /* a reply nobody waits for any more */
     void (*format_args)(srv_buf *out, const void *args); /* "{query,'0x01f'}" */
@@ -497,8 +500,9 @@ SRV_API srv_status srv_runtime_shutdown(long timeout_ms);
 /* Live processes, servers and plain threads' identities alike. */
 SRV_API size_t srv_process_count(void);
 
-/* Memory helpers for generated copy-in code: abort on out-of-memory rather
- * than hand a server a NULL it did not ask for. */
+/* Memory helpers for generated copy-in code: NULL when out of memory (and
+ * for a NULL or empty input), which generated copy_args turns into
+ * SRV_ENOMEM for the sender. */
 SRV_API char *srv_strdup(const char *s);
 SRV_API void *srv_memdup(const void *p, size_t n);
 

@@ -30,11 +30,18 @@ struct external_lookup_args {
     const char *key;
 };
 
-static void external_lookup_copy_args(void *to, const void *from)
+static bool external_lookup_copy_args(void *to, const void *from)
 {
     struct external_lookup_args *dst = (struct external_lookup_args *)to;
     const struct external_lookup_args *src = (const struct external_lookup_args *)from;
+    memset(dst, 0, sizeof *dst);
     dst->key = srv_strdup(src->key);
+    if (dst->key == NULL && src->key != NULL)
+        goto fail;
+    return true;
+fail: /* out of memory: moved pointers stay the sender's */
+    free((void *)dst->key);
+    return false;
 }
 
 static void external_lookup_free_args(void *args)
@@ -63,11 +70,18 @@ struct external_forget_args {
     const char *key;
 };
 
-static void external_forget_copy_args(void *to, const void *from)
+static bool external_forget_copy_args(void *to, const void *from)
 {
     struct external_forget_args *dst = (struct external_forget_args *)to;
     const struct external_forget_args *src = (const struct external_forget_args *)from;
+    memset(dst, 0, sizeof *dst);
     dst->key = srv_strdup(src->key);
+    if (dst->key == NULL && src->key != NULL)
+        goto fail;
+    return true;
+fail: /* out of memory: moved pointers stay the sender's */
+    free((void *)dst->key);
+    return false;
 }
 
 static void external_forget_free_args(void *args)

@@ -47,11 +47,12 @@ struct pool_release_args {
     int slot;
 };
 
-static void pool_release_copy_args(void *to, const void *from)
+static bool pool_release_copy_args(void *to, const void *from)
 {
     struct pool_release_args *dst = (struct pool_release_args *)to;
     const struct pool_release_args *src = (const struct pool_release_args *)from;
     dst->slot = src->slot;
+    return true;
 }
 
 static void pool_release_free_args(void *args)
@@ -99,7 +100,7 @@ static srv_init_result pool_handle_init(pool_state *state, int size)
                 
     state->free_slots = size;
     return ok();
-#line 103 "pool.srv.c"
+#line 104 "pool.srv.c"
     }
 #undef ok
 #undef ok_timeout
@@ -132,7 +133,7 @@ static pool_acquire_result pool_handle_acquire(pool_state *state, srv_from from)
     printf("pool: no free slot, %s waits\n", FROM);
     state->waiting[state->n_waiting++] = from;
     return noreply();
-#line 136 "pool.srv.c"
+#line 137 "pool.srv.c"
     }
 #undef reply
 #undef reply_timeout
@@ -166,7 +167,7 @@ static srv_noreply_result pool_handle_release(pool_state *state, int slot)
     printf("pool: slot %d goes to %s\n", slot, srv_from_format(first).s);
     pool_acquire_reply_to(first, slot);
     return noreply();
-#line 170 "pool.srv.c"
+#line 171 "pool.srv.c"
     }
 #undef noreply
 #undef noreply_timeout
@@ -190,7 +191,7 @@ static pool_waiting_result pool_handle_waiting(pool_state *state, srv_from from)
 #line 56 "pool.srv"
                            
     return reply(state->n_waiting);
-#line 194 "pool.srv.c"
+#line 195 "pool.srv.c"
     }
 #undef reply
 #undef reply_timeout

@@ -18,10 +18,11 @@
 
 /* ---- Records ------------------------------------------------------- */
 
-void types_point_copy(types_point *dst, const types_point *src)
+bool types_point_copy(types_point *dst, const types_point *src)
 {
     dst->x = src->x;
     dst->y = src->y;
+    return true;
 }
 
 void types_point_free(types_point *record)
@@ -40,12 +41,21 @@ void types_point_format(srv_buf *out, const types_point *record)
     srv_buf_printf(out, "}");
 }
 
-void types_labelled_copy(types_labelled *dst, const types_labelled *src)
+bool types_labelled_copy(types_labelled *dst, const types_labelled *src)
 {
+    memset(dst, 0, sizeof *dst);
     dst->label = srv_strdup(src->label);
+    if (dst->label == NULL && src->label != NULL)
+        goto fail;
     types_point_copy(&dst->at, &src->at);
     dst->blob.data = (unsigned char *)srv_memdup(src->blob.data, src->blob.len);
     dst->blob.len = src->blob.len;
+    if (dst->blob.data == NULL && src->blob.data != NULL && src->blob.len > 0)
+        goto fail;
+    return true;
+fail: /* out of memory: moved pointers stay the sender's */
+    types_labelled_free(dst);
+    return false;
 }
 
 void types_labelled_free(types_labelled *record)
@@ -90,20 +100,32 @@ struct types_everything_args {
     types_labelled q;
 };
 
-static void types_everything_copy_args(void *to, const void *from)
+static bool types_everything_copy_args(void *to, const void *from)
 {
     struct types_everything_args *dst = (struct types_everything_args *)to;
     const struct types_everything_args *src = (const struct types_everything_args *)from;
+    memset(dst, 0, sizeof *dst);
     dst->a = src->a;
     dst->h = src->h;
     dst->j = src->j;
     dst->l = src->l;
     dst->m = srv_strdup(src->m);
+    if (dst->m == NULL && src->m != NULL)
+        goto fail;
     dst->n.data = (unsigned char *)srv_memdup(src->n.data, src->n.len);
     dst->n.len = src->n.len;
+    if (dst->n.data == NULL && src->n.data != NULL && src->n.len > 0)
+        goto fail;
     dst->o = src->o;
     dst->p = src->p;
-    types_labelled_copy(&dst->q, &src->q);
+    if (!types_labelled_copy(&dst->q, &src->q))
+        goto fail;
+    return true;
+fail: /* out of memory: moved pointers stay the sender's */
+    free((void *)dst->m);
+    free(dst->n.data);
+    types_labelled_free(&dst->q);
+    return false;
 }
 
 static void types_everything_free_args(void *args)
@@ -150,11 +172,12 @@ struct types_hand_over_args {
     struct job *job;
 };
 
-static void types_hand_over_copy_args(void *to, const void *from)
+static bool types_hand_over_copy_args(void *to, const void *from)
 {
     struct types_hand_over_args *dst = (struct types_hand_over_args *)to;
     const struct types_hand_over_args *src = (const struct types_hand_over_args *)from;
     dst->job = src->job;
+    return true;
 }
 
 static void types_hand_over_free_args(void *args)
@@ -179,11 +202,12 @@ struct types_moved_args {
     types_point to;
 };
 
-static void types_moved_copy_args(void *to, const void *from)
+static bool types_moved_copy_args(void *to, const void *from)
 {
     struct types_moved_args *dst = (struct types_moved_args *)to;
     const struct types_moved_args *src = (const struct types_moved_args *)from;
     types_point_copy(&dst->to, &src->to);
+    return true;
 }
 
 static void types_moved_free_args(void *args)
@@ -219,7 +243,7 @@ static srv_init_result types_handle_init(types_state *state)
 #line 44 "types.srv"
         
     return ok();
-#line 223 "types.srv.c"
+#line 247 "types.srv.c"
     }
 #undef ok
 #undef ok_timeout
@@ -259,7 +283,7 @@ static types_everything_result types_handle_everything(types_state *state, srv_f
     state->o = o;
     state->p = p;
     return reply(m, n, q);
-#line 263 "types.srv.c"
+#line 287 "types.srv.c"
     }
 #undef reply
 #undef reply_timeout
@@ -286,7 +310,7 @@ static srv_noreply_result types_handle_hand_over(types_state *state, struct job 
         job_free(state->current);
     state->current = job;
     return noreply();
-#line 290 "types.srv.c"
+#line 314 "types.srv.c"
     }
 #undef noreply
 #undef noreply_timeout
@@ -308,7 +332,7 @@ static srv_noreply_result types_handle_moved(types_state *state, types_point to)
                       
     state->q.at = to;
     return noreply();
-#line 312 "types.srv.c"
+#line 336 "types.srv.c"
     }
 #undef noreply
 #undef noreply_timeout

@@ -12,8 +12,8 @@
 
 #include <srv.h>
 
-#if SRV_ABI_VERSION != 1
-#error "types.srv.h was generated for libsrv ABI 1: regenerate it with the srvc of your libsrv"
+#if SRV_ABI_VERSION != 2
+#error "types.srv.h was generated for libsrv ABI 2: regenerate it with the srvc of your libsrv"
 #endif
 
 #ifdef __cplusplus
@@ -42,10 +42,10 @@ typedef struct types_labelled {
     srv_bytes blob;
 } types_labelled;
 
-void types_point_copy(types_point *dst, const types_point *src);
+bool types_point_copy(types_point *dst, const types_point *src);
 void types_point_free(types_point *record);
 void types_point_format(srv_buf *out, const types_point *record);
-void types_labelled_copy(types_labelled *dst, const types_labelled *src);
+bool types_labelled_copy(types_labelled *dst, const types_labelled *src);
 void types_labelled_free(types_labelled *record);
 void types_labelled_format(srv_buf *out, const types_labelled *record);
 

@@ -36,11 +36,12 @@ struct worker_query_args {
     srv_atom key;
 };
 
-static void worker_query_copy_args(void *to, const void *from)
+static bool worker_query_copy_args(void *to, const void *from)
 {
     struct worker_query_args *dst = (struct worker_query_args *)to;
     const struct worker_query_args *src = (const struct worker_query_args *)from;
     dst->key = src->key;
+    return true;
 }
 
 static void worker_query_free_args(void *args)
@@ -69,12 +70,13 @@ struct worker_set_args {
     srv_atom value;
 };
 
-static void worker_set_copy_args(void *to, const void *from)
+static bool worker_set_copy_args(void *to, const void *from)
 {
     struct worker_set_args *dst = (struct worker_set_args *)to;
     const struct worker_set_args *src = (const struct worker_set_args *)from;
     dst->key = src->key;
     dst->value = src->value;
+    return true;
 }
 
 static void worker_set_free_args(void *args)
@@ -104,11 +106,12 @@ struct worker_show_args {
     srv_atom key;
 };
 
-static void worker_show_copy_args(void *to, const void *from)
+static bool worker_show_copy_args(void *to, const void *from)
 {
     struct worker_show_args *dst = (struct worker_show_args *)to;
     const struct worker_show_args *src = (const struct worker_show_args *)from;
     dst->key = src->key;
+    return true;
 }
 
 static void worker_show_free_args(void *args)
@@ -150,7 +153,7 @@ static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv
     state->value = value;
     /* {ok, State, 0}: handle the timeout as soon as the mailbox is empty. */
     return ok_timeout(0);
-#line 154 "worker.srv.c"
+#line 157 "worker.srv.c"
     }
 #undef ok
 #undef ok_timeout
@@ -179,7 +182,7 @@ static worker_query_result worker_handle_query(worker_state *state, srv_from fro
         srv_exit("function_clause");
     printf("query from %s, self: %s\n", FROM, SELF);
     return reply(state->value);
-#line 183 "worker.srv.c"
+#line 186 "worker.srv.c"
     }
 #undef reply
 #undef reply_timeout
@@ -211,7 +214,7 @@ static worker_set_result worker_handle_set(worker_state *state, srv_from from, s
     state->key = key;
     state->value = value;
     return reply(key, value);
-#line 215 "worker.srv.c"
+#line 218 "worker.srv.c"
     }
 #undef reply
 #undef reply_timeout
@@ -239,7 +242,7 @@ static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
     printf("show, key %s value %s, self: %s\n", srv_atom_format(key).s,
            srv_atom_format(state->value).s, SELF);
     return noreply();
-#line 243 "worker.srv.c"
+#line 246 "worker.srv.c"
     }
 #undef noreply
 #undef noreply_timeout
@@ -260,7 +263,7 @@ static srv_noreply_result worker_handle_timeout(worker_state *state)
               
     printf("Timeout\n");
     return noreply();
-#line 264 "worker.srv.c"
+#line 267 "worker.srv.c"
     }
 #undef noreply
 #undef noreply_timeout
@@ -278,7 +281,7 @@ static void worker_handle_terminate(worker_state *state, srv_atom reason)
 #line 55 "worker.srv"
            
     printf("terminate reason %s, self: %s\n", srv_atom_format(reason).s, SELF);
-#line 282 "worker.srv.c"
+#line 285 "worker.srv.c"
     }
 }
 
@@ -295,7 +298,7 @@ static srv_status worker_handle_code_change(worker_state *state, const char *old
 #line 59 "worker.srv"
              
     return ok();
-#line 299 "worker.srv.c"
+#line 302 "worker.srv.c"
     }
 #undef ok
 #undef error

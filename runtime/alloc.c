@@ -1,0 +1,69 @@
+/*
+ * alloc.c: the runtime's one allocation point, and the tests' injector of
+ * allocation failures (alloc.h).
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+
+/* The allocations left before the one that fails; 0: the injector is off.
+ * Relaxed: a test arms it and reads the outcome from its own thread; which
+ * thread's allocation fails among several racing ones does not matter. */
+static _Atomic unsigned long countdown;
+static _Atomic bool failed;
+
+/* True when this allocation is the one to fail. */
+static bool inject(void)
+{
+    if (__builtin_expect(atomic_load_explicit(&countdown, memory_order_relaxed) == 0, 1))
+        return false;
+    unsigned long left = atomic_load_explicit(&countdown, memory_order_relaxed);
+    while (left != 0)
+        if (atomic_compare_exchange_weak_explicit(&countdown, &left, left - 1,
+                                                  memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+            if (left != 1)
+                return false;
+            atomic_store_explicit(&failed, true, memory_order_relaxed);
+            return true;
+        }
+    return false;
+}
+
+void *srv__malloc(size_t size)
+{
+    return inject() ? NULL : malloc(size);
+}
+
+void *srv__calloc(size_t count, size_t size)
+{
+    return inject() ? NULL : calloc(count, size);
+}
+
+void *srv__realloc(void *block, size_t size)
+{
+    return inject() ? NULL : realloc(block, size);
+}
+
+char *srv__strdup(const char *s)
+{
+    return inject() ? NULL : strdup(s);
+}
+
+void srv__free(void *block)
+{
+    free(block);
+}
+
+void srv__alloc_fail_after(unsigned long nth)
+{
+    atomic_store_explicit(&failed, false, memory_order_relaxed);
+    atomic_store_explicit(&countdown, nth, memory_order_relaxed);
+}
+
+bool srv__alloc_failed(void)
+{
+    return atomic_load_explicit(&failed, memory_order_relaxed);
+}

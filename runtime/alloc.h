@@ -1,0 +1,27 @@
+/*
+ * alloc.h: the runtime's one allocation point.
+ *
+ * Every malloc, calloc, realloc and strdup of libsrv goes through these, so
+ * the tests can make the Nth one fail and check that each caller copes:
+ * returns SRV_ENOMEM, or has reserved what it needs beforehand.  The
+ * injector costs a release build one load and a branch that is never
+ * taken.  Stacks are mmap'd (fiber.c) and degrade on their own.
+ */
+#ifndef SRV_ALLOC_H
+#define SRV_ALLOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+void *srv__malloc(size_t size);
+void *srv__calloc(size_t count, size_t size);
+void *srv__realloc(void *block, size_t size);
+char *srv__strdup(const char *s);
+void srv__free(void *block);
+
+/* For the tests: the nth allocation from now (1: the next) fails, once;
+ * 0 turns the injector off.  srv__alloc_failed says whether it did. */
+void srv__alloc_fail_after(unsigned long nth);
+bool srv__alloc_failed(void);
+
+#endif /* SRV_ALLOC_H */
