@@ -439,7 +439,8 @@ static void emit_records(struct emitter *e, struct buf *types, struct buf *proto
                     if (!f->whole_declaration)
                         disown_value(code, "    ", expr, &f->type);
                 }
-                buf_printf(code, "    %s_%s_free(dst);\n    return false;\n", e->name, r->name);
+                buf_printf(code, "    %s_%s_free(dst);\n    memset(dst, 0, sizeof *dst);\n    return false;\n",
+                           e->name, r->name);
             }
             buf_puts(code, "}\n\n");
             buf_printf(code, "void %s_%s_free(%s_%s *record)\n{\n    (void)record;\n",
@@ -476,18 +477,37 @@ static void emit_call_types(struct emitter *e, struct buf *b, const struct ast_h
     buf_printf(b, "typedef struct %s_%s_result {\n    srv_action action;\n    %s_%s_reply reply;\n} %s_%s_result;\n\n",
                n, c, n, c, n, c);
 
-    struct buf fill;
+    struct buf fill, unfill;
     buf_init(&fill);
+    buf_init(&unfill);
     if (h->reply == NULL)
         buf_puts(&fill, "    r.reply.replied = true;\n");
+    bool can_fail = false;
+    for (const struct ast_field *f = h->reply; f != NULL; f = f->next)
+        can_fail |= copy_allocates(&f->type);
     for (const struct ast_field *f = h->reply; f != NULL; f = f->next) {
         char dst[160];
         snprintf(dst, sizeof dst, "r.reply.%s", f->name);
         if (f->type.kind == AST_TYPE_STRING || f->type.kind == AST_TYPE_BYTES ||
             f->type.kind == AST_TYPE_RECORD)
-            copy_value(e, &fill, "    ", dst, f->name, &f->type, false);
+            copy_value(e, &fill, "    ", dst, f->name, &f->type, can_fail);
         else
             buf_printf(&fill, "    %s = %s;\n", dst, f->name);
+    }
+    /* Out of memory for the reply's copy: what was copied goes (moved
+     * pointers stay the handler's), and the caller's call returns
+     * SRV_ENOMEM; a stop_reply still stops. */
+    if (can_fail) {
+        for (const struct ast_field *f = h->reply; f != NULL; f = f->next) {
+            char expr[160];
+            snprintf(expr, sizeof expr, "r.reply.%s", f->name);
+            disown_value(&unfill, "    ", expr, &f->type);
+        }
+        for (const struct ast_field *f = h->reply; f != NULL; f = f->next) {
+            char expr[160];
+            snprintf(expr, sizeof expr, "r.reply.%s", f->name);
+            free_value(e, &unfill, "    ", expr, &f->type);
+        }
     }
     struct {
         const char *suffix, *extra, *action, *timeout, *reason;
@@ -512,9 +532,20 @@ static void emit_call_types(struct emitter *e, struct buf *b, const struct ast_h
                    forms[i].timeout, forms[i].reason);
         if (forms[i].fields)
             buf_puts(b, fill.data);
-        buf_puts(b, "    return r;\n}\n\n");
+        buf_puts(b, "    return r;\n");
+        if (forms[i].fields && can_fail) {
+            buf_puts(b, "fail: /* out of memory for the reply */\n");
+            buf_puts(b, unfill.data);
+            if (strcmp(forms[i].action, "SRV_ACTION_STOP_REPLY") == 0)
+                buf_puts(b, "    r.action.kind = SRV_ACTION_STOP;\n");
+            else
+                buf_puts(b, "    r.action.kind = SRV_ACTION_REPLY_ENOMEM;\n");
+            buf_puts(b, "    return r;\n");
+        }
+        buf_puts(b, "}\n\n");
     }
     buf_free(&fill);
+    buf_free(&unfill);
 }
 
 /* The client API's declarations (header) and definitions (source). */
@@ -586,7 +617,13 @@ static void emit_client(struct emitter *e, struct buf *decl, struct buf *code,
         buf_printf(code, ")\n{\n    %s_%s_result r = %s_%s_result_reply(", n, c, n, c);
         for (const struct ast_field *f = h->reply; f != NULL; f = f->next)
             buf_printf(code, "%s%s", f == h->reply ? "" : ", ", f->name);
-        buf_puts(code, ");\n    return srv_reply(from, &r.reply);\n}\n\n");
+        bool can_fail = false;
+        for (const struct ast_field *f = h->reply; f != NULL; f = f->next)
+            can_fail |= copy_allocates(&f->type);
+        if (can_fail) /* NULL: the copy failed, the caller gets SRV_ENOMEM */
+            buf_puts(code, ");\n    return srv_reply(from, r.action.kind == SRV_ACTION_REPLY_ENOMEM ? NULL : &r.reply);\n}\n\n");
+        else
+            buf_puts(code, ");\n    return srv_reply(from, &r.reply);\n}\n\n");
     } else {
         buf_printf(decl, "/* %s %s: %s:%d */\n", h->kind == AST_CAST ? "cast" : "info", c,
                    e->opts->spec_path, h->loc.first_line);

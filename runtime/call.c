@@ -144,8 +144,12 @@ srv_status srv_send(srv_pid server, const srv_module *module, unsigned message,
 
 srv_status srv_reply(srv_from from, const void *reply)
 {
-    if (from.type == NULL || reply == NULL)
+    if (from.type == NULL)
         return SRV_EINVAL;
+    if (reply == NULL) {
+        srv__slot_complete(from, SRV_ENOMEM, NULL, NULL, 0);
+        return SRV_ENOMEM;
+    }
     if (!srv__slot_complete(from, SRV_OK, NULL, reply, from.type->reply_size) &&
         from.type->free_reply != NULL)
         from.type->free_reply((void *)reply);

@@ -322,6 +322,10 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
             return false;
         }
         break;
+    case SRV_ACTION_REPLY_ENOMEM: /* the handler's reply found no memory */
+        srv__slot_complete(from, SRV_ENOMEM, NULL, NULL, 0);
+        current.has_from = false;
+        break;
     case SRV_ACTION_NOREPLY:
         /* Out of memory to remember the call, its caller hears so now. */
         if (!srv__deferred_add(p, from))

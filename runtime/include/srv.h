@@ -161,7 +161,9 @@ typedef enum srv_action_kind {
     SRV_ACTION_REPLY,    /* call: {reply, Reply, State[, Timeout]} */
     SRV_ACTION_NOREPLY,  /* {noreply, State[, Timeout]} */
     SRV_ACTION_STOP,     /* {stop, Reason, State} or init's {stop, Reason} */
-    SRV_ACTION_STOP_REPLY /* call: {stop, Reason, Reply, State} */
+    SRV_ACTION_STOP_REPLY, /* call: {stop, Reason, Reply, State} */
+    SRV_ACTION_REPLY_ENOMEM /* call: a reply that could not be copied for
+                             * want of memory: the call returns SRV_ENOMEM */
 } srv_action_kind;
 
 /* The generic part of every callback's result.  timeout_ms is SRV_INFINITY
@@ -364,7 +366,10 @@ SRV_API srv_status srv_send(srv_pid server, const srv_module *module,
                             unsigned message, const void *args);
 
 /* gen_server:reply: a deferred reply to a call saved through its from.
- * SRV_OK even if the caller gave up (the reply is then freed). */
+ * SRV_OK even if the caller gave up (the reply is then freed).  reply NULL
+ * says the reply could not be made for want of memory (generated
+ * NAME_CALL_reply_to passes it): the call returns SRV_ENOMEM to its
+ * caller, and so does srv_reply. */
 SRV_API srv_status srv_reply(srv_from from, const void *reply);
 
 /* gen_server:stop/3: stop with reason and wait up to timeout_ms for

@@ -305,7 +305,7 @@ void external_lookup_reply_free(external_lookup_reply *reply)
 srv_status external_lookup_reply_to(srv_from from, const char *value, bool found)
 {
     external_lookup_result r = external_lookup_result_reply(value, found);
-    return srv_reply(from, &r.reply);
+    return srv_reply(from, r.action.kind == SRV_ACTION_REPLY_ENOMEM ? NULL : &r.reply);
 }
 
 srv_status external_forget(srv_pid server, const char *key)

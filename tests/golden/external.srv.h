@@ -47,7 +47,13 @@ static inline external_lookup_result external_lookup_result_reply(const char *va
     memset(&r, 0, sizeof r);
     r.action = srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0);
     r.reply.value = srv_strdup(value);
+    if (r.reply.value == NULL && value != NULL)
+        goto fail;
     r.reply.found = found;
+    return r;
+fail: /* out of memory for the reply */
+    free((void *)r.reply.value);
+    r.action.kind = SRV_ACTION_REPLY_ENOMEM;
     return r;
 }
 
@@ -57,7 +63,13 @@ static inline external_lookup_result external_lookup_result_reply_timeout(long t
     memset(&r, 0, sizeof r);
     r.action = srv__action(SRV_ACTION_REPLY, timeout_ms, 0);
     r.reply.value = srv_strdup(value);
+    if (r.reply.value == NULL && value != NULL)
+        goto fail;
     r.reply.found = found;
+    return r;
+fail: /* out of memory for the reply */
+    free((void *)r.reply.value);
+    r.action.kind = SRV_ACTION_REPLY_ENOMEM;
     return r;
 }
 
@@ -91,7 +103,13 @@ static inline external_lookup_result external_lookup_result_stop_reply(srv_atom 
     memset(&r, 0, sizeof r);
     r.action = srv__action(SRV_ACTION_STOP_REPLY, SRV_INFINITY, reason);
     r.reply.value = srv_strdup(value);
+    if (r.reply.value == NULL && value != NULL)
+        goto fail;
     r.reply.found = found;
+    return r;
+fail: /* out of memory for the reply */
+    free((void *)r.reply.value);
+    r.action.kind = SRV_ACTION_STOP;
     return r;
 }
 

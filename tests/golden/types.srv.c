@@ -55,6 +55,7 @@ bool types_labelled_copy(types_labelled *dst, const types_labelled *src)
     return true;
 fail: /* out of memory: moved pointers stay the sender's */
     types_labelled_free(dst);
+    memset(dst, 0, sizeof *dst);
     return false;
 }
 
@@ -243,7 +244,7 @@ static srv_init_result types_handle_init(types_state *state)
 #line 44 "types.srv"
         
     return ok();
-#line 247 "types.srv.c"
+#line 248 "types.srv.c"
     }
 #undef ok
 #undef ok_timeout
@@ -283,7 +284,7 @@ static types_everything_result types_handle_everything(types_state *state, srv_f
     state->o = o;
     state->p = p;
     return reply(m, n, q);
-#line 287 "types.srv.c"
+#line 288 "types.srv.c"
     }
 #undef reply
 #undef reply_timeout
@@ -310,7 +311,7 @@ static srv_noreply_result types_handle_hand_over(types_state *state, struct job 
         job_free(state->current);
     state->current = job;
     return noreply();
-#line 314 "types.srv.c"
+#line 315 "types.srv.c"
     }
 #undef noreply
 #undef noreply_timeout
@@ -332,7 +333,7 @@ static srv_noreply_result types_handle_moved(types_state *state, types_point to)
                       
     state->q.at = to;
     return noreply();
-#line 336 "types.srv.c"
+#line 337 "types.srv.c"
     }
 #undef noreply
 #undef noreply_timeout
@@ -570,7 +571,7 @@ void types_everything_reply_free(types_everything_reply *reply)
 srv_status types_everything_reply_to(srv_from from, const char *m, srv_bytes n, types_labelled q)
 {
     types_everything_result r = types_everything_result_reply(m, n, q);
-    return srv_reply(from, &r.reply);
+    return srv_reply(from, r.action.kind == SRV_ACTION_REPLY_ENOMEM ? NULL : &r.reply);
 }
 
 srv_status types_hand_over(srv_pid server, struct job *job)

@@ -93,9 +93,20 @@ static inline types_everything_result types_everything_result_reply(const char *
     memset(&r, 0, sizeof r);
     r.action = srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0);
     r.reply.m = srv_strdup(m);
+    if (r.reply.m == NULL && m != NULL)
+        goto fail;
     r.reply.n.data = (unsigned char *)srv_memdup(n.data, n.len);
     r.reply.n.len = n.len;
-    types_labelled_copy(&r.reply.q, &q);
+    if (r.reply.n.data == NULL && n.data != NULL && n.len > 0)
+        goto fail;
+    if (!types_labelled_copy(&r.reply.q, &q))
+        goto fail;
+    return r;
+fail: /* out of memory for the reply */
+    free((void *)r.reply.m);
+    free(r.reply.n.data);
+    types_labelled_free(&r.reply.q);
+    r.action.kind = SRV_ACTION_REPLY_ENOMEM;
     return r;
 }
 
@@ -105,9 +116,20 @@ static inline types_everything_result types_everything_result_reply_timeout(long
     memset(&r, 0, sizeof r);
     r.action = srv__action(SRV_ACTION_REPLY, timeout_ms, 0);
     r.reply.m = srv_strdup(m);
+    if (r.reply.m == NULL && m != NULL)
+        goto fail;
     r.reply.n.data = (unsigned char *)srv_memdup(n.data, n.len);
     r.reply.n.len = n.len;
-    types_labelled_copy(&r.reply.q, &q);
+    if (r.reply.n.data == NULL && n.data != NULL && n.len > 0)
+        goto fail;
+    if (!types_labelled_copy(&r.reply.q, &q))
+        goto fail;
+    return r;
+fail: /* out of memory for the reply */
+    free((void *)r.reply.m);
+    free(r.reply.n.data);
+    types_labelled_free(&r.reply.q);
+    r.action.kind = SRV_ACTION_REPLY_ENOMEM;
     return r;
 }
 
@@ -141,9 +163,20 @@ static inline types_everything_result types_everything_result_stop_reply(srv_ato
     memset(&r, 0, sizeof r);
     r.action = srv__action(SRV_ACTION_STOP_REPLY, SRV_INFINITY, reason);
     r.reply.m = srv_strdup(m);
+    if (r.reply.m == NULL && m != NULL)
+        goto fail;
     r.reply.n.data = (unsigned char *)srv_memdup(n.data, n.len);
     r.reply.n.len = n.len;
-    types_labelled_copy(&r.reply.q, &q);
+    if (r.reply.n.data == NULL && n.data != NULL && n.len > 0)
+        goto fail;
+    if (!types_labelled_copy(&r.reply.q, &q))
+        goto fail;
+    return r;
+fail: /* out of memory for the reply */
+    free((void *)r.reply.m);
+    free(r.reply.n.data);
+    types_labelled_free(&r.reply.q);
+    r.action.kind = SRV_ACTION_STOP;
     return r;
 }
 
