@@ -14,8 +14,7 @@
 static _Atomic unsigned long countdown;
 static _Atomic bool failed;
 
-/* True when this allocation is the one to fail. */
-static bool inject(void)
+bool srv__alloc_inject(void)
 {
     if (__builtin_expect(atomic_load_explicit(&countdown, memory_order_relaxed) == 0, 1))
         return false;
@@ -34,22 +33,22 @@ static bool inject(void)
 
 void *srv__malloc(size_t size)
 {
-    return inject() ? NULL : malloc(size);
+    return srv__alloc_inject() ? NULL : malloc(size);
 }
 
 void *srv__calloc(size_t count, size_t size)
 {
-    return inject() ? NULL : calloc(count, size);
+    return srv__alloc_inject() ? NULL : calloc(count, size);
 }
 
 void *srv__realloc(void *block, size_t size)
 {
-    return inject() ? NULL : realloc(block, size);
+    return srv__alloc_inject() ? NULL : realloc(block, size);
 }
 
 char *srv__strdup(const char *s)
 {
-    return inject() ? NULL : strdup(s);
+    return srv__alloc_inject() ? NULL : strdup(s);
 }
 
 void srv__free(void *block)

@@ -19,6 +19,10 @@ void *srv__realloc(void *block, size_t size);
 char *srv__strdup(const char *s);
 void srv__free(void *block);
 
+/* True when this allocation is the one the injector fails: for pools
+ * that hand out memory of their own (pool.c), so that they fail too. */
+bool srv__alloc_inject(void);
+
 /* For the tests: the nth allocation from now (1: the next) fails, once;
  * 0 turns the injector off.  srv__alloc_failed says whether it did. */
 void srv__alloc_fail_after(unsigned long nth);

@@ -390,6 +390,9 @@ void srv__links_exit(struct process *p, srv_atom reason);
 /* Links parent and child without checks (start_link); false when out of
  * memory (or either is dead). */
 bool srv__link_pair(struct process *a, struct process *b);
+/* For the tests: how many monitor pid (watchers) and how many pid holds
+ * on others (watching); 0 and 0 for a dead pid. */
+void srv__monitor_counts(srv_pid pid, size_t *watchers, size_t *watching);
 /* Remembers a call the server deferred, to fail it if the server exits
  * before it replies.  False when out of memory. */
 bool srv__deferred_add(struct process *p, srv_from from);

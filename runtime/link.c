@@ -460,6 +460,22 @@ void srv__links_exit(struct process *p, srv_atom reason)
     srv__free(x);
 }
 
+void srv__monitor_counts(srv_pid pid, size_t *watchers, size_t *watching)
+{
+    *watchers = *watching = 0;
+    struct process *p = srv__process_get(pid);
+    if (p == NULL)
+        return;
+    struct process_extra *x = extra_of(p);
+    if (x != NULL) {
+        pthread_mutex_lock(&x->lock);
+        *watchers = x->n_watchers;
+        *watching = x->n_watching;
+        pthread_mutex_unlock(&x->lock);
+    }
+    srv__process_put(p);
+}
+
 srv_status srv_receive_signal(srv_signal *out, long timeout_ms)
 {
     if (out == NULL || srv__current_or_null() != NULL)

@@ -62,7 +62,7 @@ void *srv__pool_alloc(size_t size)
         return big->data;
     }
     struct cache *c = my_cache();
-    if (c == NULL)
+    if (c == NULL || srv__alloc_inject()) /* a block from the cache counts too */
         return NULL;
     struct block *b = c->local;
     if (b == NULL)

@@ -1,0 +1,296 @@
+/*
+ * test_memory.c: out of memory, leaks and growth.
+ *
+ * The allocation-failure injector (runtime/alloc.h) fails the Nth
+ * allocation of the runtime; a scenario that touches every part that
+ * allocates runs for N = 1, 2, ... until it completes with no failure
+ * injected.  Each time, every operation returns SRV_OK or SRV_ENOMEM (an
+ * abort would crash the test), and afterwards, with allocation back on,
+ * the servers still work, their state says exactly which operations took
+ * effect, and nothing is left behind (the ASan build's LSan checks the
+ * memory at exit).
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "internal.h" /* srv__timer_pending, srv__monitor_counts */
+#include "support.h"
+
+#define CHECK_STATUS(s, what)                                                 \
+    cr_assert((s) == SRV_OK || (s) == SRV_ENOMEM, "%s returned %s", what,     \
+              srv_status_name(s))
+
+/* What took effect, by the statuses the scenario got. */
+struct tally {
+    srv_pid a, b;
+    bool a_started, b_started, b_stopped;
+    int64_t total, ticks;
+    bool monitored, linked, registered;
+    uint64_t monitor_ref;
+};
+
+/* Every operation that allocates, once. */
+static void scenario(struct tally *t)
+{
+    srv_status s = counter_start(0, COUNTER_INIT_OK, &t->a);
+    CHECK_STATUS(s, "start");
+    if (s != SRV_OK)
+        return;
+    t->a_started = true;
+    counter_add_reply add;
+    s = counter_add(t->a, 1, &add); /* idle: runs inline */
+    CHECK_STATUS(s, "inline call");
+    if (s == SRV_OK)
+        cr_assert_eq(add.total, t->total += 1);
+    s = counter_bump(t->a, 10);
+    CHECK_STATUS(s, "cast");
+    if (s == SRV_OK)
+        t->total += 10;
+    s = counter_add(t->a, 100, &add); /* queued behind the cast, most times */
+    CHECK_STATUS(s, "queued call");
+    if (s == SRV_OK)
+        cr_assert_eq(add.total, t->total += 100);
+    s = counter_note(t->a, "hello");
+    CHECK_STATUS(s, "cast of a string");
+    if (s == SRV_OK)
+        t->total += 5;
+    unsigned char raw[3] = {1, 2, 3};
+    counter_echo_reply echo;
+    counter_bump(t->a, 0); /* so that the echo may queue */
+    s = counter_echo(t->a, "text", (srv_bytes){raw, sizeof raw}, &echo);
+    CHECK_STATUS(s, "call with a string");
+    if (s == SRV_OK) {
+        cr_assert_str_eq(echo.text, "text");
+        cr_assert_eq(echo.data.len, 3);
+        cr_assert_eq(memcmp(echo.data.data, raw, 3), 0);
+        counter_echo_reply_free(&echo);
+    }
+    s = counter_send_tick(t->a, 2);
+    CHECK_STATUS(s, "send");
+    if (s == SRV_OK)
+        t->ticks += 2;
+    struct { int64_t n; } three = {3}; /* tick's arguments */
+    s = srv_send_after(1, t->a, &counter_module, counter_module.message_count - 1, &three,
+                       NULL);
+    CHECK_STATUS(s, "send_after");
+    if (s == SRV_OK)
+        t->ticks += 3;
+    s = srv_monitor(t->a, &t->monitor_ref);
+    CHECK_STATUS(s, "monitor");
+    t->monitored = s == SRV_OK;
+    s = srv_link(t->a);
+    CHECK_STATUS(s, "link");
+    t->linked = s == SRV_OK;
+    s = srv_register("memory_a", t->a);
+    CHECK_STATUS(s, "register");
+    t->registered = s == SRV_OK;
+
+    s = counter_start_link(0, COUNTER_INIT_OK, &t->b);
+    CHECK_STATUS(s, "start_link");
+    if (s != SRV_OK)
+        return;
+    t->b_started = true;
+    counter_bump(t->b, 1); /* so that the stop may queue */
+    s = srv_stop_server(t->b, srv_atom_normal, T(5000), NULL);
+    CHECK_STATUS(s, "stop");
+    t->b_stopped = s == SRV_OK;
+}
+
+/* With allocation back on: the state says what the statuses said, then
+ * everything is stopped and nothing is left. */
+static void check_and_clean(const struct tally *t, size_t processes)
+{
+    if (t->a_started) {
+        counter_get_reply r = counter_read(t->a);
+        cr_assert_eq(r.total, t->total);
+        ASSERT_EVENTUALLY(counter_read(t->a).ticks == t->ticks);
+        srv_pid held;
+        cr_assert_eq(srv_whereis("memory_a", &held),
+                     t->registered ? SRV_OK : SRV_ENOTREG);
+        cr_assert_eq(counter_stop(t->a), SRV_OK);
+        /* The DOWN and EXIT were made with the monitor and the link: they
+         * come, whatever else waits before them. */
+        bool down = !t->monitored, exit = !t->linked;
+        srv_signal signal;
+        while (!down || !exit) {
+            cr_assert_eq(srv_receive_signal(&signal, T(5000)), SRV_OK,
+                         "the monitor's DOWN and the link's EXIT came");
+            if (srv_pid_equal(signal.pid, t->a) && signal.kind == SRV_SIGNAL_DOWN) {
+                cr_assert_eq(signal.ref, t->monitor_ref);
+                down = true;
+            } else if (srv_pid_equal(signal.pid, t->a)) {
+                exit = true;
+            }
+        }
+    }
+    if (t->b_started && !t->b_stopped)
+        cr_assert_eq(counter_stop(t->b), SRV_OK);
+    srv_signal signal;
+    while (srv_receive_signal(&signal, 0) == SRV_OK)
+        ; /* the link to b, and starts that ended early */
+    srv_pid none;
+    cr_assert_eq(srv_whereis("memory_a", &none), SRV_ENOTREG);
+    ASSERT_EVENTUALLY(srv_process_count() == processes);
+    ASSERT_EVENTUALLY(srv__timer_pending() == 0);
+    size_t watchers, watching;
+    srv__monitor_counts(srv_self(), &watchers, &watching);
+    cr_assert_eq(watching, 0, "the fired monitor left our list");
+}
+
+Test(memory, every_allocation_failure_returns_enomem_and_loses_nothing, .timeout = T(300))
+{
+    cr_assert_eq(srv_runtime_start(2), SRV_OK);
+    srv_self(); /* this thread's identity, made before the injector runs */
+    size_t processes = srv_process_count();
+    unsigned long n;
+    bool completed = false;
+    for (n = 1; n <= 5000 && !completed; n++) {
+        struct tally t;
+        memset(&t, 0, sizeof t);
+        srv__alloc_fail_after(n);
+        scenario(&t);
+        completed = !srv__alloc_failed();
+        srv__alloc_fail_after(0);
+        check_and_clean(&t, processes);
+    }
+    cr_assert(completed, "the scenario completed without a failure at last");
+    cr_assert_gt(n, 10, "the scenario allocates (n=%lu)", n);
+    cr_assert_eq(srv_runtime_shutdown(T(5000)), SRV_OK);
+}
+
+/* A cast of a string whose copy finds no memory: SRV_ENOMEM, and the
+ * server never sees it. */
+Test(memory, cast_of_a_string_returns_enomem_when_its_copy_fails, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    srv_self();
+    cr_assert_eq(counter_bump(pid, 0), SRV_OK); /* this thread's pool cache */
+    /* The envelope first, then the string's copy: each fails in turn. */
+    int failures = 0;
+    for (unsigned long n = 1; n <= 10; n++) {
+        srv__alloc_fail_after(n);
+        srv_status s = counter_note(pid, "abc");
+        bool failed = srv__alloc_failed();
+        srv__alloc_fail_after(0);
+        cr_assert_eq(s, failed ? SRV_ENOMEM : SRV_OK);
+        failures += failed;
+        if (!failed)
+            break;
+    }
+    cr_assert_gt(failures, 0, "a copy failed");
+    counter_get_reply r = counter_read(pid);
+    cr_assert_eq(r.total, 3, "only the cast that was copied arrived");
+    cr_assert_eq(r.casts, 2);
+    counter_stop(pid);
+}
+
+/* A call whose reply cannot be copied: the caller gets SRV_ENOMEM, the
+ * server goes on. */
+Test(memory, reply_that_cannot_be_copied_fails_the_call_with_enomem, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    srv_self();
+    counter_echo_reply echo;
+    /* Inline, the call allocates only for the reply's copy. */
+    srv__alloc_fail_after(1);
+    srv_status s = counter_echo(pid, "text", (srv_bytes){NULL, 0}, &echo);
+    bool failed = srv__alloc_failed();
+    srv__alloc_fail_after(0);
+    cr_assert(failed);
+    cr_assert_eq(s, SRV_ENOMEM);
+    cr_assert(srv_is_alive(pid));
+    cr_assert_eq(counter_echo(pid, "again", (srv_bytes){NULL, 0}, &echo), SRV_OK);
+    cr_assert_str_eq(echo.text, "again");
+    counter_echo_reply_free(&echo);
+    counter_stop(pid);
+}
+
+/* A callback timeout that cannot be armed ends its server with
+ * out_of_memory, as a crash would: never a timeout that silently never
+ * comes. */
+Test(memory, callback_timeout_without_memory_ends_the_server, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    uint64_t ref;
+    cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
+    counter_arm_timeout_reply r;
+    /* Inline, the call allocates only for the timer: its envelope. */
+    srv__alloc_fail_after(1);
+    srv_status s = counter_arm_timeout(pid, 60000, &r);
+    bool failed = srv__alloc_failed();
+    srv__alloc_fail_after(0);
+    cr_assert(failed);
+    cr_assert_eq(s, SRV_OK, "the reply came before the timeout was armed");
+    srv_signal signal;
+    cr_assert_eq(srv_receive_signal(&signal, T(5000)), SRV_OK);
+    cr_assert_eq(signal.kind, SRV_SIGNAL_DOWN);
+    cr_assert_str_eq(signal.reason, "out_of_memory");
+    cr_assert_eq(signal.reason, srv_atom_from("out_of_memory"), "an interned atom");
+}
+
+/* ---------------------------------------------------------------------- */
+/* Monitors of processes that end                                          */
+
+#define THREADS 10000
+
+static srv_pid watched;
+
+static void *monitor_and_exit(void *arg)
+{
+    (void)arg;
+    uint64_t ref;
+    if (srv_monitor(watched, &ref) != SRV_OK)
+        return (void *)1;
+    return NULL;
+}
+
+/* A plain thread that monitors a server and ends takes its monitor off
+ * the server's list: 10,000 of them leave it as it was. */
+Test(memory, monitors_of_threads_that_exit_are_removed, .timeout = T(120))
+{
+    watched = start_counter(0);
+    size_t processes = srv_process_count();
+    for (int i = 0; i < THREADS; i += 8) {
+        pthread_t threads[8];
+        for (int j = 0; j < 8; j++)
+            cr_assert_eq(pthread_create(&threads[j], NULL, monitor_and_exit, NULL), 0);
+        for (int j = 0; j < 8; j++) {
+            void *result;
+            pthread_join(threads[j], &result);
+            cr_assert_null(result, "the monitor was set");
+        }
+    }
+    size_t watchers, watching;
+    srv__monitor_counts(watched, &watchers, &watching);
+    cr_assert_eq(watchers, 0, "%zu monitors of gone threads are left", watchers);
+    cr_assert_eq(srv_process_count(), processes, "every thread's identity is gone");
+    counter_stop(watched);
+}
+
+/* The same for a server that monitors another and stops; and a monitor
+ * that fires leaves its watcher's list. */
+Test(memory, monitors_of_servers_that_end_are_removed_from_both_lists, .timeout = T(10))
+{
+    srv_pid target = start_counter(0), watcher = start_counter(0);
+    counter_monitor_reply m;
+    cr_assert_eq(counter_monitor(watcher, target, &m), SRV_OK);
+    size_t watchers, watching;
+    srv__monitor_counts(target, &watchers, &watching);
+    cr_assert_eq(watchers, 1);
+    cr_assert_eq(counter_stop(watcher), SRV_OK);
+    srv__monitor_counts(target, &watchers, &watching);
+    cr_assert_eq(watchers, 0, "the stopped watcher's monitor is gone");
+
+    watcher = start_counter(0);
+    cr_assert_eq(counter_monitor(watcher, target, &m), SRV_OK);
+    srv__monitor_counts(watcher, &watchers, &watching);
+    cr_assert_eq(watching, 1);
+    long downs = atomic_load(&counter_observed.downs);
+    cr_assert_eq(counter_stop(target), SRV_OK);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.downs) == downs + 1);
+    srv__monitor_counts(watcher, &watchers, &watching);
+    cr_assert_eq(watching, 0, "the monitor that fired is gone");
+    counter_stop(watcher);
+}
