@@ -99,7 +99,7 @@ struct fiber *srv__fiber_thread(void)
 {
     struct pool *p = my_pool();
     if (p == NULL)
-        srv__fatal("srv: out of memory for a scheduler thread");
+        return NULL;
     if (srv__fiber_now == NULL) {
         struct fiber *t = &p->thread;
         t->thread_stack = true;

@@ -344,7 +344,8 @@ void srv__fiber_switch_light(struct fiber *from, struct fiber *to);
  * srv__fiber_call_return(caller) when it returns. */
 void srv__fiber_call(struct fiber *f, void (*fn)(void *arg), void *arg);
 void srv__fiber_call_return(struct fiber *to);
-/* The thread's own stack as a fiber, and the running fiber. */
+/* The thread's own stack as a fiber (NULL when out of memory), and the
+ * running fiber. */
 struct fiber *srv__fiber_thread(void);
 extern _Thread_local struct fiber *srv__fiber_now; /* fiber.c's own */
 static inline struct fiber *srv__fiber_running(void)

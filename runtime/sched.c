@@ -29,6 +29,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -639,12 +640,20 @@ static void *scheduler_main(void *arg)
     struct scheduler *s = arg;
     self = s;
     srv__overflow_watch_thread();
-    s->thread = srv__fiber_thread();
-    struct fiber *first = srv__fiber_new(loop_entry, s, s);
-    if (first == NULL)
-        srv__fatal("srv: no memory for a scheduler's first stack");
-    srv__fiber_switch(s->thread, first, false);
-    after_switch(s);
+    /* Out of memory for its first stack, the thread waits for some (the
+     * other threads run the servers meanwhile: nothing is queued to this
+     * one before it runs), or for the runtime to stop. */
+    struct fiber *first = NULL;
+    while ((s->thread = srv__fiber_thread()) == NULL ||
+           (first = srv__fiber_new(loop_entry, s, s)) == NULL) {
+        if (atomic_load_explicit(&S.stopping, memory_order_acquire))
+            break;
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+    if (first != NULL) {
+        srv__fiber_switch(s->thread, first, false);
+        after_switch(s);
+    }
     srv__inline_thread_done();
     srv__fiber_thread_done();
     srv__overflow_unwatch_thread();
