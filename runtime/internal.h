@@ -177,6 +177,9 @@ struct process {
     srv_pid pid;                  /* pid.index is its slot in the table */
     const srv_module *module;     /* NULL for a plain thread's identity */
     struct mailbox mailbox;
+    /* srv_message_queue_len: sent - taken.  Senders add to sent; only the
+     * owner moves taken, with a plain store (no read-modify-write). */
+    _Atomic size_t sent, taken;
     struct process *next_run;     /* shared run queue link (sched.c) */
     struct process_extra *_Atomic extra;
     struct reply_slot slot;       /* as a caller */
@@ -235,6 +238,15 @@ struct process_extra *srv__extra(struct process *p);
 /* Delivers e to p and schedules p if it was idle.  For a plain thread's
  * identity, wakes the thread. */
 void srv__deliver(struct process *p, struct envelope *e);
+
+/* The owner took a message from p's mailbox (srv_message_queue_len). */
+static inline void srv__message_taken(struct process *p)
+{
+    /* Owner only: a load and a store, no read-modify-write.  Release:
+     * pairs with srv_message_queue_len's acquire load. */
+    size_t taken = atomic_load_explicit(&p->taken, memory_order_relaxed);
+    atomic_store_explicit(&p->taken, taken + 1, memory_order_release);
+}
 
 /* A caller's attempt to take an idle server with an empty mailbox, to run a
  * handler on its own thread.  Runs a pending zero timeout first. */

@@ -488,6 +488,7 @@ srv_status srv_receive_signal(srv_signal *out, long timeout_ms)
         uint32_t seen = atomic_load_explicit(&self->mail_futex, memory_order_acquire);
         struct envelope *e = srv__mailbox_pop(&self->mailbox);
         if (e != NULL) {
+            srv__message_taken(self);
             bool signal = e->kind == ENV_EXIT || e->kind == ENV_DOWN;
             if (signal) {
                 out->kind = e->kind == ENV_EXIT ? SRV_SIGNAL_EXIT : SRV_SIGNAL_DOWN;

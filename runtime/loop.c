@@ -53,6 +53,9 @@ void srv__envelope_free(const srv_module *module, struct envelope *e)
 
 void srv__deliver(struct process *p, struct envelope *e)
 {
+    /* Relaxed: a count for srv_message_queue_len; the push that follows
+     * publishes it to the owner. */
+    atomic_fetch_add_explicit(&p->sent, 1, memory_order_relaxed);
     srv__mailbox_push(&p->mailbox, e);
     /* seq_cst: see mailbox.c's push_link and srv__release. */
     uint32_t state = atomic_load_explicit(&p->run_state, memory_order_seq_cst);
@@ -507,8 +510,9 @@ bool srv__handle_timeout_now(struct process *p, bool holds_ref)
 }
 
 /* The next message to handle: held ones first once resumed; while
- * suspended only system messages pass, the rest wait in the held list. */
-static struct envelope *next_message(struct process *p)
+ * suspended only system messages pass, the rest wait in the held list
+ * (and are still counted as queued). */
+static struct envelope *take_message(struct process *p)
 {
     if (!p->suspended && p->held_first != NULL) {
         struct envelope *e = p->held_first;
@@ -530,6 +534,30 @@ static struct envelope *next_message(struct process *p)
             p->held_first = e;
         p->held_last = e;
     }
+}
+
+static struct envelope *next_message(struct process *p)
+{
+    struct envelope *e = take_message(p);
+    if (e != NULL)
+        srv__message_taken(p);
+    return e;
+}
+
+srv_status srv_message_queue_len(srv_pid pid, size_t *out)
+{
+    if (out == NULL)
+        return SRV_EINVAL;
+    struct process *p = srv__process_get(pid);
+    if (p == NULL)
+        return SRV_ENOPROC;
+    /* Acquire: pairs with srv__message_taken's release; every send that
+     * taken counts is then seen in sent, so sent - taken never wraps. */
+    size_t taken = atomic_load_explicit(&p->taken, memory_order_acquire);
+    size_t sent = atomic_load_explicit(&p->sent, memory_order_relaxed);
+    *out = sent - taken;
+    srv__process_put(p);
+    return SRV_OK;
 }
 
 void srv__run_batch(struct process *p)

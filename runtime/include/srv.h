@@ -505,6 +505,14 @@ SRV_API srv_status srv_runtime_shutdown(long timeout_ms);
 /* Live processes, servers and plain threads' identities alike. */
 SRV_API size_t srv_process_count(void);
 
+/* process_info(Pid, message_queue_len): the messages (casts, calls, info
+ * messages, signals, system messages) delivered to pid and not yet taken
+ * by its handlers, in *out.  Mailboxes are unbounded, as in Erlang: a
+ * server slower than its senders grows its queue without limit; watch it
+ * with this, and slow the senders down (a call instead of a cast now and
+ * then) when it grows.  SRV_ENOPROC when pid is not alive. */
+SRV_API srv_status srv_message_queue_len(srv_pid pid, size_t *out);
+
 /* Memory helpers for generated copy-in code: NULL when out of memory (and
  * for a NULL or empty input), which generated copy_args turns into
  * SRV_ENOMEM for the sender. */

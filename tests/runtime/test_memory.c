@@ -311,3 +311,68 @@ Test(memory, monitors_of_servers_that_end_are_removed_from_both_lists, .timeout 
     cr_assert_eq(watching, 0, "the monitor that fired is gone");
     counter_stop(watcher);
 }
+
+/* ---------------------------------------------------------------------- */
+/* Queue length                                                            */
+
+/* process_info(Pid, message_queue_len): casts to a server busy in a
+ * handler wait in its mailbox, counted; handled, they are not. */
+Test(memory, message_queue_len_counts_messages_not_yet_handled, .timeout = T(20))
+{
+    srv_pid pid = start_counter(0);
+    size_t len = 99;
+    cr_assert_eq(srv_message_queue_len(pid, &len), SRV_OK);
+    cr_assert_eq(len, 0);
+    long parked = atomic_load(&counter_observed.parked);
+    cr_assert_eq(counter_sleep_later(pid, 500), SRV_OK);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.parked) == parked + 1);
+    cr_assert_eq(srv_message_queue_len(pid, &len), SRV_OK);
+    cr_assert_eq(len, 0, "the message being handled is not queued");
+    for (int i = 0; i < 100; i++)
+        cr_assert_eq(counter_bump(pid, 1), SRV_OK);
+    cr_assert_eq(counter_send_tick(pid, 1), SRV_OK);
+    cr_assert_eq(srv_message_queue_len(pid, &len), SRV_OK);
+    cr_assert_eq(len, 101, "100 casts and an info message wait");
+    ASSERT_EVENTUALLY(srv_message_queue_len(pid, &len) == SRV_OK && len == 0);
+    cr_assert_eq(counter_read(pid).total, 100);
+    counter_stop(pid);
+    cr_assert_eq(srv_message_queue_len(pid, &len), SRV_ENOPROC);
+    cr_assert_eq(srv_message_queue_len(srv_self(), NULL), SRV_EINVAL);
+}
+
+/* Messages held while a server is suspended (sys:suspend) are still
+ * queued, as they are in Erlang. */
+Test(memory, message_queue_len_counts_messages_held_while_suspended, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    cr_assert_eq(srv_sys_suspend(pid, T(5000)), SRV_OK);
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(counter_bump(pid, 1), SRV_OK);
+    /* a system message goes through: the casts are held by then */
+    srv_buf text = {0};
+    cr_assert_eq(srv_sys_get_state(pid, &text, T(5000)), SRV_OK);
+    srv_buf_free(&text);
+    size_t len;
+    cr_assert_eq(srv_message_queue_len(pid, &len), SRV_OK);
+    cr_assert_eq(len, 10);
+    cr_assert_eq(srv_sys_resume(pid, T(5000)), SRV_OK);
+    ASSERT_EVENTUALLY(srv_message_queue_len(pid, &len) == SRV_OK && len == 0);
+    cr_assert_eq(counter_read(pid).total, 10);
+    counter_stop(pid);
+}
+
+/* A plain thread's signals count too, until srv_receive_signal takes them. */
+Test(memory, message_queue_len_counts_a_threads_signals, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    uint64_t ref;
+    cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
+    cr_assert_eq(counter_stop(pid), SRV_OK);
+    size_t len;
+    cr_assert_eq(srv_message_queue_len(srv_self(), &len), SRV_OK);
+    cr_assert_eq(len, 1, "the DOWN");
+    srv_signal signal;
+    cr_assert_eq(srv_receive_signal(&signal, T(5000)), SRV_OK);
+    cr_assert_eq(srv_message_queue_len(srv_self(), &len), SRV_OK);
+    cr_assert_eq(len, 0);
+}
