@@ -68,7 +68,7 @@ $(B)/%.o: %.S
 # Build dependencies: installed with apt-get when missing and we are root,
 # otherwise the exact command is printed.  A stamp keeps this to one check.
 
-DEB_PACKAGES := flex bison libcriterion-dev pkg-config clang libclang-rt-14-dev
+DEB_PACKAGES := flex bison libcriterion-dev pkg-config clang libclang-rt-14-dev valgrind
 $(B)/.deps-ok:
 	$(Q)sh mk/deps.sh $(DEB_PACKAGES)
 	@mkdir -p $(@D) && touch $@

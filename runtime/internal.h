@@ -324,6 +324,7 @@ struct fiber {
     uint64_t deadline_ns;
     size_t heap_index;         /* in its owner's deadline heap, or SIZE_MAX */
     void *sanitizer;           /* ThreadSanitizer's fiber */
+    unsigned valgrind_stack;   /* Valgrind's id of the stack, when built with it */
     /* While it runs a handler for the caller beneath it (inline.c): */
     struct fiber *caller;      /* the suspended caller; NULL once detached */
     struct process *caller_process; /* who the caller runs as, and its call */
