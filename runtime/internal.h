@@ -438,6 +438,17 @@ extern const char srv__atom_out_of_memory[]; /* "out_of_memory" */
 void srv__overflow_watch_thread(void);
 void srv__overflow_unwatch_thread(void); /* before the thread ends */
 
+/* fork (runtime.c): each part with state of its own takes its locks before
+ * a fork, gives them back after it in the parent, and in the child starts
+ * afresh (the parent's processes, timers and threads do not exist there). */
+enum srv_fork_phase { SRV_FORK_PREPARE, SRV_FORK_PARENT, SRV_FORK_CHILD };
+void srv__sched_fork(enum srv_fork_phase phase);
+void srv__timer_fork(enum srv_fork_phase phase);
+void srv__process_fork(enum srv_fork_phase phase);
+void srv__name_fork(enum srv_fork_phase phase);
+void srv__atom_fork(enum srv_fork_phase phase);
+void srv__log_fork(enum srv_fork_phase phase);
+
 /* The runtime's own fatal errors. */
 SRV_NORETURN void srv__fatal(const char *fmt, ...) SRV_PRINTF(1, 2);
 

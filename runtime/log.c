@@ -124,3 +124,19 @@ void srv__report_crash(struct process *p, srv_atom reason, bool in_terminate,
     srv__log(SRV_LOG_ERROR, out.data);
     srv_buf_free(&out);
 }
+
+/* fork: the child keeps the logger. */
+void srv__log_fork(enum srv_fork_phase phase)
+{
+    switch (phase) {
+    case SRV_FORK_PREPARE:
+        pthread_mutex_lock(&lock);
+        break;
+    case SRV_FORK_PARENT:
+        pthread_mutex_unlock(&lock);
+        break;
+    case SRV_FORK_CHILD:
+        pthread_mutex_unlock(&lock); /* taken by this thread before the fork */
+        break;
+    }
+}

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "alloc.h"
 #include "internal.h"
@@ -165,4 +166,23 @@ srv_status srv_whereis(const char *name, srv_pid *pid_out)
     *pid_out = e != NULL ? e->pid : SRV_PID_NONE;
     pthread_mutex_unlock(&lock);
     return e != NULL ? SRV_OK : SRV_ENOTREG;
+}
+
+/* fork: the child starts with no names. */
+void srv__name_fork(enum srv_fork_phase phase)
+{
+    switch (phase) {
+    case SRV_FORK_PREPARE:
+        pthread_mutex_lock(&lock);
+        break;
+    case SRV_FORK_PARENT:
+        pthread_mutex_unlock(&lock);
+        break;
+    case SRV_FORK_CHILD:
+        if (table != NULL) /* the parent's processes are not the child's */
+            memset(table, 0, capacity * sizeof *table);
+        used = 0;
+        pthread_mutex_unlock(&lock); /* taken by this thread before the fork */
+        break;
+    }
 }

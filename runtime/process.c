@@ -41,6 +41,7 @@ static _Thread_local struct process *current;
 static _Thread_local struct process *identity;
 static pthread_key_t identity_key;
 static pthread_once_t identity_once = PTHREAD_ONCE_INIT;
+static bool identity_key_made;
 
 static struct slot *slot_at(uint32_t index)
 {
@@ -219,7 +220,7 @@ static void identity_destroy(void *arg)
 
 static void identity_key_make(void)
 {
-    pthread_key_create(&identity_key, identity_destroy);
+    identity_key_made = pthread_key_create(&identity_key, identity_destroy) == 0;
 }
 
 struct process *srv__thread_identity(void)
@@ -281,4 +282,31 @@ bool srv_pid_equal(srv_pid a, srv_pid b)
 bool srv_pid_is_none(srv_pid pid)
 {
     return pid.index == 0;
+}
+
+/* fork: the child's table starts empty.  The parent's processes stay in
+ * memory, unreachable (their threads do not exist in the child); indices
+ * go on from where the parent was, so a pid the child kept from the
+ * parent finds nothing rather than a new process. */
+void srv__process_fork(enum srv_fork_phase phase)
+{
+    switch (phase) {
+    case SRV_FORK_PREPARE:
+        pthread_mutex_lock(&free_lock);
+        break;
+    case SRV_FORK_PARENT:
+        pthread_mutex_unlock(&free_lock);
+        break;
+    case SRV_FORK_CHILD:
+        for (size_t c = 0; c < MAX_CHUNKS; c++)
+            atomic_store_explicit(&chunks[c], NULL, memory_order_relaxed);
+        atomic_store_explicit(&live, 0, memory_order_relaxed);
+        free_count = 0;
+        pthread_mutex_unlock(&free_lock); /* taken by this thread before the fork */
+        current = NULL;
+        identity = NULL; /* the forking thread gets a new one on first use */
+        if (identity_key_made)
+            pthread_setspecific(identity_key, NULL);
+        break;
+    }
 }

@@ -1,7 +1,49 @@
 /*
- * runtime.c: starting and stopping the runtime as a whole.
+ * runtime.c: starting and stopping the runtime as a whole, and fork.
  */
+#include <pthread.h>
+
 #include "internal.h"
+
+/* fork(): the parts' locks are taken before it (outer ones first: a
+ * scheduler start logs under the scheduler lock), so that the child finds
+ * every table whole; the child then starts afresh (srv.h says what it
+ * gets). */
+static void fork_prepare(void)
+{
+    srv__sched_fork(SRV_FORK_PREPARE);
+    srv__timer_fork(SRV_FORK_PREPARE);
+    srv__process_fork(SRV_FORK_PREPARE);
+    srv__name_fork(SRV_FORK_PREPARE);
+    srv__atom_fork(SRV_FORK_PREPARE);
+    srv__log_fork(SRV_FORK_PREPARE);
+}
+
+static void fork_parent(void)
+{
+    srv__log_fork(SRV_FORK_PARENT);
+    srv__atom_fork(SRV_FORK_PARENT);
+    srv__name_fork(SRV_FORK_PARENT);
+    srv__process_fork(SRV_FORK_PARENT);
+    srv__timer_fork(SRV_FORK_PARENT);
+    srv__sched_fork(SRV_FORK_PARENT);
+}
+
+static void fork_child(void)
+{
+    srv__log_fork(SRV_FORK_CHILD);
+    srv__atom_fork(SRV_FORK_CHILD);
+    srv__name_fork(SRV_FORK_CHILD);
+    srv__process_fork(SRV_FORK_CHILD);
+    srv__timer_fork(SRV_FORK_CHILD);
+    srv__sched_fork(SRV_FORK_CHILD);
+}
+
+/* At load time: a fork may come before any other use of the runtime. */
+__attribute__((constructor)) static void fork_watch(void)
+{
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
 
 srv_status srv_runtime_start(unsigned schedulers)
 {

@@ -258,3 +258,22 @@ void srv_sleep(long ms)
     srv__slot_arm(slot, NULL);
     srv__slot_wait(slot, srv__deadline_after_ms(ms), NULL);
 }
+
+/* fork: the child has no timer thread and no timers (what they would have
+ * sent was for the parent's processes). */
+void srv__timer_fork(enum srv_fork_phase phase)
+{
+    switch (phase) {
+    case SRV_FORK_PREPARE:
+        pthread_mutex_lock(&lock);
+        break;
+    case SRV_FORK_PARENT:
+        pthread_mutex_unlock(&lock);
+        break;
+    case SRV_FORK_CHILD:
+        count = 0;
+        running = stopping = firing = false;
+        pthread_mutex_unlock(&lock); /* taken by this thread before the fork */
+        break;
+    }
+}
