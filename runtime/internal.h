@@ -67,6 +67,7 @@ struct envelope {
  * memory. */
 void *srv__pool_alloc(size_t size);
 void srv__pool_free(void *block);
+size_t srv__pool_caches(void); /* caches made so far (for tests) */
 
 /* A zeroed envelope (args not zeroed), or NULL when out of memory. */
 struct envelope *srv__envelope_new(size_t args_size);

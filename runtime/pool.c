@@ -9,7 +9,14 @@
  * the sender's thread and freed on the receiver's, so this is the common
  * case.  Larger envelopes go to malloc.  Out of memory, an allocation
  * returns NULL and the caller answers SRV_ENOMEM.
+ *
+ * When a thread ends, its cache is orphaned: its free blocks go back to
+ * malloc, and so does every block of it freed later (the freer finds the
+ * cache orphaned and empties the remote stack itself).  A new thread
+ * adopts an orphaned cache before it makes one, so short-lived threads
+ * that send leave nothing behind.
  */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "alloc.h"
@@ -28,26 +35,85 @@ struct block {
 struct cache {
     struct block *local;          /* the owner's own free list */
     struct block *_Atomic remote; /* blocks freed by other threads */
+    _Atomic bool orphaned;        /* its thread ended; a new one may adopt it */
     struct cache *next;           /* every cache, so none is lost */
 };
 
 static _Thread_local struct cache *mine;
 static struct cache *_Atomic caches;
+static pthread_key_t cache_key;
+static pthread_once_t cache_key_once = PTHREAD_ONCE_INIT;
+static bool cache_key_made;
+
+static void free_list(struct block *b)
+{
+    while (b != NULL) {
+        struct block *next = atomic_load_explicit(&b->next, memory_order_relaxed);
+        srv__free(b);
+        b = next;
+    }
+}
+
+/* seq_cst: pairs with orphan's store of orphaned and its exchange (see
+ * srv__pool_free): every block pushed goes back to malloc once. */
+static void free_remote(struct cache *c)
+{
+    free_list(atomic_exchange_explicit(&c->remote, NULL, memory_order_seq_cst));
+}
+
+/* The thread's end: its cache's blocks go back to malloc. */
+static void orphan(void *arg)
+{
+    struct cache *c = arg;
+    if (c == mine)
+        mine = NULL;
+    free_list(c->local);
+    c->local = NULL;
+    atomic_store_explicit(&c->orphaned, true, memory_order_seq_cst);
+    free_remote(c);
+}
+
+static void cache_key_make(void)
+{
+    cache_key_made = pthread_key_create(&cache_key, orphan) == 0;
+}
+
+/* An orphaned cache, now ours; NULL if none. */
+static struct cache *adopt(void)
+{
+    for (struct cache *c = atomic_load_explicit(&caches, memory_order_acquire); c != NULL;
+         c = c->next) {
+        bool was = true;
+        /* acq_rel: the orphaning thread's last touches happen before ours. */
+        if (atomic_load_explicit(&c->orphaned, memory_order_relaxed) &&
+            atomic_compare_exchange_strong_explicit(&c->orphaned, &was, false,
+                                                    memory_order_acq_rel,
+                                                    memory_order_relaxed))
+            return c;
+    }
+    return NULL;
+}
 
 static struct cache *my_cache(void)
 {
     if (mine != NULL)
         return mine;
-    struct cache *c = srv__calloc(1, sizeof *c);
-    if (c == NULL)
-        return NULL;
-    /* Caches live as long as the program: a block freed after its
-     * owner's thread ended still has somewhere to go. */
-    struct cache *head = atomic_load_explicit(&caches, memory_order_relaxed);
-    do
-        c->next = head;
-    while (!atomic_compare_exchange_weak_explicit(&caches, &head, c, memory_order_release,
-                                                  memory_order_relaxed));
+    pthread_once(&cache_key_once, cache_key_make);
+    struct cache *c = adopt();
+    if (c == NULL) {
+        c = srv__calloc(1, sizeof *c);
+        if (c == NULL)
+            return NULL;
+        /* Caches live as long as the program, orphaned or adopted: a block
+         * freed after its owner's thread ended still has somewhere to go. */
+        struct cache *head = atomic_load_explicit(&caches, memory_order_relaxed);
+        do
+            c->next = head;
+        while (!atomic_compare_exchange_weak_explicit(&caches, &head, c, memory_order_release,
+                                                      memory_order_relaxed));
+    }
+    if (cache_key_made)
+        pthread_setspecific(cache_key, c);
     mine = c;
     return c;
 }
@@ -95,7 +161,20 @@ void srv__pool_free(void *data)
     struct block *head = atomic_load_explicit(&c->remote, memory_order_relaxed);
     do
         atomic_store_explicit(&b->next, head, memory_order_relaxed);
-    /* Release: the owner's acquire exchange sees b's next. */
-    while (!atomic_compare_exchange_weak_explicit(&c->remote, &head, b, memory_order_release,
+    /* Release: the owner's acquire exchange sees b's next.  seq_cst, then
+     * the load of orphaned: either the orphaning thread's exchange takes b,
+     * or we see the cache orphaned and take it back ourselves. */
+    while (!atomic_compare_exchange_weak_explicit(&c->remote, &head, b, memory_order_seq_cst,
                                                   memory_order_relaxed));
+    if (atomic_load_explicit(&c->orphaned, memory_order_seq_cst))
+        free_remote(c);
+}
+
+size_t srv__pool_caches(void)
+{
+    size_t n = 0;
+    for (struct cache *c = atomic_load_explicit(&caches, memory_order_acquire); c != NULL;
+         c = c->next)
+        n++;
+    return n;
 }

@@ -286,6 +286,36 @@ Test(memory, monitors_of_threads_that_exit_are_removed, .timeout = T(120))
     ASSERT_NO_LEAK();
 }
 
+static void *cast_and_exit(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 10; i++)
+        if (counter_bump(watched, 1) != SRV_OK)
+            return (void *)1;
+    return NULL;
+}
+
+/* A thread that sends leaves its envelope cache when it ends; the next
+ * thread adopts it: 2,000 threads in turn make no more than a handful. */
+Test(memory, threads_that_send_and_exit_leave_no_message_cache, .timeout = T(60))
+{
+    watched = start_counter(0);
+    cr_assert_eq(counter_bump(watched, 0), SRV_OK); /* this thread's cache */
+    size_t before = srv__pool_caches();
+    for (int i = 0; i < 2000; i++) {
+        pthread_t thread;
+        void *result;
+        cr_assert_eq(pthread_create(&thread, NULL, cast_and_exit, NULL), 0);
+        pthread_join(thread, &result);
+        cr_assert_null(result);
+    }
+    ASSERT_EVENTUALLY(counter_read(watched).casts == 2000 * 10 + 1);
+    size_t made = srv__pool_caches() - before;
+    cr_assert_lt(made, 8, "%zu caches for 2000 threads", made);
+    counter_stop(watched);
+    ASSERT_NO_LEAK();
+}
+
 /* The same for a server that monitors another and stops; and a monitor
  * that fires leaves its watcher's list. */
 Test(memory, monitors_of_servers_that_end_are_removed_from_both_lists, .timeout = T(10))
