@@ -14,6 +14,25 @@
  *
  * Errors: every function that can fail returns an srv_status; results go to
  * out-parameters.  srv_strerror() and srv_status_name() describe a status.
+ *
+ * Out of memory: a function that cannot allocate returns SRV_ENOMEM and
+ * leaves nothing behind (a message not sent is not half sent; a start
+ * that fails leaves no process).  What the runtime must deliver later (the
+ * EXIT of a link, the DOWN of a monitor, a timer's message) is allocated
+ * when the link, monitor or timer is made, so it is never lost.  Where no
+ * status can be returned, a server is ended instead, with the reason
+ * out_of_memory (an atom, srv_atom_from("out_of_memory")): a callback
+ * timeout that cannot be armed.  The runtime
+ * aborts only when the process table is full (16 M processes) or a plain
+ * thread's own identity cannot be made in a function that returns no
+ * status (srv_self, srv_trap_exit, srv_sleep).
+ *
+ * fork(): the child of a fork from a plain thread gets a fresh runtime: no
+ * process, name or timer of the parent's (their threads are not in the
+ * child; a pid kept from the parent answers SRV_ENOPROC), and new
+ * scheduler threads on first use.  The parent goes on unaffected.  The
+ * child of a fork made inside a handler may only exec or _exit, as POSIX
+ * allows for any threaded program.
  */
 #ifndef SRV_H
 #define SRV_H
@@ -343,7 +362,8 @@ typedef struct srv_call_result {
 /* gen_server:call: sends message number `message` of the server's module
  * with args, waits up to timeout_ms (SRV_INFINITY) and writes the reply to
  * reply (the generated reply struct).  A reply that comes after the timeout
- * is dropped.  `result` may be NULL.
+ * is dropped.  `result` may be NULL.  SRV_ENOMEM when the call, or the
+ * handler's reply, could not be copied.
  *
  * When the server is idle, the caller runs the handler itself, at once;
  * the deadline holds all the same: if the handler blocks (a call, a
@@ -356,7 +376,8 @@ SRV_API srv_status srv_call(srv_pid server, const srv_module *module,
                             long timeout_ms, srv_call_result *result);
 
 /* gen_server:cast: never blocks; SRV_OK even when the server is gone,
- * like Erlang's. */
+ * like Erlang's; SRV_ENOMEM when the message could not be copied (it was
+ * not sent).  Mailboxes are unbounded: see srv_message_queue_len. */
 SRV_API srv_status srv_cast(srv_pid server, const srv_module *module,
                             unsigned message, const void *args);
 
@@ -409,7 +430,9 @@ SRV_API srv_status srv_unlink(srv_pid pid);
 SRV_API bool srv_trap_exit(bool on);
 
 /* erlang:monitor(process, pid): ref_out gets the monitor reference.  A
- * monitor of a dead pid fires at once with SRV_NOPROC. */
+ * monitor of a dead pid fires at once with SRV_NOPROC.  A process that
+ * ends (a plain thread too) takes its monitors off the lists of those it
+ * watched, and a monitor that fires is gone from its watcher's. */
 SRV_API srv_status srv_monitor(srv_pid pid, uint64_t *ref_out);
 SRV_API srv_status srv_demonitor(uint64_t ref);
 
@@ -489,7 +512,8 @@ SRV_API void srv_set_logger(srv_logger_fn fn, void *user);
 /* ---------------------------------------------------------------------- */
 /* The runtime                                                             */
 
-/* Starts the schedulers now (they also start on first use).  schedulers 0
+/* Starts the schedulers now (they also start on first use); SRV_ENOMEM if
+ * a thread could not be made.  schedulers 0
  * means SRV_SCHEDULERS, or else one per online CPU.  Handlers run on
  * stacks of SRV_STACK_SIZE bytes (a k, m or g suffix allowed, 16k to 1g;
  * 256k when unset), each with a guard page: an overflow is reported with the
