@@ -43,10 +43,16 @@ static void run_inline_call(void *arg)
     const srv_message_type *type = &c.p->module->messages[c.message];
     _Alignas(max_align_t) unsigned char args[INLINE_MAX];
     _Alignas(max_align_t) unsigned char reply[INLINE_MAX];
-    if (type->copy_args != NULL)
-        type->copy_args(args, c.args);
-    else if (type->args_size > 0)
+    if (type->copy_args != NULL) {
+        if (!type->copy_args(args, c.args)) { /* out of memory: not handled */
+            srv__slot_complete(c.from, SRV_ENOMEM, NULL, NULL, 0);
+            srv__release(c.p);
+            srv__process_put(c.p);
+            return;
+        }
+    } else if (type->args_size > 0) {
         memcpy(args, c.args, type->args_size);
+    }
     if (srv__handle_call(c.p, c.message, args, c.from, reply, true)) {
         srv__release(c.p);
         srv__process_put(c.p);

@@ -72,6 +72,10 @@ bool srv__inline_call(void (*job)(void *arg), void *arg,
     struct fiber *caller = srv__fiber_running();
     if (caller == NULL)
         caller = srv__fiber_thread();
+    if (caller == NULL) { /* no memory for the thread's pool: on ours */
+        job(arg);
+        return true;
+    }
     struct fiber *f = spare;
     if (f != NULL) {
         spare = NULL;
