@@ -29,6 +29,15 @@ void srv__inline_thread_done(void)
     }
 }
 
+/* fork: the child's forking thread makes its next job's stack anew (a
+ * fresh stack for ThreadSanitizer too, whose fibers do not cross a fork);
+ * the old one goes back to the pool. */
+void srv__inline_fork(enum srv_fork_phase phase)
+{
+    if (phase == SRV_FORK_CHILD)
+        srv__inline_thread_done();
+}
+
 /* A plain thread that ran jobs leaves its spare stack and its pool
  * behind when it ends: both go then. */
 static void thread_done(void *unused)

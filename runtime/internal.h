@@ -449,6 +449,7 @@ void srv__process_fork(enum srv_fork_phase phase);
 void srv__name_fork(enum srv_fork_phase phase);
 void srv__atom_fork(enum srv_fork_phase phase);
 void srv__log_fork(enum srv_fork_phase phase);
+void srv__inline_fork(enum srv_fork_phase phase);
 
 /* The runtime's own fatal errors. */
 SRV_NORETURN void srv__fatal(const char *fmt, ...) SRV_PRINTF(1, 2);

@@ -37,6 +37,7 @@ static void fork_child(void)
     srv__process_fork(SRV_FORK_CHILD);
     srv__timer_fork(SRV_FORK_CHILD);
     srv__sched_fork(SRV_FORK_CHILD);
+    srv__inline_fork(SRV_FORK_CHILD);
 }
 
 /* At load time: a fork may come before any other use of the runtime. */
