@@ -178,8 +178,9 @@ struct process {
     srv_pid pid;                  /* pid.index is its slot in the table */
     const srv_module *module;     /* NULL for a plain thread's identity */
     struct mailbox mailbox;
-    /* srv_message_queue_len: sent - taken.  Senders add to sent; only the
-     * owner moves taken, with a plain store (no read-modify-write). */
+    /* srv_message_queue_len: sent - taken.  Senders add to sent (a
+     * scheduler thread a run at a time); only the owner moves taken, with a
+     * plain store (no read-modify-write). */
     _Atomic size_t sent, taken;
     struct process *next_run;     /* shared run queue link (sched.c) */
     struct process_extra *_Atomic extra;
@@ -240,13 +241,19 @@ struct process_extra *srv__extra(struct process *p);
  * identity, wakes the thread. */
 void srv__deliver(struct process *p, struct envelope *e);
 
-/* The owner took a message from p's mailbox (srv_message_queue_len). */
+/* srv_message_queue_len's counts.  A message delivered to p: a plain
+ * thread adds it to p->sent at once; a scheduler thread counts a run of
+ * sends to one process and adds it in one go at its next loop turn (or
+ * when it sends elsewhere), so a stream of casts pays no read-modify-write
+ * per message (sched.c). */
+void srv__sched_count_sent(struct process *p);
+/* The owner took a message from p's mailbox. */
 static inline void srv__message_taken(struct process *p)
 {
-    /* Owner only: a load and a store, no read-modify-write.  Release:
-     * pairs with srv_message_queue_len's acquire load. */
+    /* Owner only: a load and a store, no read-modify-write; relaxed: a
+     * count that orders nothing. */
     size_t taken = atomic_load_explicit(&p->taken, memory_order_relaxed);
-    atomic_store_explicit(&p->taken, taken + 1, memory_order_release);
+    atomic_store_explicit(&p->taken, taken + 1, memory_order_relaxed);
 }
 
 /* A caller's attempt to take an idle server with an empty mailbox, to run a

@@ -53,9 +53,7 @@ void srv__envelope_free(const srv_module *module, struct envelope *e)
 
 void srv__deliver(struct process *p, struct envelope *e)
 {
-    /* Relaxed: a count for srv_message_queue_len; the push that follows
-     * publishes it to the owner. */
-    atomic_fetch_add_explicit(&p->sent, 1, memory_order_relaxed);
+    srv__sched_count_sent(p);
     srv__mailbox_push(&p->mailbox, e);
     /* seq_cst: see mailbox.c's push_link and srv__release. */
     uint32_t state = atomic_load_explicit(&p->run_state, memory_order_seq_cst);
@@ -551,11 +549,11 @@ srv_status srv_message_queue_len(srv_pid pid, size_t *out)
     struct process *p = srv__process_get(pid);
     if (p == NULL)
         return SRV_ENOPROC;
-    /* Acquire: pairs with srv__message_taken's release; every send that
-     * taken counts is then seen in sent, so sent - taken never wraps. */
-    size_t taken = atomic_load_explicit(&p->taken, memory_order_acquire);
+    /* A scheduler thread adds its sends at its next turn: until then taken
+     * may be ahead of sent, and the length reads 0. */
+    size_t taken = atomic_load_explicit(&p->taken, memory_order_relaxed);
     size_t sent = atomic_load_explicit(&p->sent, memory_order_relaxed);
-    *out = sent - taken;
+    *out = sent > taken ? sent - taken : 0;
     srv__process_put(p);
     return SRV_OK;
 }

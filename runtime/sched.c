@@ -65,6 +65,8 @@ struct scheduler {
     _Atomic uint32_t wake;               /* the futex the thread sleeps on */
     _Atomic bool sleeping;
     bool in_use;                         /* a thread runs it (S.lock) */
+    srv_pid sent_to;                     /* sends counted here, not yet added */
+    size_t sent_count;                   /* to sent_to's `sent` (next turn) */
     struct scheduler *_Atomic next_all;  /* every scheduler made; never freed */
 };
 
@@ -498,8 +500,38 @@ static struct process *steal(struct scheduler *s, struct watch *w, uint64_t now)
  * handlers that yielded, our ring, the shared queue, then other threads'
  * work.  A streak of next-slot turns gives the others a turn now and
  * then, and the shared queue goes first once every SHARED_EVERY turns. */
+/* Adds the sends this thread has counted to their process's total. */
+static void flush_sent(struct scheduler *s)
+{
+    if (s->sent_count == 0)
+        return;
+    struct process *p = srv__process_get(s->sent_to);
+    if (p != NULL) { /* relaxed: a count that orders nothing */
+        atomic_fetch_add_explicit(&p->sent, s->sent_count, memory_order_relaxed);
+        srv__process_put(p);
+    }
+    s->sent_count = 0;
+}
+
+void srv__sched_count_sent(struct process *p)
+{
+    struct scheduler *s = self;
+    if (s == NULL) { /* relaxed: see flush_sent */
+        atomic_fetch_add_explicit(&p->sent, 1, memory_order_relaxed);
+        return;
+    }
+    if (s->sent_count != 0 && srv_pid_equal(s->sent_to, p->pid)) {
+        s->sent_count++;
+        return;
+    }
+    flush_sent(s);
+    s->sent_to = p->pid;
+    s->sent_count = 1;
+}
+
 static bool next_work(struct scheduler *s, struct fiber **fiber, struct process **process)
 {
+    flush_sent(s); /* what the last turn's handlers sent */
     atomic_store_explicit(&s->turns, atomic_load_explicit(&s->turns, memory_order_relaxed) + 1,
                           memory_order_relaxed);
     *fiber = NULL;
@@ -655,6 +687,7 @@ static void *scheduler_main(void *arg)
         srv__fiber_switch(s->thread, first, false);
         after_switch(s);
     }
+    flush_sent(s);
     srv__inline_thread_done();
     srv__fiber_thread_done();
     srv__overflow_unwatch_thread();

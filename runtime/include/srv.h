@@ -534,7 +534,9 @@ SRV_API size_t srv_process_count(void);
  * by its handlers, in *out.  Mailboxes are unbounded, as in Erlang: a
  * server slower than its senders grows its queue without limit; watch it
  * with this, and slow the senders down (a call instead of a cast now and
- * then) when it grows.  SRV_ENOPROC when pid is not alive. */
+ * then) when it grows.  Messages sent by a handler that is still running
+ * may not be counted yet (they are once it returns or blocks).
+ * SRV_ENOPROC when pid is not alive. */
 SRV_API srv_status srv_message_queue_len(srv_pid pid, size_t *out);
 
 /* Memory helpers for generated copy-in code: NULL when out of memory (and

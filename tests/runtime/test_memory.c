@@ -417,3 +417,21 @@ Test(memory, message_queue_len_counts_a_threads_signals, .timeout = T(10))
     cr_assert_eq(srv_message_queue_len(srv_self(), &len), SRV_OK);
     cr_assert_eq(len, 0);
 }
+
+/* A handler's sends are counted too: a scheduler thread adds a run of
+ * them to the receiver's count at its next turn. */
+Test(memory, message_queue_len_counts_sends_from_handlers, .timeout = T(20))
+{
+    srv_pid target = start_counter(0), sender = start_counter(0);
+    cr_assert_eq(srv_sys_suspend(target, T(5000)), SRV_OK); /* so the casts wait */
+    counter_add_reply add;
+    cr_assert_eq(counter_flood(sender, target, 100), SRV_OK);
+    cr_assert_eq(counter_add(sender, 0, &add), SRV_OK); /* after the flood */
+    size_t len;
+    ASSERT_EVENTUALLY(srv_message_queue_len(target, &len) == SRV_OK && len == 100);
+    cr_assert_eq(srv_sys_resume(target, T(5000)), SRV_OK);
+    ASSERT_EVENTUALLY(srv_message_queue_len(target, &len) == SRV_OK && len == 0);
+    cr_assert_eq(counter_read(target).total, 100);
+    counter_stop(target);
+    counter_stop(sender);
+}
