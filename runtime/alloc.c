@@ -11,16 +11,15 @@
 /* The allocations left before the one that fails; 0: the injector is off.
  * Relaxed: a test arms it and reads the outcome from its own thread; which
  * thread's allocation fails among several racing ones does not matter. */
-static _Atomic unsigned long countdown;
+_Atomic unsigned long srv__alloc_countdown;
 static _Atomic bool failed;
 
-bool srv__alloc_inject(void)
+/* The injector is on: counts this allocation down. */
+bool srv__alloc_inject_now(void)
 {
-    if (__builtin_expect(atomic_load_explicit(&countdown, memory_order_relaxed) == 0, 1))
-        return false;
-    unsigned long left = atomic_load_explicit(&countdown, memory_order_relaxed);
+    unsigned long left = atomic_load_explicit(&srv__alloc_countdown, memory_order_relaxed);
     while (left != 0)
-        if (atomic_compare_exchange_weak_explicit(&countdown, &left, left - 1,
+        if (atomic_compare_exchange_weak_explicit(&srv__alloc_countdown, &left, left - 1,
                                                   memory_order_relaxed,
                                                   memory_order_relaxed)) {
             if (left != 1)
@@ -59,7 +58,7 @@ void srv__free(void *block)
 void srv__alloc_fail_after(unsigned long nth)
 {
     atomic_store_explicit(&failed, false, memory_order_relaxed);
-    atomic_store_explicit(&countdown, nth, memory_order_relaxed);
+    atomic_store_explicit(&srv__alloc_countdown, nth, memory_order_relaxed);
 }
 
 bool srv__alloc_failed(void)

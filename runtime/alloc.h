@@ -10,6 +10,7 @@
 #ifndef SRV_ALLOC_H
 #define SRV_ALLOC_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -20,8 +21,17 @@ char *srv__strdup(const char *s);
 void srv__free(void *block);
 
 /* True when this allocation is the one the injector fails: for pools
- * that hand out memory of their own (pool.c), so that they fail too. */
-bool srv__alloc_inject(void);
+ * that hand out memory of their own (pool.c), so that they fail too.
+ * Inline: a load and a branch never taken, outside the tests. */
+extern _Atomic unsigned long srv__alloc_countdown; /* 0: the injector is off */
+bool srv__alloc_inject_now(void);
+static inline bool srv__alloc_inject(void)
+{
+    /* Relaxed: see alloc.c. */
+    return __builtin_expect(atomic_load_explicit(&srv__alloc_countdown,
+                                                 memory_order_relaxed) != 0, 0) &&
+           srv__alloc_inject_now();
+}
 
 /* For the tests: the nth allocation from now (1: the next) fails, once;
  * 0 turns the injector off.  srv__alloc_failed says whether it did. */

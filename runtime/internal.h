@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "srv.h"
 
@@ -72,9 +73,24 @@ size_t srv__pool_caches(void); /* caches made so far (for tests) */
 /* A zeroed envelope (args not zeroed), or NULL when out of memory. */
 struct envelope *srv__envelope_new(size_t args_size);
 /* An envelope holding a deep copy of a message's args (copy_args); NULL
- * when out of memory, with nothing copied left behind. */
-struct envelope *srv__envelope_with_args(const srv_message_type *type,
-                                         const void *args);
+ * when out of memory, with nothing copied left behind.  Inline: it is
+ * every cast's. */
+static inline struct envelope *srv__envelope_with_args(const srv_message_type *type,
+                                                       const void *args)
+{
+    struct envelope *e = srv__envelope_new(type->args_size);
+    if (e == NULL)
+        return NULL;
+    if (type->copy_args != NULL) {
+        if (!type->copy_args(e->args, args)) {
+            srv__pool_free(e); /* copy_args freed what it had copied */
+            return NULL;
+        }
+    } else if (type->args_size > 0) {
+        memcpy(e->args, args, type->args_size);
+    }
+    return e;
+}
 void srv__envelope_free(const srv_module *module, struct envelope *e);
 
 /* ---------------------------------------------------------------------- */
@@ -246,7 +262,22 @@ void srv__deliver(struct process *p, struct envelope *e);
  * sends to one process and adds it in one go at its next loop turn (or
  * when it sends elsewhere), so a stream of casts pays no read-modify-write
  * per message (sched.c). */
-void srv__sched_count_sent(struct process *p);
+struct srv__sent_run {
+    srv_pid to;
+    size_t count;   /* sends to `to` not yet added to its `sent` */
+};
+extern _Thread_local struct srv__sent_run *srv__sent_run; /* NULL: not a scheduler */
+void srv__sched_count_sent(struct process *p); /* all but the run's next */
+static inline void srv__count_sent(struct process *p)
+{
+    struct srv__sent_run *run = srv__sent_run;
+    if (run != NULL && run->count != 0 && run->to.index == p->pid.index &&
+        run->to.serial == p->pid.serial && run->to.node == p->pid.node) {
+        run->count++;
+        return;
+    }
+    srv__sched_count_sent(p);
+}
 /* The owner took a message from p's mailbox. */
 static inline void srv__message_taken(struct process *p)
 {

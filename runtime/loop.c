@@ -25,23 +25,6 @@ struct envelope *srv__envelope_new(size_t args_size)
     return e;
 }
 
-struct envelope *srv__envelope_with_args(const srv_message_type *type,
-                                         const void *args)
-{
-    struct envelope *e = srv__envelope_new(type->args_size);
-    if (e == NULL)
-        return NULL;
-    if (type->copy_args != NULL) {
-        if (!type->copy_args(e->args, args)) {
-            srv__pool_free(e); /* copy_args freed what it had copied */
-            return NULL;
-        }
-    } else if (type->args_size > 0) {
-        memcpy(e->args, args, type->args_size);
-    }
-    return e;
-}
-
 void srv__envelope_free(const srv_module *module, struct envelope *e)
 {
     bool has_args = e->kind == ENV_CALL || e->kind == ENV_CAST || e->kind == ENV_INFO;
@@ -53,7 +36,7 @@ void srv__envelope_free(const srv_module *module, struct envelope *e)
 
 void srv__deliver(struct process *p, struct envelope *e)
 {
-    srv__sched_count_sent(p);
+    srv__count_sent(p);
     srv__mailbox_push(&p->mailbox, e);
     /* seq_cst: see mailbox.c's push_link and srv__release. */
     uint32_t state = atomic_load_explicit(&p->run_state, memory_order_seq_cst);

@@ -65,8 +65,7 @@ struct scheduler {
     _Atomic uint32_t wake;               /* the futex the thread sleeps on */
     _Atomic bool sleeping;
     bool in_use;                         /* a thread runs it (S.lock) */
-    srv_pid sent_to;                     /* sends counted here, not yet added */
-    size_t sent_count;                   /* to sent_to's `sent` (next turn) */
+    struct srv__sent_run sent;           /* sends counted here, added next turn */
     struct scheduler *_Atomic next_all;  /* every scheduler made; never freed */
 };
 
@@ -500,17 +499,19 @@ static struct process *steal(struct scheduler *s, struct watch *w, uint64_t now)
  * handlers that yielded, our ring, the shared queue, then other threads'
  * work.  A streak of next-slot turns gives the others a turn now and
  * then, and the shared queue goes first once every SHARED_EVERY turns. */
+_Thread_local struct srv__sent_run *srv__sent_run;
+
 /* Adds the sends this thread has counted to their process's total. */
 static void flush_sent(struct scheduler *s)
 {
-    if (s->sent_count == 0)
+    if (s->sent.count == 0)
         return;
-    struct process *p = srv__process_get(s->sent_to);
+    struct process *p = srv__process_get(s->sent.to);
     if (p != NULL) { /* relaxed: a count that orders nothing */
-        atomic_fetch_add_explicit(&p->sent, s->sent_count, memory_order_relaxed);
+        atomic_fetch_add_explicit(&p->sent, s->sent.count, memory_order_relaxed);
         srv__process_put(p);
     }
-    s->sent_count = 0;
+    s->sent.count = 0;
 }
 
 void srv__sched_count_sent(struct process *p)
@@ -520,13 +521,13 @@ void srv__sched_count_sent(struct process *p)
         atomic_fetch_add_explicit(&p->sent, 1, memory_order_relaxed);
         return;
     }
-    if (s->sent_count != 0 && srv_pid_equal(s->sent_to, p->pid)) {
-        s->sent_count++;
+    if (s->sent.count != 0 && srv_pid_equal(s->sent.to, p->pid)) {
+        s->sent.count++;
         return;
     }
     flush_sent(s);
-    s->sent_to = p->pid;
-    s->sent_count = 1;
+    s->sent.to = p->pid;
+    s->sent.count = 1;
 }
 
 static bool next_work(struct scheduler *s, struct fiber **fiber, struct process **process)
@@ -672,6 +673,7 @@ static void *scheduler_main(void *arg)
 {
     struct scheduler *s = arg;
     self = s;
+    srv__sent_run = &s->sent;
     srv__overflow_watch_thread();
     /* Out of memory for its first stack, the thread waits for some (the
      * other threads run the servers meanwhile: nothing is queued to this
@@ -692,6 +694,7 @@ static void *scheduler_main(void *arg)
     srv__fiber_thread_done();
     srv__overflow_unwatch_thread();
     self = NULL;
+    srv__sent_run = NULL;
     pthread_mutex_lock(&S.lock);
     s->in_use = false;
     S.threads--;
@@ -831,6 +834,7 @@ void srv__sched_fork(enum srv_fork_phase phase)
         pthread_mutex_unlock(&S.lock); /* taken by this thread before the fork */
         S.quiet = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
         self = NULL;
+        srv__sent_run = NULL;
         break;
     }
 }
