@@ -139,16 +139,14 @@ $(B)/libsrv.so: $(RUNTIME_PIC_OBJS)
 # Generated servers: the rule every user gets from srv.mk, here for the tree.
 
 SRVC := $(B)/srvc
-# srvc rewrites an output only when its text changes, so that what
-# includes it is not rebuilt for nothing.  A stamp records the run itself
-# (or every make after a new srvc would run it again on every spec), and
-# the outputs need it only in order: their own times say what changed,
-# so `make -q` holds once everything is built.
-$(B)/%.srv.stamp: %.srv $(SRVC)
+# srvc rewrites an output only when its text changes (for build tools
+# that compare contents); make compares times, so the rule touches both:
+# otherwise every make after a new srvc would run it again on every spec,
+# and `make -q` would never hold.
+$(B)/%.srv.c $(B)/%.srv.h: %.srv $(SRVC)
 	@mkdir -p $(@D)
 	$(Q)$(SRVC) -o $(@D) $<
-	@touch $@
-$(B)/%.srv.c $(B)/%.srv.h: | $(B)/%.srv.stamp ;
+	@touch $(B)/$*.srv.c $(B)/$*.srv.h
 
 # ---------------------------------------------------------------------------
 # Examples: examples/NAME/ holds *.srv specs and *.c; each builds to

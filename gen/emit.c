@@ -109,6 +109,17 @@ static bool owns_memory(const struct ast_type *t)
            t->kind == AST_TYPE_RECORD || (t->kind == AST_TYPE_PTR && t->free_fn != NULL);
 }
 
+/* Whether a message's arguments own memory: if not, a plain copy of their
+ * struct is a whole copy, and the module table says so with NULL copy and
+ * free functions (the runtime copies with memcpy, frees nothing). */
+static bool args_own_memory(const struct ast_handler *h)
+{
+    for (const struct ast_field *f = h->args; f != NULL; f = f->next)
+        if (owns_memory(&f->type))
+            return true;
+    return false;
+}
+
 /* Whether a copy of a value of type t allocates (and so may fail). */
 static bool copy_allocates(const struct ast_type *t)
 {
@@ -643,26 +654,10 @@ static void emit_client(struct emitter *e, struct buf *decl, struct buf *code,
     buf_free(&constant);
 }
 
-/* Arguments' struct, copy, free and printer: what a queued message is. */
-static void emit_message_support(struct emitter *e, struct buf *b, const struct ast_handler *h)
+/* The deep copy and the free of a message's arguments that own memory. */
+static void emit_copy_and_free(struct emitter *e, struct buf *b, const struct ast_handler *h)
 {
     const char *n = e->name, *c = h->name;
-    if (h->args == NULL) {
-        if (h->kind == AST_CALL) {
-            buf_printf(b, "static void %s_%s_free_reply(void *reply)\n{\n    %s_%s_reply_free((%s_%s_reply *)reply);\n}\n\n",
-                       n, c, n, c, n, c);
-        }
-        buf_printf(b, "static void %s_%s_format_args(srv_buf *out, const void *args)\n{\n    (void)args;\n    srv_buf_put_atom(out, \"%s\");\n}\n\n",
-                   n, c, c);
-        return;
-    }
-    buf_printf(b, "struct %s_%s_args {\n", n, c);
-    for (const struct ast_field *f = h->args; f != NULL; f = f->next) {
-        buf_puts(b, "    ");
-        declare(e, b, f, ROLE_ARG);
-        buf_puts(b, ";\n");
-    }
-    buf_puts(b, "};\n\n");
     /* false when out of memory: the copy then owns nothing */
     buf_printf(b, "static bool %s_%s_copy_args(void *to, const void *from)\n{\n", n, c);
     buf_printf(b, "    struct %s_%s_args *dst = (struct %s_%s_args *)to;\n", n, c, n, c);
@@ -709,6 +704,30 @@ static void emit_message_support(struct emitter *e, struct buf *b, const struct 
         free_value(e, b, "    ", expr, &f->type);
     }
     buf_puts(b, "}\n\n");
+}
+
+/* Arguments' struct, copy, free and printer: what a queued message is. */
+static void emit_message_support(struct emitter *e, struct buf *b, const struct ast_handler *h)
+{
+    const char *n = e->name, *c = h->name;
+    if (h->args == NULL) {
+        if (h->kind == AST_CALL) {
+            buf_printf(b, "static void %s_%s_free_reply(void *reply)\n{\n    %s_%s_reply_free((%s_%s_reply *)reply);\n}\n\n",
+                       n, c, n, c, n, c);
+        }
+        buf_printf(b, "static void %s_%s_format_args(srv_buf *out, const void *args)\n{\n    (void)args;\n    srv_buf_put_atom(out, \"%s\");\n}\n\n",
+                   n, c, c);
+        return;
+    }
+    buf_printf(b, "struct %s_%s_args {\n", n, c);
+    for (const struct ast_field *f = h->args; f != NULL; f = f->next) {
+        buf_puts(b, "    ");
+        declare(e, b, f, ROLE_ARG);
+        buf_puts(b, ";\n");
+    }
+    buf_puts(b, "};\n\n");
+    if (args_own_memory(h))
+        emit_copy_and_free(e, b, h);
     if (h->kind == AST_CALL)
         buf_printf(b, "static void %s_%s_free_reply(void *reply)\n{\n    %s_%s_reply_free((%s_%s_reply *)reply);\n}\n\n",
                    n, c, n, c, n, c);
@@ -907,7 +926,7 @@ static void emit_module(struct emitter *e, struct buf *b, size_t n_messages)
                 buf_printf(b, "        .reply_size = sizeof(%s_%s_reply),\n", n, h->name);
             else
                 buf_puts(b, "        .reply_size = 0,\n");
-            if (h->args != NULL) {
+            if (h->args != NULL && args_own_memory(h)) {
                 buf_printf(b, "        .copy_args = %s_%s_copy_args,\n", n, h->name);
                 buf_printf(b, "        .free_args = %s_%s_free_args,\n", n, h->name);
             } else {

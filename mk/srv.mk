@@ -13,10 +13,7 @@
 #   main.o: worker.srv.h
 #
 # It defines no target of its own, so it may come first: your first
-# target stays the default goal.  Each run of srvc leaves NAME.srv.stamp
-# beside the spec: srvc rewrites an output only when its text changes, so
-# that what includes it is not rebuilt for nothing, and the stamp says
-# the spec has been seen.
+# target stays the default goal.
 #
 # Set SRVC to use another srvc, SRVCFLAGS to pass it options (--no-line).
 
@@ -28,10 +25,12 @@ SRVCFLAGS ?=
 SRV_CFLAGS := $(shell pkg-config --cflags srv)
 SRV_LIBS := $(shell pkg-config --libs srv) -pthread
 
-%.srv.stamp: %.srv
+# srvc rewrites an output only when its text changes (for build tools
+# that compare contents); make compares times, so both are touched, or
+# srvc would run again at every make and `make -q` would never hold.
+%.srv.c %.srv.h: %.srv
 	$(SRVC) $(SRVCFLAGS) $<
-	@touch $@
-%.srv.c %.srv.h: | %.srv.stamp ;
+	@touch $*.srv.c $*.srv.h
 
 # Specs are sources: without this, make's built-in `%: %.c` would offer to
 # build worker.srv from worker.srv.c, a circle.

@@ -24,12 +24,14 @@ static bool valid_message(const srv_module *module, unsigned message,
  * own stack when a caller runs it; bigger ones go through the mailbox. */
 #define INLINE_MAX 256
 
-/* A call its caller runs at once (inline.c).  The job copies what it
- * needs from the caller's frame first thing: if the handler blocks, the
- * caller may leave at its deadline while the handler goes on.  So the
- * handler works on its own copy of the arguments (a deep one when they
- * hold strings or bytes) and writes its reply to its own buffer, which
- * goes to the caller's only while the caller still waits. */
+/* A call its caller runs at once (inline.c).  If the handler blocks, the
+ * caller may leave at its deadline while the handler goes on, so nothing
+ * of the caller's frame may be used after that.  Arguments that own
+ * memory (strings, bytes) are deep-copied first, since the handler holds
+ * pointers into them; flat ones are borrowed, and copied onto the job's
+ * own stack only if it is detached (keep_args), before the caller goes.
+ * The reply is written to the job's own buffer and goes to the caller's
+ * only while the caller still waits. */
 struct inline_call {
     struct process *p; /* held by the caller for the job */
     unsigned message;
@@ -37,12 +39,38 @@ struct inline_call {
     srv_from from;
 };
 
+struct borrowed_args {
+    struct process *p;
+    const void *theirs;
+    void *ours;
+    size_t size;
+    void (*outer)(void *arg); /* a job this one runs on the stack of */
+    void *outer_arg;
+};
+
+static void keep_args(void *arg)
+{
+    struct borrowed_args *b = arg;
+    memcpy(b->ours, b->theirs, b->size);
+    if (b->p->current != NULL && b->p->current->args == b->theirs)
+        b->p->current->args = b->ours; /* for a crash report */
+    if (b->outer != NULL)
+        b->outer(b->outer_arg);
+}
+
 static void run_inline_call(void *arg)
 {
     struct inline_call c = *(const struct inline_call *)arg;
     const srv_message_type *type = &c.p->module->messages[c.message];
     _Alignas(max_align_t) unsigned char args[INLINE_MAX];
     _Alignas(max_align_t) unsigned char reply[INLINE_MAX];
+    void *handled = args;
+    struct borrowed_args borrowed;
+    /* NULL when the job runs on the caller's own stack (no stack to be
+     * had): it cannot be detached then, nor need what it borrows kept. */
+    struct fiber *me = srv__fiber_running();
+    if (me != NULL && me->caller == NULL)
+        me = NULL;
     if (type->copy_args != NULL) {
         if (!type->copy_args(args, c.args)) { /* out of memory: not handled */
             srv__slot_complete(c.from, SRV_ENOMEM, NULL, NULL, 0);
@@ -51,11 +79,21 @@ static void run_inline_call(void *arg)
             return;
         }
     } else if (type->args_size > 0) {
-        memcpy(args, c.args, type->args_size);
+        handled = (void *)c.args;
+        if (me != NULL) {
+            borrowed = (struct borrowed_args){c.p, c.args, args, type->args_size,
+                                              me->on_detach, me->on_detach_arg};
+            me->on_detach = keep_args;
+            me->on_detach_arg = &borrowed;
+        }
     }
-    if (srv__handle_call(c.p, c.message, args, c.from, reply, true)) {
+    if (srv__handle_call(c.p, c.message, handled, c.from, reply, true)) {
         srv__release(c.p);
         srv__process_put(c.p);
+    }
+    if (me != NULL && handled != args) {
+        me->on_detach = borrowed.outer;
+        me->on_detach_arg = borrowed.outer_arg;
     }
     if (type->free_args != NULL)
         type->free_args(args);

@@ -106,6 +106,7 @@ bool srv__inline_call(void (*job)(void *arg), void *arg,
     f->job = job;
     f->job_arg = arg;
     f->job_done = false;
+    f->on_detach = NULL;
     struct process *current = srv__current_or_null();
     srv__fiber_call(f, job_entry, f);
     srv__set_current(current);
@@ -127,6 +128,8 @@ bool srv__inline_detach(void)
         return false;
     struct fiber *caller = f->caller;
     f->caller = NULL;
+    if (f->on_detach != NULL) /* the caller's frame is still there */
+        f->on_detach(f->on_detach_arg);
     struct process *current = srv__current_or_null();
     srv__fiber_switch_light(f, caller);
     /* Resumed by a scheduler's loop, on this thread or (when the caller

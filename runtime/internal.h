@@ -371,6 +371,9 @@ struct fiber {
     void (*job)(void *arg);
     void *job_arg;
     bool job_done;             /* set when the job ended with the caller attached */
+    /* What the job borrows from the caller's frame, kept before it leaves */
+    void (*on_detach)(void *arg);
+    void *on_detach_arg;
 };
 
 /* A fiber from this thread's pool that will run entry(arg) when first

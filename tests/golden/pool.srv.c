@@ -47,19 +47,6 @@ struct pool_release_args {
     int slot;
 };
 
-static bool pool_release_copy_args(void *to, const void *from)
-{
-    struct pool_release_args *dst = (struct pool_release_args *)to;
-    const struct pool_release_args *src = (const struct pool_release_args *)from;
-    dst->slot = src->slot;
-    return true;
-}
-
-static void pool_release_free_args(void *args)
-{
-    (void)args;
-}
-
 static void pool_release_format_args(srv_buf *out, const void *args)
 {
     const struct pool_release_args *a = (const struct pool_release_args *)args;
@@ -100,7 +87,7 @@ static srv_init_result pool_handle_init(pool_state *state, int size)
                 
     state->free_slots = size;
     return ok();
-#line 104 "pool.srv.c"
+#line 91 "pool.srv.c"
     }
 #undef ok
 #undef ok_timeout
@@ -133,7 +120,7 @@ static pool_acquire_result pool_handle_acquire(pool_state *state, srv_from from)
     printf("pool: no free slot, %s waits\n", FROM);
     state->waiting[state->n_waiting++] = from;
     return noreply();
-#line 137 "pool.srv.c"
+#line 124 "pool.srv.c"
     }
 #undef reply
 #undef reply_timeout
@@ -167,7 +154,7 @@ static srv_noreply_result pool_handle_release(pool_state *state, int slot)
     printf("pool: slot %d goes to %s\n", slot, srv_from_format(first).s);
     pool_acquire_reply_to(first, slot);
     return noreply();
-#line 171 "pool.srv.c"
+#line 158 "pool.srv.c"
     }
 #undef noreply
 #undef noreply_timeout
@@ -191,7 +178,7 @@ static pool_waiting_result pool_handle_waiting(pool_state *state, srv_from from)
 #line 56 "pool.srv"
                            
     return reply(state->n_waiting);
-#line 195 "pool.srv.c"
+#line 182 "pool.srv.c"
     }
 #undef reply
 #undef reply_timeout
@@ -287,8 +274,8 @@ static const srv_message_type pool_messages[] = {
         .kind = SRV_MESSAGE_CAST,
         .args_size = sizeof(struct pool_release_args),
         .reply_size = 0,
-        .copy_args = pool_release_copy_args,
-        .free_args = pool_release_free_args,
+        .copy_args = NULL,
+        .free_args = NULL,
         .free_reply = NULL,
         .format_args = pool_release_format_args,
     },

@@ -36,19 +36,6 @@ struct worker_query_args {
     srv_atom key;
 };
 
-static bool worker_query_copy_args(void *to, const void *from)
-{
-    struct worker_query_args *dst = (struct worker_query_args *)to;
-    const struct worker_query_args *src = (const struct worker_query_args *)from;
-    dst->key = src->key;
-    return true;
-}
-
-static void worker_query_free_args(void *args)
-{
-    (void)args;
-}
-
 static void worker_query_free_reply(void *reply)
 {
     worker_query_reply_free((worker_query_reply *)reply);
@@ -69,20 +56,6 @@ struct worker_set_args {
     srv_atom key;
     srv_atom value;
 };
-
-static bool worker_set_copy_args(void *to, const void *from)
-{
-    struct worker_set_args *dst = (struct worker_set_args *)to;
-    const struct worker_set_args *src = (const struct worker_set_args *)from;
-    dst->key = src->key;
-    dst->value = src->value;
-    return true;
-}
-
-static void worker_set_free_args(void *args)
-{
-    (void)args;
-}
 
 static void worker_set_free_reply(void *reply)
 {
@@ -105,19 +78,6 @@ static void worker_set_format_args(srv_buf *out, const void *args)
 struct worker_show_args {
     srv_atom key;
 };
-
-static bool worker_show_copy_args(void *to, const void *from)
-{
-    struct worker_show_args *dst = (struct worker_show_args *)to;
-    const struct worker_show_args *src = (const struct worker_show_args *)from;
-    dst->key = src->key;
-    return true;
-}
-
-static void worker_show_free_args(void *args)
-{
-    (void)args;
-}
 
 static void worker_show_format_args(srv_buf *out, const void *args)
 {
@@ -153,7 +113,7 @@ static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv
     state->value = value;
     /* {ok, State, 0}: handle the timeout as soon as the mailbox is empty. */
     return ok_timeout(0);
-#line 157 "worker.srv.c"
+#line 117 "worker.srv.c"
     }
 #undef ok
 #undef ok_timeout
@@ -182,7 +142,7 @@ static worker_query_result worker_handle_query(worker_state *state, srv_from fro
         srv_exit("function_clause");
     printf("query from %s, self: %s\n", FROM, SELF);
     return reply(state->value);
-#line 186 "worker.srv.c"
+#line 146 "worker.srv.c"
     }
 #undef reply
 #undef reply_timeout
@@ -214,7 +174,7 @@ static worker_set_result worker_handle_set(worker_state *state, srv_from from, s
     state->key = key;
     state->value = value;
     return reply(key, value);
-#line 218 "worker.srv.c"
+#line 178 "worker.srv.c"
     }
 #undef reply
 #undef reply_timeout
@@ -242,7 +202,7 @@ static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
     printf("show, key %s value %s, self: %s\n", srv_atom_format(key).s,
            srv_atom_format(state->value).s, SELF);
     return noreply();
-#line 246 "worker.srv.c"
+#line 206 "worker.srv.c"
     }
 #undef noreply
 #undef noreply_timeout
@@ -263,7 +223,7 @@ static srv_noreply_result worker_handle_timeout(worker_state *state)
               
     printf("Timeout\n");
     return noreply();
-#line 267 "worker.srv.c"
+#line 227 "worker.srv.c"
     }
 #undef noreply
 #undef noreply_timeout
@@ -281,7 +241,7 @@ static void worker_handle_terminate(worker_state *state, srv_atom reason)
 #line 55 "worker.srv"
            
     printf("terminate reason %s, self: %s\n", srv_atom_format(reason).s, SELF);
-#line 285 "worker.srv.c"
+#line 245 "worker.srv.c"
     }
 }
 
@@ -298,7 +258,7 @@ static srv_status worker_handle_code_change(worker_state *state, const char *old
 #line 59 "worker.srv"
              
     return ok();
-#line 302 "worker.srv.c"
+#line 262 "worker.srv.c"
     }
 #undef ok
 #undef error
@@ -394,8 +354,8 @@ static const srv_message_type worker_messages[] = {
         .kind = SRV_MESSAGE_CALL,
         .args_size = sizeof(struct worker_query_args),
         .reply_size = sizeof(worker_query_reply),
-        .copy_args = worker_query_copy_args,
-        .free_args = worker_query_free_args,
+        .copy_args = NULL,
+        .free_args = NULL,
         .free_reply = worker_query_free_reply,
         .format_args = worker_query_format_args,
     },
@@ -404,8 +364,8 @@ static const srv_message_type worker_messages[] = {
         .kind = SRV_MESSAGE_CALL,
         .args_size = sizeof(struct worker_set_args),
         .reply_size = sizeof(worker_set_reply),
-        .copy_args = worker_set_copy_args,
-        .free_args = worker_set_free_args,
+        .copy_args = NULL,
+        .free_args = NULL,
         .free_reply = worker_set_free_reply,
         .format_args = worker_set_format_args,
     },
@@ -414,8 +374,8 @@ static const srv_message_type worker_messages[] = {
         .kind = SRV_MESSAGE_CAST,
         .args_size = sizeof(struct worker_show_args),
         .reply_size = 0,
-        .copy_args = worker_show_copy_args,
-        .free_args = worker_show_free_args,
+        .copy_args = NULL,
+        .free_args = NULL,
         .free_reply = NULL,
         .format_args = worker_show_format_args,
     },

@@ -5,6 +5,7 @@
  * and nothing of the caller's is touched once it has left.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -132,4 +133,41 @@ Test(inline, a_handler_that_blocks_briefly_still_answers_its_caller, .timeout = 
     cr_assert_str_eq(r.text, "hello");
     counter_sleep_echo_reply_free(&r);
     counter_stop(pid);
+}
+
+/* The crash report of a handler its caller left names the arguments it
+ * was called with, though the caller's frame that held them is gone. */
+static char report[4096];
+static _Atomic int reports;
+
+static void keep_report(srv_log_level level, const char *text, void *user)
+{
+    (void)level;
+    (void)user;
+    if (atomic_load(&reports) == 0)
+        snprintf(report, sizeof report, "%s", text);
+    atomic_fetch_add(&reports, 1);
+}
+
+static __attribute__((noinline)) srv_status call_and_leave(srv_pid pid)
+{
+    counter_sleep_and_crash_reply r;
+    return counter_sleep_and_crash_timeout(pid, 300, &r, 50);
+}
+
+static __attribute__((noinline)) void scribble_on_the_stack(void)
+{
+    volatile char junk[8192];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (char)0x5a;
+}
+
+Test(inline, a_handler_its_caller_left_still_reports_its_arguments, .timeout = T(20))
+{
+    srv_set_logger(keep_report, NULL);
+    srv_pid pid = start_counter(0);
+    cr_assert_eq(call_and_leave(pid), SRV_ETIMEOUT);
+    scribble_on_the_stack(); /* where the caller's arguments were */
+    ASSERT_EVENTUALLY(atomic_load(&reports) > 0);
+    cr_assert(strstr(report, "{sleep_and_crash,300}") != NULL, "the report: %s", report);
 }
