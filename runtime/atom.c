@@ -105,15 +105,5 @@ srv_atom srv__atom(srv_atom maybe_interned)
 /* fork: atoms live on in the child as they are. */
 void srv__atom_fork(enum srv_fork_phase phase)
 {
-    switch (phase) {
-    case SRV_FORK_PREPARE:
-        pthread_mutex_lock(&lock);
-        break;
-    case SRV_FORK_PARENT:
-        pthread_mutex_unlock(&lock);
-        break;
-    case SRV_FORK_CHILD:
-        pthread_mutex_unlock(&lock); /* taken by this thread before the fork */
-        break;
-    }
+    srv__fork_lock(phase, &lock);
 }

@@ -491,6 +491,10 @@ void srv__name_fork(enum srv_fork_phase phase);
 void srv__atom_fork(enum srv_fork_phase phase);
 void srv__log_fork(enum srv_fork_phase phase);
 void srv__inline_fork(enum srv_fork_phase phase);
+/* What most of them do with their one lock (a pthread_mutex_t): taken
+ * before the fork, given back after it.  True in the child, where the
+ * part then starts afresh (it is the child's only thread). */
+bool srv__fork_lock(enum srv_fork_phase phase, void *mutex);
 
 /* The runtime's own fatal errors. */
 SRV_NORETURN void srv__fatal(const char *fmt, ...) SRV_PRINTF(1, 2);

@@ -128,15 +128,5 @@ void srv__report_crash(struct process *p, srv_atom reason, bool in_terminate,
 /* fork: the child keeps the logger. */
 void srv__log_fork(enum srv_fork_phase phase)
 {
-    switch (phase) {
-    case SRV_FORK_PREPARE:
-        pthread_mutex_lock(&lock);
-        break;
-    case SRV_FORK_PARENT:
-        pthread_mutex_unlock(&lock);
-        break;
-    case SRV_FORK_CHILD:
-        pthread_mutex_unlock(&lock); /* taken by this thread before the fork */
-        break;
-    }
+    srv__fork_lock(phase, &lock);
 }

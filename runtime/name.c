@@ -171,18 +171,9 @@ srv_status srv_whereis(const char *name, srv_pid *pid_out)
 /* fork: the child starts with no names. */
 void srv__name_fork(enum srv_fork_phase phase)
 {
-    switch (phase) {
-    case SRV_FORK_PREPARE:
-        pthread_mutex_lock(&lock);
-        break;
-    case SRV_FORK_PARENT:
-        pthread_mutex_unlock(&lock);
-        break;
-    case SRV_FORK_CHILD:
-        if (table != NULL) /* the parent's processes are not the child's */
-            memset(table, 0, capacity * sizeof *table);
-        used = 0;
-        pthread_mutex_unlock(&lock); /* taken by this thread before the fork */
-        break;
-    }
+    if (!srv__fork_lock(phase, &lock))
+        return;
+    if (table != NULL) /* the parent's processes are not the child's */
+        memset(table, 0, capacity * sizeof *table);
+    used = 0;
 }

@@ -290,23 +290,14 @@ bool srv_pid_is_none(srv_pid pid)
  * parent finds nothing rather than a new process. */
 void srv__process_fork(enum srv_fork_phase phase)
 {
-    switch (phase) {
-    case SRV_FORK_PREPARE:
-        pthread_mutex_lock(&free_lock);
-        break;
-    case SRV_FORK_PARENT:
-        pthread_mutex_unlock(&free_lock);
-        break;
-    case SRV_FORK_CHILD:
-        for (size_t c = 0; c < MAX_CHUNKS; c++)
-            atomic_store_explicit(&chunks[c], NULL, memory_order_relaxed);
-        atomic_store_explicit(&live, 0, memory_order_relaxed);
-        free_count = 0;
-        pthread_mutex_unlock(&free_lock); /* taken by this thread before the fork */
-        current = NULL;
-        identity = NULL; /* the forking thread gets a new one on first use */
-        if (identity_key_made)
-            pthread_setspecific(identity_key, NULL);
-        break;
-    }
+    if (!srv__fork_lock(phase, &free_lock))
+        return;
+    for (size_t c = 0; c < MAX_CHUNKS; c++)
+        atomic_store_explicit(&chunks[c], NULL, memory_order_relaxed);
+    atomic_store_explicit(&live, 0, memory_order_relaxed);
+    free_count = 0;
+    current = NULL;
+    identity = NULL; /* the forking thread gets a new one on first use */
+    if (identity_key_made)
+        pthread_setspecific(identity_key, NULL);
 }

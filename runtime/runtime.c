@@ -40,6 +40,17 @@ static void fork_child(void)
     srv__inline_fork(SRV_FORK_CHILD);
 }
 
+bool srv__fork_lock(enum srv_fork_phase phase, void *mutex)
+{
+    pthread_mutex_t *lock = mutex;
+    if (phase == SRV_FORK_PREPARE) {
+        pthread_mutex_lock(lock);
+        return false;
+    }
+    pthread_mutex_unlock(lock); /* in the child: taken by this thread before */
+    return phase == SRV_FORK_CHILD;
+}
+
 /* At load time: a fork may come before any other use of the runtime. */
 __attribute__((constructor)) static void fork_watch(void)
 {

@@ -807,34 +807,25 @@ void srv__sched_stop(void)
  * Each scheduler record is cleared for reuse, its deadline heap kept. */
 void srv__sched_fork(enum srv_fork_phase phase)
 {
-    switch (phase) {
-    case SRV_FORK_PREPARE:
-        pthread_mutex_lock(&S.lock);
-        break;
-    case SRV_FORK_PARENT:
-        pthread_mutex_unlock(&S.lock);
-        break;
-    case SRV_FORK_CHILD:
-        for (struct scheduler *s = atomic_load_explicit(&S.all, memory_order_relaxed);
-             s != NULL; s = atomic_load_explicit(&s->next_all, memory_order_relaxed)) {
-            struct scheduler *next_all = atomic_load_explicit(&s->next_all, memory_order_relaxed);
-            struct fiber **deadlines = s->deadlines;
-            size_t cap = s->cap_deadlines;
-            memset(s, 0, sizeof *s);
-            atomic_store_explicit(&s->next_all, next_all, memory_order_relaxed);
-            s->deadlines = deadlines;
-            s->cap_deadlines = cap;
-        }
-        S.head = S.tail = NULL;
-        atomic_store_explicit(&S.queued, 0, memory_order_relaxed);
-        S.threads = 0;
-        atomic_store_explicit(&S.sleepers, 0, memory_order_relaxed);
-        atomic_store_explicit(&S.started, false, memory_order_relaxed);
-        atomic_store_explicit(&S.stopping, false, memory_order_relaxed);
-        pthread_mutex_unlock(&S.lock); /* taken by this thread before the fork */
-        S.quiet = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
-        self = NULL;
-        srv__sent_run = NULL;
-        break;
+    if (!srv__fork_lock(phase, &S.lock))
+    return;
+    for (struct scheduler *s = atomic_load_explicit(&S.all, memory_order_relaxed);
+         s != NULL; s = atomic_load_explicit(&s->next_all, memory_order_relaxed)) {
+        struct scheduler *next_all = atomic_load_explicit(&s->next_all, memory_order_relaxed);
+        struct fiber **deadlines = s->deadlines;
+        size_t cap = s->cap_deadlines;
+        memset(s, 0, sizeof *s);
+        atomic_store_explicit(&s->next_all, next_all, memory_order_relaxed);
+        s->deadlines = deadlines;
+        s->cap_deadlines = cap;
     }
+    S.head = S.tail = NULL;
+    atomic_store_explicit(&S.queued, 0, memory_order_relaxed);
+    S.threads = 0;
+    atomic_store_explicit(&S.sleepers, 0, memory_order_relaxed);
+    atomic_store_explicit(&S.started, false, memory_order_relaxed);
+    atomic_store_explicit(&S.stopping, false, memory_order_relaxed);
+    S.quiet = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
+    self = NULL;
+    srv__sent_run = NULL;
 }

@@ -263,17 +263,8 @@ void srv_sleep(long ms)
  * sent was for the parent's processes). */
 void srv__timer_fork(enum srv_fork_phase phase)
 {
-    switch (phase) {
-    case SRV_FORK_PREPARE:
-        pthread_mutex_lock(&lock);
-        break;
-    case SRV_FORK_PARENT:
-        pthread_mutex_unlock(&lock);
-        break;
-    case SRV_FORK_CHILD:
-        count = 0;
-        running = stopping = firing = false;
-        pthread_mutex_unlock(&lock); /* taken by this thread before the fork */
-        break;
-    }
+    if (!srv__fork_lock(phase, &lock))
+        return;
+    count = 0;
+    running = stopping = firing = false;
 }
