@@ -9,13 +9,10 @@
 #if defined(__aarch64__) && !defined(SRV_CONTEXT_UCONTEXT)
 
     .text
-    .globl  srv__context_switch
-    .hidden srv__context_switch
-    .type   srv__context_switch, %function
-    .p2align 4
-/* void srv__context_switch(void **save, void *to): x0 = save, x1 = to */
-srv__context_switch:
-    .cfi_startproc
+
+/* Saves the running context's frame and stack pointer in *x0; takes up
+ * the one at x1, as far as FPCR. */
+.macro switch_frames
     sub     sp, sp, #176
     stp     x19, x20, [sp, #0]
     stp     x21, x22, [sp, #16]
@@ -32,6 +29,10 @@ srv__context_switch:
     mov     x9, sp
     str     x9, [x0]
     mov     sp, x1
+.endm
+
+/* Loads the rest of the frame and returns into the context taken up. */
+.macro resume_frame
     ldp     x19, x20, [sp, #0]
     ldp     x21, x22, [sp, #16]
     ldp     x23, x24, [sp, #32]
@@ -42,10 +43,21 @@ srv__context_switch:
     ldp     d10, d11, [sp, #112]
     ldp     d12, d13, [sp, #128]
     ldp     d14, d15, [sp, #144]
-    ldr     x9, [sp, #160]
-    msr     fpcr, x9
     add     sp, sp, #176
     ret
+.endm
+
+    .globl  srv__context_switch
+    .hidden srv__context_switch
+    .type   srv__context_switch, %function
+    .p2align 4
+/* void srv__context_switch(void **save, void *to): x0 = save, x1 = to */
+srv__context_switch:
+    .cfi_startproc
+    switch_frames
+    ldr     x9, [sp, #160]
+    msr     fpcr, x9
+    resume_frame
     .cfi_endproc
     .size   srv__context_switch, .-srv__context_switch
 
@@ -57,34 +69,8 @@ srv__context_switch:
  * with ours, as a function call's callee would. */
 srv__context_switch_light:
     .cfi_startproc
-    sub     sp, sp, #176
-    stp     x19, x20, [sp, #0]
-    stp     x21, x22, [sp, #16]
-    stp     x23, x24, [sp, #32]
-    stp     x25, x26, [sp, #48]
-    stp     x27, x28, [sp, #64]
-    stp     x29, x30, [sp, #80]
-    stp     d8, d9, [sp, #96]
-    stp     d10, d11, [sp, #112]
-    stp     d12, d13, [sp, #128]
-    stp     d14, d15, [sp, #144]
-    mrs     x9, fpcr
-    str     x9, [sp, #160]
-    mov     x9, sp
-    str     x9, [x0]
-    mov     sp, x1
-    ldp     x19, x20, [sp, #0]
-    ldp     x21, x22, [sp, #16]
-    ldp     x23, x24, [sp, #32]
-    ldp     x25, x26, [sp, #48]
-    ldp     x27, x28, [sp, #64]
-    ldp     x29, x30, [sp, #80]
-    ldp     d8, d9, [sp, #96]
-    ldp     d10, d11, [sp, #112]
-    ldp     d12, d13, [sp, #128]
-    ldp     d14, d15, [sp, #144]
-    add     sp, sp, #176
-    ret
+    switch_frames
+    resume_frame
     .cfi_endproc
     .size   srv__context_switch_light, .-srv__context_switch_light
 

@@ -10,13 +10,10 @@
 #if defined(__x86_64__) && !defined(SRV_CONTEXT_UCONTEXT)
 
     .text
-    .globl  srv__context_switch
-    .hidden srv__context_switch
-    .type   srv__context_switch, @function
-    .p2align 4
-/* void srv__context_switch(void **save, void *to): rdi = save, rsi = to */
-srv__context_switch:
-    .cfi_startproc
+
+/* Saves the running context's frame and stack pointer in *rdi; takes
+ * up the one at rsi, as far as its control words. */
+.macro switch_frames
     pushq   %rbp
     pushq   %rbx
     pushq   %r12
@@ -28,8 +25,10 @@ srv__context_switch:
     fnstcw  4(%rsp)
     movq    %rsp, (%rdi)
     movq    %rsi, %rsp
-    ldmxcsr (%rsp)
-    fldcw   4(%rsp)
+.endm
+
+/* Pops the rest of the frame and returns into the context taken up. */
+.macro resume_frame
     addq    $8, %rsp
     popq    %r15
     popq    %r14
@@ -38,6 +37,19 @@ srv__context_switch:
     popq    %rbx
     popq    %rbp
     ret
+.endm
+
+    .globl  srv__context_switch
+    .hidden srv__context_switch
+    .type   srv__context_switch, @function
+    .p2align 4
+/* void srv__context_switch(void **save, void *to): rdi = save, rsi = to */
+srv__context_switch:
+    .cfi_startproc
+    switch_frames
+    ldmxcsr (%rsp)
+    fldcw   4(%rsp)
+    resume_frame
     .cfi_endproc
     .size   srv__context_switch, .-srv__context_switch
 
@@ -49,25 +61,8 @@ srv__context_switch:
  * resumed goes on with ours, as a function call's callee would. */
 srv__context_switch_light:
     .cfi_startproc
-    pushq   %rbp
-    pushq   %rbx
-    pushq   %r12
-    pushq   %r13
-    pushq   %r14
-    pushq   %r15
-    subq    $8, %rsp
-    stmxcsr (%rsp)
-    fnstcw  4(%rsp)
-    movq    %rsp, (%rdi)
-    movq    %rsi, %rsp
-    addq    $8, %rsp
-    popq    %r15
-    popq    %r14
-    popq    %r13
-    popq    %r12
-    popq    %rbx
-    popq    %rbp
-    ret
+    switch_frames
+    resume_frame
     .cfi_endproc
     .size   srv__context_switch_light, .-srv__context_switch_light
 
