@@ -190,6 +190,31 @@ static void append_handler(struct ast_spec *spec, struct ast_handler *h)
     *tail = h;
 }
 
+struct ast_attr *ast_attr_append(struct ast_spec *spec, struct ast_attr *list,
+                                 const char *name, struct srv_loc loc)
+{
+    struct ast_attr *a = ast_alloc(spec, sizeof *a);
+    a->name = name;
+    a->loc = loc;
+    return ast_attrs_join(list, a);
+}
+
+struct ast_attr *ast_attrs_join(struct ast_attr *list, struct ast_attr *more)
+{
+    if (list == NULL)
+        return more;
+    struct ast_attr *last = list;
+    while (last->next != NULL)
+        last = last->next;
+    last->next = more;
+    return list;
+}
+
+void ast_call_attrs(struct ast_handler *call, struct ast_attr *attrs)
+{
+    call->attrs = attrs;
+}
+
 struct ast_handler *ast_handler_add(struct ast_spec *spec, enum ast_handler_kind kind,
                                     const char *name, struct srv_loc loc,
                                     struct ast_field *args, struct ast_field *reply,
@@ -210,12 +235,13 @@ struct ast_handler *ast_handler_add(struct ast_spec *spec, enum ast_handler_kind
 }
 
 void ast_server_name(struct ast_spec *spec, const char *name, struct srv_loc loc,
-                     bool first_item)
+                     bool first_item, struct ast_attr *attrs)
 {
     struct ast_server_line *line = ast_alloc(spec, sizeof *line);
     line->name = name;
     line->loc = loc;
     line->first_item = first_item;
+    line->attrs = attrs;
     struct ast_server_line **tail = &spec->server_lines;
     while (*tail != NULL)
         tail = &(*tail)->next;

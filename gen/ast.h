@@ -75,8 +75,15 @@ enum ast_handler_kind {
     AST_INFO_EXIT,
     AST_INFO_DOWN,
     AST_TERMINATE,
-    AST_CODE_CHANGE,
     AST_FORMAT_STATUS
+};
+
+/* An attribute, `[[skip_abandoned]]`, written before `call` or `server`:
+ * check.c knows which exist. */
+struct ast_attr {
+    const char *name;
+    struct srv_loc loc;
+    struct ast_attr *next;
 };
 
 struct ast_handler {
@@ -88,6 +95,8 @@ struct ast_handler {
     bool bare;                    /* INFO written without (args): timeout, exit, down */
     bool has_body;                /* false: `;`, an external handler */
     struct ast_code body;         /* when has_body */
+    struct ast_attr *attrs;       /* CALL: its attributes, in spec order */
+    bool skip_abandoned;          /* CALL: set by check.c from the attributes */
     struct ast_handler *next;
 };
 
@@ -96,6 +105,7 @@ struct ast_server_line {
     const char *name;
     struct srv_loc loc;
     bool first_item;
+    struct ast_attr *attrs;       /* written before `server`: for every call */
     struct ast_server_line *next;
 };
 struct ast_state_block {

@@ -23,7 +23,12 @@ struct ast_handler *ast_handler_add(struct ast_spec *spec, enum ast_handler_kind
                                     struct ast_field *args, struct ast_field *reply,
                                     const struct ast_code *body);
 void ast_server_name(struct ast_spec *spec, const char *name, struct srv_loc loc,
-                     bool first_item);
+                     bool first_item, struct ast_attr *attrs);
+struct ast_attr *ast_attr_append(struct ast_spec *spec, struct ast_attr *list,
+                                 const char *name, struct srv_loc loc);
+struct ast_attr *ast_attrs_join(struct ast_attr *list, struct ast_attr *more);
+/* The call just added takes its attributes. */
+void ast_call_attrs(struct ast_handler *call, struct ast_attr *attrs);
 void ast_c_block(struct ast_spec *spec, const struct ast_code *code);
 void ast_h_block(struct ast_spec *spec, const struct ast_code *code);
 void ast_record_add(struct ast_spec *spec, const char *name, struct srv_loc loc,

@@ -22,7 +22,7 @@ static const char *const c_keywords[] = {
 
 /* Names a handler's body already uses (docs/language.md). */
 static const char *const body_names[] = {
-    "state", "self", "from", "reason", "pid", "ref", "old_vsn", "out", "SELF", "FROM",
+    "state", "self", "from", "reason", "pid", "ref", "out", "SELF", "FROM",
     "REASON", "ok", "ok_timeout", "ignore", "stop", "reply", "reply_timeout", "noreply",
     "noreply_timeout", "stop_reply", "error"};
 
@@ -253,7 +253,6 @@ static const char *handler_kind_name(enum ast_handler_kind kind)
     case AST_INFO_EXIT: return "info exit";
     case AST_INFO_DOWN: return "info down";
     case AST_TERMINATE: return "terminate";
-    case AST_CODE_CHANGE: return "code_change";
     case AST_FORMAT_STATUS: return "format_status";
     }
     return "handler";
@@ -287,7 +286,7 @@ static void resolve_bare_info(struct checker *c, struct ast_handler *h)
 /* The generated name a call or cast takes beyond its own: query_timeout,
  * query_full, query_reply, ... */
 static const char *const call_suffixes[] = {"_timeout", "_full", "_reply", "_reply_free",
-                                            "_reply_to", "_result"};
+                                            "_reply_to", "_result", "_from"};
 
 static bool collides_with_call(const char *name, const struct ast_handler *call)
 {
@@ -300,8 +299,43 @@ static bool collides_with_call(const char *name, const struct ast_handler *call)
     return strncmp(name + n, "_result_", 8) == 0;
 }
 
+/* The attributes a spec may write, before `call` or before `server` (then
+ * for every call). */
+static const char *const known_attrs[] = {"skip_abandoned"};
+
+/* Reports unknown and repeated attributes; true if name is among them. */
+static bool check_attrs(struct checker *c, const struct ast_attr *attrs, const char *name)
+{
+    bool found = false;
+    for (const struct ast_attr *a = attrs; a != NULL; a = a->next) {
+        if (!in_list(a->name, known_attrs, COUNT(known_attrs))) {
+            const char *hint = NULL;
+            for (size_t i = 0; i < COUNT(known_attrs); i++)
+                if (distance(a->name, known_attrs[i]) <= 3)
+                    hint = known_attrs[i];
+            if (hint != NULL)
+                diag_error(c->d, a->loc, "unknown attribute '%s'; did you mean '%s'?",
+                           a->name, hint);
+            else
+                diag_error(c->d, a->loc, "unknown attribute '%s'", a->name);
+            continue;
+        }
+        for (const struct ast_attr *b = attrs; b != a; b = b->next)
+            if (strcmp(a->name, b->name) == 0) {
+                diag_error(c->d, a->loc, "repeated attribute '%s'", a->name);
+                diag_note(c->d, b->loc, "first given here");
+                break;
+            }
+        found |= strcmp(a->name, name) == 0;
+    }
+    return found;
+}
+
 static void check_handlers(struct checker *c)
 {
+    const struct ast_server_line *server = c->spec->server_lines;
+    bool skip_all = server != NULL &&
+                    check_attrs(c, server->attrs, "skip_abandoned");
     for (struct ast_handler *h = c->spec->handlers; h != NULL; h = h->next)
         if (h->kind == AST_INFO && h->bare)
             resolve_bare_info(c, h);
@@ -359,6 +393,7 @@ static void check_handlers(struct checker *c)
             }
         check_fields(c, h->args, "argument", IN_MESSAGE);
         if (h->kind == AST_CALL) {
+            h->skip_abandoned = check_attrs(c, h->attrs, "skip_abandoned") || skip_all;
             check_fields(c, h->reply, "reply field", IN_REPLY);
             for (const struct ast_field *f = h->reply; f != NULL; f = f->next)
                 if (strcmp(f->name, "replied") == 0)

@@ -184,24 +184,26 @@ static void disown_value(struct buf *b, const char *indent, const char *expr,
     }
 }
 
-/* Releases what expr owns. */
+/* Releases what expr owns and clears it, so that a second release (a
+ * state field freed in terminate, a reply freed twice) frees nothing. */
 static void free_value(struct emitter *e, struct buf *b, const char *indent,
                        const char *expr, const struct ast_type *t)
 {
     switch (t->kind) {
     case AST_TYPE_STRING:
-        buf_printf(b, "%sfree((void *)%s);\n", indent, expr);
+        buf_printf(b, "%sfree((void *)%s);\n%s%s = NULL;\n", indent, expr, indent, expr);
         return;
     case AST_TYPE_BYTES:
-        buf_printf(b, "%sfree(%s.data);\n", indent, expr);
+        buf_printf(b, "%sfree(%s.data);\n%s%s.data = NULL;\n%s%s.len = 0;\n", indent, expr,
+                   indent, expr, indent, expr);
         return;
     case AST_TYPE_RECORD:
         buf_printf(b, "%s%s_%s_free(&%s);\n", indent, e->name, t->name, expr);
         return;
     case AST_TYPE_PTR:
         if (t->free_fn != NULL)
-            buf_printf(b, "%sif (%s != NULL)\n%s    %s(%s);\n", indent, expr, indent,
-                       t->free_fn, expr);
+            buf_printf(b, "%sif (%s != NULL)\n%s    %s(%s);\n%s%s = NULL;\n", indent, expr,
+                       indent, t->free_fn, expr, indent, expr);
         return;
     default:
         return;
@@ -308,7 +310,6 @@ static const char *handler_suffix(const struct ast_handler *h)
     case AST_INFO_EXIT: return "exit";
     case AST_INFO_DOWN: return "down";
     case AST_TERMINATE: return "terminate";
-    case AST_CODE_CHANGE: return "code_change";
     case AST_FORMAT_STATUS: return "format_status";
     default: return h->name;
     }
@@ -604,14 +605,14 @@ static void emit_client(struct emitter *e, struct buf *decl, struct buf *code,
                 buf_puts(code, ", reply, timeout_ms, NULL);\n}\n\n");
             } else {
                 buf_puts(code, fill.data ? fill.data : "");
-                buf_puts(code, "    memset(reply, 0, sizeof *reply);\n");
+                buf_puts(code, "    if (reply != NULL)\n        memset(reply, 0, sizeof *reply);\n");
                 buf_printf(code, "    return srv_call(server, &%s_module, %s, %s, reply, timeout_ms, result);\n}\n\n",
                            n, constant.data, args);
             }
             buf_free(&sig);
         }
         buf_printf(decl, "void %s_%s_reply_free(%s_%s_reply *reply);\n", n, c, n, c);
-        buf_printf(decl, "srv_status %s_%s_reply_to(srv_from from", n, c);
+        buf_printf(decl, "srv_status %s_%s_reply_to(%s_%s_from from", n, c, n, c);
         params(e, decl, h->reply, true);
         buf_puts(decl, ");\n\n");
 
@@ -623,7 +624,7 @@ static void emit_client(struct emitter *e, struct buf *decl, struct buf *code,
             free_value(e, code, "    ", expr, &f->type);
         }
         buf_puts(code, "}\n\n");
-        buf_printf(code, "srv_status %s_%s_reply_to(srv_from from", n, c);
+        buf_printf(code, "srv_status %s_%s_reply_to(%s_%s_from from", n, c, n, c);
         params(e, code, h->reply, true);
         buf_printf(code, ")\n{\n    %s_%s_result r = %s_%s_result_reply(", n, c, n, c);
         for (const struct ast_field *f = h->reply; f != NULL; f = f->next)
@@ -631,10 +632,15 @@ static void emit_client(struct emitter *e, struct buf *decl, struct buf *code,
         bool can_fail = false;
         for (const struct ast_field *f = h->reply; f != NULL; f = f->next)
             can_fail |= copy_allocates(&f->type);
+        buf_puts(code, ");\n    /* the runtime checks that from is a caller of this call, and\n"
+                       "     * frees the reply when it does not deliver it */\n");
         if (can_fail) /* NULL: the copy failed, the caller gets SRV_ENOMEM */
-            buf_puts(code, ");\n    return srv_reply(from, r.action.kind == SRV_ACTION_REPLY_ENOMEM ? NULL : &r.reply);\n}\n\n");
+            buf_printf(code, "    return srv_reply(from.from, &%s_module, %s,\n"
+                             "                     r.action.kind == SRV_ACTION_REPLY_ENOMEM ? NULL : &r.reply);\n}\n\n",
+                       n, constant.data);
         else
-            buf_puts(code, ");\n    return srv_reply(from, &r.reply);\n}\n\n");
+            buf_printf(code, "    return srv_reply(from.from, &%s_module, %s, &r.reply);\n}\n\n",
+                       n, constant.data);
     } else {
         buf_printf(decl, "/* %s %s: %s:%d */\n", h->kind == AST_CAST ? "cast" : "info", c,
                    e->opts->spec_path, h->loc.first_line);
@@ -753,8 +759,52 @@ static const struct result_macro noreply_macros[] = {
     {"noreply()", "srv_noreply()"},
     {"noreply_timeout(...)", "srv_noreply_timeout(__VA_ARGS__)"},
     {"stop(...)", "srv_stop(__VA_ARGS__)"}};
-static const struct result_macro code_change_macros[] = {
-    {"ok()", "SRV_OK"}, {"error(...)", "((void)(__VA_ARGS__), SRV_EINVAL)"}};
+
+/* For each string, bytes and ptr(..., FREEFN) the state owns, however deep
+ * in records: if p is it, the field is cleared. */
+static void forget_fields(struct emitter *e, struct buf *b, const char *prefix,
+                          const struct ast_field *fields)
+{
+    for (const struct ast_field *f = fields; f != NULL; f = f->next) {
+        char expr[256];
+        snprintf(expr, sizeof expr, "%s%s", prefix, f->name);
+        const struct ast_type *t = &f->type;
+        if (f->whole_declaration)
+            continue;
+        if (t->kind == AST_TYPE_STRING || (t->kind == AST_TYPE_PTR && t->free_fn != NULL)) {
+            buf_printf(b, "    if (p == (const void *)%s)\n        %s = NULL;\n", expr, expr);
+        } else if (t->kind == AST_TYPE_BYTES) {
+            buf_printf(b, "    if (p == (const void *)%s.data) {\n        %s.data = NULL;\n"
+                          "        %s.len = 0;\n    }\n", expr, expr, expr);
+        } else if (t->kind == AST_TYPE_RECORD && t->record != NULL) {
+            char inner[264];
+            snprintf(inner, sizeof inner, "%s.", expr);
+            forget_fields(e, b, inner, t->record->fields);
+        }
+    }
+}
+
+/* The free() a terminate body sees: the state's own memory is released
+ * after terminate by NAME_free_state, so a pointer of the state that
+ * terminate frees is cleared here and never freed twice.  Empty when the
+ * state owns nothing. */
+static void emit_free_in_terminate(struct emitter *e, struct buf *b)
+{
+    struct buf checks;
+    buf_init(&checks);
+    buf_puts(&checks, "");
+    forget_fields(e, &checks, "s->", e->spec->state);
+    if (checks.len > 0) {
+        buf_printf(b, "/* terminate's free(): what the state owns is freed after terminate\n"
+                      " * (%s_free_state); a field that terminate frees is cleared first,\n"
+                      " * so it is not freed twice. */\n", e->name);
+        buf_printf(b, "static void %s_free_in_terminate(%s_state *s, void *p)\n{\n", e->name,
+                   e->name);
+        buf_puts(b, checks.data);
+        buf_puts(b, "    free(p);\n}\n\n");
+    }
+    buf_free(&checks);
+}
 
 /* Declares (external) or defines (inline) each handler, and the dispatch. */
 static void emit_handlers(struct emitter *e, struct buf *code, struct buf *external)
@@ -772,7 +822,7 @@ static void emit_handlers(struct emitter *e, struct buf *code, struct buf *exter
         static const char *const exit_unused[] = {"state", "pid", "reason"};
         static const char *const down_unused[] = {"state", "ref", "pid", "reason"};
         static const char *const terminate_unused[] = {"state", "reason"};
-        static const char *const code_change_unused[] = {"state", "old_vsn"};
+        const char *terminate_frees[] = {"state", "reason", NULL};
         static const char *const status_unused[] = {"state", "out", "reason"};
         struct result_macro call_macros[6];
         char targets[6][160];
@@ -789,7 +839,7 @@ static void emit_handlers(struct emitter *e, struct buf *code, struct buf *exter
             break;
         case AST_CALL: {
             buf_printf(&result, "%s_%s_result", n, h->name);
-            buf_puts(&tail, ", srv_from from");
+            buf_printf(&tail, ", %s_%s_from from", n, h->name);
             params(e, &tail, h->args, true);
             static const char *const names[] = {"reply(...)", "reply_timeout(...)",
                                                 "noreply()", "noreply_timeout(...)",
@@ -834,20 +884,27 @@ static void emit_handlers(struct emitter *e, struct buf *code, struct buf *exter
             unused = down_unused;
             n_unused = 4;
             break;
-        case AST_TERMINATE:
+        case AST_TERMINATE: {
             buf_puts(&result, "void");
             buf_puts(&tail, ", srv_atom reason");
             unused = terminate_unused;
             n_unused = 2;
+            size_t before = code->len;
+            if (h->has_body)
+                emit_free_in_terminate(e, code);
+            if (code->len > before) {
+                snprintf(targets[0], sizeof targets[0], "%s_free_in_terminate(state, (p))", n);
+                call_macros[0] = (struct result_macro){"free(p)", targets[0]};
+                macros = call_macros;
+                n_macros = 1;
+                /* a body that frees nothing leaves it unused */
+                snprintf(targets[1], sizeof targets[1], "%s_free_in_terminate", n);
+                terminate_frees[2] = targets[1];
+                unused = terminate_frees;
+                n_unused = 3;
+            }
             break;
-        case AST_CODE_CHANGE:
-            buf_puts(&result, "srv_status");
-            buf_puts(&tail, ", const char *old_vsn");
-            macros = code_change_macros;
-            n_macros = 2;
-            unused = code_change_unused;
-            n_unused = 2;
-            break;
+        }
         case AST_FORMAT_STATUS:
             buf_puts(&result, "void");
             tail.len = 0;
@@ -883,12 +940,16 @@ static void emit_dispatch(struct emitter *e, struct buf *b)
         if (h->args != NULL)
             buf_printf(b, "        struct %s_%s_args *a = (struct %s_%s_args *)args;\n", n,
                        h->name, n, h->name);
-        if (h->kind == AST_CALL)
-            buf_printf(b, "        %s_%s_result r = %s_handle_%s((%s_state *)state, from", n,
+        if (h->kind == AST_CALL) {
+            buf_printf(b, "        %s_%s_from caller;\n        caller.from = from;\n", n,
+                       h->name);
+            buf_printf(b, "        %s_%s_result r = %s_handle_%s((%s_state *)state, caller", n,
                        h->name, n, h->name, n);
-        else
+        }
+        else {
             buf_printf(b, "        srv_noreply_result r = %s_handle_%s((%s_state *)state", n,
                        h->name, n);
+        }
         for (const struct ast_field *f = h->args; f != NULL; f = f->next)
             buf_printf(b, ", a->%s", f->name);
         buf_puts(b, ");\n");
@@ -926,6 +987,8 @@ static void emit_module(struct emitter *e, struct buf *b, size_t n_messages)
                 buf_printf(b, "        .reply_size = sizeof(%s_%s_reply),\n", n, h->name);
             else
                 buf_puts(b, "        .reply_size = 0,\n");
+            buf_printf(b, "        .flags = %s,\n",
+                       h->skip_abandoned ? "SRV_MESSAGE_SKIP_ABANDONED" : "0");
             if (h->args != NULL && args_own_memory(h)) {
                 buf_printf(b, "        .copy_args = %s_%s_copy_args,\n", n, h->name);
                 buf_printf(b, "        .free_args = %s_%s_free_args,\n", n, h->name);
@@ -954,7 +1017,6 @@ static void emit_module(struct emitter *e, struct buf *b, size_t n_messages)
         {"handle_exit", "exit", AST_INFO_EXIT},
         {"handle_down", "down", AST_INFO_DOWN},
         {"terminate", "terminate", AST_TERMINATE},
-        {"code_change", "code_change", AST_CODE_CHANGE},
         {"format_state", NULL, AST_INIT},
         {"format_status", "format_status", AST_FORMAT_STATUS},
     };
@@ -1010,8 +1072,6 @@ static void emit_adapters(struct emitter *e, struct buf *b)
         buf_printf(b, "static srv_action %s_down(void *state, uint64_t ref, srv_pid pid, srv_atom reason)\n{\n    return %s_handle_down((%s_state *)state, ref, pid, reason).action;\n}\n\n", n, n, n);
     if (ast_find_handler(s, AST_TERMINATE))
         buf_printf(b, "static void %s_terminate(void *state, srv_atom reason)\n{\n    %s_handle_terminate((%s_state *)state, reason);\n}\n\n", n, n, n);
-    if (ast_find_handler(s, AST_CODE_CHANGE))
-        buf_printf(b, "static srv_status %s_code_change(void *state, const char *old_vsn)\n{\n    return %s_handle_code_change((%s_state *)state, old_vsn);\n}\n\n", n, n, n);
     if (ast_find_handler(s, AST_FORMAT_STATUS))
         buf_printf(b, "static void %s_format_status(srv_buf *out, const void *state, srv_atom reason)\n{\n    %s_handle_format_status((const %s_state *)state, out, reason);\n}\n\n", n, n, n);
 
@@ -1081,11 +1141,11 @@ int emit_server(const struct ast_spec *spec, const struct emit_options *opts,
 
     struct buf guard, h_blocks, c_blocks, records, record_protos, record_code, state,
         call_types, client_decls, client_code, external, messages, handlers, dispatch,
-        adapters, module, constants;
+        adapters, module, constants, from_types;
     struct buf *all[] = {&guard, &h_blocks, &c_blocks, &records, &record_protos,
                          &record_code, &state, &call_types, &client_decls, &client_code,
                          &external, &messages, &handlers, &dispatch, &adapters, &module,
-                         &constants};
+                         &constants, &from_types};
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) {
         buf_init(all[k]);
         buf_puts(all[k], "");
@@ -1110,8 +1170,13 @@ int emit_server(const struct ast_spec *spec, const struct emit_options *opts,
         message_constant(&e, &constants, hd);
         buf_puts(&constants, ",\n");
         n_messages++;
-        if (hd->kind == AST_CALL)
+        if (hd->kind == AST_CALL) {
             emit_call_types(&e, &call_types, hd);
+            buf_printf(&from_types, "/* Who made a `call %s`: only its handler gets one, and only\n"
+                                    " * %s_%s_reply_to takes one. */\n", hd->name, e.name, hd->name);
+            buf_printf(&from_types, "typedef struct %s_%s_from {\n    srv_from from;\n} %s_%s_from;\n\n",
+                       e.name, hd->name, e.name, hd->name);
+        }
         emit_client(&e, &client_decls, &client_code, hd);
         emit_message_support(&e, &messages, hd);
     }
@@ -1158,6 +1223,7 @@ int emit_server(const struct ast_spec *spec, const struct emit_options *opts,
         {"record_code", record_code.data},
         {"state_fields", state.data},
         {"call_types", call_types.data},
+        {"from_types", from_types.data},
         {"client_api", client_decls.data},
         {"client_code", client_code.data},
         {"external_handlers", external.data},

@@ -57,10 +57,11 @@ static const struct ast_code *body_of(const struct ast_code *code)
     struct ast_field *field;
     struct ast_type type;
     struct ast_code code;
+    struct ast_attr *attr;
 }
 
 %token SERVER "server" STATE "state" RECORD "record" INIT "init" CALL "call"
-%token CAST "cast" INFO "info" TERMINATE "terminate" CODE_CHANGE "code_change"
+%token CAST "cast" INFO "info" TERMINATE "terminate"
 %token FORMAT_STATUS "format_status" ARROW "->"
 %token <str> IDENT "identifier" PTR_TEXT "ptr(...)" C_TEXT "c(...)"
 %token <code> CBLOCK "%{ block" HBLOCK "%header{ block" BODY "handler body"
@@ -68,6 +69,7 @@ static const struct ast_code *body_of(const struct ast_code *code)
 %type <field> fields field params param_list param
 %type <type> type
 %type <code> body
+%type <attr> attrs attr_list
 
 %%
 
@@ -77,7 +79,7 @@ spec:
   ;
 
 item:
-    SERVER IDENT ';'        { ast_server_name(ps->spec, $2, @2, ps->items == 0); }
+    attrs SERVER IDENT ';'  { ast_server_name(ps->spec, $3, @3, ps->items == 0, $1); }
   | CBLOCK                  { ast_c_block(ps->spec, &$1); }
   | HBLOCK                  { ast_h_block(ps->spec, &$1); }
   | RECORD IDENT '{' fields '}'
@@ -85,19 +87,30 @@ item:
   | STATE '{' fields '}'    { ast_state_add(ps->spec, @1, $3); }
   | INIT '(' params ')' body
                             { ast_handler_add(ps->spec, AST_INIT, NULL, @1, $3, NULL, body_of(&$5)); }
-  | CALL IDENT '(' params ')' ARROW '(' params ')' body
-                            { ast_handler_add(ps->spec, AST_CALL, $2, @2, $4, $8, body_of(&$10)); }
+  | attrs CALL IDENT '(' params ')' ARROW '(' params ')' body
+                            { ast_call_attrs(ast_handler_add(ps->spec, AST_CALL, $3, @3, $5, $9, body_of(&$11)), $1); }
   | CAST IDENT '(' params ')' body
                             { ast_handler_add(ps->spec, AST_CAST, $2, @2, $4, NULL, body_of(&$6)); }
   | INFO IDENT '(' params ')' body
                             { ast_handler_add(ps->spec, AST_INFO, $2, @2, $4, NULL, body_of(&$6)); }
   | INFO IDENT body         { ast_handler_add(ps->spec, AST_INFO, $2, @2, NULL, NULL, body_of(&$3))->bare = true; }
   | TERMINATE body          { ast_handler_add(ps->spec, AST_TERMINATE, NULL, @1, NULL, NULL, body_of(&$2)); }
-  | CODE_CHANGE body        { ast_handler_add(ps->spec, AST_CODE_CHANGE, NULL, @1, NULL, NULL, body_of(&$2)); }
   | FORMAT_STATUS body      { ast_handler_add(ps->spec, AST_FORMAT_STATUS, NULL, @1, NULL, NULL, body_of(&$2)); }
   | error ';'               { yyerrok; }
   | error BODY              { yyerrok; }
   | error '}'               { yyerrok; ps->expect_fields = false; }
+  ;
+
+/* C23's attribute syntax: [[skip_abandoned]] before `call` or `server`. */
+attrs:
+    %empty                  { $$ = NULL; }
+  | attrs '[' '[' attr_list ']' ']'
+                            { $$ = ast_attrs_join($1, $4); }
+  ;
+
+attr_list:
+    IDENT                   { $$ = ast_attr_append(ps->spec, NULL, $1, @1); }
+  | attr_list ',' IDENT     { $$ = ast_attr_append(ps->spec, $1, $3, @3); }
   ;
 
 body:

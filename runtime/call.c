@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "alloc.h"
 #include "internal.h"
 
 static bool valid_message(const srv_module *module, unsigned message,
@@ -105,7 +106,7 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
 {
     if (result != NULL)
         result->reason = NULL;
-    if (!valid_message(module, message, SRV_MESSAGE_CALL))
+    if (!valid_message(module, message, SRV_MESSAGE_CALL) || !srv__timeout_valid(timeout_ms))
         return SRV_EINVAL;
     struct process *self = srv__caller();
     if (self == NULL)
@@ -120,6 +121,20 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
         return SRV_EINVAL;
     }
     const srv_message_type *type = &module->messages[message];
+    /* No reply wanted: it goes to a buffer of ours and is freed unread.
+     * The buffer outlives the wait, and a replier writes only while we
+     * wait (the slot's WRITING), so it may live in this frame. */
+    _Alignas(max_align_t) unsigned char scratch[SRV__SMALL_REPLY];
+    void *unread = NULL;
+    if (reply == NULL) {
+        unread = type->reply_size <= sizeof scratch ? scratch : srv__malloc(type->reply_size);
+        if (unread == NULL) {
+            srv__process_put(p);
+            return SRV_ENOMEM;
+        }
+        memset(unread, 0, type->reply_size);
+        reply = unread;
+    }
     uint64_t deadline = srv__deadline_after_ms(timeout_ms);
     uint64_t tag = srv__slot_arm(&self->slot, reply);
     srv_from from = {self->pid, tag, type};
@@ -132,6 +147,8 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
         struct envelope *e = srv__envelope_with_args(type, args);
         if (e == NULL) {
             srv__process_put(p);
+            if (unread != NULL && unread != scratch)
+                srv__free(unread);
             return SRV_ENOMEM; /* the slot's tag is never answered */
         }
         e->kind = ENV_CALL;
@@ -144,6 +161,12 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
     srv_status status = srv__slot_wait(&self->slot, deadline, &reason);
     if (result != NULL)
         result->reason = reason;
+    if (unread != NULL) {
+        if (status == SRV_OK && type->free_reply != NULL)
+            type->free_reply(unread);
+        if (unread != scratch)
+            srv__free(unread);
+    }
     return status;
 }
 
@@ -186,17 +209,27 @@ srv_status srv_send(srv_pid server, const srv_module *module, unsigned message,
     return post(server, module, message, args, SRV_MESSAGE_INFO, ENV_INFO);
 }
 
-srv_status srv_reply(srv_from from, const void *reply)
+srv_status srv_reply(srv_from from, const srv_module *module, unsigned message,
+                     const void *reply)
 {
-    if (from.type == NULL)
+    if (!valid_message(module, message, SRV_MESSAGE_CALL))
         return SRV_EINVAL;
+    const srv_message_type *type = &module->messages[message];
+    if (from.type != type) {
+        /* A from of another call (or none) would be handed a reply of
+         * the wrong layout: refused, nothing written, the reply freed as
+         * its own type. */
+        if (reply != NULL && type->free_reply != NULL)
+            type->free_reply((void *)reply);
+        return SRV_EINVAL;
+    }
     if (reply == NULL) {
         srv__slot_complete(from, SRV_ENOMEM, NULL, NULL, 0);
         return SRV_ENOMEM;
     }
-    if (!srv__slot_complete(from, SRV_OK, NULL, reply, from.type->reply_size) &&
-        from.type->free_reply != NULL)
-        from.type->free_reply((void *)reply);
+    if (!srv__slot_complete(from, SRV_OK, NULL, reply, type->reply_size) &&
+        type->free_reply != NULL)
+        type->free_reply((void *)reply);
     return SRV_OK;
 }
 
@@ -208,6 +241,8 @@ static srv_status system_request(srv_pid server, enum system_request request,
                                  void *arg, void *reply, long timeout_ms,
                                  srv_atom *exit_reason)
 {
+    if (!srv__timeout_valid(timeout_ms))
+        return SRV_EINVAL;
     struct process *self = srv__caller();
     if (self == NULL)
         return SRV_ENOMEM;
@@ -262,6 +297,8 @@ srv_status srv_stop_server(srv_pid server, srv_atom reason, long timeout_ms,
 {
     if (result != NULL)
         result->reason = NULL;
+    if (!srv__timeout_valid(timeout_ms))
+        return SRV_EINVAL;
     reason = srv__atom(reason != NULL ? reason : srv_atom_normal);
     struct process *self = srv__caller();
     if (self == NULL)

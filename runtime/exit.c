@@ -95,9 +95,6 @@ srv_atom srv__exit(struct process *p, srv_atom reason, bool terminate,
         terminate = false; /* killed by a signal in a wait: no terminate */
     p->exiting = true;
     srv__process_close(p);
-    srv_atom name = atomic_exchange_explicit(&p->name, NULL, memory_order_acq_rel);
-    if (name != NULL)
-        srv__name_remove(name, p->pid);
 
     bool reported = false;
     if (terminate && p->module->terminate != NULL) {
@@ -115,6 +112,12 @@ srv_atom srv__exit(struct process *p, srv_atom reason, bool terminate,
         srv__report_crash(p, reason, false,
                           p->current != NULL && p->current->has_from ? &p->current->from : NULL);
 
+    /* The name goes after terminate and the crash report (which names
+     * it), as an Erlang process holds its name until it is dead; and
+     * before anyone hears of the exit, so that whoever does may take it. */
+    srv_atom name = atomic_exchange_explicit(&p->name, NULL, memory_order_acq_rel);
+    if (name != NULL)
+        srv__name_remove(name, p->pid);
     answer_current(p, reason);
     srv__process_quiesce(p, executor_holds_ref);
     drain(p, reason);

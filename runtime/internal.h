@@ -22,6 +22,9 @@
 #include "srv.h"
 
 #define SRV__BATCH 64 /* messages a server handles per turn (fairness) */
+/* A reply buffer on the stack, big enough for most replies (bigger ones
+ * are allocated). */
+#define SRV__SMALL_REPLY 256
 
 /* ---------------------------------------------------------------------- */
 /* Envelopes: what travels through a mailbox                               */
@@ -157,6 +160,11 @@ static inline void srv__cpu_relax(void)
 #endif
 }
 uint64_t srv__deadline_after_ms(long ms);
+/* A timeout a caller may give: milliseconds, or SRV_INFINITY. */
+static inline bool srv__timeout_valid(long ms)
+{
+    return ms >= 0 || ms == SRV_INFINITY;
+}
 
 /* Blocks the calling thread until *word != value or deadline_ns passes. */
 void srv__futex_wait(_Atomic uint32_t *word, uint32_t value,
@@ -201,7 +209,8 @@ struct process {
     struct process *next_run;     /* shared run queue link (sched.c) */
     struct process_extra *_Atomic extra;
     struct reply_slot slot;       /* as a caller */
-    srv_pid parent;               /* the starter */
+    srv_pid parent;               /* the starter (start_link, start_monitor),
+                                     or its own pid (start): gen.erl's Parent */
     _Atomic uint32_t mail_futex;  /* plain threads sleep on it for signals */
     srv_atom _Atomic name;        /* the registered name, or NULL */
     _Atomic uint64_t timeout_at;  /* when the callback timeout is due (ns), 0: none */

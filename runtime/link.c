@@ -478,7 +478,7 @@ void srv__monitor_counts(srv_pid pid, size_t *watchers, size_t *watching)
 
 srv_status srv_receive_signal(srv_signal *out, long timeout_ms)
 {
-    if (out == NULL || srv__current_or_null() != NULL)
+    if (out == NULL || srv__current_or_null() != NULL || !srv__timeout_valid(timeout_ms))
         return SRV_EINVAL; /* servers get theirs as info messages */
     struct process *self = srv__thread_identity();
     if (self == NULL)

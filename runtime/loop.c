@@ -100,6 +100,10 @@ bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
     p->exit_jump = &env;
     if (sigsetjmp(env, 0) == 0) {
         *action = fn(p, arg);
+        /* OTP 25: a negative timeout other than infinity is a bad
+         * return value (the reply, if any, is not sent). */
+        if (!srv__timeout_valid(action->timeout_ms))
+            action->kind = SRV_ACTION_NONE;
         finished = true;
     }
     p->exit_jump = saved_jump;
@@ -269,7 +273,8 @@ static bool finish(struct process *p, bool finished, const srv_action *action,
     }
 }
 
-/* A queued call whose caller gave up or died is skipped unanswered. */
+/* Whether the caller of a queued call still waits for it: one that gave
+ * up or died does not. */
 static bool caller_waits(srv_from from)
 {
     struct process *caller = srv__process_get(from.pid);
@@ -331,17 +336,17 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
     return true;
 }
 
-/* A reply buffer big enough for any module's reply, without malloc for
- * the common small ones. */
-#define SMALL_REPLY 256
-
+/* A queued call.  As in OTP, it runs even when its caller has given up,
+ * and its reply is then dropped (freed: srv__handle_call); a call
+ * declared [[skip_abandoned]] is skipped instead, unanswered. */
 static bool handle_call_envelope(struct process *p, struct envelope *e)
 {
-    if (!caller_waits(e->from))
+    const srv_message_type *type = &p->module->messages[e->message];
+    if ((type->flags & SRV_MESSAGE_SKIP_ABANDONED) && !caller_waits(e->from))
         return true;
-    size_t size = p->module->messages[e->message].reply_size;
-    _Alignas(max_align_t) unsigned char small[SMALL_REPLY];
-    void *reply = size <= SMALL_REPLY ? small : srv__malloc(size);
+    size_t size = type->reply_size;
+    _Alignas(max_align_t) unsigned char small[SRV__SMALL_REPLY];
+    void *reply = size <= SRV__SMALL_REPLY ? small : srv__malloc(size);
     if (reply == NULL) { /* the caller hears so; the server goes on */
         srv__slot_complete(e->from, SRV_ENOMEM, NULL, NULL, 0);
         return true;
@@ -400,7 +405,8 @@ static bool handle_exit_signal(struct process *p, struct envelope *e)
         return false;
     }
     if (p->trap_exit) {
-        /* gen_server: an EXIT from the parent terminates with its reason. */
+        /* gen_server: an EXIT from the parent terminates with its reason
+         * (a server started without link or monitor is its own parent). */
         if (srv_pid_equal(e->pid, p->parent)) {
             srv__exit(p, e->reason, true, true);
             return false;
@@ -415,6 +421,18 @@ static bool handle_exit_signal(struct process *p, struct envelope *e)
         return true;
     srv__exit(p, e->reason, false, true);
     return false;
+}
+
+/* A timeout with no `info timeout` to take it: a warning, as OTP's
+ * gen_server logs a message that no handle_info takes. */
+static void unhandled_timeout(struct process *p)
+{
+    srv_buf out = {0};
+    srv_buf_printf(&out, "=WARNING REPORT==== srv %s ===\n", srv_pid_format(p->pid).s);
+    srv_buf_printf(&out, "** Undefined handle_info in %s\n", p->module->name);
+    srv_buf_printf(&out, "** Unhandled message: timeout\n");
+    srv__log(SRV_LOG_WARNING, out.data);
+    srv_buf_free(&out);
 }
 
 /* Handles e; false if p exited (p is then gone).  e is freed here.  Run by
@@ -449,8 +467,10 @@ static bool handle(struct process *p, struct envelope *e)
             p->timeout_ms < 0)
             break; /* cancelled or moved by a message since */
         cancel_timeout(p);
-        if (module->handle_timeout == NULL)
+        if (module->handle_timeout == NULL) {
+            unhandled_timeout(p);
             break;
+        }
         finished = srv__run_callback(p, call_timeout, NULL, &action);
         alive = finish(p, finished, &action, true);
         break;
@@ -478,8 +498,10 @@ static bool handle(struct process *p, struct envelope *e)
 bool srv__handle_timeout_now(struct process *p, bool holds_ref)
 {
     cancel_timeout(p);
-    if (p->module->handle_timeout == NULL)
+    if (p->module->handle_timeout == NULL) {
+        unhandled_timeout(p);
         return true;
+    }
     struct current_message current = {.kind = ENV_TIMEOUT};
     p->current = &current;
     srv_action action;

@@ -82,6 +82,8 @@ srv_status srv_runtime_shutdown(long timeout_ms)
 {
     if (srv__current_or_null() != NULL)
         return SRV_EDEADLK; /* not from inside a server */
+    if (!srv__timeout_valid(timeout_ms))
+        return SRV_EINVAL;
     struct shutdown s = {timeout_ms, false};
     srv__process_each_server(stop_one, &s);
     srv__timer_stop();

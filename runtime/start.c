@@ -73,7 +73,8 @@ srv_status srv_start(const srv_module *module, const void *init_args,
         result = &ignored;
     memset(result, 0, sizeof *result);
     if (module == NULL || module->abi_version != SRV_ABI_VERSION ||
-        module->init == NULL || module->dispatch == NULL)
+        module->init == NULL || module->dispatch == NULL ||
+        (opts != NULL && !srv__timeout_valid(opts->timeout_ms)))
         return SRV_EINVAL;
     srv__sched_ensure_started();
 
@@ -83,7 +84,9 @@ srv_status srv_start(const srv_module *module, const void *init_args,
     struct process *p = srv__process_new(module);
     if (p == NULL)
         return SRV_ENOMEM;
-    p->parent = starter->pid;
+    /* gen.erl: start_link and start_monitor make the starter the parent;
+     * a plain start makes the server its own (Parent = self). */
+    p->parent = mode == SRV_START_PLAIN ? p->pid : starter->pid;
     p->trap_exit = opts != NULL && opts->trap_exit;
 
     if (opts != NULL && opts->name != NULL) {

@@ -199,16 +199,22 @@ struct delayed {
     struct envelope *envelope;
 };
 
+/* Delivers the message only to a live process of its module (a pid never
+ * names another process than the one it was made for, so this holds from
+ * the arming on; checked again all the same, since a message of another
+ * module would run the wrong handler). */
 static void delayed_fire(void *arg, bool fire)
 {
     struct delayed *d = arg;
     struct process *p = fire ? srv__process_get(d->pid) : NULL;
-    if (p != NULL) {
+    if (p != NULL && p->module == d->module) {
         srv__deliver(p, d->envelope);
-        srv__process_put(p);
-    } else {
-        srv__envelope_free(d->module, d->envelope);
+        d->envelope = NULL;
     }
+    if (p != NULL)
+        srv__process_put(p);
+    if (d->envelope != NULL)
+        srv__envelope_free(d->module, d->envelope);
     srv__free(d);
 }
 
@@ -219,6 +225,14 @@ srv_status srv_send_after(long delay_ms, srv_pid pid, const srv_module *module,
     if (module == NULL || message >= module->message_count ||
         module->messages[message].kind != SRV_MESSAGE_INFO || delay_ms < 0)
         return SRV_EINVAL;
+    /* As srv_send: a live target of another module is refused now. */
+    struct process *target = srv__process_get(pid);
+    if (target != NULL) {
+        bool same = target->module == module;
+        srv__process_put(target);
+        if (!same)
+            return SRV_EINVAL;
+    }
     const srv_message_type *type = &module->messages[message];
     struct delayed *d = srv__malloc(sizeof *d);
     if (d == NULL)

@@ -153,11 +153,14 @@ SRV_API srv_pid srv_self(void);
 /* ---------------------------------------------------------------------- */
 /* Callers of a call: {Pid, Tag}                                           */
 
-/* Who made a call: kept by a handler that defers its reply. */
+/* Who made a call: kept by a handler that defers its reply.  It knows
+ * its call: a reply for another call is refused (srv_reply).  Generated
+ * code wraps it in a type per call (NAME_CALL_from), so that the C
+ * compiler refuses the mix-up first. */
 typedef struct srv_from {
     srv_pid pid;
     uint64_t tag;
-    const struct srv_message_type *type; /* private: the call's reply layout */
+    const struct srv_message_type *type; /* private: the call it answers */
 } srv_from;
 
 /* Erlang's notation, "{<0.56.0>,#Ref<0.0.1.59>}". */
@@ -263,6 +266,11 @@ SRV_API void srv_buf_put_bytes(srv_buf *buf, const void *p, size_t n); /* <<1,2>
 SRV_API void srv_buf_put_atom(srv_buf *buf, srv_atom atom);  /* '0x01f' */
 SRV_API void srv_buf_free(srv_buf *buf);
 
+/* srv_message_type.flags: a queued call whose caller has given up (timed
+ * out, or died) is skipped, not run.  Without it, as in OTP, the call runs
+ * and its reply is dropped.  The spec's [[skip_abandoned]]. */
+#define SRV_MESSAGE_SKIP_ABANDONED 1u
+
 /* One message a server accepts.  Its arguments travel as a struct of
  * args_size bytes: a caller that runs the handler itself passes its own
  * (borrowed) struct; a message that waits in a mailbox is a deep copy made by
@@ -275,6 +283,7 @@ typedef struct srv_message_type {
     srv_message_kind kind;
     size_t args_size;
     size_t reply_size;         /* calls only: the generated reply struct */
+    unsigned flags;            /* SRV_MESSAGE_* */
     bool (*copy_args)(void *dst, const void *src);
     void (*free_args)(void *args);
     void (*free_reply)(void *reply); /* a reply nobody waits for any more */
@@ -295,7 +304,8 @@ struct srv_module {
     size_t state_size;
     srv_action (*init)(void *state, const void *init_args);
     srv_dispatch_fn dispatch;
-    /* info timeout: the callback timeout expired (NULL: logged and ignored) */
+    /* info timeout: the callback timeout expired (NULL: a warning is logged,
+     * as OTP logs a message no handle_info takes, and the server goes on) */
     srv_action (*handle_timeout)(void *state);
     /* info EXIT from a linked process, when trapping exits (NULL: ignored) */
     srv_action (*handle_exit)(void *state, srv_pid from, srv_atom reason);
@@ -303,13 +313,13 @@ struct srv_module {
     srv_action (*handle_down)(void *state, uint64_t ref, srv_pid pid,
                               srv_atom reason);
     void (*terminate)(void *state, srv_atom reason); /* may be NULL */
-    /* code_change: may be NULL (the state is kept as it is) */
-    srv_status (*code_change)(void *state, const char *old_vsn);
     /* prints the state field by field for crash reports and get_status */
     void (*format_state)(srv_buf *out, const void *state);
     /* format_status: overrides format_state in reports when not NULL */
     void (*format_status)(srv_buf *out, const void *state, srv_atom reason);
-    /* frees what the state owns after terminate, before the memory goes */
+    /* frees what the state owns (strings, bytes, ...) after terminate, or
+     * when the process ends without it (kill), before the memory goes:
+     * terminate must leave them be */
     void (*free_state)(void *state);
     const srv_message_type *messages; /* indexed by the dispatch number */
     unsigned message_count;
@@ -324,22 +334,26 @@ typedef enum srv_start_mode {
     SRV_START_MONITOR    /* gen_server:start_monitor */
 } srv_start_mode;
 
-/* Debug flags (sys): trace prints every message in and out. */
-#define SRV_DEBUG_TRACE 1u
-
+/* The starter is the server's parent with start_link and start_monitor,
+ * as in gen.erl: an exit signal from it ends a server that traps exits
+ * (terminate runs with its reason).  A plain start makes the server its
+ * own parent: an exit signal from its starter is then like any other's. */
 typedef struct srv_start_opts {
     const char *name;   /* registered local name, or NULL */
-    long timeout_ms;    /* start timeout; 0 here means SRV_INFINITY */
-    unsigned debug;     /* SRV_DEBUG_* */
+    long timeout_ms;    /* start timeout; 0 here means SRV_INFINITY; another
+                         * negative value than SRV_INFINITY: SRV_EINVAL */
     bool trap_exit;     /* process_flag(trap_exit, true) before init */
 } srv_start_opts;
 
 /* The outcome of a start, as the starter gets it.
- *   SRV_OK        pid is the new server (monitor_ref set for start_monitor)
- *   SRV_IGNORE    init returned ignore
- *   SRV_EINIT     init stopped, crashed or returned a bad value: reason says
- *   SRV_EALREADY  the name is taken: pid is its holder
- *   SRV_ETIMEOUT  init outran the start timeout; the child was killed */
+ *   SRV_OK         pid is the new server (monitor_ref set for start_monitor)
+ *   SRV_IGNORE     init returned ignore
+ *   SRV_EINIT      init stopped or crashed: reason says why
+ *   SRV_EBADRETURN init returned a bad value: reason is bad_return_value
+ *   SRV_EALREADY   the name is taken: pid is its holder
+ *   SRV_ETIMEOUT   init outran the start timeout; the child was killed
+ *   SRV_EINVAL     a bad module, or a negative timeout other than
+ *                  SRV_INFINITY */
 typedef struct srv_start_result {
     srv_pid pid;
     uint64_t monitor_ref;
@@ -362,15 +376,23 @@ typedef struct srv_call_result {
 /* gen_server:call: sends message number `message` of the server's module
  * with args, waits up to timeout_ms (SRV_INFINITY) and writes the reply to
  * reply (the generated reply struct).  A reply that comes after the timeout
- * is dropped.  `result` may be NULL.  SRV_ENOMEM when the call, or the
- * handler's reply, could not be copied.
+ * is dropped.  reply may be NULL: the reply is then freed unread (a call
+ * that replies nothing, `-> ()`, needs none).  `result` may be NULL.
+ * SRV_ENOMEM when the call, or the handler's reply, could not be copied.
+ *
+ * Timeouts, here and in every call below that takes one: milliseconds, or
+ * SRV_INFINITY; any other negative value is SRV_EINVAL.
  *
  * When the server is idle, the caller runs the handler itself, at once;
  * the deadline holds all the same: if the handler blocks (a call, a
  * deferred reply, srv_sleep), the caller goes back to waiting and returns
  * SRV_ETIMEOUT at its deadline, while the handler goes on, as its
  * server's, on a scheduler thread.  A handler that computes without ever
- * blocking cannot be interrupted in C: its caller returns when it does. */
+ * blocking cannot be interrupted in C: its caller returns when it does.
+ *
+ * A call that the server has not yet taken when its caller gives up still
+ * runs, as in OTP, and its reply is dropped; a call declared
+ * [[skip_abandoned]] in the spec (SRV_MESSAGE_SKIP_ABANDONED) is skipped. */
 SRV_API srv_status srv_call(srv_pid server, const srv_module *module,
                             unsigned message, const void *args, void *reply,
                             long timeout_ms, srv_call_result *result);
@@ -387,11 +409,15 @@ SRV_API srv_status srv_send(srv_pid server, const srv_module *module,
                             unsigned message, const void *args);
 
 /* gen_server:reply: a deferred reply to a call saved through its from.
- * SRV_OK even if the caller gave up (the reply is then freed).  reply NULL
+ * reply is the reply struct of message number `message` of module, and
+ * srv_reply takes what it owns: SRV_OK even if the caller gave up (the
+ * reply is then freed); SRV_EINVAL, with nothing written to the caller and
+ * the reply freed, when from is not a caller of that call.  reply NULL
  * says the reply could not be made for want of memory (generated
  * NAME_CALL_reply_to passes it): the call returns SRV_ENOMEM to its
  * caller, and so does srv_reply. */
-SRV_API srv_status srv_reply(srv_from from, const void *reply);
+SRV_API srv_status srv_reply(srv_from from, const srv_module *module,
+                             unsigned message, const void *reply);
 
 /* gen_server:stop/3: stop with reason and wait up to timeout_ms for
  * terminate to finish.  SRV_ENOPROC if the server is not alive;
@@ -470,7 +496,10 @@ SRV_API srv_status srv_whereis(const char *name, srv_pid *pid_out);
 typedef uint64_t srv_timer_ref;
 
 /* erlang:send_after: message number `message` of module, with args (deep
- * copied now), is sent to pid as an info message after delay_ms. */
+ * copied now), is sent to pid as an info message after delay_ms.
+ * SRV_EINVAL when pid is alive and runs another module (checked again
+ * when the timer fires: the message is then dropped, as one to a dead
+ * process is), or delay_ms is negative. */
 SRV_API srv_status srv_send_after(long delay_ms, srv_pid pid,
                                   const srv_module *module, unsigned message,
                                   const void *args, srv_timer_ref *ref_out);

@@ -31,15 +31,15 @@ Test(parser, builds_the_tree_of_the_seeds_worker)
     cr_assert_eq(ast_field_count(spec->state), 2);
     cr_assert_str_eq(spec->state->next->name, "value");
     cr_assert_eq(spec->state->type.kind, AST_TYPE_ATOM);
-    const char *kinds[] = {"init", "query", "set", "show", "timeout", "terminate", "code_change"};
+    const char *kinds[] = {"init", "query", "set", "show", "timeout", "terminate"};
     size_t i = 0;
     for (const struct ast_handler *h = spec->handlers; h != NULL; h = h->next, i++) {
-        cr_assert_lt(i, 7);
+        cr_assert_lt(i, 6);
         if (h->name != NULL)
             cr_assert_str_eq(h->name, kinds[i]);
         cr_assert(h->has_body);
     }
-    cr_assert_eq(i, 7);
+    cr_assert_eq(i, 6);
     const struct ast_handler *set = spec->handlers->next->next;
     cr_assert_eq(set->kind, AST_CALL);
     cr_assert_eq(ast_field_count(set->args), 2);

@@ -13,7 +13,7 @@
 
 /* What handler bodies may use beside their arguments (docs/language.md). */
 #define SELF (srv_pid_format(srv_self()).s)
-#define FROM (srv_from_format(from).s)
+#define FROM (srv_from_format(from.from).s)
 #define REASON (reason)
 
 /* ---- Records ------------------------------------------------------- */
@@ -41,6 +41,7 @@ static bool external_lookup_copy_args(void *to, const void *from)
     return true;
 fail: /* out of memory: moved pointers stay the sender's */
     free((void *)dst->key);
+    dst->key = NULL;
     return false;
 }
 
@@ -48,6 +49,7 @@ static void external_lookup_free_args(void *args)
 {
     struct external_lookup_args *a = (struct external_lookup_args *)args;
     free((void *)a->key);
+    a->key = NULL;
 }
 
 static void external_lookup_free_reply(void *reply)
@@ -81,6 +83,7 @@ static bool external_forget_copy_args(void *to, const void *from)
     return true;
 fail: /* out of memory: moved pointers stay the sender's */
     free((void *)dst->key);
+    dst->key = NULL;
     return false;
 }
 
@@ -88,6 +91,7 @@ static void external_forget_free_args(void *args)
 {
     struct external_forget_args *a = (struct external_forget_args *)args;
     free((void *)a->key);
+    a->key = NULL;
 }
 
 static void external_forget_format_args(srv_buf *out, const void *args)
@@ -114,7 +118,9 @@ static srv_action external_dispatch(void *state, unsigned message, void *args,
     switch (message) {
     case EXTERNAL_CALL_LOOKUP: {
         struct external_lookup_args *a = (struct external_lookup_args *)args;
-        external_lookup_result r = external_handle_lookup((external_state *)state, from, a->key);
+        external_lookup_from caller;
+        caller.from = from;
+        external_lookup_result r = external_handle_lookup((external_state *)state, caller, a->key);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
@@ -161,11 +167,6 @@ static void external_terminate(void *state, srv_atom reason)
     external_handle_terminate((external_state *)state, reason);
 }
 
-static srv_status external_code_change(void *state, const char *old_vsn)
-{
-    return external_handle_code_change((external_state *)state, old_vsn);
-}
-
 static void external_format_status(srv_buf *out, const void *state, srv_atom reason)
 {
     external_handle_format_status((const external_state *)state, out, reason);
@@ -196,6 +197,7 @@ static const srv_message_type external_messages[] = {
         .kind = SRV_MESSAGE_CALL,
         .args_size = sizeof(struct external_lookup_args),
         .reply_size = sizeof(external_lookup_reply),
+        .flags = SRV_MESSAGE_SKIP_ABANDONED,
         .copy_args = external_lookup_copy_args,
         .free_args = external_lookup_free_args,
         .free_reply = external_lookup_free_reply,
@@ -206,6 +208,7 @@ static const srv_message_type external_messages[] = {
         .kind = SRV_MESSAGE_CAST,
         .args_size = sizeof(struct external_forget_args),
         .reply_size = 0,
+        .flags = 0,
         .copy_args = external_forget_copy_args,
         .free_args = external_forget_free_args,
         .free_reply = NULL,
@@ -223,7 +226,6 @@ const srv_module external_module = {
     .handle_exit = external_exit,
     .handle_down = external_down,
     .terminate = external_terminate,
-    .code_change = external_code_change,
     .format_state = external_format_state,
     .format_status = external_format_status,
     .free_state = external_free_state,
@@ -292,7 +294,8 @@ srv_status external_lookup_full(srv_pid server, const char *key, external_lookup
     struct external_lookup_args args;
     memset(&args, 0, sizeof args);
     args.key = key;
-    memset(reply, 0, sizeof *reply);
+    if (reply != NULL)
+        memset(reply, 0, sizeof *reply);
     return srv_call(server, &external_module, EXTERNAL_CALL_LOOKUP, &args, reply, timeout_ms, result);
 }
 
@@ -300,12 +303,16 @@ void external_lookup_reply_free(external_lookup_reply *reply)
 {
     (void)reply;
     free((void *)reply->value);
+    reply->value = NULL;
 }
 
-srv_status external_lookup_reply_to(srv_from from, const char *value, bool found)
+srv_status external_lookup_reply_to(external_lookup_from from, const char *value, bool found)
 {
     external_lookup_result r = external_lookup_result_reply(value, found);
-    return srv_reply(from, r.action.kind == SRV_ACTION_REPLY_ENOMEM ? NULL : &r.reply);
+    /* the runtime checks that from is a caller of this call, and
+     * frees the reply when it does not deliver it */
+    return srv_reply(from.from, &external_module, EXTERNAL_CALL_LOOKUP,
+                     r.action.kind == SRV_ACTION_REPLY_ENOMEM ? NULL : &r.reply);
 }
 
 srv_status external_forget(srv_pid server, const char *key)

@@ -22,14 +22,26 @@ extern "C" {
 
 
 
-/* The server's state: what its handlers see as `state`. */
+/* Who made a `call lookup`: only its handler gets one, and only
+ * external_lookup_reply_to takes one. */
+typedef struct external_lookup_from {
+    srv_from from;
+} external_lookup_from;
+
+/* The server's state: what its handlers see as `state`.  Its string,
+ * bytes, record and ptr(..., FREEFN) fields are its own: the generated
+ * code frees them after terminate (or when the server ends without it).
+ * terminate need not free them; a free() of one in terminate's body also
+ * clears the field, so it is never freed twice (a terminate written in C
+ * must not free them).  A handler that replaces one frees the old value.
+ * Raw c(...) fields are never freed for you. */
 typedef struct external_state {
     int64_t seen;
 } external_state;
 
 /* ---- Replies and the results of call handlers ---------------------- */
 
-/* call lookup: external.srv:10 */
+/* call lookup: external.srv:11 */
 typedef struct external_lookup_reply {
     char *value;
     bool found;
@@ -53,6 +65,7 @@ static inline external_lookup_result external_lookup_result_reply(const char *va
     return r;
 fail: /* out of memory for the reply */
     free((void *)r.reply.value);
+    r.reply.value = NULL;
     r.action.kind = SRV_ACTION_REPLY_ENOMEM;
     return r;
 }
@@ -69,6 +82,7 @@ static inline external_lookup_result external_lookup_result_reply_timeout(long t
     return r;
 fail: /* out of memory for the reply */
     free((void *)r.reply.value);
+    r.reply.value = NULL;
     r.action.kind = SRV_ACTION_REPLY_ENOMEM;
     return r;
 }
@@ -109,6 +123,7 @@ static inline external_lookup_result external_lookup_result_stop_reply(srv_atom 
     return r;
 fail: /* out of memory for the reply */
     free((void *)r.reply.value);
+    r.reply.value = NULL;
     r.action.kind = SRV_ACTION_STOP;
     return r;
 }
@@ -126,26 +141,25 @@ srv_status external_stop_timeout(srv_pid server, srv_atom reason, long timeout_m
 
 /* ---- Calls, casts and info messages -------------------------------- */
 
-/* call lookup: external.srv:10 */
+/* call lookup: external.srv:11 */
 srv_status external_lookup(srv_pid server, const char *key, external_lookup_reply *reply);
 srv_status external_lookup_timeout(srv_pid server, const char *key, external_lookup_reply *reply, long timeout_ms);
 srv_status external_lookup_full(srv_pid server, const char *key, external_lookup_reply *reply, long timeout_ms, srv_call_result *result);
 void external_lookup_reply_free(external_lookup_reply *reply);
-srv_status external_lookup_reply_to(srv_from from, const char *value, bool found);
+srv_status external_lookup_reply_to(external_lookup_from from, const char *value, bool found);
 
-/* cast forget: external.srv:11 */
+/* cast forget: external.srv:12 */
 srv_status external_forget(srv_pid server, const char *key);
 
 /* ---- Handlers written outside the spec ----------------------------- */
 
 srv_init_result external_handle_init(external_state *state, int64_t first);
-external_lookup_result external_handle_lookup(external_state *state, srv_from from, const char *key);
+external_lookup_result external_handle_lookup(external_state *state, external_lookup_from from, const char *key);
 srv_noreply_result external_handle_forget(external_state *state, const char *key);
 srv_noreply_result external_handle_timeout(external_state *state);
 srv_noreply_result external_handle_exit(external_state *state, srv_pid pid, srv_atom reason);
 srv_noreply_result external_handle_down(external_state *state, uint64_t ref, srv_pid pid, srv_atom reason);
 void external_handle_terminate(external_state *state, srv_atom reason);
-srv_status external_handle_code_change(external_state *state, const char *old_vsn);
 void external_handle_format_status(const external_state *state, srv_buf *out, srv_atom reason);
 
 extern const srv_module external_module;

@@ -18,7 +18,7 @@
 
 /* What handler bodies may use beside their arguments (docs/language.md). */
 #define SELF (srv_pid_format(srv_self()).s)
-#define FROM (srv_from_format(from).s)
+#define FROM (srv_from_format(from.from).s)
 #define REASON (reason)
 
 /* ---- Records ------------------------------------------------------- */
@@ -96,7 +96,7 @@ static srv_init_result pool_handle_init(pool_state *state, int size)
 }
 
 /* call acquire: pool.srv:30 */
-static pool_acquire_result pool_handle_acquire(pool_state *state, srv_from from)
+static pool_acquire_result pool_handle_acquire(pool_state *state, pool_acquire_from from)
 {
     srv_pid self = srv_self();
     (void)self;
@@ -147,11 +147,11 @@ static srv_noreply_result pool_handle_release(pool_state *state, int slot)
         state->free_slots++;
         return noreply();
     }
-    srv_from first = state->waiting[0];
+    pool_acquire_from first = state->waiting[0];
     for (int i = 1; i < state->n_waiting; i++)
         state->waiting[i - 1] = state->waiting[i];
     state->n_waiting--;
-    printf("pool: slot %d goes to %s\n", slot, srv_from_format(first).s);
+    printf("pool: slot %d goes to %s\n", slot, srv_from_format(first.from).s);
     pool_acquire_reply_to(first, slot);
     return noreply();
 #line 158 "pool.srv.c"
@@ -162,7 +162,7 @@ static srv_noreply_result pool_handle_release(pool_state *state, int slot)
 }
 
 /* call waiting: pool.srv:56 */
-static pool_waiting_result pool_handle_waiting(pool_state *state, srv_from from)
+static pool_waiting_result pool_handle_waiting(pool_state *state, pool_waiting_from from)
 {
     srv_pid self = srv_self();
     (void)self;
@@ -198,7 +198,9 @@ static srv_action pool_dispatch(void *state, unsigned message, void *args,
     (void)reply;
     switch (message) {
     case POOL_CALL_ACQUIRE: {
-        pool_acquire_result r = pool_handle_acquire((pool_state *)state, from);
+        pool_acquire_from caller;
+        caller.from = from;
+        pool_acquire_result r = pool_handle_acquire((pool_state *)state, caller);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
@@ -211,7 +213,9 @@ static srv_action pool_dispatch(void *state, unsigned message, void *args,
         return r.action;
     }
     case POOL_CALL_WAITING: {
-        pool_waiting_result r = pool_handle_waiting((pool_state *)state, from);
+        pool_waiting_from caller;
+        caller.from = from;
+        pool_waiting_result r = pool_handle_waiting((pool_state *)state, caller);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
@@ -264,6 +268,7 @@ static const srv_message_type pool_messages[] = {
         .kind = SRV_MESSAGE_CALL,
         .args_size = 0,
         .reply_size = sizeof(pool_acquire_reply),
+        .flags = 0,
         .copy_args = NULL,
         .free_args = NULL,
         .free_reply = pool_acquire_free_reply,
@@ -274,6 +279,7 @@ static const srv_message_type pool_messages[] = {
         .kind = SRV_MESSAGE_CAST,
         .args_size = sizeof(struct pool_release_args),
         .reply_size = 0,
+        .flags = 0,
         .copy_args = NULL,
         .free_args = NULL,
         .free_reply = NULL,
@@ -284,6 +290,7 @@ static const srv_message_type pool_messages[] = {
         .kind = SRV_MESSAGE_CALL,
         .args_size = 0,
         .reply_size = sizeof(pool_waiting_reply),
+        .flags = 0,
         .copy_args = NULL,
         .free_args = NULL,
         .free_reply = pool_waiting_free_reply,
@@ -301,7 +308,6 @@ const srv_module pool_module = {
     .handle_exit = NULL,
     .handle_down = NULL,
     .terminate = NULL,
-    .code_change = NULL,
     .format_state = pool_format_state,
     .format_status = NULL,
     .free_state = pool_free_state,
@@ -367,7 +373,8 @@ srv_status pool_acquire_timeout(srv_pid server, pool_acquire_reply *reply, long 
 
 srv_status pool_acquire_full(srv_pid server, pool_acquire_reply *reply, long timeout_ms, srv_call_result *result)
 {
-    memset(reply, 0, sizeof *reply);
+    if (reply != NULL)
+        memset(reply, 0, sizeof *reply);
     return srv_call(server, &pool_module, POOL_CALL_ACQUIRE, NULL, reply, timeout_ms, result);
 }
 
@@ -376,10 +383,12 @@ void pool_acquire_reply_free(pool_acquire_reply *reply)
     (void)reply;
 }
 
-srv_status pool_acquire_reply_to(srv_from from, int slot)
+srv_status pool_acquire_reply_to(pool_acquire_from from, int slot)
 {
     pool_acquire_result r = pool_acquire_result_reply(slot);
-    return srv_reply(from, &r.reply);
+    /* the runtime checks that from is a caller of this call, and
+     * frees the reply when it does not deliver it */
+    return srv_reply(from.from, &pool_module, POOL_CALL_ACQUIRE, &r.reply);
 }
 
 srv_status pool_release(srv_pid server, int slot)
@@ -402,7 +411,8 @@ srv_status pool_waiting_timeout(srv_pid server, pool_waiting_reply *reply, long 
 
 srv_status pool_waiting_full(srv_pid server, pool_waiting_reply *reply, long timeout_ms, srv_call_result *result)
 {
-    memset(reply, 0, sizeof *reply);
+    if (reply != NULL)
+        memset(reply, 0, sizeof *reply);
     return srv_call(server, &pool_module, POOL_CALL_WAITING, NULL, reply, timeout_ms, result);
 }
 
@@ -411,9 +421,11 @@ void pool_waiting_reply_free(pool_waiting_reply *reply)
     (void)reply;
 }
 
-srv_status pool_waiting_reply_to(srv_from from, int n)
+srv_status pool_waiting_reply_to(pool_waiting_from from, int n)
 {
     pool_waiting_result r = pool_waiting_result_reply(n);
-    return srv_reply(from, &r.reply);
+    /* the runtime checks that from is a caller of this call, and
+     * frees the reply when it does not deliver it */
+    return srv_reply(from.from, &pool_module, POOL_CALL_WAITING, &r.reply);
 }
 

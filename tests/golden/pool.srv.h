@@ -28,11 +28,29 @@ extern "C" {
 #line 29 "pool.srv.h"
 
 
-/* The server's state: what its handlers see as `state`. */
+/* Who made a `call acquire`: only its handler gets one, and only
+ * pool_acquire_reply_to takes one. */
+typedef struct pool_acquire_from {
+    srv_from from;
+} pool_acquire_from;
+
+/* Who made a `call waiting`: only its handler gets one, and only
+ * pool_waiting_reply_to takes one. */
+typedef struct pool_waiting_from {
+    srv_from from;
+} pool_waiting_from;
+
+/* The server's state: what its handlers see as `state`.  Its string,
+ * bytes, record and ptr(..., FREEFN) fields are its own: the generated
+ * code frees them after terminate (or when the server ends without it).
+ * terminate need not free them; a free() of one in terminate's body also
+ * clears the field, so it is never freed twice (a terminate written in C
+ * must not free them).  A handler that replaces one frees the old value.
+ * Raw c(...) fields are never freed for you. */
 typedef struct pool_state {
     int free_slots;
     int next_slot;
-    srv_from waiting[POOL_MAX_WAITING];
+    pool_acquire_from waiting[POOL_MAX_WAITING];
     int n_waiting;
 } pool_state;
 
@@ -180,7 +198,7 @@ srv_status pool_acquire(srv_pid server, pool_acquire_reply *reply);
 srv_status pool_acquire_timeout(srv_pid server, pool_acquire_reply *reply, long timeout_ms);
 srv_status pool_acquire_full(srv_pid server, pool_acquire_reply *reply, long timeout_ms, srv_call_result *result);
 void pool_acquire_reply_free(pool_acquire_reply *reply);
-srv_status pool_acquire_reply_to(srv_from from, int slot);
+srv_status pool_acquire_reply_to(pool_acquire_from from, int slot);
 
 /* cast release: pool.srv:42 */
 srv_status pool_release(srv_pid server, int slot);
@@ -190,7 +208,7 @@ srv_status pool_waiting(srv_pid server, pool_waiting_reply *reply);
 srv_status pool_waiting_timeout(srv_pid server, pool_waiting_reply *reply, long timeout_ms);
 srv_status pool_waiting_full(srv_pid server, pool_waiting_reply *reply, long timeout_ms, srv_call_result *result);
 void pool_waiting_reply_free(pool_waiting_reply *reply);
-srv_status pool_waiting_reply_to(srv_from from, int n);
+srv_status pool_waiting_reply_to(pool_waiting_from from, int n);
 
 /* ---- Handlers written outside the spec ----------------------------- */
 

@@ -13,7 +13,7 @@
 
 /* What handler bodies may use beside their arguments (docs/language.md). */
 #define SELF (srv_pid_format(srv_self()).s)
-#define FROM (srv_from_format(from).s)
+#define FROM (srv_from_format(from.from).s)
 #define REASON (reason)
 
 /* ---- Records ------------------------------------------------------- */
@@ -63,8 +63,11 @@ void types_labelled_free(types_labelled *record)
 {
     (void)record;
     free((void *)record->label);
+    record->label = NULL;
     types_point_free(&record->at);
     free(record->blob.data);
+    record->blob.data = NULL;
+    record->blob.len = 0;
 }
 
 void types_labelled_format(srv_buf *out, const types_labelled *record)
@@ -124,7 +127,10 @@ static bool types_everything_copy_args(void *to, const void *from)
     return true;
 fail: /* out of memory: moved pointers stay the sender's */
     free((void *)dst->m);
+    dst->m = NULL;
     free(dst->n.data);
+    dst->n.data = NULL;
+    dst->n.len = 0;
     types_labelled_free(&dst->q);
     return false;
 }
@@ -133,7 +139,10 @@ static void types_everything_free_args(void *args)
 {
     struct types_everything_args *a = (struct types_everything_args *)args;
     free((void *)a->m);
+    a->m = NULL;
     free(a->n.data);
+    a->n.data = NULL;
+    a->n.len = 0;
     types_labelled_free(&a->q);
 }
 
@@ -186,6 +195,7 @@ static void types_hand_over_free_args(void *args)
     struct types_hand_over_args *a = (struct types_hand_over_args *)args;
     if (a->job != NULL)
         job_free(a->job);
+    a->job = NULL;
 }
 
 static void types_hand_over_format_args(srv_buf *out, const void *args)
@@ -244,7 +254,7 @@ static srv_init_result types_handle_init(types_state *state)
 #line 44 "types.srv"
         
     return ok();
-#line 248 "types.srv.c"
+#line 258 "types.srv.c"
     }
 #undef ok
 #undef ok_timeout
@@ -253,7 +263,7 @@ static srv_init_result types_handle_init(types_state *state)
 }
 
 /* call everything: types.srv:48 */
-static types_everything_result types_handle_everything(types_state *state, srv_from from, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q)
+static types_everything_result types_handle_everything(types_state *state, types_everything_from from, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q)
 {
     srv_pid self = srv_self();
     (void)self;
@@ -284,7 +294,7 @@ static types_everything_result types_handle_everything(types_state *state, srv_f
     state->o = o;
     state->p = p;
     return reply(m, n, q);
-#line 288 "types.srv.c"
+#line 298 "types.srv.c"
     }
 #undef reply
 #undef reply_timeout
@@ -311,7 +321,7 @@ static srv_noreply_result types_handle_hand_over(types_state *state, struct job 
         job_free(state->current);
     state->current = job;
     return noreply();
-#line 315 "types.srv.c"
+#line 325 "types.srv.c"
     }
 #undef noreply
 #undef noreply_timeout
@@ -333,7 +343,7 @@ static srv_noreply_result types_handle_moved(types_state *state, types_point to)
                       
     state->q.at = to;
     return noreply();
-#line 337 "types.srv.c"
+#line 347 "types.srv.c"
     }
 #undef noreply
 #undef noreply_timeout
@@ -351,7 +361,9 @@ static srv_action types_dispatch(void *state, unsigned message, void *args,
     switch (message) {
     case TYPES_CALL_EVERYTHING: {
         struct types_everything_args *a = (struct types_everything_args *)args;
-        types_everything_result r = types_handle_everything((types_state *)state, from, a->a, a->h, a->j, a->l, a->m, a->n, a->o, a->p, a->q);
+        types_everything_from caller;
+        caller.from = from;
+        types_everything_result r = types_handle_everything((types_state *)state, caller, a->a, a->h, a->j, a->l, a->m, a->n, a->o, a->p, a->q);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
@@ -430,10 +442,14 @@ static void types_free_state(void *state)
     types_state *s = (types_state *)state;
     (void)s;
     free((void *)s->m);
+    s->m = NULL;
     free(s->n.data);
+    s->n.data = NULL;
+    s->n.len = 0;
     types_labelled_free(&s->q);
     if (s->current != NULL)
         job_free(s->current);
+    s->current = NULL;
 }
 
 /* ---- The module table ---------------------------------------------- */
@@ -445,6 +461,7 @@ static const srv_message_type types_messages[] = {
         .kind = SRV_MESSAGE_CALL,
         .args_size = sizeof(struct types_everything_args),
         .reply_size = sizeof(types_everything_reply),
+        .flags = 0,
         .copy_args = types_everything_copy_args,
         .free_args = types_everything_free_args,
         .free_reply = types_everything_free_reply,
@@ -455,6 +472,7 @@ static const srv_message_type types_messages[] = {
         .kind = SRV_MESSAGE_CAST,
         .args_size = sizeof(struct types_hand_over_args),
         .reply_size = 0,
+        .flags = 0,
         .copy_args = types_hand_over_copy_args,
         .free_args = types_hand_over_free_args,
         .free_reply = NULL,
@@ -465,6 +483,7 @@ static const srv_message_type types_messages[] = {
         .kind = SRV_MESSAGE_INFO,
         .args_size = sizeof(struct types_moved_args),
         .reply_size = 0,
+        .flags = 0,
         .copy_args = types_moved_copy_args,
         .free_args = types_moved_free_args,
         .free_reply = NULL,
@@ -482,7 +501,6 @@ const srv_module types_module = {
     .handle_exit = NULL,
     .handle_down = NULL,
     .terminate = NULL,
-    .code_change = NULL,
     .format_state = types_format_state,
     .format_status = NULL,
     .free_state = types_free_state,
@@ -556,7 +574,8 @@ srv_status types_everything_full(srv_pid server, int8_t a, uint64_t h, double j,
     args.o = o;
     args.p = p;
     args.q = q;
-    memset(reply, 0, sizeof *reply);
+    if (reply != NULL)
+        memset(reply, 0, sizeof *reply);
     return srv_call(server, &types_module, TYPES_CALL_EVERYTHING, &args, reply, timeout_ms, result);
 }
 
@@ -564,14 +583,20 @@ void types_everything_reply_free(types_everything_reply *reply)
 {
     (void)reply;
     free((void *)reply->m);
+    reply->m = NULL;
     free(reply->n.data);
+    reply->n.data = NULL;
+    reply->n.len = 0;
     types_labelled_free(&reply->q);
 }
 
-srv_status types_everything_reply_to(srv_from from, const char *m, srv_bytes n, types_labelled q)
+srv_status types_everything_reply_to(types_everything_from from, const char *m, srv_bytes n, types_labelled q)
 {
     types_everything_result r = types_everything_result_reply(m, n, q);
-    return srv_reply(from, r.action.kind == SRV_ACTION_REPLY_ENOMEM ? NULL : &r.reply);
+    /* the runtime checks that from is a caller of this call, and
+     * frees the reply when it does not deliver it */
+    return srv_reply(from.from, &types_module, TYPES_CALL_EVERYTHING,
+                     r.action.kind == SRV_ACTION_REPLY_ENOMEM ? NULL : &r.reply);
 }
 
 srv_status types_hand_over(srv_pid server, struct job *job)

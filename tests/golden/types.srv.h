@@ -49,7 +49,19 @@ bool types_labelled_copy(types_labelled *dst, const types_labelled *src);
 void types_labelled_free(types_labelled *record);
 void types_labelled_format(srv_buf *out, const types_labelled *record);
 
-/* The server's state: what its handlers see as `state`. */
+/* Who made a `call everything`: only its handler gets one, and only
+ * types_everything_reply_to takes one. */
+typedef struct types_everything_from {
+    srv_from from;
+} types_everything_from;
+
+/* The server's state: what its handlers see as `state`.  Its string,
+ * bytes, record and ptr(..., FREEFN) fields are its own: the generated
+ * code frees them after terminate (or when the server ends without it).
+ * terminate need not free them; a free() of one in terminate's body also
+ * clears the field, so it is never freed twice (a terminate written in C
+ * must not free them).  A handler that replaces one frees the old value.
+ * Raw c(...) fields are never freed for you. */
 typedef struct types_state {
     int8_t a;
     int16_t b;
@@ -104,7 +116,10 @@ static inline types_everything_result types_everything_result_reply(const char *
     return r;
 fail: /* out of memory for the reply */
     free((void *)r.reply.m);
+    r.reply.m = NULL;
     free(r.reply.n.data);
+    r.reply.n.data = NULL;
+    r.reply.n.len = 0;
     types_labelled_free(&r.reply.q);
     r.action.kind = SRV_ACTION_REPLY_ENOMEM;
     return r;
@@ -127,7 +142,10 @@ static inline types_everything_result types_everything_result_reply_timeout(long
     return r;
 fail: /* out of memory for the reply */
     free((void *)r.reply.m);
+    r.reply.m = NULL;
     free(r.reply.n.data);
+    r.reply.n.data = NULL;
+    r.reply.n.len = 0;
     types_labelled_free(&r.reply.q);
     r.action.kind = SRV_ACTION_REPLY_ENOMEM;
     return r;
@@ -174,7 +192,10 @@ static inline types_everything_result types_everything_result_stop_reply(srv_ato
     return r;
 fail: /* out of memory for the reply */
     free((void *)r.reply.m);
+    r.reply.m = NULL;
     free(r.reply.n.data);
+    r.reply.n.data = NULL;
+    r.reply.n.len = 0;
     types_labelled_free(&r.reply.q);
     r.action.kind = SRV_ACTION_STOP;
     return r;
@@ -198,7 +219,7 @@ srv_status types_everything(srv_pid server, int8_t a, uint64_t h, double j, bool
 srv_status types_everything_timeout(srv_pid server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *reply, long timeout_ms);
 srv_status types_everything_full(srv_pid server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *reply, long timeout_ms, srv_call_result *result);
 void types_everything_reply_free(types_everything_reply *reply);
-srv_status types_everything_reply_to(srv_from from, const char *m, srv_bytes n, types_labelled q);
+srv_status types_everything_reply_to(types_everything_from from, const char *m, srv_bytes n, types_labelled q);
 
 /* cast hand_over: types.srv:59 */
 srv_status types_hand_over(srv_pid server, struct job *job);

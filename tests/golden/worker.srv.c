@@ -18,7 +18,7 @@
 
 /* What handler bodies may use beside their arguments (docs/language.md). */
 #define SELF (srv_pid_format(srv_self()).s)
-#define FROM (srv_from_format(from).s)
+#define FROM (srv_from_format(from.from).s)
 #define REASON (reason)
 
 /* ---- Records ------------------------------------------------------- */
@@ -122,7 +122,7 @@ static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv
 }
 
 /* call query: worker.srv:28 */
-static worker_query_result worker_handle_query(worker_state *state, srv_from from, srv_atom key)
+static worker_query_result worker_handle_query(worker_state *state, worker_query_from from, srv_atom key)
 {
     srv_pid self = srv_self();
     (void)self;
@@ -153,7 +153,7 @@ static worker_query_result worker_handle_query(worker_state *state, srv_from fro
 }
 
 /* call set: worker.srv:35 */
-static worker_set_result worker_handle_set(worker_state *state, srv_from from, srv_atom key, srv_atom value)
+static worker_set_result worker_handle_set(worker_state *state, worker_set_from from, srv_atom key, srv_atom value)
 {
     srv_pid self = srv_self();
     (void)self;
@@ -245,25 +245,6 @@ static void worker_handle_terminate(worker_state *state, srv_atom reason)
     }
 }
 
-/* code_change: worker.srv:59 */
-static srv_status worker_handle_code_change(worker_state *state, const char *old_vsn)
-{
-    srv_pid self = srv_self();
-    (void)self;
-    (void)state;
-    (void)old_vsn;
-#define ok() SRV_OK
-#define error(...) ((void)(__VA_ARGS__), SRV_EINVAL)
-    {
-#line 59 "worker.srv"
-             
-    return ok();
-#line 262 "worker.srv.c"
-    }
-#undef ok
-#undef error
-}
-
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
 static srv_action worker_dispatch(void *state, unsigned message, void *args,
@@ -275,7 +256,9 @@ static srv_action worker_dispatch(void *state, unsigned message, void *args,
     switch (message) {
     case WORKER_CALL_QUERY: {
         struct worker_query_args *a = (struct worker_query_args *)args;
-        worker_query_result r = worker_handle_query((worker_state *)state, from, a->key);
+        worker_query_from caller;
+        caller.from = from;
+        worker_query_result r = worker_handle_query((worker_state *)state, caller, a->key);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
@@ -284,7 +267,9 @@ static srv_action worker_dispatch(void *state, unsigned message, void *args,
     }
     case WORKER_CALL_SET: {
         struct worker_set_args *a = (struct worker_set_args *)args;
-        worker_set_result r = worker_handle_set((worker_state *)state, from, a->key, a->value);
+        worker_set_from caller;
+        caller.from = from;
+        worker_set_result r = worker_handle_set((worker_state *)state, caller, a->key, a->value);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
@@ -322,11 +307,6 @@ static void worker_terminate(void *state, srv_atom reason)
     worker_handle_terminate((worker_state *)state, reason);
 }
 
-static srv_status worker_code_change(void *state, const char *old_vsn)
-{
-    return worker_handle_code_change((worker_state *)state, old_vsn);
-}
-
 static void worker_format_state(srv_buf *out, const void *state)
 {
     const worker_state *s = (const worker_state *)state;
@@ -354,6 +334,7 @@ static const srv_message_type worker_messages[] = {
         .kind = SRV_MESSAGE_CALL,
         .args_size = sizeof(struct worker_query_args),
         .reply_size = sizeof(worker_query_reply),
+        .flags = 0,
         .copy_args = NULL,
         .free_args = NULL,
         .free_reply = worker_query_free_reply,
@@ -364,6 +345,7 @@ static const srv_message_type worker_messages[] = {
         .kind = SRV_MESSAGE_CALL,
         .args_size = sizeof(struct worker_set_args),
         .reply_size = sizeof(worker_set_reply),
+        .flags = 0,
         .copy_args = NULL,
         .free_args = NULL,
         .free_reply = worker_set_free_reply,
@@ -374,6 +356,7 @@ static const srv_message_type worker_messages[] = {
         .kind = SRV_MESSAGE_CAST,
         .args_size = sizeof(struct worker_show_args),
         .reply_size = 0,
+        .flags = 0,
         .copy_args = NULL,
         .free_args = NULL,
         .free_reply = NULL,
@@ -391,7 +374,6 @@ const srv_module worker_module = {
     .handle_exit = NULL,
     .handle_down = NULL,
     .terminate = worker_terminate,
-    .code_change = worker_code_change,
     .format_state = worker_format_state,
     .format_status = NULL,
     .free_state = worker_free_state,
@@ -461,7 +443,8 @@ srv_status worker_query_full(srv_pid server, srv_atom key, worker_query_reply *r
     struct worker_query_args args;
     memset(&args, 0, sizeof args);
     args.key = key;
-    memset(reply, 0, sizeof *reply);
+    if (reply != NULL)
+        memset(reply, 0, sizeof *reply);
     return srv_call(server, &worker_module, WORKER_CALL_QUERY, &args, reply, timeout_ms, result);
 }
 
@@ -470,10 +453,12 @@ void worker_query_reply_free(worker_query_reply *reply)
     (void)reply;
 }
 
-srv_status worker_query_reply_to(srv_from from, srv_atom value)
+srv_status worker_query_reply_to(worker_query_from from, srv_atom value)
 {
     worker_query_result r = worker_query_result_reply(value);
-    return srv_reply(from, &r.reply);
+    /* the runtime checks that from is a caller of this call, and
+     * frees the reply when it does not deliver it */
+    return srv_reply(from.from, &worker_module, WORKER_CALL_QUERY, &r.reply);
 }
 
 srv_status worker_set(srv_pid server, srv_atom key, srv_atom value, worker_set_reply *reply)
@@ -492,7 +477,8 @@ srv_status worker_set_full(srv_pid server, srv_atom key, srv_atom value, worker_
     memset(&args, 0, sizeof args);
     args.key = key;
     args.value = value;
-    memset(reply, 0, sizeof *reply);
+    if (reply != NULL)
+        memset(reply, 0, sizeof *reply);
     return srv_call(server, &worker_module, WORKER_CALL_SET, &args, reply, timeout_ms, result);
 }
 
@@ -501,10 +487,12 @@ void worker_set_reply_free(worker_set_reply *reply)
     (void)reply;
 }
 
-srv_status worker_set_reply_to(srv_from from, srv_atom key, srv_atom value)
+srv_status worker_set_reply_to(worker_set_from from, srv_atom key, srv_atom value)
 {
     worker_set_result r = worker_set_result_reply(key, value);
-    return srv_reply(from, &r.reply);
+    /* the runtime checks that from is a caller of this call, and
+     * frees the reply when it does not deliver it */
+    return srv_reply(from.from, &worker_module, WORKER_CALL_SET, &r.reply);
 }
 
 srv_status worker_show(srv_pid server, srv_atom key)

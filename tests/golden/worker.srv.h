@@ -22,7 +22,25 @@ extern "C" {
 
 
 
-/* The server's state: what its handlers see as `state`. */
+/* Who made a `call query`: only its handler gets one, and only
+ * worker_query_reply_to takes one. */
+typedef struct worker_query_from {
+    srv_from from;
+} worker_query_from;
+
+/* Who made a `call set`: only its handler gets one, and only
+ * worker_set_reply_to takes one. */
+typedef struct worker_set_from {
+    srv_from from;
+} worker_set_from;
+
+/* The server's state: what its handlers see as `state`.  Its string,
+ * bytes, record and ptr(..., FREEFN) fields are its own: the generated
+ * code frees them after terminate (or when the server ends without it).
+ * terminate need not free them; a free() of one in terminate's body also
+ * clears the field, so it is never freed twice (a terminate written in C
+ * must not free them).  A handler that replaces one frees the old value.
+ * Raw c(...) fields are never freed for you. */
 typedef struct worker_state {
     srv_atom key;
     srv_atom value;
@@ -176,14 +194,14 @@ srv_status worker_query(srv_pid server, srv_atom key, worker_query_reply *reply)
 srv_status worker_query_timeout(srv_pid server, srv_atom key, worker_query_reply *reply, long timeout_ms);
 srv_status worker_query_full(srv_pid server, srv_atom key, worker_query_reply *reply, long timeout_ms, srv_call_result *result);
 void worker_query_reply_free(worker_query_reply *reply);
-srv_status worker_query_reply_to(srv_from from, srv_atom value);
+srv_status worker_query_reply_to(worker_query_from from, srv_atom value);
 
 /* call set: worker.srv:35 */
 srv_status worker_set(srv_pid server, srv_atom key, srv_atom value, worker_set_reply *reply);
 srv_status worker_set_timeout(srv_pid server, srv_atom key, srv_atom value, worker_set_reply *reply, long timeout_ms);
 srv_status worker_set_full(srv_pid server, srv_atom key, srv_atom value, worker_set_reply *reply, long timeout_ms, srv_call_result *result);
 void worker_set_reply_free(worker_set_reply *reply);
-srv_status worker_set_reply_to(srv_from from, srv_atom key, srv_atom value);
+srv_status worker_set_reply_to(worker_set_from from, srv_atom key, srv_atom value);
 
 /* cast show: worker.srv:42 */
 srv_status worker_show(srv_pid server, srv_atom key);
