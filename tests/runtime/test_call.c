@@ -3,7 +3,9 @@
  * deferred replies, calls between servers and from many threads.
  */
 #include <pthread.h>
+#include <string.h>
 
+#include "peer.srv.h"
 #include "support.h"
 
 Test(call, replies_with_the_handlers_typed_reply, .timeout = T(10))
@@ -100,21 +102,61 @@ static void *sleep_in_server(void *arg)
     return NULL;
 }
 
-Test(call, times_out_and_the_late_reply_is_dropped, .timeout = T(10))
+/* A call queued behind a 300 ms handler, given up after 20 ms. */
+static srv_status abandon_a_queued_call(srv_pid pid, bool skippable)
 {
-    srv_pid pid = start_counter(5);
-    /* Keep the server busy on another thread, so our call must queue. */
     struct sleeper s = {pid, 300};
     pthread_t t;
     pthread_create(&t, NULL, sleep_in_server, &s);
     ASSERT_EVENTUALLY(atomic_load(&counter_observed.sleeping) == 1);
-    counter_add_reply r;
-    cr_assert_eq(counter_add_timeout(pid, 1, &r, 20), SRV_ETIMEOUT);
+    srv_status status;
+    if (skippable) {
+        counter_add_if_awaited_reply r;
+        status = counter_add_if_awaited_timeout(pid, 1, &r, 20);
+    } else {
+        counter_add_reply r;
+        status = counter_add_timeout(pid, 1, &r, 20);
+    }
     pthread_join(t, NULL);
-    /* The timed-out call was dropped: the next call gets its own reply. */
+    return status;
+}
+
+Test(call, abandoned_queued_call_still_runs_and_its_late_reply_is_dropped, .timeout = T(10))
+{
+    srv_pid pid = start_counter(5);
+    cr_assert_eq(abandon_a_queued_call(pid, false), SRV_ETIMEOUT);
+    /* As OTP: the call ran after its caller gave up (its reply dropped),
+     * and the next call gets its own reply, not the dropped one. */
     counter_get_reply g;
     cr_assert_eq(counter_get(pid, &g), SRV_OK);
-    cr_assert_eq(g.total, 5, "the abandoned call was skipped, never run");
+    cr_assert_eq(g.total, 6, "the abandoned call ran");
+    counter_stop(pid);
+}
+
+Test(call, abandoned_queued_call_declared_skip_abandoned_is_skipped, .timeout = T(10))
+{
+    srv_pid pid = start_counter(5);
+    cr_assert_eq(abandon_a_queued_call(pid, true), SRV_ETIMEOUT);
+    counter_get_reply g;
+    cr_assert_eq(counter_get(pid, &g), SRV_OK);
+    cr_assert_eq(g.total, 5, "[[skip_abandoned]]: the abandoned call was skipped");
+    counter_stop(pid);
+}
+
+Test(call, abandoned_queued_call_with_a_heap_reply_runs_and_frees_it, .timeout = T(10))
+{
+    /* under ASan, a reply nobody takes that is not freed is a leak */
+    srv_pid pid = start_counter(0);
+    struct sleeper s = {pid, 300};
+    pthread_t t;
+    pthread_create(&t, NULL, sleep_in_server, &s);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.sleeping) == 1);
+    counter_echo_reply r;
+    unsigned char data[] = {1, 2};
+    cr_assert_eq(counter_echo_timeout(pid, "late", (srv_bytes){data, 2}, &r, 20), SRV_ETIMEOUT);
+    cr_assert_null(r.text, "a reply after the timeout is never written");
+    pthread_join(t, NULL);
+    cr_assert_eq(counter_read(pid).total, 0);
     counter_stop(pid);
 }
 
@@ -217,4 +259,92 @@ Test(call, many_threads_at_once_each_call_counted_once, .timeout = T(30))
     }
     cr_assert_eq(counter_read(pid).total, THREADS * CALLS);
     counter_stop(pid);
+}
+
+Test(call, deferred_reply_through_another_calls_from_is_refused, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    struct deferred_call d = {pid, SRV_EINVAL, 0};
+    pthread_t t;
+    pthread_create(&t, NULL, call_defer, &d);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.deferred) == 1);
+    /* echo's reply_to with defer's from: refused, nothing written, and
+     * echo's reply (a string and bytes) freed, which ASan checks */
+    counter_answer_as_echo_reply wrong;
+    cr_assert_eq(counter_answer_as_echo(pid, &wrong), SRV_OK);
+    cr_assert_eq(wrong.status, SRV_EINVAL);
+    /* the caller of defer still waits, and gets its own reply */
+    counter_answer_reply a;
+    cr_assert_eq(counter_answer(pid, 77, &a), SRV_OK);
+    cr_assert(a.answered);
+    pthread_join(t, NULL);
+    cr_assert_eq(d.status, SRV_OK);
+    cr_assert_eq(d.value, 77);
+    counter_stop(pid);
+}
+
+Test(call, reply_may_be_null_and_is_then_freed_unread, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    cr_assert_eq(counter_sleep(pid, 1, NULL), SRV_OK, "a `-> ()` call needs no reply struct");
+    unsigned char data[] = {1, 2, 3};
+    cr_assert_eq(counter_echo(pid, "dropped", (srv_bytes){data, 3}, NULL), SRV_OK);
+    cr_assert_eq(counter_add(pid, 4, NULL), SRV_OK);
+    cr_assert_eq(counter_read(pid).total, 4);
+    counter_stop(pid);
+}
+
+Test(call, negative_timeouts_other_than_infinity_are_einval, .timeout = T(10))
+{
+    srv_pid pid = start_counter(1);
+    counter_add_reply r;
+    cr_assert_eq(counter_add_timeout(pid, 1, &r, -5), SRV_EINVAL);
+    cr_assert_eq(counter_read(pid).total, 1, "the refused call never ran");
+    cr_assert_eq(counter_stop_timeout(pid, "bye", -2), SRV_EINVAL);
+    cr_assert(srv_is_alive(pid));
+    srv_buf text = {0};
+    cr_assert_eq(srv_sys_get_state(pid, &text, -3), SRV_EINVAL);
+    cr_assert_eq(srv_sys_suspend(pid, -3), SRV_EINVAL);
+    srv_signal signal;
+    cr_assert_eq(srv_receive_signal(&signal, -4), SRV_EINVAL);
+    cr_assert_eq(counter_add_timeout(pid, 1, &r, SRV_INFINITY), SRV_OK);
+    cr_assert_eq(r.total, 2);
+    counter_stop(pid);
+}
+
+Test(call, negative_timeout_from_a_callback_is_a_bad_return_value, .timeout = T(10))
+{
+    srv_set_logger(NULL, NULL);
+    srv_pid pid = start_counter(0);
+    /* OTP 25: {reply, ok, State, -5} is {bad_return_value, ...}, no reply */
+    srv_call_result why;
+    cr_assert_eq(counter_arm_timeout_full(pid, -5, NULL, 5000, &why), SRV_EEXIT);
+    cr_assert_eq(why.reason, srv_atom_bad_return_value);
+    cr_assert_not(srv_is_alive(pid));
+}
+
+/* The index of the message of module named name. */
+static unsigned message_named(const srv_module *module, const char *name)
+{
+    for (unsigned i = 0; i < module->message_count; i++)
+        if (strcmp(module->messages[i].name, name) == 0)
+            return i;
+    cr_assert(false, "no message %s", name);
+    return 0;
+}
+
+Test(call, to_a_server_of_another_module_is_einval, .timeout = T(10))
+{
+    srv_pid counter = start_counter(3), peer;
+    cr_assert_eq(peer_start(&peer), SRV_OK);
+    counter_get_reply g;
+    cr_assert_eq(srv_call(peer, &counter_module, message_named(&counter_module, "get"), NULL,
+                          &g, 5000, NULL), SRV_EINVAL);
+    peer_pings_reply p;
+    cr_assert_eq(srv_call(counter, &peer_module, message_named(&peer_module, "pings"), NULL,
+                          &p, 5000, NULL), SRV_EINVAL);
+    cr_assert_eq(counter_read(counter).total, 3);
+    cr_assert_eq(peer_pings(peer, &p), SRV_OK);
+    counter_stop(counter);
+    peer_stop(peer);
 }

@@ -4,7 +4,10 @@
  */
 #include <pthread.h>
 
+#include <string.h>
+
 #include "internal.h" /* srv__timer_pending */
+#include "peer.srv.h"
 #include "support.h"
 
 Test(cast, is_handled_before_a_later_call_from_the_same_sender, .timeout = T(10))
@@ -120,4 +123,36 @@ Test(info, a_timeout_set_again_by_every_message_keeps_one_timer, .timeout = T(10
     counter_arm_later(pid, 10);
     ASSERT_EVENTUALLY(atomic_load(&counter_observed.timeouts) == timeouts + 1);
     counter_stop(pid);
+}
+
+/* The index of the message of module named name. */
+static unsigned message_named(const srv_module *module, const char *name)
+{
+    for (unsigned i = 0; i < module->message_count; i++)
+        if (strcmp(module->messages[i].name, name) == 0)
+            return i;
+    cr_assert(false, "no message %s", name);
+    return 0;
+}
+
+Test(cast, and_info_to_a_server_of_another_module_are_einval, .timeout = T(10))
+{
+    srv_pid counter = start_counter(0), peer;
+    cr_assert_eq(peer_start(&peer), SRV_OK);
+    struct { int64_t n; } one = {1};
+    cr_assert_eq(srv_cast(counter, &peer_module, message_named(&peer_module, "poke"), NULL),
+                 SRV_EINVAL);
+    cr_assert_eq(srv_send(counter, &peer_module, message_named(&peer_module, "ping"), &one),
+                 SRV_EINVAL);
+    cr_assert_eq(srv_cast(peer, &counter_module, message_named(&counter_module, "bump"), &one),
+                 SRV_EINVAL);
+    cr_assert_eq(srv_send(peer, &counter_module, message_named(&counter_module, "tick"), &one),
+                 SRV_EINVAL);
+    counter_get_reply g = counter_read(counter);
+    cr_assert_eq(g.total + g.casts + g.ticks, 0, "nothing reached the counter");
+    peer_pings_reply p;
+    cr_assert_eq(peer_pings(peer, &p), SRV_OK);
+    cr_assert_eq(p.n, 0, "nothing reached the peer");
+    counter_stop(counter);
+    peer_stop(peer);
 }

@@ -146,3 +146,71 @@ Test(start, hundred_thousand_servers_start_and_stop, .timeout = T(60))
         cr_assert_eq(counter_stop(pids[i]), SRV_OK);
     cr_assert_eq(srv_process_count(), before);
 }
+
+/* A trapping counter started in mode, whose starter (this thread) then
+ * sends it the exit signal shutdown. */
+static srv_pid start_trapping_and_signal(srv_start_mode mode, uint64_t *ref)
+{
+    srv_start_opts opts = {.trap_exit = true};
+    srv_start_result r;
+    cr_assert_eq(counter_start_opts(0, COUNTER_INIT_OK, mode, &opts, &r), SRV_OK);
+    *ref = r.monitor_ref;
+    cr_assert_eq(srv_exit_signal(r.pid, SRV_SHUTDOWN), SRV_OK);
+    return r.pid;
+}
+
+Test(start, plain_start_is_its_own_parent_so_its_starters_exit_signal_is_a_message,
+     .timeout = T(10))
+{
+    /* gen.erl: start passes Parent = self, so the starter is nobody's
+     * parent, and its EXIT is handle_info's like any other's. */
+    uint64_t ref;
+    srv_pid pid = start_trapping_and_signal(SRV_START_PLAIN, &ref);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.exits) == 1);
+    cr_assert_str_eq(atomic_load(&counter_observed.exit_reason), "shutdown");
+    cr_assert(srv_is_alive(pid));
+    cr_assert_eq(atomic_load(&counter_observed.terminates), 0);
+    cr_assert_eq(counter_stop(pid), SRV_OK);
+}
+
+Test(start, start_link_makes_the_starter_the_parent_whose_exit_signal_terminates,
+     .timeout = T(10))
+{
+    uint64_t ref;
+    srv_pid pid = start_trapping_and_signal(SRV_START_LINK, &ref);
+    srv_signal signal;
+    cr_assert_eq(srv_receive_signal(&signal, 5000), SRV_OK);
+    cr_assert_eq(signal.kind, SRV_SIGNAL_EXIT);
+    cr_assert(srv_pid_equal(signal.pid, pid));
+    cr_assert_str_eq(signal.reason, "shutdown");
+    cr_assert_eq(atomic_load(&counter_observed.terminates), 1);
+    cr_assert_str_eq(atomic_load(&counter_observed.terminate_reason), "shutdown");
+    cr_assert_eq(atomic_load(&counter_observed.exits), 0, "no handle_info for the parent's EXIT");
+}
+
+Test(start, start_monitor_makes_the_starter_the_parent_whose_exit_signal_terminates,
+     .timeout = T(10))
+{
+    uint64_t ref;
+    srv_pid pid = start_trapping_and_signal(SRV_START_MONITOR, &ref);
+    srv_signal signal;
+    cr_assert_eq(srv_receive_signal(&signal, 5000), SRV_OK);
+    cr_assert_eq(signal.kind, SRV_SIGNAL_DOWN);
+    cr_assert_eq(signal.ref, ref);
+    cr_assert(srv_pid_equal(signal.pid, pid));
+    cr_assert_str_eq(signal.reason, "shutdown");
+    cr_assert_eq(atomic_load(&counter_observed.terminates), 1);
+    cr_assert_str_eq(atomic_load(&counter_observed.terminate_reason), "shutdown");
+    cr_assert_eq(atomic_load(&counter_observed.exits), 0, "no handle_info for the parent's EXIT");
+}
+
+Test(start, negative_start_timeout_other_than_infinity_is_einval, .timeout = T(10))
+{
+    (void)srv_self();
+    size_t before = srv_process_count();
+    srv_start_result r;
+    cr_assert_eq(start_mode(COUNTER_INIT_OK, &r, "never", -7), SRV_EINVAL);
+    cr_assert_eq(srv_process_count(), before, "no process was made");
+    cr_assert_eq(start_mode(COUNTER_INIT_OK, &r, "infinite", SRV_INFINITY), SRV_OK);
+    counter_stop(r.pid);
+}
