@@ -14,7 +14,8 @@
 # One source for the version: srv.h's SRV_VERSION (srvc gets it as
 # SRVC_VERSION, srv.pc and the shared library's name from here).
 VERSION := $(shell sed -n 's/^\#define SRV_VERSION "\(.*\)"$$/\1/p' runtime/include/srv.h)
-ABI_MAJOR := 2
+# The soname's major: srv.h's SRV_ABI_VERSION.
+ABI_MAJOR := $(shell sed -n 's/^\#define SRV_ABI_VERSION \([0-9]*\)$$/\1/p' runtime/include/srv.h)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin

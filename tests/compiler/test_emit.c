@@ -100,3 +100,52 @@ Test(tmpl, built_in_templates_are_in_the_binary)
     cr_assert_not_null(tmpl_find("server.h"));
     cr_assert_null(tmpl_find("nothing"));
 }
+
+static int count_of(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+Test(emit, skip_abandoned_marks_its_call_and_only_it)
+{
+    struct srvc_job job = {0};
+    compile("server s;\n"
+            "[[skip_abandoned]] call get() -> (int n) { return reply(1); }\n"
+            "call put(int n) -> () { (void)n; return reply(); }\n", &job);
+    cr_assert_eq(count_of(job.c.data, ".flags = SRV_MESSAGE_SKIP_ABANDONED,"), 1);
+    cr_assert_eq(count_of(job.c.data, ".flags = 0,"), 1);
+    srvc_job_free(&job);
+}
+
+Test(emit, skip_abandoned_on_the_server_marks_every_call)
+{
+    struct srvc_job job = {0};
+    compile("[[skip_abandoned]] server s;\n"
+            "call get() -> (int n) { return reply(1); }\n"
+            "call put(int n) -> () { (void)n; return reply(); }\n"
+            "cast go() { return noreply(); }\n", &job);
+    cr_assert_eq(count_of(job.c.data, ".flags = SRV_MESSAGE_SKIP_ABANDONED,"), 2);
+    cr_assert_eq(count_of(job.c.data, ".flags = 0,"), 1, "a cast has no caller to wait");
+    srvc_job_free(&job);
+}
+
+Test(emit, terminate_body_frees_state_fields_through_a_clearing_free)
+{
+    struct srvc_job job = {0};
+    compile("server s;\nstate { string label; bytes blob; i64 n; }\n"
+            "terminate { free(state->label); }\n", &job);
+    cr_assert_not_null(strstr(job.c.data, "#define free(p) s_free_in_terminate(state, (p))\n"));
+    cr_assert_not_null(strstr(job.c.data, "    if (p == (const void *)s->label)\n"
+                                          "        s->label = NULL;\n"));
+    cr_assert_not_null(strstr(job.c.data, "    if (p == (const void *)s->blob.data) {\n"));
+    cr_assert_not_null(strstr(job.c.data, "#undef free\n"));
+    /* a state that owns nothing needs no such free() */
+    struct srvc_job plain = {0};
+    compile("server s;\nstate { i64 n; }\nterminate { (void)state; }\n", &plain);
+    cr_assert_null(strstr(plain.c.data, "free_in_terminate"));
+    srvc_job_free(&job);
+    srvc_job_free(&plain);
+}
