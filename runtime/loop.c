@@ -100,10 +100,6 @@ bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
     p->exit_jump = &env;
     if (sigsetjmp(env, 0) == 0) {
         *action = fn(p, arg);
-        /* OTP 25: a negative timeout other than infinity is a bad
-         * return value (the reply, if any, is not sent). */
-        if (!srv__timeout_valid(action->timeout_ms))
-            action->kind = SRV_ACTION_NONE;
         finished = true;
     }
     p->exit_jump = saved_jump;
@@ -250,7 +246,8 @@ static srv_action call_replace_state(struct process *p, void *arg)
     return srv__action(SRV_ACTION_NOREPLY, p->timeout_ms, NULL);
 }
 
-/* Acts on what a noreply-style callback returned: false if p exited. */
+/* Acts on what a noreply-style callback returned: false if p exited.  A
+ * negative timeout other than infinity is a bad return value (OTP 25). */
 static bool finish(struct process *p, bool finished, const srv_action *action,
                    bool holds_ref)
 {
@@ -258,7 +255,7 @@ static bool finish(struct process *p, bool finished, const srv_action *action,
         srv__exit(p, p->exit_reason, true, holds_ref);
         return false;
     }
-    switch (action->kind) {
+    switch (srv__timeout_valid(action->timeout_ms) ? action->kind : SRV_ACTION_NONE) {
     case SRV_ACTION_NOREPLY:
         if (srv__after_action(p, action))
             return true;
@@ -298,6 +295,14 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
     if (!srv__run_callback(p, call_dispatch, &d, &action)) {
         srv__exit(p, p->exit_reason, true, holds_ref);
         return false;
+    }
+    if (!srv__timeout_valid(action.timeout_ms)) {
+        /* OTP 25: a bad return value, and the reply is not sent; the
+         * one the handler made is freed (the caller hears the exit) */
+        if ((action.kind == SRV_ACTION_REPLY || action.kind == SRV_ACTION_STOP_REPLY) &&
+            type->free_reply != NULL)
+            type->free_reply(reply);
+        action.kind = SRV_ACTION_NONE;
     }
     switch (action.kind) {
     case SRV_ACTION_REPLY:

@@ -157,7 +157,8 @@ srv_status srv_start(const srv_module *module, const void *init_args,
         result->reason = reason;
         return SRV_EINIT;
     }
-    switch (action.kind) {
+    /* A negative timeout other than infinity is a bad return value. */
+    switch (srv__timeout_valid(action.timeout_ms) ? action.kind : SRV_ACTION_NONE) {
     case SRV_ACTION_OK:
         if (!srv__after_action(p, &action)) { /* no memory for its timeout */
             abandon(p, srv__atom_out_of_memory);

@@ -151,7 +151,7 @@ Test(call, abandoned_queued_call_that_runs_has_its_reply_freed, .timeout = T(10)
     pthread_create(&t, NULL, sleep_in_server, &s);
     ASSERT_EVENTUALLY(atomic_load(&counter_observed.sleeping) == 1);
     counter_token_reply r;
-    cr_assert_eq(counter_token_timeout(pid, 7, &r, 20), SRV_ETIMEOUT);
+    cr_assert_eq(counter_token_timeout(pid, 7, -1, &r, 20), SRV_ETIMEOUT);
     cr_assert_null(r.token, "a reply after the timeout is never written");
     pthread_join(t, NULL);
     /* the call ran once its turn came; nobody took its reply: freed */
@@ -287,7 +287,7 @@ Test(call, reply_may_be_null_and_is_then_freed_unread, .timeout = T(10))
 {
     srv_pid pid = start_counter(0);
     cr_assert_eq(counter_sleep(pid, 1, NULL), SRV_OK, "a `-> ()` call needs no reply struct");
-    cr_assert_eq(counter_token(pid, 3, NULL), SRV_OK);
+    cr_assert_eq(counter_token(pid, 3, -1, NULL), SRV_OK);
     cr_assert_eq(atomic_load(&counter_observed.tokens_freed), 1, "the unread reply was freed");
     cr_assert_eq(counter_add(pid, 4, NULL), SRV_OK);
     cr_assert_eq(counter_read(pid).total, 4);
@@ -321,6 +321,13 @@ Test(call, negative_timeout_from_a_callback_is_a_bad_return_value, .timeout = T(
     cr_assert_eq(counter_arm_timeout_full(pid, -5, NULL, 5000, &why), SRV_EEXIT);
     cr_assert_eq(why.reason, srv_atom_bad_return_value);
     cr_assert_not(srv_is_alive(pid));
+    /* a reply the handler made is freed, never handed over */
+    pid = start_counter(0);
+    counter_token_reply r;
+    cr_assert_eq(counter_token_full(pid, 1, -5, &r, 5000, &why), SRV_EEXIT);
+    cr_assert_eq(why.reason, srv_atom_bad_return_value);
+    cr_assert_null(r.token);
+    cr_assert_eq(atomic_load(&counter_observed.tokens_freed), 1);
 }
 
 /* The index of the message of module named name. */

@@ -63,6 +63,13 @@ Test(start, bad_return_from_init_is_reported, .timeout = T(10))
     cr_assert_eq(r.reason, srv_atom_bad_return_value);
 }
 
+Test(start, negative_timeout_from_init_is_a_bad_return_value, .timeout = T(10))
+{
+    srv_start_result r;
+    cr_assert_eq(start_mode(COUNTER_INIT_NEGATIVE_TIMEOUT, &r, NULL, 0), SRV_EBADRETURN);
+    cr_assert_eq(r.reason, srv_atom_bad_return_value);
+}
+
 Test(start, taken_name_gives_already_started_with_the_holder, .timeout = T(10))
 {
     srv_start_result first, second;
