@@ -379,6 +379,8 @@ typedef struct srv_call_result {
  * is dropped.  reply may be NULL: the reply is then freed unread (a call
  * that replies nothing, `-> ()`, needs none).  `result` may be NULL.
  * SRV_ENOMEM when the call, or the handler's reply, could not be copied.
+ * SRV_EINVAL when message is not a call of module, or the server runs
+ * another module.
  *
  * Timeouts, here and in every call below that takes one: milliseconds, or
  * SRV_INFINITY; any other negative value is SRV_EINVAL.
@@ -399,12 +401,15 @@ SRV_API srv_status srv_call(srv_pid server, const srv_module *module,
 
 /* gen_server:cast: never blocks; SRV_OK even when the server is gone,
  * like Erlang's; SRV_ENOMEM when the message could not be copied (it was
- * not sent).  Mailboxes are unbounded: see srv_message_queue_len. */
+ * not sent).  Mailboxes are unbounded: see srv_message_queue_len.
+ * SRV_EINVAL when message is not a cast of module, or the server runs
+ * another module (as for srv_call, srv_send and srv_send_after: a message
+ * only ever reaches a server of its module). */
 SRV_API srv_status srv_cast(srv_pid server, const srv_module *module,
                             unsigned message, const void *args);
 
 /* An info message of the server's own module (a typed `info` handler),
- * sent like Erlang's `Pid ! Msg`. */
+ * sent like Erlang's `Pid ! Msg`.  SRV_EINVAL for another module's. */
 SRV_API srv_status srv_send(srv_pid server, const srv_module *module,
                             unsigned message, const void *args);
 
