@@ -824,7 +824,7 @@ static void emit_handlers(struct emitter *e, struct buf *code, struct buf *exter
         static const char *const terminate_unused[] = {"state", "reason"};
         const char *terminate_frees[] = {"state", "reason", NULL};
         static const char *const status_unused[] = {"state", "out", "reason"};
-        struct result_macro call_macros[6];
+        struct result_macro call_macros[6]; /* a call's results; terminate's free() */
         char targets[6][160];
         const struct result_macro *macros = NULL;
         size_t n_macros = 0;
@@ -893,13 +893,15 @@ static void emit_handlers(struct emitter *e, struct buf *code, struct buf *exter
             if (h->has_body)
                 emit_free_in_terminate(e, code);
             if (code->len > before) {
-                snprintf(targets[0], sizeof targets[0], "%s_free_in_terminate(state, (p))", n);
-                call_macros[0] = (struct result_macro){"free(p)", targets[0]};
+                /* the body's free() is the clearing one; (void) it, for a
+                 * body that frees nothing */
+                char *free_target = targets[0], *free_name = targets[1];
+                snprintf(free_target, sizeof targets[0], "%s_free_in_terminate(state, (p))", n);
+                snprintf(free_name, sizeof targets[1], "%s_free_in_terminate", n);
+                call_macros[0] = (struct result_macro){"free(p)", free_target};
                 macros = call_macros;
                 n_macros = 1;
-                /* a body that frees nothing leaves it unused */
-                snprintf(targets[1], sizeof targets[1], "%s_free_in_terminate", n);
-                terminate_frees[2] = targets[1];
+                terminate_frees[2] = free_name;
                 unused = terminate_frees;
                 n_unused = 3;
             }
