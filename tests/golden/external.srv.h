@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h> /* free: the reply constructors undo a failed copy */
 #include <string.h>
 
 #include <srv.h>

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h> /* free: the reply constructors undo a failed copy */
 #include <string.h>
 
 #include <srv.h>
@@ -25,7 +26,7 @@ extern "C" {
         
 /* The state's array of waiting callers needs its size in the header. */
 #define POOL_MAX_WAITING 64
-#line 29 "pool.srv.h"
+#line 30 "pool.srv.h"
 
 
 /* Who made a `call acquire`: only its handler gets one, and only

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h> /* free: the reply constructors undo a failed copy */
 #include <string.h>
 
 #include <srv.h>
@@ -27,7 +28,7 @@ extern "C" {
 
 struct job;
 void job_free(struct job *job);
-#line 31 "types.srv.h"
+#line 32 "types.srv.h"
 
 /* record point: types.srv:11 */
 typedef struct types_point {
