@@ -6,6 +6,7 @@
  *   bench servers   start_us_per_server, bytes_per_idle_server,
  *                   stop_us_per_server (100,000 servers)
  *   bench million   million_servers_s, million_servers_peak_mb
+ *   bench control   kill_with_100k_queued_ms, shutdown_10k_servers_ms
  *
  * Each prints "name value" lines; bench/run.sh runs every group several
  * times, each in a fresh process (so memory figures start from the same
@@ -28,6 +29,9 @@ enum {
     MILLION = 1000000,
     CONTENDERS = 16,
     CONTENDED_CALLS = 100000,
+    QUEUED = 100000,
+    WORK_US = 10,
+    IDLE_SERVERS = 10000,
 };
 
 static srv_atom key, value;
@@ -190,10 +194,39 @@ static void bench_million(void)
     free(pids);
 }
 
+/* The control path: a kill that must go ahead of a long queue, and a
+ * shutdown of many servers at once.  Main is the monitoring process, as
+ * the bench's own process is in erlang/bench.erl. */
+static void bench_control(void)
+{
+    srv_pid server = start_worker();
+    uint64_t ref;
+    check("monitor", srv_monitor(server, &ref));
+    /* 100,000 casts of 10 us of work each: a second's worth queued. */
+    for (int i = 0; i < QUEUED; i++)
+        check("work", worker_work(server, WORK_US));
+    double start = now_s();
+    check("kill", srv_exit_signal(server, SRV_KILL));
+    srv_signal down;
+    check("down", srv_receive_signal(&down, SRV_INFINITY));
+    double killed = now_s();
+    if (down.kind != SRV_SIGNAL_DOWN || down.ref != ref || down.reason != SRV_KILLED) {
+        fprintf(stderr, "bench: the kill's DOWN says %s\n", down.reason);
+        exit(1);
+    }
+    printf("kill_with_100k_queued_ms %.3f\n", (killed - start) * 1e3);
+
+    for (int i = 0; i < IDLE_SERVERS; i++)
+        start_worker();
+    start = now_s();
+    check("shutdown", srv_runtime_shutdown(5000));
+    printf("shutdown_10k_servers_ms %.3f\n", (now_s() - start) * 1e3);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
-        fprintf(stderr, "usage: bench calls|servers|million\n");
+        fprintf(stderr, "usage: bench calls|servers|million|control\n");
         return 2;
     }
     check("runtime", srv_runtime_start(0));
@@ -205,6 +238,8 @@ int main(int argc, char **argv)
         bench_servers();
     else if (strcmp(argv[1], "million") == 0)
         bench_million();
+    else if (strcmp(argv[1], "control") == 0)
+        bench_control();
     else {
         fprintf(stderr, "bench: unknown group '%s'\n", argv[1]);
         return 2;

@@ -14,7 +14,7 @@ trap 'rm -rf "$out"' EXIT
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
 echo "runs: $REPS of each group, each in a fresh process; figures are medians [min .. max]"
 
-for group in calls servers million; do
+for group in calls servers million control; do
     i=0
     while [ $i -lt "$REPS" ]; do
         "$B/bench/bench" $group >>"$out/srv"
@@ -26,7 +26,7 @@ if command -v erl >/dev/null 2>&1; then
     mkdir -p "$B/bench/erlang"
     erlc -o "$B/bench/erlang" bench/erlang/bench_worker.erl bench/erlang/bench.erl
     echo "erlang: OTP $(erl -noshell -eval 'io:format("~s", [erlang:system_info(otp_release)]), halt().')"
-    for group in calls servers million; do
+    for group in calls servers million control; do
         i=0
         while [ $i -lt "$REPS" ]; do
             erl +P 2000000 -noshell -pa "$B/bench/erlang" -run bench main $group >>"$out/erl"
@@ -63,9 +63,9 @@ FNR == NR { ours[$1] = $2; next }
 { sub(/^erlang_/, "", $1); theirs[$1] = $2 }
 END {
     # metric, better when (lower|higher), goal as a factor over Erlang
-    split("call_rtt_ns lower 10|main_thread_call_rtt_ns lower 10|cast_msgs_per_s higher 5|start_us_per_server lower 10|stop_us_per_server lower 10|bytes_per_idle_server lower 10|contended16_calls_per_s higher 3|million_servers_s lower 1|million_servers_peak_mb limit 512", rows, "|")
+    nrows = split("call_rtt_ns lower 10|main_thread_call_rtt_ns lower 10|cast_msgs_per_s higher 5|start_us_per_server lower 10|stop_us_per_server lower 10|bytes_per_idle_server lower 10|contended16_calls_per_s higher 3|million_servers_s lower 1|million_servers_peak_mb limit 512|kill_with_100k_queued_ms limit 100|shutdown_10k_servers_ms limit 100", rows, "|")
     printf "%-26s %14s %14s %9s %8s  %s\n", "metric", "srv", "erlang", "factor", "goal", "verdict"
-    for (r = 1; r <= 9; r++) {
+    for (r = 1; r <= nrows; r++) {
         split(rows[r], f, " "); name = f[1]
         if (!(name in ours)) continue
         if (f[2] == "limit") {

@@ -87,6 +87,18 @@ static void drain(struct process *p, srv_atom reason)
     }
 }
 
+/* An exit signal still pending on p that ends it (kill, or an abnormal
+ * reason when p does not trap): the reason it gives, or NULL. */
+static srv_atom signal_reason(struct process *p)
+{
+    srv_atom why = atomic_exchange_explicit(&p->interrupt, NULL, memory_order_acquire);
+    if (why == srv_atom_kill)
+        return srv_atom_killed;
+    if (why == NULL || atomic_load_explicit(&p->trap_exit, memory_order_relaxed))
+        return NULL;
+    return why;
+}
+
 srv_atom srv__exit(struct process *p, srv_atom reason, bool terminate,
                    bool executor_holds_ref)
 {
@@ -101,12 +113,23 @@ srv_atom srv__exit(struct process *p, srv_atom reason, bool terminate,
         srv_action ignored;
         srv_atom given = reason;
         if (!srv__run_callback(p, run_terminate, &given, &ignored)) {
-            /* terminate itself failed: reported, and its reason wins */
-            srv__report_crash(p, p->exit_reason, true,
-                              p->current != NULL && p->current->has_from ? &p->current->from : NULL);
+            /* terminate itself failed: its reason wins; a kill that ended
+             * it where it waited is no crash */
+            if (!p->signalled)
+                srv__report_crash(p, p->exit_reason, true,
+                                  p->current != NULL && p->current->has_from ? &p->current->from : NULL);
             reason = p->exit_reason;
             reported = true;
         }
+    }
+    /* After this no signaller holds p: one that came in time is in
+     * p->interrupt, and wins, as it would end a BEAM process still in
+     * terminate. */
+    srv__process_quiesce(p, executor_holds_ref);
+    srv_atom signal = signal_reason(p);
+    if (signal != NULL) {
+        reason = signal;
+        reported = true;
     }
     if (terminate && !reported && !is_quiet(reason))
         srv__report_crash(p, reason, false,
@@ -119,9 +142,10 @@ srv_atom srv__exit(struct process *p, srv_atom reason, bool terminate,
     if (name != NULL)
         srv__name_remove(name, p->pid);
     answer_current(p, reason);
-    srv__process_quiesce(p, executor_holds_ref);
-    drain(p, reason);
+    /* Links and monitors first: their EXIT and DOWN need not wait for a
+     * long queue to be freed. */
     srv__links_exit(p, reason);
+    drain(p, reason);
     if (p->module->free_state != NULL)
         p->module->free_state(p->state);
     srv__process_free(p);

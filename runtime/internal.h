@@ -216,14 +216,17 @@ struct process {
     _Atomic uint64_t timeout_at;  /* when the callback timeout is due (ns), 0: none */
     _Atomic uint64_t timer_at;    /* the deadline of the timer pending for it, 0: none */
     int32_t timeout_ms;           /* pending callback timeout, or -1 (24 days at most) */
-    bool trap_exit;
+    _Atomic bool trap_exit;       /* its own to set; signallers read it */
     bool suspended;               /* sys:suspend */
     bool exiting;
     bool signalled;               /* an exit signal ended a blocked handler */
     struct envelope *held_first, *held_last; /* messages held while suspended */
     sigjmp_buf *exit_jump;        /* where srv_exit goes, during a callback */
     srv_atom exit_reason;         /* set by srv_exit before the jump */
-    srv_atom _Atomic interrupt;   /* an exit signal for a blocked handler */
+    /* A pending exit signal that ends the process (kill, or an abnormal
+     * reason when it does not trap): the executor takes it before the next
+     * message, a blocked handler at once (srv__interrupt). */
+    srv_atom _Atomic interrupt;
     struct current_message *current; /* the message being handled, on the
                                       executor's stack; NULL between them */
     _Alignas(max_align_t) unsigned char state[]; /* module->state_size bytes */
@@ -244,6 +247,9 @@ void srv__process_close(struct process *p);
 void srv__process_quiesce(struct process *p, bool executor_holds_ref);
 /* Calls fn on every live server (not plain threads), for shutdown. */
 void srv__process_each_server(void (*fn)(srv_pid pid, void *arg), void *arg);
+/* Live servers (not plain threads' identities), for shutdown: may be off
+ * by one while a plain thread's identity is made or ends. */
+size_t srv__server_count(void);
 
 /* The process the calling code runs as: the server whose handler runs on
  * this thread, or the thread's own identity (made on first use).
@@ -326,10 +332,13 @@ void srv__run_batch(struct process *p);
  * report, then frees it.  The executor calls it. */
 srv_atom srv__exit(struct process *p, srv_atom reason, bool run_terminate,
                    bool executor_holds_ref); /* returns the final reason */
-/* After an exit signal that may end p (kill, or an abnormal reason): if a
- * handler of p is blocked in a wait (a call, sleep), the wait ends and p
- * exits from it, as Erlang's process would in its receive; when p traps
- * exits, the wait goes on and the signal waits in the mailbox. */
+/* An exit signal that ends p (kill, or an abnormal reason when p does not
+ * trap exits), before its EXIT envelope is delivered: p->interrupt holds
+ * it, so the executor ends p before its next message (srv__run_batch,
+ * srv__try_acquire, srv__release), and a handler of p blocked in a wait (a
+ * call, sleep) ends at once, as Erlang's process would in its receive.  If
+ * p traps exits by the time it looks (it set the flag meanwhile), the
+ * signal is dropped and the EXIT envelope is handled as a message. */
 void srv__interrupt(struct process *p, srv_atom reason);
 
 /* Fails a call or system request that will not be answered. */
@@ -338,7 +347,15 @@ void srv__fail_request(const srv_from *from, srv_atom reason);
 void srv__schedule(struct process *p);
 int srv__sched_start(unsigned n); /* 0: SRV_SCHEDULERS or one per CPU */
 void srv__sched_ensure_started(void);
-void srv__sched_stop(void);
+/* Stops the scheduler threads, waiting for them up to deadline_ns; false
+ * if some are still in a handler then (they stop once it returns). */
+bool srv__sched_stop(uint64_t deadline_ns);
+
+/* runtime.c: whether srv_runtime_shutdown has begun (and the runtime was
+ * not started again since): srv_start then refuses.  Call it after the
+ * new process is in the table: a seq_cst fence orders the two, so that
+ * shutdown either finds the process or the starter sees the barrier. */
+bool srv__runtime_closed(void);
 
 /* Whether the calling code runs on a scheduler's fiber and may park: a
  * stack for the thread to go on with is set aside.  When the system has
@@ -452,6 +469,10 @@ void srv__sched_resumed(void);
 
 /* At exit: tells links and monitors, fails deferred calls (link.c). */
 void srv__links_exit(struct process *p, srv_atom reason);
+/* An exit signal to pid from the runtime (SRV_PID_NONE), which a server
+ * takes as its parent's: a supervisor's shutdown (a server that traps
+ * exits runs terminate with reason, another exits at once). */
+void srv__exit_signal_from_runtime(srv_pid pid, srv_atom reason);
 /* Links parent and child without checks (start_link); false when out of
  * memory (or either is dead). */
 bool srv__link_pair(struct process *a, struct process *b);

@@ -9,7 +9,8 @@
  * The EXIT or DOWN a process will send when it ends is made when the link
  * or monitor is, so an exit never needs memory to tell anyone; and a
  * process that ends takes its own monitors off the lists of those it
- * watched.
+ * watched.  An exit signal that ends a process is not queued behind its
+ * mail: see deliver_signal and end_if_idle.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -112,8 +113,23 @@ static bool remove_ref(struct monitor_entry *list, size_t *count, uint64_t ref,
     return false;
 }
 
+/* Erlang's rule: kill ends any process; another abnormal reason ends one
+ * that does not trap exits.  Relaxed: trap_exit is q's own to change, and
+ * q looks again when it takes the signal (srv__interrupt). */
+static bool signal_ends(struct process *q, srv_atom reason)
+{
+    return q->module != NULL &&
+           (reason == srv_atom_kill ||
+            (reason != srv_atom_normal &&
+             !atomic_load_explicit(&q->trap_exit, memory_order_relaxed)));
+}
+
 /* Sends a signal in envelope e (a fresh one of srv__envelope_new(0), made
- * beforehand), or frees it if `to` is gone. */
+ * beforehand), or frees it if `to` is gone.  A signal that ends the
+ * process is not a message: it is pending on it (srv__interrupt) before
+ * the envelope is queued, and the process takes it ahead of its mail,
+ * even when suspended.  The envelope still follows, for a process that
+ * traps exits by the time it looks, and to schedule an idle one. */
 static void deliver_signal(struct envelope *e, srv_pid to, enum envelope_kind kind,
                            srv_pid from, uint64_t ref, srv_atom reason)
 {
@@ -126,9 +142,9 @@ static void deliver_signal(struct envelope *e, srv_pid to, enum envelope_kind ki
     e->pid = from;
     e->ref = ref;
     e->reason = reason;
-    srv__deliver(q, e);
-    if (kind == ENV_EXIT && reason != srv_atom_normal)
+    if (kind == ENV_EXIT && signal_ends(q, reason))
         srv__interrupt(q, reason);
+    srv__deliver(q, e);
     srv__process_put(q);
 }
 
@@ -141,6 +157,48 @@ static bool send_signal(srv_pid to, enum envelope_kind kind, srv_pid from,
         return false;
     deliver_signal(e, to, kind, from, ref, reason);
     return true;
+}
+
+/* A signal that ends q, which we hold, when q is idle: we take q, as a
+ * caller does, and end it right here, with no trip through a run queue.
+ * False if q is not idle (or traps exits by now): the caller signals it.
+ * Not from srv__links_exit: a chain of links would recurse. */
+static bool end_if_idle(struct process *q, srv_atom reason)
+{
+    uint32_t idle = PROC_IDLE;
+    /* Acquire: q's last owner's writes (trap_exit, its state) are seen. */
+    if (!atomic_compare_exchange_strong_explicit(&q->run_state, &idle, PROC_RUNNING,
+                                                 memory_order_seq_cst,
+                                                 memory_order_relaxed))
+        return false;
+    if (!signal_ends(q, reason)) { /* q set trap_exit since we looked */
+        srv__release(q);
+        return false;
+    }
+    /* A kill another signaller left pending wins over our reason. */
+    if (atomic_load_explicit(&q->interrupt, memory_order_relaxed) == srv_atom_kill)
+        reason = srv_atom_kill;
+    srv__exit(q, reason == srv_atom_kill ? srv_atom_killed : reason, false, true);
+    return true;
+}
+
+/* An exit signal from a caller of the API or from shutdown: an idle
+ * process it ends is ended at once, on this thread; any other is sent
+ * the signal.  False when out of memory for its envelope. */
+static bool exit_signal(srv_pid to, srv_pid from, srv_atom reason)
+{
+    struct process *q = srv__process_get(to);
+    if (q == NULL)
+        return true;
+    if (signal_ends(q, reason) && end_if_idle(q, reason))
+        return true; /* q is gone, and our hold with it */
+    srv__process_put(q);
+    return send_signal(to, ENV_EXIT, from, 0, reason);
+}
+
+void srv__exit_signal_from_runtime(srv_pid pid, srv_atom reason)
+{
+    (void)exit_signal(pid, SRV_PID_NONE, reason);
 }
 
 /* Locks two records in address order, so two linkers never deadlock. */
@@ -253,15 +311,16 @@ bool srv_trap_exit(bool on)
     struct process *self = srv__current();
     if (self->module == NULL)
         return true; /* plain threads always trap */
-    bool was = self->trap_exit;
-    self->trap_exit = on;
+    /* Relaxed: only this process sets it; signallers read it (signal_ends). */
+    bool was = atomic_load_explicit(&self->trap_exit, memory_order_relaxed);
+    atomic_store_explicit(&self->trap_exit, on, memory_order_relaxed);
     return was;
 }
 
 srv_status srv_exit_signal(srv_pid pid, srv_atom reason)
 {
     struct process *self = srv__caller();
-    if (self == NULL || !send_signal(pid, ENV_EXIT, self->pid, 0,
+    if (self == NULL || !exit_signal(pid, self->pid,
                                      srv__atom(reason != NULL ? reason : srv_atom_normal)))
         return SRV_ENOMEM;
     return SRV_OK;

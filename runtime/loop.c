@@ -7,6 +7,8 @@
  * batch of its messages (srv__run_batch).  A caller may instead take an
  * IDLE server with an empty mailbox (srv__try_acquire) and run one handler
  * itself.  Releasing notices mail that came meanwhile and schedules again.
+ * An exit signal that ends the server is taken before each message, ahead
+ * of the mailbox (take_exit_signal; link.c and wait.c send it).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +62,10 @@ bool srv__try_acquire(struct process *p)
                                                  memory_order_seq_cst,
                                                  memory_order_relaxed))
         return false;
-    /* Mail first, and a pending zero timeout first: order is the mailbox's. */
-    if (p->timeout_ms == 0 || p->suspended || !srv__mailbox_empty(&p->mailbox)) {
+    /* Mail first, and a pending zero timeout first: order is the mailbox's.
+     * A pending exit signal goes before all: srv__release schedules p. */
+    if (p->timeout_ms == 0 || p->suspended || !srv__mailbox_empty(&p->mailbox) ||
+        atomic_load_explicit(&p->interrupt, memory_order_relaxed) != NULL) {
         srv__release(p);
         return false;
     }
@@ -75,12 +79,14 @@ void srv__release(struct process *p)
 {
     bool more = p->timeout_ms == 0 || !srv__mailbox_empty(&p->mailbox) ||
                 (p->held_first != NULL && !p->suspended);
-    /* seq_cst, and the load of head after it: either we see a push that
-     * came after our check, or its sender sees IDLE and schedules. */
+    /* seq_cst, and the loads of head and interrupt after it: either we see
+     * a push (or an exit signal, srv__interrupt) that came after our check,
+     * or its sender sees IDLE and schedules. */
     atomic_store_explicit(&p->run_state, PROC_IDLE, memory_order_seq_cst);
     if (!more)
         more = atomic_load_explicit(&p->mailbox.head, memory_order_seq_cst) !=
-               &p->mailbox.stub;
+                   &p->mailbox.stub ||
+               atomic_load_explicit(&p->interrupt, memory_order_seq_cst) != NULL;
     uint32_t idle = PROC_IDLE;
     if (more &&
         atomic_compare_exchange_strong_explicit(&p->run_state, &idle, PROC_SCHEDULED,
@@ -409,10 +415,11 @@ static bool handle_exit_signal(struct process *p, struct envelope *e)
         srv__exit(p, srv_atom_killed, false, true);
         return false;
     }
-    if (p->trap_exit) {
+    if (atomic_load_explicit(&p->trap_exit, memory_order_relaxed)) {
         /* gen_server: an EXIT from the parent terminates with its reason
-         * (a server started without link or monitor is its own parent). */
-        if (srv_pid_equal(e->pid, p->parent)) {
+         * (a server started without link or monitor is its own parent);
+         * so does one from the runtime (shutdown), as a supervisor's. */
+        if (srv_pid_equal(e->pid, p->parent) || srv_pid_is_none(e->pid)) {
             srv__exit(p, e->reason, true, true);
             return false;
         }
@@ -568,12 +575,31 @@ srv_status srv_message_queue_len(srv_pid pid, size_t *out)
     return SRV_OK;
 }
 
+/* An exit signal that ends p is pending (srv__interrupt): p exits now,
+ * without terminate, ahead of its mail and through a suspension, as a
+ * BEAM process does.  False if p traps exits by now: the signal is then
+ * its EXIT message, queued behind the others.  Acquire: pairs with the
+ * signaller's store (the reason is an interned atom). */
+static bool take_exit_signal(struct process *p)
+{
+    srv_atom why = atomic_exchange_explicit(&p->interrupt, NULL, memory_order_acquire);
+    if (why == NULL ||
+        (why != srv_atom_kill && atomic_load_explicit(&p->trap_exit, memory_order_relaxed)))
+        return false;
+    srv__exit(p, why == srv_atom_kill ? srv_atom_killed : why, false, true);
+    return true;
+}
+
 void srv__run_batch(struct process *p)
 {
     atomic_store_explicit(&p->run_state, PROC_RUNNING, memory_order_relaxed);
     /* A running process is never closed, so this hold cannot fail. */
     struct process *held = srv__process_get(p->pid);
     for (int i = 0; i < SRV__BATCH; i++) {
+        /* One relaxed load a message: a signal that ends p goes first. */
+        if (atomic_load_explicit(&p->interrupt, memory_order_relaxed) != NULL &&
+            take_exit_signal(p))
+            return;
         struct envelope *e = next_message(p);
         if (e == NULL) {
             if (p->timeout_ms != 0 || p->suspended)

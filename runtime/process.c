@@ -30,6 +30,7 @@ struct slot {
 static struct slot *_Atomic chunks[MAX_CHUNKS];
 static _Atomic uint32_t next_index = 1; /* index 0 is no process */
 static _Atomic size_t live;
+static _Atomic size_t identities; /* of those, plain threads' identities */
 
 /* Freed indices, reused first.  A lock is fine here: starts and exits
  * take it once each, never a message. */
@@ -101,6 +102,8 @@ struct process *srv__process_new(const srv_module *module)
     /* Release: a lookup that takes a hold sees the process's fields. */
     atomic_store_explicit(&slot->word, word & ~(CLOSED | HOLDERS), memory_order_release);
     atomic_fetch_add_explicit(&live, 1, memory_order_relaxed);
+    if (module == NULL)
+        atomic_fetch_add_explicit(&identities, 1, memory_order_relaxed);
     return p;
 }
 
@@ -160,7 +163,10 @@ void srv__process_free(struct process *p)
     atomic_store_explicit(&slot->process, NULL, memory_order_relaxed);
     atomic_store_explicit(&slot->word, (next_serial << 32) | CLOSED, memory_order_release);
     uint32_t index = p->pid.index;
+    bool identity_ends = p->module == NULL;
     srv__free(p);
+    if (identity_ends)
+        atomic_fetch_sub_explicit(&identities, 1, memory_order_relaxed);
     atomic_fetch_sub_explicit(&live, 1, memory_order_relaxed);
     pthread_mutex_lock(&free_lock);
     if (free_count == free_cap) {
@@ -201,6 +207,16 @@ void srv__process_each_server(void (*fn)(srv_pid pid, void *arg), void *arg)
 size_t srv_process_count(void)
 {
     return atomic_load_explicit(&live, memory_order_relaxed);
+}
+
+size_t srv__server_count(void)
+{
+    /* Two counters read one after the other: while a thread's identity is
+     * made or ends, the difference may be off by one (a caller that needs
+     * it exact confirms a 0 with srv__process_each_server). */
+    size_t threads = atomic_load_explicit(&identities, memory_order_relaxed);
+    size_t all = atomic_load_explicit(&live, memory_order_relaxed);
+    return all > threads ? all - threads : 0;
 }
 
 /* A plain thread's identity ends with the thread: its links and monitors

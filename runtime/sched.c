@@ -66,6 +66,7 @@ struct scheduler {
     _Atomic bool sleeping;
     bool in_use;                         /* a thread runs it (S.lock) */
     struct srv__sent_run sent;           /* sends counted here, added next turn */
+    bool left;                           /* that thread is leaving (S.lock) */
     struct scheduler *_Atomic next_all;  /* every scheduler made; never freed */
 };
 
@@ -610,15 +611,34 @@ static SRV_NORETURN void resume(struct scheduler *s, struct fiber *f)
     srv__fatal("srv: a finished fiber was resumed");
 }
 
+/* Whether this thread leaves, the runtime stopping: decided under S.lock,
+ * where srv__sched_start counts the threads, so that a restart after a
+ * srv__sched_stop that stopped waiting either keeps this thread (stopping
+ * cleared) or no longer counts it. */
+static bool leave(struct scheduler *s)
+{
+    pthread_mutex_lock(&S.lock);
+    bool go = atomic_load_explicit(&S.stopping, memory_order_relaxed);
+    if (go) {
+        s->left = true;
+        S.threads--;
+        pthread_cond_broadcast(&S.quiet);
+    }
+    pthread_mutex_unlock(&S.lock);
+    return go;
+}
+
 static SRV_NORETURN void loop_run(struct scheduler *s)
 {
     struct fiber *fiber;
     struct process *process;
-    while (next_work(s, &fiber, &process)) {
-        if (fiber != NULL)
-            resume(s, fiber);
-        srv__run_batch(process);
-    }
+    do
+        while (next_work(s, &fiber, &process)) {
+            if (fiber != NULL)
+                resume(s, fiber);
+            srv__run_batch(process);
+        }
+    while (!leave(s));
     /* Stopping: back to the thread's own stack, for good. */
     struct fiber *last = srv__fiber_running();
     s->recycle = last;
@@ -659,7 +679,7 @@ void srv__sched_adopt(struct fiber *f)
         unsigned k = S.threads > 0 ? n % S.threads : 0;
         for (struct scheduler *v = atomic_load_explicit(&S.all, memory_order_relaxed);
              v != NULL; v = atomic_load_explicit(&v->next_all, memory_order_relaxed))
-            if (v->in_use && (s == NULL || k-- > 0))
+            if (v->in_use && !v->left && (s == NULL || k-- > 0))
                 s = v;
         pthread_mutex_unlock(&S.lock);
         if (s == NULL)
@@ -681,11 +701,11 @@ static void *scheduler_main(void *arg)
     struct fiber *first = NULL;
     while ((s->thread = srv__fiber_thread()) == NULL ||
            (first = srv__fiber_new(loop_entry, s, s)) == NULL) {
-        if (atomic_load_explicit(&S.stopping, memory_order_acquire))
-            break;
+        if (atomic_load_explicit(&S.stopping, memory_order_acquire) && leave(s))
+            break; /* no stack, no loop: leave() is said here */
         nanosleep(&(struct timespec){0, 1000000}, NULL);
     }
-    if (first != NULL) {
+    if (first != NULL) { /* the loop says leave() when it ends */
         srv__fiber_switch(s->thread, first, false);
         after_switch(s);
     }
@@ -696,9 +716,7 @@ static void *scheduler_main(void *arg)
     self = NULL;
     srv__sent_run = NULL;
     pthread_mutex_lock(&S.lock);
-    s->in_use = false;
-    S.threads--;
-    pthread_cond_broadcast(&S.quiet);
+    s->in_use = false; /* S.threads no longer counts it (leave) */
     pthread_mutex_unlock(&S.lock);
     return NULL;
 }
@@ -710,6 +728,7 @@ static struct scheduler *scheduler_take_locked(void)
          s != NULL; s = atomic_load_explicit(&s->next_all, memory_order_relaxed))
         if (!s->in_use) {
             s->in_use = true;
+            s->left = false;
             return s;
         }
     struct scheduler *s = srv__calloc(1, sizeof *s);
@@ -784,23 +803,42 @@ void srv__sched_ensure_started(void)
         srv__sched_start(0);
 }
 
-void srv__sched_stop(void)
+/* A thread still in a handler when the deadline passes cannot be made to
+ * leave it: it is left running, with `stopping` still set, and leaves once
+ * its handler returns (or, if the runtime is started again first, goes on
+ * as one of its schedulers, counted in S.threads). */
+bool srv__sched_stop(uint64_t deadline_ns)
 {
     pthread_mutex_lock(&S.lock);
     if (!atomic_load_explicit(&S.started, memory_order_relaxed)) {
         pthread_mutex_unlock(&S.lock);
-        return;
+        return true;
     }
     atomic_store_explicit(&S.stopping, true, memory_order_seq_cst);
     for (struct scheduler *s = atomic_load_explicit(&S.all, memory_order_relaxed);
          s != NULL; s = atomic_load_explicit(&s->next_all, memory_order_relaxed))
         if (s->in_use)
             wake_thread(s);
+    struct timespec until = {0};
+    if (deadline_ns != UINT64_MAX) {
+        /* S.quiet waits on CLOCK_REALTIME: the time left, from now. */
+        uint64_t now = srv__now_ns(), left = deadline_ns > now ? deadline_ns - now : 0;
+        clock_gettime(CLOCK_REALTIME, &until);
+        uint64_t ns = (uint64_t)until.tv_nsec + left % 1000000000u;
+        until.tv_sec += (time_t)(left / 1000000000u + ns / 1000000000u);
+        until.tv_nsec = (long)(ns % 1000000000u);
+    }
     while (S.threads > 0)
-        pthread_cond_wait(&S.quiet, &S.lock);
+        if (deadline_ns == UINT64_MAX)
+            pthread_cond_wait(&S.quiet, &S.lock);
+        else if (pthread_cond_timedwait(&S.quiet, &S.lock, &until) != 0)
+            break;
+    bool stopped = S.threads == 0;
     atomic_store_explicit(&S.started, false, memory_order_relaxed);
-    atomic_store_explicit(&S.stopping, false, memory_order_relaxed);
+    if (stopped)
+        atomic_store_explicit(&S.stopping, false, memory_order_relaxed);
     pthread_mutex_unlock(&S.lock);
+    return stopped;
 }
 
 /* fork: the child has no scheduler threads; the first use starts new ones.

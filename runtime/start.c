@@ -76,7 +76,6 @@ srv_status srv_start(const srv_module *module, const void *init_args,
         module->init == NULL || module->dispatch == NULL ||
         (opts != NULL && !srv__timeout_valid(opts->timeout_ms)))
         return SRV_EINVAL;
-    srv__sched_ensure_started();
 
     struct process *starter = srv__caller();
     if (starter == NULL)
@@ -87,7 +86,14 @@ srv_status srv_start(const srv_module *module, const void *init_args,
     /* gen.erl: start_link and start_monitor make the starter the parent;
      * a plain start makes the server its own (Parent = self). */
     p->parent = mode == SRV_START_PLAIN ? p->pid : starter->pid;
-    p->trap_exit = opts != NULL && opts->trap_exit;
+    if (srv__runtime_closed()) {
+        /* srv_runtime_shutdown has begun: no new servers */
+        abandon(p, srv_atom_shutdown);
+        return SRV_ESHUTDOWN;
+    }
+    srv__sched_ensure_started();
+    atomic_store_explicit(&p->trap_exit, opts != NULL && opts->trap_exit,
+                          memory_order_relaxed);
 
     if (opts != NULL && opts->name != NULL) {
         srv_atom name = srv_atom_from(opts->name);

@@ -104,9 +104,17 @@ void srv__interrupt(struct process *p, srv_atom reason)
 {
     if (p->module == NULL)
         return; /* a plain thread's identity is never killed */
-    /* seq_cst, then the load of sleeper: pairs with wait_parked's store
-     * of sleeper and its look at interrupt; one of us sees the other. */
-    atomic_store_explicit(&p->interrupt, reason, memory_order_seq_cst);
+    /* The first signal pending wins, except that kill replaces another
+     * (which p could still drop if it traps exits by then).  seq_cst, then
+     * the load of sleeper: pairs with wait_parked's store of sleeper and
+     * its look at interrupt; one of us sees the other.  And with
+     * srv__release's look at interrupt after its store of IDLE. */
+    srv_atom pending = NULL;
+    while (!atomic_compare_exchange_weak_explicit(&p->interrupt, &pending, reason,
+                                                  memory_order_seq_cst,
+                                                  memory_order_seq_cst))
+        if (pending != NULL && (reason != srv_atom_kill || pending == srv_atom_kill))
+            break;
     struct reply_slot *slot = &p->slot;
     uint64_t tag = atomic_load_explicit(&slot->sleeper, memory_order_seq_cst);
     if (tag != 0 && atomic_compare_exchange_strong_explicit(&slot->sleeper, &tag, 0,
@@ -125,16 +133,17 @@ void srv__interrupt(struct process *p, srv_atom reason)
 static void take_interrupt(struct reply_slot *slot)
 {
     struct process *p = slot_owner(slot);
-    if (atomic_load_explicit(&p->interrupt, memory_order_relaxed) == NULL)
-        return;
+    if (atomic_load_explicit(&p->interrupt, memory_order_relaxed) == NULL ||
+        p->exit_jump == NULL || srv__current_or_null() != p)
+        return; /* not in p's handler: left for p's next message boundary */
     srv_atom why = atomic_exchange_explicit(&p->interrupt, NULL, memory_order_acquire);
     /* An exchange, not a store: if a replier's exchange came first, ours
      * reads it and synchronises with it, so the caller's next look at the
      * slot sees DONE; if ours came first, the replier's sets 1 again. */
     atomic_exchange_explicit(&slot->futex, 0, memory_order_acq_rel);
-    if (why == NULL || (why != srv_atom_kill && p->trap_exit) ||
-        p->exit_jump == NULL || srv__current_or_null() != p)
-        return;
+    if (why == NULL ||
+        (why != srv_atom_kill && atomic_load_explicit(&p->trap_exit, memory_order_relaxed)))
+        return; /* it traps by now: the EXIT waits in the mailbox */
     /* Give the call up; a reply being written into our buffer (on the
      * stack we are about to leave) is waited out first. */
     for (;;) {

@@ -13,6 +13,9 @@
 -define(MILLION, 1000000).
 -define(CONTENDERS, 16).
 -define(CONTENDED_CALLS, 100000).
+-define(QUEUED, 100000).
+-define(WORK_US, 10).
+-define(IDLE_SERVERS, 10000).
 
 main([Group]) ->
     %% Each group runs in a fresh process of its own, like the C clients.
@@ -93,4 +96,22 @@ group(million) ->
     [{ok, ?VALUE} = bench_worker:query(P, ?KEY) || P <- Pids],
     [bench_worker:stop(P) || P <- Pids],
     print(million_servers_s, (now_ns() - T0) / 1.0e9),
-    print(million_servers_peak_mb, peak_resident_mb()).
+    print(million_servers_peak_mb, peak_resident_mb());
+group(control) ->
+    %% The bench's process monitors, as main does in bench.c.
+    {ok, Server} = bench_worker:start(?KEY, ?VALUE),
+    Ref = monitor(process, Server),
+    [bench_worker:work(Server, ?WORK_US) || _ <- lists:seq(1, ?QUEUED)],
+    T0 = now_ns(),
+    exit(Server, kill),
+    receive {'DOWN', Ref, process, Server, killed} -> ok end,
+    print(kill_with_100k_queued_ms, (now_ns() - T0) / 1.0e6),
+    %% A supervisor's shutdown of its dynamic children
+    %% (supervisor:terminate_dynamic_children): shutdown to all at once,
+    %% then every DOWN.
+    Pids = [begin {ok, P} = bench_worker:start(?KEY, ?VALUE), P end
+            || _ <- lists:seq(1, ?IDLE_SERVERS)],
+    T1 = now_ns(),
+    Mons = [begin M = monitor(process, P), exit(P, shutdown), M end || P <- Pids],
+    [receive {'DOWN', M, process, _, _} -> ok end || M <- Mons],
+    print(shutdown_10k_servers_ms, (now_ns() - T1) / 1.0e6).

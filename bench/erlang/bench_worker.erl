@@ -1,9 +1,9 @@
-%% bench_worker.erl: the seed's worker without its printing, plus count:
-%% the Erlang side of bench/worker.srv.
+%% bench_worker.erl: the seed's worker without its printing, plus count and
+%% work: the Erlang side of bench/worker.srv.
 -module(bench_worker).
 -behaviour(gen_server).
 
--export([start/2, query/2, show/2, count/1, stop/1]).
+-export([start/2, query/2, show/2, count/1, work/2, stop/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -record(state, {key, value, shows = 0}).
@@ -12,6 +12,7 @@ start(Key, Value) -> gen_server:start(?MODULE, [Key, Value], []).
 query(Server, Key) -> gen_server:call(Server, {query, Key}, infinity).
 show(Server, Key) -> gen_server:cast(Server, {show, Key}).
 count(Server) -> gen_server:call(Server, count, infinity).
+work(Server, Us) -> gen_server:cast(Server, {work, Us}).
 stop(Server) -> gen_server:stop(Server).
 
 init([Key, Value]) -> {ok, #state{key = Key, value = Value}}.
@@ -24,7 +25,17 @@ handle_call(count, _From, State = #state{shows = Shows}) ->
     {reply, Shows, State}.
 
 handle_cast({show, _Key}, State = #state{shows = Shows}) ->
-    {noreply, State#state{shows = Shows + 1}}.
+    {noreply, State#state{shows = Shows + 1}};
+handle_cast({work, Us}, State) ->
+    spin(erlang:monotonic_time(microsecond) + Us),
+    {noreply, State}.
+
+%% Computes until the deadline, as worker.srv's work does.
+spin(Until) ->
+    case erlang:monotonic_time(microsecond) < Until of
+        true -> spin(Until);
+        false -> ok
+    end.
 
 handle_info(_Info, State) -> {noreply, State}.
 

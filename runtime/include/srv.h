@@ -347,6 +347,7 @@ typedef struct srv_start_opts {
 
 /* The outcome of a start, as the starter gets it.
  *   SRV_OK         pid is the new server (monitor_ref set for start_monitor)
+ *   SRV_ESHUTDOWN  srv_runtime_shutdown has begun: no server was started
  *   SRV_IGNORE     init returned ignore
  *   SRV_EINIT      init stopped or crashed: reason says why
  *   SRV_EBADRETURN init returned a bad value: reason is bad_return_value
@@ -448,10 +449,17 @@ SRV_API SRV_NORETURN void srv__assert_failed(const char *expr, const char *file,
     ((expr) ? (void)0 : srv__assert_failed(#expr, __FILE__, __LINE__))
 
 /* erlang:exit/2: sends an exit signal with reason to pid.  A signal that
- * ends pid (kill; an abnormal reason when pid does not trap exits) ends
- * it even while its handler is blocked in a call or srv_sleep: the wait
- * gives up, and the process exits from there without terminate.  A
- * handler busy computing is ended when it returns or next blocks. */
+ * ends pid (kill; an abnormal reason when pid does not trap exits) is not
+ * a message: it acts ahead of pid's queued mail and through sys:suspend,
+ * and pid exits without terminate; its links and monitors see `killed`
+ * (for kill) or reason, and its queued callers get SRV_EEXIT with it.  An
+ * idle pid has ended when this returns (the signaller ends it); a handler
+ * blocked in a call or srv_sleep gives up its wait and the process exits
+ * from there; a handler busy computing cannot be interrupted in C: pid
+ * ends as soon as it returns (or next blocks), before its next message.
+ * Other signals (normal; any reason to a process that traps exits, which
+ * gets it as an EXIT info message in order with its mail) are messages.
+ * SRV_OK even when pid is not alive, as in Erlang. */
 SRV_API srv_status srv_exit_signal(srv_pid pid, srv_atom reason);
 
 SRV_API srv_status srv_link(srv_pid pid);
@@ -546,8 +554,9 @@ SRV_API void srv_set_logger(srv_logger_fn fn, void *user);
 /* ---------------------------------------------------------------------- */
 /* The runtime                                                             */
 
-/* Starts the schedulers now (they also start on first use); SRV_ENOMEM if
- * a thread could not be made.  schedulers 0
+/* Starts the schedulers now (they also start on first use), and after a
+ * srv_runtime_shutdown lets servers start again; SRV_ENOMEM if a thread
+ * could not be made.  schedulers 0
  * means SRV_SCHEDULERS, or else one per online CPU.  Handlers run on
  * stacks of SRV_STACK_SIZE bytes (a k, m or g suffix allowed, 16k to 1g;
  * 256k when unset), each with a guard page: an overflow is reported with the
@@ -556,8 +565,20 @@ SRV_API void srv_set_logger(srv_logger_fn fn, void *user);
  * used. */
 SRV_API srv_status srv_runtime_start(unsigned schedulers);
 
-/* Stops every server (terminate runs with shutdown, as a supervisor would),
- * waits up to timeout_ms for them, then stops the schedulers. */
+/* A supervisor's shutdown of every server at once: from the moment it is
+ * called, srv_start returns SRV_ESHUTDOWN (until srv_runtime_start); every
+ * server gets the exit signal `shutdown` as from its parent: one that traps
+ * exits runs terminate with `shutdown` once it reaches that message, one
+ * that does not exits at once, without terminate.  One deadline,
+ * timeout_ms (SRV_INFINITY: none), bounds the wait for all of them; what
+ * is left is then killed, and the call returns SRV_ETIMEOUT.  A handler
+ * that computes without ever blocking or returning cannot be interrupted
+ * in C: each such server is reported to the logger by name and pid, and
+ * the call returns anyway, about 150 ms past the deadline at most; the
+ * server ends, killed, once its handler returns, and its scheduler thread
+ * then stops.  The schedulers and the timer thread are stopped.  SRV_OK
+ * when every server ended within the timeout; SRV_EDEADLK from a handler.
+ * A later srv_runtime_start starts the runtime again. */
 SRV_API srv_status srv_runtime_shutdown(long timeout_ms);
 
 /* Live processes, servers and plain threads' identities alike. */

@@ -194,6 +194,123 @@ Test(link, kill_ends_a_handler_its_caller_runs_and_the_caller_hears_it, .timeout
     pthread_join(killer, NULL);
 }
 
+/* A monitored server busy in a handler that computes until released, so
+ * that what the test sends next waits in its mailbox. */
+static srv_pid busy_server(uint64_t *ref)
+{
+    srv_pid pid = start_counter(0);
+    cr_assert_eq(srv_monitor(pid, ref), SRV_OK);
+    counter_spin_until_released(pid);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.spinning) == 1);
+    return pid;
+}
+
+static srv_atom down_reason(uint64_t ref)
+{
+    srv_signal down;
+    cr_assert_eq(srv_receive_signal(&down, T(5) * 1000), SRV_OK);
+    cr_assert_eq(down.kind, SRV_SIGNAL_DOWN);
+    cr_assert_eq(down.ref, ref);
+    return down.reason;
+}
+
+Test(signal, kill_goes_ahead_of_a_hundred_thousand_queued_casts, .timeout = T(30))
+{
+    uint64_t ref;
+    srv_pid pid = busy_server(&ref);
+    long before = atomic_load(&counter_observed.bumps);
+    for (int i = 0; i < 100000; i++)
+        counter_bump(pid, 1);
+    cr_assert_eq(srv_exit_signal(pid, SRV_KILL), SRV_OK);
+    atomic_store(&counter_observed.released, true);
+    cr_assert_str_eq(down_reason(ref), "killed");
+    cr_assert_eq(atomic_load(&counter_observed.bumps), before,
+                 "%ld queued casts were handled before the kill",
+                 atomic_load(&counter_observed.bumps) - before);
+    cr_assert_eq(atomic_load(&counter_observed.terminates), 0);
+}
+
+Test(signal, untrapped_abnormal_exit_goes_ahead_of_queued_casts, .timeout = T(10))
+{
+    uint64_t ref;
+    srv_pid pid = busy_server(&ref);
+    long before = atomic_load(&counter_observed.bumps);
+    /* As in the BEAM: our cast, then our exit signal; the receiver dies at
+     * the signal and never handles the cast. */
+    for (int i = 0; i < 1000; i++)
+        counter_bump(pid, 1);
+    cr_assert_eq(srv_exit_signal(pid, "boom"), SRV_OK);
+    atomic_store(&counter_observed.released, true);
+    cr_assert_str_eq(down_reason(ref), "boom");
+    cr_assert_eq(atomic_load(&counter_observed.bumps), before);
+    cr_assert_eq(atomic_load(&counter_observed.terminates), 0);
+}
+
+Test(signal, kill_ends_a_suspended_server, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    uint64_t ref;
+    cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
+    cr_assert_eq(srv_sys_suspend(pid, 5000), SRV_OK);
+    long before = atomic_load(&counter_observed.bumps);
+    for (int i = 0; i < 100; i++)
+        counter_bump(pid, 1); /* held while suspended */
+    cr_assert_eq(srv_exit_signal(pid, SRV_KILL), SRV_OK);
+    cr_assert_str_eq(down_reason(ref), "killed");
+    cr_assert_not(srv_is_alive(pid));
+    cr_assert_eq(atomic_load(&counter_observed.bumps), before);
+}
+
+Test(signal, kill_after_a_queued_stop_wins_and_down_says_killed, .timeout = T(10))
+{
+    uint64_t ref;
+    srv_pid pid = busy_server(&ref);
+    /* A stop that gives up at once stays queued; then, from the same
+     * thread (so in this order), the kill. */
+    cr_assert_eq(counter_stop_timeout(pid, "normal", 0), SRV_ETIMEOUT);
+    cr_assert_eq(srv_exit_signal(pid, SRV_KILL), SRV_OK);
+    atomic_store(&counter_observed.released, true);
+    cr_assert_str_eq(down_reason(ref), "killed");
+    cr_assert_eq(atomic_load(&counter_observed.terminates), 0, "terminate ran");
+}
+
+Test(signal, kill_ends_an_idle_server_before_it_returns, .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    uint64_t ref;
+    cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
+    /* Idle: the signaller takes it, as a caller would, and ends it. */
+    cr_assert_eq(srv_exit_signal(pid, SRV_KILL), SRV_OK);
+    cr_assert_not(srv_is_alive(pid));
+    cr_assert_str_eq(down_reason(ref), "killed");
+}
+
+Test(signal, trapping_server_gets_the_exit_in_order_with_its_mail, .timeout = T(10))
+{
+    uint64_t ref;
+    srv_pid pid = start_counter(0);
+    trap(pid, true);
+    cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
+    counter_spin_until_released(pid);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.spinning) == 1);
+    for (int i = 0; i < 100; i++)
+        counter_bump(pid, 1);
+    /* From a thread other than the parent, whose EXIT would stop it. */
+    struct exit_signal x = {pid, "boom"};
+    pthread_t sender;
+    cr_assert_eq(pthread_create(&sender, NULL, send_exit_signal, &x), 0);
+    pthread_join(sender, NULL);
+    for (int i = 0; i < 100; i++)
+        counter_bump(pid, 1);
+    atomic_store(&counter_observed.released, true);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.exits) == 1);
+    cr_assert_eq(atomic_load(&counter_observed.exit_casts), 100,
+                 "the EXIT came after %ld casts", atomic_load(&counter_observed.exit_casts));
+    cr_assert_str_eq(atomic_load(&counter_observed.exit_reason), "boom");
+    cr_assert_eq(counter_read(pid).casts, 200);
+    cr_assert(srv_is_alive(pid));
+}
+
 Test(monitor, down_arrives_once_with_the_reason, .timeout = T(10))
 {
     srv_pid pid = start_counter(0);

@@ -160,9 +160,13 @@ Test(sched, killing_a_parent_during_its_childs_init_takes_the_child_too, .timeou
 {
     cr_assert_eq(srv_runtime_start(1), SRV_OK);
     srv_pid parent = start_counter(0);
+    size_t before = srv_process_count();
     counter_start_child(parent, COUNTER_INIT_SLOW);
     /* The child's init sleeps 100 ms on the parent's fiber: the exit
-     * signal waits in the parent's mailbox meanwhile. */
+     * signal waits for the parent's handler to return meanwhile.  (Sent
+     * before the child exists, it would end the parent ahead of the
+     * start_child cast.) */
+    ASSERT_EVENTUALLY(srv_process_count() == before + 1);
     cr_assert_eq(srv_exit_signal(parent, "parent_gone"), SRV_OK);
     ASSERT_EVENTUALLY(atomic_load(&counter_observed.children) == 1);
     ASSERT_EVENTUALLY(!srv_is_alive(parent));
