@@ -183,6 +183,9 @@ Test(memory, cast_of_a_string_returns_enomem_when_its_copy_fails, .timeout = T(1
     srv_pid pid = start_counter(0);
     srv_self();
     cr_assert_eq(counter_bump(pid, 0), SRV_OK); /* this thread's pool cache */
+    /* Suspended, the server handles none of the casts while the injector
+     * is armed: only this thread's allocations can meet it. */
+    cr_assert_eq(srv_sys_suspend(pid, SRV_INFINITY), SRV_OK);
     /* The envelope first, then the string's copy: each fails in turn. */
     int failures = 0;
     for (unsigned long n = 1; n <= 10; n++) {
@@ -196,6 +199,7 @@ Test(memory, cast_of_a_string_returns_enomem_when_its_copy_fails, .timeout = T(1
             break;
     }
     cr_assert_gt(failures, 0, "a copy failed");
+    cr_assert_eq(srv_sys_resume(pid, SRV_INFINITY), SRV_OK);
     counter_get_reply r = counter_read(pid);
     cr_assert_eq(r.total, 3, "only the cast that was copied arrived");
     cr_assert_eq(r.casts, 2);
