@@ -1,7 +1,7 @@
 #!/usr/bin/env escript
 %% named_crash.erl: the crash report of a registered server names it, and
 %% the name is free once the caller has heard of the crash.  C twin:
-%% tests/runtime/test_name.c, crash_report::names_the_registered_name.
+%% tests/runtime/test_log.c, crash_report::names_the_registered_name.
 -module(named_crash).
 -mode(compile).
 -behaviour(gen_server).

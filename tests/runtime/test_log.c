@@ -1,0 +1,59 @@
+/*
+ * test_log.c: the crash report on the logger.
+ */
+#include <string.h>
+
+#include "support.h"
+
+struct captured {
+    int reports;
+    char text[4096];
+};
+
+static void capture(srv_log_level level, const char *text, void *user)
+{
+    struct captured *c = user;
+    (void)level;
+    c->reports++;
+    strncpy(c->text, text, sizeof c->text - 1);
+}
+
+Test(crash_report, has_the_last_message_the_state_and_the_reason, .timeout = T(10))
+{
+    static struct captured c;
+    srv_set_logger(capture, &c);
+    srv_pid pid = start_counter(12);
+    counter_crash_reply r;
+    cr_assert_eq(counter_crash(pid, "bad_thing", &r), SRV_EEXIT);
+    cr_assert_eq(c.reports, 1);
+    cr_assert(strstr(c.text, "** Generic server counter <0.") != NULL, "%s", c.text);
+    cr_assert(strstr(c.text, "** Last message in was {crash,bad_thing}") != NULL, "%s", c.text);
+    cr_assert(strstr(c.text, "total => 12") != NULL, "%s", c.text);
+    cr_assert(strstr(c.text, "** Reason for termination ==\n** bad_thing\n") != NULL, "%s", c.text);
+    cr_assert(strstr(c.text, "** Client <0.") != NULL, "%s", c.text);
+}
+
+Test(crash_report, names_the_registered_name, .timeout = T(10))
+{
+    static struct captured c;
+    srv_set_logger(capture, &c);
+    srv_start_opts opts = {.name = "named_crasher"};
+    srv_start_result started;
+    cr_assert_eq(counter_start_opts(0, COUNTER_INIT_OK, SRV_START_PLAIN, &opts, &started),
+                 SRV_OK);
+    counter_crash_reply r;
+    cr_assert_eq(counter_crash(started.pid, "bad_thing", &r), SRV_EEXIT);
+    cr_assert_eq(c.reports, 1);
+    cr_assert(strstr(c.text, " registered as named_crasher terminating") != NULL, "%s", c.text);
+    srv_pid holder;
+    cr_assert_eq(srv_whereis("named_crasher", &holder), SRV_ENOTREG, "the name is free after");
+}
+
+Test(crash_report, normal_and_shutdown_exits_are_not_reported, .timeout = T(10))
+{
+    static struct captured c;
+    srv_set_logger(capture, &c);
+    counter_stop_timeout(start_counter(0), "normal", 5000);
+    counter_stop_timeout(start_counter(0), "shutdown", 5000);
+    cr_assert_eq(c.reports, 0);
+}
