@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 #endif
 #include <srv.h>
+#include <string.h>
 
 #include "counter.srv.h"
 
@@ -44,5 +45,15 @@ static inline counter_get_reply counter_read(srv_pid pid)
             srv_sleep(1);                                                     \
         cr_assert(cond, "never became true: %s", #cond);                      \
     } while (0)
+
+/* The index of the message of module named name. */
+static inline unsigned message_named(const srv_module *module, const char *name)
+{
+    for (unsigned i = 0; i < module->message_count; i++)
+        if (strcmp(module->messages[i].name, name) == 0)
+            return i;
+    cr_assert(false, "no message %s", name);
+    return 0;
+}
 
 #endif /* SRV_TEST_SUPPORT_H */

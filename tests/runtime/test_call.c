@@ -330,16 +330,6 @@ Test(call, negative_timeout_from_a_callback_is_a_bad_return_value, .timeout = T(
     cr_assert_eq(atomic_load(&counter_observed.tokens_freed), 1);
 }
 
-/* The index of the message of module named name. */
-static unsigned message_named(const srv_module *module, const char *name)
-{
-    for (unsigned i = 0; i < module->message_count; i++)
-        if (strcmp(module->messages[i].name, name) == 0)
-            return i;
-    cr_assert(false, "no message %s", name);
-    return 0;
-}
-
 Test(call, to_a_server_of_another_module_is_einval, .timeout = T(10))
 {
     srv_pid counter = start_counter(3), peer;

@@ -125,16 +125,6 @@ Test(info, a_timeout_set_again_by_every_message_keeps_one_timer, .timeout = T(10
     counter_stop(pid);
 }
 
-/* The index of the message of module named name. */
-static unsigned message_named(const srv_module *module, const char *name)
-{
-    for (unsigned i = 0; i < module->message_count; i++)
-        if (strcmp(module->messages[i].name, name) == 0)
-            return i;
-    cr_assert(false, "no message %s", name);
-    return 0;
-}
-
 Test(cast, and_info_to_a_server_of_another_module_are_einval, .timeout = T(10))
 {
     srv_pid counter = start_counter(0), peer;

@@ -8,16 +8,6 @@
 #include "peer.srv.h"
 #include "support.h"
 
-/* The index of the message of module named name. */
-static unsigned message_named(const srv_module *module, const char *name)
-{
-    for (unsigned i = 0; i < module->message_count; i++)
-        if (strcmp(module->messages[i].name, name) == 0)
-            return i;
-    cr_assert(false, "no message %s", name);
-    return 0;
-}
-
 Test(timer, send_after_to_a_server_of_another_module_is_einval, .timeout = T(10))
 {
     /* It used to be armed, and fired into the counter's dispatch as
