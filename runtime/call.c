@@ -312,6 +312,20 @@ srv_status srv_stop_server(srv_pid server, srv_atom reason, long timeout_ms,
         return SRV_ENOPROC;
     }
     if (srv__try_acquire(p)) {
+        if (p->module->terminate == NULL) {
+            /* Idle, and no terminate: nothing of the exit can block, so
+             * it runs here as a plain call, over when that returns. */
+            struct current_message current = {.kind = ENV_SYSTEM,
+                                              .system = SYS_TERMINATE,
+                                              .reason = reason};
+            p->current = &current;
+            srv_atom final = srv__exit(p, reason, true, true);
+            if (final == reason)
+                return SRV_OK;
+            if (result != NULL)
+                result->reason = final;
+            return SRV_EEXIT;
+        }
         /* Idle: terminate runs at once, as the server itself would run it
          * (inline.c); the stopper waits for it up to its deadline. */
         uint64_t deadline = srv__deadline_after_ms(timeout_ms);
