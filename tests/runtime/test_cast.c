@@ -78,8 +78,11 @@ Test(info, send_after_delivers_later_and_cancel_stops_it, .timeout = T(10))
     cr_assert_eq(srv_send_after(10, pid, &counter_module, tick, &a1, &fired), SRV_OK);
     cr_assert_eq(srv_cancel_timer(cancelled), SRV_OK);
     ASSERT_EVENTUALLY(counter_read(pid).ticks == 1);
-    srv_sleep(400);
-    cr_assert_eq(counter_read(pid).ticks, 1, "the cancelled timer never fired");
+    /* a timer due after the cancelled one: once it fired, so had that one */
+    struct { int64_t n; } a100 = {100};
+    cr_assert_eq(srv_send_after(400, pid, &counter_module, tick, &a100, NULL), SRV_OK);
+    ASSERT_EVENTUALLY(counter_read(pid).ticks >= 100);
+    cr_assert_eq(counter_read(pid).ticks, 101, "the cancelled timer never fired");
     cr_assert_neq(srv_cancel_timer(fired), SRV_OK, "a fired timer cannot be cancelled");
     counter_stop(pid);
 }
@@ -102,7 +105,11 @@ Test(info, any_message_cancels_the_callback_timeout, .timeout = T(10))
     counter_arm_timeout_reply r;
     cr_assert_eq(counter_arm_timeout(pid, 500, &r), SRV_OK);
     counter_bump(pid, 1);
-    srv_sleep(800);
+    /* wait for a tick due after the moment the timeout would have fired */
+    unsigned tick = message_named(&counter_module, "tick");
+    struct { int64_t n; } a1 = {1};
+    cr_assert_eq(srv_send_after(800, pid, &counter_module, tick, &a1, NULL), SRV_OK);
+    ASSERT_EVENTUALLY(counter_read(pid).ticks == 1);
     cr_assert_eq(counter_read(pid).timeouts, 0);
     counter_stop(pid);
 }

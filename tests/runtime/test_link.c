@@ -22,8 +22,14 @@ Test(link, normal_exit_does_not_kill_a_linked_process, .timeout = T(10))
 {
     srv_pid a = start_counter(0), b = start_counter(0);
     link_both(a, b);
+    uint64_t ref;
+    cr_assert_eq(srv_monitor(a, &ref), SRV_OK);
     cr_assert_eq(counter_stop(a), SRV_OK);
-    srv_sleep(50);
+    /* a's links hear of its exit before its monitors do */
+    srv_signal down;
+    cr_assert_eq(srv_receive_signal(&down, T(5) * 1000), SRV_OK);
+    cr_assert_eq(down.kind, SRV_SIGNAL_DOWN);
+    cr_assert_eq(counter_read(b).total, 0, "b still answers");
     cr_assert(srv_is_alive(b));
     counter_stop(b);
 }
@@ -159,8 +165,11 @@ Test(link, trapping_server_blocked_in_a_call_gets_the_exit_after_it, .timeout = 
     pthread_t sender;
     cr_assert_eq(pthread_create(&sender, NULL, send_exit_signal, &x), 0);
     pthread_join(sender, NULL);
-    srv_sleep(50);
-    cr_assert_eq(atomic_load(&counter_observed.waits), 0, "the wait went on");
+    size_t queued = 0;
+    cr_assert_eq(srv_message_queue_len(caller, &queued), SRV_OK);
+    cr_assert_eq(queued, 1, "the EXIT waits in the mailbox");
+    cr_assert_eq(atomic_load(&counter_observed.waits), 0, "the wait goes on");
+    /* had it cut the wait short, the wait would end with another status */
     counter_answer_reply answered;
     cr_assert_eq(counter_answer(deferring, 1, &answered), SRV_OK);
     ASSERT_EVENTUALLY(atomic_load(&counter_observed.exits) == 1);

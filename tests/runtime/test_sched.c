@@ -195,9 +195,8 @@ Test(sched, an_idle_scheduler_steals_a_server_stuck_behind_a_busy_handler, .time
     srv_pid spinner = start_counter(0);
     srv_pid other = start_counter(0);
     counter_bump_and_spin(spinner, other);
-    ASSERT_EVENTUALLY(atomic_load(&counter_observed.spin_result) != 0);
-    cr_assert_eq(atomic_load(&counter_observed.spin_result), 1,
-                 "the bump waited until the spinning handler returned");
+    /* the bump runs while its sender spins, or never */
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.spin_result) == 1);
     cr_assert_eq(counter_read(other).total, 1);
 }
 
@@ -206,9 +205,8 @@ Test(sched, idle_schedulers_take_servers_from_a_busy_threads_ring, .timeout = T(
     cr_assert_eq(srv_runtime_start(2), SRV_OK);
     srv_pid spinner = start_counter(0);
     counter_fan_out_and_spin(spinner, 20);
-    ASSERT_EVENTUALLY(atomic_load(&counter_observed.spin_result) != 0);
-    cr_assert_eq(atomic_load(&counter_observed.spin_result), 1,
-                 "the servers waited until the spinning handler returned");
+    /* the servers run while their starter spins, or never */
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.spin_result) == 1);
     cr_assert_eq(atomic_load(&counter_observed.bumps), 20);
 }
 

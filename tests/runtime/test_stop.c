@@ -68,7 +68,8 @@ Test(stop, while_calls_are_queued_tells_the_callers_the_reason, .timeout = T(10)
     struct queued waiting = {pid, SRV_OK, NULL};
     pthread_t t;
     pthread_create(&t, NULL, queued_call, &waiting);
-    srv_sleep(100);
+    size_t queued = 0;
+    ASSERT_EVENTUALLY(srv_message_queue_len(pid, &queued) == SRV_OK && queued == 1);
     cr_assert_eq(counter_stop_timeout(pid, "normal", 5000), SRV_OK);
     pthread_join(t, NULL);
     cr_assert_not(srv_is_alive(pid));
