@@ -272,6 +272,11 @@ void ast_h_block(struct ast_spec *spec, const struct ast_code *code)
     spec->h_blocks = push_code(spec, spec->h_blocks, &spec->n_h_blocks, code);
 }
 
+void ast_top_block(struct ast_spec *spec, const struct ast_code *code)
+{
+    spec->top_blocks = push_code(spec, spec->top_blocks, &spec->n_top_blocks, code);
+}
+
 void ast_record_add(struct ast_spec *spec, const char *name, struct srv_loc loc,
                     struct ast_field *fields)
 {

@@ -53,7 +53,7 @@ struct ast_field {
     struct ast_field *next;
 };
 
-/* Verbatim C: a %{ %} block, a %header{ %} block, or a handler body. */
+/* Verbatim C: a %{ %}, %header{ %} or %top{ %} block, or a handler body. */
 struct ast_code {
     const char *text;             /* between the delimiters, verbatim */
     struct srv_loc loc;           /* of the text's first character */
@@ -122,6 +122,8 @@ struct ast_spec {
     size_t n_c_blocks;
     struct ast_code *h_blocks;    /* %header{ %} blocks: array of n_h_blocks */
     size_t n_h_blocks;
+    struct ast_code *top_blocks;  /* %top{ %} blocks: array of n_top_blocks */
+    size_t n_top_blocks;
     struct ast_record *records;
     struct ast_field *state;      /* state fields (NULL: no state block or empty) */
     bool has_state;

@@ -31,6 +31,7 @@ struct ast_attr *ast_attrs_join(struct ast_attr *list, struct ast_attr *more);
 void ast_call_attrs(struct ast_handler *call, struct ast_attr *attrs);
 void ast_c_block(struct ast_spec *spec, const struct ast_code *code);
 void ast_h_block(struct ast_spec *spec, const struct ast_code *code);
+void ast_top_block(struct ast_spec *spec, const struct ast_code *code);
 void ast_record_add(struct ast_spec *spec, const char *name, struct srv_loc loc,
                     struct ast_field *fields);
 void ast_state_add(struct ast_spec *spec, struct srv_loc loc, struct ast_field *fields);

@@ -8,8 +8,8 @@
 
 #include "check.h"
 
-/* C11's keywords, and common ones of C23 and C++ that would break the
- * generated code as names. */
+/* The keywords of C11, C23 and C++20: the generated header is C++ too
+ * (extern "C"), so each of them breaks it as a name. */
 static const char *const c_keywords[] = {
     "auto", "break", "case", "char", "const", "continue", "default", "do", "double",
     "else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
@@ -17,8 +17,47 @@ static const char *const c_keywords[] = {
     "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "_Alignas",
     "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
     "_Static_assert", "_Thread_local", "bool", "true", "false", "nullptr", "alignas",
-    "alignof", "constexpr", "static_assert", "thread_local", "typeof", "class",
-    "delete", "new", "namespace", "template", "this", "private", "public", "operator"};
+    "alignof", "constexpr", "static_assert", "thread_local", "typeof", "typeof_unqual",
+    "_BitInt", "_Decimal32", "_Decimal64", "_Decimal128", "asm", "catch", "char8_t",
+    "char16_t", "char32_t", "class", "co_await", "co_return", "co_yield", "concept",
+    "const_cast", "consteval", "constinit", "decltype", "delete", "dynamic_cast",
+    "explicit", "export", "friend", "mutable", "namespace", "new", "noexcept",
+    "operator", "private", "protected", "public", "reinterpret_cast", "requires",
+    "static_cast", "template", "this", "throw", "try", "typeid", "typename", "using",
+    "virtual", "wchar_t"};
+
+/* Object-like macros that the C library's headers or the compiler define:
+ * a field or an argument so named is replaced in the generated code (a
+ * struct member `errno` becomes `(*__errno_location ())`).  Function-like
+ * ones (assert, offsetof) do no harm without a `(` after them. */
+static const struct c_macro {
+    const char *name, *from;
+} c_macros[] = {
+    {"NULL", "<stddef.h>"}, {"errno", "<errno.h>"}, {"EDOM", "<errno.h>"},
+    {"ERANGE", "<errno.h>"}, {"EILSEQ", "<errno.h>"}, {"EOF", "<stdio.h>"},
+    {"stdin", "<stdio.h>"}, {"stdout", "<stdio.h>"}, {"stderr", "<stdio.h>"},
+    {"BUFSIZ", "<stdio.h>"}, {"FILENAME_MAX", "<stdio.h>"}, {"FOPEN_MAX", "<stdio.h>"},
+    {"TMP_MAX", "<stdio.h>"}, {"L_tmpnam", "<stdio.h>"}, {"SEEK_SET", "<stdio.h>"},
+    {"SEEK_CUR", "<stdio.h>"}, {"SEEK_END", "<stdio.h>"},
+    {"EXIT_SUCCESS", "<stdlib.h>"}, {"EXIT_FAILURE", "<stdlib.h>"},
+    {"RAND_MAX", "<stdlib.h>"}, {"MB_CUR_MAX", "<stdlib.h>"}, {"CHAR_BIT", "<limits.h>"},
+    {"MB_LEN_MAX", "<limits.h>"}, {"INT_MAX", "<limits.h>"}, {"INT_MIN", "<limits.h>"},
+    {"UINT_MAX", "<limits.h>"}, {"LONG_MAX", "<limits.h>"}, {"LONG_MIN", "<limits.h>"},
+    {"SIZE_MAX", "<stdint.h>"}, {"CLOCKS_PER_SEC", "<time.h>"}, {"TIME_UTC", "<time.h>"},
+    {"INFINITY", "<math.h>"}, {"NAN", "<math.h>"}, {"HUGE_VAL", "<math.h>"},
+    {"math_errhandling", "<math.h>"}, {"complex", "<complex.h>"},
+    {"imaginary", "<complex.h>"}, {"I", "<complex.h>"}, {"noreturn", "<stdnoreturn.h>"},
+    {"and", "<iso646.h>"}, {"and_eq", "<iso646.h>"}, {"bitand", "<iso646.h>"},
+    {"bitor", "<iso646.h>"}, {"compl", "<iso646.h>"}, {"not", "<iso646.h>"},
+    {"not_eq", "<iso646.h>"}, {"or", "<iso646.h>"}, {"or_eq", "<iso646.h>"},
+    {"xor", "<iso646.h>"}, {"xor_eq", "<iso646.h>"}, {"WEOF", "<wchar.h>"},
+    {"LC_ALL", "<locale.h>"}, {"LC_CTYPE", "<locale.h>"}, {"LC_NUMERIC", "<locale.h>"},
+    {"LC_TIME", "<locale.h>"}, {"LC_COLLATE", "<locale.h>"},
+    {"LC_MONETARY", "<locale.h>"}, {"SIG_DFL", "<signal.h>"}, {"SIG_IGN", "<signal.h>"},
+    {"SIG_ERR", "<signal.h>"}, {"SIGABRT", "<signal.h>"}, {"SIGFPE", "<signal.h>"},
+    {"SIGILL", "<signal.h>"}, {"SIGINT", "<signal.h>"}, {"SIGSEGV", "<signal.h>"},
+    {"SIGTERM", "<signal.h>"}, {"linux", "GNU C (-std=gnu11) on Linux"},
+    {"unix", "GNU C (-std=gnu11) on Unix"}, {"i386", "GNU C (-std=gnu11) on x86"}};
 
 /* Names a handler's body already uses (docs/language.md). */
 static const char *const body_names[] = {
@@ -105,12 +144,16 @@ struct checker {
     struct diag *d;
 };
 
-/* A name of the spec's own: not a C keyword, not srv_-prefixed. */
+/* A name of the spec's own: not a C keyword, not reserved to the C
+ * implementation (C11 7.1.3), not srv_-prefixed. */
 static void check_name(struct checker *c, const char *what, const char *name,
                        struct srv_loc loc)
 {
     if (in_list(name, c_keywords, COUNT(c_keywords)))
         diag_error(c->d, loc, "%s name '%s' is a C keyword", what, name);
+    else if (name[0] == '_' && (name[1] == '_' || (name[1] >= 'A' && name[1] <= 'Z')))
+        diag_error(c->d, loc, "%s name '%s' is reserved to the C compiler and library",
+                   what, name);
     else if (strncmp(name, "srv_", 4) == 0 || strncmp(name, "SRV_", 4) == 0)
         diag_error(c->d, loc, "%s name '%s' starts with 'srv_', which is libsrv's", what,
                    name);
@@ -162,6 +205,10 @@ static void check_fields(struct checker *c, struct ast_field *fields, const char
             continue;
         }
         check_name(c, what, f->name, f->loc);
+        for (size_t i = 0; i < COUNT(c_macros); i++)
+            if (strcmp(f->name, c_macros[i].name) == 0)
+                diag_error(c->d, f->loc, "%s name '%s' is a macro of %s", what, f->name,
+                           c_macros[i].from);
         if (place != IN_STATE && place != IN_RECORD &&
             in_list(f->name, body_names, COUNT(body_names)))
             diag_error(c->d, f->loc, "%s name '%s' is taken by the handler body's '%s'",

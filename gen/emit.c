@@ -22,7 +22,24 @@ struct emitter {
     const char *out_path; /* the file being built: for #line back to it */
     const char *name;  /* the server's name: every generated name's prefix */
     char upper[80];    /* NAME in capitals, for enum constants */
+    const char *header_path; /* NAME.srv.h: for #line back to it */
 };
+
+/* #line LINE "PATH", PATH escaped; a line < 0 is the output's own next
+ * line, filled in by fix_output_lines. */
+static void line_directive(struct buf *b, int line, const char *path)
+{
+    if (line < 0)
+        buf_puts(b, "#line " OUTPUT_LINE " \"");
+    else
+        buf_printf(b, "#line %d \"", line);
+    for (const char *p = path; *p != '\0'; p++) {
+        if (*p == '\\' || *p == '"')
+            buf_puts(b, "\\");
+        buf_append(b, p, 1);
+    }
+    buf_puts(b, "\"\n");
+}
 
 /* ---------------------------------------------------------------------- */
 /* Types                                                                   */
@@ -94,12 +111,27 @@ static void params(struct emitter *e, struct buf *b, const struct ast_field *fie
 }
 
 /* Struct members, one a line, indented by four. */
+/* A header struct's members.  A raw C type (c(...), ptr(...)) is one srvc
+ * cannot check: its member stands under #line at the type's own line and
+ * column in the spec, so that the C compiler reports an unknown type
+ * there, not in the header. */
 static void members(struct emitter *e, struct buf *b, const struct ast_field *fields)
 {
     for (const struct ast_field *f = fields; f != NULL; f = f->next) {
-        buf_puts(b, "    ");
+        bool raw = f->type.kind == AST_TYPE_C || f->type.kind == AST_TYPE_PTR;
+        if (raw && e->opts->line_directives) {
+            line_directive(b, f->type.loc.first_line, e->opts->spec_path);
+            for (int i = 0; i < f->type.loc.last_column; i++)
+                buf_puts(b, " ");
+        } else {
+            buf_puts(b, "    ");
+        }
         declare(e, b, f, ROLE_OWNED);
         buf_puts(b, ";\n");
+        bool next_raw = f->next != NULL && (f->next->type.kind == AST_TYPE_C ||
+                                            f->next->type.kind == AST_TYPE_PTR);
+        if (raw && !next_raw && e->opts->line_directives)
+            line_directive(b, -1, e->header_path);
     }
 }
 
@@ -268,33 +300,23 @@ static void format_fields(struct emitter *e, struct buf *b, const char *prefix,
 /* ---------------------------------------------------------------------- */
 /* Handler bodies                                                          */
 
-/* The user's code: #line to the spec, the text at its own column, and
- * #line back to the output. */
-static void body(struct emitter *e, struct buf *b, const struct ast_code *code)
+/* The user's code: #line to the spec, the text at its own column, then
+ * closer (or nothing) where the spec's own closer stands, and #line back to
+ * the output. */
+static void body(struct emitter *e, struct buf *b, const struct ast_code *code,
+                 const char *closer)
 {
-    if (e->opts->line_directives) {
-        buf_printf(b, "#line %d \"", code->loc.first_line);
-        for (const char *p = e->opts->spec_path; *p != '\0'; p++) {
-            if (*p == '\\' || *p == '"')
-                buf_puts(b, "\\");
-            buf_append(b, p, 1);
-        }
-        buf_puts(b, "\"\n");
-    }
+    if (e->opts->line_directives)
+        line_directive(b, code->loc.first_line, e->opts->spec_path);
     for (int i = 1; i < code->loc.first_column; i++)
         buf_puts(b, " ");
     buf_puts(b, code->text);
+    if (closer != NULL)
+        buf_puts(b, closer);
     if (b->len > 0 && b->data[b->len - 1] != '\n')
         buf_puts(b, "\n");
-    if (e->opts->line_directives) {
-        buf_printf(b, "#line " OUTPUT_LINE " \"");
-        for (const char *p = e->out_path; *p != '\0'; p++) {
-            if (*p == '\\' || *p == '"')
-                buf_puts(b, "\\");
-            buf_append(b, p, 1);
-        }
-        buf_puts(b, "\"\n");
-    }
+    if (e->opts->line_directives)
+        line_directive(b, -1, e->out_path);
 }
 
 struct result_macro {
@@ -348,16 +370,16 @@ static void handler_function(struct emitter *e, struct buf *b, const struct ast_
         buf_printf(b, "    (void)%s;\n", f->name);
     for (size_t i = 0; i < n_macros; i++)
         buf_printf(b, "#define %s %s\n", macros[i].name, macros[i].target);
-    buf_puts(b, "    {\n");
-    body(e, b, &h->body);
-    buf_puts(b, "    }\n");
+    /* the function's closing brace stands where the spec's does, so that
+     * the C compiler reports a body that can end without a return there */
+    body(e, b, &h->body, "}");
     for (size_t i = 0; i < n_macros; i++) {
         char name[64];
         size_t n = strcspn(macros[i].name, "(");
         snprintf(name, sizeof name, "%.*s", (int)n, macros[i].name);
         buf_printf(b, "#undef %s\n", name);
     }
-    buf_puts(b, "}\n\n");
+    buf_puts(b, "\n");
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1115,13 +1137,14 @@ static void fix_output_lines(struct buf *c)
     *c = fixed;
 }
 
-/* Verbatim C blocks, each with its #line. */
-static void code_blocks(struct emitter *e, struct buf *b, const struct ast_code *blocks,
-                        size_t n)
+/* Verbatim C blocks, each with its #line; opener is how the spec opens them. */
+static void code_blocks(struct emitter *e, struct buf *b, const char *opener,
+                        const struct ast_code *blocks, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        buf_printf(b, "/* %%{ block: %s:%d */\n", e->opts->spec_path, blocks[i].loc.first_line);
-        body(e, b, &blocks[i]);
+        buf_printf(b, "/* %s block: %s:%d */\n", opener, e->opts->spec_path,
+                   blocks[i].loc.first_line);
+        body(e, b, &blocks[i], NULL);
     }
 }
 
@@ -1136,15 +1159,15 @@ int emit_server(const struct ast_spec *spec, const struct emit_options *opts,
     memcpy(h_path, opts->c_path, c_len + 1);
     if (c_len > 0)
         h_path[c_len - 1] = 'h';
-    struct emitter e = {spec, opts, h_path, spec->name, {0}};
+    struct emitter e = {spec, opts, h_path, spec->name, {0}, h_path};
     size_t i = 0;
     for (const char *p = spec->name; *p != '\0' && i + 1 < sizeof e.upper; p++)
         e.upper[i++] = (char)toupper((unsigned char)*p);
 
-    struct buf guard, h_blocks, c_blocks, records, record_protos, record_code, state,
+    struct buf guard, h_blocks, top_blocks, c_blocks, records, record_protos, record_code, state,
         call_types, client_decls, client_code, external, messages, handlers, dispatch,
         adapters, module, constants, from_types;
-    struct buf *all[] = {&guard, &h_blocks, &c_blocks, &records, &record_protos,
+    struct buf *all[] = {&guard, &h_blocks, &top_blocks, &c_blocks, &records, &record_protos,
                          &record_code, &state, &call_types, &client_decls, &client_code,
                          &external, &messages, &handlers, &dispatch, &adapters, &module,
                          &constants, &from_types};
@@ -1154,9 +1177,10 @@ int emit_server(const struct ast_spec *spec, const struct emit_options *opts,
     }
 
     buf_printf(&guard, "%s_SRV_H", e.upper);
-    code_blocks(&e, &h_blocks, spec->h_blocks, spec->n_h_blocks);
+    code_blocks(&e, &h_blocks, "%{", spec->h_blocks, spec->n_h_blocks);
     e.out_path = opts->c_path;
-    code_blocks(&e, &c_blocks, spec->c_blocks, spec->n_c_blocks);
+    code_blocks(&e, &top_blocks, "%top{", spec->top_blocks, spec->n_top_blocks);
+    code_blocks(&e, &c_blocks, "%{", spec->c_blocks, spec->n_c_blocks);
     emit_records(&e, &records, &record_protos, &record_code);
     if (spec->state != NULL)
         members(&e, &state, spec->state);
@@ -1219,6 +1243,7 @@ int emit_server(const struct ast_spec *spec, const struct emit_options *opts,
         {"header", opts->header_name},
         {"guard", guard.data},
         {"header_blocks", h_blocks.data},
+        {"top_blocks", top_blocks.data},
         {"c_blocks", c_blocks.data},
         {"records", records.data},
         {"record_functions", record_protos.data},

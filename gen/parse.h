@@ -22,6 +22,8 @@ struct parse_state {
     bool expect_fields;           /* after `state` or `record NAME`: `{` opens fields */
     int depth;                    /* brace or parenthesis depth inside a block */
     struct srv_loc opener;        /* where the block being scanned opened */
+    int block_token;              /* the token a %{, %header{ or %top{ block
+                                     returns at its %} */
     size_t block_start;           /* offset of its first character */
     int items;                    /* top-level items so far */
     bool lexer_reported;          /* the scanner just reported an error: the

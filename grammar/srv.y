@@ -64,7 +64,8 @@ static const struct ast_code *body_of(const struct ast_code *code)
 %token CAST "cast" INFO "info" TERMINATE "terminate"
 %token FORMAT_STATUS "format_status" ARROW "->"
 %token <str> IDENT "identifier" PTR_TEXT "ptr(...)" C_TEXT "c(...)"
-%token <code> CBLOCK "%{ block" HBLOCK "%header{ block" BODY "handler body"
+%token <code> CBLOCK "%{ block" HBLOCK "%header{ block" TBLOCK "%top{ block"
+%token <code> BODY "handler body"
 
 %type <field> fields field params param_list param
 %type <type> type
@@ -82,6 +83,7 @@ item:
     attrs SERVER IDENT ';'  { ast_server_name(ps->spec, $3, @3, ps->items == 0, $1); }
   | CBLOCK                  { ast_c_block(ps->spec, &$1); }
   | HBLOCK                  { ast_h_block(ps->spec, &$1); }
+  | TBLOCK                  { ast_top_block(ps->spec, &$1); }
   | RECORD IDENT '{' fields '}'
                             { ast_record_add(ps->spec, $2, @2, $4); }
   | STATE '{' fields '}'    { ast_state_add(ps->spec, @1, $3); }

@@ -71,6 +71,10 @@ static void pool_waiting_format_args(srv_buf *out, const void *args)
 
 /* ---- Handlers ------------------------------------------------------ */
 
+/* A handler that can reach its end without returning a result is an
+ * error, reported at its closing brace in the spec. */
+#pragma GCC diagnostic error "-Wreturn-type"
+
 /* init: pool.srv:25 */
 static srv_init_result pool_handle_init(pool_state *state, int size)
 {
@@ -82,18 +86,16 @@ static srv_init_result pool_handle_init(pool_state *state, int size)
 #define ok_timeout(...) srv_init_ok_timeout(__VA_ARGS__)
 #define ignore() srv_init_ignore()
 #define stop(...) srv_init_stop(__VA_ARGS__)
-    {
 #line 25 "pool.srv"
                 
     state->free_slots = size;
     return ok();
-#line 91 "pool.srv.c"
-    }
+}
+#line 95 "pool.srv.c"
 #undef ok
 #undef ok_timeout
 #undef ignore
 #undef stop
-}
 
 /* call acquire: pool.srv:30 */
 static pool_acquire_result pool_handle_acquire(pool_state *state, pool_acquire_from from)
@@ -108,7 +110,6 @@ static pool_acquire_result pool_handle_acquire(pool_state *state, pool_acquire_f
 #define noreply_timeout(...) pool_acquire_result_noreply_timeout(__VA_ARGS__)
 #define stop(...) pool_acquire_result_stop(__VA_ARGS__)
 #define stop_reply(...) pool_acquire_result_stop_reply(__VA_ARGS__)
-    {
 #line 30 "pool.srv"
                               
     if (state->free_slots > 0) {
@@ -120,15 +121,14 @@ static pool_acquire_result pool_handle_acquire(pool_state *state, pool_acquire_f
     printf("pool: no free slot, %s waits\n", FROM);
     state->waiting[state->n_waiting++] = from;
     return noreply();
-#line 124 "pool.srv.c"
-    }
+}
+#line 126 "pool.srv.c"
 #undef reply
 #undef reply_timeout
 #undef noreply
 #undef noreply_timeout
 #undef stop
 #undef stop_reply
-}
 
 /* cast release: pool.srv:42 */
 static srv_noreply_result pool_handle_release(pool_state *state, int slot)
@@ -140,7 +140,6 @@ static srv_noreply_result pool_handle_release(pool_state *state, int slot)
 #define noreply() srv_noreply()
 #define noreply_timeout(...) srv_noreply_timeout(__VA_ARGS__)
 #define stop(...) srv_stop(__VA_ARGS__)
-    {
 #line 42 "pool.srv"
                         
     if (state->n_waiting == 0) {
@@ -154,12 +153,11 @@ static srv_noreply_result pool_handle_release(pool_state *state, int slot)
     printf("pool: slot %d goes to %s\n", slot, srv_from_format(first.from).s);
     pool_acquire_reply_to(first, slot);
     return noreply();
+}
 #line 158 "pool.srv.c"
-    }
 #undef noreply
 #undef noreply_timeout
 #undef stop
-}
 
 /* call waiting: pool.srv:56 */
 static pool_waiting_result pool_handle_waiting(pool_state *state, pool_waiting_from from)
@@ -174,19 +172,17 @@ static pool_waiting_result pool_handle_waiting(pool_state *state, pool_waiting_f
 #define noreply_timeout(...) pool_waiting_result_noreply_timeout(__VA_ARGS__)
 #define stop(...) pool_waiting_result_stop(__VA_ARGS__)
 #define stop_reply(...) pool_waiting_result_stop_reply(__VA_ARGS__)
-    {
 #line 56 "pool.srv"
                            
     return reply(state->n_waiting);
-#line 182 "pool.srv.c"
-    }
+}
+#line 180 "pool.srv.c"
 #undef reply
 #undef reply_timeout
 #undef noreply
 #undef noreply_timeout
 #undef stop
 #undef stop_reply
-}
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 

@@ -51,7 +51,9 @@ typedef struct pool_waiting_from {
 typedef struct pool_state {
     int free_slots;
     int next_slot;
-    pool_acquire_from waiting[POOL_MAX_WAITING];
+#line 21 "pool.srv"
+      pool_acquire_from waiting[POOL_MAX_WAITING];
+#line 57 "pool.srv.h"
     int n_waiting;
 } pool_state;
 

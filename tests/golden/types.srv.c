@@ -240,6 +240,10 @@ static void types_moved_format_args(srv_buf *out, const void *args)
 
 /* ---- Handlers ------------------------------------------------------ */
 
+/* A handler that can reach its end without returning a result is an
+ * error, reported at its closing brace in the spec. */
+#pragma GCC diagnostic error "-Wreturn-type"
+
 /* init: types.srv:44 */
 static srv_init_result types_handle_init(types_state *state)
 {
@@ -250,17 +254,15 @@ static srv_init_result types_handle_init(types_state *state)
 #define ok_timeout(...) srv_init_ok_timeout(__VA_ARGS__)
 #define ignore() srv_init_ignore()
 #define stop(...) srv_init_stop(__VA_ARGS__)
-    {
 #line 44 "types.srv"
         
     return ok();
-#line 258 "types.srv.c"
-    }
+}
+#line 262 "types.srv.c"
 #undef ok
 #undef ok_timeout
 #undef ignore
 #undef stop
-}
 
 /* call everything: types.srv:48 */
 static types_everything_result types_handle_everything(types_state *state, types_everything_from from, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q)
@@ -284,7 +286,6 @@ static types_everything_result types_handle_everything(types_state *state, types
 #define noreply_timeout(...) types_everything_result_noreply_timeout(__VA_ARGS__)
 #define stop(...) types_everything_result_stop(__VA_ARGS__)
 #define stop_reply(...) types_everything_result_stop_reply(__VA_ARGS__)
-    {
 #line 49 "types.srv"
                                         
     state->a = a;
@@ -294,15 +295,14 @@ static types_everything_result types_handle_everything(types_state *state, types
     state->o = o;
     state->p = p;
     return reply(m, n, q);
-#line 298 "types.srv.c"
-    }
+}
+#line 300 "types.srv.c"
 #undef reply
 #undef reply_timeout
 #undef noreply
 #undef noreply_timeout
 #undef stop
 #undef stop_reply
-}
 
 /* cast hand_over: types.srv:59 */
 static srv_noreply_result types_handle_hand_over(types_state *state, struct job *job)
@@ -314,19 +314,17 @@ static srv_noreply_result types_handle_hand_over(types_state *state, struct job 
 #define noreply() srv_noreply()
 #define noreply_timeout(...) srv_noreply_timeout(__VA_ARGS__)
 #define stop(...) srv_stop(__VA_ARGS__)
-    {
 #line 59 "types.srv"
                                                  
     if (state->current != NULL)
         job_free(state->current);
     state->current = job;
     return noreply();
+}
 #line 325 "types.srv.c"
-    }
 #undef noreply
 #undef noreply_timeout
 #undef stop
-}
 
 /* info moved: types.srv:66 */
 static srv_noreply_result types_handle_moved(types_state *state, types_point to)
@@ -338,17 +336,15 @@ static srv_noreply_result types_handle_moved(types_state *state, types_point to)
 #define noreply() srv_noreply()
 #define noreply_timeout(...) srv_noreply_timeout(__VA_ARGS__)
 #define stop(...) srv_stop(__VA_ARGS__)
-    {
 #line 66 "types.srv"
                       
     state->q.at = to;
     return noreply();
-#line 347 "types.srv.c"
-    }
+}
+#line 345 "types.srv.c"
 #undef noreply
 #undef noreply_timeout
 #undef stop
-}
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 

@@ -81,8 +81,11 @@ typedef struct types_state {
     srv_atom o;
     srv_pid p;
     types_labelled q;
-    struct job *current;
-    FILE *log;
+#line 40 "types.srv"
+        struct job *current;
+#line 41 "types.srv"
+      FILE *log;
+#line 89 "types.srv.h"
 } types_state;
 
 /* ---- Replies and the results of call handlers ---------------------- */

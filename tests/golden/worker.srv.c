@@ -92,6 +92,10 @@ static void worker_show_format_args(srv_buf *out, const void *args)
 
 /* ---- Handlers ------------------------------------------------------ */
 
+/* A handler that can reach its end without returning a result is an
+ * error, reported at its closing brace in the spec. */
+#pragma GCC diagnostic error "-Wreturn-type"
+
 /* init: worker.srv:19 */
 static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv_atom value)
 {
@@ -104,7 +108,6 @@ static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv
 #define ok_timeout(...) srv_init_ok_timeout(__VA_ARGS__)
 #define ignore() srv_init_ignore()
 #define stop(...) srv_init_stop(__VA_ARGS__)
-    {
 #line 19 "worker.srv"
                             
     printf("Saving key: %s with value %s, self: %s\n",
@@ -113,13 +116,12 @@ static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv
     state->value = value;
     /* {ok, State, 0}: handle the timeout as soon as the mailbox is empty. */
     return ok_timeout(0);
-#line 117 "worker.srv.c"
-    }
+}
+#line 121 "worker.srv.c"
 #undef ok
 #undef ok_timeout
 #undef ignore
 #undef stop
-}
 
 /* call query: worker.srv:28 */
 static worker_query_result worker_handle_query(worker_state *state, worker_query_from from, srv_atom key)
@@ -135,22 +137,20 @@ static worker_query_result worker_handle_query(worker_state *state, worker_query
 #define noreply_timeout(...) worker_query_result_noreply_timeout(__VA_ARGS__)
 #define stop(...) worker_query_result_stop(__VA_ARGS__)
 #define stop_reply(...) worker_query_result_stop_reply(__VA_ARGS__)
-    {
 #line 28 "worker.srv"
                                       
     if (key != state->key)
         srv_exit("function_clause");
     printf("query from %s, self: %s\n", FROM, SELF);
     return reply(state->value);
-#line 146 "worker.srv.c"
-    }
+}
+#line 148 "worker.srv.c"
 #undef reply
 #undef reply_timeout
 #undef noreply
 #undef noreply_timeout
 #undef stop
 #undef stop_reply
-}
 
 /* call set: worker.srv:35 */
 static worker_set_result worker_handle_set(worker_state *state, worker_set_from from, srv_atom key, srv_atom value)
@@ -167,22 +167,20 @@ static worker_set_result worker_handle_set(worker_state *state, worker_set_from 
 #define noreply_timeout(...) worker_set_result_noreply_timeout(__VA_ARGS__)
 #define stop(...) worker_set_result_stop(__VA_ARGS__)
 #define stop_reply(...) worker_set_result_stop_reply(__VA_ARGS__)
-    {
 #line 35 "worker.srv"
                                                           
     printf("set from %s, self: %s\n", FROM, SELF);
     state->key = key;
     state->value = value;
     return reply(key, value);
+}
 #line 178 "worker.srv.c"
-    }
 #undef reply
 #undef reply_timeout
 #undef noreply
 #undef noreply_timeout
 #undef stop
 #undef stop_reply
-}
 
 /* cast show: worker.srv:42 */
 static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
@@ -194,7 +192,6 @@ static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
 #define noreply() srv_noreply()
 #define noreply_timeout(...) srv_noreply_timeout(__VA_ARGS__)
 #define stop(...) srv_stop(__VA_ARGS__)
-    {
 #line 42 "worker.srv"
                      
     if (key != state->key)
@@ -202,12 +199,11 @@ static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
     printf("show, key %s value %s, self: %s\n", srv_atom_format(key).s,
            srv_atom_format(state->value).s, SELF);
     return noreply();
-#line 206 "worker.srv.c"
-    }
+}
+#line 204 "worker.srv.c"
 #undef noreply
 #undef noreply_timeout
 #undef stop
-}
 
 /* info timeout: worker.srv:50 */
 static srv_noreply_result worker_handle_timeout(worker_state *state)
@@ -218,17 +214,15 @@ static srv_noreply_result worker_handle_timeout(worker_state *state)
 #define noreply() srv_noreply()
 #define noreply_timeout(...) srv_noreply_timeout(__VA_ARGS__)
 #define stop(...) srv_stop(__VA_ARGS__)
-    {
 #line 50 "worker.srv"
               
     printf("Timeout\n");
     return noreply();
-#line 227 "worker.srv.c"
-    }
+}
+#line 223 "worker.srv.c"
 #undef noreply
 #undef noreply_timeout
 #undef stop
-}
 
 /* terminate: worker.srv:55 */
 static void worker_handle_terminate(worker_state *state, srv_atom reason)
@@ -237,13 +231,11 @@ static void worker_handle_terminate(worker_state *state, srv_atom reason)
     (void)self;
     (void)state;
     (void)reason;
-    {
 #line 55 "worker.srv"
            
     printf("terminate reason %s, self: %s\n", srv_atom_format(reason).s, SELF);
-#line 245 "worker.srv.c"
-    }
 }
+#line 239 "worker.srv.c"
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
