@@ -8,8 +8,7 @@
 
 #include "check.h"
 
-/* The keywords of C11, C23 and C++20: the generated header is C++ too
- * (extern "C"), so each of them breaks it as a name. */
+/* The keywords of C11 and C23. */
 static const char *const c_keywords[] = {
     "auto", "break", "case", "char", "const", "continue", "default", "do", "double",
     "else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
@@ -18,13 +17,16 @@ static const char *const c_keywords[] = {
     "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
     "_Static_assert", "_Thread_local", "bool", "true", "false", "nullptr", "alignas",
     "alignof", "constexpr", "static_assert", "thread_local", "typeof", "typeof_unqual",
-    "_BitInt", "_Decimal32", "_Decimal64", "_Decimal128", "asm", "catch", "char8_t",
-    "char16_t", "char32_t", "class", "co_await", "co_return", "co_yield", "concept",
-    "const_cast", "consteval", "constinit", "decltype", "delete", "dynamic_cast",
-    "explicit", "export", "friend", "mutable", "namespace", "new", "noexcept",
-    "operator", "private", "protected", "public", "reinterpret_cast", "requires",
-    "static_cast", "template", "this", "throw", "try", "typeid", "typename", "using",
-    "virtual", "wchar_t"};
+    "_BitInt", "_Decimal32", "_Decimal64", "_Decimal128"};
+
+/* C++20's others: the generated header is C++ too (extern "C"). */
+static const char *const cpp_keywords[] = {
+    "asm", "catch", "char8_t", "char16_t", "char32_t", "class", "co_await", "co_return",
+    "co_yield", "concept", "const_cast", "consteval", "constinit", "decltype", "delete",
+    "dynamic_cast", "explicit", "export", "friend", "mutable", "namespace", "new",
+    "noexcept", "operator", "private", "protected", "public", "reinterpret_cast",
+    "requires", "static_cast", "template", "this", "throw", "try", "typeid", "typename",
+    "using", "virtual", "wchar_t"};
 
 /* Object-like macros that the C library's headers or the compiler define:
  * a field or an argument so named is replaced in the generated code (a
@@ -151,6 +153,8 @@ static void check_name(struct checker *c, const char *what, const char *name,
 {
     if (in_list(name, c_keywords, COUNT(c_keywords)))
         diag_error(c->d, loc, "%s name '%s' is a C keyword", what, name);
+    else if (in_list(name, cpp_keywords, COUNT(cpp_keywords)))
+        diag_error(c->d, loc, "%s name '%s' is a C++ keyword", what, name);
     else if (name[0] == '_' && (name[1] == '_' || (name[1] >= 'A' && name[1] <= 'Z')))
         diag_error(c->d, loc, "%s name '%s' is reserved to the C compiler and library",
                    what, name);
