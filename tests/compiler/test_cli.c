@@ -132,3 +132,78 @@ Test(cli, no_line_drops_line_directives)
     snprintf(cmd, sizeof cmd, "grep -q '#line 2 \"n.srv\"' %s/n.srv.c", dir);
     cr_assert_eq(system(cmd), 0);
 }
+
+/* Compiles dir/name (a .srv.c) with cc and flags; returns its exit status. */
+static int cc(const char *name, const char *flags)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cd %s && cc %s -I%s/runtime/include -c -o /dev/null %s 2>cc.txt",
+             dir, flags, SRCDIR, name);
+    int status = system(cmd);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Writes dir/name: head, n copies of fill, tail. */
+static void write_run(const char *name, const char *head, char fill, size_t n,
+                      const char *tail)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    fputs(head, f);
+    for (size_t i = 0; i < n; i++)
+        fputc(fill, f);
+    fputs(tail, f);
+    fclose(f);
+}
+
+Test(cli, specs_with_100_kb_tokens_give_c_that_compiles)
+{
+    write_run("comment.srv", "server comment;\n/* ", 'x', 100 * 1024,
+              " */\ncast go() { return noreply(); }\n");
+    write_run("block.srv", "server block;\n%{\nstatic const char big[] = \"", 'x', 100 * 1024,
+              "\";\n%}\ncall size() -> (u64 n) { return reply(sizeof big); }\n");
+    write_run("body.srv", "server body;\ncall size() -> (u64 n) {\n    return reply(sizeof \"",
+              'x', 100 * 1024, "\");\n}\n");
+    cr_assert_eq(srvc("comment.srv block.srv body.srv"), 0);
+    const char *flags = "-std=c11 -Wall -Wextra -Werror";
+    cr_assert_eq(cc("comment.srv.c", flags), 0);
+    cr_assert_eq(cc("block.srv.c", flags), 0);
+    cr_assert_eq(cc("body.srv.c", flags), 0);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cd %s && grep -c xxxxxxxx comment.srv.c block.srv.c body.srv.c"
+             " | tr '\\n' ' ' | grep -qx 'comment.srv.c:0 block.srv.c:1 body.srv.c:1 '", dir);
+    cr_assert_eq(system(cmd), 0, "the comment is dropped, the block's and body's lines kept");
+}
+
+/* A handler that calls clock_gettime, which <time.h> declares under
+ * -std=c11 only when _POSIX_C_SOURCE is defined before it. */
+static const char clock_spec[] =
+    "%s\n#define _POSIX_C_SOURCE 200809L\n#include <time.h>\n%%}\n"
+    "call now() -> (i64 ns) {\n"
+    "    struct timespec t;\n"
+    "    clock_gettime(CLOCK_MONOTONIC, &t);\n"
+    "    return reply((int64_t)t.tv_sec * 1000000000 + t.tv_nsec);\n"
+    "}\n";
+
+Test(cli, top_block_comes_before_the_includes)
+{
+    char text[1024];
+    snprintf(text, sizeof text, "server clock;\n");
+    snprintf(text + strlen(text), sizeof text - strlen(text), clock_spec, "%top{");
+    write_file("clock.srv", text);
+    cr_assert_eq(srvc("clock.srv"), 0);
+    cr_assert_eq(cc("clock.srv.c", "-std=c11 -Wall -Wextra -Werror"), 0,
+                 "_POSIX_C_SOURCE took effect");
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "head -n 6 %s/clock.srv.c | grep -q '^/\\* %%top{ block: clock.srv:2 \\*/$'",
+             dir);
+    cr_assert_eq(system(cmd), 0, "right after the banner");
+
+    /* the same in %{ comes after the includes: too late */
+    snprintf(text, sizeof text, "server clock;\n");
+    snprintf(text + strlen(text), sizeof text - strlen(text), clock_spec, "%{");
+    write_file("clock.srv", text);
+    cr_assert_eq(srvc("clock.srv"), 0);
+    cr_assert_neq(cc("clock.srv.c", "-std=c11 -Wall -Wextra -Werror"), 0);
+}

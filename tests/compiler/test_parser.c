@@ -1,10 +1,12 @@
 /*
  * test_parser.c: the scanner and the parser: the tree of a spec, handler
- * bodies kept verbatim with their places, and recovery after errors.
+ * bodies kept verbatim with their places, recovery after errors, and
+ * tokens of any length.
  */
 #include <string.h>
 
 #include "check.h"
+#include "driver.h"
 #include "parse.h"
 #include "files.h"
 
@@ -122,5 +124,143 @@ Test(check, resolves_records_and_finds_no_error_in_a_good_spec)
     cr_assert_eq(check_spec(spec, d, false), 0);
     cr_assert_not_null(spec->handlers->args->type.record);
     cr_assert_str_eq(spec->handlers->args->type.record->name, "p");
+    ast_spec_free(spec);
+}
+
+/* "server s;\n" + head + n copies of fill + tail, NUL-terminated. */
+static char *spec_with_run(const char *head, char fill, size_t n, const char *tail)
+{
+    size_t h = strlen(head), t = strlen(tail);
+    char *text = malloc(10 + h + n + t + 1);
+    memcpy(text, "server s;\n", 10);
+    memcpy(text + 10, head, h);
+    memset(text + 10 + h, fill, n);
+    memcpy(text + 10 + h + n, tail, t + 1);
+    return text;
+}
+
+/* Compiles text in memory; returns the error count, the outputs in job. */
+static int compile_quietly(const char *text, struct srvc_job *job)
+{
+    static FILE *sink;
+    if (sink == NULL)
+        sink = fopen("/dev/null", "w");
+    struct diag *d = diag_new(sink);
+    job->spec_path = "s.srv";
+    job->line_directives = true;
+    int errors = srvc_compile_text(job, text, strlen(text), d);
+    diag_free(d);
+    return errors;
+}
+
+#define KB100 (100 * 1024)
+
+Test(scanner, a_100_kb_comment_is_skipped)
+{
+    char *text = spec_with_run("/* ", 'x', KB100, " */\ncast go() { return noreply(); }\n");
+    struct srvc_job job = {0};
+    cr_assert_eq(compile_quietly(text, &job), 0);
+    cr_assert_null(strstr(job.c.data, "xxxxxxxx"), "the comment is not in the output");
+    cr_assert_not_null(strstr(job.c.data, "static srv_noreply_result s_handle_go("));
+    srvc_job_free(&job);
+    free(text);
+}
+
+Test(scanner, a_100_kb_line_in_a_c_block_is_copied_whole)
+{
+    char *text = spec_with_run("%{\nstatic const char big[] = \"", 'x', KB100,
+                               "\";\n%}\ncast go() { (void)big; return noreply(); }\n");
+    struct srvc_job job = {0};
+    cr_assert_eq(compile_quietly(text, &job), 0);
+    char *line = strstr(text, "static const char big");
+    *strchr(line, '\n') = '\0';
+    const char *copied = strstr(job.c.data, line);
+    cr_assert_not_null(copied, "the line is in the output");
+    cr_assert_eq(copied[strlen(line)], '\n', "and whole");
+    cr_assert_not_null(strstr(copied, "static srv_noreply_result s_handle_go("));
+    srvc_job_free(&job);
+    free(text);
+}
+
+Test(scanner, a_100_kb_line_in_a_handler_body_is_copied_whole)
+{
+    char *text = spec_with_run("cast go() {\n    const char *big = \"", 'x', KB100,
+                               "\"; (void)big;\n    return noreply();\n}\n");
+    struct srvc_job job = {0};
+    cr_assert_eq(compile_quietly(text, &job), 0);
+    char *line = strstr(text, "    const char *big");
+    *strchr(line, '\n') = '\0';
+    const char *copied = strstr(job.c.data, line);
+    cr_assert_not_null(copied, "the line is in the output");
+    cr_assert_not_null(strstr(copied, "\n    return noreply();\n}\n#line "));
+    srvc_job_free(&job);
+    free(text);
+}
+
+/* One kind of token, long: the spec around a run of one character. */
+struct long_token {
+    const char *head;
+    char fill;
+    const char *tail;
+    size_t good_up_to;            /* longer runs are an error srvc reports */
+};
+
+#define ANY ((size_t)-1)
+
+static const struct long_token long_tokens[] = {
+    {"/*", 'x', "*/\n", ANY},                                /* comment */
+    {"//", 'x', "\n", ANY},                                  /* line comment */
+    {"", ' ', "\n", ANY},                                    /* blank run */
+    {"", '\n', "", ANY},                                     /* blank lines */
+    {"%{\n", 'x', "\n%}\n", ANY},                            /* %{ block */
+    {"%header{\n", 'x', "\n%}\n", ANY},                      /* %header{ block */
+    {"%top{\n", 'x', "\n%}\n", ANY},                         /* %top{ block */
+    {"%{\n/*", '*', "/\n%}\n", ANY},                         /* comment in a block */
+    {"cast go() {\n\"", 'x', "\";\n}\n", ANY},               /* string in a body */
+    {"cast go() {\n'", 'x', "';\n}\n", ANY},                  /* character constant */
+    {"cast go() {\n", '(', "\n}\n", ANY},                     /* parentheses in a body */
+    {"state {\n    c(int ", '*', "p);\n}\n", ANY},            /* c(...) */
+    {"cast go(ptr(struct j ", '*', ") j);\n", ANY},          /* ptr(...) */
+    {"cast ", 'g', "();\n", 63},                              /* a handler's name */
+    {"state {\n    int ", 'n', ";\n}\n", 63},                  /* a field's name */
+    {"cast go() {\n", '{', "\n}\n", 0},                       /* unclosed braces */
+    {"/*", 'x', "", 0},                                      /* unterminated comment */
+    {"cast go() {\n\"", 'x', "\n}\n", 0},                     /* unterminated string */
+    {"", '9', "\n", 0},                                      /* a number */
+};
+
+Test(scanner, no_token_length_crashes_srvc)
+{
+    /* around flex's 16 KiB buffer, its powers of two and beyond */
+    static const size_t lengths[] = {1, 2, 63, 64, 4095, 4096, 8192, 16381, 16382, 16383,
+                                     16384, 16385, 16386, 16387, 32768, 65536, 1 << 20};
+    for (size_t k = 0; k < sizeof long_tokens / sizeof long_tokens[0]; k++) {
+        const struct long_token *t = &long_tokens[k];
+        for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
+            size_t n = lengths[i];
+            char *text = spec_with_run(t->head, t->fill, n, t->tail);
+            struct srvc_job job = {0};
+            int errors = compile_quietly(text, &job);
+            cr_assert(n <= t->good_up_to ? errors == 0 : errors > 0,
+                      "token %zu ('%s' + %zu x '%c'): %d errors", k, t->head, n, t->fill,
+                      errors);
+            srvc_job_free(&job);
+            free(text);
+        }
+    }
+}
+
+Test(scanner, a_handler_may_be_named_c_or_ptr_or_a_keyword)
+{
+    struct diag *d;
+    char *printed = NULL;
+    struct ast_spec *spec = parse("server s;\ncast c(int x);\ncall ptr () -> ();\n"
+                                  "info state\n(int n);\n", &d, &printed);
+    cr_assert_eq(diag_error_count(d), 0, "%s", printed);
+    const struct ast_handler *h = spec->handlers;
+    cr_assert_str_eq(h->name, "c");
+    cr_assert_str_eq(h->args->name, "x");
+    cr_assert_str_eq(h->next->name, "ptr");
+    cr_assert_str_eq(h->next->next->name, "state", "a name, even on the line before its (");
     ast_spec_free(spec);
 }
