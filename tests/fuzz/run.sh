@@ -9,7 +9,7 @@ set -e
 bin=$1
 mode=${2:-30}
 seeds=$(ls examples/*/*.srv tests/runtime/servers/*.srv tests/install/*.srv \
-           bench/*.srv tests/golden/*.srv tests/specs/bad/*.srv)
+           bench/*.srv tests/golden/*.srv tests/specs/bad/*.srv tests/specs/bad_in_c/*.srv)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 fail() {
