@@ -21,14 +21,28 @@ ParameterizedTestParameters(bad_spec, prints_its_exact_diagnostics)
     return cr_make_param_array(struct spec_case, cases, count);
 }
 
+/* A case of dir: NAME.srv's name and text (len bytes), NAME.stderr's text. */
+struct bad_case {
+    char spec_name[SPEC_NAME_MAX + 8];
+    char *text, *expected;
+    size_t len;
+};
+
+static void read_case(const char *dir, const struct spec_case *c, struct bad_case *b)
+{
+    char expected_name[SPEC_NAME_MAX + 8];
+    snprintf(b->spec_name, sizeof b->spec_name, "%s.srv", c->name);
+    snprintf(expected_name, sizeof expected_name, "%s.stderr", c->name);
+    b->text = read_test_file(dir, b->spec_name, &b->len);
+    b->expected = read_test_file(dir, expected_name, NULL);
+}
+
 ParameterizedTest(struct spec_case *c, bad_spec, prints_its_exact_diagnostics)
 {
-    char spec_name[SPEC_NAME_MAX + 8], expected_name[SPEC_NAME_MAX + 8];
-    snprintf(spec_name, sizeof spec_name, "%s.srv", c->name);
-    snprintf(expected_name, sizeof expected_name, "%s.stderr", c->name);
-    size_t len;
-    char *text = read_test_file("tests/specs/bad", spec_name, &len);
-    char *expected = read_test_file("tests/specs/bad", expected_name, NULL);
+    struct bad_case b;
+    read_case("tests/specs/bad", c, &b);
+    const char *spec_name = b.spec_name, *text = b.text, *expected = b.expected;
+    size_t len = b.len;
 
     char *printed = NULL;
     size_t printed_len = 0;
@@ -44,8 +58,8 @@ ParameterizedTest(struct spec_case *c, bad_spec, prints_its_exact_diagnostics)
     cr_assert_eq(job.c.len, 0, "nothing is emitted for a spec with errors");
     srvc_job_free(&job);
     free(printed);
-    free(text);
-    free(expected);
+    free(b.text);
+    free(b.expected);
 }
 
 ParameterizedTestParameters(bad_spec_in_c, c_compiler_reports_it_at_the_spec)
@@ -90,12 +104,10 @@ static char *spec_errors(const char *dir, const char *name, const char *cc, bool
 
 ParameterizedTest(struct spec_case *c, bad_spec_in_c, c_compiler_reports_it_at_the_spec)
 {
-    char spec_name[SPEC_NAME_MAX + 8], expected_name[SPEC_NAME_MAX + 8];
-    snprintf(spec_name, sizeof spec_name, "%s.srv", c->name);
-    snprintf(expected_name, sizeof expected_name, "%s.stderr", c->name);
-    size_t len;
-    char *text = read_test_file("tests/specs/bad_in_c", spec_name, &len);
-    char *expected = read_test_file("tests/specs/bad_in_c", expected_name, NULL);
+    struct bad_case b;
+    read_case("tests/specs/bad_in_c", c, &b);
+    const char *spec_name = b.spec_name, *text = b.text, *expected = b.expected;
+    size_t len = b.len;
 
     struct diag *d = diag_new(stderr);
     struct srvc_job job = {.spec_path = spec_name, .line_directives = true};
@@ -134,6 +146,6 @@ ParameterizedTest(struct spec_case *c, bad_spec_in_c, c_compiler_reports_it_at_t
     cr_assert_eq(system(cmd), 0);
     srvc_job_free(&job);
     free(by_gcc);
-    free(text);
-    free(expected);
+    free(b.text);
+    free(b.expected);
 }

@@ -166,35 +166,34 @@ Test(scanner, a_100_kb_comment_is_skipped)
     free(text);
 }
 
-Test(scanner, a_100_kb_line_in_a_c_block_is_copied_whole)
+/* Compiles text, whose line starting with line_start is 100 KB long: that
+ * line is in the output whole, followed (somewhere) by after. */
+static void assert_line_copied_whole(char *text, const char *line_start, const char *after)
 {
-    char *text = spec_with_run("%{\nstatic const char big[] = \"", 'x', KB100,
-                               "\";\n%}\ncast go() { (void)big; return noreply(); }\n");
     struct srvc_job job = {0};
     cr_assert_eq(compile_quietly(text, &job), 0);
-    char *line = strstr(text, "static const char big");
+    char *line = strstr(text, line_start);
     *strchr(line, '\n') = '\0';
     const char *copied = strstr(job.c.data, line);
     cr_assert_not_null(copied, "the line is in the output");
     cr_assert_eq(copied[strlen(line)], '\n', "and whole");
-    cr_assert_not_null(strstr(copied, "static srv_noreply_result s_handle_go("));
+    cr_assert_not_null(strstr(copied, after), "and what follows it");
     srvc_job_free(&job);
     free(text);
 }
 
+Test(scanner, a_100_kb_line_in_a_c_block_is_copied_whole)
+{
+    assert_line_copied_whole(spec_with_run("%{\nstatic const char big[] = \"", 'x', KB100,
+                                           "\";\n%}\ncast go() { (void)big; return noreply(); }\n"),
+                             "static const char big", "static srv_noreply_result s_handle_go(");
+}
+
 Test(scanner, a_100_kb_line_in_a_handler_body_is_copied_whole)
 {
-    char *text = spec_with_run("cast go() {\n    const char *big = \"", 'x', KB100,
-                               "\"; (void)big;\n    return noreply();\n}\n");
-    struct srvc_job job = {0};
-    cr_assert_eq(compile_quietly(text, &job), 0);
-    char *line = strstr(text, "    const char *big");
-    *strchr(line, '\n') = '\0';
-    const char *copied = strstr(job.c.data, line);
-    cr_assert_not_null(copied, "the line is in the output");
-    cr_assert_not_null(strstr(copied, "\n    return noreply();\n}\n#line "));
-    srvc_job_free(&job);
-    free(text);
+    assert_line_copied_whole(spec_with_run("cast go() {\n    const char *big = \"", 'x', KB100,
+                                           "\"; (void)big;\n    return noreply();\n}\n"),
+                             "    const char *big", "\n    return noreply();\n}\n#line ");
 }
 
 /* One kind of token, long: the spec around a run of one character. */
