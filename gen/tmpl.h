@@ -1,10 +1,20 @@
 /*
- * tmpl.h: the template engine.  A template is C with holes: @name@ is
- * replaced by the variable's text, indented to the hole's column when it
- * spans lines; a line that holds only a hole whose text is empty vanishes;
- * @@ is a literal @.  An unknown variable is an error that names the
- * template's file and line.  The templates (templates/NAME.tmpl) are built
- * into srvc by mk/embed.sh.
+ * tmpl.h: the template engine.  A template is C with holes and blocks:
+ *
+ *   @name@            the text of name, indented to the hole's column
+ *                     when it spans lines; @@ is a literal @
+ *   @for list@        the lines up to the matching @end@, once for each
+ *                     item of list, whose names hide the outer ones
+ *   @if name@         the lines up to @else@ or @end@ when name is text
+ *   @if !name@        that is not empty or a list that is not, and the
+ *   @else@            lines from @else@ otherwise (!name: the other way)
+ *   @end@
+ *
+ * A block's lines (@for@, @if@, @else@, @end@) hold nothing else and
+ * leave no line in the output; so does a line of nothing but holes whose
+ * text is empty.  An unknown name, a block left open and an @end@ with
+ * nothing to close are errors that give the template's file and line.
+ * The templates (templates/NAME.tmpl) are built into srvc by mk/embed.sh.
  */
 #ifndef SRVC_TMPL_H
 #define SRVC_TMPL_H
@@ -20,17 +30,30 @@ struct tmpl_file {
 };
 extern const struct tmpl_file tmpl_files[];
 
-struct tmpl_var {
-    const char *name;
-    const char *value;
-};
+/* What a template reads: names bound to text or to a list of dicts. */
+struct tmpl_dict;
 
 /* The built-in template called name ("server.c"), or NULL. */
 const struct tmpl_file *tmpl_find(const char *name);
 
-/* Renders t with vars (n of them) into out.  Returns 0, or -1 with a
- * message in error (size bytes). */
-int tmpl_render(const struct tmpl_file *t, const struct tmpl_var *vars, size_t n,
-                struct buf *out, char *error, size_t size);
+/* A new, empty dict; tmpl_dict_free releases it with its lists' items. */
+struct tmpl_dict *tmpl_dict_new(void);
+void tmpl_dict_free(struct tmpl_dict *d);
+
+/* Binds name to a copy of text (or to printf's output); the last binding
+ * of a name wins. */
+void tmpl_set(struct tmpl_dict *d, const char *name, const char *text);
+void tmpl_setf(struct tmpl_dict *d, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Binds name to an empty list, if it is not one yet (an @if on it is then
+ * false), and returns the dict of a new item appended to it. */
+void tmpl_list(struct tmpl_dict *d, const char *name);
+struct tmpl_dict *tmpl_add(struct tmpl_dict *d, const char *list);
+
+/* Renders t with d into out.  Returns 0, or -1 with a message in error
+ * (size bytes). */
+int tmpl_render(const struct tmpl_file *t, const struct tmpl_dict *d, struct buf *out,
+                char *error, size_t size);
 
 #endif /* SRVC_TMPL_H */

@@ -57,47 +57,108 @@ Test(emit, line_directive_after_a_body_names_the_next_output_line)
     srvc_job_free(&job);
 }
 
-Test(tmpl, fills_holes_and_indents_multi_line_values)
+/* Renders text with d; returns the output (to free), or NULL with the
+ * error in error. */
+static char *render(const char *text, const struct tmpl_dict *d, char *error, size_t size)
 {
-    static const char text[] = "a @x@ b\n    @y@\n@empty@\nend @@\n";
-    struct tmpl_file t = {"t", text, sizeof text - 1};
-    struct tmpl_var vars[] = {{"x", "1"}, {"y", "p;\nq;\n"}, {"empty", ""}};
+    struct tmpl_file t = {"t", text, strlen(text)};
     struct buf out;
     buf_init(&out);
-    char error[128];
-    cr_assert_eq(tmpl_render(&t, vars, 3, &out, error, sizeof error), 0);
-    cr_assert_str_eq(out.data, "a 1 b\n    p;\n    q;\nend @\n");
-    buf_free(&out);
+    if (tmpl_render(&t, d, &out, error, size) != 0) {
+        buf_free(&out);
+        return NULL;
+    }
+    return out.data;
 }
 
-Test(tmpl, unknown_variable_is_an_error_naming_the_line)
+/* The error that rendering text with d gives. */
+static void assert_template_error(const char *text, const struct tmpl_dict *d,
+                                  const char *want)
 {
-    static const char text[] = "ok\n@nope@\n";
-    struct tmpl_file t = {"t", text, sizeof text - 1};
-    struct buf out;
-    buf_init(&out);
+    char error[128] = "";
+    char *out = render(text, d, error, sizeof error);
+    cr_assert_null(out, "rendered: %s", out);
+    cr_assert_str_eq(error, want);
+}
+
+Test(tmpl, fills_holes_and_indents_multi_line_values)
+{
+    struct tmpl_dict *d = tmpl_dict_new();
+    tmpl_set(d, "x", "1");
+    tmpl_set(d, "y", "p;\nq;\n");
+    tmpl_set(d, "empty", "");
     char error[128];
-    cr_assert_eq(tmpl_render(&t, NULL, 0, &out, error, sizeof error), -1);
-    cr_assert_str_eq(error, "templates/t.tmpl:2: unknown variable 'nope'");
-    buf_free(&out);
+    char *out = render("a @x@ b\n    @y@\n@empty@\nend @@\n", d, error, sizeof error);
+    cr_assert_str_eq(out, "a 1 b\n    p;\n    q;\nend @\n");
+    free(out);
+    tmpl_dict_free(d);
+}
+
+Test(tmpl, for_repeats_its_lines_once_per_item_with_the_items_names)
+{
+    struct tmpl_dict *d = tmpl_dict_new();
+    tmpl_set(d, "type", "int");
+    tmpl_list(d, "none");
+    tmpl_set(tmpl_add(d, "fields"), "f", "a");
+    struct tmpl_dict *b = tmpl_add(d, "fields");
+    tmpl_set(b, "f", "b");
+    tmpl_set(b, "type", "long");
+    char error[128];
+    char *out = render("{\n@for fields@\n    @type@ @f@;\n@end@\n@for none@\nx\n@end@\n}\n", d,
+                       error, sizeof error);
+    cr_assert_str_eq(out, "{\n    int a;\n    long b;\n}\n");
+    free(out);
+    tmpl_dict_free(d);
+}
+
+Test(tmpl, if_chooses_by_text_or_list_and_nests)
+{
+    struct tmpl_dict *d = tmpl_dict_new();
+    tmpl_set(d, "yes", "1");
+    tmpl_set(d, "no", "");
+    tmpl_list(d, "empty");
+    char error[128];
+    char *out = render("@if yes@\nA\n@if no@\nB\n@else@\nC\n@end@\n@end@\n"
+                       "@if !empty@\nD\n@end@\n@if empty@\nE\n@end@\n",
+                       d, error, sizeof error);
+    cr_assert_str_eq(out, "A\nC\nD\n");
+    free(out);
+    tmpl_dict_free(d);
+}
+
+Test(tmpl, unknown_name_is_an_error_naming_the_line)
+{
+    assert_template_error("ok\n@nope@\n", NULL, "templates/t.tmpl:2: unknown name 'nope'");
 }
 
 Test(tmpl, unclosed_hole_is_an_error)
 {
-    static const char text[] = "@open\n";
-    struct tmpl_file t = {"t", text, sizeof text - 1};
-    struct buf out;
-    buf_init(&out);
-    char error[128];
-    cr_assert_eq(tmpl_render(&t, NULL, 0, &out, error, sizeof error), -1);
-    cr_assert_str_eq(error, "templates/t.tmpl:1: unclosed '@'");
-    buf_free(&out);
+    assert_template_error("@open\n", NULL, "templates/t.tmpl:1: unclosed '@'");
+}
+
+Test(tmpl, unbalanced_blocks_are_errors_naming_the_line)
+{
+    struct tmpl_dict *d = tmpl_dict_new();
+    tmpl_set(d, "x", "1");
+    tmpl_list(d, "items");
+    assert_template_error("a\n@if x@\nb\n", d, "templates/t.tmpl:2: @if@ without @end@");
+    assert_template_error("@for items@\n", d, "templates/t.tmpl:1: @for@ without @end@");
+    assert_template_error("a\nb\n@end@\n", d,
+                          "templates/t.tmpl:3: @end@ without @for@ or @if@");
+    assert_template_error("@else@\n", d, "templates/t.tmpl:1: @else@ without @if@");
+    assert_template_error("@if x@\n@end@\n@for x@\n@end@\n", d,
+                          "templates/t.tmpl:3: not a list: 'x'");
+    assert_template_error("@items@\n", d, "templates/t.tmpl:1: a list where text belongs: 'items'");
+    assert_template_error("@for items@\n@end@\n@if y@\n@end@\n", d,
+                          "templates/t.tmpl:3: unknown name 'y'");
+    tmpl_dict_free(d);
 }
 
 Test(tmpl, built_in_templates_are_in_the_binary)
 {
     cr_assert_not_null(tmpl_find("server.c"));
     cr_assert_not_null(tmpl_find("server.h"));
+    cr_assert_not_null(tmpl_find("results.c"));
     cr_assert_null(tmpl_find("nothing"));
 }
 
