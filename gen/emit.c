@@ -233,25 +233,25 @@ static void each_field(struct emitter *e, struct buf *b, enum field_job job, con
     }
 }
 
-/* The body of a deep copy of fields from src to dst (their prefixes),
- * which returns true, or false (dst then owns nothing) out of memory. */
-static void copy_fields(struct emitter *e, struct buf *b, const struct ast_field *fields,
-                        const char *dst, const char *src, const char *cleanup)
+/* A deep copy of fields from src to dst (their prefixes) into copy and,
+ * when it can fail (returns true), what undoes it after `fail:` into undo:
+ * moved pointers go back to the sender, then cleanup, or each field's free. */
+static bool copy_fields(struct emitter *e, struct buf *copy, struct buf *undo,
+                        const struct ast_field *fields, const char *dst, const char *src,
+                        const char *cleanup)
 {
     bool can_fail = any_copy_allocates(fields);
     if (can_fail)
-        buf_puts(b, "memset(dst, 0, sizeof *dst);\n");
-    each_field(e, b, can_fail ? JOB_COPY_OR_FAIL : JOB_COPY, dst, src, fields);
-    buf_puts(b, "return true;\n");
+        buf_puts(copy, "memset(dst, 0, sizeof *dst);\n");
+    each_field(e, copy, can_fail ? JOB_COPY_OR_FAIL : JOB_COPY, dst, src, fields);
     if (!can_fail)
-        return;
-    buf_puts(b, "fail: /* out of memory: moved pointers stay the sender's */\n");
-    each_field(e, b, JOB_DISOWN, dst, "", fields);
+        return false;
+    each_field(e, undo, JOB_DISOWN, dst, "", fields);
     if (cleanup != NULL)
-        buf_puts(b, cleanup);
+        buf_puts(undo, cleanup);
     else
-        each_field(e, b, JOB_FREE, dst, "", fields);
-    buf_puts(b, "return false;\n");
+        each_field(e, undo, JOB_FREE, dst, "", fields);
+    return true;
 }
 
 /* "#{key => '0x01f',value => <<"test">>}": a map of the fields. */
@@ -462,14 +462,14 @@ static void set_indent(struct tmpl_dict *d, const char *name, size_t width)
 /* The fields of a list as items: member (a declaration), arg (the name),
  * format (its printer, from PREFIXname). */
 static void field_items(struct emitter *e, struct tmpl_dict *d, const char *list,
-                        const struct ast_field *fields, const char *prefix)
+                        const struct ast_field *fields, const char *prefix, enum role role)
 {
     tmpl_list(d, list);
     for (const struct ast_field *f = fields; f != NULL; f = f->next) {
         struct tmpl_dict *item = tmpl_add(d, list);
         struct buf b;
         buf_init(&b);
-        declare(e, &b, f, ROLE_ARG);
+        declare(e, &b, f, role);
         set_text(item, "member", &b);
         tmpl_set(item, "arg", f->name);
         char expr[160];
@@ -498,7 +498,7 @@ static void set_names(struct tmpl_dict *d, const char *name, const struct ast_fi
 static void message_args(struct emitter *e, struct tmpl_dict *d, const struct ast_handler *h)
 {
     const char *n = e->name, *c = h->name;
-    field_items(e, d, "args", h->args, "a->");
+    field_items(e, d, "args", h->args, "a->", ROLE_ARG);
     struct buf b;
     buf_init(&b);
     buf_puts(&b, "");
@@ -516,9 +516,12 @@ static void message_args(struct emitter *e, struct tmpl_dict *d, const struct as
     tmpl_set(d, "args_ref", h->args ? "&srv_args" : "NULL");
     tmpl_setf(d, "copy_fn", copies ? "%s_%s_copy_args" : "NULL", n, c);
     tmpl_setf(d, "free_fn", copies ? "%s_%s_free_args" : "NULL", n, c);
+    struct buf undo;
     buf_init(&b);
-    copy_fields(e, &b, h->args, "dst->", "src->", NULL);
+    buf_init(&undo);
+    tmpl_set(d, "copy_fails", copy_fields(e, &b, &undo, h->args, "dst->", "src->", NULL) ? "1" : "");
     set_text(d, "copy", &b);
+    set_text(d, "uncopy", &undo);
     buf_init(&b);
     each_field(e, &b, JOB_FREE, "a->", "", h->args);
     set_text(d, "free", &b);
@@ -602,7 +605,7 @@ static int call_results(struct emitter *e, struct tmpl_dict *d, const struct ast
 static int call_reply(struct emitter *e, struct tmpl_dict *d, const struct ast_handler *h)
 {
     const char *n = e->name, *c = h->name;
-    field_items(e, d, "reply", h->reply, "");
+    field_items(e, d, "reply", h->reply, "", ROLE_OWNED);
     bool owns = fields_own_memory(h->reply);
     tmpl_set(d, "reply_owns", owns ? "1" : "");
     tmpl_setf(d, "reply_size", "sizeof(%s_%s_reply)", n, c);
@@ -670,11 +673,21 @@ static void emit_record(struct emitter *e, struct buf *types, struct buf *protos
     buf_init(&b);
     buf_init(&cleanup);
     buf_printf(&cleanup, "%s_%s_free(dst);\nmemset(dst, 0, sizeof *dst);\n", n, rn);
-    copy_fields(e, &b, r->fields, "dst->", "src->", cleanup.data);
+    struct buf undo;
+    buf_init(&undo);
+    buf_puts(&undo, "");
+    buf_puts(&b, "");
+    bool fails = copy_fields(e, &b, &undo, r->fields, "dst->", "src->", cleanup.data);
     buf_printf(code, "bool %s_%s_copy(%s_%s *dst, const %s_%s *src)\n{\n", n, rn, n, rn, n, rn);
+    buf_puts(&b, "return true;\n");
     for (const char *p = b.data; *p != '\0'; p += strcspn(p, "\n") + 1)
-        buf_printf(code, "%s%.*s\n", strncmp(p, "fail:", 5) == 0 ? "" : "    ",
-                   (int)strcspn(p, "\n"), p);
+        buf_printf(code, "    %.*s\n", (int)strcspn(p, "\n"), p);
+    if (fails)
+        buf_puts(code, "fail: /* out of memory: moved pointers stay the sender's */\n");
+    buf_puts(&undo, fails ? "return false;\n" : "");
+    for (const char *p = undo.data; *p != '\0'; p += strcspn(p, "\n") + 1)
+        buf_printf(code, "    %.*s\n", (int)strcspn(p, "\n"), p);
+    buf_free(&undo);
     buf_printf(code, "}\n\nvoid %s_%s_free(%s_%s *record)\n{\n", n, rn, n, rn);
     b.len = 0;
     each_field(e, &b, JOB_FREE, "record->", "", r->fields);
@@ -812,7 +825,7 @@ static void server_init(struct emitter *e, struct tmpl_dict *d)
     const struct ast_handler *init = ast_find_handler(e->spec, AST_INIT);
     const struct ast_field *args = init != NULL ? init->args : NULL;
     tmpl_set(d, "init", init != NULL ? "1" : "");
-    field_items(e, d, "init_args", args, "a->");
+    field_items(e, d, "init_args", args, "a->", ROLE_ARG);
     struct buf b;
     buf_init(&b);
     buf_puts(&b, "");

@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +20,11 @@ struct spec_case {
     char name[SPEC_NAME_MAX]; /* "unknown_type": NAME.srv in the folder */
 };
 
-/* Every NAME.srv in dir (relative to the tree), sorted. */
-static inline struct spec_case *spec_cases(const char *dir, size_t *count)
+/* Every NAMEsuffix in dir (relative to the tree), sorted, as NAME. */
+static inline struct spec_case *file_cases(const char *dir, const char *suffix,
+                                           size_t *count)
 {
+    size_t suffix_len = strlen(suffix);
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", SRCDIR, dir);
     struct dirent **entries;
@@ -30,10 +33,10 @@ static inline struct spec_case *spec_cases(const char *dir, size_t *count)
     size_t k = 0;
     for (int i = 0; i < n; i++) {
         size_t len = strlen(entries[i]->d_name);
-        if (len > 4 && len < SPEC_NAME_MAX + 4 &&
-            strcmp(entries[i]->d_name + len - 4, ".srv") == 0) {
-            memcpy(cases[k].name, entries[i]->d_name, len - 4);
-            cases[k].name[len - 4] = '\0';
+        if (len > suffix_len && len < SPEC_NAME_MAX + suffix_len &&
+            strcmp(entries[i]->d_name + len - suffix_len, suffix) == 0) {
+            memcpy(cases[k].name, entries[i]->d_name, len - suffix_len);
+            cases[k].name[len - suffix_len] = '\0';
             k++;
         }
         free(entries[i]);
@@ -41,6 +44,23 @@ static inline struct spec_case *spec_cases(const char *dir, size_t *count)
     free(entries);
     *count = k;
     return cases;
+}
+
+/* Every NAME.srv in dir, sorted. */
+static inline struct spec_case *spec_cases(const char *dir, size_t *count)
+{
+    return file_cases(dir, ".srv", count);
+}
+
+/* Whether SRCDIR/dir/name exists. */
+static inline bool test_file_exists(const char *dir, const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s/%s", SRCDIR, dir, name);
+    FILE *f = fopen(path, "rb");
+    if (f != NULL)
+        fclose(f);
+    return f != NULL;
 }
 
 /* The whole file at SRCDIR/dir/name, NUL-terminated; *len its size. */

@@ -1,8 +1,10 @@
 /*
  * test_golden.c: the generated code of representative specs, byte for
- * byte.  tests/golden/NAME.srv is compiled as srvc would from inside that
- * folder, and must give NAME.srv.c and NAME.srv.h exactly.  `make golden`
- * rewrites them after an intended change, for review in the diff.
+ * byte.  For each tests/golden/NAME.srv.c, the spec NAME.srv (an example's,
+ * examples/NAME/NAME.srv, or one of the folder's own, tests/golden/NAME.srv)
+ * is compiled as srvc would from inside its folder, and must give
+ * NAME.srv.c and NAME.srv.h exactly.  `make golden` rewrites them after an
+ * intended change, for review in the diff.
  */
 #include "driver.h"
 #include "files.h"
@@ -10,18 +12,21 @@
 ParameterizedTestParameters(golden, output_is_byte_identical)
 {
     size_t count;
-    struct spec_case *cases = spec_cases("tests/golden", &count);
+    struct spec_case *cases = file_cases("tests/golden", ".srv.c", &count);
     return cr_make_param_array(struct spec_case, cases, count);
 }
 
 ParameterizedTest(struct spec_case *c, golden, output_is_byte_identical)
 {
     char spec[SPEC_NAME_MAX + 8], c_name[SPEC_NAME_MAX + 8], h_name[SPEC_NAME_MAX + 8];
+    char example[SPEC_NAME_MAX + 16];
     snprintf(spec, sizeof spec, "%s.srv", c->name);
     snprintf(c_name, sizeof c_name, "%s.srv.c", c->name);
     snprintf(h_name, sizeof h_name, "%s.srv.h", c->name);
+    snprintf(example, sizeof example, "examples/%s", c->name);
+    const char *dir = test_file_exists("tests/golden", spec) ? "tests/golden" : example;
     size_t len;
-    char *text = read_test_file("tests/golden", spec, &len);
+    char *text = read_test_file(dir, spec, &len);
     struct diag *d = diag_new(stderr);
     struct srvc_job job = {.spec_path = spec, .line_directives = true};
     cr_assert_eq(srvc_compile_text(&job, text, len, d), 0);

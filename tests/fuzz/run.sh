@@ -25,7 +25,7 @@ if [ "$mode" = replay ]; then
 fi
 work=$(dirname "$bin")/corpus
 mkdir -p "$work"
-for seed in $seeds; do # worker.srv is in examples/ and tests/golden/: by path
+for seed in $seeds; do # two folders may hold the same name: by path
     cp "$seed" "$work/$(echo "$seed" | tr / _)"
 done
 "$bin" -artifact_prefix="$(dirname "$bin")/" -max_total_time="$mode" -timeout=5 \

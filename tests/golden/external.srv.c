@@ -10,14 +10,6 @@
 
 #include "external.srv.h"
 
-
-/* What handler bodies may use beside their arguments (docs/language.md). */
-#define SELF (srv_pid_format(srv_self()).s)
-#define FROM (srv_from_format(from.from).s)
-#define REASON (reason)
-
-/* ---- Records ------------------------------------------------------- */
-
 /* ---- Messages: arguments, copies, printers ------------------------- */
 
 enum {
@@ -30,6 +22,7 @@ struct external_lookup_args {
     const char *key;
 };
 
+/* false when out of memory: the copy then owns nothing */
 static bool external_lookup_copy_args(void *to, const void *from)
 {
     struct external_lookup_args *dst = (struct external_lookup_args *)to;
@@ -57,10 +50,10 @@ static void external_lookup_free_reply(void *reply)
     external_lookup_reply_free((external_lookup_reply *)reply);
 }
 
+/* {lookup, ...}: Erlang's tuple of the message */
 static void external_lookup_format_args(srv_buf *out, const void *args)
 {
     const struct external_lookup_args *a = (const struct external_lookup_args *)args;
-    (void)a;
     srv_buf_printf(out, "{");
     srv_buf_put_atom(out, "lookup");
     srv_buf_printf(out, ",");
@@ -72,6 +65,7 @@ struct external_forget_args {
     const char *key;
 };
 
+/* false when out of memory: the copy then owns nothing */
 static bool external_forget_copy_args(void *to, const void *from)
 {
     struct external_forget_args *dst = (struct external_forget_args *)to;
@@ -94,10 +88,10 @@ static void external_forget_free_args(void *args)
     a->key = NULL;
 }
 
+/* {forget, ...}: Erlang's tuple of the message */
 static void external_forget_format_args(srv_buf *out, const void *args)
 {
     const struct external_forget_args *a = (const struct external_forget_args *)args;
-    (void)a;
     srv_buf_printf(out, "{");
     srv_buf_put_atom(out, "forget");
     srv_buf_printf(out, ",");
@@ -114,16 +108,12 @@ static void external_forget_format_args(srv_buf *out, const void *args)
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
 static srv_action external_dispatch(void *state, unsigned message, void *args,
-                                         srv_from from, void *reply)
+                                    srv_from from, void *reply)
 {
-    (void)args;
-    (void)from;
-    (void)reply;
     switch (message) {
     case EXTERNAL_CALL_LOOKUP: {
         struct external_lookup_args *a = (struct external_lookup_args *)args;
-        external_lookup_from caller;
-        caller.from = from;
+        external_lookup_from caller = {from};
         external_lookup_result r = external_handle_lookup((external_state *)state, caller, a->key);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
@@ -133,8 +123,7 @@ static srv_action external_dispatch(void *state, unsigned message, void *args,
     }
     case EXTERNAL_CAST_FORGET: {
         struct external_forget_args *a = (struct external_forget_args *)args;
-        srv_noreply_result r = external_handle_forget((external_state *)state, a->key);
-        return r.action;
+        return external_handle_forget((external_state *)state, a->key).action;
     }
     default:
         return srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
@@ -179,17 +168,10 @@ static void external_format_status(srv_buf *out, const void *state, srv_atom rea
 static void external_format_state(srv_buf *out, const void *state)
 {
     const external_state *s = (const external_state *)state;
-    (void)s;
     srv_buf_printf(out, "#{");
     srv_buf_printf(out, "seen => ");
     srv_buf_printf(out, "%lld", (long long)s->seen);
     srv_buf_printf(out, "}");
-}
-
-static void external_free_state(void *state)
-{
-    external_state *s = (external_state *)state;
-    (void)s;
 }
 
 /* ---- The module table ---------------------------------------------- */
@@ -232,45 +214,45 @@ const srv_module external_module = {
     .terminate = external_terminate,
     .format_state = external_format_state,
     .format_status = external_format_status,
-    .free_state = external_free_state,
+    .free_state = NULL,
     .messages = external_messages,
     .message_count = 2,
 };
 
 /* ---- The client API ------------------------------------------------ */
 
-srv_status external_start_opts(int64_t first, srv_start_mode mode,
-                             const srv_start_opts *opts, srv_start_result *result)
+srv_status external_start_opts(int64_t first, srv_start_mode srv_mode,
+                               const srv_start_opts *srv_opts, srv_start_result *srv_result)
 {
-    struct external_init_args args;
-    memset(&args, 0, sizeof args);
-    args.first = first;
-    return srv_start(&external_module, &args, mode, opts, result);
+    struct external_init_args srv_args;
+    memset(&srv_args, 0, sizeof srv_args);
+    srv_args.first = first;
+    return srv_start(&external_module, &srv_args, srv_mode, srv_opts, srv_result);
 }
 
-srv_status external_start(int64_t first, srv_pid *pid)
+srv_status external_start(int64_t first, srv_pid *srv_new_pid)
 {
-    srv_start_result result;
-    srv_status status = external_start_opts(first, SRV_START_PLAIN, NULL, &result);
-    *pid = result.pid;
-    return status;
+    srv_start_result srv_result;
+    srv_status srv_code = external_start_opts(first, SRV_START_PLAIN, NULL, &srv_result);
+    *srv_new_pid = srv_result.pid;
+    return srv_code;
 }
 
-srv_status external_start_link(int64_t first, srv_pid *pid)
+srv_status external_start_link(int64_t first, srv_pid *srv_new_pid)
 {
-    srv_start_result result;
-    srv_status status = external_start_opts(first, SRV_START_LINK, NULL, &result);
-    *pid = result.pid;
-    return status;
+    srv_start_result srv_result;
+    srv_status srv_code = external_start_opts(first, SRV_START_LINK, NULL, &srv_result);
+    *srv_new_pid = srv_result.pid;
+    return srv_code;
 }
 
-srv_status external_start_monitor(int64_t first, srv_pid *pid, uint64_t *ref)
+srv_status external_start_monitor(int64_t first, srv_pid *srv_new_pid, uint64_t *srv_monitor_ref)
 {
-    srv_start_result result;
-    srv_status status = external_start_opts(first, SRV_START_MONITOR, NULL, &result);
-    *pid = result.pid;
-    *ref = result.monitor_ref;
-    return status;
+    srv_start_result srv_result;
+    srv_status srv_code = external_start_opts(first, SRV_START_MONITOR, NULL, &srv_result);
+    *srv_new_pid = srv_result.pid;
+    *srv_monitor_ref = srv_result.monitor_ref;
+    return srv_code;
 }
 
 srv_status external_stop(srv_pid server)
@@ -283,47 +265,48 @@ srv_status external_stop_timeout(srv_pid server, srv_atom reason, long timeout_m
     return srv_stop_server(server, reason, timeout_ms, NULL);
 }
 
-srv_status external_lookup(srv_pid server, const char *key, external_lookup_reply *reply)
+srv_status external_lookup(srv_pid srv_server, const char *key, external_lookup_reply *srv_out)
 {
-    return external_lookup_timeout(server, key, reply, SRV_DEFAULT_CALL_TIMEOUT);
+    return external_lookup_timeout(srv_server, key, srv_out, SRV_DEFAULT_CALL_TIMEOUT);
 }
 
-srv_status external_lookup_timeout(srv_pid server, const char *key, external_lookup_reply *reply, long timeout_ms)
+srv_status external_lookup_timeout(srv_pid srv_server, const char *key, external_lookup_reply *srv_out,
+                                   long srv_timeout_ms)
 {
-    return external_lookup_full(server, key, reply, timeout_ms, NULL);
+    return external_lookup_full(srv_server, key, srv_out, srv_timeout_ms, NULL);
 }
 
-srv_status external_lookup_full(srv_pid server, const char *key, external_lookup_reply *reply, long timeout_ms, srv_call_result *result)
+srv_status external_lookup_full(srv_pid srv_server, const char *key, external_lookup_reply *srv_out,
+                                long srv_timeout_ms, srv_call_result *srv_result)
 {
-    struct external_lookup_args args;
-    memset(&args, 0, sizeof args);
-    args.key = key;
-    if (reply != NULL)
-        memset(reply, 0, sizeof *reply);
-    return srv_call(server, &external_module, EXTERNAL_CALL_LOOKUP, &args, reply, timeout_ms, result);
+    struct external_lookup_args srv_args;
+    memset(&srv_args, 0, sizeof srv_args);
+    srv_args.key = key;
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_call(srv_server, &external_module, EXTERNAL_CALL_LOOKUP, &srv_args, srv_out, srv_timeout_ms,
+                    srv_result);
 }
 
 void external_lookup_reply_free(external_lookup_reply *reply)
 {
-    (void)reply;
     free((void *)reply->value);
     reply->value = NULL;
 }
 
-srv_status external_lookup_reply_to(external_lookup_from from, const char *value, bool found)
+srv_status external_lookup_reply_to(external_lookup_from srv_caller, const char *value, bool found)
 {
-    external_lookup_result r = external_lookup_result_reply(value, found);
-    /* the runtime checks that from is a caller of this call, and
+    external_lookup_result srv_r = external_lookup_result_reply(value, found);
+    /* the runtime checks that srv_caller is a caller of this call, and
      * frees the reply when it does not deliver it */
-    return srv_reply(from.from, &external_module, EXTERNAL_CALL_LOOKUP,
-                     r.action.kind == SRV_ACTION_REPLY_ENOMEM ? NULL : &r.reply);
+    return srv_reply(srv_caller.from, &external_module, EXTERNAL_CALL_LOOKUP,
+                     srv_r.action.kind == SRV_ACTION_REPLY_ENOMEM ? NULL : &srv_r.reply);
 }
 
-srv_status external_forget(srv_pid server, const char *key)
+srv_status external_forget(srv_pid srv_server, const char *key)
 {
-    struct external_forget_args args;
-    memset(&args, 0, sizeof args);
-    args.key = key;
-    return srv_cast(server, &external_module, EXTERNAL_CAST_FORGET, &args);
+    struct external_forget_args srv_args;
+    memset(&srv_args, 0, sizeof srv_args);
+    srv_args.key = key;
+    return srv_cast(srv_server, &external_module, EXTERNAL_CAST_FORGET, &srv_args);
 }
-

@@ -21,8 +21,6 @@
 extern "C" {
 #endif
 
-
-
 /* Who made a `call lookup`: only its handler gets one, and only
  * external_lookup_reply_to takes one. */
 typedef struct external_lookup_from {
@@ -40,7 +38,7 @@ typedef struct external_state {
     int64_t seen;
 } external_state;
 
-/* ---- Replies and the results of call handlers ---------------------- */
+/* ---- Replies ------------------------------------------------------- */
 
 /* call lookup: external.srv:11 */
 typedef struct external_lookup_reply {
@@ -56,86 +54,85 @@ typedef struct external_lookup_result {
 
 static inline external_lookup_result external_lookup_result_reply(const char *value, bool found)
 {
-    external_lookup_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0);
-    r.reply.value = srv_strdup(value);
-    if (r.reply.value == NULL && value != NULL)
+    external_lookup_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0);
+    srv_r.reply.value = srv_strdup(value);
+    if (srv_r.reply.value == NULL && value != NULL)
         goto fail;
-    r.reply.found = found;
-    return r;
+    srv_r.reply.found = found;
+    return srv_r;
 fail: /* out of memory for the reply */
-    free((void *)r.reply.value);
-    r.reply.value = NULL;
-    r.action.kind = SRV_ACTION_REPLY_ENOMEM;
-    return r;
+    free((void *)srv_r.reply.value);
+    srv_r.reply.value = NULL;
+    srv_r.action.kind = SRV_ACTION_REPLY_ENOMEM;
+    return srv_r;
 }
 
-static inline external_lookup_result external_lookup_result_reply_timeout(long timeout_ms, const char *value, bool found)
+static inline external_lookup_result external_lookup_result_reply_timeout(long srv_timeout_ms, const char *value, bool found)
 {
-    external_lookup_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_REPLY, timeout_ms, 0);
-    r.reply.value = srv_strdup(value);
-    if (r.reply.value == NULL && value != NULL)
+    external_lookup_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action(SRV_ACTION_REPLY, srv_timeout_ms, 0);
+    srv_r.reply.value = srv_strdup(value);
+    if (srv_r.reply.value == NULL && value != NULL)
         goto fail;
-    r.reply.found = found;
-    return r;
+    srv_r.reply.found = found;
+    return srv_r;
 fail: /* out of memory for the reply */
-    free((void *)r.reply.value);
-    r.reply.value = NULL;
-    r.action.kind = SRV_ACTION_REPLY_ENOMEM;
-    return r;
+    free((void *)srv_r.reply.value);
+    srv_r.reply.value = NULL;
+    srv_r.action.kind = SRV_ACTION_REPLY_ENOMEM;
+    return srv_r;
 }
 
 static inline external_lookup_result external_lookup_result_noreply(void)
 {
-    external_lookup_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_NOREPLY, SRV_INFINITY, 0);
-    return r;
+    external_lookup_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action(SRV_ACTION_NOREPLY, SRV_INFINITY, 0);
+    return srv_r;
 }
 
-static inline external_lookup_result external_lookup_result_noreply_timeout(long timeout_ms)
+static inline external_lookup_result external_lookup_result_noreply_timeout(long srv_timeout_ms)
 {
-    external_lookup_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_NOREPLY, timeout_ms, 0);
-    return r;
+    external_lookup_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action(SRV_ACTION_NOREPLY, srv_timeout_ms, 0);
+    return srv_r;
 }
 
-static inline external_lookup_result external_lookup_result_stop(srv_atom reason)
+static inline external_lookup_result external_lookup_result_stop(srv_atom srv_reason)
 {
-    external_lookup_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_STOP, SRV_INFINITY, reason);
-    return r;
+    external_lookup_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action(SRV_ACTION_STOP, SRV_INFINITY, srv_reason);
+    return srv_r;
 }
 
-static inline external_lookup_result external_lookup_result_stop_reply(srv_atom reason, const char *value, bool found)
+static inline external_lookup_result external_lookup_result_stop_reply(srv_atom srv_reason, const char *value, bool found)
 {
-    external_lookup_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_STOP_REPLY, SRV_INFINITY, reason);
-    r.reply.value = srv_strdup(value);
-    if (r.reply.value == NULL && value != NULL)
+    external_lookup_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action(SRV_ACTION_STOP_REPLY, SRV_INFINITY, srv_reason);
+    srv_r.reply.value = srv_strdup(value);
+    if (srv_r.reply.value == NULL && value != NULL)
         goto fail;
-    r.reply.found = found;
-    return r;
+    srv_r.reply.found = found;
+    return srv_r;
 fail: /* out of memory for the reply */
-    free((void *)r.reply.value);
-    r.reply.value = NULL;
-    r.action.kind = SRV_ACTION_STOP;
-    return r;
+    free((void *)srv_r.reply.value);
+    srv_r.reply.value = NULL;
+    srv_r.action.kind = SRV_ACTION_STOP;
+    return srv_r;
 }
-
 /* ---- Start and stop ------------------------------------------------ */
 
-srv_status external_start(int64_t first, srv_pid *pid);
-srv_status external_start_link(int64_t first, srv_pid *pid);
-srv_status external_start_monitor(int64_t first, srv_pid *pid, uint64_t *ref);
-srv_status external_start_opts(int64_t first, srv_start_mode mode,
-                             const srv_start_opts *opts, srv_start_result *result);
+srv_status external_start(int64_t first, srv_pid *srv_new_pid);
+srv_status external_start_link(int64_t first, srv_pid *srv_new_pid);
+srv_status external_start_monitor(int64_t first, srv_pid *srv_new_pid, uint64_t *srv_monitor_ref);
+srv_status external_start_opts(int64_t first, srv_start_mode srv_mode,
+                               const srv_start_opts *srv_opts, srv_start_result *srv_result);
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status external_stop(srv_pid server);
 srv_status external_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
@@ -143,14 +140,16 @@ srv_status external_stop_timeout(srv_pid server, srv_atom reason, long timeout_m
 /* ---- Calls, casts and info messages -------------------------------- */
 
 /* call lookup: external.srv:11 */
-srv_status external_lookup(srv_pid server, const char *key, external_lookup_reply *reply);
-srv_status external_lookup_timeout(srv_pid server, const char *key, external_lookup_reply *reply, long timeout_ms);
-srv_status external_lookup_full(srv_pid server, const char *key, external_lookup_reply *reply, long timeout_ms, srv_call_result *result);
+srv_status external_lookup(srv_pid srv_server, const char *key, external_lookup_reply *srv_out);
+srv_status external_lookup_timeout(srv_pid srv_server, const char *key, external_lookup_reply *srv_out,
+                                   long srv_timeout_ms);
+srv_status external_lookup_full(srv_pid srv_server, const char *key, external_lookup_reply *srv_out,
+                                long srv_timeout_ms, srv_call_result *srv_result);
 void external_lookup_reply_free(external_lookup_reply *reply);
-srv_status external_lookup_reply_to(external_lookup_from from, const char *value, bool found);
+srv_status external_lookup_reply_to(external_lookup_from srv_caller, const char *value, bool found);
 
 /* cast forget: external.srv:12 */
-srv_status external_forget(srv_pid server, const char *key);
+srv_status external_forget(srv_pid srv_server, const char *key);
 
 /* ---- Handlers written outside the spec ----------------------------- */
 

@@ -16,13 +16,6 @@
 #include <stdio.h>
 #line 18 "pool.srv.c"
 
-/* What handler bodies may use beside their arguments (docs/language.md). */
-#define SELF (srv_pid_format(srv_self()).s)
-#define FROM (srv_from_format(from.from).s)
-#define REASON (reason)
-
-/* ---- Records ------------------------------------------------------- */
-
 /* ---- Messages: arguments, copies, printers ------------------------- */
 
 enum {
@@ -32,11 +25,7 @@ enum {
     POOL_MESSAGE_COUNT
 };
 
-static void pool_acquire_free_reply(void *reply)
-{
-    pool_acquire_reply_free((pool_acquire_reply *)reply);
-}
-
+/* {acquire, ...}: Erlang's tuple of the message */
 static void pool_acquire_format_args(srv_buf *out, const void *args)
 {
     (void)args;
@@ -47,10 +36,10 @@ struct pool_release_args {
     int slot;
 };
 
+/* {release, ...}: Erlang's tuple of the message */
 static void pool_release_format_args(srv_buf *out, const void *args)
 {
     const struct pool_release_args *a = (const struct pool_release_args *)args;
-    (void)a;
     srv_buf_printf(out, "{");
     srv_buf_put_atom(out, "release");
     srv_buf_printf(out, ",");
@@ -58,11 +47,7 @@ static void pool_release_format_args(srv_buf *out, const void *args)
     srv_buf_printf(out, "}");
 }
 
-static void pool_waiting_free_reply(void *reply)
-{
-    pool_waiting_reply_free((pool_waiting_reply *)reply);
-}
-
+/* {waiting, ...}: Erlang's tuple of the message */
 static void pool_waiting_format_args(srv_buf *out, const void *args)
 {
     (void)args;
@@ -71,45 +56,88 @@ static void pool_waiting_format_args(srv_buf *out, const void *args)
 
 /* ---- Handlers ------------------------------------------------------ */
 
-/* A handler that can reach its end without returning a result is an
- * error, reported at its closing brace in the spec. */
-#pragma GCC diagnostic error "-Wreturn-type"
+/* What handler bodies may use beside their arguments (docs/language.md):
+ * the results of the handler's kind, which SRV_RESULTS names for each. */
+#define SELF (srv_pid_format(srv_self()).s)
+#define FROM (srv_from_format(from.from).s)
+#define REASON (reason)
+#define SRV_RESULT_(form) SRV_RESULTS(form)
+#define ok() SRV_RESULT_(ok)()
+#define ok_timeout(...) SRV_RESULT_(ok_timeout)(__VA_ARGS__)
+#define ignore() SRV_RESULT_(ignore)()
+#define reply(...) SRV_RESULT_(reply)(__VA_ARGS__)
+#define reply_timeout(...) SRV_RESULT_(reply_timeout)(__VA_ARGS__)
+#define noreply() SRV_RESULT_(noreply)()
+#define noreply_timeout(...) SRV_RESULT_(noreply_timeout)(__VA_ARGS__)
+#define stop(...) SRV_RESULT_(stop)(__VA_ARGS__)
+#define stop_reply(...) SRV_RESULT_(stop_reply)(__VA_ARGS__)
+
+/* What pool_handle_acquire returns: the action and, for a reply, the reply. */
+typedef struct pool_acquire_result {
+    srv_action action;
+    pool_acquire_reply reply;
+} pool_acquire_result;
+
+static inline pool_acquire_result pool_acquire_result_reply(int slot)
+{
+    pool_acquire_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0);
+    srv_r.reply.slot = slot;
+    return srv_r;
+}
+
+static inline pool_acquire_result pool_acquire_result_noreply(void)
+{
+    pool_acquire_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action(SRV_ACTION_NOREPLY, SRV_INFINITY, 0);
+    return srv_r;
+}
+
+static inline pool_acquire_result pool_acquire_result_stop_reply(srv_atom srv_reason, int slot)
+{
+    pool_acquire_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action(SRV_ACTION_STOP_REPLY, SRV_INFINITY, srv_reason);
+    srv_r.reply.slot = slot;
+    return srv_r;
+}
+
+/* What pool_handle_waiting returns: the action and, for a reply, the reply. */
+typedef struct pool_waiting_result {
+    srv_action action;
+    pool_waiting_reply reply;
+} pool_waiting_result;
+
+static inline pool_waiting_result pool_waiting_result_reply(int n)
+{
+    pool_waiting_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0);
+    srv_r.reply.n = n;
+    return srv_r;
+}
 
 /* init: pool.srv:25 */
 static srv_init_result pool_handle_init(pool_state *state, int size)
 {
-    srv_pid self = srv_self();
-    (void)self;
-    (void)state;
-    (void)size;
-#define ok() srv_init_ok()
-#define ok_timeout(...) srv_init_ok_timeout(__VA_ARGS__)
-#define ignore() srv_init_ignore()
-#define stop(...) srv_init_stop(__VA_ARGS__)
+#define SRV_RESULTS(form) srv_init_##form
+    {
 #line 25 "pool.srv"
                 
     state->free_slots = size;
     return ok();
+#line 132 "pool.srv.c"
+    }
+#undef SRV_RESULTS
 }
-#line 95 "pool.srv.c"
-#undef ok
-#undef ok_timeout
-#undef ignore
-#undef stop
 
 /* call acquire: pool.srv:30 */
 static pool_acquire_result pool_handle_acquire(pool_state *state, pool_acquire_from from)
 {
-    srv_pid self = srv_self();
-    (void)self;
-    (void)state;
-    (void)from;
-#define reply(...) pool_acquire_result_reply(__VA_ARGS__)
-#define reply_timeout(...) pool_acquire_result_reply_timeout(__VA_ARGS__)
-#define noreply() pool_acquire_result_noreply()
-#define noreply_timeout(...) pool_acquire_result_noreply_timeout(__VA_ARGS__)
-#define stop(...) pool_acquire_result_stop(__VA_ARGS__)
-#define stop_reply(...) pool_acquire_result_stop_reply(__VA_ARGS__)
+#define SRV_RESULTS(form) pool_acquire_result_##form
+    {
 #line 30 "pool.srv"
                               
     if (state->free_slots > 0) {
@@ -121,25 +149,16 @@ static pool_acquire_result pool_handle_acquire(pool_state *state, pool_acquire_f
     printf("pool: no free slot, %s waits\n", FROM);
     state->waiting[state->n_waiting++] = from;
     return noreply();
+#line 153 "pool.srv.c"
+    }
+#undef SRV_RESULTS
 }
-#line 126 "pool.srv.c"
-#undef reply
-#undef reply_timeout
-#undef noreply
-#undef noreply_timeout
-#undef stop
-#undef stop_reply
 
 /* cast release: pool.srv:42 */
 static srv_noreply_result pool_handle_release(pool_state *state, int slot)
 {
-    srv_pid self = srv_self();
-    (void)self;
-    (void)state;
-    (void)slot;
-#define noreply() srv_noreply()
-#define noreply_timeout(...) srv_noreply_timeout(__VA_ARGS__)
-#define stop(...) srv_stop(__VA_ARGS__)
+#define SRV_RESULTS(form) srv_##form
+    {
 #line 42 "pool.srv"
                         
     if (state->n_waiting == 0) {
@@ -153,49 +172,33 @@ static srv_noreply_result pool_handle_release(pool_state *state, int slot)
     printf("pool: slot %d goes to %s\n", slot, srv_from_format(first.from).s);
     pool_acquire_reply_to(first, slot);
     return noreply();
+#line 176 "pool.srv.c"
+    }
+#undef SRV_RESULTS
 }
-#line 158 "pool.srv.c"
-#undef noreply
-#undef noreply_timeout
-#undef stop
 
 /* call waiting: pool.srv:56 */
 static pool_waiting_result pool_handle_waiting(pool_state *state, pool_waiting_from from)
 {
-    srv_pid self = srv_self();
-    (void)self;
-    (void)state;
     (void)from;
-#define reply(...) pool_waiting_result_reply(__VA_ARGS__)
-#define reply_timeout(...) pool_waiting_result_reply_timeout(__VA_ARGS__)
-#define noreply() pool_waiting_result_noreply()
-#define noreply_timeout(...) pool_waiting_result_noreply_timeout(__VA_ARGS__)
-#define stop(...) pool_waiting_result_stop(__VA_ARGS__)
-#define stop_reply(...) pool_waiting_result_stop_reply(__VA_ARGS__)
+#define SRV_RESULTS(form) pool_waiting_result_##form
+    {
 #line 56 "pool.srv"
                            
     return reply(state->n_waiting);
+#line 190 "pool.srv.c"
+    }
+#undef SRV_RESULTS
 }
-#line 180 "pool.srv.c"
-#undef reply
-#undef reply_timeout
-#undef noreply
-#undef noreply_timeout
-#undef stop
-#undef stop_reply
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
 static srv_action pool_dispatch(void *state, unsigned message, void *args,
-                                     srv_from from, void *reply)
+                                srv_from from, void *reply)
 {
-    (void)args;
-    (void)from;
-    (void)reply;
     switch (message) {
     case POOL_CALL_ACQUIRE: {
-        pool_acquire_from caller;
-        caller.from = from;
+        pool_acquire_from caller = {from};
         pool_acquire_result r = pool_handle_acquire((pool_state *)state, caller);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
@@ -205,12 +208,10 @@ static srv_action pool_dispatch(void *state, unsigned message, void *args,
     }
     case POOL_CAST_RELEASE: {
         struct pool_release_args *a = (struct pool_release_args *)args;
-        srv_noreply_result r = pool_handle_release((pool_state *)state, a->slot);
-        return r.action;
+        return pool_handle_release((pool_state *)state, a->slot).action;
     }
     case POOL_CALL_WAITING: {
-        pool_waiting_from caller;
-        caller.from = from;
+        pool_waiting_from caller = {from};
         pool_waiting_result r = pool_handle_waiting((pool_state *)state, caller);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
@@ -236,7 +237,6 @@ static srv_action pool_init(void *state, const void *init_args)
 static void pool_format_state(srv_buf *out, const void *state)
 {
     const pool_state *s = (const pool_state *)state;
-    (void)s;
     srv_buf_printf(out, "#{");
     srv_buf_printf(out, "free_slots => ");
     srv_buf_printf(out, "%lld", (long long)s->free_slots);
@@ -247,12 +247,6 @@ static void pool_format_state(srv_buf *out, const void *state)
     srv_buf_printf(out, ",n_waiting => ");
     srv_buf_printf(out, "%lld", (long long)s->n_waiting);
     srv_buf_printf(out, "}");
-}
-
-static void pool_free_state(void *state)
-{
-    pool_state *s = (pool_state *)state;
-    (void)s;
 }
 
 /* ---- The module table ---------------------------------------------- */
@@ -267,7 +261,7 @@ static const srv_message_type pool_messages[] = {
         .flags = 0,
         .copy_args = NULL,
         .free_args = NULL,
-        .free_reply = pool_acquire_free_reply,
+        .free_reply = NULL,
         .format_args = pool_acquire_format_args,
     },
     { /* POOL_CAST_RELEASE */
@@ -289,7 +283,7 @@ static const srv_message_type pool_messages[] = {
         .flags = 0,
         .copy_args = NULL,
         .free_args = NULL,
-        .free_reply = pool_waiting_free_reply,
+        .free_reply = NULL,
         .format_args = pool_waiting_format_args,
     },
 };
@@ -306,45 +300,45 @@ const srv_module pool_module = {
     .terminate = NULL,
     .format_state = pool_format_state,
     .format_status = NULL,
-    .free_state = pool_free_state,
+    .free_state = NULL,
     .messages = pool_messages,
     .message_count = 3,
 };
 
 /* ---- The client API ------------------------------------------------ */
 
-srv_status pool_start_opts(int size, srv_start_mode mode,
-                             const srv_start_opts *opts, srv_start_result *result)
+srv_status pool_start_opts(int size, srv_start_mode srv_mode,
+                           const srv_start_opts *srv_opts, srv_start_result *srv_result)
 {
-    struct pool_init_args args;
-    memset(&args, 0, sizeof args);
-    args.size = size;
-    return srv_start(&pool_module, &args, mode, opts, result);
+    struct pool_init_args srv_args;
+    memset(&srv_args, 0, sizeof srv_args);
+    srv_args.size = size;
+    return srv_start(&pool_module, &srv_args, srv_mode, srv_opts, srv_result);
 }
 
-srv_status pool_start(int size, srv_pid *pid)
+srv_status pool_start(int size, srv_pid *srv_new_pid)
 {
-    srv_start_result result;
-    srv_status status = pool_start_opts(size, SRV_START_PLAIN, NULL, &result);
-    *pid = result.pid;
-    return status;
+    srv_start_result srv_result;
+    srv_status srv_code = pool_start_opts(size, SRV_START_PLAIN, NULL, &srv_result);
+    *srv_new_pid = srv_result.pid;
+    return srv_code;
 }
 
-srv_status pool_start_link(int size, srv_pid *pid)
+srv_status pool_start_link(int size, srv_pid *srv_new_pid)
 {
-    srv_start_result result;
-    srv_status status = pool_start_opts(size, SRV_START_LINK, NULL, &result);
-    *pid = result.pid;
-    return status;
+    srv_start_result srv_result;
+    srv_status srv_code = pool_start_opts(size, SRV_START_LINK, NULL, &srv_result);
+    *srv_new_pid = srv_result.pid;
+    return srv_code;
 }
 
-srv_status pool_start_monitor(int size, srv_pid *pid, uint64_t *ref)
+srv_status pool_start_monitor(int size, srv_pid *srv_new_pid, uint64_t *srv_monitor_ref)
 {
-    srv_start_result result;
-    srv_status status = pool_start_opts(size, SRV_START_MONITOR, NULL, &result);
-    *pid = result.pid;
-    *ref = result.monitor_ref;
-    return status;
+    srv_start_result srv_result;
+    srv_status srv_code = pool_start_opts(size, SRV_START_MONITOR, NULL, &srv_result);
+    *srv_new_pid = srv_result.pid;
+    *srv_monitor_ref = srv_result.monitor_ref;
+    return srv_code;
 }
 
 srv_status pool_stop(srv_pid server)
@@ -357,71 +351,76 @@ srv_status pool_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms)
     return srv_stop_server(server, reason, timeout_ms, NULL);
 }
 
-srv_status pool_acquire(srv_pid server, pool_acquire_reply *reply)
+srv_status pool_acquire(srv_pid srv_server, pool_acquire_reply *srv_out)
 {
-    return pool_acquire_timeout(server, reply, SRV_DEFAULT_CALL_TIMEOUT);
+    return pool_acquire_timeout(srv_server, srv_out, SRV_DEFAULT_CALL_TIMEOUT);
 }
 
-srv_status pool_acquire_timeout(srv_pid server, pool_acquire_reply *reply, long timeout_ms)
+srv_status pool_acquire_timeout(srv_pid srv_server, pool_acquire_reply *srv_out,
+                                long srv_timeout_ms)
 {
-    return pool_acquire_full(server, reply, timeout_ms, NULL);
+    return pool_acquire_full(srv_server, srv_out, srv_timeout_ms, NULL);
 }
 
-srv_status pool_acquire_full(srv_pid server, pool_acquire_reply *reply, long timeout_ms, srv_call_result *result)
+srv_status pool_acquire_full(srv_pid srv_server, pool_acquire_reply *srv_out,
+                             long srv_timeout_ms, srv_call_result *srv_result)
 {
-    if (reply != NULL)
-        memset(reply, 0, sizeof *reply);
-    return srv_call(server, &pool_module, POOL_CALL_ACQUIRE, NULL, reply, timeout_ms, result);
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_call(srv_server, &pool_module, POOL_CALL_ACQUIRE, NULL, srv_out, srv_timeout_ms,
+                    srv_result);
 }
 
 void pool_acquire_reply_free(pool_acquire_reply *reply)
 {
-    (void)reply;
+    (void)reply; /* it owns nothing */
 }
 
-srv_status pool_acquire_reply_to(pool_acquire_from from, int slot)
+srv_status pool_acquire_reply_to(pool_acquire_from srv_caller, int slot)
 {
-    pool_acquire_result r = pool_acquire_result_reply(slot);
-    /* the runtime checks that from is a caller of this call, and
+    pool_acquire_result srv_r = pool_acquire_result_reply(slot);
+    /* the runtime checks that srv_caller is a caller of this call, and
      * frees the reply when it does not deliver it */
-    return srv_reply(from.from, &pool_module, POOL_CALL_ACQUIRE, &r.reply);
+    return srv_reply(srv_caller.from, &pool_module, POOL_CALL_ACQUIRE, &srv_r.reply);
 }
 
-srv_status pool_release(srv_pid server, int slot)
+srv_status pool_release(srv_pid srv_server, int slot)
 {
-    struct pool_release_args args;
-    memset(&args, 0, sizeof args);
-    args.slot = slot;
-    return srv_cast(server, &pool_module, POOL_CAST_RELEASE, &args);
+    struct pool_release_args srv_args;
+    memset(&srv_args, 0, sizeof srv_args);
+    srv_args.slot = slot;
+    return srv_cast(srv_server, &pool_module, POOL_CAST_RELEASE, &srv_args);
 }
 
-srv_status pool_waiting(srv_pid server, pool_waiting_reply *reply)
+srv_status pool_waiting(srv_pid srv_server, pool_waiting_reply *srv_out)
 {
-    return pool_waiting_timeout(server, reply, SRV_DEFAULT_CALL_TIMEOUT);
+    return pool_waiting_timeout(srv_server, srv_out, SRV_DEFAULT_CALL_TIMEOUT);
 }
 
-srv_status pool_waiting_timeout(srv_pid server, pool_waiting_reply *reply, long timeout_ms)
+srv_status pool_waiting_timeout(srv_pid srv_server, pool_waiting_reply *srv_out,
+                                long srv_timeout_ms)
 {
-    return pool_waiting_full(server, reply, timeout_ms, NULL);
+    return pool_waiting_full(srv_server, srv_out, srv_timeout_ms, NULL);
 }
 
-srv_status pool_waiting_full(srv_pid server, pool_waiting_reply *reply, long timeout_ms, srv_call_result *result)
+srv_status pool_waiting_full(srv_pid srv_server, pool_waiting_reply *srv_out,
+                             long srv_timeout_ms, srv_call_result *srv_result)
 {
-    if (reply != NULL)
-        memset(reply, 0, sizeof *reply);
-    return srv_call(server, &pool_module, POOL_CALL_WAITING, NULL, reply, timeout_ms, result);
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_call(srv_server, &pool_module, POOL_CALL_WAITING, NULL, srv_out, srv_timeout_ms,
+                    srv_result);
 }
 
 void pool_waiting_reply_free(pool_waiting_reply *reply)
 {
-    (void)reply;
+    (void)reply; /* it owns nothing */
 }
 
-srv_status pool_waiting_reply_to(pool_waiting_from from, int n)
+srv_status pool_waiting_reply_to(pool_waiting_from srv_caller, int n)
 {
-    pool_waiting_result r = pool_waiting_result_reply(n);
-    /* the runtime checks that from is a caller of this call, and
+    pool_waiting_result srv_r = pool_waiting_result_reply(n);
+    /* the runtime checks that srv_caller is a caller of this call, and
      * frees the reply when it does not deliver it */
-    return srv_reply(from.from, &pool_module, POOL_CALL_WAITING, &r.reply);
+    return srv_reply(srv_caller.from, &pool_module, POOL_CALL_WAITING, &srv_r.reply);
 }
-

@@ -8,8 +8,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdlib.h> /* free: the reply constructors undo a failed copy */
-#include <string.h>
 
 #include <srv.h>
 
@@ -26,8 +24,7 @@ extern "C" {
         
 /* The state's array of waiting callers needs its size in the header. */
 #define POOL_MAX_WAITING 64
-#line 30 "pool.srv.h"
-
+#line 28 "pool.srv.h"
 
 /* Who made a `call acquire`: only its handler gets one, and only
  * pool_acquire_reply_to takes one. */
@@ -57,139 +54,25 @@ typedef struct pool_state {
     int n_waiting;
 } pool_state;
 
-/* ---- Replies and the results of call handlers ---------------------- */
+/* ---- Replies ------------------------------------------------------- */
 
 /* call acquire: pool.srv:30 */
 typedef struct pool_acquire_reply {
     int slot;
 } pool_acquire_reply;
 
-/* What pool_handle_acquire returns: the action and, for a reply, the reply. */
-typedef struct pool_acquire_result {
-    srv_action action;
-    pool_acquire_reply reply;
-} pool_acquire_result;
-
-static inline pool_acquire_result pool_acquire_result_reply(int slot)
-{
-    pool_acquire_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0);
-    r.reply.slot = slot;
-    return r;
-}
-
-static inline pool_acquire_result pool_acquire_result_reply_timeout(long timeout_ms, int slot)
-{
-    pool_acquire_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_REPLY, timeout_ms, 0);
-    r.reply.slot = slot;
-    return r;
-}
-
-static inline pool_acquire_result pool_acquire_result_noreply(void)
-{
-    pool_acquire_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_NOREPLY, SRV_INFINITY, 0);
-    return r;
-}
-
-static inline pool_acquire_result pool_acquire_result_noreply_timeout(long timeout_ms)
-{
-    pool_acquire_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_NOREPLY, timeout_ms, 0);
-    return r;
-}
-
-static inline pool_acquire_result pool_acquire_result_stop(srv_atom reason)
-{
-    pool_acquire_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_STOP, SRV_INFINITY, reason);
-    return r;
-}
-
-static inline pool_acquire_result pool_acquire_result_stop_reply(srv_atom reason, int slot)
-{
-    pool_acquire_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_STOP_REPLY, SRV_INFINITY, reason);
-    r.reply.slot = slot;
-    return r;
-}
-
 /* call waiting: pool.srv:56 */
 typedef struct pool_waiting_reply {
     int n;
 } pool_waiting_reply;
 
-/* What pool_handle_waiting returns: the action and, for a reply, the reply. */
-typedef struct pool_waiting_result {
-    srv_action action;
-    pool_waiting_reply reply;
-} pool_waiting_result;
-
-static inline pool_waiting_result pool_waiting_result_reply(int n)
-{
-    pool_waiting_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0);
-    r.reply.n = n;
-    return r;
-}
-
-static inline pool_waiting_result pool_waiting_result_reply_timeout(long timeout_ms, int n)
-{
-    pool_waiting_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_REPLY, timeout_ms, 0);
-    r.reply.n = n;
-    return r;
-}
-
-static inline pool_waiting_result pool_waiting_result_noreply(void)
-{
-    pool_waiting_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_NOREPLY, SRV_INFINITY, 0);
-    return r;
-}
-
-static inline pool_waiting_result pool_waiting_result_noreply_timeout(long timeout_ms)
-{
-    pool_waiting_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_NOREPLY, timeout_ms, 0);
-    return r;
-}
-
-static inline pool_waiting_result pool_waiting_result_stop(srv_atom reason)
-{
-    pool_waiting_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_STOP, SRV_INFINITY, reason);
-    return r;
-}
-
-static inline pool_waiting_result pool_waiting_result_stop_reply(srv_atom reason, int n)
-{
-    pool_waiting_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_STOP_REPLY, SRV_INFINITY, reason);
-    r.reply.n = n;
-    return r;
-}
-
 /* ---- Start and stop ------------------------------------------------ */
 
-srv_status pool_start(int size, srv_pid *pid);
-srv_status pool_start_link(int size, srv_pid *pid);
-srv_status pool_start_monitor(int size, srv_pid *pid, uint64_t *ref);
-srv_status pool_start_opts(int size, srv_start_mode mode,
-                             const srv_start_opts *opts, srv_start_result *result);
+srv_status pool_start(int size, srv_pid *srv_new_pid);
+srv_status pool_start_link(int size, srv_pid *srv_new_pid);
+srv_status pool_start_monitor(int size, srv_pid *srv_new_pid, uint64_t *srv_monitor_ref);
+srv_status pool_start_opts(int size, srv_start_mode srv_mode,
+                           const srv_start_opts *srv_opts, srv_start_result *srv_result);
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status pool_stop(srv_pid server);
 srv_status pool_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
@@ -197,24 +80,25 @@ srv_status pool_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
 /* ---- Calls, casts and info messages -------------------------------- */
 
 /* call acquire: pool.srv:30 */
-srv_status pool_acquire(srv_pid server, pool_acquire_reply *reply);
-srv_status pool_acquire_timeout(srv_pid server, pool_acquire_reply *reply, long timeout_ms);
-srv_status pool_acquire_full(srv_pid server, pool_acquire_reply *reply, long timeout_ms, srv_call_result *result);
+srv_status pool_acquire(srv_pid srv_server, pool_acquire_reply *srv_out);
+srv_status pool_acquire_timeout(srv_pid srv_server, pool_acquire_reply *srv_out,
+                                long srv_timeout_ms);
+srv_status pool_acquire_full(srv_pid srv_server, pool_acquire_reply *srv_out,
+                             long srv_timeout_ms, srv_call_result *srv_result);
 void pool_acquire_reply_free(pool_acquire_reply *reply);
-srv_status pool_acquire_reply_to(pool_acquire_from from, int slot);
+srv_status pool_acquire_reply_to(pool_acquire_from srv_caller, int slot);
 
 /* cast release: pool.srv:42 */
-srv_status pool_release(srv_pid server, int slot);
+srv_status pool_release(srv_pid srv_server, int slot);
 
 /* call waiting: pool.srv:56 */
-srv_status pool_waiting(srv_pid server, pool_waiting_reply *reply);
-srv_status pool_waiting_timeout(srv_pid server, pool_waiting_reply *reply, long timeout_ms);
-srv_status pool_waiting_full(srv_pid server, pool_waiting_reply *reply, long timeout_ms, srv_call_result *result);
+srv_status pool_waiting(srv_pid srv_server, pool_waiting_reply *srv_out);
+srv_status pool_waiting_timeout(srv_pid srv_server, pool_waiting_reply *srv_out,
+                                long srv_timeout_ms);
+srv_status pool_waiting_full(srv_pid srv_server, pool_waiting_reply *srv_out,
+                             long srv_timeout_ms, srv_call_result *srv_result);
 void pool_waiting_reply_free(pool_waiting_reply *reply);
-srv_status pool_waiting_reply_to(pool_waiting_from from, int n);
-
-/* ---- Handlers written outside the spec ----------------------------- */
-
+srv_status pool_waiting_reply_to(pool_waiting_from srv_caller, int n);
 
 extern const srv_module pool_module;
 

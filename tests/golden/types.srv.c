@@ -10,12 +10,6 @@
 
 #include "types.srv.h"
 
-
-/* What handler bodies may use beside their arguments (docs/language.md). */
-#define SELF (srv_pid_format(srv_self()).s)
-#define FROM (srv_from_format(from.from).s)
-#define REASON (reason)
-
 /* ---- Records ------------------------------------------------------- */
 
 bool types_point_copy(types_point *dst, const types_point *src)
@@ -32,7 +26,6 @@ void types_point_free(types_point *record)
 
 void types_point_format(srv_buf *out, const types_point *record)
 {
-    (void)record;
     srv_buf_printf(out, "#{");
     srv_buf_printf(out, "x => ");
     srv_buf_printf(out, "%lld", (long long)record->x);
@@ -61,7 +54,6 @@ fail: /* out of memory: moved pointers stay the sender's */
 
 void types_labelled_free(types_labelled *record)
 {
-    (void)record;
     free((void *)record->label);
     record->label = NULL;
     types_point_free(&record->at);
@@ -72,7 +64,6 @@ void types_labelled_free(types_labelled *record)
 
 void types_labelled_format(srv_buf *out, const types_labelled *record)
 {
-    (void)record;
     srv_buf_printf(out, "#{");
     srv_buf_printf(out, "label => ");
     srv_buf_put_string(out, record->label);
@@ -104,6 +95,7 @@ struct types_everything_args {
     types_labelled q;
 };
 
+/* false when out of memory: the copy then owns nothing */
 static bool types_everything_copy_args(void *to, const void *from)
 {
     struct types_everything_args *dst = (struct types_everything_args *)to;
@@ -151,10 +143,10 @@ static void types_everything_free_reply(void *reply)
     types_everything_reply_free((types_everything_reply *)reply);
 }
 
+/* {everything, ...}: Erlang's tuple of the message */
 static void types_everything_format_args(srv_buf *out, const void *args)
 {
     const struct types_everything_args *a = (const struct types_everything_args *)args;
-    (void)a;
     srv_buf_printf(out, "{");
     srv_buf_put_atom(out, "everything");
     srv_buf_printf(out, ",");
@@ -182,6 +174,7 @@ struct types_hand_over_args {
     struct job *job;
 };
 
+/* false when out of memory: the copy then owns nothing */
 static bool types_hand_over_copy_args(void *to, const void *from)
 {
     struct types_hand_over_args *dst = (struct types_hand_over_args *)to;
@@ -198,10 +191,10 @@ static void types_hand_over_free_args(void *args)
     a->job = NULL;
 }
 
+/* {hand_over, ...}: Erlang's tuple of the message */
 static void types_hand_over_format_args(srv_buf *out, const void *args)
 {
-    const struct types_hand_over_args *a = (const struct types_hand_over_args *)args;
-    (void)a;
+    (void)args;
     srv_buf_printf(out, "{");
     srv_buf_put_atom(out, "hand_over");
     srv_buf_printf(out, ",");
@@ -213,6 +206,7 @@ struct types_moved_args {
     types_point to;
 };
 
+/* false when out of memory: the copy then owns nothing */
 static bool types_moved_copy_args(void *to, const void *from)
 {
     struct types_moved_args *dst = (struct types_moved_args *)to;
@@ -227,10 +221,10 @@ static void types_moved_free_args(void *args)
     types_point_free(&a->to);
 }
 
+/* {moved, ...}: Erlang's tuple of the message */
 static void types_moved_format_args(srv_buf *out, const void *args)
 {
     const struct types_moved_args *a = (const struct types_moved_args *)args;
-    (void)a;
     srv_buf_printf(out, "{");
     srv_buf_put_atom(out, "moved");
     srv_buf_printf(out, ",");
@@ -240,52 +234,74 @@ static void types_moved_format_args(srv_buf *out, const void *args)
 
 /* ---- Handlers ------------------------------------------------------ */
 
-/* A handler that can reach its end without returning a result is an
- * error, reported at its closing brace in the spec. */
-#pragma GCC diagnostic error "-Wreturn-type"
+/* What handler bodies may use beside their arguments (docs/language.md):
+ * the results of the handler's kind, which SRV_RESULTS names for each. */
+#define SELF (srv_pid_format(srv_self()).s)
+#define FROM (srv_from_format(from.from).s)
+#define REASON (reason)
+#define SRV_RESULT_(form) SRV_RESULTS(form)
+#define ok() SRV_RESULT_(ok)()
+#define ok_timeout(...) SRV_RESULT_(ok_timeout)(__VA_ARGS__)
+#define ignore() SRV_RESULT_(ignore)()
+#define reply(...) SRV_RESULT_(reply)(__VA_ARGS__)
+#define reply_timeout(...) SRV_RESULT_(reply_timeout)(__VA_ARGS__)
+#define noreply() SRV_RESULT_(noreply)()
+#define noreply_timeout(...) SRV_RESULT_(noreply_timeout)(__VA_ARGS__)
+#define stop(...) SRV_RESULT_(stop)(__VA_ARGS__)
+#define stop_reply(...) SRV_RESULT_(stop_reply)(__VA_ARGS__)
+
+/* What types_handle_everything returns: the action and, for a reply, the reply. */
+typedef struct types_everything_result {
+    srv_action action;
+    types_everything_reply reply;
+} types_everything_result;
+
+static inline types_everything_result types_everything_result_reply(const char *m, srv_bytes n, types_labelled q)
+{
+    types_everything_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0);
+    srv_r.reply.m = srv_strdup(m);
+    if (srv_r.reply.m == NULL && m != NULL)
+        goto fail;
+    srv_r.reply.n.data = (unsigned char *)srv_memdup(n.data, n.len);
+    srv_r.reply.n.len = n.len;
+    if (srv_r.reply.n.data == NULL && n.data != NULL && n.len > 0)
+        goto fail;
+    if (!types_labelled_copy(&srv_r.reply.q, &q))
+        goto fail;
+    return srv_r;
+fail: /* out of memory for the reply */
+    free((void *)srv_r.reply.m);
+    srv_r.reply.m = NULL;
+    free(srv_r.reply.n.data);
+    srv_r.reply.n.data = NULL;
+    srv_r.reply.n.len = 0;
+    types_labelled_free(&srv_r.reply.q);
+    srv_r.action.kind = SRV_ACTION_REPLY_ENOMEM;
+    return srv_r;
+}
 
 /* init: types.srv:44 */
 static srv_init_result types_handle_init(types_state *state)
 {
-    srv_pid self = srv_self();
-    (void)self;
     (void)state;
-#define ok() srv_init_ok()
-#define ok_timeout(...) srv_init_ok_timeout(__VA_ARGS__)
-#define ignore() srv_init_ignore()
-#define stop(...) srv_init_stop(__VA_ARGS__)
+#define SRV_RESULTS(form) srv_init_##form
+    {
 #line 44 "types.srv"
         
     return ok();
+#line 295 "types.srv.c"
+    }
+#undef SRV_RESULTS
 }
-#line 262 "types.srv.c"
-#undef ok
-#undef ok_timeout
-#undef ignore
-#undef stop
 
 /* call everything: types.srv:48 */
 static types_everything_result types_handle_everything(types_state *state, types_everything_from from, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q)
 {
-    srv_pid self = srv_self();
-    (void)self;
-    (void)state;
     (void)from;
-    (void)a;
-    (void)h;
-    (void)j;
-    (void)l;
-    (void)m;
-    (void)n;
-    (void)o;
-    (void)p;
-    (void)q;
-#define reply(...) types_everything_result_reply(__VA_ARGS__)
-#define reply_timeout(...) types_everything_result_reply_timeout(__VA_ARGS__)
-#define noreply() types_everything_result_noreply()
-#define noreply_timeout(...) types_everything_result_noreply_timeout(__VA_ARGS__)
-#define stop(...) types_everything_result_stop(__VA_ARGS__)
-#define stop_reply(...) types_everything_result_stop_reply(__VA_ARGS__)
+#define SRV_RESULTS(form) types_everything_result_##form
+    {
 #line 49 "types.srv"
                                         
     state->a = a;
@@ -295,70 +311,50 @@ static types_everything_result types_handle_everything(types_state *state, types
     state->o = o;
     state->p = p;
     return reply(m, n, q);
+#line 315 "types.srv.c"
+    }
+#undef SRV_RESULTS
 }
-#line 300 "types.srv.c"
-#undef reply
-#undef reply_timeout
-#undef noreply
-#undef noreply_timeout
-#undef stop
-#undef stop_reply
 
 /* cast hand_over: types.srv:59 */
 static srv_noreply_result types_handle_hand_over(types_state *state, struct job *job)
 {
-    srv_pid self = srv_self();
-    (void)self;
-    (void)state;
-    (void)job;
-#define noreply() srv_noreply()
-#define noreply_timeout(...) srv_noreply_timeout(__VA_ARGS__)
-#define stop(...) srv_stop(__VA_ARGS__)
+#define SRV_RESULTS(form) srv_##form
+    {
 #line 59 "types.srv"
                                                  
     if (state->current != NULL)
         job_free(state->current);
     state->current = job;
     return noreply();
+#line 331 "types.srv.c"
+    }
+#undef SRV_RESULTS
 }
-#line 325 "types.srv.c"
-#undef noreply
-#undef noreply_timeout
-#undef stop
 
 /* info moved: types.srv:66 */
 static srv_noreply_result types_handle_moved(types_state *state, types_point to)
 {
-    srv_pid self = srv_self();
-    (void)self;
-    (void)state;
-    (void)to;
-#define noreply() srv_noreply()
-#define noreply_timeout(...) srv_noreply_timeout(__VA_ARGS__)
-#define stop(...) srv_stop(__VA_ARGS__)
+#define SRV_RESULTS(form) srv_##form
+    {
 #line 66 "types.srv"
                       
     state->q.at = to;
     return noreply();
-}
 #line 345 "types.srv.c"
-#undef noreply
-#undef noreply_timeout
-#undef stop
+    }
+#undef SRV_RESULTS
+}
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
 static srv_action types_dispatch(void *state, unsigned message, void *args,
-                                      srv_from from, void *reply)
+                                 srv_from from, void *reply)
 {
-    (void)args;
-    (void)from;
-    (void)reply;
     switch (message) {
     case TYPES_CALL_EVERYTHING: {
         struct types_everything_args *a = (struct types_everything_args *)args;
-        types_everything_from caller;
-        caller.from = from;
+        types_everything_from caller = {from};
         types_everything_result r = types_handle_everything((types_state *)state, caller, a->a, a->h, a->j, a->l, a->m, a->n, a->o, a->p, a->q);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
@@ -368,13 +364,11 @@ static srv_action types_dispatch(void *state, unsigned message, void *args,
     }
     case TYPES_CAST_HAND_OVER: {
         struct types_hand_over_args *a = (struct types_hand_over_args *)args;
-        srv_noreply_result r = types_handle_hand_over((types_state *)state, a->job);
-        return r.action;
+        return types_handle_hand_over((types_state *)state, a->job).action;
     }
     case TYPES_INFO_MOVED: {
         struct types_moved_args *a = (struct types_moved_args *)args;
-        srv_noreply_result r = types_handle_moved((types_state *)state, a->to);
-        return r.action;
+        return types_handle_moved((types_state *)state, a->to).action;
     }
     default:
         return srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
@@ -390,7 +384,6 @@ static srv_action types_init(void *state, const void *init_args)
 static void types_format_state(srv_buf *out, const void *state)
 {
     const types_state *s = (const types_state *)state;
-    (void)s;
     srv_buf_printf(out, "#{");
     srv_buf_printf(out, "a => ");
     srv_buf_printf(out, "%lld", (long long)s->a);
@@ -436,7 +429,6 @@ static void types_format_state(srv_buf *out, const void *state)
 static void types_free_state(void *state)
 {
     types_state *s = (types_state *)state;
-    (void)s;
     free((void *)s->m);
     s->m = NULL;
     free(s->n.data);
@@ -506,35 +498,35 @@ const srv_module types_module = {
 
 /* ---- The client API ------------------------------------------------ */
 
-srv_status types_start_opts(srv_start_mode mode,
-                             const srv_start_opts *opts, srv_start_result *result)
+srv_status types_start_opts(srv_start_mode srv_mode,
+                            const srv_start_opts *srv_opts, srv_start_result *srv_result)
 {
-    return srv_start(&types_module, NULL, mode, opts, result);
+    return srv_start(&types_module, NULL, srv_mode, srv_opts, srv_result);
 }
 
-srv_status types_start(srv_pid *pid)
+srv_status types_start(srv_pid *srv_new_pid)
 {
-    srv_start_result result;
-    srv_status status = types_start_opts(SRV_START_PLAIN, NULL, &result);
-    *pid = result.pid;
-    return status;
+    srv_start_result srv_result;
+    srv_status srv_code = types_start_opts(SRV_START_PLAIN, NULL, &srv_result);
+    *srv_new_pid = srv_result.pid;
+    return srv_code;
 }
 
-srv_status types_start_link(srv_pid *pid)
+srv_status types_start_link(srv_pid *srv_new_pid)
 {
-    srv_start_result result;
-    srv_status status = types_start_opts(SRV_START_LINK, NULL, &result);
-    *pid = result.pid;
-    return status;
+    srv_start_result srv_result;
+    srv_status srv_code = types_start_opts(SRV_START_LINK, NULL, &srv_result);
+    *srv_new_pid = srv_result.pid;
+    return srv_code;
 }
 
-srv_status types_start_monitor(srv_pid *pid, uint64_t *ref)
+srv_status types_start_monitor(srv_pid *srv_new_pid, uint64_t *srv_monitor_ref)
 {
-    srv_start_result result;
-    srv_status status = types_start_opts(SRV_START_MONITOR, NULL, &result);
-    *pid = result.pid;
-    *ref = result.monitor_ref;
-    return status;
+    srv_start_result srv_result;
+    srv_status srv_code = types_start_opts(SRV_START_MONITOR, NULL, &srv_result);
+    *srv_new_pid = srv_result.pid;
+    *srv_monitor_ref = srv_result.monitor_ref;
+    return srv_code;
 }
 
 srv_status types_stop(srv_pid server)
@@ -547,37 +539,39 @@ srv_status types_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms)
     return srv_stop_server(server, reason, timeout_ms, NULL);
 }
 
-srv_status types_everything(srv_pid server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *reply)
+srv_status types_everything(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *srv_out)
 {
-    return types_everything_timeout(server, a, h, j, l, m, n, o, p, q, reply, SRV_DEFAULT_CALL_TIMEOUT);
+    return types_everything_timeout(srv_server, a, h, j, l, m, n, o, p, q, srv_out, SRV_DEFAULT_CALL_TIMEOUT);
 }
 
-srv_status types_everything_timeout(srv_pid server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *reply, long timeout_ms)
+srv_status types_everything_timeout(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *srv_out,
+                                    long srv_timeout_ms)
 {
-    return types_everything_full(server, a, h, j, l, m, n, o, p, q, reply, timeout_ms, NULL);
+    return types_everything_full(srv_server, a, h, j, l, m, n, o, p, q, srv_out, srv_timeout_ms, NULL);
 }
 
-srv_status types_everything_full(srv_pid server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *reply, long timeout_ms, srv_call_result *result)
+srv_status types_everything_full(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *srv_out,
+                                 long srv_timeout_ms, srv_call_result *srv_result)
 {
-    struct types_everything_args args;
-    memset(&args, 0, sizeof args);
-    args.a = a;
-    args.h = h;
-    args.j = j;
-    args.l = l;
-    args.m = m;
-    args.n = n;
-    args.o = o;
-    args.p = p;
-    args.q = q;
-    if (reply != NULL)
-        memset(reply, 0, sizeof *reply);
-    return srv_call(server, &types_module, TYPES_CALL_EVERYTHING, &args, reply, timeout_ms, result);
+    struct types_everything_args srv_args;
+    memset(&srv_args, 0, sizeof srv_args);
+    srv_args.a = a;
+    srv_args.h = h;
+    srv_args.j = j;
+    srv_args.l = l;
+    srv_args.m = m;
+    srv_args.n = n;
+    srv_args.o = o;
+    srv_args.p = p;
+    srv_args.q = q;
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_call(srv_server, &types_module, TYPES_CALL_EVERYTHING, &srv_args, srv_out, srv_timeout_ms,
+                    srv_result);
 }
 
 void types_everything_reply_free(types_everything_reply *reply)
 {
-    (void)reply;
     free((void *)reply->m);
     reply->m = NULL;
     free(reply->n.data);
@@ -586,28 +580,27 @@ void types_everything_reply_free(types_everything_reply *reply)
     types_labelled_free(&reply->q);
 }
 
-srv_status types_everything_reply_to(types_everything_from from, const char *m, srv_bytes n, types_labelled q)
+srv_status types_everything_reply_to(types_everything_from srv_caller, const char *m, srv_bytes n, types_labelled q)
 {
-    types_everything_result r = types_everything_result_reply(m, n, q);
-    /* the runtime checks that from is a caller of this call, and
+    types_everything_result srv_r = types_everything_result_reply(m, n, q);
+    /* the runtime checks that srv_caller is a caller of this call, and
      * frees the reply when it does not deliver it */
-    return srv_reply(from.from, &types_module, TYPES_CALL_EVERYTHING,
-                     r.action.kind == SRV_ACTION_REPLY_ENOMEM ? NULL : &r.reply);
+    return srv_reply(srv_caller.from, &types_module, TYPES_CALL_EVERYTHING,
+                     srv_r.action.kind == SRV_ACTION_REPLY_ENOMEM ? NULL : &srv_r.reply);
 }
 
-srv_status types_hand_over(srv_pid server, struct job *job)
+srv_status types_hand_over(srv_pid srv_server, struct job *job)
 {
-    struct types_hand_over_args args;
-    memset(&args, 0, sizeof args);
-    args.job = job;
-    return srv_cast(server, &types_module, TYPES_CAST_HAND_OVER, &args);
+    struct types_hand_over_args srv_args;
+    memset(&srv_args, 0, sizeof srv_args);
+    srv_args.job = job;
+    return srv_cast(srv_server, &types_module, TYPES_CAST_HAND_OVER, &srv_args);
 }
 
-srv_status types_send_moved(srv_pid server, types_point to)
+srv_status types_send_moved(srv_pid srv_server, types_point to)
 {
-    struct types_moved_args args;
-    memset(&args, 0, sizeof args);
-    args.to = to;
-    return srv_send(server, &types_module, TYPES_INFO_MOVED, &args);
+    struct types_moved_args srv_args;
+    memset(&srv_args, 0, sizeof srv_args);
+    srv_args.to = to;
+    return srv_send(srv_server, &types_module, TYPES_INFO_MOVED, &srv_args);
 }
-

@@ -8,8 +8,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdlib.h> /* free: the reply constructors undo a failed copy */
-#include <string.h>
 
 #include <srv.h>
 
@@ -28,7 +26,7 @@ extern "C" {
 
 struct job;
 void job_free(struct job *job);
-#line 32 "types.srv.h"
+#line 30 "types.srv.h"
 
 /* record point: types.srv:11 */
 typedef struct types_point {
@@ -88,7 +86,7 @@ typedef struct types_state {
 #line 89 "types.srv.h"
 } types_state;
 
-/* ---- Replies and the results of call handlers ---------------------- */
+/* ---- Replies ------------------------------------------------------- */
 
 /* call everything: types.srv:48 */
 typedef struct types_everything_reply {
@@ -97,121 +95,13 @@ typedef struct types_everything_reply {
     types_labelled q;
 } types_everything_reply;
 
-/* What types_handle_everything returns: the action and, for a reply, the reply. */
-typedef struct types_everything_result {
-    srv_action action;
-    types_everything_reply reply;
-} types_everything_result;
-
-static inline types_everything_result types_everything_result_reply(const char *m, srv_bytes n, types_labelled q)
-{
-    types_everything_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0);
-    r.reply.m = srv_strdup(m);
-    if (r.reply.m == NULL && m != NULL)
-        goto fail;
-    r.reply.n.data = (unsigned char *)srv_memdup(n.data, n.len);
-    r.reply.n.len = n.len;
-    if (r.reply.n.data == NULL && n.data != NULL && n.len > 0)
-        goto fail;
-    if (!types_labelled_copy(&r.reply.q, &q))
-        goto fail;
-    return r;
-fail: /* out of memory for the reply */
-    free((void *)r.reply.m);
-    r.reply.m = NULL;
-    free(r.reply.n.data);
-    r.reply.n.data = NULL;
-    r.reply.n.len = 0;
-    types_labelled_free(&r.reply.q);
-    r.action.kind = SRV_ACTION_REPLY_ENOMEM;
-    return r;
-}
-
-static inline types_everything_result types_everything_result_reply_timeout(long timeout_ms, const char *m, srv_bytes n, types_labelled q)
-{
-    types_everything_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_REPLY, timeout_ms, 0);
-    r.reply.m = srv_strdup(m);
-    if (r.reply.m == NULL && m != NULL)
-        goto fail;
-    r.reply.n.data = (unsigned char *)srv_memdup(n.data, n.len);
-    r.reply.n.len = n.len;
-    if (r.reply.n.data == NULL && n.data != NULL && n.len > 0)
-        goto fail;
-    if (!types_labelled_copy(&r.reply.q, &q))
-        goto fail;
-    return r;
-fail: /* out of memory for the reply */
-    free((void *)r.reply.m);
-    r.reply.m = NULL;
-    free(r.reply.n.data);
-    r.reply.n.data = NULL;
-    r.reply.n.len = 0;
-    types_labelled_free(&r.reply.q);
-    r.action.kind = SRV_ACTION_REPLY_ENOMEM;
-    return r;
-}
-
-static inline types_everything_result types_everything_result_noreply(void)
-{
-    types_everything_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_NOREPLY, SRV_INFINITY, 0);
-    return r;
-}
-
-static inline types_everything_result types_everything_result_noreply_timeout(long timeout_ms)
-{
-    types_everything_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_NOREPLY, timeout_ms, 0);
-    return r;
-}
-
-static inline types_everything_result types_everything_result_stop(srv_atom reason)
-{
-    types_everything_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_STOP, SRV_INFINITY, reason);
-    return r;
-}
-
-static inline types_everything_result types_everything_result_stop_reply(srv_atom reason, const char *m, srv_bytes n, types_labelled q)
-{
-    types_everything_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_STOP_REPLY, SRV_INFINITY, reason);
-    r.reply.m = srv_strdup(m);
-    if (r.reply.m == NULL && m != NULL)
-        goto fail;
-    r.reply.n.data = (unsigned char *)srv_memdup(n.data, n.len);
-    r.reply.n.len = n.len;
-    if (r.reply.n.data == NULL && n.data != NULL && n.len > 0)
-        goto fail;
-    if (!types_labelled_copy(&r.reply.q, &q))
-        goto fail;
-    return r;
-fail: /* out of memory for the reply */
-    free((void *)r.reply.m);
-    r.reply.m = NULL;
-    free(r.reply.n.data);
-    r.reply.n.data = NULL;
-    r.reply.n.len = 0;
-    types_labelled_free(&r.reply.q);
-    r.action.kind = SRV_ACTION_STOP;
-    return r;
-}
-
 /* ---- Start and stop ------------------------------------------------ */
 
-srv_status types_start(srv_pid *pid);
-srv_status types_start_link(srv_pid *pid);
-srv_status types_start_monitor(srv_pid *pid, uint64_t *ref);
-srv_status types_start_opts(srv_start_mode mode,
-                             const srv_start_opts *opts, srv_start_result *result);
+srv_status types_start(srv_pid *srv_new_pid);
+srv_status types_start_link(srv_pid *srv_new_pid);
+srv_status types_start_monitor(srv_pid *srv_new_pid, uint64_t *srv_monitor_ref);
+srv_status types_start_opts(srv_start_mode srv_mode,
+                            const srv_start_opts *srv_opts, srv_start_result *srv_result);
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status types_stop(srv_pid server);
 srv_status types_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
@@ -219,20 +109,19 @@ srv_status types_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
 /* ---- Calls, casts and info messages -------------------------------- */
 
 /* call everything: types.srv:48 */
-srv_status types_everything(srv_pid server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *reply);
-srv_status types_everything_timeout(srv_pid server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *reply, long timeout_ms);
-srv_status types_everything_full(srv_pid server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *reply, long timeout_ms, srv_call_result *result);
+srv_status types_everything(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *srv_out);
+srv_status types_everything_timeout(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *srv_out,
+                                    long srv_timeout_ms);
+srv_status types_everything_full(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *srv_out,
+                                 long srv_timeout_ms, srv_call_result *srv_result);
 void types_everything_reply_free(types_everything_reply *reply);
-srv_status types_everything_reply_to(types_everything_from from, const char *m, srv_bytes n, types_labelled q);
+srv_status types_everything_reply_to(types_everything_from srv_caller, const char *m, srv_bytes n, types_labelled q);
 
 /* cast hand_over: types.srv:59 */
-srv_status types_hand_over(srv_pid server, struct job *job);
+srv_status types_hand_over(srv_pid srv_server, struct job *job);
 
 /* info moved: types.srv:66 */
-srv_status types_send_moved(srv_pid server, types_point to);
-
-/* ---- Handlers written outside the spec ----------------------------- */
-
+srv_status types_send_moved(srv_pid srv_server, types_point to);
 
 extern const srv_module types_module;
 

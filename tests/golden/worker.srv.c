@@ -16,13 +16,6 @@
 #include <stdio.h>
 #line 18 "worker.srv.c"
 
-/* What handler bodies may use beside their arguments (docs/language.md). */
-#define SELF (srv_pid_format(srv_self()).s)
-#define FROM (srv_from_format(from.from).s)
-#define REASON (reason)
-
-/* ---- Records ------------------------------------------------------- */
-
 /* ---- Messages: arguments, copies, printers ------------------------- */
 
 enum {
@@ -36,15 +29,10 @@ struct worker_query_args {
     srv_atom key;
 };
 
-static void worker_query_free_reply(void *reply)
-{
-    worker_query_reply_free((worker_query_reply *)reply);
-}
-
+/* {query, ...}: Erlang's tuple of the message */
 static void worker_query_format_args(srv_buf *out, const void *args)
 {
     const struct worker_query_args *a = (const struct worker_query_args *)args;
-    (void)a;
     srv_buf_printf(out, "{");
     srv_buf_put_atom(out, "query");
     srv_buf_printf(out, ",");
@@ -57,15 +45,10 @@ struct worker_set_args {
     srv_atom value;
 };
 
-static void worker_set_free_reply(void *reply)
-{
-    worker_set_reply_free((worker_set_reply *)reply);
-}
-
+/* {set, ...}: Erlang's tuple of the message */
 static void worker_set_format_args(srv_buf *out, const void *args)
 {
     const struct worker_set_args *a = (const struct worker_set_args *)args;
-    (void)a;
     srv_buf_printf(out, "{");
     srv_buf_put_atom(out, "set");
     srv_buf_printf(out, ",");
@@ -79,10 +62,10 @@ struct worker_show_args {
     srv_atom key;
 };
 
+/* {show, ...}: Erlang's tuple of the message */
 static void worker_show_format_args(srv_buf *out, const void *args)
 {
     const struct worker_show_args *a = (const struct worker_show_args *)args;
-    (void)a;
     srv_buf_printf(out, "{");
     srv_buf_put_atom(out, "show");
     srv_buf_printf(out, ",");
@@ -92,22 +75,58 @@ static void worker_show_format_args(srv_buf *out, const void *args)
 
 /* ---- Handlers ------------------------------------------------------ */
 
-/* A handler that can reach its end without returning a result is an
- * error, reported at its closing brace in the spec. */
-#pragma GCC diagnostic error "-Wreturn-type"
+/* What handler bodies may use beside their arguments (docs/language.md):
+ * the results of the handler's kind, which SRV_RESULTS names for each. */
+#define SELF (srv_pid_format(srv_self()).s)
+#define FROM (srv_from_format(from.from).s)
+#define REASON (reason)
+#define SRV_RESULT_(form) SRV_RESULTS(form)
+#define ok() SRV_RESULT_(ok)()
+#define ok_timeout(...) SRV_RESULT_(ok_timeout)(__VA_ARGS__)
+#define ignore() SRV_RESULT_(ignore)()
+#define reply(...) SRV_RESULT_(reply)(__VA_ARGS__)
+#define reply_timeout(...) SRV_RESULT_(reply_timeout)(__VA_ARGS__)
+#define noreply() SRV_RESULT_(noreply)()
+#define noreply_timeout(...) SRV_RESULT_(noreply_timeout)(__VA_ARGS__)
+#define stop(...) SRV_RESULT_(stop)(__VA_ARGS__)
+#define stop_reply(...) SRV_RESULT_(stop_reply)(__VA_ARGS__)
+
+/* What worker_handle_query returns: the action and, for a reply, the reply. */
+typedef struct worker_query_result {
+    srv_action action;
+    worker_query_reply reply;
+} worker_query_result;
+
+static inline worker_query_result worker_query_result_reply(srv_atom value)
+{
+    worker_query_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0);
+    srv_r.reply.value = value;
+    return srv_r;
+}
+
+/* What worker_handle_set returns: the action and, for a reply, the reply. */
+typedef struct worker_set_result {
+    srv_action action;
+    worker_set_reply reply;
+} worker_set_result;
+
+static inline worker_set_result worker_set_result_reply(srv_atom key, srv_atom value)
+{
+    worker_set_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0);
+    srv_r.reply.key = key;
+    srv_r.reply.value = value;
+    return srv_r;
+}
 
 /* init: worker.srv:19 */
 static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv_atom value)
 {
-    srv_pid self = srv_self();
-    (void)self;
-    (void)state;
-    (void)key;
-    (void)value;
-#define ok() srv_init_ok()
-#define ok_timeout(...) srv_init_ok_timeout(__VA_ARGS__)
-#define ignore() srv_init_ignore()
-#define stop(...) srv_init_stop(__VA_ARGS__)
+#define SRV_RESULTS(form) srv_init_##form
+    {
 #line 19 "worker.srv"
                             
     printf("Saving key: %s with value %s, self: %s\n",
@@ -116,82 +135,48 @@ static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv
     state->value = value;
     /* {ok, State, 0}: handle the timeout as soon as the mailbox is empty. */
     return ok_timeout(0);
+#line 139 "worker.srv.c"
+    }
+#undef SRV_RESULTS
 }
-#line 121 "worker.srv.c"
-#undef ok
-#undef ok_timeout
-#undef ignore
-#undef stop
 
 /* call query: worker.srv:28 */
 static worker_query_result worker_handle_query(worker_state *state, worker_query_from from, srv_atom key)
 {
-    srv_pid self = srv_self();
-    (void)self;
-    (void)state;
-    (void)from;
-    (void)key;
-#define reply(...) worker_query_result_reply(__VA_ARGS__)
-#define reply_timeout(...) worker_query_result_reply_timeout(__VA_ARGS__)
-#define noreply() worker_query_result_noreply()
-#define noreply_timeout(...) worker_query_result_noreply_timeout(__VA_ARGS__)
-#define stop(...) worker_query_result_stop(__VA_ARGS__)
-#define stop_reply(...) worker_query_result_stop_reply(__VA_ARGS__)
+#define SRV_RESULTS(form) worker_query_result_##form
+    {
 #line 28 "worker.srv"
                                       
     if (key != state->key)
         srv_exit("function_clause");
     printf("query from %s, self: %s\n", FROM, SELF);
     return reply(state->value);
+#line 155 "worker.srv.c"
+    }
+#undef SRV_RESULTS
 }
-#line 148 "worker.srv.c"
-#undef reply
-#undef reply_timeout
-#undef noreply
-#undef noreply_timeout
-#undef stop
-#undef stop_reply
 
 /* call set: worker.srv:35 */
 static worker_set_result worker_handle_set(worker_state *state, worker_set_from from, srv_atom key, srv_atom value)
 {
-    srv_pid self = srv_self();
-    (void)self;
-    (void)state;
-    (void)from;
-    (void)key;
-    (void)value;
-#define reply(...) worker_set_result_reply(__VA_ARGS__)
-#define reply_timeout(...) worker_set_result_reply_timeout(__VA_ARGS__)
-#define noreply() worker_set_result_noreply()
-#define noreply_timeout(...) worker_set_result_noreply_timeout(__VA_ARGS__)
-#define stop(...) worker_set_result_stop(__VA_ARGS__)
-#define stop_reply(...) worker_set_result_stop_reply(__VA_ARGS__)
+#define SRV_RESULTS(form) worker_set_result_##form
+    {
 #line 35 "worker.srv"
                                                           
     printf("set from %s, self: %s\n", FROM, SELF);
     state->key = key;
     state->value = value;
     return reply(key, value);
+#line 171 "worker.srv.c"
+    }
+#undef SRV_RESULTS
 }
-#line 178 "worker.srv.c"
-#undef reply
-#undef reply_timeout
-#undef noreply
-#undef noreply_timeout
-#undef stop
-#undef stop_reply
 
 /* cast show: worker.srv:42 */
 static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
 {
-    srv_pid self = srv_self();
-    (void)self;
-    (void)state;
-    (void)key;
-#define noreply() srv_noreply()
-#define noreply_timeout(...) srv_noreply_timeout(__VA_ARGS__)
-#define stop(...) srv_stop(__VA_ARGS__)
+#define SRV_RESULTS(form) srv_##form
+    {
 #line 42 "worker.srv"
                      
     if (key != state->key)
@@ -199,57 +184,47 @@ static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
     printf("show, key %s value %s, self: %s\n", srv_atom_format(key).s,
            srv_atom_format(state->value).s, SELF);
     return noreply();
+#line 188 "worker.srv.c"
+    }
+#undef SRV_RESULTS
 }
-#line 204 "worker.srv.c"
-#undef noreply
-#undef noreply_timeout
-#undef stop
 
 /* info timeout: worker.srv:50 */
 static srv_noreply_result worker_handle_timeout(worker_state *state)
 {
-    srv_pid self = srv_self();
-    (void)self;
     (void)state;
-#define noreply() srv_noreply()
-#define noreply_timeout(...) srv_noreply_timeout(__VA_ARGS__)
-#define stop(...) srv_stop(__VA_ARGS__)
+#define SRV_RESULTS(form) srv_##form
+    {
 #line 50 "worker.srv"
               
     printf("Timeout\n");
     return noreply();
+#line 203 "worker.srv.c"
+    }
+#undef SRV_RESULTS
 }
-#line 223 "worker.srv.c"
-#undef noreply
-#undef noreply_timeout
-#undef stop
 
 /* terminate: worker.srv:55 */
 static void worker_handle_terminate(worker_state *state, srv_atom reason)
 {
-    srv_pid self = srv_self();
-    (void)self;
     (void)state;
-    (void)reason;
+    {
 #line 55 "worker.srv"
            
     printf("terminate reason %s, self: %s\n", srv_atom_format(reason).s, SELF);
+#line 216 "worker.srv.c"
+    }
 }
-#line 239 "worker.srv.c"
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
 static srv_action worker_dispatch(void *state, unsigned message, void *args,
-                                       srv_from from, void *reply)
+                                  srv_from from, void *reply)
 {
-    (void)args;
-    (void)from;
-    (void)reply;
     switch (message) {
     case WORKER_CALL_QUERY: {
         struct worker_query_args *a = (struct worker_query_args *)args;
-        worker_query_from caller;
-        caller.from = from;
+        worker_query_from caller = {from};
         worker_query_result r = worker_handle_query((worker_state *)state, caller, a->key);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
@@ -259,8 +234,7 @@ static srv_action worker_dispatch(void *state, unsigned message, void *args,
     }
     case WORKER_CALL_SET: {
         struct worker_set_args *a = (struct worker_set_args *)args;
-        worker_set_from caller;
-        caller.from = from;
+        worker_set_from caller = {from};
         worker_set_result r = worker_handle_set((worker_state *)state, caller, a->key, a->value);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
@@ -270,8 +244,7 @@ static srv_action worker_dispatch(void *state, unsigned message, void *args,
     }
     case WORKER_CAST_SHOW: {
         struct worker_show_args *a = (struct worker_show_args *)args;
-        srv_noreply_result r = worker_handle_show((worker_state *)state, a->key);
-        return r.action;
+        return worker_handle_show((worker_state *)state, a->key).action;
     }
     default:
         return srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
@@ -302,19 +275,12 @@ static void worker_terminate(void *state, srv_atom reason)
 static void worker_format_state(srv_buf *out, const void *state)
 {
     const worker_state *s = (const worker_state *)state;
-    (void)s;
     srv_buf_printf(out, "#{");
     srv_buf_printf(out, "key => ");
     srv_buf_put_atom(out, s->key);
     srv_buf_printf(out, ",value => ");
     srv_buf_put_atom(out, s->value);
     srv_buf_printf(out, "}");
-}
-
-static void worker_free_state(void *state)
-{
-    worker_state *s = (worker_state *)state;
-    (void)s;
 }
 
 /* ---- The module table ---------------------------------------------- */
@@ -329,7 +295,7 @@ static const srv_message_type worker_messages[] = {
         .flags = 0,
         .copy_args = NULL,
         .free_args = NULL,
-        .free_reply = worker_query_free_reply,
+        .free_reply = NULL,
         .format_args = worker_query_format_args,
     },
     { /* WORKER_CALL_SET */
@@ -340,7 +306,7 @@ static const srv_message_type worker_messages[] = {
         .flags = 0,
         .copy_args = NULL,
         .free_args = NULL,
-        .free_reply = worker_set_free_reply,
+        .free_reply = NULL,
         .format_args = worker_set_format_args,
     },
     { /* WORKER_CAST_SHOW */
@@ -368,46 +334,46 @@ const srv_module worker_module = {
     .terminate = worker_terminate,
     .format_state = worker_format_state,
     .format_status = NULL,
-    .free_state = worker_free_state,
+    .free_state = NULL,
     .messages = worker_messages,
     .message_count = 3,
 };
 
 /* ---- The client API ------------------------------------------------ */
 
-srv_status worker_start_opts(srv_atom key, srv_atom value, srv_start_mode mode,
-                             const srv_start_opts *opts, srv_start_result *result)
+srv_status worker_start_opts(srv_atom key, srv_atom value, srv_start_mode srv_mode,
+                             const srv_start_opts *srv_opts, srv_start_result *srv_result)
 {
-    struct worker_init_args args;
-    memset(&args, 0, sizeof args);
-    args.key = key;
-    args.value = value;
-    return srv_start(&worker_module, &args, mode, opts, result);
+    struct worker_init_args srv_args;
+    memset(&srv_args, 0, sizeof srv_args);
+    srv_args.key = key;
+    srv_args.value = value;
+    return srv_start(&worker_module, &srv_args, srv_mode, srv_opts, srv_result);
 }
 
-srv_status worker_start(srv_atom key, srv_atom value, srv_pid *pid)
+srv_status worker_start(srv_atom key, srv_atom value, srv_pid *srv_new_pid)
 {
-    srv_start_result result;
-    srv_status status = worker_start_opts(key, value, SRV_START_PLAIN, NULL, &result);
-    *pid = result.pid;
-    return status;
+    srv_start_result srv_result;
+    srv_status srv_code = worker_start_opts(key, value, SRV_START_PLAIN, NULL, &srv_result);
+    *srv_new_pid = srv_result.pid;
+    return srv_code;
 }
 
-srv_status worker_start_link(srv_atom key, srv_atom value, srv_pid *pid)
+srv_status worker_start_link(srv_atom key, srv_atom value, srv_pid *srv_new_pid)
 {
-    srv_start_result result;
-    srv_status status = worker_start_opts(key, value, SRV_START_LINK, NULL, &result);
-    *pid = result.pid;
-    return status;
+    srv_start_result srv_result;
+    srv_status srv_code = worker_start_opts(key, value, SRV_START_LINK, NULL, &srv_result);
+    *srv_new_pid = srv_result.pid;
+    return srv_code;
 }
 
-srv_status worker_start_monitor(srv_atom key, srv_atom value, srv_pid *pid, uint64_t *ref)
+srv_status worker_start_monitor(srv_atom key, srv_atom value, srv_pid *srv_new_pid, uint64_t *srv_monitor_ref)
 {
-    srv_start_result result;
-    srv_status status = worker_start_opts(key, value, SRV_START_MONITOR, NULL, &result);
-    *pid = result.pid;
-    *ref = result.monitor_ref;
-    return status;
+    srv_start_result srv_result;
+    srv_status srv_code = worker_start_opts(key, value, SRV_START_MONITOR, NULL, &srv_result);
+    *srv_new_pid = srv_result.pid;
+    *srv_monitor_ref = srv_result.monitor_ref;
+    return srv_code;
 }
 
 srv_status worker_stop(srv_pid server)
@@ -420,78 +386,83 @@ srv_status worker_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms)
     return srv_stop_server(server, reason, timeout_ms, NULL);
 }
 
-srv_status worker_query(srv_pid server, srv_atom key, worker_query_reply *reply)
+srv_status worker_query(srv_pid srv_server, srv_atom key, worker_query_reply *srv_out)
 {
-    return worker_query_timeout(server, key, reply, SRV_DEFAULT_CALL_TIMEOUT);
+    return worker_query_timeout(srv_server, key, srv_out, SRV_DEFAULT_CALL_TIMEOUT);
 }
 
-srv_status worker_query_timeout(srv_pid server, srv_atom key, worker_query_reply *reply, long timeout_ms)
+srv_status worker_query_timeout(srv_pid srv_server, srv_atom key, worker_query_reply *srv_out,
+                                long srv_timeout_ms)
 {
-    return worker_query_full(server, key, reply, timeout_ms, NULL);
+    return worker_query_full(srv_server, key, srv_out, srv_timeout_ms, NULL);
 }
 
-srv_status worker_query_full(srv_pid server, srv_atom key, worker_query_reply *reply, long timeout_ms, srv_call_result *result)
+srv_status worker_query_full(srv_pid srv_server, srv_atom key, worker_query_reply *srv_out,
+                             long srv_timeout_ms, srv_call_result *srv_result)
 {
-    struct worker_query_args args;
-    memset(&args, 0, sizeof args);
-    args.key = key;
-    if (reply != NULL)
-        memset(reply, 0, sizeof *reply);
-    return srv_call(server, &worker_module, WORKER_CALL_QUERY, &args, reply, timeout_ms, result);
+    struct worker_query_args srv_args;
+    memset(&srv_args, 0, sizeof srv_args);
+    srv_args.key = key;
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_call(srv_server, &worker_module, WORKER_CALL_QUERY, &srv_args, srv_out, srv_timeout_ms,
+                    srv_result);
 }
 
 void worker_query_reply_free(worker_query_reply *reply)
 {
-    (void)reply;
+    (void)reply; /* it owns nothing */
 }
 
-srv_status worker_query_reply_to(worker_query_from from, srv_atom value)
+srv_status worker_query_reply_to(worker_query_from srv_caller, srv_atom value)
 {
-    worker_query_result r = worker_query_result_reply(value);
-    /* the runtime checks that from is a caller of this call, and
+    worker_query_result srv_r = worker_query_result_reply(value);
+    /* the runtime checks that srv_caller is a caller of this call, and
      * frees the reply when it does not deliver it */
-    return srv_reply(from.from, &worker_module, WORKER_CALL_QUERY, &r.reply);
+    return srv_reply(srv_caller.from, &worker_module, WORKER_CALL_QUERY, &srv_r.reply);
 }
 
-srv_status worker_set(srv_pid server, srv_atom key, srv_atom value, worker_set_reply *reply)
+srv_status worker_set(srv_pid srv_server, srv_atom key, srv_atom value, worker_set_reply *srv_out)
 {
-    return worker_set_timeout(server, key, value, reply, SRV_DEFAULT_CALL_TIMEOUT);
+    return worker_set_timeout(srv_server, key, value, srv_out, SRV_DEFAULT_CALL_TIMEOUT);
 }
 
-srv_status worker_set_timeout(srv_pid server, srv_atom key, srv_atom value, worker_set_reply *reply, long timeout_ms)
+srv_status worker_set_timeout(srv_pid srv_server, srv_atom key, srv_atom value, worker_set_reply *srv_out,
+                              long srv_timeout_ms)
 {
-    return worker_set_full(server, key, value, reply, timeout_ms, NULL);
+    return worker_set_full(srv_server, key, value, srv_out, srv_timeout_ms, NULL);
 }
 
-srv_status worker_set_full(srv_pid server, srv_atom key, srv_atom value, worker_set_reply *reply, long timeout_ms, srv_call_result *result)
+srv_status worker_set_full(srv_pid srv_server, srv_atom key, srv_atom value, worker_set_reply *srv_out,
+                           long srv_timeout_ms, srv_call_result *srv_result)
 {
-    struct worker_set_args args;
-    memset(&args, 0, sizeof args);
-    args.key = key;
-    args.value = value;
-    if (reply != NULL)
-        memset(reply, 0, sizeof *reply);
-    return srv_call(server, &worker_module, WORKER_CALL_SET, &args, reply, timeout_ms, result);
+    struct worker_set_args srv_args;
+    memset(&srv_args, 0, sizeof srv_args);
+    srv_args.key = key;
+    srv_args.value = value;
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_call(srv_server, &worker_module, WORKER_CALL_SET, &srv_args, srv_out, srv_timeout_ms,
+                    srv_result);
 }
 
 void worker_set_reply_free(worker_set_reply *reply)
 {
-    (void)reply;
+    (void)reply; /* it owns nothing */
 }
 
-srv_status worker_set_reply_to(worker_set_from from, srv_atom key, srv_atom value)
+srv_status worker_set_reply_to(worker_set_from srv_caller, srv_atom key, srv_atom value)
 {
-    worker_set_result r = worker_set_result_reply(key, value);
-    /* the runtime checks that from is a caller of this call, and
+    worker_set_result srv_r = worker_set_result_reply(key, value);
+    /* the runtime checks that srv_caller is a caller of this call, and
      * frees the reply when it does not deliver it */
-    return srv_reply(from.from, &worker_module, WORKER_CALL_SET, &r.reply);
+    return srv_reply(srv_caller.from, &worker_module, WORKER_CALL_SET, &srv_r.reply);
 }
 
-srv_status worker_show(srv_pid server, srv_atom key)
+srv_status worker_show(srv_pid srv_server, srv_atom key)
 {
-    struct worker_show_args args;
-    memset(&args, 0, sizeof args);
-    args.key = key;
-    return srv_cast(server, &worker_module, WORKER_CAST_SHOW, &args);
+    struct worker_show_args srv_args;
+    memset(&srv_args, 0, sizeof srv_args);
+    srv_args.key = key;
+    return srv_cast(srv_server, &worker_module, WORKER_CAST_SHOW, &srv_args);
 }
-

@@ -8,8 +8,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdlib.h> /* free: the reply constructors undo a failed copy */
-#include <string.h>
 
 #include <srv.h>
 
@@ -20,8 +18,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-
 
 /* Who made a `call query`: only its handler gets one, and only
  * worker_query_reply_to takes one. */
@@ -47,69 +43,12 @@ typedef struct worker_state {
     srv_atom value;
 } worker_state;
 
-/* ---- Replies and the results of call handlers ---------------------- */
+/* ---- Replies ------------------------------------------------------- */
 
 /* call query: worker.srv:28 */
 typedef struct worker_query_reply {
     srv_atom value;
 } worker_query_reply;
-
-/* What worker_handle_query returns: the action and, for a reply, the reply. */
-typedef struct worker_query_result {
-    srv_action action;
-    worker_query_reply reply;
-} worker_query_result;
-
-static inline worker_query_result worker_query_result_reply(srv_atom value)
-{
-    worker_query_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0);
-    r.reply.value = value;
-    return r;
-}
-
-static inline worker_query_result worker_query_result_reply_timeout(long timeout_ms, srv_atom value)
-{
-    worker_query_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_REPLY, timeout_ms, 0);
-    r.reply.value = value;
-    return r;
-}
-
-static inline worker_query_result worker_query_result_noreply(void)
-{
-    worker_query_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_NOREPLY, SRV_INFINITY, 0);
-    return r;
-}
-
-static inline worker_query_result worker_query_result_noreply_timeout(long timeout_ms)
-{
-    worker_query_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_NOREPLY, timeout_ms, 0);
-    return r;
-}
-
-static inline worker_query_result worker_query_result_stop(srv_atom reason)
-{
-    worker_query_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_STOP, SRV_INFINITY, reason);
-    return r;
-}
-
-static inline worker_query_result worker_query_result_stop_reply(srv_atom reason, srv_atom value)
-{
-    worker_query_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_STOP_REPLY, SRV_INFINITY, reason);
-    r.reply.value = value;
-    return r;
-}
 
 /* call set: worker.srv:35 */
 typedef struct worker_set_reply {
@@ -117,73 +56,13 @@ typedef struct worker_set_reply {
     srv_atom value;
 } worker_set_reply;
 
-/* What worker_handle_set returns: the action and, for a reply, the reply. */
-typedef struct worker_set_result {
-    srv_action action;
-    worker_set_reply reply;
-} worker_set_result;
-
-static inline worker_set_result worker_set_result_reply(srv_atom key, srv_atom value)
-{
-    worker_set_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0);
-    r.reply.key = key;
-    r.reply.value = value;
-    return r;
-}
-
-static inline worker_set_result worker_set_result_reply_timeout(long timeout_ms, srv_atom key, srv_atom value)
-{
-    worker_set_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_REPLY, timeout_ms, 0);
-    r.reply.key = key;
-    r.reply.value = value;
-    return r;
-}
-
-static inline worker_set_result worker_set_result_noreply(void)
-{
-    worker_set_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_NOREPLY, SRV_INFINITY, 0);
-    return r;
-}
-
-static inline worker_set_result worker_set_result_noreply_timeout(long timeout_ms)
-{
-    worker_set_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_NOREPLY, timeout_ms, 0);
-    return r;
-}
-
-static inline worker_set_result worker_set_result_stop(srv_atom reason)
-{
-    worker_set_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_STOP, SRV_INFINITY, reason);
-    return r;
-}
-
-static inline worker_set_result worker_set_result_stop_reply(srv_atom reason, srv_atom key, srv_atom value)
-{
-    worker_set_result r;
-    memset(&r, 0, sizeof r);
-    r.action = srv__action(SRV_ACTION_STOP_REPLY, SRV_INFINITY, reason);
-    r.reply.key = key;
-    r.reply.value = value;
-    return r;
-}
-
 /* ---- Start and stop ------------------------------------------------ */
 
-srv_status worker_start(srv_atom key, srv_atom value, srv_pid *pid);
-srv_status worker_start_link(srv_atom key, srv_atom value, srv_pid *pid);
-srv_status worker_start_monitor(srv_atom key, srv_atom value, srv_pid *pid, uint64_t *ref);
-srv_status worker_start_opts(srv_atom key, srv_atom value, srv_start_mode mode,
-                             const srv_start_opts *opts, srv_start_result *result);
+srv_status worker_start(srv_atom key, srv_atom value, srv_pid *srv_new_pid);
+srv_status worker_start_link(srv_atom key, srv_atom value, srv_pid *srv_new_pid);
+srv_status worker_start_monitor(srv_atom key, srv_atom value, srv_pid *srv_new_pid, uint64_t *srv_monitor_ref);
+srv_status worker_start_opts(srv_atom key, srv_atom value, srv_start_mode srv_mode,
+                             const srv_start_opts *srv_opts, srv_start_result *srv_result);
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status worker_stop(srv_pid server);
 srv_status worker_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
@@ -191,24 +70,25 @@ srv_status worker_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms)
 /* ---- Calls, casts and info messages -------------------------------- */
 
 /* call query: worker.srv:28 */
-srv_status worker_query(srv_pid server, srv_atom key, worker_query_reply *reply);
-srv_status worker_query_timeout(srv_pid server, srv_atom key, worker_query_reply *reply, long timeout_ms);
-srv_status worker_query_full(srv_pid server, srv_atom key, worker_query_reply *reply, long timeout_ms, srv_call_result *result);
+srv_status worker_query(srv_pid srv_server, srv_atom key, worker_query_reply *srv_out);
+srv_status worker_query_timeout(srv_pid srv_server, srv_atom key, worker_query_reply *srv_out,
+                                long srv_timeout_ms);
+srv_status worker_query_full(srv_pid srv_server, srv_atom key, worker_query_reply *srv_out,
+                             long srv_timeout_ms, srv_call_result *srv_result);
 void worker_query_reply_free(worker_query_reply *reply);
-srv_status worker_query_reply_to(worker_query_from from, srv_atom value);
+srv_status worker_query_reply_to(worker_query_from srv_caller, srv_atom value);
 
 /* call set: worker.srv:35 */
-srv_status worker_set(srv_pid server, srv_atom key, srv_atom value, worker_set_reply *reply);
-srv_status worker_set_timeout(srv_pid server, srv_atom key, srv_atom value, worker_set_reply *reply, long timeout_ms);
-srv_status worker_set_full(srv_pid server, srv_atom key, srv_atom value, worker_set_reply *reply, long timeout_ms, srv_call_result *result);
+srv_status worker_set(srv_pid srv_server, srv_atom key, srv_atom value, worker_set_reply *srv_out);
+srv_status worker_set_timeout(srv_pid srv_server, srv_atom key, srv_atom value, worker_set_reply *srv_out,
+                              long srv_timeout_ms);
+srv_status worker_set_full(srv_pid srv_server, srv_atom key, srv_atom value, worker_set_reply *srv_out,
+                           long srv_timeout_ms, srv_call_result *srv_result);
 void worker_set_reply_free(worker_set_reply *reply);
-srv_status worker_set_reply_to(worker_set_from from, srv_atom key, srv_atom value);
+srv_status worker_set_reply_to(worker_set_from srv_caller, srv_atom key, srv_atom value);
 
 /* cast show: worker.srv:42 */
-srv_status worker_show(srv_pid server, srv_atom key);
-
-/* ---- Handlers written outside the spec ----------------------------- */
-
+srv_status worker_show(srv_pid srv_server, srv_atom key);
 
 extern const srv_module worker_module;
 
