@@ -71,12 +71,17 @@ const char *ast_type_kind_name(enum ast_type_kind kind)
     return type_names[kind];
 }
 
-struct ast_type ast_type_named(const char *name, struct srv_loc loc)
+enum ast_type_kind ast_builtin_type(const char *name)
 {
-    struct ast_type t = {AST_TYPE_UNKNOWN, name, NULL, NULL, NULL, loc};
     for (int k = 0; k <= AST_TYPE_PID; k++)
         if (strcmp(name, type_names[k]) == 0)
-            t.kind = (enum ast_type_kind)k;
+            return (enum ast_type_kind)k;
+    return AST_TYPE_UNKNOWN;
+}
+
+struct ast_type ast_type_named(const char *name, struct srv_loc loc)
+{
+    struct ast_type t = {ast_builtin_type(name), name, NULL, NULL, NULL, loc};
     if (t.kind == AST_TYPE_UNKNOWN)
         t.kind = AST_TYPE_RECORD; /* resolved, or reported, by check.c */
     return t;

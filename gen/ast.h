@@ -139,6 +139,8 @@ size_t ast_field_count(const struct ast_field *fields);
 const struct ast_handler *ast_find_handler(const struct ast_spec *spec,
                                            enum ast_handler_kind kind);
 const char *ast_type_kind_name(enum ast_type_kind kind); /* "string" */
+/* The built-in type (i8 ... pid) called name, or AST_TYPE_UNKNOWN. */
+enum ast_type_kind ast_builtin_type(const char *name);
 
 void ast_spec_free(struct ast_spec *spec);
 

@@ -68,27 +68,21 @@ static const char *c_macro_origin(const char *name)
     return NULL;
 }
 
-/* Names a handler's body already uses (docs/language.md). */
-static const char *const body_names[] = {
-    "state", "self", "from", "reason", "pid", "ref", "out", "SELF", "FROM",
-    "REASON", "ok", "ok_timeout", "ignore", "stop", "reply", "reply_timeout", "noreply",
-    "noreply_timeout", "stop_reply", "error"};
-
-/* Parameters and locals of the generated functions that take arguments
- * and reply fields as parameters (worker_query(server, key, reply, ...)). */
-static const char *const message_params[] = {"server", "reply", "timeout_ms", "result",
-                                             "args"};
-static const char *const init_params[] = {"mode", "opts", "result", "status", "args"};
-static const char *const reply_params[] = {"r"};
+/* Names a handler's body sees beside its arguments (docs/language.md),
+ * which no argument may take: its parameters and the object-like macros.
+ * Reply fields meet only the macros (in the result constructors).  The
+ * generated code's own parameters and locals are srv_ names, which no
+ * name of the spec may be. */
+static const struct {
+    const char *name;
+    bool in_replies;
+} body_names[] = {{"state", false}, {"from", false}, {"self", false},
+                  {"SELF", true},   {"FROM", true},  {"REASON", true}};
 
 /* Names of the generated API that handlers must not take. */
 static const char *const generated_names[] = {
     "start", "start_link", "start_monitor", "start_opts", "stop", "stop_timeout",
     "state", "module", "init", "dispatch", "messages"};
-
-static const char *const spec_types[] = {
-    "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "int", "double", "float",
-    "bool", "string", "bytes", "atom", "pid"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -131,10 +125,11 @@ static const char *closest_type(const struct ast_spec *spec, const char *name)
 {
     const char *best = NULL;
     size_t best_distance = strlen(name) <= 3 ? 1 : 2;
-    for (size_t i = 0; i < COUNT(spec_types); i++) {
-        size_t dist = distance(name, spec_types[i]);
+    for (int k = 0; k <= AST_TYPE_PID; k++) { /* the spec's built-in types */
+        const char *type = ast_type_kind_name((enum ast_type_kind)k);
+        size_t dist = distance(name, type);
         if (dist <= best_distance) {
-            best = spec_types[i];
+            best = type;
             best_distance = dist;
         }
     }
@@ -166,8 +161,9 @@ static void check_name(struct checker *c, const char *what, const char *name,
         diag_error(c->d, loc, "%s name '%s' is reserved to the C compiler and library",
                    what, name);
     else if (strncmp(name, "srv_", 4) == 0 || strncmp(name, "SRV_", 4) == 0)
-        diag_error(c->d, loc, "%s name '%s' starts with 'srv_', which is libsrv's", what,
-                   name);
+        diag_error(c->d, loc,
+                   "%s name '%s' starts with '%.4s': such names are libsrv's and the "
+                   "generated code's", what, name, name);
 }
 
 static const struct ast_record *find_record(const struct ast_spec *spec, const char *name)
@@ -220,15 +216,11 @@ static void check_fields(struct checker *c, struct ast_field *fields, const char
         if (macro_origin != NULL)
             diag_error(c->d, f->loc, "%s name '%s' is a macro of %s", what, f->name,
                        macro_origin);
-        if (place != IN_STATE && place != IN_RECORD &&
-            in_list(f->name, body_names, COUNT(body_names)))
-            diag_error(c->d, f->loc, "%s name '%s' is taken by the handler body's '%s'",
-                       what, f->name, f->name);
-        else if ((place == IN_MESSAGE && in_list(f->name, message_params, COUNT(message_params))) ||
-                 (place == IN_INIT && in_list(f->name, init_params, COUNT(init_params))) ||
-                 (place == IN_REPLY && in_list(f->name, reply_params, COUNT(reply_params))))
-            diag_error(c->d, f->loc, "%s name '%s' is a parameter of the generated API",
-                       what, f->name);
+        for (size_t i = 0; i < COUNT(body_names) && place != IN_STATE && place != IN_RECORD; i++)
+            if (strcmp(f->name, body_names[i].name) == 0 &&
+                (place != IN_REPLY || body_names[i].in_replies))
+                diag_error(c->d, f->loc, "%s name '%s' is taken by the handler body's '%s'",
+                           what, f->name, f->name);
         for (struct ast_field *g = fields; g != f; g = g->next)
             if (strcmp(g->name, f->name) == 0) {
                 diag_error(c->d, f->loc, "duplicate %s '%s'", what, f->name);
@@ -453,9 +445,6 @@ static void check_handlers(struct checker *c)
         if (h->kind == AST_CALL) {
             h->skip_abandoned = check_attrs(c, h->attrs, "skip_abandoned") || skip_all;
             check_fields(c, h->reply, "reply field", IN_REPLY);
-            for (const struct ast_field *f = h->reply; f != NULL; f = f->next)
-                if (strcmp(f->name, "replied") == 0)
-                    diag_error(c->d, f->loc, "reply field name 'replied' is taken by the generated reply");
         }
     }
 }
@@ -473,7 +462,8 @@ int check_spec(struct ast_spec *spec, struct diag *d, bool after_syntax_errors)
         }
     for (struct ast_record *r = spec->records; r != NULL; r = r->next) {
         check_name(&c, "record", r->name, r->loc);
-        if (in_list(r->name, spec_types, COUNT(spec_types)) || strcmp(r->name, "state") == 0)
+        if (ast_builtin_type(r->name) != AST_TYPE_UNKNOWN ||
+            strcmp(r->name, "state") == 0)
             diag_error(d, r->loc, "record name '%s' is taken by a spec type", r->name);
         for (struct ast_record *q = spec->records; q != r; q = q->next)
             if (strcmp(q->name, r->name) == 0) {

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "names.srv.h"
 #include "peer.srv.h"
 #include "support.h"
 
@@ -29,6 +30,25 @@ Test(call, strings_and_bytes_are_copied_for_the_caller, .timeout = T(10))
     cr_assert_neq((void *)r.data.data, (void *)data);
     counter_echo_reply_free(&r);
     counter_stop(pid);
+}
+
+Test(call, arguments_and_reply_fields_may_take_names_the_generated_code_once_used,
+     .timeout = T(10))
+{
+    srv_pid pid;
+    cr_assert_eq(names_start(1, 2, 3, 4, 5, &pid), SRV_OK); /* mode 15 */
+    names_swap_reply got;
+    cr_assert_eq(names_swap(pid, 10, 20, 30, 40, 50, 60, &got), SRV_OK);
+    cr_assert_eq(got.ok, 10 + 50 + 60 + 40);
+    cr_assert_eq(got.r, 20);
+    cr_assert_eq(got.reply, 10);
+    cr_assert(got.replied);
+    cr_assert_eq(got.reason, 20);
+    cr_assert_eq(got.timeout_ms, 30 + 15);
+    cr_assert_eq(names_set(pid, 1, 2, 3), SRV_OK); /* mode 6 */
+    cr_assert_eq(names_swap_timeout(pid, 0, 0, 30, 0, 0, 0, &got, 5000), SRV_OK);
+    cr_assert_eq(got.timeout_ms, 30 + 6);
+    names_stop(pid);
 }
 
 Test(call, to_dead_server_returns_noproc, .timeout = T(10))
