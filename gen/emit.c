@@ -480,6 +480,17 @@ static void field_items(struct emitter *e, struct tmpl_dict *d, const char *list
     }
 }
 
+/* ", const char *key, srv_atom value": the fields as parameters, into d. */
+static void set_params(struct emitter *e, struct tmpl_dict *d, const char *name,
+                       const struct ast_field *fields)
+{
+    struct buf b;
+    buf_init(&b);
+    buf_puts(&b, "");
+    params(e, &b, fields);
+    set_text(d, name, &b);
+}
+
 /* ", key, value" (or "key, value" without lead): the fields' names. */
 static void set_names(struct tmpl_dict *d, const char *name, const struct ast_field *fields,
                       const char *prefix, bool lead)
@@ -499,11 +510,7 @@ static void message_args(struct emitter *e, struct tmpl_dict *d, const struct as
 {
     const char *n = e->name, *c = h->name;
     field_items(e, d, "args", h->args, "a->", ROLE_ARG);
-    struct buf b;
-    buf_init(&b);
-    buf_puts(&b, "");
-    params(e, &b, h->args);
-    set_text(d, "params", &b);
+    set_params(e, d, "params", h->args);
     set_names(d, "arg_names", h->args, "", true);
     set_names(d, "arg_reads", h->args, "a->", true);
     bool printed = false; /* whether the printer reads an argument: ptr and c(...) it does not */
@@ -516,10 +523,11 @@ static void message_args(struct emitter *e, struct tmpl_dict *d, const struct as
     tmpl_set(d, "args_ref", h->args ? "&srv_args" : "NULL");
     tmpl_setf(d, "copy_fn", copies ? "%s_%s_copy_args" : "NULL", n, c);
     tmpl_setf(d, "free_fn", copies ? "%s_%s_free_args" : "NULL", n, c);
-    struct buf undo;
+    struct buf b, undo;
     buf_init(&b);
     buf_init(&undo);
-    tmpl_set(d, "copy_fails", copy_fields(e, &b, &undo, h->args, "dst->", "src->", NULL) ? "1" : "");
+    bool copy_fails = copy_fields(e, &b, &undo, h->args, "dst->", "src->", NULL);
+    tmpl_set(d, "copy_fails", copy_fails ? "1" : "");
     set_text(d, "copy", &b);
     set_text(d, "uncopy", &undo);
     buf_init(&b);
@@ -610,12 +618,9 @@ static int call_reply(struct emitter *e, struct tmpl_dict *d, const struct ast_h
     tmpl_set(d, "reply_owns", owns ? "1" : "");
     tmpl_setf(d, "reply_size", "sizeof(%s_%s_reply)", n, c);
     tmpl_setf(d, "free_reply_fn", owns ? "%s_%s_free_reply" : "NULL", n, c);
-    struct buf b;
-    buf_init(&b);
-    buf_puts(&b, "");
-    params(e, &b, h->reply);
-    set_text(d, "reply_params", &b);
+    set_params(e, d, "reply_params", h->reply);
     set_names(d, "reply_names", h->reply, "", false);
+    struct buf b;
     buf_init(&b);
     each_field(e, &b, JOB_FREE, "reply->", "", h->reply);
     set_text(d, "reply_free", &b);

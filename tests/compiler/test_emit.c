@@ -71,6 +71,16 @@ static char *render(const char *text, const struct tmpl_dict *d, char *error, si
     return out.data;
 }
 
+/* Rendering text with d gives want. */
+static void assert_renders(const char *text, const struct tmpl_dict *d, const char *want)
+{
+    char error[128] = "";
+    char *out = render(text, d, error, sizeof error);
+    cr_assert_not_null(out, "%s", error);
+    cr_assert_str_eq(out, want);
+    free(out);
+}
+
 /* The error that rendering text with d gives. */
 static void assert_template_error(const char *text, const struct tmpl_dict *d,
                                   const char *want)
@@ -87,10 +97,7 @@ Test(tmpl, fills_holes_and_indents_multi_line_values)
     tmpl_set(d, "x", "1");
     tmpl_set(d, "y", "p;\nq;\n");
     tmpl_set(d, "empty", "");
-    char error[128];
-    char *out = render("a @x@ b\n    @y@\n@empty@\nend @@\n", d, error, sizeof error);
-    cr_assert_str_eq(out, "a 1 b\n    p;\n    q;\nend @\n");
-    free(out);
+    assert_renders("a @x@ b\n    @y@\n@empty@\nend @@\n", d, "a 1 b\n    p;\n    q;\nend @\n");
     tmpl_dict_free(d);
 }
 
@@ -103,11 +110,8 @@ Test(tmpl, for_repeats_its_lines_once_per_item_with_the_items_names)
     struct tmpl_dict *b = tmpl_add(d, "fields");
     tmpl_set(b, "f", "b");
     tmpl_set(b, "type", "long");
-    char error[128];
-    char *out = render("{\n@for fields@\n    @type@ @f@;\n@end@\n@for none@\nx\n@end@\n}\n", d,
-                       error, sizeof error);
-    cr_assert_str_eq(out, "{\n    int a;\n    long b;\n}\n");
-    free(out);
+    assert_renders("{\n@for fields@\n    @type@ @f@;\n@end@\n@for none@\nx\n@end@\n}\n", d,
+                   "{\n    int a;\n    long b;\n}\n");
     tmpl_dict_free(d);
 }
 
@@ -117,12 +121,8 @@ Test(tmpl, if_chooses_by_text_or_list_and_nests)
     tmpl_set(d, "yes", "1");
     tmpl_set(d, "no", "");
     tmpl_list(d, "empty");
-    char error[128];
-    char *out = render("@if yes@\nA\n@if no@\nB\n@else@\nC\n@end@\n@end@\n"
-                       "@if !empty@\nD\n@end@\n@if empty@\nE\n@end@\n",
-                       d, error, sizeof error);
-    cr_assert_str_eq(out, "A\nC\nD\n");
-    free(out);
+    assert_renders("@if yes@\nA\n@if no@\nB\n@else@\nC\n@end@\n@end@\n"
+                   "@if !empty@\nD\n@end@\n@if empty@\nE\n@end@\n", d, "A\nC\nD\n");
     tmpl_dict_free(d);
 }
 
@@ -209,4 +209,59 @@ Test(emit, terminate_body_frees_state_fields_through_a_clearing_free)
     cr_assert_null(strstr(plain.c.data, "free_in_terminate"));
     srvc_job_free(&job);
     srvc_job_free(&plain);
+}
+
+Test(emit, handler_fetches_self_only_when_its_body_uses_it)
+{
+    struct srvc_job job = {0};
+    compile("server s;\n"
+            "cast a() { srv_pid me = self; (void)me; return noreply(); }\n"
+            "cast b() { /* self */ return noreply(); }\n", &job);
+    cr_assert_eq(count_of(job.c.data, "srv_pid self = srv_self();"), 1);
+    srvc_job_free(&job);
+}
+
+Test(emit, only_names_the_body_does_not_use_are_cast_to_void)
+{
+    struct srvc_job job = {0};
+    compile("server s;\nstate { int n; }\n"
+            "call a(int used, int unused) -> (int v) {\n"
+            "    /* unused */ const char *t = \"unused\"; (void)t;\n"
+            "    return reply(used + state->n + from.from.tag.unused);\n"
+            "}\n", &job);
+    const char *start = strstr(job.c.data, "s_handle_a(");
+    cr_assert_not_null(start);
+    const char *end = strstr(start, "\n}\n");
+    cr_assert_not_null(end);
+    char *handler = strndup(start, (size_t)(end - start));
+    cr_assert_eq(count_of(handler, "(void)unused;"), 1);
+    cr_assert_eq(count_of(handler, "(void)used;"), 0);
+    cr_assert_eq(count_of(handler, "(void)state;"), 0);
+    cr_assert_eq(count_of(handler, "(void)from;"), 0);
+    free(handler);
+    srvc_job_free(&job);
+}
+
+Test(emit, result_constructors_reach_the_header_only_for_handlers_written_in_c)
+{
+    struct srvc_job job = {0};
+    compile("server s;\n"
+            "call inside() -> (int v) { return reply(1); }\n"
+            "call outside() -> (int v);\n", &job);
+    cr_assert_eq(count_of(job.h.data, "s_inside_result"), 0);
+    cr_assert_eq(count_of(job.h.data, "s_outside_result_reply("), 1);
+    cr_assert_eq(count_of(job.c.data, "static inline s_inside_result s_inside_result_reply("), 1);
+    cr_assert_eq(count_of(job.c.data, "s_inside_result_noreply("), 0, "the body returns no noreply");
+    srvc_job_free(&job);
+}
+
+Test(emit, callbacks_with_nothing_to_do_are_null_in_the_module_table)
+{
+    struct srvc_job job = {0};
+    compile("server s;\nstate { int n; }\ncall get() -> (int v) { return reply(state->n); }\n",
+            &job);
+    cr_assert_eq(count_of(job.c.data, ".free_state = NULL,"), 1);
+    cr_assert_eq(count_of(job.c.data, ".free_reply = NULL,"), 1);
+    cr_assert_eq(count_of(job.c.data, "s_free_state"), 0);
+    srvc_job_free(&job);
 }
