@@ -235,10 +235,11 @@ static void each_field(struct emitter *e, struct buf *b, enum field_job job, con
 
 /* A deep copy of fields from src to dst (their prefixes) into copy and,
  * when it can fail (returns true), what undoes it after `fail:` into undo:
- * moved pointers go back to the sender, then cleanup, or each field's free. */
+ * moved pointers go back to the sender, and with free_each, what was
+ * copied is freed field by field. */
 static bool copy_fields(struct emitter *e, struct buf *copy, struct buf *undo,
                         const struct ast_field *fields, const char *dst, const char *src,
-                        const char *cleanup)
+                        bool free_each)
 {
     bool can_fail = any_copy_allocates(fields);
     if (can_fail)
@@ -247,9 +248,7 @@ static bool copy_fields(struct emitter *e, struct buf *copy, struct buf *undo,
     if (!can_fail)
         return false;
     each_field(e, undo, JOB_DISOWN, dst, "", fields);
-    if (cleanup != NULL)
-        buf_puts(undo, cleanup);
-    else
+    if (free_each)
         each_field(e, undo, JOB_FREE, dst, "", fields);
     return true;
 }
@@ -526,20 +525,13 @@ static void message_args(struct emitter *e, struct tmpl_dict *d, const struct as
     struct buf b, undo;
     buf_init(&b);
     buf_init(&undo);
-    bool copy_fails = copy_fields(e, &b, &undo, h->args, "dst->", "src->", NULL);
+    bool copy_fails = copy_fields(e, &b, &undo, h->args, "dst->", "src->", true);
     tmpl_set(d, "copy_fails", copy_fails ? "1" : "");
     set_text(d, "copy", &b);
     set_text(d, "uncopy", &undo);
     buf_init(&b);
     each_field(e, &b, JOB_FREE, "a->", "", h->args);
     set_text(d, "free", &b);
-    buf_init(&b);
-    if (h->args != NULL)
-        buf_printf(&b, "struct %s_%s_args srv_args;\nmemset(&srv_args, 0, sizeof srv_args);\n",
-                   n, c);
-    for (const struct ast_field *f = h->args; f != NULL; f = f->next)
-        buf_printf(&b, "srv_args.%s = %s;\n", f->name, f->name);
-    set_text(d, "fill_args", &b);
 }
 
 /* One of a call's result constructors (templates/results.c.tmpl). */
@@ -660,67 +652,36 @@ static int message(struct emitter *e, struct tmpl_dict *d, const struct ast_hand
 /* ---------------------------------------------------------------------- */
 /* Records                                                                 */
 
-/* One record's type (header), functions' declarations and code. */
-static void emit_record(struct emitter *e, struct buf *types, struct buf *protos,
-                        struct buf *code, const struct ast_record *r)
+/* One record: its fields, copy, free and printer. */
+static void record(struct emitter *e, struct tmpl_dict *d, const struct ast_record *r)
 {
-    const char *n = e->name, *rn = r->name;
-    buf_printf(types, "/* record %s: %s:%d */\ntypedef struct %s_%s {\n", rn,
-               e->opts->spec_path, r->loc.first_line, n, rn);
-    members(e, types, r->fields);
-    buf_printf(types, "} %s_%s;\n\n", n, rn);
-    /* false when out of memory: dst then owns nothing */
-    buf_printf(protos, "bool %s_%s_copy(%s_%s *dst, const %s_%s *src);\n", n, rn, n, rn, n, rn);
-    buf_printf(protos, "void %s_%s_free(%s_%s *record);\n", n, rn, n, rn);
-    buf_printf(protos, "void %s_%s_format(srv_buf *out, const %s_%s *record);\n", n, rn, n,
-               rn);
-    struct buf b, cleanup;
+    tmpl_set(d, "record", r->name);
+    tmpl_setf(d, "line", "%d", r->loc.first_line);
+    field_items(e, d, "fields", r->fields, "record->", ROLE_OWNED);
+    struct buf b, undo;
     buf_init(&b);
-    buf_init(&cleanup);
-    buf_printf(&cleanup, "%s_%s_free(dst);\nmemset(dst, 0, sizeof *dst);\n", n, rn);
-    struct buf undo;
     buf_init(&undo);
-    buf_puts(&undo, "");
-    buf_puts(&b, "");
-    bool fails = copy_fields(e, &b, &undo, r->fields, "dst->", "src->", cleanup.data);
-    buf_printf(code, "bool %s_%s_copy(%s_%s *dst, const %s_%s *src)\n{\n", n, rn, n, rn, n, rn);
-    buf_puts(&b, "return true;\n");
-    for (const char *p = b.data; *p != '\0'; p += strcspn(p, "\n") + 1)
-        buf_printf(code, "    %.*s\n", (int)strcspn(p, "\n"), p);
-    if (fails)
-        buf_puts(code, "fail: /* out of memory: moved pointers stay the sender's */\n");
-    buf_puts(&undo, fails ? "return false;\n" : "");
-    for (const char *p = undo.data; *p != '\0'; p += strcspn(p, "\n") + 1)
-        buf_printf(code, "    %.*s\n", (int)strcspn(p, "\n"), p);
-    buf_free(&undo);
-    buf_printf(code, "}\n\nvoid %s_%s_free(%s_%s *record)\n{\n", n, rn, n, rn);
-    b.len = 0;
+    bool copy_fails = copy_fields(e, &b, &undo, r->fields, "dst->", "src->", false);
+    tmpl_set(d, "copy_fails", copy_fails ? "1" : "");
+    set_text(d, "copy", &b);
+    set_text(d, "uncopy", &undo);
+    tmpl_set(d, "owns", fields_own_memory(r->fields) ? "1" : "");
+    buf_init(&b);
     each_field(e, &b, JOB_FREE, "record->", "", r->fields);
-    buf_puts(&b, fields_own_memory(r->fields) ? "" : "(void)record;\n");
-    for (const char *p = b.data; *p != '\0'; p += strcspn(p, "\n") + 1)
-        buf_printf(code, "    %.*s\n", (int)strcspn(p, "\n"), p);
-    buf_printf(code, "}\n\nvoid %s_%s_format(srv_buf *out, const %s_%s *record)\n{\n", n, rn,
-               n, rn);
-    b.len = 0;
+    set_text(d, "free", &b);
+    buf_init(&b);
     format_fields(e, &b, "record->", r->fields);
-    for (const char *p = b.data; *p != '\0'; p += strcspn(p, "\n") + 1)
-        buf_printf(code, "    %.*s\n", (int)strcspn(p, "\n"), p);
-    buf_puts(code, "}\n\n");
-    buf_free(&b);
-    buf_free(&cleanup);
+    set_text(d, "format", &b);
 }
 
 /* Records, in an order where each comes after the records it holds. */
 static void emit_records(struct emitter *e, struct tmpl_dict *d)
 {
-    struct buf types, protos, code;
-    buf_init(&types);
-    buf_init(&protos);
-    buf_init(&code);
     size_t n = 0, n_done = 0;
     for (const struct ast_record *r = e->spec->records; r != NULL; r = r->next)
         n++;
     const struct ast_record **done = calloc(n + 1, sizeof *done);
+    tmpl_list(d, "records");
     for (size_t before = n + 1; n_done < n && n_done != before;) {
         before = n_done; /* unchanged after a pass: a cycle, which check.c reported */
         for (const struct ast_record *r = e->spec->records; r != NULL; r = r->next) {
@@ -735,14 +696,11 @@ static void emit_records(struct emitter *e, struct tmpl_dict *d)
             }
             if (!emitted && ready) {
                 done[n_done++] = r;
-                emit_record(e, &types, &protos, &code, r);
+                record(e, tmpl_add(d, "records"), r);
             }
         }
     }
     free(done);
-    set_text(d, "records", &types);
-    set_text(d, "record_functions", &protos);
-    set_text(d, "record_code", &code);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -12,6 +12,7 @@
 
 /* ---- Records ------------------------------------------------------- */
 
+/* false when out of memory: dst then owns nothing */
 bool types_point_copy(types_point *dst, const types_point *src)
 {
     dst->x = src->x;
@@ -21,7 +22,7 @@ bool types_point_copy(types_point *dst, const types_point *src)
 
 void types_point_free(types_point *record)
 {
-    (void)record;
+    (void)record; /* it owns nothing */
 }
 
 void types_point_format(srv_buf *out, const types_point *record)
@@ -34,6 +35,7 @@ void types_point_format(srv_buf *out, const types_point *record)
     srv_buf_printf(out, "}");
 }
 
+/* false when out of memory: dst then owns nothing */
 bool types_labelled_copy(types_labelled *dst, const types_labelled *src)
 {
     memset(dst, 0, sizeof *dst);
@@ -291,7 +293,7 @@ static srv_init_result types_handle_init(types_state *state)
 #line 44 "types.srv"
         
     return ok();
-#line 295 "types.srv.c"
+#line 297 "types.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -311,7 +313,7 @@ static types_everything_result types_handle_everything(types_state *state, types
     state->o = o;
     state->p = p;
     return reply(m, n, q);
-#line 315 "types.srv.c"
+#line 317 "types.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -327,7 +329,7 @@ static srv_noreply_result types_handle_hand_over(types_state *state, struct job 
         job_free(state->current);
     state->current = job;
     return noreply();
-#line 331 "types.srv.c"
+#line 333 "types.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -341,7 +343,7 @@ static srv_noreply_result types_handle_moved(types_state *state, types_point to)
                       
     state->q.at = to;
     return noreply();
-#line 345 "types.srv.c"
+#line 347 "types.srv.c"
     }
 #undef SRV_RESULTS
 }
