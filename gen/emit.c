@@ -448,16 +448,6 @@ static const char *kind_word(const struct ast_handler *h)
     return h->kind == AST_CALL ? "CALL" : h->kind == AST_CAST ? "CAST" : "INFO";
 }
 
-/* Spaces as wide as text: continuation lines align under a '('. */
-static void set_indent(struct tmpl_dict *d, const char *name, size_t width)
-{
-    char spaces[256];
-    width = width < sizeof spaces ? width : sizeof spaces - 1;
-    memset(spaces, ' ', width);
-    spaces[width] = '\0';
-    tmpl_set(d, name, spaces);
-}
-
 /* The fields of a list as items: member (a declaration), arg (the name),
  * format (its printer, from PREFIXname). */
 static void field_items(struct emitter *e, struct tmpl_dict *d, const char *list,
@@ -634,8 +624,6 @@ static int message(struct emitter *e, struct tmpl_dict *d, const struct ast_hand
     tmpl_set(d, "kind", shapes[h->kind].label);
     tmpl_setf(d, "line", "%d", h->loc.first_line);
     tmpl_setf(d, "client", "%s_%s%s", n, h->kind == AST_INFO ? "send_" : "", h->name);
-    set_indent(d, "client_indent", strlen("srv_status ") + strlen(n) + 1 +
-               (h->kind == AST_INFO ? 5 : 0) + strlen(h->name));
     tmpl_set(d, "send", h->kind == AST_CAST ? "cast" : "send");
     tmpl_set(d, "flags", h->skip_abandoned ? "SRV_MESSAGE_SKIP_ABANDONED" : "0");
     message_args(e, d, h);
@@ -804,7 +792,6 @@ static void server_init(struct emitter *e, struct tmpl_dict *d)
         buf_printf(&b, "%s, ", f->name);
     tmpl_set(d, "init_names", b.data);
     buf_free(&b);
-    set_indent(d, "opts_indent", strlen("srv_status _start_opts(") + strlen(e->name));
 }
 
 /* Every handler: written in the spec (bodies) or outside it (externals). */
@@ -853,7 +840,6 @@ static int server_messages(struct emitter *e, struct tmpl_dict *d)
     for (size_t i = 0; i < 3; i++)
         if (unused[i] != NULL)
             tmpl_set(tmpl_add(d, "dispatch_unused"), "param", unused[i]);
-    set_indent(d, "dispatch_indent", strlen("static srv_action _dispatch(") + strlen(e->name));
     return 0;
 }
 

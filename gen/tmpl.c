@@ -12,6 +12,9 @@
 
 #include "tmpl.h"
 
+/* The widest line the templates' code is given (wrap). */
+#define TMPL_COLUMNS 100
+
 struct binding {
     char *name;
     char *text;               /* NULL for a list */
@@ -175,6 +178,59 @@ static void put_indented(struct buf *out, const char *value, const char *indent,
     }
 }
 
+/* Where a line that starts at column and inside depth parentheses may
+ * break before TMPL_COLUMNS: after the last ", " inside its first
+ * parenthesis and outside strings.  0 if nowhere. */
+static size_t break_point(const char *line, size_t len, size_t column, int depth)
+{
+    size_t best = 0;
+    char quote = 0;
+    for (size_t i = 0; i < len && column + i < TMPL_COLUMNS; i++) {
+        char ch = line[i];
+        if (quote != 0) {
+            i += ch == '\\';
+            quote = ch == quote ? 0 : quote;
+        } else if (ch == '"' || ch == '\'') {
+            quote = ch;
+        } else if (ch == '(' || ch == ')') {
+            depth += ch == '(' ? 1 : -1;
+        } else if (ch == ',' && depth == 1 && i + 1 < len && line[i + 1] == ' ') {
+            best = i + 1;
+        }
+    }
+    return best;
+}
+
+/* Breaks the line from start to the end of out, a line of code wider than
+ * TMPL_COLUMNS, after commas of its first parenthesis, each part after the
+ * first aligned after that '('. */
+static void wrap(struct buf *out, size_t start)
+{
+    size_t len = out->len - start;
+    len -= len > 0 && out->data[out->len - 1] == '\n';
+    const char *text = out->data + start, *open = memchr(text, '(', len);
+    const char *first = text + strspn(text, " ");
+    if (len <= TMPL_COLUMNS || open == NULL || *first == '#' || *first == '/' || *first == '*')
+        return;
+    size_t indent = (size_t)(open - text) + 1, column = 0, cut;
+    struct buf line;
+    buf_init(&line);
+    buf_append(&line, text, out->len - start);
+    out->len = start;
+    const char *p = line.data;
+    int depth = 0;
+    while (column + len > TMPL_COLUMNS && (cut = break_point(p, len, column, depth)) > 0) {
+        buf_append(out, p, cut);
+        buf_printf(out, "\n%*s", (int)indent, "");
+        p += cut + 1; /* and the space after the comma */
+        len -= cut + 1;
+        column = indent;
+        depth = 1;
+    }
+    buf_puts(out, p);
+    buf_free(&line);
+}
+
 /* Renders one line of text and holes, from text to line_end (its '\n'
  * included). */
 static int render_line(struct renderer *r, const struct scope *s, const char *text,
@@ -183,6 +239,7 @@ static int render_line(struct renderer *r, const struct scope *s, const char *te
     struct buf *out = r->out;
     size_t start = out->len;
     bool only_holes = true, any_text = false, value_ended_line = false;
+    bool code_line = true; /* no value of many lines, which is kept as it is */
     const char *p = text;
     while (p < line_end) {
         const char *at = memchr(p, '@', (size_t)(line_end - p));
@@ -213,6 +270,7 @@ static int render_line(struct renderer *r, const struct scope *s, const char *te
         if (b->text == NULL)
             return fail(r, line, "a list where text belongs: '", at + 1, len);
         any_text |= b->text[0] != '\0';
+        code_line &= strchr(b->text, '\n') == NULL;
         put_indented(out, b->text, text, (size_t)(at - text));
         size_t value_len = strlen(b->text);
         value_ended_line = value_len > 0 && b->text[value_len - 1] == '\n';
@@ -223,6 +281,8 @@ static int render_line(struct renderer *r, const struct scope *s, const char *te
         out->len = start;
         if (out->data != NULL)
             out->data[start] = '\0';
+    } else if (code_line) {
+        wrap(out, start);
     }
     return 0;
 }

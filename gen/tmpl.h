@@ -12,7 +12,10 @@
  *
  * A block's lines (@for@, @if@, @else@, @end@) hold nothing else and
  * leave no line in the output; so does a line of nothing but holes whose
- * text is empty.  An unknown name, a block left open and an @end@ with
+ * text is empty.  A line of code that comes out wider than 100 columns is
+ * broken after the commas of its first parenthesis, each part aligned
+ * after that '(' (a parameter list, a call's arguments); a line with text
+ * of many lines in a hole (the spec's own code) is left as it is.  An unknown name, a block left open and an @end@ with
  * nothing to close are errors that give the template's file and line.
  * The templates (templates/NAME.tmpl) are built into srvc by mk/embed.sh.
  */

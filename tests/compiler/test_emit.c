@@ -126,6 +126,23 @@ Test(tmpl, if_chooses_by_text_or_list_and_nests)
     tmpl_dict_free(d);
 }
 
+Test(tmpl, wide_code_lines_break_after_commas_aligned_after_the_parenthesis)
+{
+    struct tmpl_dict *d = tmpl_dict_new();
+    tmpl_set(d, "args", "int first_argument, int second_argument, int third_argument");
+    tmpl_set(d, "code", "f(\"a, b\", xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx, y);");
+    /* the comma in the string is no place to break, nor is one past column 100 */
+    assert_renders("static int a_rather_long_function_name(@args@, long fourth_argument);\n"
+                   "@code@\n", d,
+                   "static int a_rather_long_function_name(int first_argument, int second_argument, "
+                   "int third_argument,\n"
+                   "                                       long fourth_argument);\n"
+                   "f(\"a, b\",\n  xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx, y);\n");
+    tmpl_dict_free(d);
+}
+
 Test(tmpl, unknown_name_is_an_error_naming_the_line)
 {
     assert_template_error("ok\n@nope@\n", NULL, "templates/t.tmpl:2: unknown name 'nope'");

@@ -107,8 +107,8 @@ static void external_forget_format_args(srv_buf *out, const void *args)
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
-static srv_action external_dispatch(void *state, unsigned message, void *args,
-                                    srv_from from, void *reply)
+static srv_action external_dispatch(void *state, unsigned message, void *args, srv_from from,
+                                    void *reply)
 {
     switch (message) {
     case EXTERNAL_CALL_LOOKUP: {
@@ -270,8 +270,8 @@ srv_status external_lookup(srv_pid srv_server, const char *key, external_lookup_
     return external_lookup_timeout(srv_server, key, srv_out, SRV_DEFAULT_CALL_TIMEOUT);
 }
 
-srv_status external_lookup_timeout(srv_pid srv_server, const char *key, external_lookup_reply *srv_out,
-                                   long srv_timeout_ms)
+srv_status external_lookup_timeout(srv_pid srv_server, const char *key,
+                                   external_lookup_reply *srv_out, long srv_timeout_ms)
 {
     return external_lookup_full(srv_server, key, srv_out, srv_timeout_ms, NULL);
 }
@@ -284,8 +284,8 @@ srv_status external_lookup_full(srv_pid srv_server, const char *key, external_lo
     srv_args.key = key;
     if (srv_out != NULL)
         memset(srv_out, 0, sizeof *srv_out);
-    return srv_call(srv_server, &external_module, EXTERNAL_CALL_LOOKUP, &srv_args, srv_out, srv_timeout_ms,
-                    srv_result);
+    return srv_call(srv_server, &external_module, EXTERNAL_CALL_LOOKUP, &srv_args, srv_out,
+                    srv_timeout_ms, srv_result);
 }
 
 void external_lookup_reply_free(external_lookup_reply *reply)

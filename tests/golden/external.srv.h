@@ -69,7 +69,9 @@ fail: /* out of memory for the reply */
     return srv_r;
 }
 
-static inline external_lookup_result external_lookup_result_reply_timeout(long srv_timeout_ms, const char *value, bool found)
+static inline external_lookup_result external_lookup_result_reply_timeout(long srv_timeout_ms,
+                                                                          const char *value,
+                                                                          bool found)
 {
     external_lookup_result srv_r;
     memset(&srv_r, 0, sizeof srv_r);
@@ -110,7 +112,9 @@ static inline external_lookup_result external_lookup_result_stop(srv_atom srv_re
     return srv_r;
 }
 
-static inline external_lookup_result external_lookup_result_stop_reply(srv_atom srv_reason, const char *value, bool found)
+static inline external_lookup_result external_lookup_result_stop_reply(srv_atom srv_reason,
+                                                                       const char *value,
+                                                                       bool found)
 {
     external_lookup_result srv_r;
     memset(&srv_r, 0, sizeof srv_r);
@@ -141,8 +145,8 @@ srv_status external_stop_timeout(srv_pid server, srv_atom reason, long timeout_m
 
 /* call lookup: external.srv:11 */
 srv_status external_lookup(srv_pid srv_server, const char *key, external_lookup_reply *srv_out);
-srv_status external_lookup_timeout(srv_pid srv_server, const char *key, external_lookup_reply *srv_out,
-                                   long srv_timeout_ms);
+srv_status external_lookup_timeout(srv_pid srv_server, const char *key,
+                                   external_lookup_reply *srv_out, long srv_timeout_ms);
 srv_status external_lookup_full(srv_pid srv_server, const char *key, external_lookup_reply *srv_out,
                                 long srv_timeout_ms, srv_call_result *srv_result);
 void external_lookup_reply_free(external_lookup_reply *reply);
@@ -154,11 +158,13 @@ srv_status external_forget(srv_pid srv_server, const char *key);
 /* ---- Handlers written outside the spec ----------------------------- */
 
 srv_init_result external_handle_init(external_state *state, int64_t first);
-external_lookup_result external_handle_lookup(external_state *state, external_lookup_from from, const char *key);
+external_lookup_result external_handle_lookup(external_state *state, external_lookup_from from,
+                                              const char *key);
 srv_noreply_result external_handle_forget(external_state *state, const char *key);
 srv_noreply_result external_handle_timeout(external_state *state);
 srv_noreply_result external_handle_exit(external_state *state, srv_pid pid, srv_atom reason);
-srv_noreply_result external_handle_down(external_state *state, uint64_t ref, srv_pid pid, srv_atom reason);
+srv_noreply_result external_handle_down(external_state *state, uint64_t ref, srv_pid pid,
+                                        srv_atom reason);
 void external_handle_terminate(external_state *state, srv_atom reason);
 void external_handle_format_status(const external_state *state, srv_buf *out, srv_atom reason);
 

@@ -193,8 +193,8 @@ static pool_waiting_result pool_handle_waiting(pool_state *state, pool_waiting_f
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
-static srv_action pool_dispatch(void *state, unsigned message, void *args,
-                                srv_from from, void *reply)
+static srv_action pool_dispatch(void *state, unsigned message, void *args, srv_from from,
+                                void *reply)
 {
     switch (message) {
     case POOL_CALL_ACQUIRE: {
@@ -307,8 +307,8 @@ const srv_module pool_module = {
 
 /* ---- The client API ------------------------------------------------ */
 
-srv_status pool_start_opts(int size, srv_start_mode srv_mode,
-                           const srv_start_opts *srv_opts, srv_start_result *srv_result)
+srv_status pool_start_opts(int size, srv_start_mode srv_mode, const srv_start_opts *srv_opts,
+                           srv_start_result *srv_result)
 {
     struct pool_init_args srv_args;
     memset(&srv_args, 0, sizeof srv_args);
@@ -362,8 +362,8 @@ srv_status pool_acquire_timeout(srv_pid srv_server, pool_acquire_reply *srv_out,
     return pool_acquire_full(srv_server, srv_out, srv_timeout_ms, NULL);
 }
 
-srv_status pool_acquire_full(srv_pid srv_server, pool_acquire_reply *srv_out,
-                             long srv_timeout_ms, srv_call_result *srv_result)
+srv_status pool_acquire_full(srv_pid srv_server, pool_acquire_reply *srv_out, long srv_timeout_ms,
+                             srv_call_result *srv_result)
 {
     if (srv_out != NULL)
         memset(srv_out, 0, sizeof *srv_out);
@@ -403,8 +403,8 @@ srv_status pool_waiting_timeout(srv_pid srv_server, pool_waiting_reply *srv_out,
     return pool_waiting_full(srv_server, srv_out, srv_timeout_ms, NULL);
 }
 
-srv_status pool_waiting_full(srv_pid srv_server, pool_waiting_reply *srv_out,
-                             long srv_timeout_ms, srv_call_result *srv_result)
+srv_status pool_waiting_full(srv_pid srv_server, pool_waiting_reply *srv_out, long srv_timeout_ms,
+                             srv_call_result *srv_result)
 {
     if (srv_out != NULL)
         memset(srv_out, 0, sizeof *srv_out);

@@ -71,8 +71,8 @@ typedef struct pool_waiting_reply {
 srv_status pool_start(int size, srv_pid *srv_new_pid);
 srv_status pool_start_link(int size, srv_pid *srv_new_pid);
 srv_status pool_start_monitor(int size, srv_pid *srv_new_pid, uint64_t *srv_monitor_ref);
-srv_status pool_start_opts(int size, srv_start_mode srv_mode,
-                           const srv_start_opts *srv_opts, srv_start_result *srv_result);
+srv_status pool_start_opts(int size, srv_start_mode srv_mode, const srv_start_opts *srv_opts,
+                           srv_start_result *srv_result);
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status pool_stop(srv_pid server);
 srv_status pool_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
@@ -83,8 +83,8 @@ srv_status pool_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
 srv_status pool_acquire(srv_pid srv_server, pool_acquire_reply *srv_out);
 srv_status pool_acquire_timeout(srv_pid srv_server, pool_acquire_reply *srv_out,
                                 long srv_timeout_ms);
-srv_status pool_acquire_full(srv_pid srv_server, pool_acquire_reply *srv_out,
-                             long srv_timeout_ms, srv_call_result *srv_result);
+srv_status pool_acquire_full(srv_pid srv_server, pool_acquire_reply *srv_out, long srv_timeout_ms,
+                             srv_call_result *srv_result);
 void pool_acquire_reply_free(pool_acquire_reply *reply);
 srv_status pool_acquire_reply_to(pool_acquire_from srv_caller, int slot);
 
@@ -95,8 +95,8 @@ srv_status pool_release(srv_pid srv_server, int slot);
 srv_status pool_waiting(srv_pid srv_server, pool_waiting_reply *srv_out);
 srv_status pool_waiting_timeout(srv_pid srv_server, pool_waiting_reply *srv_out,
                                 long srv_timeout_ms);
-srv_status pool_waiting_full(srv_pid srv_server, pool_waiting_reply *srv_out,
-                             long srv_timeout_ms, srv_call_result *srv_result);
+srv_status pool_waiting_full(srv_pid srv_server, pool_waiting_reply *srv_out, long srv_timeout_ms,
+                             srv_call_result *srv_result);
 void pool_waiting_reply_free(pool_waiting_reply *reply);
 srv_status pool_waiting_reply_to(pool_waiting_from srv_caller, int n);
 

@@ -258,7 +258,8 @@ typedef struct types_everything_result {
     types_everything_reply reply;
 } types_everything_result;
 
-static inline types_everything_result types_everything_result_reply(const char *m, srv_bytes n, types_labelled q)
+static inline types_everything_result types_everything_result_reply(const char *m, srv_bytes n,
+                                                                    types_labelled q)
 {
     types_everything_result srv_r;
     memset(&srv_r, 0, sizeof srv_r);
@@ -293,13 +294,17 @@ static srv_init_result types_handle_init(types_state *state)
 #line 44 "types.srv"
         
     return ok();
-#line 297 "types.srv.c"
+#line 298 "types.srv.c"
     }
 #undef SRV_RESULTS
 }
 
 /* call everything: types.srv:48 */
-static types_everything_result types_handle_everything(types_state *state, types_everything_from from, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q)
+static types_everything_result types_handle_everything(types_state *state,
+                                                       types_everything_from from, int8_t a,
+                                                       uint64_t h, double j, bool l, const char *m,
+                                                       srv_bytes n, srv_atom o, srv_pid p,
+                                                       types_labelled q)
 {
     (void)from;
 #define SRV_RESULTS(form) types_everything_result_##form
@@ -313,7 +318,7 @@ static types_everything_result types_handle_everything(types_state *state, types
     state->o = o;
     state->p = p;
     return reply(m, n, q);
-#line 317 "types.srv.c"
+#line 322 "types.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -329,7 +334,7 @@ static srv_noreply_result types_handle_hand_over(types_state *state, struct job 
         job_free(state->current);
     state->current = job;
     return noreply();
-#line 333 "types.srv.c"
+#line 338 "types.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -343,21 +348,23 @@ static srv_noreply_result types_handle_moved(types_state *state, types_point to)
                       
     state->q.at = to;
     return noreply();
-#line 347 "types.srv.c"
+#line 352 "types.srv.c"
     }
 #undef SRV_RESULTS
 }
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
-static srv_action types_dispatch(void *state, unsigned message, void *args,
-                                 srv_from from, void *reply)
+static srv_action types_dispatch(void *state, unsigned message, void *args, srv_from from,
+                                 void *reply)
 {
     switch (message) {
     case TYPES_CALL_EVERYTHING: {
         struct types_everything_args *a = (struct types_everything_args *)args;
         types_everything_from caller = {from};
-        types_everything_result r = types_handle_everything((types_state *)state, caller, a->a, a->h, a->j, a->l, a->m, a->n, a->o, a->p, a->q);
+        types_everything_result r = types_handle_everything((types_state *)state, caller, a->a,
+                                                            a->h, a->j, a->l, a->m, a->n, a->o,
+                                                            a->p, a->q);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
@@ -500,8 +507,8 @@ const srv_module types_module = {
 
 /* ---- The client API ------------------------------------------------ */
 
-srv_status types_start_opts(srv_start_mode srv_mode,
-                            const srv_start_opts *srv_opts, srv_start_result *srv_result)
+srv_status types_start_opts(srv_start_mode srv_mode, const srv_start_opts *srv_opts,
+                            srv_start_result *srv_result)
 {
     return srv_start(&types_module, NULL, srv_mode, srv_opts, srv_result);
 }
@@ -541,18 +548,26 @@ srv_status types_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms)
     return srv_stop_server(server, reason, timeout_ms, NULL);
 }
 
-srv_status types_everything(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *srv_out)
+srv_status types_everything(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,
+                            const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q,
+                            types_everything_reply *srv_out)
 {
-    return types_everything_timeout(srv_server, a, h, j, l, m, n, o, p, q, srv_out, SRV_DEFAULT_CALL_TIMEOUT);
+    return types_everything_timeout(srv_server, a, h, j, l, m, n, o, p, q, srv_out,
+                                    SRV_DEFAULT_CALL_TIMEOUT);
 }
 
-srv_status types_everything_timeout(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *srv_out,
+srv_status types_everything_timeout(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,
+                                    const char *m, srv_bytes n, srv_atom o, srv_pid p,
+                                    types_labelled q, types_everything_reply *srv_out,
                                     long srv_timeout_ms)
 {
-    return types_everything_full(srv_server, a, h, j, l, m, n, o, p, q, srv_out, srv_timeout_ms, NULL);
+    return types_everything_full(srv_server, a, h, j, l, m, n, o, p, q, srv_out, srv_timeout_ms,
+                                 NULL);
 }
 
-srv_status types_everything_full(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *srv_out,
+srv_status types_everything_full(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,
+                                 const char *m, srv_bytes n, srv_atom o, srv_pid p,
+                                 types_labelled q, types_everything_reply *srv_out,
                                  long srv_timeout_ms, srv_call_result *srv_result)
 {
     struct types_everything_args srv_args;
@@ -568,8 +583,8 @@ srv_status types_everything_full(srv_pid srv_server, int8_t a, uint64_t h, doubl
     srv_args.q = q;
     if (srv_out != NULL)
         memset(srv_out, 0, sizeof *srv_out);
-    return srv_call(srv_server, &types_module, TYPES_CALL_EVERYTHING, &srv_args, srv_out, srv_timeout_ms,
-                    srv_result);
+    return srv_call(srv_server, &types_module, TYPES_CALL_EVERYTHING, &srv_args, srv_out,
+                    srv_timeout_ms, srv_result);
 }
 
 void types_everything_reply_free(types_everything_reply *reply)
@@ -582,7 +597,8 @@ void types_everything_reply_free(types_everything_reply *reply)
     types_labelled_free(&reply->q);
 }
 
-srv_status types_everything_reply_to(types_everything_from srv_caller, const char *m, srv_bytes n, types_labelled q)
+srv_status types_everything_reply_to(types_everything_from srv_caller, const char *m, srv_bytes n,
+                                     types_labelled q)
 {
     types_everything_result srv_r = types_everything_result_reply(m, n, q);
     /* the runtime checks that srv_caller is a caller of this call, and

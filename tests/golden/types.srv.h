@@ -100,8 +100,8 @@ typedef struct types_everything_reply {
 srv_status types_start(srv_pid *srv_new_pid);
 srv_status types_start_link(srv_pid *srv_new_pid);
 srv_status types_start_monitor(srv_pid *srv_new_pid, uint64_t *srv_monitor_ref);
-srv_status types_start_opts(srv_start_mode srv_mode,
-                            const srv_start_opts *srv_opts, srv_start_result *srv_result);
+srv_status types_start_opts(srv_start_mode srv_mode, const srv_start_opts *srv_opts,
+                            srv_start_result *srv_result);
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status types_stop(srv_pid server);
 srv_status types_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
@@ -109,13 +109,20 @@ srv_status types_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
 /* ---- Calls, casts and info messages -------------------------------- */
 
 /* call everything: types.srv:48 */
-srv_status types_everything(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *srv_out);
-srv_status types_everything_timeout(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *srv_out,
+srv_status types_everything(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,
+                            const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q,
+                            types_everything_reply *srv_out);
+srv_status types_everything_timeout(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,
+                                    const char *m, srv_bytes n, srv_atom o, srv_pid p,
+                                    types_labelled q, types_everything_reply *srv_out,
                                     long srv_timeout_ms);
-srv_status types_everything_full(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l, const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q, types_everything_reply *srv_out,
+srv_status types_everything_full(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,
+                                 const char *m, srv_bytes n, srv_atom o, srv_pid p,
+                                 types_labelled q, types_everything_reply *srv_out,
                                  long srv_timeout_ms, srv_call_result *srv_result);
 void types_everything_reply_free(types_everything_reply *reply);
-srv_status types_everything_reply_to(types_everything_from srv_caller, const char *m, srv_bytes n, types_labelled q);
+srv_status types_everything_reply_to(types_everything_from srv_caller, const char *m, srv_bytes n,
+                                     types_labelled q);
 
 /* cast hand_over: types.srv:59 */
 srv_status types_hand_over(srv_pid srv_server, struct job *job);

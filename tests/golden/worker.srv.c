@@ -141,7 +141,8 @@ static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv
 }
 
 /* call query: worker.srv:28 */
-static worker_query_result worker_handle_query(worker_state *state, worker_query_from from, srv_atom key)
+static worker_query_result worker_handle_query(worker_state *state, worker_query_from from,
+                                               srv_atom key)
 {
 #define SRV_RESULTS(form) worker_query_result_##form
     {
@@ -151,13 +152,14 @@ static worker_query_result worker_handle_query(worker_state *state, worker_query
         srv_exit("function_clause");
     printf("query from %s, self: %s\n", FROM, SELF);
     return reply(state->value);
-#line 155 "worker.srv.c"
+#line 156 "worker.srv.c"
     }
 #undef SRV_RESULTS
 }
 
 /* call set: worker.srv:35 */
-static worker_set_result worker_handle_set(worker_state *state, worker_set_from from, srv_atom key, srv_atom value)
+static worker_set_result worker_handle_set(worker_state *state, worker_set_from from, srv_atom key,
+                                           srv_atom value)
 {
 #define SRV_RESULTS(form) worker_set_result_##form
     {
@@ -167,7 +169,7 @@ static worker_set_result worker_handle_set(worker_state *state, worker_set_from 
     state->key = key;
     state->value = value;
     return reply(key, value);
-#line 171 "worker.srv.c"
+#line 173 "worker.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -184,7 +186,7 @@ static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
     printf("show, key %s value %s, self: %s\n", srv_atom_format(key).s,
            srv_atom_format(state->value).s, SELF);
     return noreply();
-#line 188 "worker.srv.c"
+#line 190 "worker.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -199,7 +201,7 @@ static srv_noreply_result worker_handle_timeout(worker_state *state)
               
     printf("Timeout\n");
     return noreply();
-#line 203 "worker.srv.c"
+#line 205 "worker.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -212,14 +214,14 @@ static void worker_handle_terminate(worker_state *state, srv_atom reason)
 #line 55 "worker.srv"
            
     printf("terminate reason %s, self: %s\n", srv_atom_format(reason).s, SELF);
-#line 216 "worker.srv.c"
+#line 218 "worker.srv.c"
     }
 }
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
-static srv_action worker_dispatch(void *state, unsigned message, void *args,
-                                  srv_from from, void *reply)
+static srv_action worker_dispatch(void *state, unsigned message, void *args, srv_from from,
+                                  void *reply)
 {
     switch (message) {
     case WORKER_CALL_QUERY: {
@@ -367,7 +369,8 @@ srv_status worker_start_link(srv_atom key, srv_atom value, srv_pid *srv_new_pid)
     return srv_code;
 }
 
-srv_status worker_start_monitor(srv_atom key, srv_atom value, srv_pid *srv_new_pid, uint64_t *srv_monitor_ref)
+srv_status worker_start_monitor(srv_atom key, srv_atom value, srv_pid *srv_new_pid,
+                                uint64_t *srv_monitor_ref)
 {
     srv_start_result srv_result;
     srv_status srv_code = worker_start_opts(key, value, SRV_START_MONITOR, NULL, &srv_result);
@@ -405,8 +408,8 @@ srv_status worker_query_full(srv_pid srv_server, srv_atom key, worker_query_repl
     srv_args.key = key;
     if (srv_out != NULL)
         memset(srv_out, 0, sizeof *srv_out);
-    return srv_call(srv_server, &worker_module, WORKER_CALL_QUERY, &srv_args, srv_out, srv_timeout_ms,
-                    srv_result);
+    return srv_call(srv_server, &worker_module, WORKER_CALL_QUERY, &srv_args, srv_out,
+                    srv_timeout_ms, srv_result);
 }
 
 void worker_query_reply_free(worker_query_reply *reply)
@@ -427,14 +430,15 @@ srv_status worker_set(srv_pid srv_server, srv_atom key, srv_atom value, worker_s
     return worker_set_timeout(srv_server, key, value, srv_out, SRV_DEFAULT_CALL_TIMEOUT);
 }
 
-srv_status worker_set_timeout(srv_pid srv_server, srv_atom key, srv_atom value, worker_set_reply *srv_out,
-                              long srv_timeout_ms)
+srv_status worker_set_timeout(srv_pid srv_server, srv_atom key, srv_atom value,
+                              worker_set_reply *srv_out, long srv_timeout_ms)
 {
     return worker_set_full(srv_server, key, value, srv_out, srv_timeout_ms, NULL);
 }
 
-srv_status worker_set_full(srv_pid srv_server, srv_atom key, srv_atom value, worker_set_reply *srv_out,
-                           long srv_timeout_ms, srv_call_result *srv_result)
+srv_status worker_set_full(srv_pid srv_server, srv_atom key, srv_atom value,
+                           worker_set_reply *srv_out, long srv_timeout_ms,
+                           srv_call_result *srv_result)
 {
     struct worker_set_args srv_args;
     memset(&srv_args, 0, sizeof srv_args);

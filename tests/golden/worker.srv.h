@@ -60,7 +60,8 @@ typedef struct worker_set_reply {
 
 srv_status worker_start(srv_atom key, srv_atom value, srv_pid *srv_new_pid);
 srv_status worker_start_link(srv_atom key, srv_atom value, srv_pid *srv_new_pid);
-srv_status worker_start_monitor(srv_atom key, srv_atom value, srv_pid *srv_new_pid, uint64_t *srv_monitor_ref);
+srv_status worker_start_monitor(srv_atom key, srv_atom value, srv_pid *srv_new_pid,
+                                uint64_t *srv_monitor_ref);
 srv_status worker_start_opts(srv_atom key, srv_atom value, srv_start_mode srv_mode,
                              const srv_start_opts *srv_opts, srv_start_result *srv_result);
 /* gen_server:stop/1: reason normal, no timeout. */
@@ -80,10 +81,11 @@ srv_status worker_query_reply_to(worker_query_from srv_caller, srv_atom value);
 
 /* call set: worker.srv:35 */
 srv_status worker_set(srv_pid srv_server, srv_atom key, srv_atom value, worker_set_reply *srv_out);
-srv_status worker_set_timeout(srv_pid srv_server, srv_atom key, srv_atom value, worker_set_reply *srv_out,
-                              long srv_timeout_ms);
-srv_status worker_set_full(srv_pid srv_server, srv_atom key, srv_atom value, worker_set_reply *srv_out,
-                           long srv_timeout_ms, srv_call_result *srv_result);
+srv_status worker_set_timeout(srv_pid srv_server, srv_atom key, srv_atom value,
+                              worker_set_reply *srv_out, long srv_timeout_ms);
+srv_status worker_set_full(srv_pid srv_server, srv_atom key, srv_atom value,
+                           worker_set_reply *srv_out, long srv_timeout_ms,
+                           srv_call_result *srv_result);
 void worker_set_reply_free(worker_set_reply *reply);
 srv_status worker_set_reply_to(worker_set_from srv_caller, srv_atom key, srv_atom value);
 
