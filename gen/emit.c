@@ -469,6 +469,20 @@ static void field_items(struct emitter *e, struct tmpl_dict *d, const char *list
     }
 }
 
+/* A copy of fields from src-> to dst-> (copy_fields), into d as copy,
+ * copy_fails and uncopy. */
+static void set_copy(struct emitter *e, struct tmpl_dict *d, const struct ast_field *fields,
+                     bool free_each)
+{
+    struct buf copy, undo;
+    buf_init(&copy);
+    buf_init(&undo);
+    bool fails = copy_fields(e, &copy, &undo, fields, "dst->", "src->", free_each);
+    tmpl_set(d, "copy_fails", fails ? "1" : "");
+    set_text(d, "copy", &copy);
+    set_text(d, "uncopy", &undo);
+}
+
 /* ", const char *key, srv_atom value": the fields as parameters, into d. */
 static void set_params(struct emitter *e, struct tmpl_dict *d, const char *name,
                        const struct ast_field *fields)
@@ -512,13 +526,8 @@ static void message_args(struct emitter *e, struct tmpl_dict *d, const struct as
     tmpl_set(d, "args_ref", h->args ? "&srv_args" : "NULL");
     tmpl_setf(d, "copy_fn", copies ? "%s_%s_copy_args" : "NULL", n, c);
     tmpl_setf(d, "free_fn", copies ? "%s_%s_free_args" : "NULL", n, c);
-    struct buf b, undo;
-    buf_init(&b);
-    buf_init(&undo);
-    bool copy_fails = copy_fields(e, &b, &undo, h->args, "dst->", "src->", true);
-    tmpl_set(d, "copy_fails", copy_fails ? "1" : "");
-    set_text(d, "copy", &b);
-    set_text(d, "uncopy", &undo);
+    set_copy(e, d, h->args, true);
+    struct buf b;
     buf_init(&b);
     each_field(e, &b, JOB_FREE, "a->", "", h->args);
     set_text(d, "free", &b);
@@ -646,14 +655,9 @@ static void record(struct emitter *e, struct tmpl_dict *d, const struct ast_reco
     tmpl_set(d, "record", r->name);
     tmpl_setf(d, "line", "%d", r->loc.first_line);
     field_items(e, d, "fields", r->fields, "record->", ROLE_OWNED);
-    struct buf b, undo;
-    buf_init(&b);
-    buf_init(&undo);
-    bool copy_fails = copy_fields(e, &b, &undo, r->fields, "dst->", "src->", false);
-    tmpl_set(d, "copy_fails", copy_fails ? "1" : "");
-    set_text(d, "copy", &b);
-    set_text(d, "uncopy", &undo);
+    set_copy(e, d, r->fields, false);
     tmpl_set(d, "owns", fields_own_memory(r->fields) ? "1" : "");
+    struct buf b;
     buf_init(&b);
     each_field(e, &b, JOB_FREE, "record->", "", r->fields);
     set_text(d, "free", &b);
