@@ -61,16 +61,15 @@ static void pool_waiting_format_args(srv_buf *out, const void *args)
 #define SELF (srv_pid_format(srv_self()).s)
 #define FROM (srv_from_format(from.from).s)
 #define REASON (reason)
-#define SRV_RESULT_(form) SRV_RESULTS(form)
-#define ok() SRV_RESULT_(ok)()
-#define ok_timeout(...) SRV_RESULT_(ok_timeout)(__VA_ARGS__)
-#define ignore() SRV_RESULT_(ignore)()
-#define reply(...) SRV_RESULT_(reply)(__VA_ARGS__)
-#define reply_timeout(...) SRV_RESULT_(reply_timeout)(__VA_ARGS__)
-#define noreply() SRV_RESULT_(noreply)()
-#define noreply_timeout(...) SRV_RESULT_(noreply_timeout)(__VA_ARGS__)
-#define stop(...) SRV_RESULT_(stop)(__VA_ARGS__)
-#define stop_reply(...) SRV_RESULT_(stop_reply)(__VA_ARGS__)
+#define ok() SRV_RESULTS(ok)()
+#define ok_timeout(...) SRV_RESULTS(ok_timeout)(__VA_ARGS__)
+#define ignore() SRV_RESULTS(ignore)()
+#define reply(...) SRV_RESULTS(reply)(__VA_ARGS__)
+#define reply_timeout(...) SRV_RESULTS(reply_timeout)(__VA_ARGS__)
+#define noreply() SRV_RESULTS(noreply)()
+#define noreply_timeout(...) SRV_RESULTS(noreply_timeout)(__VA_ARGS__)
+#define stop(...) SRV_RESULTS(stop)(__VA_ARGS__)
+#define stop_reply(...) SRV_RESULTS(stop_reply)(__VA_ARGS__)
 
 /* What pool_handle_acquire returns: the action and, for a reply, the reply. */
 typedef struct pool_acquire_result {
@@ -128,7 +127,7 @@ static srv_init_result pool_handle_init(pool_state *state, int size)
                 
     state->free_slots = size;
     return ok();
-#line 132 "pool.srv.c"
+#line 131 "pool.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -149,7 +148,7 @@ static pool_acquire_result pool_handle_acquire(pool_state *state, pool_acquire_f
     printf("pool: no free slot, %s waits\n", FROM);
     state->waiting[state->n_waiting++] = from;
     return noreply();
-#line 153 "pool.srv.c"
+#line 152 "pool.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -172,7 +171,7 @@ static srv_noreply_result pool_handle_release(pool_state *state, int slot)
     printf("pool: slot %d goes to %s\n", slot, srv_from_format(first.from).s);
     pool_acquire_reply_to(first, slot);
     return noreply();
-#line 176 "pool.srv.c"
+#line 175 "pool.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -186,7 +185,7 @@ static pool_waiting_result pool_handle_waiting(pool_state *state, pool_waiting_f
 #line 56 "pool.srv"
                            
     return reply(state->n_waiting);
-#line 190 "pool.srv.c"
+#line 189 "pool.srv.c"
     }
 #undef SRV_RESULTS
 }

@@ -241,16 +241,15 @@ static void types_moved_format_args(srv_buf *out, const void *args)
 #define SELF (srv_pid_format(srv_self()).s)
 #define FROM (srv_from_format(from.from).s)
 #define REASON (reason)
-#define SRV_RESULT_(form) SRV_RESULTS(form)
-#define ok() SRV_RESULT_(ok)()
-#define ok_timeout(...) SRV_RESULT_(ok_timeout)(__VA_ARGS__)
-#define ignore() SRV_RESULT_(ignore)()
-#define reply(...) SRV_RESULT_(reply)(__VA_ARGS__)
-#define reply_timeout(...) SRV_RESULT_(reply_timeout)(__VA_ARGS__)
-#define noreply() SRV_RESULT_(noreply)()
-#define noreply_timeout(...) SRV_RESULT_(noreply_timeout)(__VA_ARGS__)
-#define stop(...) SRV_RESULT_(stop)(__VA_ARGS__)
-#define stop_reply(...) SRV_RESULT_(stop_reply)(__VA_ARGS__)
+#define ok() SRV_RESULTS(ok)()
+#define ok_timeout(...) SRV_RESULTS(ok_timeout)(__VA_ARGS__)
+#define ignore() SRV_RESULTS(ignore)()
+#define reply(...) SRV_RESULTS(reply)(__VA_ARGS__)
+#define reply_timeout(...) SRV_RESULTS(reply_timeout)(__VA_ARGS__)
+#define noreply() SRV_RESULTS(noreply)()
+#define noreply_timeout(...) SRV_RESULTS(noreply_timeout)(__VA_ARGS__)
+#define stop(...) SRV_RESULTS(stop)(__VA_ARGS__)
+#define stop_reply(...) SRV_RESULTS(stop_reply)(__VA_ARGS__)
 
 /* What types_handle_everything returns: the action and, for a reply, the reply. */
 typedef struct types_everything_result {
@@ -294,7 +293,7 @@ static srv_init_result types_handle_init(types_state *state)
 #line 44 "types.srv"
         
     return ok();
-#line 298 "types.srv.c"
+#line 297 "types.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -318,7 +317,7 @@ static types_everything_result types_handle_everything(types_state *state,
     state->o = o;
     state->p = p;
     return reply(m, n, q);
-#line 322 "types.srv.c"
+#line 321 "types.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -334,7 +333,7 @@ static srv_noreply_result types_handle_hand_over(types_state *state, struct job 
         job_free(state->current);
     state->current = job;
     return noreply();
-#line 338 "types.srv.c"
+#line 337 "types.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -348,7 +347,7 @@ static srv_noreply_result types_handle_moved(types_state *state, types_point to)
                       
     state->q.at = to;
     return noreply();
-#line 352 "types.srv.c"
+#line 351 "types.srv.c"
     }
 #undef SRV_RESULTS
 }

@@ -80,16 +80,15 @@ static void worker_show_format_args(srv_buf *out, const void *args)
 #define SELF (srv_pid_format(srv_self()).s)
 #define FROM (srv_from_format(from.from).s)
 #define REASON (reason)
-#define SRV_RESULT_(form) SRV_RESULTS(form)
-#define ok() SRV_RESULT_(ok)()
-#define ok_timeout(...) SRV_RESULT_(ok_timeout)(__VA_ARGS__)
-#define ignore() SRV_RESULT_(ignore)()
-#define reply(...) SRV_RESULT_(reply)(__VA_ARGS__)
-#define reply_timeout(...) SRV_RESULT_(reply_timeout)(__VA_ARGS__)
-#define noreply() SRV_RESULT_(noreply)()
-#define noreply_timeout(...) SRV_RESULT_(noreply_timeout)(__VA_ARGS__)
-#define stop(...) SRV_RESULT_(stop)(__VA_ARGS__)
-#define stop_reply(...) SRV_RESULT_(stop_reply)(__VA_ARGS__)
+#define ok() SRV_RESULTS(ok)()
+#define ok_timeout(...) SRV_RESULTS(ok_timeout)(__VA_ARGS__)
+#define ignore() SRV_RESULTS(ignore)()
+#define reply(...) SRV_RESULTS(reply)(__VA_ARGS__)
+#define reply_timeout(...) SRV_RESULTS(reply_timeout)(__VA_ARGS__)
+#define noreply() SRV_RESULTS(noreply)()
+#define noreply_timeout(...) SRV_RESULTS(noreply_timeout)(__VA_ARGS__)
+#define stop(...) SRV_RESULTS(stop)(__VA_ARGS__)
+#define stop_reply(...) SRV_RESULTS(stop_reply)(__VA_ARGS__)
 
 /* What worker_handle_query returns: the action and, for a reply, the reply. */
 typedef struct worker_query_result {
@@ -135,7 +134,7 @@ static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv
     state->value = value;
     /* {ok, State, 0}: handle the timeout as soon as the mailbox is empty. */
     return ok_timeout(0);
-#line 139 "worker.srv.c"
+#line 138 "worker.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -152,7 +151,7 @@ static worker_query_result worker_handle_query(worker_state *state, worker_query
         srv_exit("function_clause");
     printf("query from %s, self: %s\n", FROM, SELF);
     return reply(state->value);
-#line 156 "worker.srv.c"
+#line 155 "worker.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -169,7 +168,7 @@ static worker_set_result worker_handle_set(worker_state *state, worker_set_from 
     state->key = key;
     state->value = value;
     return reply(key, value);
-#line 173 "worker.srv.c"
+#line 172 "worker.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -186,7 +185,7 @@ static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
     printf("show, key %s value %s, self: %s\n", srv_atom_format(key).s,
            srv_atom_format(state->value).s, SELF);
     return noreply();
-#line 190 "worker.srv.c"
+#line 189 "worker.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -201,7 +200,7 @@ static srv_noreply_result worker_handle_timeout(worker_state *state)
               
     printf("Timeout\n");
     return noreply();
-#line 205 "worker.srv.c"
+#line 204 "worker.srv.c"
     }
 #undef SRV_RESULTS
 }
@@ -214,7 +213,7 @@ static void worker_handle_terminate(worker_state *state, srv_atom reason)
 #line 55 "worker.srv"
            
     printf("terminate reason %s, self: %s\n", srv_atom_format(reason).s, SELF);
-#line 218 "worker.srv.c"
+#line 217 "worker.srv.c"
     }
 }
 
