@@ -354,29 +354,44 @@ static const struct handler_shape {
     const char *before;  /* its parameters before the spec's arguments */
     const char *after;   /* and after them */
     const char *results; /* the prefix that SRV_RESULTS(form) gets, or "" */
+    const char *names;   /* the names of its parameters but the arguments */
 } shapes[] = {
-    [AST_INIT] = {"init", "init", "srv_init_result", "%s_state *state", "", "srv_init_"},
-    [AST_CALL] = {"call", NULL, NULL, "%s_state *state", "", NULL},
-    [AST_CAST] = {"cast", NULL, "srv_noreply_result", "%s_state *state", "", "srv_"},
-    [AST_INFO] = {"info", NULL, "srv_noreply_result", "%s_state *state", "", "srv_"},
+    [AST_INIT] = {"init", "init", "srv_init_result", "%s_state *state", "", "srv_init_",
+                  "state"},
+    [AST_CALL] = {"call", NULL, NULL, "%s_state *state", "", NULL, "state from"},
+    [AST_CAST] = {"cast", NULL, "srv_noreply_result", "%s_state *state", "", "srv_", "state"},
+    [AST_INFO] = {"info", NULL, "srv_noreply_result", "%s_state *state", "", "srv_", "state"},
     [AST_INFO_TIMEOUT] = {"info timeout", "timeout", "srv_noreply_result", "%s_state *state",
-                          "", "srv_"},
+                          "", "srv_", "state"},
     [AST_INFO_EXIT] = {"info exit", "exit", "srv_noreply_result", "%s_state *state",
-                       ", srv_pid pid, srv_atom reason", "srv_"},
+                       ", srv_pid pid, srv_atom reason", "srv_", "state pid reason"},
     [AST_INFO_DOWN] = {"info down", "down", "srv_noreply_result", "%s_state *state",
-                       ", uint64_t ref, srv_pid pid, srv_atom reason", "srv_"},
+                       ", uint64_t ref, srv_pid pid, srv_atom reason", "srv_",
+                       "state ref pid reason"},
     [AST_TERMINATE] = {"terminate", "terminate", "void", "%s_state *state",
-                       ", srv_atom reason", ""},
+                       ", srv_atom reason", "", "state reason"},
     [AST_FORMAT_STATUS] = {"format_status", "format_status", "void",
-                           "const %s_state *state, srv_buf *out, srv_atom reason", "", ""},
+                           "const %s_state *state, srv_buf *out, srv_atom reason", "", "",
+                           "state out reason"},
 };
 
-/* The names a handler's parameters give its body beside its arguments,
- * and the macros that read them (FROM reads from, REASON reads reason). */
+/* The macros that read a handler's parameter without naming it: FROM
+ * reads from, REASON reason, and terminate's clearing free() state. */
 static const struct {
     const char *name, *macro;
-} body_params[] = {{"state", "free"}, {"from", "FROM"}, {"pid", NULL}, {"ref", NULL},
-                   {"out", NULL}, {"reason", "REASON"}};
+} readers[] = {{"from", "FROM"}, {"reason", "REASON"}, {"state", "free"}};
+
+/* Whether a body uses the parameter name, by name or through a macro (of
+ * those, free() only when it is terminate's clearing one). */
+static bool body_uses(const char *code, const char *name, bool clearing_free)
+{
+    if (mentions(code, name))
+        return true;
+    for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++)
+        if (strcmp(readers[i].name, name) == 0 && mentions(code, readers[i].macro))
+            return strcmp(readers[i].macro, "free") != 0 || clearing_free;
+    return false;
+}
 
 static bool is_message(const struct ast_handler *h)
 {
@@ -419,21 +434,17 @@ static void handler_body(struct emitter *e, struct tmpl_dict *d, const struct as
     const char *code = h->body.text;
     tmpl_set(d, "self", mentions(code, "self") ? "1" : "");
     tmpl_list(d, "unused");
-    for (size_t i = 0; i < sizeof body_params / sizeof body_params[0]; i++) {
-        const char *name = body_params[i].name, *macro = body_params[i].macro;
-        bool has = i == 0 || (h->kind == AST_CALL && i == 1) ||
-                   strstr(shapes[h->kind].after, name) != NULL ||
-                   strstr(shapes[h->kind].before, name) != NULL;
-        bool macro_reads = macro != NULL && mentions(code, macro) &&
-                           (i != 0 || (h->kind == AST_TERMINATE && frees_in_terminate));
-        if (has && !mentions(code, name) && !macro_reads)
+    bool clearing_free = h->kind == AST_TERMINATE && frees_in_terminate;
+    char names[64];
+    snprintf(names, sizeof names, "%s", shapes[h->kind].names);
+    for (char *name = strtok(names, " "); name != NULL; name = strtok(NULL, " "))
+        if (!body_uses(code, name, clearing_free))
             tmpl_set(tmpl_add(d, "unused"), "param", name);
-    }
     for (const struct ast_field *f = h->args; f != NULL; f = f->next)
         if (!mentions(code, f->name))
             tmpl_set(tmpl_add(d, "unused"), "param", f->name);
     tmpl_setf(d, "line", "%d", h->loc.first_line);
-    tmpl_set(d, "frees_in_terminate", h->kind == AST_TERMINATE && frees_in_terminate ? "1" : "");
+    tmpl_set(d, "frees_in_terminate", clearing_free ? "1" : "");
     struct buf text;
     buf_init(&text);
     body(e, &text, &h->body);
