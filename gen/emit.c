@@ -451,6 +451,45 @@ static void handler_body(struct emitter *e, struct tmpl_dict *d, const struct as
     set_text(d, "body", &text);
 }
 
+/* Fills in the #line directives that point back at the output itself. */
+static void fix_output_lines(struct buf *c)
+{
+    struct buf fixed;
+    buf_init(&fixed);
+    int line = 1;
+    const char *p = c->data, *end = c->data + c->len;
+    size_t marker = strlen(OUTPUT_LINE);
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *next = eol != NULL ? eol + 1 : end;
+        if (strncmp(p, "#line " OUTPUT_LINE, 6 + marker) == 0) {
+            buf_printf(&fixed, "#line %d", line + 1);
+            buf_append(&fixed, p + 6 + marker, (size_t)(next - p - 6 - marker));
+        } else {
+            buf_append(&fixed, p, (size_t)(next - p));
+        }
+        line++;
+        p = next;
+    }
+    buf_free(c);
+    *c = fixed;
+}
+
+/* Renders the template called name into out, with its #line fixed. */
+static int render(struct emitter *e, const char *name, const struct tmpl_dict *d,
+                  struct buf *out)
+{
+    const struct tmpl_file *t = tmpl_find(name);
+    if (t == NULL) {
+        snprintf(e->error, sizeof e->error, "templates/%s.tmpl is missing", name);
+        return -1;
+    }
+    if (tmpl_render(t, d, out, e->error, sizeof e->error) != 0)
+        return -1;
+    fix_output_lines(out);
+    return 0;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Messages                                                                */
 
@@ -603,10 +642,7 @@ static int call_results(struct emitter *e, struct tmpl_dict *d, const struct ast
     tmpl_set(d, "name", e->name);
     struct buf out;
     buf_init(&out);
-    const struct tmpl_file *t = tmpl_find("results.c");
-    int status = t != NULL ? tmpl_render(t, d, &out, e->error, sizeof e->error) : -1;
-    if (t == NULL)
-        snprintf(e->error, sizeof e->error, "templates/results.c.tmpl is missing");
+    int status = render(e, "results.c", d, &out);
     set_text(d, "results", &out);
     return status;
 }
@@ -858,30 +894,6 @@ static int server_messages(struct emitter *e, struct tmpl_dict *d)
     return 0;
 }
 
-/* Fills in the #line directives that point back at the output itself. */
-static void fix_output_lines(struct buf *c)
-{
-    struct buf fixed;
-    buf_init(&fixed);
-    int line = 1;
-    const char *p = c->data, *end = c->data + c->len;
-    size_t marker = strlen(OUTPUT_LINE);
-    while (p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        const char *next = eol != NULL ? eol + 1 : end;
-        if (strncmp(p, "#line " OUTPUT_LINE, 6 + marker) == 0) {
-            buf_printf(&fixed, "#line %d", line + 1);
-            buf_append(&fixed, p + 6 + marker, (size_t)(next - p - 6 - marker));
-        } else {
-            buf_append(&fixed, p, (size_t)(next - p));
-        }
-        line++;
-        p = next;
-    }
-    buf_free(c);
-    *c = fixed;
-}
-
 /* Verbatim C blocks, each with its #line, into d as name. */
 static void code_blocks(struct emitter *e, struct tmpl_dict *d, const char *name,
                         const struct ast_code *blocks, size_t n)
@@ -916,21 +928,6 @@ static int server_data(struct emitter *e, struct tmpl_dict *d, const char *h_pat
     server_init(e, d);
     server_handlers(e, d);
     return server_messages(e, d);
-}
-
-/* Renders the template called name into out, with its #line fixed. */
-static int render(struct emitter *e, const char *name, const struct tmpl_dict *d,
-                  struct buf *out)
-{
-    const struct tmpl_file *t = tmpl_find(name);
-    if (t == NULL) {
-        snprintf(e->error, sizeof e->error, "templates/%s.tmpl is missing", name);
-        return -1;
-    }
-    if (tmpl_render(t, d, out, e->error, sizeof e->error) != 0)
-        return -1;
-    fix_output_lines(out);
-    return 0;
 }
 
 int emit_server(const struct ast_spec *spec, const struct emit_options *opts,
