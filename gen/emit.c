@@ -2,9 +2,9 @@
  * emit.c: the generated code.  The shape of each file is its template
  * (templates/server.h.tmpl, templates/server.c.tmpl, and the result
  * constructors of a call, templates/results.c.tmpl); this file builds the
- * data they read: names, signatures, and the code that depends on a
- * value's type (copies, frees, printers), handler by handler and message
- * by message.
+ * data they read, handler by handler and message by message: names,
+ * signatures, which names a body uses, and the code that depends on a
+ * value's type (copies, frees, printers: value.c).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 
 #include "emit.h"
 #include "tmpl.h"
+#include "value.h"
 
 /* Marks a #line whose number is the output's own line, filled in once the
  * whole file is rendered (fix_output_lines). */
@@ -26,246 +27,6 @@ struct emitter {
     char upper[80];    /* NAME in capitals, for enum constants */
     char error[256];   /* a template's error, for emit_server to report */
 };
-
-/* ---------------------------------------------------------------------- */
-/* Types                                                                   */
-
-enum role {
-    ROLE_ARG,   /* a parameter of the API: strings are const char * */
-    ROLE_OWNED  /* a struct member that owns what it points to */
-};
-
-/* ORDER AST_TYPE: each scalar type's C type and how it is printed (a
- * printf format and the cast its value gets), up to AST_TYPE_PID. */
-static const struct {
-    const char *c_type, *format, *cast;
-} scalars[] = {
-    {"int8_t", "%lld", "long long"},    {"int16_t", "%lld", "long long"},
-    {"int32_t", "%lld", "long long"},   {"int64_t", "%lld", "long long"},
-    {"uint8_t", "%llu", "unsigned long long"}, {"uint16_t", "%llu", "unsigned long long"},
-    {"uint32_t", "%llu", "unsigned long long"}, {"uint64_t", "%llu", "unsigned long long"},
-    {"int", "%lld", "long long"},       {"double", "%g", "double"},
-    {"float", "%g", "double"},          {"bool", NULL, NULL},
-    {"char *", NULL, NULL},             {"srv_bytes", NULL, NULL},
-    {"srv_atom", NULL, NULL},           {"srv_pid", NULL, NULL},
-};
-
-/* "const char *key", "worker_point where", "FILE *log": a declaration. */
-static void declare(struct emitter *e, struct buf *b, const struct ast_field *f,
-                    enum role role)
-{
-    const struct ast_type *t = &f->type;
-    if (f->whole_declaration) {
-        buf_puts(b, t->c_type);
-    } else if (t->kind == AST_TYPE_STRING) {
-        buf_printf(b, "%schar *%s", role == ROLE_ARG ? "const " : "", f->name);
-    } else if (t->kind == AST_TYPE_RECORD) {
-        buf_printf(b, "%s_%s %s", e->name, t->name, f->name);
-    } else if (t->kind == AST_TYPE_PTR || t->kind == AST_TYPE_C) {
-        size_t n = strlen(t->c_type);
-        bool star = n > 0 && t->c_type[n - 1] == '*';
-        buf_printf(b, "%s%s%s", t->c_type, star ? "" : " ", f->name);
-    } else {
-        buf_printf(b, "%s %s", scalars[t->kind].c_type, f->name);
-    }
-}
-
-/* ", const char *key, srv_atom value": parameters after others. */
-static void params(struct emitter *e, struct buf *b, const struct ast_field *fields)
-{
-    for (const struct ast_field *f = fields; f != NULL; f = f->next) {
-        buf_puts(b, ", ");
-        declare(e, b, f, ROLE_ARG);
-    }
-}
-
-/* Struct members, one a line, indented by four. */
-static void members(struct emitter *e, struct buf *b, const struct ast_field *fields)
-{
-    for (const struct ast_field *f = fields; f != NULL; f = f->next) {
-        buf_puts(b, "    ");
-        declare(e, b, f, ROLE_OWNED);
-        buf_puts(b, ";\n");
-    }
-}
-
-static bool owns_memory(const struct ast_type *t)
-{
-    return t->kind == AST_TYPE_STRING || t->kind == AST_TYPE_BYTES ||
-           t->kind == AST_TYPE_RECORD || (t->kind == AST_TYPE_PTR && t->free_fn != NULL);
-}
-
-/* Whether fields own memory: if not, a plain copy of their struct is a
- * whole copy, and nothing needs freeing. */
-static bool fields_own_memory(const struct ast_field *fields)
-{
-    for (const struct ast_field *f = fields; f != NULL; f = f->next)
-        if (!f->whole_declaration && owns_memory(&f->type))
-            return true;
-    return false;
-}
-
-/* Whether a copy of a value of type t allocates (and so may fail). */
-static bool copy_allocates(const struct ast_type *t)
-{
-    if (t->kind == AST_TYPE_RECORD && t->record != NULL) {
-        for (const struct ast_field *f = t->record->fields; f != NULL; f = f->next)
-            if (!f->whole_declaration && copy_allocates(&f->type))
-                return true;
-        return false;
-    }
-    return t->kind == AST_TYPE_STRING || t->kind == AST_TYPE_BYTES ||
-           t->kind == AST_TYPE_RECORD;
-}
-
-static bool any_copy_allocates(const struct ast_field *fields)
-{
-    for (const struct ast_field *f = fields; f != NULL; f = f->next)
-        if (!f->whole_declaration && copy_allocates(&f->type))
-            return true;
-    return false;
-}
-
-/* dst = a deep copy of src.  With fail set (a copy that can report out of
- * memory), a failed allocation jumps to the function's `fail` label. */
-static void copy_value(struct emitter *e, struct buf *b, const char *dst, const char *src,
-                       const struct ast_type *t, bool fail)
-{
-    if (t->kind == AST_TYPE_STRING) {
-        buf_printf(b, "%s = srv_strdup(%s);\n", dst, src);
-        if (fail)
-            buf_printf(b, "if (%s == NULL && %s != NULL)\n    goto fail;\n", dst, src);
-    } else if (t->kind == AST_TYPE_BYTES) {
-        buf_printf(b, "%s.data = (unsigned char *)srv_memdup(%s.data, %s.len);\n", dst, src,
-                   src);
-        buf_printf(b, "%s.len = %s.len;\n", dst, src);
-        if (fail)
-            buf_printf(b, "if (%s.data == NULL && %s.data != NULL && %s.len > 0)\n"
-                          "    goto fail;\n", dst, src, src);
-    } else if (t->kind == AST_TYPE_RECORD && fail && copy_allocates(t)) {
-        buf_printf(b, "if (!%s_%s_copy(&%s, &%s))\n    goto fail;\n", e->name, t->name, dst,
-                   src);
-    } else if (t->kind == AST_TYPE_RECORD) {
-        buf_printf(b, "%s_%s_copy(&%s, &%s);\n", e->name, t->name, dst, src);
-    } else {
-        buf_printf(b, "%s = %s;\n", dst, src);
-    }
-}
-
-/* After a failed copy: the pointers that move with a message (ptr with a
- * free function) are set back to NULL in the copy, so that freeing it
- * leaves them to the sender, who still owns them. */
-static void disown_value(struct buf *b, const char *expr, const struct ast_type *t)
-{
-    if (t->kind == AST_TYPE_PTR && t->free_fn != NULL) {
-        buf_printf(b, "%s = NULL;\n", expr);
-    } else if (t->kind == AST_TYPE_RECORD && t->record != NULL) {
-        for (const struct ast_field *f = t->record->fields; f != NULL; f = f->next) {
-            char inner[320];
-            snprintf(inner, sizeof inner, "%s.%s", expr, f->name);
-            if (!f->whole_declaration)
-                disown_value(b, inner, &f->type);
-        }
-    }
-}
-
-/* Releases what expr owns and clears it, so that a second release (a
- * state field freed in terminate, a reply freed twice) frees nothing. */
-static void free_value(struct emitter *e, struct buf *b, const char *expr,
-                       const struct ast_type *t)
-{
-    if (t->kind == AST_TYPE_STRING)
-        buf_printf(b, "free((void *)%s);\n%s = NULL;\n", expr, expr);
-    else if (t->kind == AST_TYPE_BYTES)
-        buf_printf(b, "free(%s.data);\n%s.data = NULL;\n%s.len = 0;\n", expr, expr, expr);
-    else if (t->kind == AST_TYPE_RECORD)
-        buf_printf(b, "%s_%s_free(&%s);\n", e->name, t->name, expr);
-    else if (t->kind == AST_TYPE_PTR && t->free_fn != NULL)
-        buf_printf(b, "if (%s != NULL)\n    %s(%s);\n%s = NULL;\n", expr, t->free_fn, expr,
-                   expr);
-}
-
-/* Prints expr in Erlang's notation. */
-static void format_value(struct emitter *e, struct buf *b, const char *expr,
-                         const struct ast_type *t)
-{
-    enum ast_type_kind k = t->kind;
-    if (k <= AST_TYPE_PID && scalars[k].format != NULL)
-        buf_printf(b, "srv_buf_printf(out, \"%s\", (%s)%s);\n", scalars[k].format,
-                   scalars[k].cast, expr);
-    else if (k == AST_TYPE_BOOL)
-        buf_printf(b, "srv_buf_printf(out, \"%%s\", %s ? \"true\" : \"false\");\n", expr);
-    else if (k == AST_TYPE_STRING)
-        buf_printf(b, "srv_buf_put_string(out, %s);\n", expr);
-    else if (k == AST_TYPE_BYTES)
-        buf_printf(b, "srv_buf_put_bytes(out, %s.data, %s.len);\n", expr, expr);
-    else if (k == AST_TYPE_ATOM)
-        buf_printf(b, "srv_buf_put_atom(out, %s);\n", expr);
-    else if (k == AST_TYPE_PID)
-        buf_printf(b, "srv_buf_printf(out, \"%%s\", srv_pid_format(%s).s);\n", expr);
-    else if (k == AST_TYPE_RECORD)
-        buf_printf(b, "%s_%s_format(out, &%s);\n", e->name, t->name, expr);
-    else /* ptr and raw C: shown, not printed */
-        buf_puts(b, "srv_buf_printf(out, \"...\");\n");
-}
-
-/* What each field of a list gets: copy_value, free_value, ... with
- * "PREFIXname" for the field, whole C declarations left out. */
-enum field_job { JOB_COPY, JOB_COPY_OR_FAIL, JOB_DISOWN, JOB_FREE };
-
-static void each_field(struct emitter *e, struct buf *b, enum field_job job, const char *dst,
-                       const char *src, const struct ast_field *fields)
-{
-    for (const struct ast_field *f = fields; f != NULL; f = f->next) {
-        char to[160], from[160];
-        snprintf(to, sizeof to, "%s%s", dst, f->name);
-        snprintf(from, sizeof from, "%s%s", src, f->name);
-        if (f->whole_declaration && (job == JOB_COPY || job == JOB_COPY_OR_FAIL))
-            buf_printf(b, "memcpy(&%s, &%s, sizeof %s);\n", to, from, to);
-        else if (f->whole_declaration)
-            continue;
-        else if (job == JOB_COPY || job == JOB_COPY_OR_FAIL)
-            copy_value(e, b, to, from, &f->type, job == JOB_COPY_OR_FAIL);
-        else if (job == JOB_DISOWN)
-            disown_value(b, to, &f->type);
-        else
-            free_value(e, b, to, &f->type);
-    }
-}
-
-/* A deep copy of fields from src to dst (their prefixes) into copy and,
- * when it can fail (returns true), what undoes it after `fail:` into undo:
- * moved pointers go back to the sender, and with free_each, what was
- * copied is freed field by field. */
-static bool copy_fields(struct emitter *e, struct buf *copy, struct buf *undo,
-                        const struct ast_field *fields, const char *dst, const char *src,
-                        bool free_each)
-{
-    bool can_fail = any_copy_allocates(fields);
-    if (can_fail)
-        buf_puts(copy, "memset(dst, 0, sizeof *dst);\n");
-    each_field(e, copy, can_fail ? JOB_COPY_OR_FAIL : JOB_COPY, dst, src, fields);
-    if (!can_fail)
-        return false;
-    each_field(e, undo, JOB_DISOWN, dst, "", fields);
-    if (free_each)
-        each_field(e, undo, JOB_FREE, dst, "", fields);
-    return true;
-}
-
-/* "#{key => '0x01f',value => <<"test">>}": a map of the fields. */
-static void format_fields(struct emitter *e, struct buf *b, const char *prefix,
-                          const struct ast_field *fields)
-{
-    buf_puts(b, "srv_buf_printf(out, \"#{\");\n");
-    for (const struct ast_field *f = fields; f != NULL; f = f->next) {
-        buf_printf(b, "srv_buf_printf(out, \"%s%s => \");\n", f == fields ? "" : ",", f->name);
-        char expr[160];
-        snprintf(expr, sizeof expr, "%s%s", prefix, f->name);
-        format_value(e, b, expr, &f->type);
-    }
-    buf_puts(b, "srv_buf_printf(out, \"}\");\n");
-}
 
 /* text without its last newline, into d as name. */
 static void set_text(struct tmpl_dict *d, const char *name, struct buf *text)
@@ -415,7 +176,7 @@ static void handler_signature(struct emitter *e, struct tmpl_dict *d,
         tmpl_set(d, "result", s->result);
         tmpl_set(d, "results", s->results);
     }
-    params(e, &sig, h->args);
+    value_params(e->name, &sig, h->args);
     buf_puts(&sig, s->after);
     tmpl_set(d, "suffix", suffix);
     tmpl_set(d, "signature", sig.data);
@@ -501,20 +262,20 @@ static const char *kind_word(const struct ast_handler *h)
 /* The fields of a list as items: member (a declaration), arg (the name),
  * format (its printer, from PREFIXname). */
 static void field_items(struct emitter *e, struct tmpl_dict *d, const char *list,
-                        const struct ast_field *fields, const char *prefix, enum role role)
+                        const struct ast_field *fields, const char *prefix, enum value_role role)
 {
     tmpl_list(d, list);
     for (const struct ast_field *f = fields; f != NULL; f = f->next) {
         struct tmpl_dict *item = tmpl_add(d, list);
         struct buf b;
         buf_init(&b);
-        declare(e, &b, f, role);
+        value_declare(e->name, &b, f, role);
         set_text(item, "member", &b);
         tmpl_set(item, "arg", f->name);
         char expr[160];
         snprintf(expr, sizeof expr, "%s%s", prefix, f->name);
         buf_init(&b);
-        format_value(e, &b, expr, &f->type);
+        value_format(e->name, &b, expr, &f->type);
         set_text(item, "format", &b);
     }
 }
@@ -527,7 +288,7 @@ static void set_copy(struct emitter *e, struct tmpl_dict *d, const struct ast_fi
     struct buf copy, undo;
     buf_init(&copy);
     buf_init(&undo);
-    bool fails = copy_fields(e, &copy, &undo, fields, "dst->", "src->", free_each);
+    bool fails = value_copy_fields(e->name, &copy, &undo, fields, "dst->", "src->", free_each);
     tmpl_set(d, "copy_fails", fails ? "1" : "");
     set_text(d, "copy", &copy);
     set_text(d, "uncopy", &undo);
@@ -540,7 +301,7 @@ static void set_params(struct emitter *e, struct tmpl_dict *d, const char *name,
     struct buf b;
     buf_init(&b);
     buf_puts(&b, "");
-    params(e, &b, fields);
+    value_params(e->name, &b, fields);
     set_text(d, name, &b);
 }
 
@@ -562,7 +323,7 @@ static void set_names(struct tmpl_dict *d, const char *name, const struct ast_fi
 static void message_args(struct emitter *e, struct tmpl_dict *d, const struct ast_handler *h)
 {
     const char *n = e->name, *c = h->name;
-    field_items(e, d, "args", h->args, "a->", ROLE_ARG);
+    field_items(e, d, "args", h->args, "a->", VALUE_ARG);
     set_params(e, d, "params", h->args);
     set_names(d, "arg_names", h->args, "", true);
     set_names(d, "arg_reads", h->args, "a->", true);
@@ -570,7 +331,7 @@ static void message_args(struct emitter *e, struct tmpl_dict *d, const struct as
     for (const struct ast_field *f = h->args; f != NULL; f = f->next)
         printed |= f->type.kind != AST_TYPE_PTR && f->type.kind != AST_TYPE_C;
     tmpl_set(d, "printed", printed ? "1" : "");
-    bool copies = fields_own_memory(h->args);
+    bool copies = value_fields_own_memory(h->args);
     tmpl_set(d, "copies", copies ? "1" : "");
     tmpl_setf(d, "args_size", h->args ? "sizeof(struct %s_%s_args)" : "0", n, c);
     tmpl_set(d, "args_ref", h->args ? "&srv_args" : "NULL");
@@ -579,7 +340,7 @@ static void message_args(struct emitter *e, struct tmpl_dict *d, const struct as
     set_copy(e, d, h->args, true);
     struct buf b;
     buf_init(&b);
-    each_field(e, &b, JOB_FREE, "a->", "", h->args);
+    value_each(e->name, &b, VALUE_FREE, "a->", "", h->args);
     set_text(d, "free", &b);
 }
 
@@ -603,17 +364,18 @@ static const struct {
 /* A call's result type and constructors, rendered from their template. */
 static int call_results(struct emitter *e, struct tmpl_dict *d, const struct ast_handler *h)
 {
-    bool can_fail = any_copy_allocates(h->reply);
+    bool can_fail = value_copy_may_fail(h->reply);
     struct buf fill, unfill;
     buf_init(&fill);
     buf_init(&unfill);
     buf_puts(&fill, h->reply == NULL ? "srv_r.reply.replied = true;\n" : "");
-    each_field(e, &fill, can_fail ? JOB_COPY_OR_FAIL : JOB_COPY, "srv_r.reply.", "", h->reply);
+    value_each(e->name, &fill, can_fail ? VALUE_COPY_OR_FAIL : VALUE_COPY, "srv_r.reply.", "",
+               h->reply);
     /* Out of memory for the reply's copy: what was copied goes (moved
      * pointers stay the handler's), and the caller's call returns
      * SRV_ENOMEM; a stop_reply still stops. */
-    each_field(e, &unfill, JOB_DISOWN, "srv_r.reply.", "", h->reply);
-    each_field(e, &unfill, JOB_FREE, "srv_r.reply.", "", h->reply);
+    value_each(e->name, &unfill, VALUE_DISOWN, "srv_r.reply.", "", h->reply);
+    value_each(e->name, &unfill, VALUE_FREE, "srv_r.reply.", "", h->reply);
     tmpl_list(d, "forms");
     for (size_t i = 0; i < sizeof result_forms / sizeof result_forms[0]; i++) {
         /* reply_to builds a reply; an inline body, only what it returns */
@@ -624,7 +386,7 @@ static int call_results(struct emitter *e, struct tmpl_dict *d, const struct ast
         buf_init(&sig);
         buf_puts(&sig, result_forms[i].extra);
         if (result_forms[i].fields)
-            params(e, &sig, h->reply);
+            value_params(e->name, &sig, h->reply);
         const char *p = sig.data[0] == ',' ? sig.data + 2 : sig.data;
         tmpl_set(f, "form_params", p[0] != '\0' ? p : "void");
         buf_free(&sig);
@@ -651,8 +413,8 @@ static int call_results(struct emitter *e, struct tmpl_dict *d, const struct ast
 static int call_reply(struct emitter *e, struct tmpl_dict *d, const struct ast_handler *h)
 {
     const char *n = e->name, *c = h->name;
-    field_items(e, d, "reply", h->reply, "", ROLE_OWNED);
-    bool owns = fields_own_memory(h->reply);
+    field_items(e, d, "reply", h->reply, "", VALUE_OWNED);
+    bool owns = value_fields_own_memory(h->reply);
     tmpl_set(d, "reply_owns", owns ? "1" : "");
     tmpl_setf(d, "reply_size", "sizeof(%s_%s_reply)", n, c);
     tmpl_setf(d, "free_reply_fn", owns ? "%s_%s_free_reply" : "NULL", n, c);
@@ -660,7 +422,7 @@ static int call_reply(struct emitter *e, struct tmpl_dict *d, const struct ast_h
     set_names(d, "reply_names", h->reply, "", false);
     struct buf b;
     buf_init(&b);
-    each_field(e, &b, JOB_FREE, "reply->", "", h->reply);
+    value_each(e->name, &b, VALUE_FREE, "reply->", "", h->reply);
     set_text(d, "reply_free", &b);
     tmpl_set(d, "external", h->has_body ? "" : "1");
     return call_results(e, d, h);
@@ -701,15 +463,15 @@ static void record(struct emitter *e, struct tmpl_dict *d, const struct ast_reco
 {
     tmpl_set(d, "record", r->name);
     tmpl_setf(d, "line", "%d", r->loc.first_line);
-    field_items(e, d, "fields", r->fields, "record->", ROLE_OWNED);
+    field_items(e, d, "fields", r->fields, "record->", VALUE_OWNED);
     set_copy(e, d, r->fields, false);
-    tmpl_set(d, "owns", fields_own_memory(r->fields) ? "1" : "");
+    tmpl_set(d, "owns", value_fields_own_memory(r->fields) ? "1" : "");
     struct buf b;
     buf_init(&b);
-    each_field(e, &b, JOB_FREE, "record->", "", r->fields);
+    value_each(e->name, &b, VALUE_FREE, "record->", "", r->fields);
     set_text(d, "free", &b);
     buf_init(&b);
-    format_fields(e, &b, "record->", r->fields);
+    value_format_fields(e->name, &b, "record->", r->fields);
     set_text(d, "format", &b);
 }
 
@@ -745,29 +507,6 @@ static void emit_records(struct emitter *e, struct tmpl_dict *d)
 /* ---------------------------------------------------------------------- */
 /* The server                                                              */
 
-/* For each string, bytes and ptr(..., FREEFN) the state owns, however deep
- * in records: if p is it, the field is cleared. */
-static void forget_fields(struct buf *b, const char *prefix, const struct ast_field *fields)
-{
-    for (const struct ast_field *f = fields; f != NULL; f = f->next) {
-        char expr[256];
-        snprintf(expr, sizeof expr, "%s%s", prefix, f->name);
-        const struct ast_type *t = &f->type;
-        if (f->whole_declaration)
-            continue;
-        if (t->kind == AST_TYPE_STRING || (t->kind == AST_TYPE_PTR && t->free_fn != NULL)) {
-            buf_printf(b, "if (p == (const void *)%s)\n    %s = NULL;\n", expr, expr);
-        } else if (t->kind == AST_TYPE_BYTES) {
-            buf_printf(b, "if (p == (const void *)%s.data) {\n    %s.data = NULL;\n"
-                          "    %s.len = 0;\n}\n", expr, expr, expr);
-        } else if (t->kind == AST_TYPE_RECORD && t->record != NULL) {
-            char inner[264];
-            snprintf(inner, sizeof inner, "%s.", expr);
-            forget_fields(b, inner, t->record->fields);
-        }
-    }
-}
-
 /* The state: its fields, printer, free, and terminate's clearing free(). */
 static void server_state(struct emitter *e, struct tmpl_dict *d)
 {
@@ -775,21 +514,21 @@ static void server_state(struct emitter *e, struct tmpl_dict *d)
     struct buf b;
     buf_init(&b);
     if (state != NULL)
-        members(e, &b, state);
+        value_members(e->name, &b, state);
     else
         buf_puts(&b, "    bool started; /* the spec declares no state */\n");
     set_text(d, "state_fields", &b);
     tmpl_set(d, "state", state != NULL ? "1" : "");
     buf_init(&b);
-    format_fields(e, &b, "s->", state);
+    value_format_fields(e->name, &b, "s->", state);
     set_text(d, "format_state", &b);
     buf_init(&b);
-    each_field(e, &b, JOB_FREE, "s->", "", state);
+    value_each(e->name, &b, VALUE_FREE, "s->", "", state);
     set_text(d, "free_state", &b);
     buf_init(&b);
     const struct ast_handler *t = ast_find_handler(e->spec, AST_TERMINATE);
     if (t != NULL && t->has_body)
-        forget_fields(&b, "s->", state);
+        value_forget_fields(&b, "s->", state);
     set_text(d, "forget", &b);
 }
 
@@ -827,11 +566,11 @@ static void server_init(struct emitter *e, struct tmpl_dict *d)
     const struct ast_handler *init = ast_find_handler(e->spec, AST_INIT);
     const struct ast_field *args = init != NULL ? init->args : NULL;
     tmpl_set(d, "init", init != NULL ? "1" : "");
-    field_items(e, d, "init_args", args, "a->", ROLE_ARG);
+    field_items(e, d, "init_args", args, "a->", VALUE_ARG);
     struct buf b;
     buf_init(&b);
     buf_puts(&b, "");
-    params(e, &b, args);
+    value_params(e->name, &b, args);
     if (b.len > 0)
         buf_puts(&b, ", ");
     tmpl_set(d, "init_params", b.data + (b.len > 0 ? 2 : 0));
@@ -851,8 +590,7 @@ static void server_handlers(struct emitter *e, struct tmpl_dict *d)
     bool frees = false;
     const struct ast_handler *t = ast_find_handler(e->spec, AST_TERMINATE);
     if (t != NULL && t->has_body && mentions(t->body.text, "free"))
-        for (const struct ast_field *f = e->spec->state; f != NULL; f = f->next)
-            frees |= !f->whole_declaration && owns_memory(&f->type);
+        frees = value_fields_own_memory(e->spec->state);
     tmpl_set(d, "frees_in_terminate", frees ? "1" : "");
     tmpl_list(d, "bodies");
     tmpl_list(d, "externals");
@@ -924,7 +662,7 @@ static int server_data(struct emitter *e, struct tmpl_dict *d, const char *h_pat
     code_blocks(e, d, "c_blocks", spec->c_blocks, spec->n_c_blocks);
     emit_records(e, d);
     server_state(e, d);
-    server_callbacks(e, d, fields_own_memory(spec->state));
+    server_callbacks(e, d, value_fields_own_memory(spec->state));
     server_init(e, d);
     server_handlers(e, d);
     return server_messages(e, d);
