@@ -25,6 +25,7 @@ struct emitter {
     const char *out_path; /* the file being built: for #line back to it */
     const char *name;  /* the server's name: every generated name's prefix */
     char upper[80];    /* NAME in capitals, for enum constants */
+    const char *header_path; /* NAME.srv.h: for #line back to it */
     char error[256];   /* a template's error, for emit_server to report */
 };
 
@@ -75,35 +76,67 @@ static bool mentions(const char *code, const char *name)
     return false;
 }
 
-/* A path as a C string's contents. */
-static void put_quoted(struct buf *b, const char *path)
+/* #line LINE "PATH", PATH escaped; a line < 0 is the output's own next
+ * line, filled in by fix_output_lines. */
+static void line_directive(struct buf *b, int line, const char *path)
 {
+    if (line < 0)
+        buf_puts(b, "#line " OUTPUT_LINE " \"");
+    else
+        buf_printf(b, "#line %d \"", line);
     for (const char *p = path; *p != '\0'; p++) {
         if (*p == '\\' || *p == '"')
             buf_puts(b, "\\");
         buf_append(b, p, 1);
     }
+    buf_puts(b, "\"\n");
 }
 
-/* The user's code: #line to the spec, the text at its own column, and
- * #line back to the output. */
-static void body(struct emitter *e, struct buf *b, const struct ast_code *code)
+/* The user's code: #line to the spec, the text at its own column, then
+ * closer (or nothing) where the spec's own closer stands, and #line back to
+ * the output. */
+static void body(struct emitter *e, struct buf *b, const struct ast_code *code,
+                 const char *closer)
 {
-    if (e->opts->line_directives) {
-        buf_printf(b, "#line %d \"", code->loc.first_line);
-        put_quoted(b, e->opts->spec_path);
-        buf_puts(b, "\"\n");
-    }
+    if (e->opts->line_directives)
+        line_directive(b, code->loc.first_line, e->opts->spec_path);
     for (int i = 1; i < code->loc.first_column; i++)
         buf_puts(b, " ");
     buf_puts(b, code->text);
+    if (closer != NULL)
+        buf_puts(b, closer);
     if (b->len > 0 && b->data[b->len - 1] != '\n')
         buf_puts(b, "\n");
-    if (e->opts->line_directives) {
-        buf_printf(b, "#line " OUTPUT_LINE " \"");
-        put_quoted(b, e->out_path);
-        buf_puts(b, "\"\n");
+    if (e->opts->line_directives)
+        line_directive(b, -1, e->out_path);
+}
+
+/* A header struct's members, into d as name.  A raw C type (c(...),
+ * ptr(...)) is one srvc cannot check: its member stands under #line at the
+ * type's own line and column in the spec, so that the C compiler reports
+ * an unknown type there, not in the header. */
+static void set_members(struct emitter *e, struct tmpl_dict *d, const char *name,
+                        const struct ast_field *fields)
+{
+    struct buf b;
+    buf_init(&b);
+    buf_puts(&b, "");
+    for (const struct ast_field *f = fields; f != NULL; f = f->next) {
+        bool raw = f->type.kind == AST_TYPE_C || f->type.kind == AST_TYPE_PTR;
+        if (raw && e->opts->line_directives) {
+            line_directive(&b, f->type.loc.first_line, e->opts->spec_path);
+            buf_printf(&b, "%*s", f->type.loc.last_column, "");
+        } else {
+            buf_puts(&b, "    ");
+        }
+        value_declare(e->name, &b, f, VALUE_OWNED);
+        buf_puts(&b, ";\n");
+        bool next_raw = f->next != NULL && (f->next->type.kind == AST_TYPE_C ||
+                                            f->next->type.kind == AST_TYPE_PTR);
+        if (raw && !next_raw && e->opts->line_directives)
+            line_directive(&b, -1, e->header_path);
     }
+    set_text(d, name, &b);
 }
 
 /* ORDER AST_HANDLER (ast.h): what a handler of each kind is, in C.  A
@@ -208,7 +241,9 @@ static void handler_body(struct emitter *e, struct tmpl_dict *d, const struct as
     tmpl_set(d, "frees_in_terminate", clearing_free ? "1" : "");
     struct buf text;
     buf_init(&text);
-    body(e, &text, &h->body);
+    /* the function's closing brace stands where the spec's does, so that
+     * the C compiler reports a body that can end without a return there */
+    body(e, &text, &h->body, "}");
     set_text(d, "body", &text);
 }
 
@@ -413,7 +448,7 @@ static int call_results(struct emitter *e, struct tmpl_dict *d, const struct ast
 static int call_reply(struct emitter *e, struct tmpl_dict *d, const struct ast_handler *h)
 {
     const char *n = e->name, *c = h->name;
-    field_items(e, d, "reply", h->reply, "", VALUE_OWNED);
+    set_members(e, d, "reply_members", h->reply);
     bool owns = value_fields_own_memory(h->reply);
     tmpl_set(d, "reply_owns", owns ? "1" : "");
     tmpl_setf(d, "reply_size", "sizeof(%s_%s_reply)", n, c);
@@ -463,7 +498,7 @@ static void record(struct emitter *e, struct tmpl_dict *d, const struct ast_reco
 {
     tmpl_set(d, "record", r->name);
     tmpl_setf(d, "line", "%d", r->loc.first_line);
-    field_items(e, d, "fields", r->fields, "record->", VALUE_OWNED);
+    set_members(e, d, "members", r->fields);
     set_copy(e, d, r->fields, false);
     tmpl_set(d, "owns", value_fields_own_memory(r->fields) ? "1" : "");
     struct buf b;
@@ -511,14 +546,9 @@ static void emit_records(struct emitter *e, struct tmpl_dict *d)
 static void server_state(struct emitter *e, struct tmpl_dict *d)
 {
     const struct ast_field *state = e->spec->state;
-    struct buf b;
-    buf_init(&b);
-    if (state != NULL)
-        value_members(e->name, &b, state);
-    else
-        buf_puts(&b, "    bool started; /* the spec declares no state */\n");
-    set_text(d, "state_fields", &b);
+    set_members(e, d, "state_fields", state);
     tmpl_set(d, "state", state != NULL ? "1" : "");
+    struct buf b;
     buf_init(&b);
     value_format_fields(e->name, &b, "s->", state);
     set_text(d, "format_state", &b);
@@ -632,16 +662,18 @@ static int server_messages(struct emitter *e, struct tmpl_dict *d)
     return 0;
 }
 
-/* Verbatim C blocks, each with its #line, into d as name. */
+/* Verbatim C blocks, each with its #line, into d as name; opener is how
+ * the spec opens them. */
 static void code_blocks(struct emitter *e, struct tmpl_dict *d, const char *name,
-                        const struct ast_code *blocks, size_t n)
+                        const char *opener, const struct ast_code *blocks, size_t n)
 {
     struct buf b;
     buf_init(&b);
     buf_puts(&b, "");
     for (size_t i = 0; i < n; i++) {
-        buf_printf(&b, "/* %%{ block: %s:%d */\n", e->opts->spec_path, blocks[i].loc.first_line);
-        body(e, &b, &blocks[i]);
+        buf_printf(&b, "/* %s block: %s:%d */\n", opener, e->opts->spec_path,
+                   blocks[i].loc.first_line);
+        body(e, &b, &blocks[i], NULL);
     }
     set_text(d, name, &b);
 }
@@ -657,9 +689,10 @@ static int server_data(struct emitter *e, struct tmpl_dict *d, const char *h_pat
     tmpl_set(d, "header", e->opts->header_name);
     tmpl_setf(d, "guard", "%s_SRV_H", e->upper);
     e->out_path = h_path;
-    code_blocks(e, d, "header_blocks", spec->h_blocks, spec->n_h_blocks);
+    code_blocks(e, d, "header_blocks", "%{", spec->h_blocks, spec->n_h_blocks);
     e->out_path = e->opts->c_path;
-    code_blocks(e, d, "c_blocks", spec->c_blocks, spec->n_c_blocks);
+    code_blocks(e, d, "top_blocks", "%top{", spec->top_blocks, spec->n_top_blocks);
+    code_blocks(e, d, "c_blocks", "%{", spec->c_blocks, spec->n_c_blocks);
     emit_records(e, d);
     server_state(e, d);
     server_callbacks(e, d, value_fields_own_memory(spec->state));
@@ -679,7 +712,7 @@ int emit_server(const struct ast_spec *spec, const struct emit_options *opts,
     memcpy(h_path, opts->c_path, c_len + 1);
     if (c_len > 0)
         h_path[c_len - 1] = 'h';
-    struct emitter e = {spec, opts, h_path, spec->name, {0}, {0}};
+    struct emitter e = {spec, opts, h_path, spec->name, {0}, h_path, {0}};
     for (size_t i = 0; spec->name[i] != '\0' && i + 1 < sizeof e.upper; i++)
         e.upper[i] = (char)toupper((unsigned char)spec->name[i]);
     struct tmpl_dict *data = tmpl_dict_new();

@@ -101,10 +101,6 @@ static void external_forget_format_args(srv_buf *out, const void *args)
 
 /* ---- Handlers ------------------------------------------------------ */
 
-/* A handler that can reach its end without returning a result is an
- * error, reported at its closing brace in the spec. */
-#pragma GCC diagnostic error "-Wreturn-type"
-
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
 static srv_action external_dispatch(void *state, unsigned message, void *args, srv_from from,

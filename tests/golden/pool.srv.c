@@ -56,6 +56,10 @@ static void pool_waiting_format_args(srv_buf *out, const void *args)
 
 /* ---- Handlers ------------------------------------------------------ */
 
+/* A handler that can reach its end without returning a result is an
+ * error, reported at its closing brace in the spec. */
+#pragma GCC diagnostic error "-Wreturn-type"
+
 /* What handler bodies may use beside their arguments (docs/language.md):
  * the results of the handler's kind, which SRV_RESULTS names for each. */
 #define SELF (srv_pid_format(srv_self()).s)
@@ -122,21 +126,18 @@ static inline pool_waiting_result pool_waiting_result_reply(int n)
 static srv_init_result pool_handle_init(pool_state *state, int size)
 {
 #define SRV_RESULTS(form) srv_init_##form
-    {
 #line 25 "pool.srv"
                 
     state->free_slots = size;
     return ok();
-#line 131 "pool.srv.c"
-    }
-#undef SRV_RESULTS
 }
+#line 135 "pool.srv.c"
+#undef SRV_RESULTS
 
 /* call acquire: pool.srv:30 */
 static pool_acquire_result pool_handle_acquire(pool_state *state, pool_acquire_from from)
 {
 #define SRV_RESULTS(form) pool_acquire_result_##form
-    {
 #line 30 "pool.srv"
                               
     if (state->free_slots > 0) {
@@ -148,16 +149,14 @@ static pool_acquire_result pool_handle_acquire(pool_state *state, pool_acquire_f
     printf("pool: no free slot, %s waits\n", FROM);
     state->waiting[state->n_waiting++] = from;
     return noreply();
-#line 152 "pool.srv.c"
-    }
-#undef SRV_RESULTS
 }
+#line 154 "pool.srv.c"
+#undef SRV_RESULTS
 
 /* cast release: pool.srv:42 */
 static srv_noreply_result pool_handle_release(pool_state *state, int slot)
 {
 #define SRV_RESULTS(form) srv_##form
-    {
 #line 42 "pool.srv"
                         
     if (state->n_waiting == 0) {
@@ -171,24 +170,21 @@ static srv_noreply_result pool_handle_release(pool_state *state, int slot)
     printf("pool: slot %d goes to %s\n", slot, srv_from_format(first.from).s);
     pool_acquire_reply_to(first, slot);
     return noreply();
-#line 175 "pool.srv.c"
-    }
-#undef SRV_RESULTS
 }
+#line 175 "pool.srv.c"
+#undef SRV_RESULTS
 
 /* call waiting: pool.srv:56 */
 static pool_waiting_result pool_handle_waiting(pool_state *state, pool_waiting_from from)
 {
     (void)from;
 #define SRV_RESULTS(form) pool_waiting_result_##form
-    {
 #line 56 "pool.srv"
                            
     return reply(state->n_waiting);
-#line 189 "pool.srv.c"
-    }
-#undef SRV_RESULTS
 }
+#line 187 "pool.srv.c"
+#undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 

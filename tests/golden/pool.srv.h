@@ -50,7 +50,7 @@ typedef struct pool_state {
     int next_slot;
 #line 21 "pool.srv"
       pool_acquire_from waiting[POOL_MAX_WAITING];
-#line 57 "pool.srv.h"
+#line 54 "pool.srv.h"
     int n_waiting;
 } pool_state;
 

@@ -236,6 +236,10 @@ static void types_moved_format_args(srv_buf *out, const void *args)
 
 /* ---- Handlers ------------------------------------------------------ */
 
+/* A handler that can reach its end without returning a result is an
+ * error, reported at its closing brace in the spec. */
+#pragma GCC diagnostic error "-Wreturn-type"
+
 /* What handler bodies may use beside their arguments (docs/language.md):
  * the results of the handler's kind, which SRV_RESULTS names for each. */
 #define SELF (srv_pid_format(srv_self()).s)
@@ -289,14 +293,12 @@ static srv_init_result types_handle_init(types_state *state)
 {
     (void)state;
 #define SRV_RESULTS(form) srv_init_##form
-    {
 #line 44 "types.srv"
         
     return ok();
-#line 297 "types.srv.c"
-    }
-#undef SRV_RESULTS
 }
+#line 301 "types.srv.c"
+#undef SRV_RESULTS
 
 /* call everything: types.srv:48 */
 static types_everything_result types_handle_everything(types_state *state,
@@ -307,7 +309,6 @@ static types_everything_result types_handle_everything(types_state *state,
 {
     (void)from;
 #define SRV_RESULTS(form) types_everything_result_##form
-    {
 #line 49 "types.srv"
                                         
     state->a = a;
@@ -317,40 +318,35 @@ static types_everything_result types_handle_everything(types_state *state,
     state->o = o;
     state->p = p;
     return reply(m, n, q);
-#line 321 "types.srv.c"
-    }
-#undef SRV_RESULTS
 }
+#line 323 "types.srv.c"
+#undef SRV_RESULTS
 
 /* cast hand_over: types.srv:59 */
 static srv_noreply_result types_handle_hand_over(types_state *state, struct job *job)
 {
 #define SRV_RESULTS(form) srv_##form
-    {
 #line 59 "types.srv"
                                                  
     if (state->current != NULL)
         job_free(state->current);
     state->current = job;
     return noreply();
-#line 337 "types.srv.c"
-    }
-#undef SRV_RESULTS
 }
+#line 337 "types.srv.c"
+#undef SRV_RESULTS
 
 /* info moved: types.srv:66 */
 static srv_noreply_result types_handle_moved(types_state *state, types_point to)
 {
 #define SRV_RESULTS(form) srv_##form
-    {
 #line 66 "types.srv"
                       
     state->q.at = to;
     return noreply();
-#line 351 "types.srv.c"
-    }
-#undef SRV_RESULTS
 }
+#line 349 "types.srv.c"
+#undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 

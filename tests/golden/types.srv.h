@@ -83,7 +83,7 @@ typedef struct types_state {
         struct job *current;
 #line 41 "types.srv"
       FILE *log;
-#line 89 "types.srv.h"
+#line 87 "types.srv.h"
 } types_state;
 
 /* ---- Replies ------------------------------------------------------- */

@@ -75,6 +75,10 @@ static void worker_show_format_args(srv_buf *out, const void *args)
 
 /* ---- Handlers ------------------------------------------------------ */
 
+/* A handler that can reach its end without returning a result is an
+ * error, reported at its closing brace in the spec. */
+#pragma GCC diagnostic error "-Wreturn-type"
+
 /* What handler bodies may use beside their arguments (docs/language.md):
  * the results of the handler's kind, which SRV_RESULTS names for each. */
 #define SELF (srv_pid_format(srv_self()).s)
@@ -125,7 +129,6 @@ static inline worker_set_result worker_set_result_reply(srv_atom key, srv_atom v
 static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv_atom value)
 {
 #define SRV_RESULTS(form) srv_init_##form
-    {
 #line 19 "worker.srv"
                             
     printf("Saving key: %s with value %s, self: %s\n",
@@ -134,50 +137,44 @@ static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv
     state->value = value;
     /* {ok, State, 0}: handle the timeout as soon as the mailbox is empty. */
     return ok_timeout(0);
-#line 138 "worker.srv.c"
-    }
-#undef SRV_RESULTS
 }
+#line 142 "worker.srv.c"
+#undef SRV_RESULTS
 
 /* call query: worker.srv:28 */
 static worker_query_result worker_handle_query(worker_state *state, worker_query_from from,
                                                srv_atom key)
 {
 #define SRV_RESULTS(form) worker_query_result_##form
-    {
 #line 28 "worker.srv"
                                       
     if (key != state->key)
         srv_exit("function_clause");
     printf("query from %s, self: %s\n", FROM, SELF);
     return reply(state->value);
-#line 155 "worker.srv.c"
-    }
-#undef SRV_RESULTS
 }
+#line 157 "worker.srv.c"
+#undef SRV_RESULTS
 
 /* call set: worker.srv:35 */
 static worker_set_result worker_handle_set(worker_state *state, worker_set_from from, srv_atom key,
                                            srv_atom value)
 {
 #define SRV_RESULTS(form) worker_set_result_##form
-    {
 #line 35 "worker.srv"
                                                           
     printf("set from %s, self: %s\n", FROM, SELF);
     state->key = key;
     state->value = value;
     return reply(key, value);
-#line 172 "worker.srv.c"
-    }
-#undef SRV_RESULTS
 }
+#line 172 "worker.srv.c"
+#undef SRV_RESULTS
 
 /* cast show: worker.srv:42 */
 static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
 {
 #define SRV_RESULTS(form) srv_##form
-    {
 #line 42 "worker.srv"
                      
     if (key != state->key)
@@ -185,37 +182,32 @@ static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
     printf("show, key %s value %s, self: %s\n", srv_atom_format(key).s,
            srv_atom_format(state->value).s, SELF);
     return noreply();
-#line 189 "worker.srv.c"
-    }
-#undef SRV_RESULTS
 }
+#line 187 "worker.srv.c"
+#undef SRV_RESULTS
 
 /* info timeout: worker.srv:50 */
 static srv_noreply_result worker_handle_timeout(worker_state *state)
 {
     (void)state;
 #define SRV_RESULTS(form) srv_##form
-    {
 #line 50 "worker.srv"
               
     printf("Timeout\n");
     return noreply();
-#line 204 "worker.srv.c"
-    }
-#undef SRV_RESULTS
 }
+#line 200 "worker.srv.c"
+#undef SRV_RESULTS
 
 /* terminate: worker.srv:55 */
 static void worker_handle_terminate(worker_state *state, srv_atom reason)
 {
     (void)state;
-    {
 #line 55 "worker.srv"
            
     printf("terminate reason %s, self: %s\n", srv_atom_format(reason).s, SELF);
-#line 217 "worker.srv.c"
-    }
 }
+#line 211 "worker.srv.c"
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
