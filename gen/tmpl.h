@@ -2,7 +2,7 @@
  * tmpl.h: the template engine.  A template is C with holes and blocks:
  *
  *   @name@            the text of name, indented to the hole's column
- *                     when it spans lines; @@ is a literal @
+ *                     when it spans lines (not its # lines); @@ is @
  *   @for list@        the lines up to the matching @end@, once for each
  *                     item of list, whose names hide the outer ones
  *   @if name@         the lines up to @else@ or @end@ when name is text
@@ -15,8 +15,9 @@
  * text is empty.  A line of code that comes out wider than 100 columns is
  * broken after the commas of its first parenthesis, each part aligned
  * after that '(' (a parameter list, a call's arguments); a line with text
- * of many lines in a hole (the spec's own code) is left as it is.  An unknown name, a block left open and an @end@ with
- * nothing to close are errors that give the template's file and line.
+ * of many lines in a hole (the spec's own code) is left as it is.  An
+ * unknown name, a block left open and an @end@ with nothing to close are
+ * errors that give the template's file and line.
  * The templates (templates/NAME.tmpl) are built into srvc by mk/embed.sh.
  */
 #ifndef SRVC_TMPL_H
