@@ -14,8 +14,8 @@
 # One source for the version: srv.h's SRV_VERSION (srvc gets it as
 # SRVC_VERSION, srv.pc and the shared library's name from here).
 VERSION := $(shell sed -n 's/^\#define SRV_VERSION "\(.*\)"$$/\1/p' runtime/include/srv.h)
-# The soname's major: srv.h's SRV_ABI_VERSION.
-ABI_MAJOR := $(shell sed -n 's/^\#define SRV_ABI_VERSION \([0-9]*\)$$/\1/p' runtime/include/srv.h)
+# The soname's major: srv/abi.h's SRV_ABI_VERSION.
+ABI_MAJOR := $(shell sed -n 's/^\#define SRV_ABI_VERSION \([0-9]*\)$$/\1/p' runtime/include/srv/abi.h)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -250,7 +250,7 @@ $(B)/bench/bench: $(B)/bench/bench.o $(BENCH_SPECS:%=$(B)/%.o) $(B)/libsrv.a
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 # ---------------------------------------------------------------------------
-# Install: srvc, srv.h, libsrv.a, libsrv.so, srv.pc, srv.mk.
+# Install: srvc, srv.h and srv/abi.h, libsrv.a, libsrv.so, srv.pc, srv.mk.
 
 $(B)/srv.pc: mk/srv.pc.in
 	@mkdir -p $(@D)
@@ -260,11 +260,13 @@ $(B)/srv.pc: mk/srv.pc.in
 .PHONY: $(B)/srv.pc
 
 INSTALLED := $(DESTDIR)$(BINDIR)/srvc $(DESTDIR)$(INCLUDEDIR)/srv.h \
+             $(DESTDIR)$(INCLUDEDIR)/srv/abi.h \
              $(DESTDIR)$(LIBDIR)/libsrv.a $(DESTDIR)$(LIBDIR)/libsrv.so.$(VERSION) \
              $(DESTDIR)$(PKGCONFIGDIR)/srv.pc $(DESTDIR)$(DATADIR)/srv/srv.mk
 install: $(B)/srvc $(B)/libsrv.a $(B)/libsrv.so $(B)/srv.pc
 	$(INSTALL) -D -m 755 $(B)/srvc $(DESTDIR)$(BINDIR)/srvc
 	$(INSTALL) -D -m 644 runtime/include/srv.h $(DESTDIR)$(INCLUDEDIR)/srv.h
+	$(INSTALL) -D -m 644 runtime/include/srv/abi.h $(DESTDIR)$(INCLUDEDIR)/srv/abi.h
 	$(INSTALL) -D -m 644 $(B)/libsrv.a $(DESTDIR)$(LIBDIR)/libsrv.a
 	$(INSTALL) -D -m 755 $(B)/libsrv.so $(DESTDIR)$(LIBDIR)/libsrv.so.$(VERSION)
 	ln -sf libsrv.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsrv.so.$(ABI_MAJOR)
@@ -273,7 +275,7 @@ install: $(B)/srvc $(B)/libsrv.a $(B)/libsrv.so $(B)/srv.pc
 	$(INSTALL) -D -m 644 mk/srv.mk $(DESTDIR)$(DATADIR)/srv/srv.mk
 uninstall:
 	rm -f $(INSTALLED) $(DESTDIR)$(LIBDIR)/libsrv.so.$(ABI_MAJOR) $(DESTDIR)$(LIBDIR)/libsrv.so
-	-rmdir $(DESTDIR)$(DATADIR)/srv 2>/dev/null
+	-rmdir $(DESTDIR)$(DATADIR)/srv $(DESTDIR)$(INCLUDEDIR)/srv 2>/dev/null
 
 clean:
 	rm -rf build $(B)

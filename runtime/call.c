@@ -292,8 +292,8 @@ static void run_inline_stop(void *arg)
     srv__exit(job.p, job.reason, true, true);
 }
 
-srv_status srv_stop_server(srv_pid server, srv_atom reason, long timeout_ms,
-                           srv_call_result *result)
+srv_status srv_stop(srv_pid server, srv_atom reason, long timeout_ms,
+                    srv_call_result *result)
 {
     if (result != NULL)
         result->reason = NULL;

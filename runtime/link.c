@@ -326,7 +326,7 @@ srv_status srv_exit_signal(srv_pid pid, srv_atom reason)
     return SRV_OK;
 }
 
-srv_status srv_monitor(srv_pid pid, uint64_t *ref_out)
+srv_status srv_monitor(srv_pid pid, srv_monitor_ref *ref_out)
 {
     struct process *self = srv__caller();
     if (self == NULL)
@@ -384,7 +384,7 @@ srv_status srv_monitor(srv_pid pid, uint64_t *ref_out)
     return SRV_OK;
 }
 
-srv_status srv_demonitor(uint64_t ref)
+srv_status srv_demonitor(srv_monitor_ref ref)
 {
     struct process *self = srv__caller();
     if (self == NULL)

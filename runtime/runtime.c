@@ -77,6 +77,11 @@ __attribute__((constructor)) static void fork_watch(void)
 #define SCHED_MARGIN_MS 50
 
 
+const char *srv_version(void)
+{
+    return SRV_VERSION;
+}
+
 srv_status srv_runtime_start(unsigned schedulers)
 {
     atomic_store_explicit(&closed, false, memory_order_seq_cst);

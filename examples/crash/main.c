@@ -28,7 +28,7 @@ int main(void)
     keeper_child_reply child;
     check("child", keeper_child(keeper, &child));
 
-    uint64_t ref;
+    srv_monitor_ref ref;
     check("monitor", srv_monitor(child.child, &ref));
 
     fragile_divide_reply q;

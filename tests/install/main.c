@@ -1,11 +1,15 @@
 /* main.c: calls the hello server twice and prints the replies. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "hello.srv.h"
 
 int main(void)
 {
+    /* the installed header (and the srv/abi.h it includes) and library agree */
+    if (strcmp(srv_version(), SRV_VERSION) != 0)
+        return 1;
     srv_pid pid;
     if (hello_start(&pid) != SRV_OK)
         return 1;

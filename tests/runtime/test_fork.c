@@ -59,7 +59,7 @@ static void child_uses_a_fresh_runtime(srv_pid parents)
         srv_sleep(1);
     } while (waited++ < 5000);
     CHILD_CHECK(r.total == 106 && r.casts == 100 && r.ticks == 1, 26);
-    uint64_t ref;
+    srv_monitor_ref ref;
     CHILD_CHECK(srv_monitor(pid, &ref) == SRV_OK, 27);
     CHILD_CHECK(counter_stop(pid) == SRV_OK, 28);
     srv_signal signal;

@@ -1,5 +1,6 @@
 /*
- * test_format.c: atoms, pids, callers and statuses in Erlang's notation.
+ * test_format.c: atoms, pids, callers and statuses in Erlang's notation;
+ * the version the library reports.
  */
 #include "support.h"
 
@@ -20,4 +21,9 @@ Test(format, pids_and_callers_print_as_erlang_does, .timeout = T(10))
     cr_assert_str_eq(srv_from_format(from).s, "{<0.56.0>,#Ref<0.0.1.59>}");
     cr_assert_str_eq(srv_strerror(SRV_ENOPROC), "no such process");
     cr_assert_str_eq(srv_status_name(SRV_ETIMEOUT), "SRV_ETIMEOUT");
+}
+
+Test(version, library_version_is_its_header_version, .timeout = T(10))
+{
+    cr_assert_str_eq(srv_version(), SRV_VERSION);
 }

@@ -22,7 +22,7 @@ static long now_ms(void)
 /* Kills pid and waits for its DOWN: the reason it gives. */
 static srv_atom kill_and_wait(srv_pid pid)
 {
-    uint64_t ref;
+    srv_monitor_ref ref;
     cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
     cr_assert_eq(srv_exit_signal(pid, SRV_KILL), SRV_OK);
     srv_signal sig;

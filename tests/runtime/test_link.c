@@ -113,7 +113,7 @@ static srv_pid blocked_in_a_call(srv_pid *deferring)
 Test(link, kill_ends_a_server_blocked_in_a_call, .timeout = T(10))
 {
     srv_pid deferring, caller = blocked_in_a_call(&deferring);
-    uint64_t ref;
+    srv_monitor_ref ref;
     cr_assert_eq(srv_monitor(caller, &ref), SRV_OK);
     cr_assert_eq(srv_exit_signal(caller, SRV_KILL), SRV_OK);
     srv_signal down;
@@ -131,7 +131,7 @@ Test(link, kill_ends_a_server_blocked_in_a_call, .timeout = T(10))
 Test(link, abnormal_signal_ends_a_blocked_server_that_does_not_trap, .timeout = T(10))
 {
     srv_pid deferring, caller = blocked_in_a_call(&deferring);
-    uint64_t ref;
+    srv_monitor_ref ref;
     cr_assert_eq(srv_monitor(caller, &ref), SRV_OK);
     cr_assert_eq(srv_exit_signal(caller, "boom"), SRV_OK);
     srv_signal down;
@@ -214,7 +214,7 @@ static srv_pid busy_server(uint64_t *ref)
     return pid;
 }
 
-static srv_atom down_reason(uint64_t ref)
+static srv_atom down_reason(srv_monitor_ref ref)
 {
     srv_signal down;
     cr_assert_eq(srv_receive_signal(&down, T(5) * 1000), SRV_OK);
@@ -225,7 +225,7 @@ static srv_atom down_reason(uint64_t ref)
 
 Test(signal, kill_goes_ahead_of_a_hundred_thousand_queued_casts, .timeout = T(30))
 {
-    uint64_t ref;
+    srv_monitor_ref ref;
     srv_pid pid = busy_server(&ref);
     long before = atomic_load(&counter_observed.bumps);
     for (int i = 0; i < 100000; i++)
@@ -241,7 +241,7 @@ Test(signal, kill_goes_ahead_of_a_hundred_thousand_queued_casts, .timeout = T(30
 
 Test(signal, untrapped_abnormal_exit_goes_ahead_of_queued_casts, .timeout = T(10))
 {
-    uint64_t ref;
+    srv_monitor_ref ref;
     srv_pid pid = busy_server(&ref);
     long before = atomic_load(&counter_observed.bumps);
     /* As in the BEAM: our cast, then our exit signal; the receiver dies at
@@ -258,7 +258,7 @@ Test(signal, untrapped_abnormal_exit_goes_ahead_of_queued_casts, .timeout = T(10
 Test(signal, kill_ends_a_suspended_server, .timeout = T(10))
 {
     srv_pid pid = start_counter(0);
-    uint64_t ref;
+    srv_monitor_ref ref;
     cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
     cr_assert_eq(srv_sys_suspend(pid, 5000), SRV_OK);
     long before = atomic_load(&counter_observed.bumps);
@@ -272,7 +272,7 @@ Test(signal, kill_ends_a_suspended_server, .timeout = T(10))
 
 Test(signal, kill_after_a_queued_stop_wins_and_down_says_killed, .timeout = T(10))
 {
-    uint64_t ref;
+    srv_monitor_ref ref;
     srv_pid pid = busy_server(&ref);
     /* A stop that gives up at once stays queued; then, from the same
      * thread (so in this order), the kill. */
@@ -286,7 +286,7 @@ Test(signal, kill_after_a_queued_stop_wins_and_down_says_killed, .timeout = T(10
 Test(signal, kill_ends_an_idle_server_before_it_returns, .timeout = T(10))
 {
     srv_pid pid = start_counter(0);
-    uint64_t ref;
+    srv_monitor_ref ref;
     cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
     /* Idle: the signaller takes it, as a caller would, and ends it. */
     cr_assert_eq(srv_exit_signal(pid, SRV_KILL), SRV_OK);
@@ -296,7 +296,7 @@ Test(signal, kill_ends_an_idle_server_before_it_returns, .timeout = T(10))
 
 Test(signal, trapping_server_gets_the_exit_in_order_with_its_mail, .timeout = T(10))
 {
-    uint64_t ref;
+    srv_monitor_ref ref;
     srv_pid pid = start_counter(0);
     trap(pid, true);
     cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
@@ -323,7 +323,7 @@ Test(signal, trapping_server_gets_the_exit_in_order_with_its_mail, .timeout = T(
 Test(monitor, down_arrives_once_with_the_reason, .timeout = T(10))
 {
     srv_pid pid = start_counter(0);
-    uint64_t ref;
+    srv_monitor_ref ref;
     cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
     counter_stop_timeout(pid, "done", 5000);
     srv_signal s;
@@ -338,7 +338,7 @@ Test(monitor, of_a_dead_pid_fires_noproc_at_once, .timeout = T(10))
 {
     srv_pid pid = start_counter(0);
     counter_stop(pid);
-    uint64_t ref;
+    srv_monitor_ref ref;
     cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
     srv_signal s;
     cr_assert_eq(srv_receive_signal(&s, 5000), SRV_OK);
@@ -349,7 +349,7 @@ Test(monitor, of_a_dead_pid_fires_noproc_at_once, .timeout = T(10))
 Test(monitor, demonitor_means_no_down, .timeout = T(10))
 {
     srv_pid pid = start_counter(0);
-    uint64_t ref;
+    srv_monitor_ref ref;
     cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
     cr_assert_eq(srv_demonitor(ref), SRV_OK);
     counter_stop(pid);

@@ -43,7 +43,7 @@ struct tally {
     bool a_started, b_started, b_stopped;
     int64_t total, ticks;
     bool monitored, linked, registered;
-    uint64_t monitor_ref;
+    srv_monitor_ref monitor_ref;
 };
 
 /* Every operation that allocates, once. */
@@ -108,7 +108,7 @@ static void scenario(struct tally *t)
         return;
     t->b_started = true;
     counter_bump(t->b, 1); /* so that the stop may queue */
-    s = srv_stop_server(t->b, srv_atom_normal, T(5000), NULL);
+    s = srv_stop(t->b, srv_atom_normal, T(5000), NULL);
     CHECK_STATUS(s, "stop");
     t->b_stopped = s == SRV_OK;
 }
@@ -243,7 +243,7 @@ Test(memory, call_whose_copies_fail_returns_enomem_and_the_server_goes_on, .time
 Test(memory, callback_timeout_without_memory_ends_the_server, .timeout = T(10))
 {
     srv_pid pid = start_counter(0);
-    uint64_t ref;
+    srv_monitor_ref ref;
     cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
     counter_read(pid); /* this thread's stacks for inline calls, made */
     counter_arm_timeout_reply r;
@@ -271,7 +271,7 @@ static srv_pid watched;
 static void *monitor_and_exit(void *arg)
 {
     (void)arg;
-    uint64_t ref;
+    srv_monitor_ref ref;
     if (srv_monitor(watched, &ref) != SRV_OK)
         return (void *)1;
     return NULL;
@@ -410,7 +410,7 @@ Test(memory, message_queue_len_counts_messages_held_while_suspended, .timeout = 
 Test(memory, message_queue_len_counts_a_threads_signals, .timeout = T(10))
 {
     srv_pid pid = start_counter(0);
-    uint64_t ref;
+    srv_monitor_ref ref;
     cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
     cr_assert_eq(counter_stop(pid), SRV_OK);
     size_t len;

@@ -129,7 +129,7 @@ Test(start, start_link_tells_the_parent_thread_when_the_child_dies, .timeout = T
 Test(start, start_monitor_gives_a_ref_that_fires_on_exit, .timeout = T(10))
 {
     srv_pid pid;
-    uint64_t ref;
+    srv_monitor_ref ref;
     cr_assert_eq(counter_start_monitor(0, COUNTER_INIT_OK, &pid, &ref), SRV_OK);
     cr_assert_neq(ref, 0);
     cr_assert_eq(counter_stop_timeout(pid, "bye", 5000), SRV_OK);
@@ -171,7 +171,7 @@ Test(start, plain_start_is_its_own_parent_so_its_starters_exit_signal_is_a_messa
 {
     /* gen.erl: start passes Parent = self, so the starter is nobody's
      * parent, and its EXIT is handle_info's like any other's. */
-    uint64_t ref;
+    srv_monitor_ref ref;
     srv_pid pid = start_trapping_and_signal(SRV_START_PLAIN, &ref);
     ASSERT_EVENTUALLY(atomic_load(&counter_observed.exits) == 1);
     cr_assert_str_eq(atomic_load(&counter_observed.exit_reason), "shutdown");
@@ -183,7 +183,7 @@ Test(start, plain_start_is_its_own_parent_so_its_starters_exit_signal_is_a_messa
 Test(start, start_link_makes_the_starter_the_parent_whose_exit_signal_terminates,
      .timeout = T(10))
 {
-    uint64_t ref;
+    srv_monitor_ref ref;
     srv_pid pid = start_trapping_and_signal(SRV_START_LINK, &ref);
     srv_signal signal;
     cr_assert_eq(srv_receive_signal(&signal, 5000), SRV_OK);
@@ -198,7 +198,7 @@ Test(start, start_link_makes_the_starter_the_parent_whose_exit_signal_terminates
 Test(start, start_monitor_makes_the_starter_the_parent_whose_exit_signal_terminates,
      .timeout = T(10))
 {
-    uint64_t ref;
+    srv_monitor_ref ref;
     srv_pid pid = start_trapping_and_signal(SRV_START_MONITOR, &ref);
     srv_signal signal;
     cr_assert_eq(srv_receive_signal(&signal, 5000), SRV_OK);

@@ -141,7 +141,7 @@ Test(stop, state_strings_are_freed_after_terminate_by_the_generated_code, .timeo
     /* without terminate (kill), the same release runs */
     pid = start_counter(0);
     cr_assert_eq(counter_set_label(pid, "killed", false, NULL), SRV_OK);
-    uint64_t ref;
+    srv_monitor_ref ref;
     cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
     cr_assert_eq(srv_exit_signal(pid, SRV_KILL), SRV_OK);
     srv_signal signal;
@@ -203,7 +203,7 @@ static void keep_report(srv_log_level level, const char *text, void *user)
 Test(shutdown, reports_a_handler_that_never_returns_by_name_and_pid_and_returns, .timeout = T(30))
 {
     srv_pid pid = start_trapping("stuck");
-    uint64_t ref;
+    srv_monitor_ref ref;
     cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
     counter_spin_until_released(pid);
     ASSERT_EVENTUALLY(atomic_load(&counter_observed.spinning) == 1);
@@ -226,7 +226,7 @@ Test(shutdown, reports_a_handler_that_never_returns_by_name_and_pid_and_returns,
 Test(shutdown, the_runtime_starts_again_while_a_stuck_handler_still_runs, .timeout = T(30))
 {
     srv_pid stuck = start_counter(0);
-    uint64_t ref;
+    srv_monitor_ref ref;
     cr_assert_eq(srv_monitor(stuck, &ref), SRV_OK);
     counter_spin_until_released(stuck);
     ASSERT_EVENTUALLY(atomic_load(&counter_observed.spinning) == 1);

@@ -95,7 +95,7 @@ static void storm_round(struct storm *s, uint64_t *rng)
         if (srv_is_alive(pa))
             break;
         srv_pid pid;
-        uint64_t ref;
+        srv_monitor_ref ref;
         srv_status st;
         switch ((r >> 32) % 3) {
         case 0: st = counter_start(0, COUNTER_INIT_OK, &pid); break;
@@ -175,7 +175,7 @@ static void storm_round(struct storm *s, uint64_t *rng)
         break;
     }
     case 14: { /* links and monitors from this thread, some undone */
-        uint64_t ref;
+        srv_monitor_ref ref;
         if ((r >> 40) & 1) {
             srv_status st = srv_link(pa);
             expect(st == SRV_OK || st == SRV_ENOPROC);

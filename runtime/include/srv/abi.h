@@ -1,0 +1,178 @@
+/*
+ * srv/abi.h: the interface between libsrv and the code srvc generates.
+ *
+ * <srv.h> includes it; a program never needs to read it.  It holds what a
+ * generated .srv.c hands the runtime (the module table, one message type
+ * per handler, the dispatch function) and what its handlers return (an
+ * action, built by the result constructors that the spec's ok(), reply(),
+ * noreply() and stop() stand for).  Names with two underscores are the
+ * runtime's own, for generated code only.
+ */
+#ifndef SRV_ABI_H
+#define SRV_ABI_H
+
+#ifndef SRV_H
+#error "include <srv.h>, not <srv/abi.h>"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever the module table or a message layout changes: generated
+ * code checks it at compile time and the runtime again at start. */
+#define SRV_ABI_VERSION 2
+
+/* ---------------------------------------------------------------------- */
+/* What callbacks return                                                   */
+
+typedef enum srv_action_kind {
+    SRV_ACTION_NONE = 0, /* a zeroed result: reported as bad_return_value */
+    SRV_ACTION_OK,       /* init: {ok, State} or {ok, State, Timeout} */
+    SRV_ACTION_IGNORE,   /* init: ignore */
+    SRV_ACTION_REPLY,    /* call: {reply, Reply, State[, Timeout]} */
+    SRV_ACTION_NOREPLY,  /* {noreply, State[, Timeout]} */
+    SRV_ACTION_STOP,     /* {stop, Reason, State} or init's {stop, Reason} */
+    SRV_ACTION_STOP_REPLY, /* call: {stop, Reason, Reply, State} */
+    SRV_ACTION_REPLY_ENOMEM /* call: a reply that could not be copied for
+                             * want of memory: the call returns SRV_ENOMEM */
+} srv_action_kind;
+
+/* The generic part of every callback's result.  timeout_ms is SRV_INFINITY
+ * unless the callback asked for a timeout. */
+typedef struct srv_action {
+    srv_action_kind kind;
+    long timeout_ms;
+    srv_atom reason;
+} srv_action;
+
+/* init's result: a distinct type so that init cannot return noreply. */
+typedef struct srv_init_result {
+    srv_action action;
+} srv_init_result;
+
+/* cast's and info's result: a distinct type so that they cannot reply.  A
+ * call's result type is generated per call and carries the typed reply. */
+typedef struct srv_noreply_result {
+    srv_action action;
+} srv_noreply_result;
+
+/* The result constructors: init's (srv_init_FORM), then cast's and info's
+ * (srv_result_FORM; a call's are generated, NAME_CALL_result_FORM).  Each
+ * builds the tuple its OTP callback would return; the spec's result forms
+ * (ok(), noreply(), stop(reason), ...) paste FORM onto the prefix. */
+static inline srv_action srv__action(srv_action_kind kind, long timeout_ms,
+                                     srv_atom reason) {
+    srv_action a;
+    a.kind = kind;
+    a.timeout_ms = timeout_ms;
+    a.reason = reason;
+    return a;
+}
+
+static inline srv_init_result srv_init_ok(void) {
+    srv_init_result r = {srv__action(SRV_ACTION_OK, SRV_INFINITY, 0)};
+    return r;
+}
+static inline srv_init_result srv_init_ok_timeout(long timeout_ms) {
+    srv_init_result r = {srv__action(SRV_ACTION_OK, timeout_ms, 0)};
+    return r;
+}
+static inline srv_init_result srv_init_ignore(void) {
+    srv_init_result r = {srv__action(SRV_ACTION_IGNORE, SRV_INFINITY, 0)};
+    return r;
+}
+static inline srv_init_result srv_init_stop(srv_atom reason) {
+    srv_init_result r = {srv__action(SRV_ACTION_STOP, SRV_INFINITY, reason)};
+    return r;
+}
+static inline srv_noreply_result srv_result_noreply(void) {
+    srv_noreply_result r = {srv__action(SRV_ACTION_NOREPLY, SRV_INFINITY, 0)};
+    return r;
+}
+static inline srv_noreply_result srv_result_noreply_timeout(long timeout_ms) {
+    srv_noreply_result r = {srv__action(SRV_ACTION_NOREPLY, timeout_ms, 0)};
+    return r;
+}
+static inline srv_noreply_result srv_result_stop(srv_atom reason) {
+    srv_noreply_result r = {srv__action(SRV_ACTION_STOP, SRV_INFINITY, reason)};
+    return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The module table: what srvc generates for each server                   */
+
+typedef enum srv_message_kind {
+    SRV_MESSAGE_CALL = 1,
+    SRV_MESSAGE_CAST,
+    SRV_MESSAGE_INFO
+} srv_message_kind;
+
+/* srv_message_type.flags: a queued call whose caller has given up (timed
+ * out, or died) is skipped, not run.  Without it, as in OTP, the call runs
+ * and its reply is dropped.  The spec's [[skip_abandoned]]. */
+#define SRV_MESSAGE_SKIP_ABANDONED 1u
+
+/* One message a server accepts.  Its arguments travel as a struct of
+ * args_size bytes: a caller that runs the handler itself passes its own
+ * (borrowed) struct; a message that waits in a mailbox is a deep copy made by
+ * copy_args and released by free_args after the handler ran.  copy_args
+ * returns false when out of memory, having freed what it copied (pointers
+ * whose ownership moves with the message stay the sender's): the send then
+ * returns SRV_ENOMEM. */
+typedef struct srv_message_type {
+    const char *name;          /* "query" */
+    srv_message_kind kind;
+    size_t args_size;
+    size_t reply_size;         /* calls only: the generated reply struct */
+    unsigned flags;            /* SRV_MESSAGE_* */
+    bool (*copy_args)(void *dst, const void *src);
+    void (*free_args)(void *args);
+    void (*free_reply)(void *reply); /* a reply nobody waits for any more */
+    void (*format_args)(srv_buf *out, const void *args); /* "{query,'0x01f'}" */
+} srv_message_type;
+
+/* Dispatch one message to its handler.  For a call, the handler's typed
+ * reply (if it replied) is written to reply, reply_size bytes. */
+typedef srv_action (*srv_dispatch_fn)(void *state, unsigned message,
+                                      void *args, srv_from from, void *reply);
+
+/* The module table: one per server type, static and constant. */
+struct srv_module {
+    unsigned abi_version; /* SRV_ABI_VERSION */
+    const char *name;     /* "worker" */
+    size_t state_size;
+    srv_action (*init)(void *state, const void *init_args);
+    srv_dispatch_fn dispatch;
+    /* info timeout: the callback timeout expired (NULL: a warning is logged,
+     * as OTP logs a message no handle_info takes, and the server goes on) */
+    srv_action (*handle_timeout)(void *state);
+    /* info EXIT from a linked process, when trapping exits (NULL: ignored) */
+    srv_action (*handle_exit)(void *state, srv_pid from, srv_atom reason);
+    /* info DOWN from a monitor (NULL: ignored) */
+    srv_action (*handle_down)(void *state, srv_monitor_ref ref, srv_pid pid,
+                              srv_atom reason);
+    void (*terminate)(void *state, srv_atom reason); /* may be NULL */
+    /* prints the state field by field for crash reports and get_status */
+    void (*format_state)(srv_buf *out, const void *state);
+    /* format_status: overrides format_state in reports when not NULL */
+    void (*format_status)(srv_buf *out, const void *state, srv_atom reason);
+    /* frees what the state owns (strings, bytes, ...) after terminate, or
+     * when the process ends without it (kill), before the memory goes:
+     * terminate must leave them be */
+    void (*free_state)(void *state);
+    const srv_message_type *messages; /* indexed by the dispatch number */
+    unsigned message_count;
+};
+
+/* Memory helpers for generated copy-in code: NULL when out of memory (and
+ * for a NULL or empty input), which generated copy_args turns into
+ * SRV_ENOMEM for the sender. */
+SRV_API char *srv_strdup(const char *s);
+SRV_API void *srv_memdup(const void *p, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SRV_ABI_H */
