@@ -46,7 +46,7 @@ SAN_FLAGS_tsan := -fsanitize=thread -DSRV_SANITIZE_THREAD=1
 SAN_FLAGS := $(SAN_FLAGS_$(SAN))
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
              -DSRVC_VERSION='"$(VERSION)"' \
-             -MMD -MP -pthread -Igen -Iruntime -Iruntime/include \
+             -MMD -MP -pthread -Igen -iquote runtime -Iruntime/include \
              -I$(B)/grammar $(SAN_FLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
 # Criterion cannot start under TSan (tests/runtime/tsan_runner.h stands in).

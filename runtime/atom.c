@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "internal.h"
+#include "atom.h"
+#include "os.h"
 
 const char srv_atom_normal[] = "normal";
 const char srv_atom_shutdown[] = "shutdown";

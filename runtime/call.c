@@ -1,6 +1,6 @@
 /*
- * call.c: gen_server:call, cast, reply, and the `Pid ! Msg` of typed info
- * messages.
+ * call.c: gen_server:call, cast, reply and stop, sys requests, and the
+ * `Pid ! Msg` of typed info messages, now or after a delay (send_after).
  *
  * A call to an idle server with an empty mailbox runs the handler right
  * here, on the caller's thread, on a stack of its own (inline.c): nothing
@@ -12,7 +12,18 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "internal.h"
+#include "atom.h"
+#include "exit.h"
+#include "fiber.h"
+#include "inline.h"
+#include "loop.h"
+#include "mailbox.h"
+#include "os.h"
+#include "process.h"
+#include "sched.h"
+#include "thread.h"
+#include "timer.h"
+#include "wait.h"
 
 static bool valid_message(const srv_module *module, unsigned message,
                           srv_message_kind kind)
@@ -88,7 +99,7 @@ static void run_inline_call(void *arg)
             me->on_detach_arg = &borrowed;
         }
     }
-    if (srv__handle_call(c.p, c.message, handled, c.from, reply, true)) {
+    if (srv__handle_call(c.p, c.message, handled, c.from, reply)) {
         srv__release(c.p);
         srv__process_put(c.p);
     }
@@ -289,7 +300,7 @@ static void run_inline_stop(void *arg)
                                       .from = job.from,
                                       .reason = job.reason};
     job.p->current = &current;
-    srv__exit(job.p, job.reason, true, true);
+    srv__exit(job.p, job.reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
 }
 
 srv_status srv_stop(srv_pid server, srv_atom reason, long timeout_ms,
@@ -319,7 +330,7 @@ srv_status srv_stop(srv_pid server, srv_atom reason, long timeout_ms,
                                               .system = SYS_TERMINATE,
                                               .reason = reason};
             p->current = &current;
-            srv_atom final = srv__exit(p, reason, true, true);
+            srv_atom final = srv__exit(p, reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
             if (final == reason)
                 return SRV_OK;
             if (result != NULL)
@@ -380,4 +391,69 @@ srv_status srv_sys_resume(srv_pid server, long timeout_ms)
 {
     return system_request(server, SYS_RESUME, NULL, NULL, NULL, NULL, timeout_ms,
                           NULL);
+}
+
+/* erlang:send_after: the message travels with its timer (timer.c). */
+struct delayed {
+    srv_pid pid;
+    const srv_module *module;
+    struct envelope *envelope;
+};
+
+/* Delivers the message only to a live process of its module (a pid never
+ * names another process than the one it was made for, so this holds from
+ * the arming on; checked again all the same, since a message of another
+ * module would run the wrong handler). */
+static void delayed_fire(void *arg, bool fire)
+{
+    struct delayed *d = arg;
+    struct process *p = fire ? srv__process_get(d->pid) : NULL;
+    if (p != NULL && p->module == d->module) {
+        srv__deliver(p, d->envelope);
+        d->envelope = NULL;
+    }
+    if (p != NULL)
+        srv__process_put(p);
+    if (d->envelope != NULL)
+        srv__envelope_free(d->module, d->envelope);
+    srv__free(d);
+}
+
+srv_status srv_send_after(long delay_ms, srv_pid pid, const srv_module *module,
+                          unsigned message, const void *args,
+                          srv_timer_ref *ref_out)
+{
+    if (module == NULL || message >= module->message_count ||
+        module->messages[message].kind != SRV_MESSAGE_INFO || delay_ms < 0)
+        return SRV_EINVAL;
+    /* As srv_send: a live target of another module is refused now. */
+    struct process *target = srv__process_get(pid);
+    if (target != NULL) {
+        bool same = target->module == module;
+        srv__process_put(target);
+        if (!same)
+            return SRV_EINVAL;
+    }
+    const srv_message_type *type = &module->messages[message];
+    struct delayed *d = srv__malloc(sizeof *d);
+    if (d == NULL)
+        return SRV_ENOMEM;
+    d->pid = pid;
+    d->module = module;
+    d->envelope = srv__envelope_with_args(type, args);
+    if (d->envelope == NULL) {
+        srv__free(d);
+        return SRV_ENOMEM;
+    }
+    d->envelope->kind = ENV_INFO;
+    d->envelope->message = message;
+    uint64_t ref = srv__timer_start(srv__deadline_after_ms(delay_ms), delayed_fire, d);
+    if (ref == 0) {
+        srv__envelope_free(module, d->envelope);
+        srv__free(d);
+        return SRV_ENOMEM;
+    }
+    if (ref_out != NULL)
+        *ref_out = ref;
+    return SRV_OK;
 }

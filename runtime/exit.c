@@ -4,21 +4,18 @@
  * request that will now never be answered, tells links and monitors, and
  * frees the process.
  */
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 
-#include "internal.h"
-
-void srv__fatal(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    abort();
-}
+#include "atom.h"
+#include "exit.h"
+#include "link.h"
+#include "log.h"
+#include "loop.h"
+#include "mailbox.h"
+#include "name.h"
+#include "os.h"
+#include "process.h"
+#include "wait.h"
 
 void srv_exit(srv_atom reason)
 {
@@ -74,13 +71,8 @@ static void drain(struct process *p, srv_atom reason)
 {
     struct envelope *e;
     p->suspended = false;
-    while ((e = p->held_first) != NULL || (e = srv__mailbox_pop(&p->mailbox)) != NULL) {
-        if (e == p->held_first) {
-            p->held_first = (struct envelope *)atomic_load_explicit(
-                &e->link.next, memory_order_relaxed);
-            if (p->held_first == NULL)
-                p->held_last = NULL;
-        }
+    while ((e = srv__envelope_list_pop(&p->held)) != NULL ||
+           (e = srv__mailbox_pop(&p->mailbox)) != NULL) {
         if (e->kind == ENV_CALL || e->kind == ENV_SYSTEM)
             srv__fail_request(&e->from, reason);
         srv__envelope_free(p->module, e);
@@ -99,9 +91,9 @@ static srv_atom signal_reason(struct process *p)
     return why;
 }
 
-srv_atom srv__exit(struct process *p, srv_atom reason, bool terminate,
-                   bool executor_holds_ref)
+srv_atom srv__exit(struct process *p, srv_atom reason, unsigned flags)
 {
+    bool terminate = flags & EXIT_TERMINATE;
     reason = srv__atom(reason != NULL ? reason : "undefined");
     if (p->signalled)
         terminate = false; /* killed by a signal in a wait: no terminate */
@@ -125,7 +117,7 @@ srv_atom srv__exit(struct process *p, srv_atom reason, bool terminate,
     /* After this no signaller holds p: one that came in time is in
      * p->interrupt, and wins, as it would end a BEAM process still in
      * terminate. */
-    srv__process_quiesce(p, executor_holds_ref);
+    srv__process_quiesce(p, flags & EXIT_HOLDS_REF);
     srv_atom signal = signal_reason(p);
     if (signal != NULL) {
         reason = signal;

@@ -18,9 +18,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "context.h"
 #include "alloc.h"
-#include "internal.h"
+#include "context.h"
+#include "fiber.h"
+#include "log.h"
+#include "os.h"
 
 #if defined(SRV_SANITIZE_ADDRESS)
 #include <sanitizer/asan_interface.h>

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "internal.h"
+#include "srv.h"
 
 static const char *const status_names[] = {
 #define SRV__STATUS_NAME(name, text) "SRV_" #name,

@@ -15,7 +15,12 @@
  */
 #include <pthread.h>
 
-#include "internal.h"
+#include "fiber.h"
+#include "inline.h"
+#include "os.h"
+#include "process.h"
+#include "sched.h"
+#include "wait.h"
 
 static _Thread_local struct fiber *spare; /* a job's stack between jobs */
 static pthread_key_t spare_key;

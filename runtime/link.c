@@ -17,7 +17,16 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "internal.h"
+#include "atom.h"
+#include "exit.h"
+#include "link.h"
+#include "loop.h"
+#include "mailbox.h"
+#include "os.h"
+#include "process.h"
+#include "sched.h"
+#include "thread.h"
+#include "wait.h"
 
 /* A link, in both ends' lists.  signal is the EXIT this end will send the
  * other when it ends, made when the link is: telling a link never
@@ -48,7 +57,8 @@ struct process_extra {
 
 static _Atomic uint64_t next_ref = 1;
 
-struct process_extra *srv__extra(struct process *p)
+/* p's record, made on first use; NULL when out of memory. */
+static struct process_extra *extra_made(struct process *p)
 {
     struct process_extra *x = atomic_load_explicit(&p->extra, memory_order_acquire);
     if (x != NULL)
@@ -178,7 +188,7 @@ static bool end_if_idle(struct process *q, srv_atom reason)
     /* A kill another signaller left pending wins over our reason. */
     if (atomic_load_explicit(&q->interrupt, memory_order_relaxed) == srv_atom_kill)
         reason = srv_atom_kill;
-    srv__exit(q, reason == srv_atom_kill ? srv_atom_killed : reason, false, true);
+    srv__exit(q, reason == srv_atom_kill ? srv_atom_killed : reason, EXIT_HOLDS_REF);
     return true;
 }
 
@@ -224,7 +234,7 @@ static bool linked_locked(struct process_extra *x, srv_pid pid)
 /* SRV_OK, SRV_ENOPROC when either is dead, SRV_ENOMEM. */
 static srv_status link_processes(struct process *a, struct process *b)
 {
-    struct process_extra *xa = srv__extra(a), *xb = srv__extra(b);
+    struct process_extra *xa = extra_made(a), *xb = extra_made(b);
     struct envelope *to_b = srv__envelope_new(0), *to_a = srv__envelope_new(0);
     srv_status status = SRV_ENOMEM;
     if (xa != NULL && xb != NULL && to_b != NULL && to_a != NULL) {
@@ -336,7 +346,7 @@ srv_status srv_monitor(srv_pid pid, srv_monitor_ref *ref_out)
         *ref_out = ref;
     /* Everything the monitor needs, before it exists: our record with room
      * in `watching` (only we add to it), and the DOWN it will send. */
-    struct process_extra *x = srv__extra(self);
+    struct process_extra *x = extra_made(self);
     struct envelope *down = srv__envelope_new(0);
     bool room = false;
     if (x != NULL) {
@@ -353,7 +363,7 @@ srv_status srv_monitor(srv_pid pid, srv_monitor_ref *ref_out)
     struct process *q = srv__process_get(pid);
     bool watching = false;
     if (q != NULL) {
-        struct process_extra *xq = srv__extra(q);
+        struct process_extra *xq = extra_made(q);
         bool full = xq == NULL;
         if (xq != NULL) {
             pthread_mutex_lock(&xq->lock);
@@ -417,7 +427,7 @@ srv_status srv_demonitor(srv_monitor_ref ref)
 
 bool srv__deferred_add(struct process *p, srv_from from)
 {
-    struct process_extra *x = srv__extra(p);
+    struct process_extra *x = extra_made(p);
     if (x == NULL)
         return false;
     pthread_mutex_lock(&x->lock);

@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "log.h"
+#include "mailbox.h"
+#include "os.h"
+#include "process.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static srv_logger_fn logger;

@@ -14,27 +14,17 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "internal.h"
-
-struct envelope *srv__envelope_new(size_t args_size)
-{
-    size_t size = sizeof(struct envelope) + args_size;
-    struct envelope *e = srv__pool_alloc(size);
-    if (e == NULL)
-        return NULL;
-    memset(e, 0, sizeof *e);
-    e->size = size;
-    return e;
-}
-
-void srv__envelope_free(const srv_module *module, struct envelope *e)
-{
-    bool has_args = e->kind == ENV_CALL || e->kind == ENV_CAST || e->kind == ENV_INFO;
-    if (has_args && module != NULL && e->message < module->message_count &&
-        module->messages[e->message].free_args != NULL)
-        module->messages[e->message].free_args(e->args);
-    srv__pool_free(e);
-}
+#include "atom.h"
+#include "exit.h"
+#include "link.h"
+#include "log.h"
+#include "loop.h"
+#include "mailbox.h"
+#include "os.h"
+#include "process.h"
+#include "sched.h"
+#include "timer.h"
+#include "wait.h"
 
 void srv__deliver(struct process *p, struct envelope *e)
 {
@@ -78,7 +68,7 @@ bool srv__try_acquire(struct process *p)
 void srv__release(struct process *p)
 {
     bool more = p->timeout_ms == 0 || !srv__mailbox_empty(&p->mailbox) ||
-                (p->held_first != NULL && !p->suspended);
+                (p->held.first != NULL && !p->suspended);
     /* seq_cst, and the loads of head and interrupt after it: either we see
      * a push (or an exit signal, srv__interrupt) that came after our check,
      * or its sender sees IDLE and schedules. */
@@ -254,24 +244,23 @@ static srv_action call_replace_state(struct process *p, void *arg)
 
 /* Acts on what a noreply-style callback returned: false if p exited.  A
  * negative timeout other than infinity is a bad return value (OTP 25). */
-static bool finish(struct process *p, bool finished, const srv_action *action,
-                   bool holds_ref)
+static bool finish(struct process *p, bool finished, const srv_action *action)
 {
     if (!finished) {
-        srv__exit(p, p->exit_reason, true, holds_ref);
+        srv__exit(p, p->exit_reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     }
     switch (srv__timeout_valid(action->timeout_ms) ? action->kind : SRV_ACTION_NONE) {
     case SRV_ACTION_NOREPLY:
         if (srv__after_action(p, action))
             return true;
-        srv__exit(p, srv__atom_out_of_memory, true, holds_ref);
+        srv__exit(p, srv__atom_out_of_memory, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     case SRV_ACTION_STOP:
-        srv__exit(p, action->reason, true, holds_ref);
+        srv__exit(p, action->reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     default:
-        srv__exit(p, srv_atom_bad_return_value, true, holds_ref);
+        srv__exit(p, srv_atom_bad_return_value, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     }
 }
@@ -289,7 +278,7 @@ static bool caller_waits(srv_from from)
 }
 
 bool srv__handle_call(struct process *p, unsigned message, void *args,
-                      srv_from from, void *reply, bool holds_ref)
+                      srv_from from, void *reply)
 {
     const srv_message_type *type = &p->module->messages[message];
     struct dispatch_args d = {message, args, from, reply};
@@ -299,7 +288,7 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
     p->current = &current;
     srv_action action;
     if (!srv__run_callback(p, call_dispatch, &d, &action)) {
-        srv__exit(p, p->exit_reason, true, holds_ref);
+        srv__exit(p, p->exit_reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     }
     if (!srv__timeout_valid(action.timeout_ms)) {
@@ -318,7 +307,7 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
             type->free_reply(reply);
         current.has_from = false;
         if (action.kind == SRV_ACTION_STOP_REPLY) {
-            srv__exit(p, action.reason, true, holds_ref);
+            srv__exit(p, action.reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
             return false;
         }
         break;
@@ -334,13 +323,13 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
         break;
     default:
         /* stop without a reply: the caller hears the exit reason */
-        if (!finish(p, true, &action, holds_ref))
+        if (!finish(p, true, &action))
             return false;
         p->current = outer;
         return true;
     }
     if (!srv__after_action(p, &action)) {
-        srv__exit(p, srv__atom_out_of_memory, true, holds_ref);
+        srv__exit(p, srv__atom_out_of_memory, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     }
     p->current = outer;
@@ -363,7 +352,7 @@ static bool handle_call_envelope(struct process *p, struct envelope *e)
         return true;
     }
     memset(reply, 0, size);
-    bool alive = srv__handle_call(p, e->message, e->args, e->from, reply, true);
+    bool alive = srv__handle_call(p, e->message, e->args, e->from, reply);
     if (reply != small)
         srv__free(reply);
     return alive;
@@ -387,7 +376,7 @@ static bool handle_system(struct process *p, struct envelope *e)
     }
     case SYS_REPLACE_STATE:
         if (!srv__run_callback(p, call_replace_state, e, &action)) {
-            srv__exit(p, p->exit_reason, true, true);
+            srv__exit(p, p->exit_reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
             return false;
         }
         srv__slot_complete(e->from, SRV_OK, NULL, NULL, 0);
@@ -401,7 +390,7 @@ static bool handle_system(struct process *p, struct envelope *e)
         srv__slot_complete(e->from, SRV_OK, NULL, NULL, 0);
         return true;
     case SYS_TERMINATE:
-        srv__exit(p, e->reason, true, true);
+        srv__exit(p, e->reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     default:
         return true;
@@ -412,7 +401,7 @@ static bool handle_system(struct process *p, struct envelope *e)
 static bool handle_exit_signal(struct process *p, struct envelope *e)
 {
     if (e->reason == srv_atom_kill) {
-        srv__exit(p, srv_atom_killed, false, true);
+        srv__exit(p, srv_atom_killed, EXIT_HOLDS_REF);
         return false;
     }
     if (atomic_load_explicit(&p->trap_exit, memory_order_relaxed)) {
@@ -420,18 +409,18 @@ static bool handle_exit_signal(struct process *p, struct envelope *e)
          * (a server started without link or monitor is its own parent);
          * so does one from the runtime (shutdown), as a supervisor's. */
         if (srv_pid_equal(e->pid, p->parent) || srv_pid_is_none(e->pid)) {
-            srv__exit(p, e->reason, true, true);
+            srv__exit(p, e->reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
             return false;
         }
         if (p->module->handle_exit == NULL)
             return true;
         srv_action action;
         bool finished = srv__run_callback(p, call_exit, e, &action);
-        return finish(p, finished, &action, true);
+        return finish(p, finished, &action);
     }
     if (e->reason == srv_atom_normal)
         return true;
-    srv__exit(p, e->reason, false, true);
+    srv__exit(p, e->reason, EXIT_HOLDS_REF);
     return false;
 }
 
@@ -471,7 +460,7 @@ static bool handle(struct process *p, struct envelope *e)
     case ENV_INFO: {
         struct dispatch_args d = {e->message, e->args, {SRV_PID_NONE, 0, NULL}, NULL};
         finished = srv__run_callback(p, call_dispatch, &d, &action);
-        alive = finish(p, finished, &action, true);
+        alive = finish(p, finished, &action);
         break;
     }
     case ENV_TIMEOUT:
@@ -484,7 +473,7 @@ static bool handle(struct process *p, struct envelope *e)
             break;
         }
         finished = srv__run_callback(p, call_timeout, NULL, &action);
-        alive = finish(p, finished, &action, true);
+        alive = finish(p, finished, &action);
         break;
     case ENV_EXIT:
         alive = handle_exit_signal(p, e);
@@ -493,7 +482,7 @@ static bool handle(struct process *p, struct envelope *e)
         if (module->handle_down == NULL)
             break;
         finished = srv__run_callback(p, call_down, e, &action);
-        alive = finish(p, finished, &action, true);
+        alive = finish(p, finished, &action);
         break;
     case ENV_SYSTEM:
         alive = handle_system(p, e);
@@ -507,7 +496,7 @@ static bool handle(struct process *p, struct envelope *e)
     return alive;
 }
 
-bool srv__handle_timeout_now(struct process *p, bool holds_ref)
+bool srv__handle_timeout_now(struct process *p)
 {
     cancel_timeout(p);
     if (p->module->handle_timeout == NULL) {
@@ -518,7 +507,7 @@ bool srv__handle_timeout_now(struct process *p, bool holds_ref)
     p->current = &current;
     srv_action action;
     bool finished = srv__run_callback(p, call_timeout, NULL, &action);
-    bool alive = finish(p, finished, &action, holds_ref);
+    bool alive = finish(p, finished, &action);
     if (alive)
         p->current = NULL;
     return alive;
@@ -529,25 +518,13 @@ bool srv__handle_timeout_now(struct process *p, bool holds_ref)
  * (and are still counted as queued). */
 static struct envelope *take_message(struct process *p)
 {
-    if (!p->suspended && p->held_first != NULL) {
-        struct envelope *e = p->held_first;
-        p->held_first = (struct envelope *)atomic_load_explicit(&e->link.next,
-                                                                memory_order_relaxed);
-        if (p->held_first == NULL)
-            p->held_last = NULL;
-        return e;
-    }
+    if (!p->suspended && p->held.first != NULL)
+        return srv__envelope_list_pop(&p->held);
     for (;;) {
         struct envelope *e = srv__mailbox_pop(&p->mailbox);
         if (e == NULL || !p->suspended || e->kind == ENV_SYSTEM)
             return e;
-        atomic_store_explicit(&e->link.next, NULL, memory_order_relaxed);
-        if (p->held_last != NULL)
-            atomic_store_explicit(&p->held_last->link.next, &e->link,
-                                  memory_order_relaxed);
-        else
-            p->held_first = e;
-        p->held_last = e;
+        srv__envelope_list_push(&p->held, e);
     }
 }
 
@@ -586,7 +563,7 @@ static bool take_exit_signal(struct process *p)
     if (why == NULL ||
         (why != srv_atom_kill && atomic_load_explicit(&p->trap_exit, memory_order_relaxed)))
         return false;
-    srv__exit(p, why == srv_atom_kill ? srv_atom_killed : why, false, true);
+    srv__exit(p, why == srv_atom_kill ? srv_atom_killed : why, EXIT_HOLDS_REF);
     return true;
 }
 
@@ -604,7 +581,7 @@ void srv__run_batch(struct process *p)
         if (e == NULL) {
             if (p->timeout_ms != 0 || p->suspended)
                 break;
-            if (!srv__handle_timeout_now(p, true))
+            if (!srv__handle_timeout_now(p))
                 return;
             continue;
         }

@@ -1,12 +1,33 @@
 /*
- * mailbox.c: Vyukov's intrusive multi-producer single-consumer queue.
+ * mailbox.c: envelopes, and Vyukov's intrusive multi-producer
+ * single-consumer queue of them.
  *
  * A push is one atomic exchange and one store, with no lock and no
  * allocation (the envelope is the node).  The queue keeps a stub node so it
  * is never empty in the structural sense; the consumer re-inserts the stub
  * when it takes the last envelope.
  */
-#include "internal.h"
+#include "mailbox.h"
+
+struct envelope *srv__envelope_new(size_t args_size)
+{
+    size_t size = sizeof(struct envelope) + args_size;
+    struct envelope *e = srv__pool_alloc(size);
+    if (e == NULL)
+        return NULL;
+    memset(e, 0, sizeof *e);
+    e->size = size;
+    return e;
+}
+
+void srv__envelope_free(const srv_module *module, struct envelope *e)
+{
+    bool has_args = e->kind == ENV_CALL || e->kind == ENV_CAST || e->kind == ENV_INFO;
+    if (has_args && module != NULL && e->message < module->message_count &&
+        module->messages[e->message].free_args != NULL)
+        module->messages[e->message].free_args(e->args);
+    srv__pool_free(e);
+}
 
 void srv__mailbox_init(struct mailbox *mb)
 {

@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "internal.h"
+#include "name.h"
+#include "os.h"
+#include "process.h"
 
 struct entry {
     srv_atom name; /* NULL: empty; TOMBSTONE: removed */

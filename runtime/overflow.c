@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "alloc.h"
-#include "internal.h"
+#include "fiber.h"
+#include "overflow.h"
+#include "process.h"
 
 #if defined(SRV_SANITIZE_ADDRESS) || defined(SRV_SANITIZE_THREAD)
 

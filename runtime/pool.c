@@ -20,7 +20,7 @@
 #include <stdlib.h>
 
 #include "alloc.h"
-#include "internal.h"
+#include "pool.h"
 
 #define BLOCK_SIZE 256 /* header included: envelopes with up to ~100 bytes of arguments */
 

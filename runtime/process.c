@@ -1,5 +1,5 @@
 /*
- * process.c: the process table and who is running.
+ * process.c: the process table and which server runs on this thread.
  *
  * A pid is a slot index and the serial of its occupant.  Each slot keeps
  * one atomic word, serial << 32 | CLOSED | holders: a lookup takes a hold by
@@ -14,7 +14,9 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "internal.h"
+#include "mailbox.h"
+#include "os.h"
+#include "process.h"
 
 #define CHUNK_BITS 12
 #define CHUNK_SIZE (1u << CHUNK_BITS)
@@ -39,10 +41,6 @@ static uint32_t *free_indices;
 static size_t free_count, free_cap;
 
 static _Thread_local struct process *current;
-static _Thread_local struct process *identity;
-static pthread_key_t identity_key;
-static pthread_once_t identity_once = PTHREAD_ONCE_INIT;
-static bool identity_key_made;
 
 static struct slot *slot_at(uint32_t index)
 {
@@ -219,53 +217,6 @@ size_t srv__server_count(void)
     return all > threads ? all - threads : 0;
 }
 
-/* A plain thread's identity ends with the thread: its links and monitors
- * hear `normal`. */
-static void identity_destroy(void *arg)
-{
-    struct process *p = arg;
-    srv__process_close(p);
-    srv__process_quiesce(p, false);
-    srv__links_exit(p, SRV_NORMAL);
-    struct envelope *e;
-    while ((e = srv__mailbox_pop(&p->mailbox)) != NULL)
-        srv__envelope_free(NULL, e);
-    srv__process_free(p);
-    srv__overflow_unwatch_thread();
-}
-
-static void identity_key_make(void)
-{
-    identity_key_made = pthread_key_create(&identity_key, identity_destroy) == 0;
-}
-
-struct process *srv__thread_identity(void)
-{
-    if (identity == NULL) {
-        pthread_once(&identity_once, identity_key_make);
-        identity = srv__process_new(NULL);
-        if (identity == NULL)
-            return NULL;
-        pthread_setspecific(identity_key, identity);
-        /* a thread that calls servers may run their handlers itself */
-        srv__overflow_watch_thread();
-    }
-    return identity;
-}
-
-struct process *srv__caller(void)
-{
-    return current != NULL ? current : srv__thread_identity();
-}
-
-struct process *srv__current(void)
-{
-    struct process *p = srv__caller();
-    if (p == NULL)
-        srv__fatal("srv: out of memory for a thread's process identity");
-    return p;
-}
-
 struct process *srv__current_or_null(void)
 {
     return current;
@@ -274,11 +225,6 @@ struct process *srv__current_or_null(void)
 void srv__set_current(struct process *p)
 {
     current = p;
-}
-
-srv_pid srv_self(void)
-{
-    return srv__current()->pid;
 }
 
 bool srv_is_alive(srv_pid pid)
@@ -313,7 +259,4 @@ void srv__process_fork(enum srv_fork_phase phase)
     atomic_store_explicit(&live, 0, memory_order_relaxed);
     free_count = 0;
     current = NULL;
-    identity = NULL; /* the forking thread gets a new one on first use */
-    if (identity_key_made)
-        pthread_setspecific(identity_key, NULL);
 }

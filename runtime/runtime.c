@@ -13,7 +13,17 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "internal.h"
+#include "atom.h"
+#include "inline.h"
+#include "link.h"
+#include "log.h"
+#include "name.h"
+#include "os.h"
+#include "process.h"
+#include "runtime.h"
+#include "sched.h"
+#include "thread.h"
+#include "timer.h"
 
 /* Up from the start of srv_runtime_shutdown until srv_runtime_start (or
  * a fork's child, which starts afresh). */
@@ -49,21 +59,11 @@ static void fork_child(void)
     srv__atom_fork(SRV_FORK_CHILD);
     srv__name_fork(SRV_FORK_CHILD);
     srv__process_fork(SRV_FORK_CHILD);
+    srv__thread_fork(SRV_FORK_CHILD);
     srv__timer_fork(SRV_FORK_CHILD);
     srv__sched_fork(SRV_FORK_CHILD);
     srv__inline_fork(SRV_FORK_CHILD);
     atomic_store_explicit(&closed, false, memory_order_relaxed);
-}
-
-bool srv__fork_lock(enum srv_fork_phase phase, void *mutex)
-{
-    pthread_mutex_t *lock = mutex;
-    if (phase == SRV_FORK_PREPARE) {
-        pthread_mutex_lock(lock);
-        return false;
-    }
-    pthread_mutex_unlock(lock); /* in the child: taken by this thread before */
-    return phase == SRV_FORK_CHILD;
 }
 
 /* At load time: a fork may come before any other use of the runtime. */

@@ -34,7 +34,14 @@
 #include <unistd.h>
 
 #include "alloc.h"
-#include "internal.h"
+#include "fiber.h"
+#include "inline.h"
+#include "log.h"
+#include "loop.h"
+#include "os.h"
+#include "overflow.h"
+#include "process.h"
+#include "sched.h"
 
 #define IDLE_SPIN_NS 20000         /* spin this long before sleeping */
 #define SLEEP_MAX_NS 100000000ull  /* look around at least every 100 ms */

@@ -13,7 +13,20 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "internal.h"
+#include "atom.h"
+#include "exit.h"
+#include "link.h"
+#include "log.h"
+#include "loop.h"
+#include "mailbox.h"
+#include "name.h"
+#include "os.h"
+#include "process.h"
+#include "runtime.h"
+#include "sched.h"
+#include "thread.h"
+#include "timer.h"
+#include "wait.h"
 
 struct init_call {
     const void *args;
@@ -61,7 +74,7 @@ static void start_timer_fire(void *arg, bool fire)
 /* Ends a server whose start failed; its name is free before we answer. */
 static void abandon(struct process *p, srv_atom reason)
 {
-    srv__exit(p, reason, false, false);
+    srv__exit(p, reason, 0); /* no terminate, and p is not held by a lookup */
 }
 
 srv_status srv_start(const srv_module *module, const void *init_args,
@@ -176,7 +189,7 @@ srv_status srv_start(const srv_module *module, const void *init_args,
          * idle (srv__release). */
         struct process *held = srv__process_get(p->pid);
         if (p->timeout_ms == 0 && srv__mailbox_empty(&p->mailbox)) {
-            if (!srv__handle_timeout_now(p, true))
+            if (!srv__handle_timeout_now(p))
                 return SRV_OK;
         }
         srv__release(p);

@@ -1,7 +1,8 @@
 /*
- * timer.c: timers for callback timeouts and send_after.
+ * timer.c: one timer thread for callback timeouts (loop.c), send_after
+ * (call.c) and start timeouts (start.c).
  *
- * One timer thread sleeps until the earliest deadline of a binary heap.
+ * The thread sleeps until the earliest deadline of a binary heap.
  * Timers are armed only when a server asks for a timeout or a user for
  * send_after, never on a call's fast path.
  *
@@ -15,7 +16,8 @@
 #include <time.h>
 
 #include "alloc.h"
-#include "internal.h"
+#include "os.h"
+#include "timer.h"
 
 struct timer {
     uint64_t deadline, ref;
@@ -193,84 +195,9 @@ void srv__timer_stop(void)
 /* ---------------------------------------------------------------------- */
 /* send_after and sleep                                                    */
 
-struct delayed {
-    srv_pid pid;
-    const srv_module *module;
-    struct envelope *envelope;
-};
-
-/* Delivers the message only to a live process of its module (a pid never
- * names another process than the one it was made for, so this holds from
- * the arming on; checked again all the same, since a message of another
- * module would run the wrong handler). */
-static void delayed_fire(void *arg, bool fire)
-{
-    struct delayed *d = arg;
-    struct process *p = fire ? srv__process_get(d->pid) : NULL;
-    if (p != NULL && p->module == d->module) {
-        srv__deliver(p, d->envelope);
-        d->envelope = NULL;
-    }
-    if (p != NULL)
-        srv__process_put(p);
-    if (d->envelope != NULL)
-        srv__envelope_free(d->module, d->envelope);
-    srv__free(d);
-}
-
-srv_status srv_send_after(long delay_ms, srv_pid pid, const srv_module *module,
-                          unsigned message, const void *args,
-                          srv_timer_ref *ref_out)
-{
-    if (module == NULL || message >= module->message_count ||
-        module->messages[message].kind != SRV_MESSAGE_INFO || delay_ms < 0)
-        return SRV_EINVAL;
-    /* As srv_send: a live target of another module is refused now. */
-    struct process *target = srv__process_get(pid);
-    if (target != NULL) {
-        bool same = target->module == module;
-        srv__process_put(target);
-        if (!same)
-            return SRV_EINVAL;
-    }
-    const srv_message_type *type = &module->messages[message];
-    struct delayed *d = srv__malloc(sizeof *d);
-    if (d == NULL)
-        return SRV_ENOMEM;
-    d->pid = pid;
-    d->module = module;
-    d->envelope = srv__envelope_with_args(type, args);
-    if (d->envelope == NULL) {
-        srv__free(d);
-        return SRV_ENOMEM;
-    }
-    d->envelope->kind = ENV_INFO;
-    d->envelope->message = message;
-    uint64_t ref = srv__timer_start(srv__deadline_after_ms(delay_ms), delayed_fire, d);
-    if (ref == 0) {
-        srv__envelope_free(module, d->envelope);
-        srv__free(d);
-        return SRV_ENOMEM;
-    }
-    if (ref_out != NULL)
-        *ref_out = ref;
-    return SRV_OK;
-}
-
 srv_status srv_cancel_timer(srv_timer_ref ref)
 {
     return srv__timer_cancel(ref) ? SRV_OK : SRV_ENOPROC;
-}
-
-void srv_sleep(long ms)
-{
-    if (ms <= 0)
-        return;
-    /* A wait that only the deadline ends, or an exit signal (srv__interrupt):
-     * a handler's fiber parks, a plain thread sleeps on its futex. */
-    struct reply_slot *slot = &srv__current()->slot;
-    srv__slot_arm(slot, NULL);
-    srv__slot_wait(slot, srv__deadline_after_ms(ms), NULL);
 }
 
 /* fork: the child has no timer thread and no timers (what they would have

@@ -1,59 +1,22 @@
 /*
  * wait.c: how a caller waits for its reply: the reply slot's one-CAS
- * protocol, the monotonic clock; a handler's fiber parks, a plain thread
- * spins briefly, then sleeps on a futex.
+ * protocol; a handler's fiber parks, a plain thread spins briefly, then
+ * sleeps on a futex.  An exit signal that ends the waiter ends its wait
+ * (srv__interrupt), and srv_sleep is a wait that only its deadline ends.
  */
-#include <errno.h>
-#include <limits.h>
 #include <sched.h>
-#include <linux/futex.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "internal.h"
+#include "fiber.h"
+#include "inline.h"
+#include "os.h"
+#include "process.h"
+#include "sched.h"
+#include "thread.h"
+#include "wait.h"
 
 #define SPIN_ROUNDS 64   /* ~1-3 us of pause first: a reply from another core */
 #define YIELD_ROUNDS 200 /* then yields, before a futex sleep */
-
-uint64_t srv__now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t srv__deadline_after_ms(long ms)
-{
-    if (ms < 0)
-        return UINT64_MAX;
-    return srv__now_ns() + (uint64_t)ms * 1000000u;
-}
-
-void srv__futex_wait(_Atomic uint32_t *word, uint32_t value,
-                     uint64_t deadline_ns)
-{
-    struct timespec ts, *timeout = NULL;
-    if (deadline_ns != UINT64_MAX) {
-        uint64_t now = srv__now_ns();
-        if (now >= deadline_ns)
-            return;
-        uint64_t left = deadline_ns - now;
-        ts.tv_sec = (time_t)(left / 1000000000u);
-        ts.tv_nsec = (long)(left % 1000000000u);
-        timeout = &ts;
-    }
-    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, value, timeout,
-            NULL, 0);
-}
-
-void srv__futex_wake(_Atomic uint32_t *word)
-{
-    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL,
-            NULL, 0);
-}
-
 
 uint64_t srv__slot_arm(struct reply_slot *slot, void *reply)
 {
@@ -106,8 +69,8 @@ void srv__interrupt(struct process *p, srv_atom reason)
         return; /* a plain thread's identity is never killed */
     /* The first signal pending wins, except that kill replaces another
      * (which p could still drop if it traps exits by then).  seq_cst, then
-     * the load of sleeper: pairs with wait_parked's store of sleeper and
-     * its look at interrupt; one of us sees the other.  And with
+     * the load of sleeper: pairs with srv__slot_wait's store of sleeper
+     * and its look at interrupt; one of us sees the other.  And with
      * srv__release's look at interrupt after its store of IDLE. */
     srv_atom pending = NULL;
     while (!atomic_compare_exchange_weak_explicit(&p->interrupt, &pending, reason,
@@ -265,7 +228,8 @@ static __attribute__((noinline)) bool complete_elsewhere(srv_from from, srv_stat
     struct reply_slot *slot = &caller->slot;
     uint64_t expected = from.tag << 2 | SLOT_WAITING;
     /* Acquire: we read slot->reply, published by srv__slot_arm.  seq_cst,
-     * and the load of sleeper after it: see wait_parked. */
+     * and the load of sleeper after it: pairs with srv__slot_wait's store
+     * of sleeper and its load of word. */
     if (!atomic_compare_exchange_strong_explicit(
             &slot->word, &expected, from.tag << 2 | SLOT_WRITING,
             memory_order_seq_cst, memory_order_relaxed)) {
@@ -304,4 +268,15 @@ bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
             return complete_beneath(&p->slot, from.tag, status, reason, reply, size);
     }
     return complete_elsewhere(from, status, reason, reply, size);
+}
+
+void srv_sleep(long ms)
+{
+    if (ms <= 0)
+        return;
+    /* A wait that only the deadline ends, or an exit signal (srv__interrupt):
+     * a handler's fiber parks, a plain thread sleeps on its futex. */
+    struct reply_slot *slot = &srv__current()->slot;
+    srv__slot_arm(slot, NULL);
+    srv__slot_wait(slot, srv__deadline_after_ms(ms), NULL);
 }

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "internal.h" /* srv__timer_pending */
+#include "timer.h" /* srv__timer_pending */
 #include "peer.srv.h"
 #include "support.h"
 

@@ -15,7 +15,9 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "internal.h" /* srv__timer_pending, srv__monitor_counts */
+#include "link.h"  /* srv__monitor_counts */
+#include "pool.h"  /* srv__pool_caches */
+#include "timer.h" /* srv__timer_pending */
 #include "support.h"
 
 #if defined(SRV_SANITIZE_ADDRESS)

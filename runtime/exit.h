@@ -1,0 +1,28 @@
+/*
+ * exit.h: how a process ends (exit.c): terminate, the crash report,
+ * callers, links and monitors told, the process freed.
+ */
+#ifndef SRV_EXIT_H
+#define SRV_EXIT_H
+
+#include "srv.h"
+
+struct process;
+
+/* srv__exit's flags. */
+enum {
+    EXIT_TERMINATE = 1, /* run terminate first (unless an exit signal ended
+                         * the process in a wait) */
+    EXIT_HOLDS_REF = 2  /* the executor holds p by a lookup's hold, which
+                         * it keeps until p is freed */
+};
+
+/* Ends p: terminate (EXIT_TERMINATE), exit signals, DOWNs, the crash
+ * report, then frees it.  The executor calls it.  Returns the final
+ * reason. */
+srv_atom srv__exit(struct process *p, srv_atom reason, unsigned flags);
+
+/* Fails a call or system request that will not be answered. */
+void srv__fail_request(const srv_from *from, srv_atom reason);
+
+#endif /* SRV_EXIT_H */

@@ -1,0 +1,50 @@
+/*
+ * loop.h: gen_server's receive loop (loop.c): delivering to a process,
+ * who owns it, running its callbacks, its callback timeout, and a batch
+ * of its messages.
+ */
+#ifndef SRV_LOOP_H
+#define SRV_LOOP_H
+
+#include <stdbool.h>
+
+#include "mailbox.h"
+#include "process.h"
+
+#define SRV__BATCH 64 /* messages a server handles per turn (fairness) */
+/* A reply buffer on the stack, big enough for most replies (bigger ones
+ * are allocated). */
+#define SRV__SMALL_REPLY 256
+
+/* Delivers e to p and schedules p if it was idle.  For a plain thread's
+ * identity, wakes the thread. */
+void srv__deliver(struct process *p, struct envelope *e);
+
+/* A caller's attempt to take an idle server with an empty mailbox, to run a
+ * handler on its own thread.  Runs a pending zero timeout first. */
+bool srv__try_acquire(struct process *p);
+/* Gives the server back: idle, or scheduled if mail came meanwhile. */
+void srv__release(struct process *p);
+
+/* Runs one callback of p on this thread, with srv_exit caught: fills
+ * *action; false if the callback exited (p->exit_reason says why). */
+typedef srv_action (*callback_fn)(struct process *p, void *arg);
+bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
+                       srv_action *action);
+
+/* After a callback: arms its timeout.  False when out of memory for the
+ * timer: the caller then ends p with out_of_memory. */
+bool srv__after_action(struct process *p, const srv_action *action);
+
+/* Runs a call's handler on this thread and answers from (the reply goes
+ * to reply first); false if the server exited (it is then gone).  The
+ * executor holds p by a lookup's hold. */
+bool srv__handle_call(struct process *p, unsigned message, void *args,
+                      srv_from from, void *reply);
+/* Runs the callback timeout now, as srv__handle_call runs a call. */
+bool srv__handle_timeout_now(struct process *p);
+
+/* Handles every message in p's mailbox, up to SRV__BATCH (scheduler). */
+void srv__run_batch(struct process *p);
+
+#endif /* SRV_LOOP_H */

@@ -1,0 +1,74 @@
+/*
+ * os.c: the ground floor: what the runtime asks of the system and every
+ * part uses: fatal errors, the monotonic clock, futexes, and the lock a
+ * part holds across a fork.  It calls nothing of the runtime's own.
+ */
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "os.h"
+
+void srv__fatal(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
+
+uint64_t srv__now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t srv__deadline_after_ms(long ms)
+{
+    if (ms < 0)
+        return UINT64_MAX;
+    return srv__now_ns() + (uint64_t)ms * 1000000u;
+}
+
+void srv__futex_wait(_Atomic uint32_t *word, uint32_t value,
+                     uint64_t deadline_ns)
+{
+    struct timespec ts, *timeout = NULL;
+    if (deadline_ns != UINT64_MAX) {
+        uint64_t now = srv__now_ns();
+        if (now >= deadline_ns)
+            return;
+        uint64_t left = deadline_ns - now;
+        ts.tv_sec = (time_t)(left / 1000000000u);
+        ts.tv_nsec = (long)(left % 1000000000u);
+        timeout = &ts;
+    }
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, value, timeout,
+            NULL, 0);
+}
+
+void srv__futex_wake(_Atomic uint32_t *word)
+{
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL,
+            NULL, 0);
+}
+
+bool srv__fork_lock(enum srv_fork_phase phase, void *mutex)
+{
+    pthread_mutex_t *lock = mutex;
+    if (phase == SRV_FORK_PREPARE) {
+        pthread_mutex_lock(lock);
+        return false;
+    }
+    pthread_mutex_unlock(lock); /* in the child: taken by this thread before */
+    return phase == SRV_FORK_CHILD;
+}

@@ -1,0 +1,52 @@
+/*
+ * os.h: the ground floor (os.c): fatal errors, the monotonic clock,
+ * timeouts, futexes, a pause in a spin loop, and the lock each part holds
+ * across a fork.  Every part may use it; it uses no other part.
+ */
+#ifndef SRV_OS_H
+#define SRV_OS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "srv.h"
+
+/* The runtime's own fatal errors: the message, then abort. */
+SRV_NORETURN void srv__fatal(const char *fmt, ...) SRV_PRINTF(1, 2);
+
+/* The monotonic clock, in nanoseconds. */
+uint64_t srv__now_ns(void);
+/* The deadline ms from now; UINT64_MAX (never) for a negative ms. */
+uint64_t srv__deadline_after_ms(long ms);
+/* A timeout a caller may give: milliseconds, or SRV_INFINITY. */
+static inline bool srv__timeout_valid(long ms)
+{
+    return ms >= 0 || ms == SRV_INFINITY;
+}
+
+/* A pause in a spin loop: lets the other hyperthread run. */
+static inline void srv__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Blocks the calling thread until *word != value or deadline_ns passes. */
+void srv__futex_wait(_Atomic uint32_t *word, uint32_t value,
+                     uint64_t deadline_ns);
+void srv__futex_wake(_Atomic uint32_t *word);
+
+/* fork (runtime.c): each part with state of its own takes its locks before
+ * a fork, gives them back after it in the parent, and in the child starts
+ * afresh (the parent's processes, timers and threads do not exist there). */
+enum srv_fork_phase { SRV_FORK_PREPARE, SRV_FORK_PARENT, SRV_FORK_CHILD };
+/* What most parts do with their one lock (a pthread_mutex_t): taken
+ * before the fork, given back after it.  True in the child, where the
+ * part then starts afresh (it is the child's only thread). */
+bool srv__fork_lock(enum srv_fork_phase phase, void *mutex);
+
+#endif /* SRV_OS_H */

@@ -1,0 +1,83 @@
+/*
+ * thread.c: a plain thread's own process identity.  A thread that starts,
+ * calls or links to servers is a process to them: it gets a pid the first
+ * time it needs one, and when the thread ends its links and monitors hear
+ * `normal`.
+ */
+#include <pthread.h>
+
+#include "link.h"
+#include "mailbox.h"
+#include "os.h"
+#include "overflow.h"
+#include "process.h"
+#include "thread.h"
+
+static _Thread_local struct process *identity;
+static pthread_key_t identity_key;
+static pthread_once_t identity_once = PTHREAD_ONCE_INIT;
+static bool identity_key_made;
+
+/* A plain thread's identity ends with the thread: its links and monitors
+ * hear `normal`. */
+static void identity_destroy(void *arg)
+{
+    struct process *p = arg;
+    srv__process_close(p);
+    srv__process_quiesce(p, false);
+    srv__links_exit(p, SRV_NORMAL);
+    struct envelope *e;
+    while ((e = srv__mailbox_pop(&p->mailbox)) != NULL)
+        srv__envelope_free(NULL, e);
+    srv__process_free(p);
+    srv__overflow_unwatch_thread();
+}
+
+static void identity_key_make(void)
+{
+    identity_key_made = pthread_key_create(&identity_key, identity_destroy) == 0;
+}
+
+struct process *srv__thread_identity(void)
+{
+    if (identity == NULL) {
+        pthread_once(&identity_once, identity_key_make);
+        identity = srv__process_new(NULL);
+        if (identity == NULL)
+            return NULL;
+        pthread_setspecific(identity_key, identity);
+        /* a thread that calls servers may run their handlers itself */
+        srv__overflow_watch_thread();
+    }
+    return identity;
+}
+
+struct process *srv__caller(void)
+{
+    struct process *p = srv__current_or_null();
+    return p != NULL ? p : srv__thread_identity();
+}
+
+struct process *srv__current(void)
+{
+    struct process *p = srv__caller();
+    if (p == NULL)
+        srv__fatal("srv: out of memory for a thread's process identity");
+    return p;
+}
+
+srv_pid srv_self(void)
+{
+    return srv__current()->pid;
+}
+
+/* fork: the forking thread gets a new identity on first use (the process
+ * table it was in is gone, process.c). */
+void srv__thread_fork(enum srv_fork_phase phase)
+{
+    if (phase != SRV_FORK_CHILD)
+        return;
+    identity = NULL;
+    if (identity_key_made)
+        pthread_setspecific(identity_key, NULL);
+}

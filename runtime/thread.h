@@ -1,0 +1,24 @@
+/*
+ * thread.h: a plain thread's own process identity (thread.c), made the
+ * first time the thread needs one and ended with the thread.
+ */
+#ifndef SRV_THREAD_H
+#define SRV_THREAD_H
+
+#include "os.h"
+
+struct process;
+
+/* The process the calling code runs as: the server whose handler runs on
+ * this thread, or the thread's own identity (made on first use).
+ * srv__caller returns NULL when that identity cannot be made for want of
+ * memory (functions that return a status answer SRV_ENOMEM);
+ * srv__current, for those that cannot, aborts then. */
+struct process *srv__caller(void);
+struct process *srv__current(void);
+/* This thread's identity, whatever runs on it; NULL: out of memory. */
+struct process *srv__thread_identity(void);
+
+void srv__thread_fork(enum srv_fork_phase phase);
+
+#endif /* SRV_THREAD_H */
