@@ -247,6 +247,26 @@ srv_status srv_reply(srv_from from, const srv_module *module, unsigned message,
 /* ---------------------------------------------------------------------- */
 /* Stop and sys: system messages, answered through the caller's slot       */
 
+/* The caller (*self) and the server (*p, held) of a stop or a system
+ * request: SRV_OK, or SRV_ENOMEM (no identity for the calling thread),
+ * SRV_EDEADLK (the server is the caller), SRV_ENOPROC (no such server). */
+static srv_status system_target(srv_pid server, struct process **self,
+                                struct process **p)
+{
+    *self = srv__caller();
+    if (*self == NULL)
+        return SRV_ENOMEM;
+    if (srv_pid_equal(server, (*self)->pid))
+        return SRV_EDEADLK;
+    *p = srv__process_get(server);
+    if (*p == NULL || (*p)->module == NULL) {
+        if (*p != NULL)
+            srv__process_put(*p);
+        return SRV_ENOPROC;
+    }
+    return SRV_OK;
+}
+
 static srv_status system_request(srv_pid server, enum system_request request,
                                  srv_atom reason, void (*fn)(void *, void *),
                                  void *arg, void *reply, long timeout_ms,
@@ -254,17 +274,10 @@ static srv_status system_request(srv_pid server, enum system_request request,
 {
     if (!srv__timeout_valid(timeout_ms))
         return SRV_EINVAL;
-    struct process *self = srv__caller();
-    if (self == NULL)
-        return SRV_ENOMEM;
-    if (srv_pid_equal(server, self->pid))
-        return SRV_EDEADLK;
-    struct process *p = srv__process_get(server);
-    if (p == NULL || p->module == NULL) {
-        if (p != NULL)
-            srv__process_put(p);
-        return SRV_ENOPROC;
-    }
+    struct process *self, *p;
+    srv_status status = system_target(server, &self, &p);
+    if (status != SRV_OK)
+        return status;
     uint64_t deadline = srv__deadline_after_ms(timeout_ms);
     struct envelope *e = srv__envelope_new(0);
     if (e == NULL) {
@@ -311,17 +324,10 @@ srv_status srv_stop(srv_pid server, srv_atom reason, long timeout_ms,
     if (!srv__timeout_valid(timeout_ms))
         return SRV_EINVAL;
     reason = srv__atom(reason != NULL ? reason : srv_atom_normal);
-    struct process *self = srv__caller();
-    if (self == NULL)
-        return SRV_ENOMEM;
-    if (srv_pid_equal(server, self->pid))
-        return SRV_EDEADLK;
-    struct process *p = srv__process_get(server);
-    if (p == NULL || p->module == NULL) {
-        if (p != NULL)
-            srv__process_put(p);
-        return SRV_ENOPROC;
-    }
+    struct process *self, *p;
+    srv_status status = system_target(server, &self, &p);
+    if (status != SRV_OK)
+        return status;
     if (srv__try_acquire(p)) {
         if (p->module->terminate == NULL) {
             /* Idle, and no terminate: nothing of the exit can block, so
@@ -344,15 +350,15 @@ srv_status srv_stop(srv_pid server, srv_atom reason, long timeout_ms,
         struct inline_stop job = {p, reason, {self->pid, tag, NULL}};
         srv__inline_call(run_inline_stop, &job, &self->slot, tag);
         srv_atom why = NULL;
-        srv_status status = srv__slot_wait(&self->slot, deadline, &why);
+        status = srv__slot_wait(&self->slot, deadline, &why);
         if (result != NULL)
             result->reason = why;
         return status;
     }
     srv__process_put(p);
     srv_atom why = NULL;
-    srv_status status = system_request(server, SYS_TERMINATE, reason, NULL, NULL,
-                                       NULL, timeout_ms, &why);
+    status = system_request(server, SYS_TERMINATE, reason, NULL, NULL, NULL,
+                            timeout_ms, &why);
     if (result != NULL)
         result->reason = why;
     return status;

@@ -285,28 +285,30 @@ srv_status srv_link(srv_pid pid)
     return SRV_ENOPROC;
 }
 
+/* Takes p's link to pid off p's list, under p's lock: the EXIT it held
+ * for pid, or NULL.  A dead p is left alone: it reads its list unlocked. */
+static struct envelope *unlink_from(struct process *p, srv_pid pid)
+{
+    struct process_extra *x = extra_of(p);
+    struct envelope *held = NULL;
+    if (x != NULL) {
+        pthread_mutex_lock(&x->lock);
+        if (!x->dead)
+            held = remove_link(x, pid);
+        pthread_mutex_unlock(&x->lock);
+    }
+    return held;
+}
+
 srv_status srv_unlink(srv_pid pid)
 {
     struct process *self = srv__caller();
     if (self == NULL)
         return SRV_ENOMEM;
-    struct process_extra *x = extra_of(self);
-    struct envelope *mine = NULL, *theirs = NULL;
-    if (x != NULL) {
-        pthread_mutex_lock(&x->lock);
-        if (!x->dead)
-            mine = remove_link(x, pid);
-        pthread_mutex_unlock(&x->lock);
-    }
+    struct envelope *mine = unlink_from(self, pid), *theirs = NULL;
     struct process *q = srv__process_get(pid);
     if (q != NULL) {
-        struct process_extra *xq = extra_of(q);
-        if (xq != NULL) {
-            pthread_mutex_lock(&xq->lock);
-            if (!xq->dead) /* a dead one is reading its list unlocked */
-                theirs = remove_link(xq, self->pid);
-            pthread_mutex_unlock(&xq->lock);
-        }
+        theirs = unlink_from(q, self->pid);
         srv__process_put(q);
     }
     if (mine != NULL)

@@ -105,17 +105,26 @@ void srv__name_remove(srv_atom name, srv_pid pid)
     pthread_mutex_unlock(&lock);
 }
 
-srv_status srv_register(const char *name, srv_pid pid)
+/* A name given by the user, as an atom: SRV_EINVAL for NULL, SRV_ENOMEM
+ * when it cannot be interned. */
+static srv_status intern(const char *name, srv_atom *atom)
 {
     if (name == NULL)
         return SRV_EINVAL;
-    srv_atom atom = srv_atom_from(name);
-    if (atom == NULL)
-        return SRV_ENOMEM;
+    *atom = srv_atom_from(name);
+    return *atom != NULL ? SRV_OK : SRV_ENOMEM;
+}
+
+srv_status srv_register(const char *name, srv_pid pid)
+{
+    srv_atom atom;
+    srv_status status = intern(name, &atom);
+    if (status != SRV_OK)
+        return status;
     struct process *p = srv__process_get(pid);
     if (p == NULL)
         return SRV_ENOPROC;
-    srv_status status = srv__name_add(atom, pid, NULL);
+    status = srv__name_add(atom, pid, NULL);
     if (status == SRV_OK) {
         srv_atom none = NULL;
         /* A process holds one name at most (Erlang: badarg). */
@@ -130,20 +139,29 @@ srv_status srv_register(const char *name, srv_pid pid)
     return status;
 }
 
-srv_status srv_unregister(const char *name)
+enum name_use { NAME_KEEP, NAME_RELEASE };
+
+/* Who holds name (SRV_PID_NONE and SRV_ENOTREG: nobody); with
+ * NAME_RELEASE the name is taken off the table as well. */
+static srv_status holder(srv_atom name, srv_pid *pid, enum name_use use)
 {
-    if (name == NULL)
-        return SRV_EINVAL;
-    srv_atom atom = srv_atom_from(name);
-    if (atom == NULL)
-        return SRV_ENOMEM;
     pthread_mutex_lock(&lock);
-    struct entry *e = find(atom);
-    srv_pid pid = e != NULL ? e->pid : SRV_PID_NONE;
-    if (e != NULL)
+    struct entry *e = find(name);
+    *pid = e != NULL ? e->pid : SRV_PID_NONE;
+    if (e != NULL && use == NAME_RELEASE)
         e->name = TOMBSTONE;
     pthread_mutex_unlock(&lock);
-    if (e == NULL)
+    return e != NULL ? SRV_OK : SRV_ENOTREG;
+}
+
+srv_status srv_unregister(const char *name)
+{
+    srv_atom atom;
+    srv_status status = intern(name, &atom);
+    if (status != SRV_OK)
+        return status;
+    srv_pid pid;
+    if (holder(atom, &pid, NAME_RELEASE) != SRV_OK)
         return SRV_ENOTREG;
     struct process *p = srv__process_get(pid);
     if (p != NULL) {
@@ -158,16 +176,13 @@ srv_status srv_unregister(const char *name)
 
 srv_status srv_whereis(const char *name, srv_pid *pid_out)
 {
-    if (name == NULL || pid_out == NULL)
+    if (pid_out == NULL)
         return SRV_EINVAL;
-    srv_atom atom = srv_atom_from(name);
-    if (atom == NULL)
-        return SRV_ENOMEM;
-    pthread_mutex_lock(&lock);
-    struct entry *e = find(atom);
-    *pid_out = e != NULL ? e->pid : SRV_PID_NONE;
-    pthread_mutex_unlock(&lock);
-    return e != NULL ? SRV_OK : SRV_ENOTREG;
+    srv_atom atom;
+    srv_status status = intern(name, &atom);
+    if (status != SRV_OK)
+        return status;
+    return holder(atom, pid_out, NAME_KEEP);
 }
 
 /* fork: the child starts with no names. */

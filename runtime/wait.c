@@ -63,6 +63,21 @@ static struct process *slot_owner(struct reply_slot *slot)
     return (struct process *)(void *)((char *)slot - offsetof(struct process, slot));
 }
 
+/* Wakes whoever waits on slot: the fiber parked for tag, if this CAS of
+ * sleeper from tag to 0 wins it (tag 0: none is parked), else a plain
+ * thread that may sleep on the futex (2 says it does).  acq_rel: the
+ * waker's writes before are seen by the woken, and the winner of the
+ * sleeper takes the fiber the parker published before it. */
+static void wake_waiter(struct reply_slot *slot, uint64_t tag)
+{
+    if (tag != 0 && atomic_compare_exchange_strong_explicit(&slot->sleeper, &tag, 0,
+                                                            memory_order_acq_rel,
+                                                            memory_order_relaxed))
+        srv__sched_wake(slot->fiber);
+    else if (atomic_exchange_explicit(&slot->futex, 1, memory_order_acq_rel) == 2)
+        srv__futex_wake(&slot->futex);
+}
+
 void srv__interrupt(struct process *p, srv_atom reason)
 {
     if (p->module == NULL)
@@ -79,13 +94,7 @@ void srv__interrupt(struct process *p, srv_atom reason)
         if (pending != NULL && (reason != srv_atom_kill || pending == srv_atom_kill))
             break;
     struct reply_slot *slot = &p->slot;
-    uint64_t tag = atomic_load_explicit(&slot->sleeper, memory_order_seq_cst);
-    if (tag != 0 && atomic_compare_exchange_strong_explicit(&slot->sleeper, &tag, 0,
-                                                            memory_order_acq_rel,
-                                                            memory_order_relaxed))
-        srv__sched_wake(slot->fiber);
-    else if (atomic_exchange_explicit(&slot->futex, 1, memory_order_acq_rel) == 2)
-        srv__futex_wake(&slot->futex);
+    wake_waiter(slot, atomic_load_explicit(&slot->sleeper, memory_order_seq_cst));
 }
 
 /* The waiting handler's side of srv__interrupt: exits from the wait when
@@ -244,13 +253,7 @@ static __attribute__((noinline)) bool complete_elsewhere(srv_from from, srv_stat
     /* Release: the caller's acquire load of DONE sees the reply. */
     atomic_store_explicit(&slot->word, from.tag << 2 | SLOT_DONE,
                           memory_order_release);
-    uint64_t tag = from.tag;
-    if (parked && atomic_compare_exchange_strong_explicit(&slot->sleeper, &tag, 0,
-                                                          memory_order_acq_rel,
-                                                          memory_order_relaxed))
-        srv__sched_wake(slot->fiber);
-    else if (atomic_exchange_explicit(&slot->futex, 1, memory_order_acq_rel) == 2)
-        srv__futex_wake(&slot->futex);
+    wake_waiter(slot, parked ? from.tag : 0);
     srv__process_put(caller);
     return true;
 }
