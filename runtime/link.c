@@ -37,7 +37,7 @@ struct link_entry {
 };
 
 struct monitor_entry {
-    uint64_t ref;
+    srv_monitor_ref ref;
     srv_pid pid; /* in `watchers`: who watches us; in `watching`: whom we watch */
     struct envelope *signal; /* in `watchers`: the DOWN, made by srv_monitor */
 };
@@ -110,7 +110,7 @@ static struct envelope *remove_link(struct process_extra *x, srv_pid pid)
     return NULL;
 }
 
-static bool remove_ref(struct monitor_entry *list, size_t *count, uint64_t ref,
+static bool remove_ref(struct monitor_entry *list, size_t *count, srv_monitor_ref ref,
                        struct monitor_entry *removed)
 {
     for (size_t i = 0; i < *count; i++)
@@ -343,7 +343,7 @@ srv_status srv_monitor(srv_pid pid, srv_monitor_ref *ref_out)
     struct process *self = srv__caller();
     if (self == NULL)
         return SRV_ENOMEM;
-    uint64_t ref = atomic_fetch_add_explicit(&next_ref, 1, memory_order_relaxed);
+    srv_monitor_ref ref = atomic_fetch_add_explicit(&next_ref, 1, memory_order_relaxed);
     if (ref_out != NULL)
         *ref_out = ref;
     /* Everything the monitor needs, before it exists: our record with room

@@ -22,7 +22,7 @@ Test(link, normal_exit_does_not_kill_a_linked_process, .timeout = T(10))
 {
     srv_pid a = start_counter(0), b = start_counter(0);
     link_both(a, b);
-    uint64_t ref;
+    srv_monitor_ref ref;
     cr_assert_eq(srv_monitor(a, &ref), SRV_OK);
     cr_assert_eq(counter_stop(a), SRV_OK);
     /* a's links hear of its exit before its monitors do */
@@ -205,7 +205,7 @@ Test(link, kill_ends_a_handler_its_caller_runs_and_the_caller_hears_it, .timeout
 
 /* A monitored server busy in a handler that computes until released, so
  * that what the test sends next waits in its mailbox. */
-static srv_pid busy_server(uint64_t *ref)
+static srv_pid busy_server(srv_monitor_ref *ref)
 {
     srv_pid pid = start_counter(0);
     cr_assert_eq(srv_monitor(pid, ref), SRV_OK);

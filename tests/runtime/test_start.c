@@ -156,7 +156,7 @@ Test(start, hundred_thousand_servers_start_and_stop, .timeout = T(60))
 
 /* A trapping counter started in mode, whose starter (this thread) then
  * sends it the exit signal shutdown. */
-static srv_pid start_trapping_and_signal(srv_start_mode mode, uint64_t *ref)
+static srv_pid start_trapping_and_signal(srv_start_mode mode, srv_monitor_ref *ref)
 {
     srv_start_opts opts = {.trap_exit = true};
     srv_start_result r;
