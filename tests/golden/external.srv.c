@@ -146,7 +146,7 @@ static srv_action external_exit(void *state, srv_pid pid, srv_atom reason)
     return external_handle_exit((external_state *)state, pid, reason).action;
 }
 
-static srv_action external_down(void *state, uint64_t ref, srv_pid pid, srv_atom reason)
+static srv_action external_down(void *state, srv_monitor_ref ref, srv_pid pid, srv_atom reason)
 {
     return external_handle_down((external_state *)state, ref, pid, reason).action;
 }
@@ -242,23 +242,23 @@ srv_status external_start_link(int64_t first, srv_pid *srv_new_pid)
     return srv_code;
 }
 
-srv_status external_start_monitor(int64_t first, srv_pid *srv_new_pid, uint64_t *srv_monitor_ref)
+srv_status external_start_monitor(int64_t first, srv_pid *srv_new_pid, srv_monitor_ref *srv_monitor)
 {
     srv_start_result srv_result;
     srv_status srv_code = external_start_opts(first, SRV_START_MONITOR, NULL, &srv_result);
     *srv_new_pid = srv_result.pid;
-    *srv_monitor_ref = srv_result.monitor_ref;
+    *srv_monitor = srv_result.monitor_ref;
     return srv_code;
 }
 
 srv_status external_stop(srv_pid server)
 {
-    return srv_stop_server(server, SRV_NORMAL, SRV_INFINITY, NULL);
+    return srv_stop(server, SRV_NORMAL, SRV_INFINITY, NULL);
 }
 
 srv_status external_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms)
 {
-    return srv_stop_server(server, reason, timeout_ms, NULL);
+    return srv_stop(server, reason, timeout_ms, NULL);
 }
 
 srv_status external_lookup(srv_pid srv_server, const char *key, external_lookup_reply *srv_out)

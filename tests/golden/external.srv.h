@@ -134,7 +134,8 @@ fail: /* out of memory for the reply */
 
 srv_status external_start(int64_t first, srv_pid *srv_new_pid);
 srv_status external_start_link(int64_t first, srv_pid *srv_new_pid);
-srv_status external_start_monitor(int64_t first, srv_pid *srv_new_pid, uint64_t *srv_monitor_ref);
+srv_status external_start_monitor(int64_t first, srv_pid *srv_new_pid,
+                                  srv_monitor_ref *srv_monitor);
 srv_status external_start_opts(int64_t first, srv_start_mode srv_mode,
                                const srv_start_opts *srv_opts, srv_start_result *srv_result);
 /* gen_server:stop/1: reason normal, no timeout. */
@@ -163,7 +164,7 @@ external_lookup_result external_handle_lookup(external_state *state, external_lo
 srv_noreply_result external_handle_forget(external_state *state, const char *key);
 srv_noreply_result external_handle_timeout(external_state *state);
 srv_noreply_result external_handle_exit(external_state *state, srv_pid pid, srv_atom reason);
-srv_noreply_result external_handle_down(external_state *state, uint64_t ref, srv_pid pid,
+srv_noreply_result external_handle_down(external_state *state, srv_monitor_ref ref, srv_pid pid,
                                         srv_atom reason);
 void external_handle_terminate(external_state *state, srv_atom reason);
 void external_handle_format_status(const external_state *state, srv_buf *out, srv_atom reason);

@@ -156,7 +156,7 @@ static pool_acquire_result pool_handle_acquire(pool_state *state, pool_acquire_f
 /* cast release: pool.srv:42 */
 static srv_noreply_result pool_handle_release(pool_state *state, int slot)
 {
-#define SRV_RESULTS(form) srv_##form
+#define SRV_RESULTS(form) srv_result_##form
 #line 42 "pool.srv"
                         
     if (state->n_waiting == 0) {
@@ -327,23 +327,23 @@ srv_status pool_start_link(int size, srv_pid *srv_new_pid)
     return srv_code;
 }
 
-srv_status pool_start_monitor(int size, srv_pid *srv_new_pid, uint64_t *srv_monitor_ref)
+srv_status pool_start_monitor(int size, srv_pid *srv_new_pid, srv_monitor_ref *srv_monitor)
 {
     srv_start_result srv_result;
     srv_status srv_code = pool_start_opts(size, SRV_START_MONITOR, NULL, &srv_result);
     *srv_new_pid = srv_result.pid;
-    *srv_monitor_ref = srv_result.monitor_ref;
+    *srv_monitor = srv_result.monitor_ref;
     return srv_code;
 }
 
 srv_status pool_stop(srv_pid server)
 {
-    return srv_stop_server(server, SRV_NORMAL, SRV_INFINITY, NULL);
+    return srv_stop(server, SRV_NORMAL, SRV_INFINITY, NULL);
 }
 
 srv_status pool_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms)
 {
-    return srv_stop_server(server, reason, timeout_ms, NULL);
+    return srv_stop(server, reason, timeout_ms, NULL);
 }
 
 srv_status pool_acquire(srv_pid srv_server, pool_acquire_reply *srv_out)

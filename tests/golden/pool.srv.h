@@ -70,7 +70,7 @@ typedef struct pool_waiting_reply {
 
 srv_status pool_start(int size, srv_pid *srv_new_pid);
 srv_status pool_start_link(int size, srv_pid *srv_new_pid);
-srv_status pool_start_monitor(int size, srv_pid *srv_new_pid, uint64_t *srv_monitor_ref);
+srv_status pool_start_monitor(int size, srv_pid *srv_new_pid, srv_monitor_ref *srv_monitor);
 srv_status pool_start_opts(int size, srv_start_mode srv_mode, const srv_start_opts *srv_opts,
                            srv_start_result *srv_result);
 /* gen_server:stop/1: reason normal, no timeout. */

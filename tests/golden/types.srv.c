@@ -325,7 +325,7 @@ static types_everything_result types_handle_everything(types_state *state,
 /* cast hand_over: types.srv:59 */
 static srv_noreply_result types_handle_hand_over(types_state *state, struct job *job)
 {
-#define SRV_RESULTS(form) srv_##form
+#define SRV_RESULTS(form) srv_result_##form
 #line 59 "types.srv"
                                                  
     if (state->current != NULL)
@@ -339,7 +339,7 @@ static srv_noreply_result types_handle_hand_over(types_state *state, struct job 
 /* info moved: types.srv:66 */
 static srv_noreply_result types_handle_moved(types_state *state, types_point to)
 {
-#define SRV_RESULTS(form) srv_##form
+#define SRV_RESULTS(form) srv_result_##form
 #line 66 "types.srv"
                       
     state->q.at = to;
@@ -524,23 +524,23 @@ srv_status types_start_link(srv_pid *srv_new_pid)
     return srv_code;
 }
 
-srv_status types_start_monitor(srv_pid *srv_new_pid, uint64_t *srv_monitor_ref)
+srv_status types_start_monitor(srv_pid *srv_new_pid, srv_monitor_ref *srv_monitor)
 {
     srv_start_result srv_result;
     srv_status srv_code = types_start_opts(SRV_START_MONITOR, NULL, &srv_result);
     *srv_new_pid = srv_result.pid;
-    *srv_monitor_ref = srv_result.monitor_ref;
+    *srv_monitor = srv_result.monitor_ref;
     return srv_code;
 }
 
 srv_status types_stop(srv_pid server)
 {
-    return srv_stop_server(server, SRV_NORMAL, SRV_INFINITY, NULL);
+    return srv_stop(server, SRV_NORMAL, SRV_INFINITY, NULL);
 }
 
 srv_status types_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms)
 {
-    return srv_stop_server(server, reason, timeout_ms, NULL);
+    return srv_stop(server, reason, timeout_ms, NULL);
 }
 
 srv_status types_everything(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,

@@ -99,7 +99,7 @@ typedef struct types_everything_reply {
 
 srv_status types_start(srv_pid *srv_new_pid);
 srv_status types_start_link(srv_pid *srv_new_pid);
-srv_status types_start_monitor(srv_pid *srv_new_pid, uint64_t *srv_monitor_ref);
+srv_status types_start_monitor(srv_pid *srv_new_pid, srv_monitor_ref *srv_monitor);
 srv_status types_start_opts(srv_start_mode srv_mode, const srv_start_opts *srv_opts,
                             srv_start_result *srv_result);
 /* gen_server:stop/1: reason normal, no timeout. */

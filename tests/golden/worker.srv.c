@@ -174,7 +174,7 @@ static worker_set_result worker_handle_set(worker_state *state, worker_set_from 
 /* cast show: worker.srv:42 */
 static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
 {
-#define SRV_RESULTS(form) srv_##form
+#define SRV_RESULTS(form) srv_result_##form
 #line 42 "worker.srv"
                      
     if (key != state->key)
@@ -190,7 +190,7 @@ static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
 static srv_noreply_result worker_handle_timeout(worker_state *state)
 {
     (void)state;
-#define SRV_RESULTS(form) srv_##form
+#define SRV_RESULTS(form) srv_result_##form
 #line 50 "worker.srv"
               
     printf("Timeout\n");
@@ -361,23 +361,23 @@ srv_status worker_start_link(srv_atom key, srv_atom value, srv_pid *srv_new_pid)
 }
 
 srv_status worker_start_monitor(srv_atom key, srv_atom value, srv_pid *srv_new_pid,
-                                uint64_t *srv_monitor_ref)
+                                srv_monitor_ref *srv_monitor)
 {
     srv_start_result srv_result;
     srv_status srv_code = worker_start_opts(key, value, SRV_START_MONITOR, NULL, &srv_result);
     *srv_new_pid = srv_result.pid;
-    *srv_monitor_ref = srv_result.monitor_ref;
+    *srv_monitor = srv_result.monitor_ref;
     return srv_code;
 }
 
 srv_status worker_stop(srv_pid server)
 {
-    return srv_stop_server(server, SRV_NORMAL, SRV_INFINITY, NULL);
+    return srv_stop(server, SRV_NORMAL, SRV_INFINITY, NULL);
 }
 
 srv_status worker_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms)
 {
-    return srv_stop_server(server, reason, timeout_ms, NULL);
+    return srv_stop(server, reason, timeout_ms, NULL);
 }
 
 srv_status worker_query(srv_pid srv_server, srv_atom key, worker_query_reply *srv_out)

@@ -61,7 +61,7 @@ typedef struct worker_set_reply {
 srv_status worker_start(srv_atom key, srv_atom value, srv_pid *srv_new_pid);
 srv_status worker_start_link(srv_atom key, srv_atom value, srv_pid *srv_new_pid);
 srv_status worker_start_monitor(srv_atom key, srv_atom value, srv_pid *srv_new_pid,
-                                uint64_t *srv_monitor_ref);
+                                srv_monitor_ref *srv_monitor);
 srv_status worker_start_opts(srv_atom key, srv_atom value, srv_start_mode srv_mode,
                              const srv_start_opts *srv_opts, srv_start_result *srv_result);
 /* gen_server:stop/1: reason normal, no timeout. */
