@@ -349,6 +349,33 @@ static bool collides_with_call(const char *name, const struct ast_handler *call)
     return strncmp(name + n, "_result_", 8) == 0;
 }
 
+/* The generated names an info message x takes in the space of calls and
+ * casts: x_send_after, x_start_timer. */
+static const char *const info_suffixes[] = {"_send_after", "_start_timer"};
+
+/* Whether name is one of the names info generates there. */
+static bool info_makes(const char *name, const struct ast_handler *info)
+{
+    size_t n = strlen(info->name);
+    return strncmp(name, info->name, n) == 0 &&
+           in_list(name + n, info_suffixes, COUNT(info_suffixes));
+}
+
+/* Whether info's generated names are other's name, or one that other, a
+ * call, generates. */
+static bool collides_with_info(const struct ast_handler *other, const struct ast_handler *info)
+{
+    if (info_makes(other->name, info))
+        return true;
+    for (size_t i = 0; i < COUNT(info_suffixes) && other->kind == AST_CALL; i++) {
+        char made[512];
+        snprintf(made, sizeof made, "%s%s", info->name, info_suffixes[i]);
+        if (collides_with_call(made, other))
+            return true;
+    }
+    return false;
+}
+
 /* The attributes a spec may write, before `call` or before `server` (then
  * for every call). */
 static const char *const known_attrs[] = {"skip_abandoned"};
@@ -435,10 +462,24 @@ static void check_handlers(struct checker *c)
                            h->name, handler_kind_name(g->kind), g->name);
                 break;
             }
+            if (g->kind == AST_INFO && h->kind != AST_INFO && collides_with_info(h, g)) {
+                diag_error(c->d, h->loc, "%s name '%s' collides with a generated name of info '%s'",
+                           what, h->name, g->name);
+                break;
+            }
+            if (h->kind == AST_INFO && g->kind != AST_INFO && collides_with_info(g, h)) {
+                diag_error(c->d, h->loc, "info '%s' makes a generated name that %s '%s' has",
+                           h->name, handler_kind_name(g->kind), g->name);
+                break;
+            }
         }
         for (const struct ast_record *r = c->spec->records; r != NULL; r = r->next)
             if (h->kind != AST_INFO && strcmp(r->name, h->name) == 0) {
                 diag_error(c->d, h->loc, "%s name '%s' is also a record's name", what, h->name);
+                diag_note(c->d, r->loc, "record defined here");
+            } else if (h->kind == AST_INFO && info_makes(r->name, h)) {
+                diag_error(c->d, h->loc, "info '%s' makes a generated name that record '%s' has",
+                           h->name, r->name);
                 diag_note(c->d, r->loc, "record defined here");
             }
         check_fields(c, h->args, "argument", IN_MESSAGE);

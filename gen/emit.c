@@ -483,6 +483,10 @@ static int message(struct emitter *e, struct tmpl_dict *d, const struct ast_hand
     tmpl_set(d, "flags", h->skip_abandoned ? "SRV_MESSAGE_SKIP_ABANDONED" : "0");
     message_args(e, d, h);
     tmpl_set(d, "call", h->kind == AST_CALL ? "1" : "");
+    /* an info message's typed timers: NAME_INFO_send_after, _start_timer */
+    tmpl_list(d, "timers");
+    for (int i = 0; i < 2 && h->kind == AST_INFO; i++)
+        tmpl_set(tmpl_add(d, "timers"), "timer", i == 0 ? "send_after" : "start_timer");
     if (h->kind != AST_CALL) {
         tmpl_set(d, "reply_owns", "");
         tmpl_set(d, "reply_size", "0");

@@ -1,6 +1,7 @@
 /*
  * call.c: gen_server:call, cast, reply and stop, sys requests, and the
- * `Pid ! Msg` of typed info messages, now or after a delay (send_after).
+ * `Pid ! Msg` of typed info messages, now or after a delay (send_after,
+ * start_timer, whose message carries its timer's ref).
  *
  * A call to an idle server with an empty mailbox runs the handler right
  * here, on the caller's thread, on a stack of its own (inline.c): nothing
@@ -425,9 +426,11 @@ static void delayed_fire(void *arg, bool fire)
     srv__free(d);
 }
 
-srv_status srv_send_after(long delay_ms, srv_pid pid, const srv_module *module,
-                          unsigned message, const void *args,
-                          srv_timer_ref *ref_out)
+/* send_after, and start_timer when with_ref: its message carries the
+ * timer's ref (envelope->ref), written when the timer is armed. */
+static srv_status send_later(long delay_ms, srv_pid pid, const srv_module *module,
+                             unsigned message, const void *args,
+                             srv_timer_ref *ref_out, bool with_ref)
 {
     if (module == NULL || message >= module->message_count ||
         module->messages[message].kind != SRV_MESSAGE_INFO || delay_ms < 0)
@@ -453,7 +456,8 @@ srv_status srv_send_after(long delay_ms, srv_pid pid, const srv_module *module,
     }
     d->envelope->kind = ENV_INFO;
     d->envelope->message = message;
-    uint64_t ref = srv__timer_start(srv__deadline_after_ms(delay_ms), delayed_fire, d);
+    uint64_t ref = srv__timer_start_user(srv__deadline_after_ms(delay_ms), delayed_fire, d,
+                                         with_ref ? &d->envelope->ref : NULL);
     if (ref == 0) {
         srv__envelope_free(module, d->envelope);
         srv__free(d);
@@ -462,4 +466,26 @@ srv_status srv_send_after(long delay_ms, srv_pid pid, const srv_module *module,
     if (ref_out != NULL)
         *ref_out = ref;
     return SRV_OK;
+}
+
+srv_status srv_send_after(long delay_ms, srv_pid pid, const srv_module *module,
+                          unsigned message, const void *args,
+                          srv_timer_ref *ref_out)
+{
+    return send_later(delay_ms, pid, module, message, args, ref_out, false);
+}
+
+srv_status srv_start_timer(long delay_ms, srv_pid pid, const srv_module *module,
+                           unsigned message, const void *args,
+                           srv_timer_ref *ref_out)
+{
+    return send_later(delay_ms, pid, module, message, args, ref_out, true);
+}
+
+srv_timer_ref srv_current_timer(void)
+{
+    struct process *p = srv__current_or_null();
+    if (p == NULL || p->current == NULL || p->current->kind != ENV_INFO)
+        return 0;
+    return p->current->timer;
 }

@@ -70,7 +70,7 @@ static void answer_current(struct process *p, srv_atom reason)
 static void drain(struct process *p, srv_atom reason)
 {
     struct envelope *e;
-    p->suspended = false;
+    srv__set_suspended(p, false);
     while ((e = srv__envelope_list_pop(&p->held)) != NULL ||
            (e = srv__mailbox_pop(&p->mailbox)) != NULL) {
         if (e->kind == ENV_CALL || e->kind == ENV_SYSTEM)

@@ -531,6 +531,66 @@ void srv__links_exit(struct process *p, srv_atom reason)
     srv__free(x);
 }
 
+void srv__links_info(struct process *p, struct srv_process_info *info)
+{
+    struct process_extra *x = extra_of(p);
+    if (x == NULL)
+        return;
+    pthread_mutex_lock(&x->lock);
+    info->links = x->n_links;
+    info->monitors = x->n_watching;
+    info->monitored_by = x->n_watchers;
+    info->memory += sizeof *x + x->cap_links * sizeof *x->links +
+                    x->cap_watchers * sizeof *x->watchers +
+                    x->cap_watching * sizeof *x->watching +
+                    x->cap_deferred * sizeof *x->deferred +
+                    (x->n_links + x->n_watchers) * sizeof(struct envelope);
+    pthread_mutex_unlock(&x->lock);
+}
+
+enum listing { LIST_LINKS, LIST_MONITORS, LIST_MONITORED_BY };
+
+/* srv_links and the like: one of pid's lists, copied under its lock. */
+static srv_status list(srv_pid pid, enum listing which, srv_pid *out, size_t cap,
+                       size_t *count)
+{
+    if (count == NULL || (out == NULL && cap > 0))
+        return SRV_EINVAL;
+    *count = 0;
+    struct process *p = srv__process_get(pid);
+    if (p == NULL)
+        return SRV_ENOPROC;
+    struct process_extra *x = extra_of(p);
+    if (x != NULL) {
+        pthread_mutex_lock(&x->lock);
+        *count = which == LIST_LINKS      ? x->n_links
+                 : which == LIST_MONITORS ? x->n_watching
+                                          : x->n_watchers;
+        for (size_t i = 0; i < *count && i < cap; i++)
+            out[i] = which == LIST_LINKS      ? x->links[i].pid
+                     : which == LIST_MONITORS ? x->watching[i].pid
+                                              : x->watchers[i].pid;
+        pthread_mutex_unlock(&x->lock);
+    }
+    srv__process_put(p);
+    return SRV_OK;
+}
+
+srv_status srv_links(srv_pid pid, srv_pid *out, size_t cap, size_t *count)
+{
+    return list(pid, LIST_LINKS, out, cap, count);
+}
+
+srv_status srv_monitors(srv_pid pid, srv_pid *out, size_t cap, size_t *count)
+{
+    return list(pid, LIST_MONITORS, out, cap, count);
+}
+
+srv_status srv_monitored_by(srv_pid pid, srv_pid *out, size_t cap, size_t *count)
+{
+    return list(pid, LIST_MONITORED_BY, out, cap, count);
+}
+
 void srv__monitor_counts(srv_pid pid, size_t *watchers, size_t *watching)
 {
     *watchers = *watching = 0;

@@ -20,6 +20,9 @@ void srv__exit_signal_from_runtime(srv_pid pid, srv_atom reason);
 /* Links parent and child without checks (start_link); false when out of
  * memory (or either is dead). */
 bool srv__link_pair(struct process *a, struct process *b);
+/* srv_process_info: p's links, monitors (held on others), monitors held
+ * on p, and the bytes of its record of them, added to info. */
+void srv__links_info(struct process *p, struct srv_process_info *info);
 /* For the tests: how many monitor pid (watchers) and how many pid holds
  * on others (watching); 0 and 0 for a dead pid. */
 void srv__monitor_counts(srv_pid pid, size_t *watchers, size_t *watching);

@@ -54,7 +54,7 @@ bool srv__try_acquire(struct process *p)
         return false;
     /* Mail first, and a pending zero timeout first: order is the mailbox's.
      * A pending exit signal goes before all: srv__release schedules p. */
-    if (p->timeout_ms == 0 || p->suspended || !srv__mailbox_empty(&p->mailbox) ||
+    if (p->timeout_ms == 0 || srv__suspended(p) || !srv__mailbox_empty(&p->mailbox) ||
         atomic_load_explicit(&p->interrupt, memory_order_relaxed) != NULL) {
         srv__release(p);
         return false;
@@ -68,7 +68,7 @@ bool srv__try_acquire(struct process *p)
 void srv__release(struct process *p)
 {
     bool more = p->timeout_ms == 0 || !srv__mailbox_empty(&p->mailbox) ||
-                (p->held.first != NULL && !p->suspended);
+                (p->held.first != NULL && !srv__suspended(p));
     /* seq_cst, and the loads of head and interrupt after it: either we see
      * a push (or an exit signal, srv__interrupt) that came after our check,
      * or its sender sees IDLE and schedules. */
@@ -277,6 +277,15 @@ static bool caller_waits(srv_from from)
     return word == (from.tag << 2 | SLOT_WAITING);
 }
 
+/* A handler that took its message inside another's gives back the
+ * other's: what p was on before. */
+static void restore_handling(struct process *p, struct current_message *outer,
+                           const char *outer_name)
+{
+    p->current = outer;
+    atomic_store_explicit(&p->handling, outer_name, memory_order_relaxed);
+}
+
 bool srv__handle_call(struct process *p, unsigned message, void *args,
                       srv_from from, void *reply)
 {
@@ -285,7 +294,9 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
     struct current_message current = {.kind = ENV_CALL, .message = message,
                                       .args = args, .has_from = true, .from = from};
     struct current_message *outer = p->current;
+    const char *outer_name = atomic_load_explicit(&p->handling, memory_order_relaxed);
     p->current = &current;
+    srv__handling(p, type->name);
     srv_action action;
     if (!srv__run_callback(p, call_dispatch, &d, &action)) {
         srv__exit(p, p->exit_reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
@@ -325,14 +336,14 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
         /* stop without a reply: the caller hears the exit reason */
         if (!finish(p, true, &action))
             return false;
-        p->current = outer;
+        restore_handling(p, outer, outer_name);
         return true;
     }
     if (!srv__after_action(p, &action)) {
         srv__exit(p, srv__atom_out_of_memory, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     }
-    p->current = outer;
+    restore_handling(p, outer, outer_name);
     return true;
 }
 
@@ -382,11 +393,11 @@ static bool handle_system(struct process *p, struct envelope *e)
         srv__slot_complete(e->from, SRV_OK, NULL, NULL, 0);
         return true;
     case SYS_SUSPEND:
-        p->suspended = true;
+        srv__set_suspended(p, true);
         srv__slot_complete(e->from, SRV_OK, NULL, NULL, 0);
         return true;
     case SYS_RESUME:
-        p->suspended = false;
+        srv__set_suspended(p, false);
         srv__slot_complete(e->from, SRV_OK, NULL, NULL, 0);
         return true;
     case SYS_TERMINATE:
@@ -436,6 +447,25 @@ static void unhandled_timeout(struct process *p)
     srv_buf_free(&out);
 }
 
+/* What srv_process_info calls the message in e. */
+static const char *message_name(const struct process *p, const struct envelope *e)
+{
+    switch (e->kind) {
+    case ENV_CALL:
+    case ENV_CAST:
+    case ENV_INFO:
+        return p->module->messages[e->message].name;
+    case ENV_TIMEOUT:
+        return "timeout";
+    case ENV_EXIT:
+        return "EXIT";
+    case ENV_DOWN:
+        return "DOWN";
+    default:
+        return "system";
+    }
+}
+
 /* Handles e; false if p exited (p is then gone).  e is freed here.  Run by
  * a scheduler thread, which holds p (srv__run_batch). */
 static bool handle(struct process *p, struct envelope *e)
@@ -448,8 +478,11 @@ static bool handle(struct process *p, struct envelope *e)
                                       .message = e->message, .args = e->args,
                                       .has_from = e->kind == ENV_SYSTEM,
                                       .from = e->from, .reason = e->reason,
-                                      .pid = e->pid};
+                                      .pid = e->pid,
+                                      .timer = e->kind == ENV_INFO ? e->ref : 0};
     p->current = &current;
+    if (e->kind != ENV_CALL && e->kind != ENV_TIMEOUT) /* they count their own */
+        srv__handling(p, message_name(p, e));
     if (e->kind != ENV_TIMEOUT && e->kind != ENV_SYSTEM)
         cancel_timeout(p); /* any message does */
     switch (e->kind) {
@@ -468,6 +501,7 @@ static bool handle(struct process *p, struct envelope *e)
             p->timeout_ms < 0)
             break; /* cancelled or moved by a message since */
         cancel_timeout(p);
+        srv__handling(p, "timeout");
         if (module->handle_timeout == NULL) {
             unhandled_timeout(p);
             break;
@@ -490,8 +524,10 @@ static bool handle(struct process *p, struct envelope *e)
     default:
         break;
     }
-    if (alive)
+    if (alive) {
         p->current = NULL;
+        srv__handling(p, NULL);
+    }
     srv__envelope_free(module, e);
     return alive;
 }
@@ -499,8 +535,10 @@ static bool handle(struct process *p, struct envelope *e)
 bool srv__handle_timeout_now(struct process *p)
 {
     cancel_timeout(p);
+    srv__handling(p, "timeout");
     if (p->module->handle_timeout == NULL) {
         unhandled_timeout(p);
+        srv__handling(p, NULL);
         return true;
     }
     struct current_message current = {.kind = ENV_TIMEOUT};
@@ -508,8 +546,10 @@ bool srv__handle_timeout_now(struct process *p)
     srv_action action;
     bool finished = srv__run_callback(p, call_timeout, NULL, &action);
     bool alive = finish(p, finished, &action);
-    if (alive)
+    if (alive) {
         p->current = NULL;
+        srv__handling(p, NULL);
+    }
     return alive;
 }
 
@@ -518,11 +558,11 @@ bool srv__handle_timeout_now(struct process *p)
  * (and are still counted as queued). */
 static struct envelope *take_message(struct process *p)
 {
-    if (!p->suspended && p->held.first != NULL)
+    if (!srv__suspended(p) && p->held.first != NULL)
         return srv__envelope_list_pop(&p->held);
     for (;;) {
         struct envelope *e = srv__mailbox_pop(&p->mailbox);
-        if (e == NULL || !p->suspended || e->kind == ENV_SYSTEM)
+        if (e == NULL || !srv__suspended(p) || e->kind == ENV_SYSTEM)
             return e;
         srv__envelope_list_push(&p->held, e);
     }
@@ -543,11 +583,7 @@ srv_status srv_message_queue_len(srv_pid pid, size_t *out)
     struct process *p = srv__process_get(pid);
     if (p == NULL)
         return SRV_ENOPROC;
-    /* A scheduler thread adds its sends at its next turn: until then taken
-     * may be ahead of sent, and the length reads 0. */
-    size_t taken = atomic_load_explicit(&p->taken, memory_order_relaxed);
-    size_t sent = atomic_load_explicit(&p->sent, memory_order_relaxed);
-    *out = sent > taken ? sent - taken : 0;
+    *out = srv__queue_len(p);
     srv__process_put(p);
     return SRV_OK;
 }
@@ -579,7 +615,7 @@ void srv__run_batch(struct process *p)
             return;
         struct envelope *e = next_message(p);
         if (e == NULL) {
-            if (p->timeout_ms != 0 || p->suspended)
+            if (p->timeout_ms != 0 || srv__suspended(p))
                 break;
             if (!srv__handle_timeout_now(p))
                 return;

@@ -46,7 +46,8 @@ struct envelope {
     size_t size;                   /* bytes allocated, for the free */
     srv_from from;                 /* ENV_CALL, ENV_SYSTEM: the caller */
     srv_pid pid;                   /* ENV_EXIT, ENV_DOWN: who */
-    uint64_t ref;                  /* ENV_DOWN: the monitor; ENV_TIMEOUT: seq */
+    uint64_t ref;                  /* ENV_DOWN: the monitor; ENV_TIMEOUT: seq;
+                                      ENV_INFO: the timer of srv_start_timer */
     srv_atom reason;               /* ENV_EXIT, ENV_DOWN, SYS_TERMINATE */
     void (*fn)(void *state, void *arg); /* SYS_REPLACE_STATE */
     void *arg;

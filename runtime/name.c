@@ -1,5 +1,6 @@
 /*
- * name.c: registered names (register/2, unregister/1, whereis/1).
+ * name.c: registered names (register/2, unregister/1, whereis/1,
+ * registered/0).
  *
  * One table of atom -> pid, open addressing keyed by the atom's pointer
  * (atoms are interned), behind a lock: names change at start and exit,
@@ -183,6 +184,23 @@ srv_status srv_whereis(const char *name, srv_pid *pid_out)
     if (status != SRV_OK)
         return status;
     return holder(atom, pid_out, NAME_KEEP);
+}
+
+srv_status srv_registered(srv_atom *out, size_t cap, size_t *count)
+{
+    if (count == NULL || (out == NULL && cap > 0))
+        return SRV_EINVAL;
+    size_t n = 0;
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0; i < capacity; i++)
+        if (table[i].name != NULL && table[i].name != TOMBSTONE) {
+            if (n < cap)
+                out[n] = table[i].name;
+            n++;
+        }
+    pthread_mutex_unlock(&lock);
+    *count = n;
+    return SRV_OK;
 }
 
 /* fork: the child starts with no names. */

@@ -207,6 +207,28 @@ size_t srv_process_count(void)
     return atomic_load_explicit(&live, memory_order_relaxed);
 }
 
+srv_status srv_processes(srv_pid *out, size_t cap, size_t *count)
+{
+    if (count == NULL || (out == NULL && cap > 0))
+        return SRV_EINVAL;
+    size_t n = 0;
+    uint32_t end = atomic_load_explicit(&next_index, memory_order_acquire);
+    for (uint32_t i = 1; i < end; i++) {
+        struct slot *slot = slot_at(i);
+        /* Acquire: pairs with srv__process_new's release of the word. */
+        uint64_t word = slot != NULL ? atomic_load_explicit(&slot->word, memory_order_acquire)
+                                     : CLOSED;
+        if ((word & CLOSED) ||
+            atomic_load_explicit(&slot->process, memory_order_relaxed) == NULL)
+            continue;
+        if (n < cap)
+            out[n] = (srv_pid){0, i, (uint32_t)(word >> 32)};
+        n++;
+    }
+    *count = n;
+    return SRV_OK;
+}
+
 size_t srv__server_count(void)
 {
     /* Two counters read one after the other: while a thread's identity is

@@ -44,6 +44,8 @@ struct current_message {
     srv_from from;
     srv_atom reason;              /* ENV_EXIT, ENV_DOWN, SYS_TERMINATE */
     srv_pid pid;
+    srv_timer_ref timer;          /* ENV_INFO sent by srv_start_timer: its
+                                     ref (srv_current_timer); else 0 */
 };
 
 struct process {
@@ -66,7 +68,9 @@ struct process {
     _Atomic uint64_t timer_at;    /* the deadline of the timer pending for it, 0: none */
     int32_t timeout_ms;           /* pending callback timeout, or -1 (24 days at most) */
     _Atomic bool trap_exit;       /* its own to set; signallers read it */
-    bool suspended;               /* sys:suspend */
+    /* sys:suspend.  The owner's to set; relaxed: srv_process_info reads
+     * it from other threads, as a snapshot that orders nothing. */
+    _Atomic bool suspended;
     bool exiting;
     bool signalled;               /* an exit signal ended a blocked handler */
     struct envelope_list held;    /* messages held while suspended */
@@ -78,8 +82,49 @@ struct process {
     srv_atom _Atomic interrupt;
     struct current_message *current; /* the message being handled, on the
                                       executor's stack; NULL between them */
+    /* srv_process_info's view of the handler, safe to read from any
+     * thread: the name of the message it is on (NULL: none), and how many
+     * it took.  The executor writes them (srv__handling); relaxed: a
+     * snapshot that orders nothing. */
+    const char *_Atomic handling;
+    _Atomic uint64_t handled;
     _Alignas(max_align_t) unsigned char state[]; /* module->state_size bytes */
 };
+
+/* sys:suspend's flag: the owner reads and sets it; others only read it
+ * (srv_process_info).  Relaxed: it orders nothing. */
+static inline bool srv__suspended(struct process *p)
+{
+    return atomic_load_explicit(&p->suspended, memory_order_relaxed);
+}
+static inline void srv__set_suspended(struct process *p, bool on)
+{
+    atomic_store_explicit(&p->suspended, on, memory_order_relaxed);
+}
+
+/* The executor: p's handler starts on the message named what (the name
+ * of a call, cast or info message, "timeout", ...; counted as handled),
+ * or is done with it (NULL), for srv_process_info.  Owner only: a load
+ * and a store, no read-modify-write. */
+static inline void srv__handling(struct process *p, const char *what)
+{
+    atomic_store_explicit(&p->handling, what, memory_order_relaxed);
+    if (what != NULL) {
+        uint64_t n = atomic_load_explicit(&p->handled, memory_order_relaxed);
+        atomic_store_explicit(&p->handled, n + 1, memory_order_relaxed);
+    }
+}
+
+/* Messages delivered to p and not yet taken (srv_message_queue_len).  A
+ * scheduler thread adds its sends at its next turn: until then taken may
+ * be ahead of sent, and the length reads 0.  Relaxed: counts that order
+ * nothing. */
+static inline size_t srv__queue_len(struct process *p)
+{
+    size_t taken = atomic_load_explicit(&p->taken, memory_order_relaxed);
+    size_t sent = atomic_load_explicit(&p->sent, memory_order_relaxed);
+    return sent > taken ? sent - taken : 0;
+}
 
 /* A new process in a fresh slot, RUNNING and owned by the caller (a plain
  * thread's identity, PROC_THREAD, when module is NULL). */

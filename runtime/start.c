@@ -154,7 +154,10 @@ srv_status srv_start(const srv_module *module, const void *init_args,
     struct init_call call = {init_args};
     srv_action action;
     p->current = NULL; /* init: no message yet */
+    /* srv_process_info sees init running; not a message, not counted */
+    atomic_store_explicit(&p->handling, "init", memory_order_relaxed);
     bool finished = srv__run_callback(p, call_init, &call, &action);
+    atomic_store_explicit(&p->handling, NULL, memory_order_relaxed);
     bool timed_out = false;
     if (timer != NULL) {
         int running = START_RUNNING;

@@ -1,6 +1,7 @@
 /*
  * timer.c: one timer thread for callback timeouts (loop.c), send_after
- * (call.c) and start timeouts (start.c).
+ * and start_timer (call.c) and start timeouts (start.c); reading and
+ * cancelling the user's timers, with the time they have left.
  *
  * The thread sleeps until the earliest deadline of a binary heap.
  * Timers are armed only when a server asks for a timeout or a user for
@@ -23,6 +24,8 @@ struct timer {
     uint64_t deadline, ref;
     timer_fn fn;
     void *arg;
+    bool user;  /* send_after's or start_timer's: srv_read_timer and
+                   srv_cancel_timer find it */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -106,7 +109,11 @@ static void *timer_main(void *arg)
     return NULL;
 }
 
-uint64_t srv__timer_start(uint64_t deadline_ns, timer_fn fn, void *arg)
+/* Arms a timer, the user's or the runtime's own; 0 when out of memory.
+ * The ref is written to *ref_slot (when not NULL) under the lock, before
+ * the timer can fire: a callback that reads it there finds it written. */
+static uint64_t arm(uint64_t deadline_ns, timer_fn fn, void *arg, bool user,
+                    uint64_t *ref_slot)
 {
     pthread_mutex_lock(&lock);
     if (!running) {
@@ -141,7 +148,9 @@ uint64_t srv__timer_start(uint64_t deadline_ns, timer_fn fn, void *arg)
         }
     }
     uint64_t ref = next_ref++;
-    heap[count] = (struct timer){deadline_ns, ref, fn, arg};
+    if (ref_slot != NULL)
+        *ref_slot = ref;
+    heap[count] = (struct timer){deadline_ns, ref, fn, arg, user};
     sift_up(count++);
     if (heap[0].ref == ref)
         pthread_cond_signal(&changed);
@@ -149,18 +158,47 @@ uint64_t srv__timer_start(uint64_t deadline_ns, timer_fn fn, void *arg)
     return ref;
 }
 
-bool srv__timer_cancel(uint64_t ref)
+uint64_t srv__timer_start(uint64_t deadline_ns, timer_fn fn, void *arg)
+{
+    return arm(deadline_ns, fn, arg, false, NULL);
+}
+
+uint64_t srv__timer_start_user(uint64_t deadline_ns, timer_fn fn, void *arg,
+                               uint64_t *ref_slot)
+{
+    return arm(deadline_ns, fn, arg, true, ref_slot);
+}
+
+/* Where the pending timer of ref is in the heap (a user's only, when
+ * user_only), or count once it fired or was cancelled.  Under the lock. */
+static size_t position(uint64_t ref, bool user_only)
+{
+    size_t i = 0;
+    while (i < count && (heap[i].ref != ref || (user_only && !heap[i].user)))
+        i++;
+    return i;
+}
+
+/* Takes the pending timer of ref out of the heap into *t; false once it
+ * fired or was cancelled. */
+static bool take(uint64_t ref, bool user_only, struct timer *t)
 {
     pthread_mutex_lock(&lock);
-    for (size_t i = 0; i < count; i++)
-        if (heap[i].ref == ref) {
-            struct timer t = remove_at(i);
-            pthread_mutex_unlock(&lock);
-            t.fn(t.arg, false);
-            return true;
-        }
+    size_t i = position(ref, user_only);
+    bool found = i < count;
+    if (found)
+        *t = remove_at(i);
     pthread_mutex_unlock(&lock);
-    return false;
+    return found;
+}
+
+bool srv__timer_cancel(uint64_t ref)
+{
+    struct timer t;
+    if (!take(ref, false, &t))
+        return false;
+    t.fn(t.arg, false);
+    return true;
 }
 
 size_t srv__timer_pending(void)
@@ -193,11 +231,42 @@ void srv__timer_stop(void)
 }
 
 /* ---------------------------------------------------------------------- */
-/* send_after and sleep                                                    */
+/* The user's timers: the time left, and cancelling                       */
 
-srv_status srv_cancel_timer(srv_timer_ref ref)
+/* Milliseconds from now to deadline_ns, rounded up: 0 only once it is
+ * due. */
+static long left_ms(uint64_t deadline_ns)
 {
-    return srv__timer_cancel(ref) ? SRV_OK : SRV_ENOPROC;
+    uint64_t now = srv__now_ns();
+    return deadline_ns <= now ? 0 : (long)((deadline_ns - now + 999999) / 1000000);
+}
+
+/* Only the timers of send_after and start_timer are the user's to read
+ * and cancel: a ref of the runtime's own (a callback timeout, a start
+ * timeout) is not found. */
+srv_status srv_read_timer(srv_timer_ref ref, long *left)
+{
+    if (left == NULL)
+        return SRV_EINVAL;
+    pthread_mutex_lock(&lock);
+    size_t i = position(ref, true);
+    uint64_t deadline = i < count ? heap[i].deadline : 0;
+    pthread_mutex_unlock(&lock);
+    if (deadline == 0)
+        return SRV_ENOTIMER;
+    *left = left_ms(deadline);
+    return SRV_OK;
+}
+
+srv_status srv_cancel_timer(srv_timer_ref ref, long *left)
+{
+    struct timer t;
+    if (!take(ref, true, &t))
+        return SRV_ENOTIMER;
+    if (left != NULL)
+        *left = left_ms(t.deadline);
+    t.fn(t.arg, false);
+    return SRV_OK;
 }
 
 /* fork: the child has no timer thread and no timers (what they would have

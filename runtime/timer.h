@@ -16,6 +16,11 @@
  * timer's reference; 0 when out of memory. */
 typedef void (*timer_fn)(void *arg, bool fire);
 uint64_t srv__timer_start(uint64_t deadline_ns, timer_fn fn, void *arg);
+/* The same for a timer of the user's (send_after, start_timer), which
+ * srv_read_timer and srv_cancel_timer find by its ref.  The ref is
+ * written to *ref_slot (when not NULL) before the timer can fire. */
+uint64_t srv__timer_start_user(uint64_t deadline_ns, timer_fn fn, void *arg,
+                               uint64_t *ref_slot);
 /* True if the timer was cancelled before it fired. */
 bool srv__timer_cancel(uint64_t ref);
 size_t srv__timer_pending(void); /* timers waiting to fire (for tests) */

@@ -78,7 +78,8 @@ extern "C" {
     XX(EDEADLK, "call would wait on itself")                                  \
     XX(ENOMEM, "out of memory")                                               \
     XX(EINVAL, "invalid argument")                                            \
-    XX(ESHUTDOWN, "the runtime is shutting down")
+    XX(ESHUTDOWN, "the runtime is shutting down")                            \
+    XX(ENOTIMER, "no such timer: it fired or was cancelled")
 
 typedef enum srv_status {
 #define SRV__STATUS_ENUM(name, text) SRV_##name,
@@ -390,12 +391,35 @@ typedef uint64_t srv_timer_ref;
  * copied now), is sent to pid as an info message after delay_ms.
  * SRV_EINVAL when pid is alive and runs another module (checked again
  * when the timer fires: the message is then dropped, as one to a dead
- * process is), or delay_ms is negative. */
+ * process is), or delay_ms is negative.  ref_out may be NULL.  Generated
+ * code wraps it per info message: NAME_INFO_send_after(ms, pid,
+ * args..., &ref). */
 SRV_API srv_status srv_send_after(long delay_ms, srv_pid pid,
                                   const srv_module *module, unsigned message,
                                   const void *args, srv_timer_ref *ref_out);
-/* SRV_OK if the timer was cancelled before it fired. */
-SRV_API srv_status srv_cancel_timer(srv_timer_ref ref);
+/* erlang:start_timer: as srv_send_after, and the message carries its
+ * timer's ref, as OTP's {timeout, Ref, Msg} does: the info handler that
+ * takes it reads the ref with srv_current_timer().  Generated code wraps
+ * it per info message: NAME_INFO_start_timer(ms, pid, args..., &ref). */
+SRV_API srv_status srv_start_timer(long delay_ms, srv_pid pid,
+                                   const srv_module *module, unsigned message,
+                                   const void *args, srv_timer_ref *ref_out);
+/* Inside an info handler: the ref of the srv_start_timer that sent the
+ * message it handles; 0 for any other message (srv_send, srv_send_after),
+ * outside an info handler, and on a plain thread. */
+SRV_API srv_timer_ref srv_current_timer(void);
+/* erlang:read_timer: the milliseconds left before the timer of ref fires
+ * (rounded up; 0 once its deadline has passed and it is about to fire),
+ * in *left_ms.  SRV_ENOTIMER once it has fired or was cancelled (OTP's
+ * false), and for a ref that srv_send_after or srv_start_timer never
+ * gave. */
+SRV_API srv_status srv_read_timer(srv_timer_ref ref, long *left_ms);
+/* erlang:cancel_timer: SRV_OK if the timer was cancelled before it fired,
+ * with the milliseconds it had left in *left_ms (which may be NULL), as
+ * srv_read_timer counts them; its message is freed unsent.  SRV_ENOTIMER
+ * once it has fired (its message may still wait in the mailbox) or was
+ * cancelled, as OTP's false. */
+SRV_API srv_status srv_cancel_timer(srv_timer_ref ref, long *left_ms);
 
 /* Suspends the calling process (or thread) for ms: a handler on a
  * scheduler parks and its thread runs other servers meanwhile. */
@@ -413,6 +437,71 @@ SRV_API srv_status srv_sys_replace_state(srv_pid server,
                                          void *arg, long timeout_ms);
 SRV_API srv_status srv_sys_suspend(srv_pid server, long timeout_ms);
 SRV_API srv_status srv_sys_resume(srv_pid server, long timeout_ms);
+
+/* ---------------------------------------------------------------------- */
+/* Processes: listing and inspecting (process_info, registered, processes) */
+
+/* process_info(Pid, status), in OTP's words. */
+typedef enum srv_process_status {
+    SRV_PROCESS_RUNNING = 1, /* a handler (or a plain thread) runs */
+    SRV_PROCESS_RUNNABLE,    /* mail came: it waits for a scheduler thread */
+    SRV_PROCESS_WAITING,     /* idle, waiting for a message; or its handler
+                              * waits in a call or srv_sleep */
+    SRV_PROCESS_SUSPENDED    /* sys:suspend: only system messages pass */
+} srv_process_status;
+
+/* What srv_process_info tells of one process: a struct without a typedef,
+ * as POSIX's struct stat beside stat(), since the function has its name.
+ * Each field is read on its own while the process goes on running: a
+ * snapshot, not one instant.  A process that has begun to exit (in its
+ * terminate) is not alive for srv_process_info, as for srv_is_alive. */
+struct srv_process_info {
+    srv_process_status status;
+    const char *module;        /* "worker"; NULL for a plain thread */
+    srv_atom registered_name;  /* NULL when it holds none */
+    /* The message its handler is on: the name of a call, cast or info
+     * message ("query"), or "timeout", "EXIT", "DOWN", "system", "init";
+     * NULL between messages (OTP's current_function there is
+     * gen_server:loop). */
+    const char *current;
+    size_t message_queue_len;  /* as srv_message_queue_len */
+    uint64_t messages_handled; /* messages its handlers took, calls its
+                                * callers ran included */
+    size_t links;              /* as srv_links counts them */
+    size_t monitors;           /* monitors it holds on others */
+    size_t monitored_by;       /* monitors others hold on it */
+    /* Bytes it holds: its struct and state, its links, monitors and
+     * deferred calls, and one envelope per queued message (the copies of
+     * their arguments, and what a handler or the state points to, are not
+     * known to the runtime and not counted). */
+    size_t memory;
+};
+
+/* process_info/1: SRV_ENOPROC when pid is not alive; SRV_EINVAL when
+ * info is NULL.  Safe from any thread, while pid runs. */
+SRV_API srv_status srv_process_info(srv_pid pid, struct srv_process_info *info);
+
+/* Listings into the caller's array: up to cap entries are written to out
+ * (which may be NULL when cap is 0), and *count gets how many there are,
+ * which may be more than cap (call again with a bigger array), as
+ * snprintf does.  Each is a snapshot taken under the lock of what it
+ * lists; what it names may have gone since.  An array rather than a
+ * callback per entry: no user code runs while the runtime holds a lock.
+ *
+ * process_info(Pid, links), (Pid, monitors) (the pids it monitors) and
+ * (Pid, monitored_by): SRV_ENOPROC when pid is not alive. */
+SRV_API srv_status srv_links(srv_pid pid, srv_pid *out, size_t cap,
+                             size_t *count);
+SRV_API srv_status srv_monitors(srv_pid pid, srv_pid *out, size_t cap,
+                                size_t *count);
+SRV_API srv_status srv_monitored_by(srv_pid pid, srv_pid *out, size_t cap,
+                                    size_t *count);
+/* registered(): the names registered now, in no order. */
+SRV_API srv_status srv_registered(srv_atom *out, size_t cap, size_t *count);
+/* processes(): the pids of every live process, servers and plain
+ * threads' identities alike, in slot order.  *count is how many were
+ * seen, walking the table while processes come and go. */
+SRV_API srv_status srv_processes(srv_pid *out, size_t cap, size_t *count);
 
 /* ---------------------------------------------------------------------- */
 /* Logger and crash reports                                                */

@@ -617,3 +617,23 @@ srv_status types_send_moved(srv_pid srv_server, types_point to)
     srv_args.to = to;
     return srv_send(srv_server, &types_module, TYPES_INFO_MOVED, &srv_args);
 }
+
+srv_status types_moved_send_after(long srv_delay_ms, srv_pid srv_server, types_point to,
+                                  srv_timer_ref *srv_ref)
+{
+    struct types_moved_args srv_args;
+    memset(&srv_args, 0, sizeof srv_args);
+    srv_args.to = to;
+    return srv_send_after(srv_delay_ms, srv_server, &types_module, TYPES_INFO_MOVED, &srv_args,
+                          srv_ref);
+}
+
+srv_status types_moved_start_timer(long srv_delay_ms, srv_pid srv_server, types_point to,
+                                   srv_timer_ref *srv_ref)
+{
+    struct types_moved_args srv_args;
+    memset(&srv_args, 0, sizeof srv_args);
+    srv_args.to = to;
+    return srv_start_timer(srv_delay_ms, srv_server, &types_module, TYPES_INFO_MOVED, &srv_args,
+                           srv_ref);
+}

@@ -129,6 +129,10 @@ srv_status types_hand_over(srv_pid srv_server, struct job *job);
 
 /* info moved: types.srv:66 */
 srv_status types_send_moved(srv_pid srv_server, types_point to);
+srv_status types_moved_send_after(long srv_delay_ms, srv_pid srv_server, types_point to,
+                                  srv_timer_ref *srv_ref);
+srv_status types_moved_start_timer(long srv_delay_ms, srv_pid srv_server, types_point to,
+                                   srv_timer_ref *srv_ref);
 
 extern const srv_module types_module;
 

@@ -1,6 +1,10 @@
 /*
- * test_timer.c: timers: send_after checks the target's module, and a
- * callback timeout that no `info timeout` handler takes is logged.
+ * test_timer.c: timers: send_after checks the target's module; start_timer's
+ * message carries its ref (both through the typed NAME_INFO_send_after and
+ * NAME_INFO_start_timer that srvc generates); read_timer and cancel_timer give the time left,
+ * and SRV_ENOTIMER once the timer fired or was cancelled (OTP's false, as
+ * tests/otp/timers_info.erl shows); a callback timeout that no `info
+ * timeout` handler takes is logged.
  */
 #include <string.h>
 
@@ -8,7 +12,7 @@
 #include "peer.srv.h"
 #include "support.h"
 
-Test(timer, send_after_to_a_server_of_another_module_is_einval, .timeout = T(10))
+Test(timer, send_after_or_start_timer_to_a_server_of_another_module_is_einval, .timeout = T(10))
 {
     /* It used to be armed, and fired into the counter's dispatch as
      * whatever message has ping's number there: a crash. */
@@ -19,6 +23,12 @@ Test(timer, send_after_to_a_server_of_another_module_is_einval, .timeout = T(10)
     srv_timer_ref ref = 0;
     cr_assert_eq(srv_send_after(1, counter, &peer_module, message_named(&peer_module, "ping"),
                                 &one, &ref), SRV_EINVAL);
+    cr_assert_eq(srv__timer_pending(), pending, "no timer was armed");
+    /* start_timer checks as send_after does */
+    cr_assert_eq(peer_ping_start_timer(1, counter, 1, &ref), SRV_EINVAL);
+    cr_assert_eq(peer_ping_start_timer(-1, peer, 1, &ref), SRV_EINVAL);
+    cr_assert_eq(srv_start_timer(1, peer, &peer_module, message_named(&peer_module, "poke"),
+                                 NULL, &ref), SRV_EINVAL, "a cast is no info message");
     cr_assert_eq(srv__timer_pending(), pending, "no timer was armed");
     cr_assert_eq(srv_send_after(1, peer, &counter_module,
                                 message_named(&counter_module, "tick"), &one, &ref), SRV_EINVAL);
@@ -72,5 +82,82 @@ Test(timer, callback_timeout_without_an_info_timeout_handler_is_logged, .timeout
               warning_text);
     peer_pings_reply p;
     cr_assert_eq(peer_pings(peer, &p), SRV_OK, "the server goes on");
+    peer_stop(peer);
+}
+
+/* timers_info.erl: read_timer: true (0 < left =< 500); cancel_timer: left
+ * true, again false, read false. */
+Test(timer, read_timer_and_cancel_timer_give_the_time_left_then_enotimer, .timeout = T(10))
+{
+    srv_pid peer;
+    cr_assert_eq(peer_start(&peer), SRV_OK);
+    size_t pending = srv__timer_pending();
+    srv_timer_ref late = 0;
+    /* 60 s, not the twin's 500 ms: a loaded machine cannot fire it first */
+    cr_assert_eq(peer_ping_send_after(60000, peer, 1, &late), SRV_OK);
+    long left = -1, cancelled_left = -1;
+    cr_assert_eq(srv_read_timer(late, &left), SRV_OK);
+    cr_assert(left > 0 && left <= 60000, "left %ld", left);
+    cr_assert_eq(srv_cancel_timer(late, &cancelled_left), SRV_OK);
+    cr_assert(cancelled_left > 0 && cancelled_left <= left, "left %ld, then %ld", left,
+              cancelled_left);
+    cr_assert_eq(srv__timer_pending(), pending, "the timer is gone");
+    cr_assert_eq(srv_cancel_timer(late, &left), SRV_ENOTIMER, "cancelled already");
+    cr_assert_eq(srv_read_timer(late, &left), SRV_ENOTIMER);
+    cr_assert_eq(srv_read_timer(late, NULL), SRV_EINVAL);
+    peer_stop(peer);
+}
+
+/* timers_info.erl: start_timer's message: [true] ({timeout, T2, soon});
+ * cancel a fired timer: false. */
+Test(timer, start_timer_message_carries_its_ref_to_the_info_handler, .timeout = T(10))
+{
+    srv_pid peer;
+    cr_assert_eq(peer_start(&peer), SRV_OK);
+    srv_timer_ref soon = 0;
+    cr_assert_eq(peer_ping_start_timer(10, peer, 1, &soon), SRV_OK);
+    cr_assert_neq(soon, 0);
+    peer_pings_reply p = {0};
+    ASSERT_EVENTUALLY(peer_pings(peer, &p) == SRV_OK && p.n == 1);
+    peer_last_timer_reply t = {0};
+    cr_assert_eq(peer_last_timer(peer, &t), SRV_OK);
+    cr_assert_eq(t.timer, soon, "the handler read %llu, the timer was %llu",
+                 (unsigned long long)t.timer, (unsigned long long)soon);
+    long left = -1;
+    cr_assert_eq(srv_cancel_timer(soon, &left), SRV_ENOTIMER, "it fired");
+    cr_assert_eq(left, -1, "nothing written");
+    cr_assert_eq(srv_read_timer(soon, &left), SRV_ENOTIMER);
+    /* send_after's and srv_send's messages carry none */
+    cr_assert_eq(peer_ping_send_after(0, peer, 1, NULL), SRV_OK);
+    ASSERT_EVENTUALLY(peer_pings(peer, &p) == SRV_OK && p.n == 2);
+    cr_assert_eq(peer_last_timer(peer, &t), SRV_OK);
+    cr_assert_eq(t.timer, 0);
+    cr_assert_eq(peer_ping_start_timer(0, peer, 1, &soon), SRV_OK);
+    ASSERT_EVENTUALLY(peer_pings(peer, &p) == SRV_OK && p.n == 3);
+    cr_assert_eq(peer_send_ping(peer, 1), SRV_OK);
+    ASSERT_EVENTUALLY(peer_pings(peer, &p) == SRV_OK && p.n == 4);
+    cr_assert_eq(peer_last_timer(peer, &t), SRV_OK);
+    cr_assert_eq(t.timer, 0);
+    cr_assert_eq(srv_current_timer(), 0, "outside a handler");
+    peer_stop(peer);
+}
+
+/* Only send_after's and start_timer's refs are the user's: the runtime's
+ * own timers (here a callback timeout's, armed right after a send_after,
+ * so its ref is the next) are neither read nor cancelled through them. */
+Test(timer, a_callback_timeouts_timer_is_not_the_users_to_read_or_cancel, .timeout = T(10))
+{
+    srv_pid peer;
+    cr_assert_eq(peer_start(&peer), SRV_OK);
+    size_t pending = srv__timer_pending();
+    srv_timer_ref mine = 0;
+    cr_assert_eq(peer_ping_send_after(60000, peer, 1, &mine), SRV_OK);
+    cr_assert_eq(peer_arm(peer, 60000, NULL), SRV_OK);
+    cr_assert_eq(srv__timer_pending(), pending + 2, "the send_after and the timeout");
+    long left;
+    cr_assert_eq(srv_read_timer(mine + 1, &left), SRV_ENOTIMER);
+    cr_assert_eq(srv_cancel_timer(mine + 1, &left), SRV_ENOTIMER);
+    cr_assert_eq(srv__timer_pending(), pending + 2, "the timeout's timer is still armed");
+    cr_assert_eq(srv_cancel_timer(mine, NULL), SRV_OK);
     peer_stop(peer);
 }
