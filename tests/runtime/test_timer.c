@@ -85,23 +85,30 @@ Test(timer, callback_timeout_without_an_info_timeout_handler_is_logged, .timeout
     peer_stop(peer);
 }
 
+/* A peer with a ping of 1 due in 60 s, which no loaded machine outruns
+ * (the twin's 500 ms could fire first): its timer's ref goes to *ref. */
+static srv_pid peer_with_ping_due(srv_timer_ref *ref)
+{
+    srv_pid peer;
+    cr_assert_eq(peer_start(&peer), SRV_OK);
+    cr_assert_eq(peer_ping_send_after(60000, peer, 1, ref), SRV_OK);
+    return peer;
+}
+
 /* timers_info.erl: read_timer: true (0 < left =< 500); cancel_timer: left
  * true, again false, read false. */
 Test(timer, read_timer_and_cancel_timer_give_the_time_left_then_enotimer, .timeout = T(10))
 {
-    srv_pid peer;
-    cr_assert_eq(peer_start(&peer), SRV_OK);
-    size_t pending = srv__timer_pending();
     srv_timer_ref late = 0;
-    /* 60 s, not the twin's 500 ms: a loaded machine cannot fire it first */
-    cr_assert_eq(peer_ping_send_after(60000, peer, 1, &late), SRV_OK);
+    srv_pid peer = peer_with_ping_due(&late);
+    size_t pending = srv__timer_pending();
     long left = -1, cancelled_left = -1;
     cr_assert_eq(srv_read_timer(late, &left), SRV_OK);
     cr_assert(left > 0 && left <= 60000, "left %ld", left);
     cr_assert_eq(srv_cancel_timer(late, &cancelled_left), SRV_OK);
     cr_assert(cancelled_left > 0 && cancelled_left <= left, "left %ld, then %ld", left,
               cancelled_left);
-    cr_assert_eq(srv__timer_pending(), pending, "the timer is gone");
+    cr_assert_eq(srv__timer_pending(), pending - 1, "the timer is gone");
     cr_assert_eq(srv_cancel_timer(late, &left), SRV_ENOTIMER, "cancelled already");
     cr_assert_eq(srv_read_timer(late, &left), SRV_ENOTIMER);
     cr_assert_eq(srv_read_timer(late, NULL), SRV_EINVAL);
@@ -147,17 +154,15 @@ Test(timer, start_timer_message_carries_its_ref_to_the_info_handler, .timeout = 
  * so its ref is the next) are neither read nor cancelled through them. */
 Test(timer, a_callback_timeouts_timer_is_not_the_users_to_read_or_cancel, .timeout = T(10))
 {
-    srv_pid peer;
-    cr_assert_eq(peer_start(&peer), SRV_OK);
-    size_t pending = srv__timer_pending();
     srv_timer_ref mine = 0;
-    cr_assert_eq(peer_ping_send_after(60000, peer, 1, &mine), SRV_OK);
+    srv_pid peer = peer_with_ping_due(&mine);
+    size_t pending = srv__timer_pending();
     cr_assert_eq(peer_arm(peer, 60000, NULL), SRV_OK);
-    cr_assert_eq(srv__timer_pending(), pending + 2, "the send_after and the timeout");
+    cr_assert_eq(srv__timer_pending(), pending + 1, "the timeout's timer");
     long left;
     cr_assert_eq(srv_read_timer(mine + 1, &left), SRV_ENOTIMER);
     cr_assert_eq(srv_cancel_timer(mine + 1, &left), SRV_ENOTIMER);
-    cr_assert_eq(srv__timer_pending(), pending + 2, "the timeout's timer is still armed");
+    cr_assert_eq(srv__timer_pending(), pending + 1, "the timeout's timer is still armed");
     cr_assert_eq(srv_cancel_timer(mine, NULL), SRV_OK);
     peer_stop(peer);
 }
