@@ -15,6 +15,7 @@
 #include "name.h"
 #include "os.h"
 #include "process.h"
+#include "request.h"
 #include "wait.h"
 
 void srv_exit(srv_atom reason)
@@ -140,6 +141,7 @@ srv_atom srv__exit(struct process *p, srv_atom reason, unsigned flags)
     drain(p, reason);
     if (p->module->free_state != NULL)
         p->module->free_state(p->state);
+    srv__requests_release(p); /* replies nobody read */
     srv__process_free(p);
     return reason;
 }

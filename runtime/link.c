@@ -435,15 +435,9 @@ bool srv__deferred_add(struct process *p, srv_from from)
     pthread_mutex_lock(&x->lock);
     /* Forget the ones already answered (their caller's slot moved on). */
     size_t kept = 0;
-    for (size_t i = 0; i < x->n_deferred; i++) {
-        struct process *caller = srv__process_get(x->deferred[i].pid);
-        if (caller == NULL)
-            continue;
-        uint64_t word = atomic_load_explicit(&caller->slot.word, memory_order_acquire);
-        srv__process_put(caller);
-        if (word == (x->deferred[i].tag << 2 | SLOT_WAITING))
+    for (size_t i = 0; i < x->n_deferred; i++)
+        if (srv__caller_waits(x->deferred[i]))
             x->deferred[kept++] = x->deferred[i];
-    }
     x->n_deferred = kept;
     bool room = grow((void **)&x->deferred, &x->cap_deferred, x->n_deferred,
                      sizeof *x->deferred);

@@ -265,18 +265,6 @@ static bool finish(struct process *p, bool finished, const srv_action *action)
     }
 }
 
-/* Whether the caller of a queued call still waits for it: one that gave
- * up or died does not. */
-static bool caller_waits(srv_from from)
-{
-    struct process *caller = srv__process_get(from.pid);
-    if (caller == NULL)
-        return false;
-    uint64_t word = atomic_load_explicit(&caller->slot.word, memory_order_acquire);
-    srv__process_put(caller);
-    return word == (from.tag << 2 | SLOT_WAITING);
-}
-
 /* A handler that took its message inside another's gives back the
  * other's: what p was on before. */
 static void restore_handling(struct process *p, struct current_message *outer,
@@ -353,7 +341,7 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
 static bool handle_call_envelope(struct process *p, struct envelope *e)
 {
     const srv_message_type *type = &p->module->messages[e->message];
-    if ((type->flags & SRV_MESSAGE_SKIP_ABANDONED) && !caller_waits(e->from))
+    if ((type->flags & SRV_MESSAGE_SKIP_ABANDONED) && !srv__caller_waits(e->from))
         return true;
     size_t size = type->reply_size;
     _Alignas(max_align_t) unsigned char small[SRV__SMALL_REPLY];

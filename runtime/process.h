@@ -60,6 +60,8 @@ struct process {
     struct process *next_run;     /* shared run queue link (sched.c) */
     struct process_extra *_Atomic extra;
     struct reply_slot slot;       /* as a caller */
+    struct requests *_Atomic requests; /* its asynchronous requests
+                                          (request.c), made on the first */
     srv_pid parent;               /* the starter (start_link, start_monitor),
                                      or its own pid (start): gen.erl's Parent */
     _Atomic uint32_t mail_futex;  /* plain threads sleep on it for signals */

@@ -11,6 +11,7 @@
 #include "os.h"
 #include "overflow.h"
 #include "process.h"
+#include "request.h"
 #include "thread.h"
 
 static _Thread_local struct process *identity;
@@ -29,6 +30,7 @@ static void identity_destroy(void *arg)
     struct envelope *e;
     while ((e = srv__mailbox_pop(&p->mailbox)) != NULL)
         srv__envelope_free(NULL, e);
+    srv__requests_release(p); /* replies nobody read */
     srv__process_free(p);
     srv__overflow_unwatch_thread();
 }

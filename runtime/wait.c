@@ -11,6 +11,7 @@
 #include "inline.h"
 #include "os.h"
 #include "process.h"
+#include "request.h"
 #include "sched.h"
 #include "thread.h"
 #include "wait.h"
@@ -118,18 +119,7 @@ static void take_interrupt(struct reply_slot *slot)
         return; /* it traps by now: the EXIT waits in the mailbox */
     /* Give the call up; a reply being written into our buffer (on the
      * stack we are about to leave) is waited out first. */
-    for (;;) {
-        uint64_t word = atomic_load_explicit(&slot->word, memory_order_acquire);
-        if ((word & 3) == SLOT_WRITING) {
-            srv__cpu_relax();
-            continue;
-        }
-        if ((word & 3) != SLOT_WAITING ||
-            atomic_compare_exchange_strong_explicit(
-                &slot->word, &word, (word & ~(uint64_t)3) | SLOT_ABANDONED,
-                memory_order_acq_rel, memory_order_relaxed))
-            break;
-    }
+    srv__slot_disarm(slot);
     p->signalled = true;
     srv_exit(why == srv_atom_kill ? srv_atom_killed : why);
 }
@@ -234,6 +224,11 @@ static __attribute__((noinline)) bool complete_elsewhere(srv_from from, srv_stat
     struct process *caller = srv__process_get(from.pid);
     if (caller == NULL)
         return false;
+    if (srv__tag_is_request(from.tag)) { /* its own place (request.c) */
+        bool taken = srv__request_complete(caller, from.tag, status, reason, reply, size);
+        srv__process_put(caller);
+        return taken;
+    }
     struct reply_slot *slot = &caller->slot;
     uint64_t expected = from.tag << 2 | SLOT_WAITING;
     /* Acquire: we read slot->reply, published by srv__slot_arm.  seq_cst,
@@ -282,4 +277,43 @@ void srv_sleep(long ms)
     struct reply_slot *slot = &srv__current()->slot;
     srv__slot_arm(slot, NULL);
     srv__slot_wait(slot, srv__deadline_after_ms(ms), NULL);
+}
+
+bool srv__word_abandon(_Atomic uint64_t *word)
+{
+    for (;;) {
+        uint64_t now = atomic_load_explicit(word, memory_order_acquire);
+        if ((now & 3) == SLOT_WRITING) { /* DONE comes in a moment */
+            srv__cpu_relax();
+            continue;
+        }
+        if ((now & 3) != SLOT_WAITING)
+            return false;
+        /* acq_rel: against the replier's CAS to WRITING, one wins */
+        if (atomic_compare_exchange_strong_explicit(word, &now,
+                                                    (now & ~(uint64_t)3) | SLOT_ABANDONED,
+                                                    memory_order_acq_rel,
+                                                    memory_order_relaxed))
+            return true;
+    }
+}
+
+void srv__slot_disarm(struct reply_slot *slot)
+{
+    srv__word_abandon(&slot->word);
+}
+
+bool srv__caller_waits(srv_from from)
+{
+    struct process *caller = srv__process_get(from.pid);
+    if (caller == NULL)
+        return false;
+    bool waits;
+    if (srv__tag_is_request(from.tag))
+        waits = srv__request_waits(caller, from.tag);
+    else /* acquire: pairs with srv__slot_arm's release */
+        waits = atomic_load_explicit(&caller->slot.word, memory_order_acquire) ==
+                (from.tag << 2 | SLOT_WAITING);
+    srv__process_put(caller);
+    return waits;
 }

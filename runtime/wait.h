@@ -45,6 +45,16 @@ srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
  * gave up: the reply was not taken. */
 bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
                         const void *reply, size_t size);
+/* Caller: takes back an armed slot it will not wait on after all (a
+ * reply being written is waited out first). */
+void srv__slot_disarm(struct reply_slot *slot);
+/* The same for any word of the slot's protocol (tag << 2 | state): true
+ * when it moved WAITING -> ABANDONED, false when it was answered (DONE)
+ * or not waiting. */
+bool srv__word_abandon(_Atomic uint64_t *word);
+/* Anyone: whether the caller of from (a call or a request) still waits
+ * for its answer; false once it gave up, was answered, or died. */
+bool srv__caller_waits(srv_from from);
 
 /* An exit signal that ends p (kill, or an abnormal reason when p does not
  * trap exits), before its EXIT envelope is delivered: p->interrupt holds

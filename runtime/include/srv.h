@@ -79,7 +79,9 @@ extern "C" {
     XX(ENOMEM, "out of memory")                                               \
     XX(EINVAL, "invalid argument")                                            \
     XX(ESHUTDOWN, "the runtime is shutting down")                            \
-    XX(ENOTIMER, "no such timer: it fired or was cancelled")
+    XX(ENOTIMER, "no such timer: it fired or was cancelled")                  \
+    XX(NOREPLY, "no reply yet")                                               \
+    XX(NOREQUEST, "no request to wait for")
 
 typedef enum srv_status {
 #define SRV__STATUS_ENUM(name, text) SRV_##name,
@@ -312,6 +314,125 @@ SRV_API srv_status srv_reply(srv_from from, const srv_module *module,
  * call's handler does). */
 SRV_API srv_status srv_stop(srv_pid server, srv_atom reason, long timeout_ms,
                             srv_call_result *result);
+
+/* ---------------------------------------------------------------------- */
+/* Asynchronous requests: gen_server:send_request and its responses        */
+
+/* A call sent without waiting: gen_server's request id.  Only the process
+ * (or plain thread) that sent it may wait for its answer.  It remembers
+ * its call (the reply's type) and keeps the reply, once it comes, until it
+ * is read: every request is either read (wait, receive or check that
+ * answers), abandoned (srv_receive_response at its timeout; with timeout 0
+ * and reply NULL it abandons at once, freeing a reply that came), or kept
+ * until its requester ends, which frees the replies nobody read. */
+typedef struct srv_request_id {
+    srv_pid server; /* the server asked; SRV_PID_NONE for a name nobody held */
+    srv_from from;  /* private: the requester, which request, its call */
+} srv_request_id;
+
+/* gen_server:send_request: sends call number `message` of module with args
+ * and returns at once; *req says which request it was.  A handler may
+ * have any number of requests out, and a plain thread too (about 16 M
+ * each).  SRV_OK also when server is not alive: the request is then
+ * answered at once with SRV_ENOPROC (reason noproc), as OTP's
+ * {error, {noproc, Server}}.  SRV_EINVAL when message is not a call of
+ * module, or the server runs another module; SRV_ENOMEM with nothing sent.
+ * The handler is never run by the sender: the call is queued even to an
+ * idle server. */
+SRV_API srv_status srv_send_request(srv_pid server, const srv_module *module,
+                                    unsigned message, const void *args,
+                                    srv_request_id *req);
+/* The same to a registered name: a name nobody holds is answered at once
+ * with SRV_ENOPROC, as OTP answers {error, {noproc, Name}}. */
+SRV_API srv_status srv_send_request_name(const char *name,
+                                         const srv_module *module, unsigned message,
+                                         const void *args, srv_request_id *req);
+
+/* Whether req is a request of call number `message` of module. */
+SRV_API bool srv_request_is(const srv_request_id *req, const srv_module *module,
+                            unsigned message);
+
+/* gen_server:wait_response: waits up to timeout_ms for req's answer.  Its
+ * status is the call's (SRV_OK, with the reply written to reply, the
+ * call's reply struct, or freed unread when reply is NULL; SRV_EEXIT with
+ * result->reason when the server exited first; SRV_ENOPROC; SRV_ENOMEM),
+ * and the request is then over.  SRV_ETIMEOUT: no answer yet, and the
+ * request still stands (a later wait may get it).  reply is zeroed first,
+ * as a call leaves it, and written only with SRV_OK.  SRV_EINVAL for a
+ * request that is over, or another process's.  result may be NULL. */
+SRV_API srv_status srv_wait_response(srv_request_id *req, long timeout_ms,
+                                     void *reply, srv_call_result *result);
+/* gen_server:receive_response: the same, but at its timeout the request
+ * is abandoned, as OTP 24 and later do: a reply that comes later is freed
+ * by the runtime, never seen. */
+SRV_API srv_status srv_receive_response(srv_request_id *req, long timeout_ms,
+                                        void *reply, srv_call_result *result);
+/* gen_server:check_response: the answer if it has come (as
+ * srv_wait_response gives it), SRV_NOREPLY if not; never waits. */
+SRV_API srv_status srv_check_response(srv_request_id *req, void *reply,
+                                      srv_call_result *result);
+
+/* A request-id collection, with a label for each request (the caller's
+ * pointer, never dereferenced).  Start it zeroed (SRV_REQIDS_INIT or
+ * srv_reqids_new), use it through its address (a copy of the struct is
+ * not the collection: the requests know where their collection is), and
+ * free it with srv_reqids_free.  It belongs to the process or thread that
+ * made it, and is not shared.  A request is in one collection at a time;
+ * it leaves it when a wait, receive or check with delete_answered gives
+ * it, or when the collection is freed. */
+typedef struct srv_reqids_entry {
+    srv_request_id req;
+    void *label;
+} srv_reqids_entry;
+
+typedef struct srv_reqids {
+    srv_reqids_entry *entries; /* count of them: in the order added, but
+                                * the last takes the place of one that
+                                * leaves */
+    size_t count;
+    size_t cap;
+} srv_reqids;
+
+#define SRV_REQIDS_INIT {NULL, 0, 0}
+
+/* gen_server:reqids_new, reqids_add, reqids_size, reqids_to_list. */
+SRV_API void srv_reqids_new(srv_reqids *reqids);
+/* SRV_ENOMEM when the collection cannot grow (it is left as it was);
+ * SRV_EINVAL when req is in a collection already.  A request of another
+ * process, or one that is over, may be added, and is never answered. */
+SRV_API srv_status srv_reqids_add(srv_reqids *reqids, const srv_request_id *req,
+                                  void *label);
+SRV_API size_t srv_reqids_size(const srv_reqids *reqids);
+/* The requests and their labels, *count of them; valid until the
+ * collection next changes. */
+SRV_API const srv_reqids_entry *srv_reqids_to_list(const srv_reqids *reqids,
+                                                   size_t *count);
+/* Abandons the requests still in it (their replies are freed), and frees
+ * the collection's memory; it is empty again. */
+SRV_API void srv_reqids_free(srv_reqids *reqids);
+
+/* gen_server:wait_response/3 over a collection: waits up to timeout_ms
+ * for one of its requests to be answered, the first to be answered first,
+ * and says which in *which and *label (either may be NULL).  The answer is
+ * left with the request: read it with srv_check_response(which, ...) (or
+ * the call's own NAME_CALL_check_response), which gives its status and
+ * reply at once.  With delete_answered, the request leaves the
+ * collection; without, it stays in it, and is given again until its
+ * answer is read (then it stays and is never answered again, as in OTP).  SRV_OK when one was
+ * answered, SRV_NOREQUEST when the collection is empty, SRV_ETIMEOUT when
+ * none was answered in time (they all still stand). */
+SRV_API srv_status srv_reqids_wait(srv_reqids *reqids, long timeout_ms,
+                                   bool delete_answered, srv_request_id *which,
+                                   void **label);
+/* gen_server:receive_response/3: the same, but at the timeout every
+ * request of the collection is abandoned and the collection emptied. */
+SRV_API srv_status srv_reqids_receive(srv_reqids *reqids, long timeout_ms,
+                                      bool delete_answered, srv_request_id *which,
+                                      void **label);
+/* gen_server:check_response/3: the same without waiting: SRV_NOREPLY when
+ * none has been answered yet. */
+SRV_API srv_status srv_reqids_check(srv_reqids *reqids, bool delete_answered,
+                                    srv_request_id *which, void **label);
 
 /* ---------------------------------------------------------------------- */
 /* Inside a process: exiting, links, monitors, trapping exits             */

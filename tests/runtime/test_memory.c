@@ -84,6 +84,24 @@ static void scenario(struct tally *t)
         cr_assert_eq(memcmp(echo.data.data, raw, 3), 0);
         counter_echo_reply_free(&echo);
     }
+    struct { int64_t n; } seven = {7}; /* add's arguments */
+    srv_request_id req;
+    s = srv_send_request(t->a, &counter_module, message_named(&counter_module, "add"), &seven,
+                         &req);
+    CHECK_STATUS(s, "send_request");
+    if (s == SRV_OK) {
+        t->total += 7; /* sent: it runs */
+        srv_reqids all = SRV_REQIDS_INIT;
+        s = srv_reqids_add(&all, &req, NULL);
+        CHECK_STATUS(s, "reqids_add");
+        if (s == SRV_OK)
+            cr_assert_eq(srv_reqids_wait(&all, T(5000), true, NULL, NULL), SRV_OK);
+        srv_reqids_free(&all);
+        s = srv_receive_response(&req, T(5000), &add, NULL);
+        CHECK_STATUS(s, "receive_response");
+        if (s == SRV_OK)
+            cr_assert_eq(add.total, t->total);
+    }
     s = counter_send_tick(t->a, 2);
     CHECK_STATUS(s, "send");
     if (s == SRV_OK)
