@@ -336,7 +336,9 @@ static void resolve_bare_info(struct checker *c, struct ast_handler *h)
 /* The generated name a call or cast takes beyond its own: query_timeout,
  * query_full, query_reply, ... */
 static const char *const call_suffixes[] = {"_timeout", "_full", "_reply", "_reply_free",
-                                            "_reply_to", "_result", "_from"};
+                                            "_reply_to", "_result", "_from",
+                                            "_send_request", "_wait_response",
+                                            "_receive_response", "_check_response"};
 
 static bool collides_with_call(const char *name, const struct ast_handler *call)
 {

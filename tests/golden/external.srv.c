@@ -299,6 +299,40 @@ srv_status external_lookup_reply_to(external_lookup_from srv_caller, const char 
                      srv_r.action.kind == SRV_ACTION_REPLY_ENOMEM ? NULL : &srv_r.reply);
 }
 
+srv_status external_lookup_send_request(srv_pid srv_server, const char *key,
+                                        srv_request_id *srv_req)
+{
+    struct external_lookup_args srv_args;
+    memset(&srv_args, 0, sizeof srv_args);
+    srv_args.key = key;
+    return srv_send_request(srv_server, &external_module, EXTERNAL_CALL_LOOKUP, &srv_args, srv_req);
+}
+
+/* The responses refuse a request of another call: its reply has another
+ * layout. */
+srv_status external_lookup_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                         external_lookup_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &external_module, EXTERNAL_CALL_LOOKUP))
+        return SRV_EINVAL;
+    return srv_wait_response(srv_req, srv_timeout_ms, srv_out, NULL);
+}
+
+srv_status external_lookup_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                            external_lookup_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &external_module, EXTERNAL_CALL_LOOKUP))
+        return SRV_EINVAL;
+    return srv_receive_response(srv_req, srv_timeout_ms, srv_out, NULL);
+}
+
+srv_status external_lookup_check_response(srv_request_id *srv_req, external_lookup_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &external_module, EXTERNAL_CALL_LOOKUP))
+        return SRV_EINVAL;
+    return srv_check_response(srv_req, srv_out, NULL);
+}
+
 srv_status external_forget(srv_pid srv_server, const char *key)
 {
     struct external_forget_args srv_args;

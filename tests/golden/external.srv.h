@@ -152,6 +152,13 @@ srv_status external_lookup_full(srv_pid srv_server, const char *key, external_lo
                                 long srv_timeout_ms, srv_call_result *srv_result);
 void external_lookup_reply_free(external_lookup_reply *reply);
 srv_status external_lookup_reply_to(external_lookup_from srv_caller, const char *value, bool found);
+srv_status external_lookup_send_request(srv_pid srv_server, const char *key,
+                                        srv_request_id *srv_req);
+srv_status external_lookup_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                         external_lookup_reply *srv_out);
+srv_status external_lookup_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                            external_lookup_reply *srv_out);
+srv_status external_lookup_check_response(srv_request_id *srv_req, external_lookup_reply *srv_out);
 
 /* cast forget: external.srv:12 */
 srv_status external_forget(srv_pid srv_server, const char *key);

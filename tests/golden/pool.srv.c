@@ -379,6 +379,36 @@ srv_status pool_acquire_reply_to(pool_acquire_from srv_caller, int slot)
     return srv_reply(srv_caller.from, &pool_module, POOL_CALL_ACQUIRE, &srv_r.reply);
 }
 
+srv_status pool_acquire_send_request(srv_pid srv_server, srv_request_id *srv_req)
+{
+    return srv_send_request(srv_server, &pool_module, POOL_CALL_ACQUIRE, NULL, srv_req);
+}
+
+/* The responses refuse a request of another call: its reply has another
+ * layout. */
+srv_status pool_acquire_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                      pool_acquire_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &pool_module, POOL_CALL_ACQUIRE))
+        return SRV_EINVAL;
+    return srv_wait_response(srv_req, srv_timeout_ms, srv_out, NULL);
+}
+
+srv_status pool_acquire_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                         pool_acquire_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &pool_module, POOL_CALL_ACQUIRE))
+        return SRV_EINVAL;
+    return srv_receive_response(srv_req, srv_timeout_ms, srv_out, NULL);
+}
+
+srv_status pool_acquire_check_response(srv_request_id *srv_req, pool_acquire_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &pool_module, POOL_CALL_ACQUIRE))
+        return SRV_EINVAL;
+    return srv_check_response(srv_req, srv_out, NULL);
+}
+
 srv_status pool_release(srv_pid srv_server, int slot)
 {
     struct pool_release_args srv_args;
@@ -418,4 +448,34 @@ srv_status pool_waiting_reply_to(pool_waiting_from srv_caller, int n)
     /* the runtime checks that srv_caller is a caller of this call, and
      * frees the reply when it does not deliver it */
     return srv_reply(srv_caller.from, &pool_module, POOL_CALL_WAITING, &srv_r.reply);
+}
+
+srv_status pool_waiting_send_request(srv_pid srv_server, srv_request_id *srv_req)
+{
+    return srv_send_request(srv_server, &pool_module, POOL_CALL_WAITING, NULL, srv_req);
+}
+
+/* The responses refuse a request of another call: its reply has another
+ * layout. */
+srv_status pool_waiting_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                      pool_waiting_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &pool_module, POOL_CALL_WAITING))
+        return SRV_EINVAL;
+    return srv_wait_response(srv_req, srv_timeout_ms, srv_out, NULL);
+}
+
+srv_status pool_waiting_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                         pool_waiting_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &pool_module, POOL_CALL_WAITING))
+        return SRV_EINVAL;
+    return srv_receive_response(srv_req, srv_timeout_ms, srv_out, NULL);
+}
+
+srv_status pool_waiting_check_response(srv_request_id *srv_req, pool_waiting_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &pool_module, POOL_CALL_WAITING))
+        return SRV_EINVAL;
+    return srv_check_response(srv_req, srv_out, NULL);
 }

@@ -87,6 +87,12 @@ srv_status pool_acquire_full(srv_pid srv_server, pool_acquire_reply *srv_out, lo
                              srv_call_result *srv_result);
 void pool_acquire_reply_free(pool_acquire_reply *reply);
 srv_status pool_acquire_reply_to(pool_acquire_from srv_caller, int slot);
+srv_status pool_acquire_send_request(srv_pid srv_server, srv_request_id *srv_req);
+srv_status pool_acquire_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                      pool_acquire_reply *srv_out);
+srv_status pool_acquire_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                         pool_acquire_reply *srv_out);
+srv_status pool_acquire_check_response(srv_request_id *srv_req, pool_acquire_reply *srv_out);
 
 /* cast release: pool.srv:42 */
 srv_status pool_release(srv_pid srv_server, int slot);
@@ -99,6 +105,12 @@ srv_status pool_waiting_full(srv_pid srv_server, pool_waiting_reply *srv_out, lo
                              srv_call_result *srv_result);
 void pool_waiting_reply_free(pool_waiting_reply *reply);
 srv_status pool_waiting_reply_to(pool_waiting_from srv_caller, int n);
+srv_status pool_waiting_send_request(srv_pid srv_server, srv_request_id *srv_req);
+srv_status pool_waiting_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                      pool_waiting_reply *srv_out);
+srv_status pool_waiting_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                         pool_waiting_reply *srv_out);
+srv_status pool_waiting_check_response(srv_request_id *srv_req, pool_waiting_reply *srv_out);
 
 extern const srv_module pool_module;
 

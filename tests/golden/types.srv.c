@@ -602,6 +602,49 @@ srv_status types_everything_reply_to(types_everything_from srv_caller, const cha
                      srv_r.action.kind == SRV_ACTION_REPLY_ENOMEM ? NULL : &srv_r.reply);
 }
 
+srv_status types_everything_send_request(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,
+                                         const char *m, srv_bytes n, srv_atom o, srv_pid p,
+                                         types_labelled q, srv_request_id *srv_req)
+{
+    struct types_everything_args srv_args;
+    memset(&srv_args, 0, sizeof srv_args);
+    srv_args.a = a;
+    srv_args.h = h;
+    srv_args.j = j;
+    srv_args.l = l;
+    srv_args.m = m;
+    srv_args.n = n;
+    srv_args.o = o;
+    srv_args.p = p;
+    srv_args.q = q;
+    return srv_send_request(srv_server, &types_module, TYPES_CALL_EVERYTHING, &srv_args, srv_req);
+}
+
+/* The responses refuse a request of another call: its reply has another
+ * layout. */
+srv_status types_everything_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                          types_everything_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &types_module, TYPES_CALL_EVERYTHING))
+        return SRV_EINVAL;
+    return srv_wait_response(srv_req, srv_timeout_ms, srv_out, NULL);
+}
+
+srv_status types_everything_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                             types_everything_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &types_module, TYPES_CALL_EVERYTHING))
+        return SRV_EINVAL;
+    return srv_receive_response(srv_req, srv_timeout_ms, srv_out, NULL);
+}
+
+srv_status types_everything_check_response(srv_request_id *srv_req, types_everything_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &types_module, TYPES_CALL_EVERYTHING))
+        return SRV_EINVAL;
+    return srv_check_response(srv_req, srv_out, NULL);
+}
+
 srv_status types_hand_over(srv_pid srv_server, struct job *job)
 {
     struct types_hand_over_args srv_args;

@@ -123,6 +123,15 @@ srv_status types_everything_full(srv_pid srv_server, int8_t a, uint64_t h, doubl
 void types_everything_reply_free(types_everything_reply *reply);
 srv_status types_everything_reply_to(types_everything_from srv_caller, const char *m, srv_bytes n,
                                      types_labelled q);
+srv_status types_everything_send_request(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,
+                                         const char *m, srv_bytes n, srv_atom o, srv_pid p,
+                                         types_labelled q, srv_request_id *srv_req);
+srv_status types_everything_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                          types_everything_reply *srv_out);
+srv_status types_everything_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                             types_everything_reply *srv_out);
+srv_status types_everything_check_response(srv_request_id *srv_req,
+                                           types_everything_reply *srv_out);
 
 /* cast hand_over: types.srv:59 */
 srv_status types_hand_over(srv_pid srv_server, struct job *job);

@@ -416,6 +416,39 @@ srv_status worker_query_reply_to(worker_query_from srv_caller, srv_atom value)
     return srv_reply(srv_caller.from, &worker_module, WORKER_CALL_QUERY, &srv_r.reply);
 }
 
+srv_status worker_query_send_request(srv_pid srv_server, srv_atom key, srv_request_id *srv_req)
+{
+    struct worker_query_args srv_args;
+    memset(&srv_args, 0, sizeof srv_args);
+    srv_args.key = key;
+    return srv_send_request(srv_server, &worker_module, WORKER_CALL_QUERY, &srv_args, srv_req);
+}
+
+/* The responses refuse a request of another call: its reply has another
+ * layout. */
+srv_status worker_query_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                      worker_query_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &worker_module, WORKER_CALL_QUERY))
+        return SRV_EINVAL;
+    return srv_wait_response(srv_req, srv_timeout_ms, srv_out, NULL);
+}
+
+srv_status worker_query_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                         worker_query_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &worker_module, WORKER_CALL_QUERY))
+        return SRV_EINVAL;
+    return srv_receive_response(srv_req, srv_timeout_ms, srv_out, NULL);
+}
+
+srv_status worker_query_check_response(srv_request_id *srv_req, worker_query_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &worker_module, WORKER_CALL_QUERY))
+        return SRV_EINVAL;
+    return srv_check_response(srv_req, srv_out, NULL);
+}
+
 srv_status worker_set(srv_pid srv_server, srv_atom key, srv_atom value, worker_set_reply *srv_out)
 {
     return worker_set_timeout(srv_server, key, value, srv_out, SRV_DEFAULT_CALL_TIMEOUT);
@@ -452,6 +485,41 @@ srv_status worker_set_reply_to(worker_set_from srv_caller, srv_atom key, srv_ato
     /* the runtime checks that srv_caller is a caller of this call, and
      * frees the reply when it does not deliver it */
     return srv_reply(srv_caller.from, &worker_module, WORKER_CALL_SET, &srv_r.reply);
+}
+
+srv_status worker_set_send_request(srv_pid srv_server, srv_atom key, srv_atom value,
+                                   srv_request_id *srv_req)
+{
+    struct worker_set_args srv_args;
+    memset(&srv_args, 0, sizeof srv_args);
+    srv_args.key = key;
+    srv_args.value = value;
+    return srv_send_request(srv_server, &worker_module, WORKER_CALL_SET, &srv_args, srv_req);
+}
+
+/* The responses refuse a request of another call: its reply has another
+ * layout. */
+srv_status worker_set_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                    worker_set_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &worker_module, WORKER_CALL_SET))
+        return SRV_EINVAL;
+    return srv_wait_response(srv_req, srv_timeout_ms, srv_out, NULL);
+}
+
+srv_status worker_set_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                       worker_set_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &worker_module, WORKER_CALL_SET))
+        return SRV_EINVAL;
+    return srv_receive_response(srv_req, srv_timeout_ms, srv_out, NULL);
+}
+
+srv_status worker_set_check_response(srv_request_id *srv_req, worker_set_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &worker_module, WORKER_CALL_SET))
+        return SRV_EINVAL;
+    return srv_check_response(srv_req, srv_out, NULL);
 }
 
 srv_status worker_show(srv_pid srv_server, srv_atom key)

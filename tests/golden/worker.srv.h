@@ -78,6 +78,12 @@ srv_status worker_query_full(srv_pid srv_server, srv_atom key, worker_query_repl
                              long srv_timeout_ms, srv_call_result *srv_result);
 void worker_query_reply_free(worker_query_reply *reply);
 srv_status worker_query_reply_to(worker_query_from srv_caller, srv_atom value);
+srv_status worker_query_send_request(srv_pid srv_server, srv_atom key, srv_request_id *srv_req);
+srv_status worker_query_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                      worker_query_reply *srv_out);
+srv_status worker_query_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                         worker_query_reply *srv_out);
+srv_status worker_query_check_response(srv_request_id *srv_req, worker_query_reply *srv_out);
 
 /* call set: worker.srv:35 */
 srv_status worker_set(srv_pid srv_server, srv_atom key, srv_atom value, worker_set_reply *srv_out);
@@ -88,6 +94,13 @@ srv_status worker_set_full(srv_pid srv_server, srv_atom key, srv_atom value,
                            srv_call_result *srv_result);
 void worker_set_reply_free(worker_set_reply *reply);
 srv_status worker_set_reply_to(worker_set_from srv_caller, srv_atom key, srv_atom value);
+srv_status worker_set_send_request(srv_pid srv_server, srv_atom key, srv_atom value,
+                                   srv_request_id *srv_req);
+srv_status worker_set_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                    worker_set_reply *srv_out);
+srv_status worker_set_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                       worker_set_reply *srv_out);
+srv_status worker_set_check_response(srv_request_id *srv_req, worker_set_reply *srv_out);
 
 /* cast show: worker.srv:42 */
 srv_status worker_show(srv_pid srv_server, srv_atom key);

@@ -1,8 +1,10 @@
 #!/bin/sh
-# A deferred reply takes only a from of its own call: NAME_CALL_reply_to
-# with another call's from does not compile (tests/specs/mismatch/), and
-# the same code with the right from does.  The runtime's own check, for a
-# from that reaches it anyway, is in tests/runtime/test_call.c.
+# What the C compiler refuses in the generated API (tests/specs/mismatch/):
+# NAME_CALL_reply_to with another call's from (wrong.c), a response read
+# into another call's reply struct (wrong_response.c), a send_request of a
+# cast (cast_request.c); and the same code done right compiles (right.c).
+# The runtime's own checks, for what reaches it anyway, are in
+# tests/runtime/test_call.c and test_request.c.
 B=${B:-build}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -15,11 +17,16 @@ for cc in gcc clang; do
     if ! $cc $flags "$dir/right.c" -o "$out/right.o"; then
         echo "mismatch: right.c does not compile with $cc"; status=1
     fi
-    if $cc $flags "$dir/wrong.c" -o "$out/wrong.o" 2>"$out/wrong.err"; then
-        echo "mismatch: $cc compiled wrong.c: another call's from was taken"; status=1
-    elif ! grep -q "two_calls_first_from" "$out/wrong.err"; then
-        echo "mismatch: $cc refused wrong.c for another reason:"; cat "$out/wrong.err"; status=1
-    fi
+    # each wrong file, and the name the compiler's refusal must mention
+    for wrong in wrong.c:two_calls_first_from wrong_response.c:two_calls_first_reply \
+                 cast_request.c:two_calls_poke_send_request; do
+        file=${wrong%%:*} name=${wrong#*:}
+        if $cc $flags "$dir/$file" -o "$out/wrong.o" 2>"$out/wrong.err"; then
+            echo "mismatch: $cc compiled $file"; status=1
+        elif ! grep -q "$name" "$out/wrong.err"; then
+            echo "mismatch: $cc refused $file for another reason:"; cat "$out/wrong.err"; status=1
+        fi
+    done
 done
-[ $status = 0 ] && echo "mismatch: a deferred reply refuses another call's from at compile time"
+[ $status = 0 ] && echo "mismatch: another call's from, another call's reply and a cast's request do not compile"
 exit $status
