@@ -1,8 +1,8 @@
 /*
  * bench.c: one repetition of one group of make bench's metrics.
  *
- *   bench calls     call_rtt_ns, main_thread_call_rtt_ns, cast_msgs_per_s,
- *                   contended16_calls_per_s
+ *   bench calls     call_rtt_ns, main_thread_call_rtt_ns, requests_10k_out_us,
+ *                   cast_msgs_per_s, contended16_calls_per_s
  *   bench servers   start_us_per_server, bytes_per_idle_server,
  *                   stop_us_per_server (100,000 servers)
  *   bench million   million_servers_s, million_servers_peak_mb
@@ -32,6 +32,7 @@ enum {
     QUEUED = 100000,
     WORK_US = 10,
     IDLE_SERVERS = 10000,
+    REQUESTS = 10000,
 };
 
 static srv_atom key, value;
@@ -118,6 +119,27 @@ static void bench_calls(void)
         check("main call", worker_query(server, key, &q));
     }
     printf("main_thread_call_rtt_ns %.1f\n", (now_s() - start) * 1e9 / CALLS);
+
+    /* All out at once in a collection, then their answers as they come. */
+    srv_reqids all = SRV_REQIDS_INIT;
+    start = now_s();
+    for (int i = 0; i < REQUESTS; i++) {
+        srv_request_id req;
+        check("send_request", worker_query_send_request(server, key, &req));
+        check("reqids_add", srv_reqids_add(&all, &req, NULL));
+    }
+    srv_request_id which;
+    int answered = 0;
+    for (; srv_reqids_receive(&all, SRV_INFINITY, true, &which, NULL) == SRV_OK; answered++) {
+        worker_query_reply q;
+        check("check_response", worker_query_check_response(&which, &q));
+    }
+    if (answered != REQUESTS) {
+        fprintf(stderr, "bench: %d of %d requests answered\n", answered, REQUESTS);
+        exit(1);
+    }
+    printf("requests_10k_out_us %.3f\n", (now_s() - start) * 1e6 / REQUESTS);
+    srv_reqids_free(&all);
 
     client_runs_reply before, after;
     check("runs", client_runs(client, &before));

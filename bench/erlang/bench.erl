@@ -16,6 +16,7 @@
 -define(QUEUED, 100000).
 -define(WORK_US, 10).
 -define(IDLE_SERVERS, 10000).
+-define(REQUESTS, 10000).
 
 main([Group]) ->
     %% Each group runs in a fresh process of its own, like the C clients.
@@ -41,6 +42,13 @@ peak_resident_mb() ->
 calls(_Server, 0) -> ok;
 calls(Server, N) -> {ok, ?VALUE} = bench_worker:query(Server, ?KEY), calls(Server, N - 1).
 
+%% Every answer of a request-id collection, as they come.
+answers(Reqs, N) ->
+    case gen_server:receive_response(Reqs, infinity, true) of
+        no_request -> N;
+        {{reply, ?VALUE}, _Label, Rest} -> answers(Rest, N + 1)
+    end.
+
 casts(_Server, 0) -> ok;
 casts(Server, N) -> bench_worker:show(Server, ?KEY), casts(Server, N - 1).
 
@@ -63,6 +71,11 @@ group(calls) ->
     calls(Server, ?WARMUP),
     T0 = now_ns(), calls(Server, ?CALLS),
     print(main_thread_call_rtt_ns, (now_ns() - T0) / ?CALLS),
+    T2 = now_ns(),
+    Reqs = lists:foldl(fun(I, C) -> gen_server:send_request(Server, {query, ?KEY}, I, C) end,
+                       gen_server:reqids_new(), lists:seq(1, ?REQUESTS)),
+    ?REQUESTS = answers(Reqs, 0),
+    print(requests_10k_out_us, (now_ns() - T2) / 1000 / ?REQUESTS),
     CastNs = in_client(fun() ->
         Before = bench_worker:count(Server),
         casts(Server, ?CASTS),
