@@ -46,7 +46,7 @@ calls(Server, N) -> {ok, ?VALUE} = bench_worker:query(Server, ?KEY), calls(Serve
 answers(Reqs, N) ->
     case gen_server:receive_response(Reqs, infinity, true) of
         no_request -> N;
-        {{reply, ?VALUE}, _Label, Rest} -> answers(Rest, N + 1)
+        {{reply, {ok, ?VALUE}}, _Label, Rest} -> answers(Rest, N + 1)
     end.
 
 casts(_Server, 0) -> ok;
