@@ -167,8 +167,8 @@ static const struct handler_shape {
     [AST_TERMINATE] = {"terminate", "terminate", "void", "%s_state *state",
                        ", srv_atom reason", "", "state reason"},
     [AST_FORMAT_STATUS] = {"format_status", "format_status", "void",
-                           "const %s_state *state, srv_buf *out, srv_atom reason", "", "",
-                           "state out reason"},
+                           "const %s_state *state, srv_status_map *status", "", "",
+                           "state status"},
 };
 
 /* The macros that read a handler's parameter without naming it: FROM
@@ -462,6 +462,29 @@ static int call_reply(struct emitter *e, struct tmpl_dict *d, const struct ast_h
     value_each(e->name, &b, VALUE_FREE, "reply->", "", h->reply);
     set_text(d, "reply_free", &b);
     tmpl_set(d, "external", h->has_body ? "" : "1");
+    /* The reply as Erlang would print it: ok for none, the value for
+     * one, a tuple for more (the trace's "sent 1 to <0.9.0>"). */
+    buf_init(&b);
+    bool many = h->reply != NULL && h->reply->next != NULL;
+    if (h->reply == NULL)
+        buf_puts(&b, "srv_buf_put_atom(out, \"ok\");\n");
+    if (many)
+        buf_puts(&b, "srv_buf_printf(out, \"{\");\n");
+    for (const struct ast_field *f = h->reply; f != NULL; f = f->next) {
+        char expr[160];
+        snprintf(expr, sizeof expr, "srv_reply->%s", f->name);
+        if (f != h->reply)
+            buf_puts(&b, "srv_buf_printf(out, \",\");\n");
+        value_format(e->name, &b, expr, &f->type);
+    }
+    if (many)
+        buf_puts(&b, "srv_buf_printf(out, \"}\");\n");
+    set_text(d, "reply_format", &b);
+    bool reads = false; /* whether the printer reads the reply: ptr and c(...) it does not */
+    for (const struct ast_field *f = h->reply; f != NULL; f = f->next)
+        reads |= f->type.kind != AST_TYPE_PTR && f->type.kind != AST_TYPE_C;
+    tmpl_set(d, "reply_printed", reads ? "1" : "");
+    tmpl_setf(d, "format_reply_fn", "%s_%s_format_reply", n, c);
     return call_results(e, d, h);
 }
 
@@ -491,6 +514,7 @@ static int message(struct emitter *e, struct tmpl_dict *d, const struct ast_hand
         tmpl_set(d, "reply_owns", "");
         tmpl_set(d, "reply_size", "0");
         tmpl_set(d, "free_reply_fn", "NULL");
+        tmpl_set(d, "format_reply_fn", "NULL");
         return 0;
     }
     return call_reply(e, d, h);

@@ -268,10 +268,12 @@ static srv_status system_target(srv_pid server, struct process **self,
     return SRV_OK;
 }
 
-static srv_status system_request(srv_pid server, enum system_request request,
-                                 srv_atom reason, void (*fn)(void *, void *),
-                                 void *arg, void *reply, long timeout_ms,
-                                 srv_atom *exit_reason)
+/* A system request: its envelope carries reason, fn and arg, and n in
+ * its ref; the answer comes to reply through the caller's slot. */
+static srv_status system_request_with(srv_pid server, enum system_request request,
+                                      srv_atom reason, void (*fn)(void *, void *),
+                                      void *arg, uint64_t n, void *reply,
+                                      long timeout_ms, srv_atom *exit_reason)
 {
     if (!srv__timeout_valid(timeout_ms))
         return SRV_EINVAL;
@@ -292,9 +294,19 @@ static srv_status system_request(srv_pid server, enum system_request request,
     e->reason = reason;
     e->fn = fn;
     e->arg = arg;
+    e->ref = n;
     srv__deliver(p, e);
     srv__process_put(p);
     return srv__slot_wait(&self->slot, deadline, exit_reason);
+}
+
+static srv_status system_request(srv_pid server, enum system_request request,
+                                 srv_atom reason, void (*fn)(void *, void *),
+                                 void *arg, void *reply, long timeout_ms,
+                                 srv_atom *exit_reason)
+{
+    return system_request_with(server, request, reason, fn, arg, 0, reply, timeout_ms,
+                               exit_reason);
 }
 
 /* A stop its stopper runs at once: terminate, then the exit, answered
@@ -398,6 +410,62 @@ srv_status srv_sys_resume(srv_pid server, long timeout_ms)
 {
     return system_request(server, SYS_RESUME, NULL, NULL, NULL, NULL, timeout_ms,
                           NULL);
+}
+
+/* A system request whose argument is a number (trace's flag, log's N). */
+static srv_status system_request_n(srv_pid server, enum system_request request,
+                                   uint64_t n, void *reply, long timeout_ms)
+{
+    return system_request_with(server, request, NULL, NULL, NULL, n, reply, timeout_ms,
+                               NULL);
+}
+
+srv_status srv_sys_get_status(srv_pid server, srv_sys_status *out, long timeout_ms)
+{
+    if (out == NULL)
+        return SRV_EINVAL;
+    srv_sys_status st;
+    memset(&st, 0, sizeof st);
+    srv_status status = system_request_n(server, SYS_GET_STATUS, 0, &st, timeout_ms);
+    if (status == SRV_OK)
+        *out = st;
+    return status;
+}
+
+void srv_sys_status_free(srv_sys_status *status)
+{
+    srv_buf_free(&status->debug);
+    srv_buf_free(&status->log);
+    srv_buf_free(&status->state);
+    srv_buf_free(&status->text);
+}
+
+srv_status srv_sys_trace(srv_pid server, bool on, long timeout_ms)
+{
+    return system_request_n(server, SYS_TRACE, on, NULL, timeout_ms);
+}
+
+srv_status srv_sys_log(srv_pid server, unsigned n, long timeout_ms)
+{
+    return system_request_n(server, SYS_LOG, n, NULL, timeout_ms);
+}
+
+srv_status srv_sys_log_get(srv_pid server, srv_buf *out, long timeout_ms)
+{
+    if (out == NULL)
+        return SRV_EINVAL;
+    srv_buf text = {0};
+    srv_status status = system_request_n(server, SYS_LOG_GET, 0, &text, timeout_ms);
+    if (status == SRV_OK) {
+        srv_buf_free(out);
+        *out = text;
+    }
+    return status;
+}
+
+srv_status srv_sys_log_print(srv_pid server, long timeout_ms)
+{
+    return system_request_n(server, SYS_LOG_PRINT, 0, NULL, timeout_ms);
 }
 
 /* erlang:send_after: the message travels with its timer (timer.c). */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "atom.h"
+#include "debug.h"
 #include "exit.h"
 #include "link.h"
 #include "log.h"
@@ -139,6 +140,7 @@ srv_atom srv__exit(struct process *p, srv_atom reason, unsigned flags)
      * long queue to be freed. */
     srv__links_exit(p, reason);
     drain(p, reason);
+    srv__debug_free(p);
     if (p->module->free_state != NULL)
         p->module->free_state(p->state);
     srv__requests_release(p); /* replies nobody read */

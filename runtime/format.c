@@ -174,6 +174,13 @@ void srv_buf_free(srv_buf *buf)
     buf->len = buf->cap = 0;
 }
 
+void srv_buf_reset(srv_buf *buf)
+{
+    buf->len = 0;
+    if (buf->data != NULL)
+        buf->data[0] = '\0';
+}
+
 srv_atom_text srv_atom_format(srv_atom atom)
 {
     srv_atom_text text;

@@ -8,8 +8,10 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "debug.h"
 #include "log.h"
 #include "mailbox.h"
 #include "os.h"
@@ -51,10 +53,9 @@ void srv__log(srv_log_level level, const char *text)
     }
 }
 
-/* The last message, in Erlang's notation. */
-static void format_message(srv_buf *out, const struct process *p)
+void srv__format_message(srv_buf *out, const struct process *p,
+                         const struct current_message *c)
 {
-    const struct current_message *c = p->current;
     const srv_module *m = p->module;
     if (c == NULL) {
         srv_buf_printf(out, "none (in init)");
@@ -99,6 +100,12 @@ static void format_message(srv_buf *out, const struct process *p)
     }
 }
 
+/* A part of format_status's map; "" for one it dropped or lost to memory. */
+static const char *text_of(const srv_buf *part)
+{
+    return part != NULL && part->data != NULL ? part->data : "";
+}
+
 void srv__report_crash(struct process *p, srv_atom reason, bool in_terminate,
                        const srv_from *client)
 {
@@ -109,21 +116,20 @@ void srv__report_crash(struct process *p, srv_atom reason, bool in_terminate,
     srv_buf_printf(&out, "** Generic server %s %s%s%s terminating%s\n", m->name,
                    srv_pid_format(p->pid).s, name ? " registered as " : "",
                    name ? name : "", in_terminate ? " (terminate itself failed)" : "");
-    srv_buf_printf(&out, "** Last message in was ");
-    format_message(&out, p);
-    srv_buf_printf(&out, "\n** When Server state == ");
-    if (m->format_status != NULL)
-        m->format_status(&out, p->state, reason);
-    else if (m->format_state != NULL)
-        m->format_state(&out, p->state);
-    else
-        srv_buf_printf(&out, "...");
-    srv_buf_printf(&out, "\n** Reason for termination ==\n** ");
-    srv_buf_put_atom(&out, reason);
-    srv_buf_printf(&out, "\n");
+    /* What format_status leaves of the message, state, reason and log. */
+    struct status_parts parts;
+    srv__status_parts(p, &parts, true, reason);
+    srv_buf_printf(&out, "** Last message in was %s\n", text_of(parts.map.message));
+    srv_buf_printf(&out, "** When Server state == %s\n", text_of(parts.map.state));
+    srv_buf_printf(&out, "** Reason for termination ==\n** %s\n", text_of(parts.map.reason));
     if (client != NULL)
         srv_buf_printf(&out, "** Client %s was waiting for the reply\n",
                        srv_pid_format(client->pid).s);
+    /* gen_server:format_log: the log's lines only when it holds events */
+    const char *log = text_of(parts.map.log);
+    if (strcmp(log, "[]") != 0 && log[0] != '\0')
+        srv_buf_printf(&out, "** Log ==\n** %s\n", log);
+    srv__status_parts_free(&parts);
     srv__log(SRV_LOG_ERROR, out.data);
     srv_buf_free(&out);
 }

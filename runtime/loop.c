@@ -15,6 +15,7 @@
 
 #include "alloc.h"
 #include "atom.h"
+#include "debug.h"
 #include "exit.h"
 #include "link.h"
 #include "log.h"
@@ -252,6 +253,8 @@ static bool finish(struct process *p, bool finished, const srv_action *action)
     }
     switch (srv__timeout_valid(action->timeout_ms) ? action->kind : SRV_ACTION_NONE) {
     case SRV_ACTION_NOREPLY:
+        if (p->debug != NULL)
+            srv__debug_noreply(p);
         if (srv__after_action(p, action))
             return true;
         srv__exit(p, srv__atom_out_of_memory, EXIT_TERMINATE | EXIT_HOLDS_REF);
@@ -285,6 +288,8 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
     const char *outer_name = atomic_load_explicit(&p->handling, memory_order_relaxed);
     p->current = &current;
     srv__handling(p, type->name);
+    if (p->debug != NULL)
+        srv__debug_in(p);
     srv_action action;
     if (!srv__run_callback(p, call_dispatch, &d, &action)) {
         srv__exit(p, p->exit_reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
@@ -301,6 +306,9 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
     switch (action.kind) {
     case SRV_ACTION_REPLY:
     case SRV_ACTION_STOP_REPLY:
+        /* before the reply is the caller's */
+        if (p->debug != NULL && action.kind == SRV_ACTION_REPLY)
+            srv__debug_out(p, type, reply, from);
         if (!srv__slot_complete(from, SRV_OK, NULL, reply, type->reply_size) &&
             type->free_reply != NULL)
             type->free_reply(reply);
@@ -315,6 +323,8 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
         current.has_from = false;
         break;
     case SRV_ACTION_NOREPLY:
+        if (p->debug != NULL)
+            srv__debug_noreply(p);
         /* Out of memory to remember the call, its caller hears so now. */
         if (!srv__deferred_add(p, from))
             srv__slot_complete(from, SRV_ENOMEM, NULL, NULL, 0);
@@ -357,6 +367,87 @@ static bool handle_call_envelope(struct process *p, struct envelope *e)
     return alive;
 }
 
+/* A text for the caller of a system request; SRV_ENOMEM when it found
+ * no memory. */
+static void answer_text(srv_from from, srv_buf *text)
+{
+    if (text->data == NULL)
+        srv__slot_complete(from, SRV_ENOMEM, NULL, NULL, 0);
+    else if (!srv__slot_complete(from, SRV_OK, NULL, text, sizeof *text))
+        srv_buf_free(text);
+}
+
+/* sys:get_status, in the status's fields and in one text. */
+static void answer_status(struct process *p, srv_from from)
+{
+    srv_sys_status st = {.pid = p->pid,
+                         .name = atomic_load_explicit(&p->name, memory_order_acquire),
+                         .module = p->module->name,
+                         .suspended = p->suspended,
+                         .parent = p->parent};
+    struct status_parts parts;
+    srv__status_parts(p, &parts, false, NULL);
+    srv__debug_format_options(&st.debug, p);
+    st.state = parts.state;
+    st.log = parts.log;
+    parts.state = parts.log = (srv_buf){0};
+    srv__status_parts_free(&parts);
+    const char *sys_state = st.suspended ? "suspended" : "running";
+    srv_buf *t = &st.text;
+    srv_buf_printf(t, "{status,%s,{module,gen_server},[[{'$initial_call',{",
+                   srv_pid_format(st.pid).s);
+    srv_buf_put_atom(t, st.module);
+    srv_buf_printf(t, ",init,1}}],%s,%s,%s,", sys_state, srv_pid_format(st.parent).s,
+                   st.debug.data != NULL ? st.debug.data : "[]");
+    srv_buf_printf(t, "[{header,\"Status for generic server ");
+    if (st.name != NULL)
+        srv_buf_printf(t, "%s", st.name);
+    else
+        srv_buf_printf(t, "%s", srv_pid_format(st.pid).s);
+    srv_buf_printf(t, "\"},{data,[{\"Status\",%s},{\"Parent\",%s},"
+                      "{\"Logged events\",%s}]},{data,[{\"State\",%s}]}]]}",
+                   sys_state, srv_pid_format(st.parent).s,
+                   st.log.data != NULL ? st.log.data : "",
+                   st.state.data != NULL ? st.state.data : "");
+    if (st.text.data == NULL || st.state.data == NULL || st.log.data == NULL ||
+        st.debug.data == NULL) {
+        srv_sys_status_free(&st);
+        srv__slot_complete(from, SRV_ENOMEM, NULL, NULL, 0);
+    } else if (!srv__slot_complete(from, SRV_OK, NULL, &st, sizeof st)) {
+        srv_sys_status_free(&st);
+    }
+}
+
+/* The system requests of sys's debug options: get_status, trace, log. */
+static bool handle_debug_request(struct process *p, struct envelope *e)
+{
+    srv_buf text = {0};
+    bool done;
+    switch (e->system) {
+    case SYS_GET_STATUS:
+        answer_status(p, e->from);
+        return true;
+    case SYS_TRACE:
+        done = srv__debug_trace(p, e->ref != 0);
+        break;
+    case SYS_LOG:
+        done = srv__debug_log(p, (unsigned)e->ref);
+        break;
+    case SYS_LOG_GET:
+        srv__debug_format_log(&text, p);
+        answer_text(e->from, &text);
+        return true;
+    case SYS_LOG_PRINT:
+        srv__debug_print_log(p);
+        done = true;
+        break;
+    default:
+        return true;
+    }
+    srv__slot_complete(e->from, done ? SRV_OK : SRV_ENOMEM, NULL, NULL, 0);
+    return true;
+}
+
 static bool handle_system(struct process *p, struct envelope *e)
 {
     srv_action action;
@@ -367,10 +458,7 @@ static bool handle_system(struct process *p, struct envelope *e)
             p->module->format_state(&text, p->state);
         else
             srv_buf_printf(&text, "%s", "");
-        if (text.data == NULL) /* no memory for the text */
-            srv__slot_complete(e->from, SRV_ENOMEM, NULL, NULL, 0);
-        else if (!srv__slot_complete(e->from, SRV_OK, NULL, &text, sizeof text))
-            srv_buf_free(&text);
+        answer_text(e->from, &text);
         return true;
     }
     case SYS_REPLACE_STATE:
@@ -392,7 +480,7 @@ static bool handle_system(struct process *p, struct envelope *e)
         srv__exit(p, e->reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     default:
-        return true;
+        return handle_debug_request(p, e);
     }
 }
 
@@ -411,6 +499,8 @@ static bool handle_exit_signal(struct process *p, struct envelope *e)
             srv__exit(p, e->reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
             return false;
         }
+        if (p->debug != NULL)
+            srv__debug_in(p);
         if (p->module->handle_exit == NULL)
             return true;
         srv_action action;
@@ -480,6 +570,8 @@ static bool handle(struct process *p, struct envelope *e)
     case ENV_CAST:
     case ENV_INFO: {
         struct dispatch_args d = {e->message, e->args, {SRV_PID_NONE, 0, NULL}, NULL};
+        if (p->debug != NULL)
+            srv__debug_in(p);
         finished = srv__run_callback(p, call_dispatch, &d, &action);
         alive = finish(p, finished, &action);
         break;
@@ -490,6 +582,8 @@ static bool handle(struct process *p, struct envelope *e)
             break; /* cancelled or moved by a message since */
         cancel_timeout(p);
         srv__handling(p, "timeout");
+        if (p->debug != NULL)
+            srv__debug_in(p);
         if (module->handle_timeout == NULL) {
             unhandled_timeout(p);
             break;
@@ -501,6 +595,8 @@ static bool handle(struct process *p, struct envelope *e)
         alive = handle_exit_signal(p, e);
         break;
     case ENV_DOWN:
+        if (p->debug != NULL)
+            srv__debug_in(p);
         if (module->handle_down == NULL)
             break;
         finished = srv__run_callback(p, call_down, e, &action);
@@ -531,6 +627,8 @@ bool srv__handle_timeout_now(struct process *p)
     }
     struct current_message current = {.kind = ENV_TIMEOUT};
     p->current = &current;
+    if (p->debug != NULL)
+        srv__debug_in(p);
     srv_action action;
     bool finished = srv__run_callback(p, call_timeout, NULL, &action);
     bool alive = finish(p, finished, &action);

@@ -30,7 +30,12 @@ enum system_request {
     SYS_REPLACE_STATE,
     SYS_SUSPEND,
     SYS_RESUME,
-    SYS_TERMINATE
+    SYS_TERMINATE,
+    SYS_GET_STATUS,
+    SYS_TRACE,                     /* ref: on */
+    SYS_LOG,                       /* ref: events to keep */
+    SYS_LOG_GET,
+    SYS_LOG_PRINT
 };
 
 /* The mailbox link: first in every envelope, and the mailbox's stub. */

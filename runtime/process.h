@@ -32,6 +32,8 @@ enum { PROC_IDLE = 0, PROC_SCHEDULED, PROC_RUNNING, PROC_THREAD };
 /* What a process keeps only when it needs it: links, monitors, its name,
  * its parent, calls it deferred (link.c).  Guarded by its lock. */
 struct process_extra;
+/* sys trace and log, when either is on (debug.c). */
+struct sys_debug;
 
 /* The message a server is handling, for crash reports and for the caller
  * to tell if the server exits in the middle of it. */
@@ -76,6 +78,7 @@ struct process {
     bool exiting;
     bool signalled;               /* an exit signal ended a blocked handler */
     struct envelope_list held;    /* messages held while suspended */
+    struct sys_debug *debug;      /* sys trace and log (debug.c), or NULL */
     sigjmp_buf *exit_jump;        /* where srv_exit goes, during a callback */
     srv_atom exit_reason;         /* set by srv_exit before the jump */
     /* A pending exit signal that ends the process (kill, or an abnormal

@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "atom.h"
+#include "debug.h"
 #include "exit.h"
 #include "link.h"
 #include "log.h"
@@ -127,6 +128,13 @@ srv_status srv_start(const srv_module *module, const void *init_args,
         watched = srv_monitor(p->pid, &result->monitor_ref) == SRV_OK;
     if (!watched) { /* out of memory for the link or monitor */
         result->monitor_ref = 0;
+        abandon(p, srv_atom_normal);
+        return SRV_ENOMEM;
+    }
+
+    /* The debug option, before init as gen_server sets it up. */
+    if (opts != NULL && ((opts->debug.trace && !srv__debug_trace(p, true)) ||
+                         (opts->debug.log > 0 && !srv__debug_log(p, opts->debug.log)))) {
         abandon(p, srv_atom_normal);
         return SRV_ENOMEM;
     }

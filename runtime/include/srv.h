@@ -202,6 +202,21 @@ SRV_API void srv_buf_put_string(srv_buf *buf, const char *s); /* quoted, escaped
 SRV_API void srv_buf_put_bytes(srv_buf *buf, const void *p, size_t n); /* <<1,2>> */
 SRV_API void srv_buf_put_atom(srv_buf *buf, srv_atom atom);  /* '0x01f' */
 SRV_API void srv_buf_free(srv_buf *buf);
+/* Empties buf for a new text, keeping its memory. */
+SRV_API void srv_buf_reset(srv_buf *buf);
+
+/* format_status/1's Status map (OTP 25): what a crash report or
+ * sys:get_status shows of a server, each part printed by the runtime
+ * before the spec's format_status sees it; format_status may rewrite any
+ * part in place (srv_buf_reset, then print).  A key the map has not in
+ * this use is NULL: message and reason are there in crash reports only,
+ * as in OTP.  The trace never goes through it (OTP 25 does not either). */
+typedef struct srv_status_map {
+    srv_buf *state;   /* #{total => 3}: the state, as format_state prints it */
+    srv_buf *message; /* crash reports: the last message in */
+    srv_buf *reason;  /* crash reports: the reason for termination */
+    srv_buf *log;     /* the events sys:log keeps, oldest first: [] if none */
+} srv_status_map;
 
 /* The module table of a server type: made by srvc (<srv/abi.h>). */
 typedef struct srv_module srv_module;
@@ -224,6 +239,13 @@ typedef struct srv_start_opts {
     long timeout_ms;    /* start timeout; 0 here means SRV_INFINITY; another
                          * negative value than SRV_INFINITY: SRV_EINVAL */
     bool trap_exit;     /* process_flag(trap_exit, true) before init */
+    /* {debug, [trace, {log, N}]}: from init's return on, print every
+     * message in and out (srv_sys_trace) and keep the last log events
+     * (srv_sys_log; 0: none) */
+    struct {
+        bool trace;
+        unsigned log;
+    } debug;
 } srv_start_opts;
 
 /* The outcome of a start, as the starter gets it.
@@ -558,6 +580,50 @@ SRV_API srv_status srv_sys_replace_state(srv_pid server,
                                          void *arg, long timeout_ms);
 SRV_API srv_status srv_sys_suspend(srv_pid server, long timeout_ms);
 SRV_API srv_status srv_sys_resume(srv_pid server, long timeout_ms);
+
+/* sys:get_status: gen_server's status of a server, OTP's layout
+ *   {status, Pid, {module, gen_server}, [PDict, SysState, Parent, Debug,
+ *    [{header, "Status for generic server Name"},
+ *     {data, [{"Status", SysState}, {"Parent", Parent},
+ *             {"Logged events", Log}]},
+ *     {data, [{"State", State}]}]]}
+ * as fields, and whole in text (one line, as io:format's ~w would print
+ * it; PDict holds '$initial_call' alone: C has no process dictionary).
+ * state and log are format_status's (srv_status_map), when the module
+ * has one.  A suspended server answers too.  Free with
+ * srv_sys_status_free. */
+typedef struct srv_sys_status {
+    srv_pid pid;
+    srv_atom name;      /* its registered name, or NULL */
+    const char *module; /* the callback module: "counter" */
+    bool suspended;     /* SysState: suspended, or running */
+    srv_pid parent;     /* itself when started without link or monitor */
+    srv_buf debug;      /* [], [{trace,true}], [{log,{N,Events}}] */
+    srv_buf log;        /* "Logged events" */
+    srv_buf state;      /* "State" */
+    srv_buf text;       /* the whole status term */
+} srv_sys_status;
+SRV_API srv_status srv_sys_get_status(srv_pid server, srv_sys_status *out,
+                                      long timeout_ms);
+SRV_API void srv_sys_status_free(srv_sys_status *status);
+
+/* sys:trace(Server, Flag): on, the server writes every message in and
+ * out to the logger (level SRV_LOG_INFO) as OTP's *DBG* lines:
+ *   *DBG* st got call get from <0.9.0>
+ *   *DBG* st sent 1 to <0.9.0>, new state #{count => 1}
+ *   *DBG* st got cast {add,2}        *DBG* st got hello
+ *   *DBG* st new state #{count => 3}
+ * (st: its registered name, else its pid). */
+SRV_API srv_status srv_sys_trace(srv_pid server, bool on, long timeout_ms);
+/* sys:log(Server, {true, N}) and sys:log(Server, false) (n 0): keep the
+ * last n events, for srv_sys_log_get and get_status's "Logged events";
+ * a new n drops those kept. */
+SRV_API srv_status srv_sys_log(srv_pid server, unsigned n, long timeout_ms);
+/* sys:log(Server, get): the events kept, oldest first, as the terms
+ * sys:get_log lists: [{in,{'$gen_cast',{add,2}}},{noreply,#{...}}]. */
+SRV_API srv_status srv_sys_log_get(srv_pid server, srv_buf *out, long timeout_ms);
+/* sys:log(Server, print): the events kept, to the logger as *DBG* lines. */
+SRV_API srv_status srv_sys_log_print(srv_pid server, long timeout_ms);
 
 /* ---------------------------------------------------------------------- */
 /* Processes: listing and inspecting (process_info, registered, processes) */

@@ -21,7 +21,7 @@ extern "C" {
 
 /* Bumped whenever the module table or a message layout changes: generated
  * code checks it at compile time and the runtime again at start. */
-#define SRV_ABI_VERSION 2
+#define SRV_ABI_VERSION 3
 
 /* ---------------------------------------------------------------------- */
 /* What callbacks return                                                   */
@@ -130,6 +130,9 @@ typedef struct srv_message_type {
     void (*free_args)(void *args);
     void (*free_reply)(void *reply); /* a reply nobody waits for any more */
     void (*format_args)(srv_buf *out, const void *args); /* "{query,'0x01f'}" */
+    /* calls only: the reply struct as Erlang prints it, for sys's trace
+     * and log ("1", "{1,2}", "ok" for none); NULL: "..." */
+    void (*format_reply)(srv_buf *out, const void *reply);
 } srv_message_type;
 
 /* Dispatch one message to its handler.  For a call, the handler's typed
@@ -155,8 +158,9 @@ struct srv_module {
     void (*terminate)(void *state, srv_atom reason); /* may be NULL */
     /* prints the state field by field for crash reports and get_status */
     void (*format_state)(srv_buf *out, const void *state);
-    /* format_status: overrides format_state in reports when not NULL */
-    void (*format_status)(srv_buf *out, const void *state, srv_atom reason);
+    /* format_status/1 (NULL: none): may rewrite the printed parts of a
+     * crash report or get_status (srv_status_map) */
+    void (*format_status)(srv_status_map *status, const void *state);
     /* frees what the state owns (strings, bytes, ...) after terminate, or
      * when the process ends without it (kill), before the memory goes:
      * terminate must leave them be */

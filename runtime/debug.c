@@ -1,0 +1,257 @@
+/*
+ * debug.c: sys's trace and log on a server, and format_status's parts.
+ *
+ * Events are gen_server's (gen_server:print_event): a message in, a
+ * call's reply out with the new state, the new state after a noreply.
+ * Trace writes each to the logger as a *DBG* line, as sys:trace prints
+ * it; log keeps the last N in a ring, each as the term sys:get_log gives
+ * ({in,Msg}, {out,Reply,To,State}, {noreply,State}) and as its *DBG*
+ * line, for sys:log print.  The state in events is format_state's, never
+ * format_status's: OTP 25 traces the state itself.
+ */
+#include <string.h>
+
+#include "alloc.h"
+#include "debug.h"
+#include "log.h"
+#include "process.h"
+
+struct debug_event {
+    char *term; /* {in,hello} */
+    char *line; /* got hello */
+};
+
+struct sys_debug {
+    bool trace;
+    unsigned log_max;          /* 0: no log */
+    unsigned n, next;          /* events held; where the next one goes */
+    struct debug_event *events; /* log_max of them, a ring */
+};
+
+static struct sys_debug *debug_made(struct process *p)
+{
+    if (p->debug == NULL)
+        p->debug = srv__calloc(1, sizeof *p->debug);
+    return p->debug;
+}
+
+static void drop_events(struct sys_debug *d)
+{
+    for (unsigned i = 0; i < d->n; i++) {
+        struct debug_event *ev = &d->events[(d->next + d->log_max - d->n + i) % d->log_max];
+        srv__free(ev->term);
+        srv__free(ev->line);
+    }
+    srv__free(d->events);
+    d->events = NULL;
+    d->n = d->next = d->log_max = 0;
+}
+
+/* A record that does nothing any more goes. */
+static void debug_tidy(struct process *p)
+{
+    if (p->debug != NULL && !p->debug->trace && p->debug->log_max == 0) {
+        srv__free(p->debug);
+        p->debug = NULL;
+    }
+}
+
+bool srv__debug_trace(struct process *p, bool on)
+{
+    if (on && debug_made(p) == NULL)
+        return false;
+    if (p->debug != NULL)
+        p->debug->trace = on;
+    debug_tidy(p);
+    return true;
+}
+
+bool srv__debug_log(struct process *p, unsigned n)
+{
+    struct debug_event *events = NULL;
+    if (n > 0 && (debug_made(p) == NULL ||
+                  (events = srv__calloc(n, sizeof *events)) == NULL)) {
+        debug_tidy(p);
+        return false;
+    }
+    if (p->debug != NULL) {
+        drop_events(p->debug);
+        p->debug->events = events;
+        p->debug->log_max = n;
+    }
+    debug_tidy(p);
+    return true;
+}
+
+void srv__debug_free(struct process *p)
+{
+    if (p->debug == NULL)
+        return;
+    drop_events(p->debug);
+    srv__free(p->debug);
+    p->debug = NULL;
+}
+
+/* How trace names a server: its registered name, else its pid. */
+static void put_name(srv_buf *out, const struct process *p)
+{
+    srv_atom name = atomic_load_explicit(&p->name, memory_order_acquire);
+    if (name != NULL)
+        srv_buf_put_atom(out, name);
+    else
+        srv_buf_printf(out, "%s", srv_pid_format(p->pid).s);
+}
+
+static void put_state(srv_buf *out, const struct process *p)
+{
+    if (p->module->format_state != NULL)
+        p->module->format_state(out, p->state);
+    else
+        srv_buf_printf(out, "...");
+}
+
+static void print_line(const struct process *p, const char *line)
+{
+    srv_buf out = {0};
+    srv_buf_printf(&out, "*DBG* ");
+    put_name(&out, p);
+    srv_buf_printf(&out, " %s\n", line);
+    srv__log(SRV_LOG_INFO, out.data);
+    srv_buf_free(&out);
+}
+
+/* One event: traced, logged, or both; its texts are the log's after. */
+static void event(struct process *p, srv_buf *term, srv_buf *line)
+{
+    struct sys_debug *d = p->debug;
+    if (d->trace && line->data != NULL)
+        print_line(p, line->data);
+    if (d->log_max > 0 && term->data != NULL && line->data != NULL) {
+        struct debug_event *ev = &d->events[d->next];
+        if (d->n == d->log_max) { /* the oldest goes */
+            srv__free(ev->term);
+            srv__free(ev->line);
+        } else {
+            d->n++;
+        }
+        *ev = (struct debug_event){term->data, line->data};
+        d->next = (d->next + 1) % d->log_max;
+        *term = (srv_buf){0};
+        *line = (srv_buf){0};
+    }
+    srv_buf_free(term);
+    srv_buf_free(line);
+}
+
+void srv__debug_in(struct process *p)
+{
+    const struct current_message *c = p->current;
+    srv_buf term = {0}, line = {0}, msg = {0};
+    srv__format_message(&msg, p, c);
+    const char *m = msg.data != NULL ? msg.data : "";
+    if (c->kind == ENV_CALL) {
+        srv_buf_printf(&term, "{in,{'$gen_call',%s,%s}}", srv_from_format(c->from).s, m);
+        srv_buf_printf(&line, "got call %s from %s", m, srv_pid_format(c->from.pid).s);
+    } else if (c->kind == ENV_CAST) {
+        srv_buf_printf(&term, "{in,{'$gen_cast',%s}}", m);
+        srv_buf_printf(&line, "got cast %s", m);
+    } else {
+        srv_buf_printf(&term, "{in,%s}", m);
+        srv_buf_printf(&line, "got %s", m);
+    }
+    srv_buf_free(&msg);
+    event(p, &term, &line);
+}
+
+void srv__debug_out(struct process *p, const srv_message_type *type,
+                    const void *reply, srv_from to)
+{
+    srv_buf term = {0}, line = {0}, text = {0}, state = {0};
+    if (type->format_reply != NULL)
+        type->format_reply(&text, reply);
+    else
+        srv_buf_printf(&text, "...");
+    put_state(&state, p);
+    const char *r = text.data != NULL ? text.data : "";
+    const char *s = state.data != NULL ? state.data : "";
+    srv_buf_printf(&term, "{out,%s,%s,%s}", r, srv_from_format(to).s, s);
+    srv_buf_printf(&line, "sent %s to %s, new state %s", r, srv_pid_format(to.pid).s, s);
+    srv_buf_free(&text);
+    srv_buf_free(&state);
+    event(p, &term, &line);
+}
+
+void srv__debug_noreply(struct process *p)
+{
+    srv_buf term = {0}, line = {0}, state = {0};
+    put_state(&state, p);
+    const char *s = state.data != NULL ? state.data : "";
+    srv_buf_printf(&term, "{noreply,%s}", s);
+    srv_buf_printf(&line, "new state %s", s);
+    srv_buf_free(&state);
+    event(p, &term, &line);
+}
+
+/* The i-th event held, oldest first. */
+static const struct debug_event *held(const struct sys_debug *d, unsigned i)
+{
+    return &d->events[(d->next + d->log_max - d->n + i) % d->log_max];
+}
+
+void srv__debug_format_log(srv_buf *out, const struct process *p)
+{
+    const struct sys_debug *d = p->debug;
+    srv_buf_printf(out, "[");
+    for (unsigned i = 0; d != NULL && i < d->n; i++)
+        srv_buf_printf(out, "%s%s", i > 0 ? "," : "", held(d, i)->term);
+    srv_buf_printf(out, "]");
+}
+
+void srv__debug_print_log(const struct process *p)
+{
+    const struct sys_debug *d = p->debug;
+    for (unsigned i = 0; d != NULL && i < d->n; i++)
+        print_line(p, held(d, i)->line);
+}
+
+void srv__debug_format_options(srv_buf *out, const struct process *p)
+{
+    const struct sys_debug *d = p->debug;
+    srv_buf_printf(out, "[");
+    if (d != NULL && d->trace)
+        srv_buf_printf(out, "{trace,true}");
+    if (d != NULL && d->log_max > 0) {
+        /* sys keeps its log newest first */
+        srv_buf_printf(out, "%s{log,{%u,[", d->trace ? "," : "", d->log_max);
+        for (unsigned i = d->n; i > 0; i--)
+            srv_buf_printf(out, "%s%s", i < d->n ? "," : "", held(d, i - 1)->term);
+        srv_buf_printf(out, "]}}");
+    }
+    srv_buf_printf(out, "]");
+}
+
+void srv__status_parts(struct process *p, struct status_parts *parts, bool crash,
+                       srv_atom reason)
+{
+    memset(parts, 0, sizeof *parts);
+    put_state(&parts->state, p);
+    srv__debug_format_log(&parts->log, p);
+    parts->map.state = &parts->state;
+    parts->map.log = &parts->log;
+    if (crash) {
+        srv__format_message(&parts->message, p, p->current);
+        srv_buf_put_atom(&parts->reason, reason);
+        parts->map.message = &parts->message;
+        parts->map.reason = &parts->reason;
+    }
+    if (p->module->format_status != NULL)
+        p->module->format_status(&parts->map, p->state);
+}
+
+void srv__status_parts_free(struct status_parts *parts)
+{
+    srv_buf_free(&parts->state);
+    srv_buf_free(&parts->log);
+    srv_buf_free(&parts->message);
+    srv_buf_free(&parts->reason);
+}
