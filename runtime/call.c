@@ -432,14 +432,6 @@ srv_status srv_sys_get_status(srv_pid server, srv_sys_status *out, long timeout_
     return status;
 }
 
-void srv_sys_status_free(srv_sys_status *status)
-{
-    srv_buf_free(&status->debug);
-    srv_buf_free(&status->log);
-    srv_buf_free(&status->state);
-    srv_buf_free(&status->text);
-}
-
 srv_status srv_sys_trace(srv_pid server, bool on, long timeout_ms)
 {
     return system_request_n(server, SYS_TRACE, on, NULL, timeout_ms);

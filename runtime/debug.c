@@ -1,13 +1,14 @@
 /*
- * debug.c: sys's trace and log on a server, and format_status's parts.
+ * debug.c: sys's trace and log on a server.
  *
  * Events are gen_server's (gen_server:print_event): a message in, a
  * call's reply out with the new state, the new state after a noreply.
  * Trace writes each to the logger as a *DBG* line, as sys:trace prints
  * it; log keeps the last N in a ring, each as the term sys:get_log gives
  * ({in,Msg}, {out,Reply,To,State}, {noreply,State}) and as its *DBG*
- * line, for sys:log print.  The state in events is format_state's, never
- * format_status's: OTP 25 traces the state itself.
+ * line, for sys:log print (the ring and its printing are log.c's).  The
+ * state in events is format_state's, never format_status's: OTP 25 traces
+ * the state itself.
  */
 #include <string.h>
 
@@ -15,18 +16,6 @@
 #include "debug.h"
 #include "log.h"
 #include "process.h"
-
-struct debug_event {
-    char *term; /* {in,hello} */
-    char *line; /* got hello */
-};
-
-struct sys_debug {
-    bool trace;
-    unsigned log_max;          /* 0: no log */
-    unsigned n, next;          /* events held; where the next one goes */
-    struct debug_event *events; /* log_max of them, a ring */
-};
 
 static struct sys_debug *debug_made(struct process *p)
 {
@@ -38,7 +27,7 @@ static struct sys_debug *debug_made(struct process *p)
 static void drop_events(struct sys_debug *d)
 {
     for (unsigned i = 0; i < d->n; i++) {
-        struct debug_event *ev = &d->events[(d->next + d->log_max - d->n + i) % d->log_max];
+        const struct debug_event *ev = srv__debug_event_at(d, i);
         srv__free(ev->term);
         srv__free(ev->line);
     }
@@ -102,14 +91,6 @@ static void put_name(srv_buf *out, const struct process *p)
         srv_buf_printf(out, "%s", srv_pid_format(p->pid).s);
 }
 
-static void put_state(srv_buf *out, const struct process *p)
-{
-    if (p->module->format_state != NULL)
-        p->module->format_state(out, p->state);
-    else
-        srv_buf_printf(out, "...");
-}
-
 static void print_line(const struct process *p, const char *line)
 {
     srv_buf out = {0};
@@ -171,7 +152,7 @@ void srv__debug_out(struct process *p, const srv_message_type *type,
         type->format_reply(&text, reply);
     else
         srv_buf_printf(&text, "...");
-    put_state(&state, p);
+    srv__format_state(&state, p);
     const char *r = text.data != NULL ? text.data : "";
     const char *s = state.data != NULL ? state.data : "";
     srv_buf_printf(&term, "{out,%s,%s,%s}", r, srv_from_format(to).s, s);
@@ -184,7 +165,7 @@ void srv__debug_out(struct process *p, const srv_message_type *type,
 void srv__debug_noreply(struct process *p)
 {
     srv_buf term = {0}, line = {0}, state = {0};
-    put_state(&state, p);
+    srv__format_state(&state, p);
     const char *s = state.data != NULL ? state.data : "";
     srv_buf_printf(&term, "{noreply,%s}", s);
     srv_buf_printf(&line, "new state %s", s);
@@ -192,66 +173,10 @@ void srv__debug_noreply(struct process *p)
     event(p, &term, &line);
 }
 
-/* The i-th event held, oldest first. */
-static const struct debug_event *held(const struct sys_debug *d, unsigned i)
-{
-    return &d->events[(d->next + d->log_max - d->n + i) % d->log_max];
-}
-
-void srv__debug_format_log(srv_buf *out, const struct process *p)
-{
-    const struct sys_debug *d = p->debug;
-    srv_buf_printf(out, "[");
-    for (unsigned i = 0; d != NULL && i < d->n; i++)
-        srv_buf_printf(out, "%s%s", i > 0 ? "," : "", held(d, i)->term);
-    srv_buf_printf(out, "]");
-}
-
 void srv__debug_print_log(const struct process *p)
 {
     const struct sys_debug *d = p->debug;
     for (unsigned i = 0; d != NULL && i < d->n; i++)
-        print_line(p, held(d, i)->line);
+        print_line(p, srv__debug_event_at(d, i)->line);
 }
 
-void srv__debug_format_options(srv_buf *out, const struct process *p)
-{
-    const struct sys_debug *d = p->debug;
-    srv_buf_printf(out, "[");
-    if (d != NULL && d->trace)
-        srv_buf_printf(out, "{trace,true}");
-    if (d != NULL && d->log_max > 0) {
-        /* sys keeps its log newest first */
-        srv_buf_printf(out, "%s{log,{%u,[", d->trace ? "," : "", d->log_max);
-        for (unsigned i = d->n; i > 0; i--)
-            srv_buf_printf(out, "%s%s", i < d->n ? "," : "", held(d, i - 1)->term);
-        srv_buf_printf(out, "]}}");
-    }
-    srv_buf_printf(out, "]");
-}
-
-void srv__status_parts(struct process *p, struct status_parts *parts, bool crash,
-                       srv_atom reason)
-{
-    memset(parts, 0, sizeof *parts);
-    put_state(&parts->state, p);
-    srv__debug_format_log(&parts->log, p);
-    parts->map.state = &parts->state;
-    parts->map.log = &parts->log;
-    if (crash) {
-        srv__format_message(&parts->message, p, p->current);
-        srv_buf_put_atom(&parts->reason, reason);
-        parts->map.message = &parts->message;
-        parts->map.reason = &parts->reason;
-    }
-    if (p->module->format_status != NULL)
-        p->module->format_status(&parts->map, p->state);
-}
-
-void srv__status_parts_free(struct status_parts *parts)
-{
-    srv_buf_free(&parts->state);
-    srv_buf_free(&parts->log);
-    srv_buf_free(&parts->message);
-    srv_buf_free(&parts->reason);
-}

@@ -174,6 +174,14 @@ void srv_buf_free(srv_buf *buf)
     buf->len = buf->cap = 0;
 }
 
+void srv_sys_status_free(srv_sys_status *status)
+{
+    srv_buf_free(&status->debug);
+    srv_buf_free(&status->log);
+    srv_buf_free(&status->state);
+    srv_buf_free(&status->text);
+}
+
 void srv_buf_reset(srv_buf *buf)
 {
     buf->len = 0;

@@ -2,8 +2,9 @@
  * log.c: the logger and gen_server's crash report.
  *
  * The report has the shape of OTP's (gen_server:format_log): who
- * terminated, the last message in, the state, the reason, and the client
- * if a call was in progress.  The default logger writes each report to
+ * terminated, the last message in, the state, the reason, the events sys
+ * logged if any, and the client if a call was in progress; the message,
+ * state, reason and log as the module's format_status leaves them.  The default logger writes each report to
  * stderr in one write, so reports from several threads never interleave.
  */
 #include <pthread.h>
@@ -11,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "debug.h"
 #include "log.h"
 #include "mailbox.h"
 #include "os.h"
@@ -100,6 +100,74 @@ void srv__format_message(srv_buf *out, const struct process *p,
     }
 }
 
+/* ---------------------------------------------------------------------- */
+/* What a report or sys:get_status shows: the state, the events sys keeps,
+ * format_status's parts                                                  */
+
+void srv__format_state(srv_buf *out, const struct process *p)
+{
+    if (p->module->format_state != NULL)
+        p->module->format_state(out, p->state);
+    else
+        srv_buf_printf(out, "...");
+}
+
+/* The i-th event held, oldest first. */
+const struct debug_event *srv__debug_event_at(const struct sys_debug *d, unsigned i)
+{
+    return &d->events[(d->next + d->log_max - d->n + i) % d->log_max];
+}
+
+void srv__debug_format_log(srv_buf *out, const struct process *p)
+{
+    const struct sys_debug *d = p->debug;
+    srv_buf_printf(out, "[");
+    for (unsigned i = 0; d != NULL && i < d->n; i++)
+        srv_buf_printf(out, "%s%s", i > 0 ? "," : "", srv__debug_event_at(d, i)->term);
+    srv_buf_printf(out, "]");
+}
+
+void srv__debug_format_options(srv_buf *out, const struct process *p)
+{
+    const struct sys_debug *d = p->debug;
+    srv_buf_printf(out, "[");
+    if (d != NULL && d->trace)
+        srv_buf_printf(out, "{trace,true}");
+    if (d != NULL && d->log_max > 0) {
+        /* sys keeps its log newest first */
+        srv_buf_printf(out, "%s{log,{%u,[", d->trace ? "," : "", d->log_max);
+        for (unsigned i = d->n; i > 0; i--)
+            srv_buf_printf(out, "%s%s", i < d->n ? "," : "", srv__debug_event_at(d, i - 1)->term);
+        srv_buf_printf(out, "]}}");
+    }
+    srv_buf_printf(out, "]");
+}
+
+void srv__status_parts(struct process *p, struct status_parts *parts, bool crash,
+                       srv_atom reason)
+{
+    memset(parts, 0, sizeof *parts);
+    srv__format_state(&parts->state, p);
+    srv__debug_format_log(&parts->log, p);
+    parts->map.state = &parts->state;
+    parts->map.log = &parts->log;
+    if (crash) {
+        srv__format_message(&parts->message, p, p->current);
+        srv_buf_put_atom(&parts->reason, reason);
+        parts->map.message = &parts->message;
+        parts->map.reason = &parts->reason;
+    }
+    if (p->module->format_status != NULL)
+        p->module->format_status(&parts->map, p->state);
+}
+
+void srv__status_parts_free(struct status_parts *parts)
+{
+    srv_buf_free(&parts->state);
+    srv_buf_free(&parts->log);
+    srv_buf_free(&parts->message);
+    srv_buf_free(&parts->reason);
+}
 /* A part of format_status's map; "" for one it dropped or lost to memory. */
 static const char *text_of(const srv_buf *part)
 {
@@ -122,13 +190,14 @@ void srv__report_crash(struct process *p, srv_atom reason, bool in_terminate,
     srv_buf_printf(&out, "** Last message in was %s\n", text_of(parts.map.message));
     srv_buf_printf(&out, "** When Server state == %s\n", text_of(parts.map.state));
     srv_buf_printf(&out, "** Reason for termination ==\n** %s\n", text_of(parts.map.reason));
-    if (client != NULL)
-        srv_buf_printf(&out, "** Client %s was waiting for the reply\n",
-                       srv_pid_format(client->pid).s);
-    /* gen_server:format_log: the log's lines only when it holds events */
+    /* gen_server:format_log: the log's lines only when it holds events,
+     * before the client's */
     const char *log = text_of(parts.map.log);
     if (strcmp(log, "[]") != 0 && log[0] != '\0')
         srv_buf_printf(&out, "** Log ==\n** %s\n", log);
+    if (client != NULL)
+        srv_buf_printf(&out, "** Client %s was waiting for the reply\n",
+                       srv_pid_format(client->pid).s);
     srv__status_parts_free(&parts);
     srv__log(SRV_LOG_ERROR, out.data);
     srv_buf_free(&out);

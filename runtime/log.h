@@ -1,5 +1,6 @@
 /*
- * log.h: the logger and the crash report (log.c).
+ * log.h: the logger, the crash report, and what reports and sys:get_status
+ * show of a server: its state, logged events, format_status's parts (log.c).
  */
 #ifndef SRV_LOG_H
 #define SRV_LOG_H
@@ -10,10 +11,48 @@
 #include "srv.h"
 
 struct process;
+struct current_message;
+
+/* A server's sys debug record (debug.c makes and changes it): trace on,
+ * and the last log_max events kept, a ring. */
+struct debug_event {
+    char *term; /* {in,hello}: as sys:get_log gives it */
+    char *line; /* got hello: its *DBG* line */
+};
+struct sys_debug {
+    bool trace;
+    unsigned log_max;           /* 0: no log */
+    unsigned n, next;           /* events held; where the next one goes */
+    struct debug_event *events; /* log_max of them */
+};
+/* The i-th event held, oldest first. */
+const struct debug_event *srv__debug_event_at(const struct sys_debug *d, unsigned i);
 
 void srv__log(srv_log_level level, const char *text);
 void srv__report_crash(struct process *p, srv_atom reason,
                        bool in_terminate, const srv_from *client);
 void srv__log_fork(enum srv_fork_phase phase);
+
+/* A message in Erlang's notation: the one c describes (NULL: in init). */
+void srv__format_message(srv_buf *out, const struct process *p,
+                         const struct current_message *c);
+/* The state as format_state prints it ("..." without one). */
+void srv__format_state(srv_buf *out, const struct process *p);
+/* p's logged events, oldest first, as sys:get_log lists them: [] if none. */
+void srv__debug_format_log(srv_buf *out, const struct process *p);
+/* The debug list as sys keeps it: [], [{trace,true}], [{log,{N,[...]}}]. */
+void srv__debug_format_options(srv_buf *out, const struct process *p);
+
+/* format_status: p's parts, printed (message and reason only in crash
+ * reports), then rewritten by the module's format_status if it has one.
+ * The map points into the parts' own buffers; srv__status_parts_free
+ * frees them. */
+struct status_parts {
+    srv_status_map map;
+    srv_buf state, log, message, reason;
+};
+void srv__status_parts(struct process *p, struct status_parts *parts, bool crash,
+                       srv_atom reason);
+void srv__status_parts_free(struct status_parts *parts);
 
 #endif /* SRV_LOG_H */

@@ -50,6 +50,17 @@ static void external_lookup_free_reply(void *reply)
     external_lookup_reply_free((external_lookup_reply *)reply);
 }
 
+/* The reply, as Erlang prints it: ok, the value, or a tuple of them */
+static void external_lookup_format_reply(srv_buf *out, const void *srv_arg)
+{
+    const external_lookup_reply *srv_reply = (const external_lookup_reply *)srv_arg;
+    srv_buf_printf(out, "{");
+    srv_buf_put_string(out, srv_reply->value);
+    srv_buf_printf(out, ",");
+    srv_buf_printf(out, "%s", srv_reply->found ? "true" : "false");
+    srv_buf_printf(out, "}");
+}
+
 /* {lookup, ...}: Erlang's tuple of the message */
 static void external_lookup_format_args(srv_buf *out, const void *args)
 {
@@ -156,9 +167,9 @@ static void external_terminate(void *state, srv_atom reason)
     external_handle_terminate((external_state *)state, reason);
 }
 
-static void external_format_status(srv_buf *out, const void *state, srv_atom reason)
+static void external_format_status(srv_status_map *status, const void *state)
 {
-    external_handle_format_status((const external_state *)state, out, reason);
+    external_handle_format_status((const external_state *)state, status);
 }
 
 static void external_format_state(srv_buf *out, const void *state)
@@ -184,6 +195,7 @@ static const srv_message_type external_messages[] = {
         .free_args = external_lookup_free_args,
         .free_reply = external_lookup_free_reply,
         .format_args = external_lookup_format_args,
+        .format_reply = external_lookup_format_reply,
     },
     { /* EXTERNAL_CAST_FORGET */
         .name = "forget",
@@ -195,6 +207,7 @@ static const srv_message_type external_messages[] = {
         .free_args = external_forget_free_args,
         .free_reply = NULL,
         .format_args = external_forget_format_args,
+        .format_reply = NULL,
     },
 };
 

@@ -13,8 +13,8 @@
 
 #include <srv.h>
 
-#if SRV_ABI_VERSION != 2
-#error "external.srv.h was generated for libsrv ABI 2: regenerate it with the srvc of your libsrv"
+#if SRV_ABI_VERSION != 3
+#error "external.srv.h was generated for libsrv ABI 3: regenerate it with the srvc of your libsrv"
 #endif
 
 #ifdef __cplusplus
@@ -174,7 +174,7 @@ srv_noreply_result external_handle_exit(external_state *state, srv_pid pid, srv_
 srv_noreply_result external_handle_down(external_state *state, srv_monitor_ref ref, srv_pid pid,
                                         srv_atom reason);
 void external_handle_terminate(external_state *state, srv_atom reason);
-void external_handle_format_status(const external_state *state, srv_buf *out, srv_atom reason);
+void external_handle_format_status(const external_state *state, srv_status_map *status);
 
 extern const srv_module external_module;
 

@@ -25,6 +25,13 @@ enum {
     POOL_MESSAGE_COUNT
 };
 
+/* The reply, as Erlang prints it: ok, the value, or a tuple of them */
+static void pool_acquire_format_reply(srv_buf *out, const void *srv_arg)
+{
+    const pool_acquire_reply *srv_reply = (const pool_acquire_reply *)srv_arg;
+    srv_buf_printf(out, "%lld", (long long)srv_reply->slot);
+}
+
 /* {acquire, ...}: Erlang's tuple of the message */
 static void pool_acquire_format_args(srv_buf *out, const void *args)
 {
@@ -45,6 +52,13 @@ static void pool_release_format_args(srv_buf *out, const void *args)
     srv_buf_printf(out, ",");
     srv_buf_printf(out, "%lld", (long long)a->slot);
     srv_buf_printf(out, "}");
+}
+
+/* The reply, as Erlang prints it: ok, the value, or a tuple of them */
+static void pool_waiting_format_reply(srv_buf *out, const void *srv_arg)
+{
+    const pool_waiting_reply *srv_reply = (const pool_waiting_reply *)srv_arg;
+    srv_buf_printf(out, "%lld", (long long)srv_reply->n);
 }
 
 /* {waiting, ...}: Erlang's tuple of the message */
@@ -131,7 +145,7 @@ static srv_init_result pool_handle_init(pool_state *state, int size)
     state->free_slots = size;
     return ok();
 }
-#line 135 "pool.srv.c"
+#line 149 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* call acquire: pool.srv:30 */
@@ -150,7 +164,7 @@ static pool_acquire_result pool_handle_acquire(pool_state *state, pool_acquire_f
     state->waiting[state->n_waiting++] = from;
     return noreply();
 }
-#line 154 "pool.srv.c"
+#line 168 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* cast release: pool.srv:42 */
@@ -171,7 +185,7 @@ static srv_noreply_result pool_handle_release(pool_state *state, int slot)
     pool_acquire_reply_to(first, slot);
     return noreply();
 }
-#line 175 "pool.srv.c"
+#line 189 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* call waiting: pool.srv:56 */
@@ -183,7 +197,7 @@ static pool_waiting_result pool_handle_waiting(pool_state *state, pool_waiting_f
                            
     return reply(state->n_waiting);
 }
-#line 187 "pool.srv.c"
+#line 201 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
@@ -258,6 +272,7 @@ static const srv_message_type pool_messages[] = {
         .free_args = NULL,
         .free_reply = NULL,
         .format_args = pool_acquire_format_args,
+        .format_reply = pool_acquire_format_reply,
     },
     { /* POOL_CAST_RELEASE */
         .name = "release",
@@ -269,6 +284,7 @@ static const srv_message_type pool_messages[] = {
         .free_args = NULL,
         .free_reply = NULL,
         .format_args = pool_release_format_args,
+        .format_reply = NULL,
     },
     { /* POOL_CALL_WAITING */
         .name = "waiting",
@@ -280,6 +296,7 @@ static const srv_message_type pool_messages[] = {
         .free_args = NULL,
         .free_reply = NULL,
         .format_args = pool_waiting_format_args,
+        .format_reply = pool_waiting_format_reply,
     },
 };
 

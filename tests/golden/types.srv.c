@@ -145,6 +145,19 @@ static void types_everything_free_reply(void *reply)
     types_everything_reply_free((types_everything_reply *)reply);
 }
 
+/* The reply, as Erlang prints it: ok, the value, or a tuple of them */
+static void types_everything_format_reply(srv_buf *out, const void *srv_arg)
+{
+    const types_everything_reply *srv_reply = (const types_everything_reply *)srv_arg;
+    srv_buf_printf(out, "{");
+    srv_buf_put_string(out, srv_reply->m);
+    srv_buf_printf(out, ",");
+    srv_buf_put_bytes(out, srv_reply->n.data, srv_reply->n.len);
+    srv_buf_printf(out, ",");
+    types_labelled_format(out, &srv_reply->q);
+    srv_buf_printf(out, "}");
+}
+
 /* {everything, ...}: Erlang's tuple of the message */
 static void types_everything_format_args(srv_buf *out, const void *args)
 {
@@ -297,7 +310,7 @@ static srv_init_result types_handle_init(types_state *state)
         
     return ok();
 }
-#line 301 "types.srv.c"
+#line 314 "types.srv.c"
 #undef SRV_RESULTS
 
 /* call everything: types.srv:48 */
@@ -319,7 +332,7 @@ static types_everything_result types_handle_everything(types_state *state,
     state->p = p;
     return reply(m, n, q);
 }
-#line 323 "types.srv.c"
+#line 336 "types.srv.c"
 #undef SRV_RESULTS
 
 /* cast hand_over: types.srv:59 */
@@ -333,7 +346,7 @@ static srv_noreply_result types_handle_hand_over(types_state *state, struct job 
     state->current = job;
     return noreply();
 }
-#line 337 "types.srv.c"
+#line 350 "types.srv.c"
 #undef SRV_RESULTS
 
 /* info moved: types.srv:66 */
@@ -345,7 +358,7 @@ static srv_noreply_result types_handle_moved(types_state *state, types_point to)
     state->q.at = to;
     return noreply();
 }
-#line 349 "types.srv.c"
+#line 362 "types.srv.c"
 #undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
@@ -458,6 +471,7 @@ static const srv_message_type types_messages[] = {
         .free_args = types_everything_free_args,
         .free_reply = types_everything_free_reply,
         .format_args = types_everything_format_args,
+        .format_reply = types_everything_format_reply,
     },
     { /* TYPES_CAST_HAND_OVER */
         .name = "hand_over",
@@ -469,6 +483,7 @@ static const srv_message_type types_messages[] = {
         .free_args = types_hand_over_free_args,
         .free_reply = NULL,
         .format_args = types_hand_over_format_args,
+        .format_reply = NULL,
     },
     { /* TYPES_INFO_MOVED */
         .name = "moved",
@@ -480,6 +495,7 @@ static const srv_message_type types_messages[] = {
         .free_args = types_moved_free_args,
         .free_reply = NULL,
         .format_args = types_moved_format_args,
+        .format_reply = NULL,
     },
 };
 

@@ -29,6 +29,13 @@ struct worker_query_args {
     srv_atom key;
 };
 
+/* The reply, as Erlang prints it: ok, the value, or a tuple of them */
+static void worker_query_format_reply(srv_buf *out, const void *srv_arg)
+{
+    const worker_query_reply *srv_reply = (const worker_query_reply *)srv_arg;
+    srv_buf_put_atom(out, srv_reply->value);
+}
+
 /* {query, ...}: Erlang's tuple of the message */
 static void worker_query_format_args(srv_buf *out, const void *args)
 {
@@ -44,6 +51,17 @@ struct worker_set_args {
     srv_atom key;
     srv_atom value;
 };
+
+/* The reply, as Erlang prints it: ok, the value, or a tuple of them */
+static void worker_set_format_reply(srv_buf *out, const void *srv_arg)
+{
+    const worker_set_reply *srv_reply = (const worker_set_reply *)srv_arg;
+    srv_buf_printf(out, "{");
+    srv_buf_put_atom(out, srv_reply->key);
+    srv_buf_printf(out, ",");
+    srv_buf_put_atom(out, srv_reply->value);
+    srv_buf_printf(out, "}");
+}
 
 /* {set, ...}: Erlang's tuple of the message */
 static void worker_set_format_args(srv_buf *out, const void *args)
@@ -138,7 +156,7 @@ static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv
     /* {ok, State, 0}: handle the timeout as soon as the mailbox is empty. */
     return ok_timeout(0);
 }
-#line 142 "worker.srv.c"
+#line 160 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* call query: worker.srv:28 */
@@ -153,7 +171,7 @@ static worker_query_result worker_handle_query(worker_state *state, worker_query
     printf("query from %s, self: %s\n", FROM, SELF);
     return reply(state->value);
 }
-#line 157 "worker.srv.c"
+#line 175 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* call set: worker.srv:35 */
@@ -168,7 +186,7 @@ static worker_set_result worker_handle_set(worker_state *state, worker_set_from 
     state->value = value;
     return reply(key, value);
 }
-#line 172 "worker.srv.c"
+#line 190 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* cast show: worker.srv:42 */
@@ -183,7 +201,7 @@ static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
            srv_atom_format(state->value).s, SELF);
     return noreply();
 }
-#line 187 "worker.srv.c"
+#line 205 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* info timeout: worker.srv:50 */
@@ -196,7 +214,7 @@ static srv_noreply_result worker_handle_timeout(worker_state *state)
     printf("Timeout\n");
     return noreply();
 }
-#line 200 "worker.srv.c"
+#line 218 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* terminate: worker.srv:55 */
@@ -207,7 +225,7 @@ static void worker_handle_terminate(worker_state *state, srv_atom reason)
            
     printf("terminate reason %s, self: %s\n", srv_atom_format(reason).s, SELF);
 }
-#line 211 "worker.srv.c"
+#line 229 "worker.srv.c"
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
@@ -290,6 +308,7 @@ static const srv_message_type worker_messages[] = {
         .free_args = NULL,
         .free_reply = NULL,
         .format_args = worker_query_format_args,
+        .format_reply = worker_query_format_reply,
     },
     { /* WORKER_CALL_SET */
         .name = "set",
@@ -301,6 +320,7 @@ static const srv_message_type worker_messages[] = {
         .free_args = NULL,
         .free_reply = NULL,
         .format_args = worker_set_format_args,
+        .format_reply = worker_set_format_reply,
     },
     { /* WORKER_CAST_SHOW */
         .name = "show",
@@ -312,6 +332,7 @@ static const srv_message_type worker_messages[] = {
         .free_args = NULL,
         .free_reply = NULL,
         .format_args = worker_show_format_args,
+        .format_reply = NULL,
     },
 };
 

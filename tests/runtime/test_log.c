@@ -1,8 +1,9 @@
 /*
- * test_log.c: the crash report on the logger.
+ * test_log.c: the crash report on the logger, through format_status.
  */
 #include <string.h>
 
+#include "status.srv.h"
 #include "support.h"
 
 struct captured {
@@ -56,4 +57,44 @@ Test(crash_report, normal_and_shutdown_exits_are_not_reported, .timeout = T(10))
     counter_stop_timeout(start_counter(0), "normal", 5000);
     counter_stop_timeout(start_counter(0), "shutdown", 5000);
     cr_assert_eq(c.reports, 0);
+}
+
+/* tests/otp/crash_log.erl: the state as format_status leaves it (the
+ * secret hidden), then the log's events (the state in them unhidden),
+ * then the client. */
+Test(crash_report, goes_through_format_status_and_shows_the_log, .timeout = T(10))
+{
+    static struct captured c;
+    srv_set_logger(capture, &c);
+    srv_start_opts opts = {.name = "st"};
+    opts.debug.log = 2;
+    srv_start_result started;
+    cr_assert_eq(status_start_opts(12, "pw", SRV_START_PLAIN, &opts, &started), SRV_OK);
+    cr_assert_eq(status_add(started.pid, 2), SRV_OK);
+    status_crash_reply r;
+    cr_assert_eq(status_crash(started.pid, "bad_thing", &r), SRV_EEXIT);
+    cr_assert_eq(c.reports, 1);
+    const char *want = "** Last message in was {crash,bad_thing}\n"
+                       "** When Server state == #{count => 14,secret => hidden}\n"
+                       "** Reason for termination ==\n"
+                       "** bad_thing\n"
+                       "** Log ==\n"
+                       "** [{noreply,#{count => 14,secret => <<\"pw\">>}},"
+                       "{in,{'$gen_call',{<0.";
+    cr_assert(strstr(c.text, want) != NULL, "%s", c.text);
+    cr_assert(strstr(c.text, "{crash,bad_thing}}}]\n** Client <0.") != NULL, "%s", c.text);
+}
+
+/* A crash report without a log has no "** Log ==" lines, as OTP's. */
+Test(crash_report, has_no_log_lines_without_a_log, .timeout = T(10))
+{
+    static struct captured c;
+    srv_set_logger(capture, &c);
+    srv_pid pid;
+    cr_assert_eq(status_start(1, "pw", &pid), SRV_OK);
+    status_crash_reply r;
+    cr_assert_eq(status_crash(pid, "bad_thing", &r), SRV_EEXIT);
+    cr_assert_eq(c.reports, 1);
+    cr_assert(strstr(c.text, "** Log ==") == NULL, "%s", c.text);
+    cr_assert(strstr(c.text, "secret => hidden") != NULL, "%s", c.text);
 }
