@@ -590,6 +590,16 @@ static void server_state(struct emitter *e, struct tmpl_dict *d)
     if (t != NULL && t->has_body)
         value_forget_fields(&b, "s->", state);
     set_text(d, "forget", &b);
+    /* NAME_get_state's deep copy: moved pointers (ptr with a free
+     * function) stay the server's, NULL in the copy */
+    struct buf copy, undo;
+    buf_init(&copy);
+    buf_init(&undo);
+    bool fails = value_copy_fields(e->name, &copy, &undo, state, "dst->", "src->", true);
+    value_each(e->name, &copy, VALUE_DISOWN, "dst->", "", state);
+    tmpl_set(d, "state_copy_fails", fails ? "1" : "");
+    set_text(d, "state_copy", &copy);
+    set_text(d, "state_uncopy", &undo);
 }
 
 /* The callbacks of the module table, NULL where the spec has none. */
@@ -606,6 +616,7 @@ static void server_callbacks(struct emitter *e, struct tmpl_dict *d, bool free_s
         {"format_state", NULL, "format_state", AST_INIT},
         {"format_status", "format_status", "format_status", AST_FORMAT_STATUS},
         {"free_state", NULL, "free_state", AST_INIT},
+        {"copy_state", NULL, "copy_state", AST_INIT},
     };
     tmpl_list(d, "callbacks");
     for (size_t i = 0; i < sizeof callbacks / sizeof callbacks[0]; i++) {

@@ -432,6 +432,23 @@ srv_status srv_sys_get_status(srv_pid server, srv_sys_status *out, long timeout_
     return status;
 }
 
+srv_status srv_sys_copy_state(srv_pid server, const srv_module *module, void *out,
+                              long timeout_ms)
+{
+    if (module == NULL || out == NULL)
+        return SRV_EINVAL;
+    struct process *p = srv__process_get(server);
+    if (p == NULL)
+        return SRV_ENOPROC;
+    const srv_module *running = p->module;
+    srv__process_put(p);
+    if (running == NULL) /* a plain thread's identity */
+        return SRV_ENOPROC;
+    if (running != module || module->copy_state == NULL)
+        return SRV_EINVAL;
+    return system_request_n(server, SYS_COPY_STATE, 0, out, timeout_ms);
+}
+
 srv_status srv_sys_trace(srv_pid server, bool on, long timeout_ms)
 {
     return system_request_n(server, SYS_TRACE, on, NULL, timeout_ms);

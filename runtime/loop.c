@@ -418,7 +418,24 @@ static void answer_status(struct process *p, srv_from from)
     }
 }
 
-/* The system requests of sys's debug options: get_status, trace, log. */
+/* A deep copy of the state, to the caller if it still waits (else freed). */
+static void answer_state_copy(struct process *p, srv_from from)
+{
+    const srv_module *m = p->module;
+    void *copy = srv__malloc(m->state_size > 0 ? m->state_size : 1);
+    if (copy == NULL || !m->copy_state(copy, p->state)) {
+        srv__free(copy);
+        srv__slot_complete(from, SRV_ENOMEM, NULL, NULL, 0);
+        return;
+    }
+    if (!srv__slot_complete(from, SRV_OK, NULL, copy, m->state_size) &&
+        m->free_state != NULL)
+        m->free_state(copy);
+    srv__free(copy);
+}
+
+/* The system requests that came with get_status: get_status, trace, log,
+ * the state's copy. */
 static bool handle_debug_request(struct process *p, struct envelope *e)
 {
     srv_buf text = {0};
@@ -441,6 +458,9 @@ static bool handle_debug_request(struct process *p, struct envelope *e)
         srv__debug_print_log(p);
         done = true;
         break;
+    case SYS_COPY_STATE:
+        answer_state_copy(p, e->from);
+        return true;
     default:
         return true;
     }

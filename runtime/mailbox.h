@@ -35,7 +35,8 @@ enum system_request {
     SYS_TRACE,                     /* ref: on */
     SYS_LOG,                       /* ref: events to keep */
     SYS_LOG_GET,
-    SYS_LOG_PRINT
+    SYS_LOG_PRINT,
+    SYS_COPY_STATE
 };
 
 /* The mailbox link: first in every envelope, and the mailbox's stub. */

@@ -181,6 +181,17 @@ static void external_format_state(srv_buf *out, const void *state)
     srv_buf_printf(out, "}");
 }
 
+
+/* A deep copy of the state, for external_get_state: false when out of
+ * memory, the copy then owning nothing */
+static bool external_copy_state(void *to, const void *from)
+{
+    external_state *dst = (external_state *)to;
+    const external_state *src = (const external_state *)from;
+    dst->seen = src->seen;
+    return true;
+}
+
 /* ---- The module table ---------------------------------------------- */
 
 /* ORDER EXTERNAL_MESSAGE: in the order of the constants above */
@@ -224,6 +235,7 @@ const srv_module external_module = {
     .format_state = external_format_state,
     .format_status = external_format_status,
     .free_state = NULL,
+    .copy_state = external_copy_state,
     .messages = external_messages,
     .message_count = 2,
 };
@@ -272,6 +284,16 @@ srv_status external_stop(srv_pid server)
 srv_status external_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms)
 {
     return srv_stop(server, reason, timeout_ms, NULL);
+}
+
+srv_status external_get_state(srv_pid srv_server, external_state *srv_out, long srv_timeout_ms)
+{
+    return srv_sys_copy_state(srv_server, &external_module, srv_out, srv_timeout_ms);
+}
+
+void external_state_free(external_state *state)
+{
+    (void)state;
 }
 
 srv_status external_lookup(srv_pid srv_server, const char *key, external_lookup_reply *srv_out)

@@ -141,6 +141,13 @@ srv_status external_start_opts(int64_t first, srv_start_mode srv_mode,
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status external_stop(srv_pid server);
 srv_status external_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
+/* sys:get_state, for code that knows the module: a deep copy of the
+ * server's state, made inside it (ptr(...) fields NULL: they stay the
+ * server's; c(...) fields copied as they are).  Free it with
+ * external_state_free.  SRV_EINVAL when server runs another module;
+ * srv_sys_get_state gives the printed form to code that does not know it. */
+srv_status external_get_state(srv_pid srv_server, external_state *srv_out, long srv_timeout_ms);
+void external_state_free(external_state *state);
 
 /* ---- Calls, casts and info messages -------------------------------- */
 

@@ -258,6 +258,20 @@ static void pool_format_state(srv_buf *out, const void *state)
     srv_buf_printf(out, "}");
 }
 
+
+/* A deep copy of the state, for pool_get_state: false when out of
+ * memory, the copy then owning nothing */
+static bool pool_copy_state(void *to, const void *from)
+{
+    pool_state *dst = (pool_state *)to;
+    const pool_state *src = (const pool_state *)from;
+    dst->free_slots = src->free_slots;
+    dst->next_slot = src->next_slot;
+    memcpy(&dst->waiting, &src->waiting, sizeof dst->waiting);
+    dst->n_waiting = src->n_waiting;
+    return true;
+}
+
 /* ---- The module table ---------------------------------------------- */
 
 /* ORDER POOL_MESSAGE: in the order of the constants above */
@@ -313,6 +327,7 @@ const srv_module pool_module = {
     .format_state = pool_format_state,
     .format_status = NULL,
     .free_state = NULL,
+    .copy_state = pool_copy_state,
     .messages = pool_messages,
     .message_count = 3,
 };
@@ -361,6 +376,16 @@ srv_status pool_stop(srv_pid server)
 srv_status pool_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms)
 {
     return srv_stop(server, reason, timeout_ms, NULL);
+}
+
+srv_status pool_get_state(srv_pid srv_server, pool_state *srv_out, long srv_timeout_ms)
+{
+    return srv_sys_copy_state(srv_server, &pool_module, srv_out, srv_timeout_ms);
+}
+
+void pool_state_free(pool_state *state)
+{
+    (void)state;
 }
 
 srv_status pool_acquire(srv_pid srv_server, pool_acquire_reply *srv_out)

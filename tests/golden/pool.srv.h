@@ -76,6 +76,13 @@ srv_status pool_start_opts(int size, srv_start_mode srv_mode, const srv_start_op
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status pool_stop(srv_pid server);
 srv_status pool_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
+/* sys:get_state, for code that knows the module: a deep copy of the
+ * server's state, made inside it (ptr(...) fields NULL: they stay the
+ * server's; c(...) fields copied as they are).  Free it with
+ * pool_state_free.  SRV_EINVAL when server runs another module;
+ * srv_sys_get_state gives the printed form to code that does not know it. */
+srv_status pool_get_state(srv_pid srv_server, pool_state *srv_out, long srv_timeout_ms);
+void pool_state_free(pool_state *state);
 
 /* ---- Calls, casts and info messages -------------------------------- */
 

@@ -457,6 +457,55 @@ static void types_free_state(void *state)
     s->current = NULL;
 }
 
+
+/* A deep copy of the state, for types_get_state: false when out of
+ * memory, the copy then owning nothing */
+static bool types_copy_state(void *to, const void *from)
+{
+    types_state *dst = (types_state *)to;
+    const types_state *src = (const types_state *)from;
+    memset(dst, 0, sizeof *dst);
+    dst->a = src->a;
+    dst->b = src->b;
+    dst->c = src->c;
+    dst->d = src->d;
+    dst->e = src->e;
+    dst->f = src->f;
+    dst->g = src->g;
+    dst->h = src->h;
+    dst->i = src->i;
+    dst->j = src->j;
+    dst->k = src->k;
+    dst->l = src->l;
+    dst->m = srv_strdup(src->m);
+    if (dst->m == NULL && src->m != NULL)
+        goto fail;
+    dst->n.data = (unsigned char *)srv_memdup(src->n.data, src->n.len);
+    dst->n.len = src->n.len;
+    if (dst->n.data == NULL && src->n.data != NULL && src->n.len > 0)
+        goto fail;
+    dst->o = src->o;
+    dst->p = src->p;
+    if (!types_labelled_copy(&dst->q, &src->q))
+        goto fail;
+    dst->current = src->current;
+    dst->log = src->log;
+    dst->current = NULL;
+    return true;
+fail:
+    dst->current = NULL;
+    free((void *)dst->m);
+    dst->m = NULL;
+    free(dst->n.data);
+    dst->n.data = NULL;
+    dst->n.len = 0;
+    types_labelled_free(&dst->q);
+    if (dst->current != NULL)
+        job_free(dst->current);
+    dst->current = NULL;
+    return false;
+}
+
 /* ---- The module table ---------------------------------------------- */
 
 /* ORDER TYPES_MESSAGE: in the order of the constants above */
@@ -512,6 +561,7 @@ const srv_module types_module = {
     .format_state = types_format_state,
     .format_status = NULL,
     .free_state = types_free_state,
+    .copy_state = types_copy_state,
     .messages = types_messages,
     .message_count = 3,
 };
@@ -557,6 +607,16 @@ srv_status types_stop(srv_pid server)
 srv_status types_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms)
 {
     return srv_stop(server, reason, timeout_ms, NULL);
+}
+
+srv_status types_get_state(srv_pid srv_server, types_state *srv_out, long srv_timeout_ms)
+{
+    return srv_sys_copy_state(srv_server, &types_module, srv_out, srv_timeout_ms);
+}
+
+void types_state_free(types_state *state)
+{
+    types_free_state(state);
 }
 
 srv_status types_everything(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,

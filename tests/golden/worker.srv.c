@@ -294,6 +294,18 @@ static void worker_format_state(srv_buf *out, const void *state)
     srv_buf_printf(out, "}");
 }
 
+
+/* A deep copy of the state, for worker_get_state: false when out of
+ * memory, the copy then owning nothing */
+static bool worker_copy_state(void *to, const void *from)
+{
+    worker_state *dst = (worker_state *)to;
+    const worker_state *src = (const worker_state *)from;
+    dst->key = src->key;
+    dst->value = src->value;
+    return true;
+}
+
 /* ---- The module table ---------------------------------------------- */
 
 /* ORDER WORKER_MESSAGE: in the order of the constants above */
@@ -349,6 +361,7 @@ const srv_module worker_module = {
     .format_state = worker_format_state,
     .format_status = NULL,
     .free_state = NULL,
+    .copy_state = worker_copy_state,
     .messages = worker_messages,
     .message_count = 3,
 };
@@ -399,6 +412,16 @@ srv_status worker_stop(srv_pid server)
 srv_status worker_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms)
 {
     return srv_stop(server, reason, timeout_ms, NULL);
+}
+
+srv_status worker_get_state(srv_pid srv_server, worker_state *srv_out, long srv_timeout_ms)
+{
+    return srv_sys_copy_state(srv_server, &worker_module, srv_out, srv_timeout_ms);
+}
+
+void worker_state_free(worker_state *state)
+{
+    (void)state;
 }
 
 srv_status worker_query(srv_pid srv_server, srv_atom key, worker_query_reply *srv_out)

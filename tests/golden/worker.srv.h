@@ -67,6 +67,13 @@ srv_status worker_start_opts(srv_atom key, srv_atom value, srv_start_mode srv_mo
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status worker_stop(srv_pid server);
 srv_status worker_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
+/* sys:get_state, for code that knows the module: a deep copy of the
+ * server's state, made inside it (ptr(...) fields NULL: they stay the
+ * server's; c(...) fields copied as they are).  Free it with
+ * worker_state_free.  SRV_EINVAL when server runs another module;
+ * srv_sys_get_state gives the printed form to code that does not know it. */
+srv_status worker_get_state(srv_pid srv_server, worker_state *srv_out, long srv_timeout_ms);
+void worker_state_free(worker_state *state);
 
 /* ---- Calls, casts and info messages -------------------------------- */
 

@@ -59,7 +59,7 @@ Test(crash_report, normal_and_shutdown_exits_are_not_reported, .timeout = T(10))
     cr_assert_eq(c.reports, 0);
 }
 
-/* tests/otp/crash_log.erl: the state as format_status leaves it (the
+/* tests/otp/sys_log.erl (st3): the state as format_status leaves it (the
  * secret hidden), then the log's events (the state in them unhidden),
  * then the client. */
 Test(crash_report, goes_through_format_status_and_shows_the_log, .timeout = T(10))

@@ -260,3 +260,22 @@ Test(sys, trace_and_log_of_a_dead_server_are_noproc, .timeout = T(10))
     cr_assert_eq(srv_sys_trace(pid, true, 5000), SRV_ENOPROC);
     cr_assert_eq(srv_sys_log(pid, 5, 5000), SRV_ENOPROC);
 }
+
+/* get_state for code that knows the module: the state itself, a copy
+ * the caller owns; another module's pid is refused. */
+Test(sys, typed_get_state_copies_the_state_itself, .timeout = T(10))
+{
+    srv_pid pid = start_status(NULL, false, 0);
+    cr_assert_eq(status_add(pid, 4), SRV_OK);
+    status_state state;
+    cr_assert_eq(status_get_state(pid, &state, 5000), SRV_OK);
+    cr_assert_eq(state.count, 5);
+    cr_assert_str_eq(state.secret, "pw", "not format_status's");
+    status_state_free(&state);
+    cr_assert_eq(state.secret, NULL);
+    srv_pid other = start_counter(0);
+    cr_assert_eq(status_get_state(other, &state, 5000), SRV_EINVAL);
+    counter_stop(other);
+    status_stop(pid);
+    cr_assert_eq(status_get_state(pid, &state, 5000), SRV_ENOPROC);
+}

@@ -165,9 +165,19 @@ struct srv_module {
      * when the process ends without it (kill), before the memory goes:
      * terminate must leave them be */
     void (*free_state)(void *state);
+    /* a deep copy of the state for NAME_get_state (moved pointers NULL in
+     * it); false when out of memory, the copy then owning nothing */
+    bool (*copy_state)(void *dst, const void *state);
     const srv_message_type *messages; /* indexed by the dispatch number */
     unsigned message_count;
 };
+
+/* sys:get_state for generated NAME_get_state: a copy of server's state
+ * (module's: SRV_EINVAL for another's) into out, state_size bytes, made
+ * by module->copy_state inside the server.  SRV_ENOMEM when the copy
+ * found no memory. */
+SRV_API srv_status srv_sys_copy_state(srv_pid server, const srv_module *module,
+                                      void *out, long timeout_ms);
 
 /* Memory helpers for generated copy-in code: NULL when out of memory (and
  * for a NULL or empty input), which generated copy_args turns into
