@@ -25,6 +25,7 @@ enum {
     CALLS = 1000000,
     WARMUP = 10000,
     CASTS = 2000000,
+    QUEUED_CALLS = 200000,
     SERVERS = 100000,
     MILLION = 1000000,
     CONTENDERS = 16,
@@ -150,6 +151,15 @@ static void bench_calls(void)
         exit(1);
     }
     printf("cast_msgs_per_s %.0f\n", CASTS / ((double)after.last_ns / 1e9));
+
+    /* query_blob's argument is too big for its caller to run the handler
+     * itself: every call is queued, and answered by a scheduler thread. */
+    client_blob_calls_reply b;
+    check("queued warm-up", client_blob_calls_timeout(client, server, key, WARMUP, &b,
+                                                       SRV_INFINITY));
+    check("queued calls", client_blob_calls_timeout(client, server, key, QUEUED_CALLS, &b,
+                                                     SRV_INFINITY));
+    printf("queued_call_rtt_ns %.1f\n", (double)b.ns / QUEUED_CALLS);
 
     /* Contenders are client processes on the schedulers, as Erlang's are
      * processes: each runs its loop as a cast; runs() waits for it. */

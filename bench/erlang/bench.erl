@@ -9,6 +9,8 @@
 -define(CALLS, 1000000).
 -define(WARMUP, 10000).
 -define(CASTS, 2000000).
+-define(QUEUED_CALLS, 200000).
+-define(BLOB_WORDS, 40).
 -define(SERVERS, 100000).
 -define(MILLION, 1000000).
 -define(CONTENDERS, 16).
@@ -49,6 +51,11 @@ answers(Reqs, N) ->
         {{reply, {ok, ?VALUE}}, _Label, Rest} -> answers(Rest, N + 1)
     end.
 
+blob_calls(_Server, _Blob, 0) -> ok;
+blob_calls(Server, Blob, N) ->
+    {ok, ?VALUE} = bench_worker:query_blob(Server, Blob),
+    blob_calls(Server, Blob, N - 1).
+
 casts(_Server, 0) -> ok;
 casts(Server, N) -> bench_worker:show(Server, ?KEY), casts(Server, N - 1).
 
@@ -83,6 +90,11 @@ group(calls) ->
         ?CASTS = After - Before
     end),
     print(cast_msgs_per_s, ?CASTS / (CastNs / 1.0e9)),
+    %% The calls that srv must queue (query_blob): Erlang queues every call.
+    Blob = erlang:make_tuple(?BLOB_WORDS, 0),
+    in_client(fun() -> blob_calls(Server, Blob, ?WARMUP) end),
+    BlobNs = in_client(fun() -> blob_calls(Server, Blob, ?QUEUED_CALLS) end),
+    print(queued_call_rtt_ns, BlobNs / ?QUEUED_CALLS),
     Parent = self(),
     T1 = now_ns(),
     Pids = [spawn_link(fun() -> calls(Server, ?CONTENDED_CALLS), Parent ! {self(), done} end)

@@ -1,15 +1,18 @@
-%% bench_worker.erl: the seed's worker without its printing, plus count and
-%% work: the Erlang side of bench/worker.srv.
+%% bench_worker.erl: the seed's worker without its printing, plus count,
+%% work and query_blob: the Erlang side of bench/worker.srv.
 -module(bench_worker).
 -behaviour(gen_server).
 
--export([start/2, query/2, show/2, count/1, work/2, stop/1]).
+-export([start/2, query/2, query_blob/2, show/2, count/1, work/2, stop/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -record(state, {key, value, shows = 0}).
 
 start(Key, Value) -> gen_server:start(?MODULE, [Key, Value], []).
 query(Server, Key) -> gen_server:call(Server, {query, Key}, infinity).
+%% Blob: a tuple of 40 integers, copied into the server's heap as srv's
+%% 320-byte blob is copied into its envelope.
+query_blob(Server, Blob) -> gen_server:call(Server, {query_blob, Blob}, infinity).
 show(Server, Key) -> gen_server:cast(Server, {show, Key}).
 count(Server) -> gen_server:call(Server, count, infinity).
 work(Server, Us) -> gen_server:cast(Server, {work, Us}).
@@ -18,6 +21,8 @@ stop(Server) -> gen_server:stop(Server).
 init([Key, Value]) -> {ok, #state{key = Key, value = Value}}.
 
 handle_call({query, _Key}, _From, State = #state{value = Value}) ->
+    {reply, {ok, Value}, State};
+handle_call({query_blob, _Blob}, _From, State = #state{value = Value}) ->
     {reply, {ok, Value}, State};
 handle_call({set, Key, Value}, _From, State) ->
     {reply, {ok, {Key, Value}}, State#state{key = Key, value = Value}};

@@ -1,0 +1,3 @@
+module srvbench
+
+go 1.19
