@@ -5,7 +5,8 @@
 #   make test       the whole suite: compiler, runtime (plain, ASan+UBSan,
 #                   TSan, and on the ucontext fallback of the context
 #                   switch), examples, the fuzz seeds replayed, install test
-#   make bench      srvc's servers beside Erlang/OTP's gen_server
+#   make bench      srvc's servers beside Erlang/OTP's gen_server, CAF and Go
+#   make bench-scale  per-server costs from 1e3 to 1e7 servers (docs/scale.*)
 #   make install PREFIX=... DESTDIR=...; make uninstall
 #
 # Outputs go to $(B) (build/ by default); sanitizer builds use their own
@@ -53,7 +54,7 @@ ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
 CRITERION_LIBS = $(if $(filter tsan,$(SAN)),,-lcriterion)
 
 all: $(B)/srvc $(B)/libsrv.a $(B)/libsrv.so examples
-.PHONY: all demo test bench install uninstall clean deps examples golden fuzz check-aarch64 otp
+.PHONY: all demo test bench bench-scale install uninstall clean deps examples golden fuzz check-aarch64 otp
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -235,19 +236,45 @@ otp:
 	$(Q)for f in tests/otp/*.erl; do echo "== $$f"; escript "$$f" || exit 1; done
 
 # ---------------------------------------------------------------------------
-# Benchmarks beside Erlang/OTP (bench/README.md says what each line means).
+# Benchmarks beside Erlang/OTP, CAF and Go, and the machine's floor
+# (bench/README.md says what each line means).  The peers' packages are
+# installed here only: make test needs none of them.
 
+BENCH_PEERS := erlang-nox libcaf-dev golang-go
 bench: $(B)/.deps-ok
-	$(Q)sh mk/deps.sh erlang-nox
+	$(Q)sh mk/deps.sh $(BENCH_PEERS)
 	$(Q)$(MAKE) --no-print-directory B=build/bench CFLAGS="-O2 -g -DNDEBUG" bench-build
 	$(Q)sh bench/run.sh build/bench
-bench-build: $(B)/bench/bench
+bench-build: $(B)/bench/bench $(B)/bench/floor $(B)/bench/caf/bench-caf $(B)/bench/go/bench-go
 .PHONY: bench-build
 BENCH_SPECS := $(wildcard bench/*.srv)
 $(B)/bench/bench.o: ALL_CFLAGS += -I$(B)/bench
 $(B)/bench/bench.o: $(BENCH_SPECS:%=$(B)/%.h)
 $(B)/bench/bench: $(B)/bench/bench.o $(BENCH_SPECS:%=$(B)/%.o) $(B)/libsrv.a
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+$(B)/bench/floor: $(B)/bench/floor.o $(B)/libsrv.a
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+$(B)/bench/caf/bench-caf: bench/caf/bench.cpp
+	@mkdir -p $(@D)
+	$(Q)$(CXX) -std=c++17 -O2 -DNDEBUG -pthread -o $@ $< -lcaf_core
+# Go's caches go to the build folder, not to $$HOME.
+$(B)/bench/go/bench-go: bench/go/bench.go bench/go/go.mod
+	@mkdir -p $(@D)
+	$(Q)cd bench/go && GOCACHE=$(abspath $(@D))/cache GOPATH=$(abspath $(@D))/path \
+	    go build -o $(abspath $@) .
+
+# Cost curves: per-server costs for N servers, N from 1e3 to 1e7, beside
+# Erlang's up to SCALE_ERLANG_MAX; a table and a plot in docs/.
+SCALE_ERLANG_MAX ?= 1000000
+bench-scale: $(B)/.deps-ok
+	$(Q)sh mk/deps.sh erlang-nox gnuplot-nox
+	$(Q)$(MAKE) --no-print-directory B=build/bench CFLAGS="-O2 -g -DNDEBUG" build/bench/bench/scale
+	$(Q)SCALE_ERLANG_MAX=$(SCALE_ERLANG_MAX) sh bench/scale.sh build/bench docs
+$(B)/bench/scale.o: ALL_CFLAGS += -I$(B)/bench
+$(B)/bench/scale.o: $(BENCH_SPECS:%=$(B)/%.h)
+$(B)/bench/scale: $(B)/bench/scale.o $(BENCH_SPECS:%=$(B)/%.o) $(B)/libsrv.a
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+.PHONY: bench-scale
 
 # ---------------------------------------------------------------------------
 # Install: srvc, srv.h and srv/abi.h, libsrv.a, libsrv.so, srv.pc, srv.mk.

@@ -270,38 +270,104 @@ void group_calls(actor_system &sys)
     anon_send_exit(c, exit_reason::user_shutdown);
 }
 
-void group_servers(actor_system &sys)
+// The servers and million groups run in a driver, an event-based actor
+// (a scoped_actor's blocking receive waits ~100 us for a worker thread
+// that went to sleep): it starts n servers one after the other, each
+// acknowledged, calls each once if asked, stops them one after the other,
+// and sends main the times of each phase.
+struct driver_state {
+    std::vector<worker_actor> ws;
+    int n = 0;
+    bool call_each = false;
+    actor main;
+    int64_t t0 = 0, started = 0, called = 0;
+    double before = 0, after = 0;
+};
+using driver = stateful_actor<driver_state>;
+
+void stop_from(driver *self, size_t i)
+{
+    if (i == self->state.ws.size()) {
+        auto &st = self->state;
+        anon_send(st.main, st.t0, st.started, st.called, now_ns(), st.before, st.after);
+        self->quit();
+        return;
+    }
+    self->request(self->state.ws[i], infinite, stop_atom::value).then([=](ok_atom) {
+        stop_from(self, i + 1);
+    });
+}
+
+void call_from(driver *self, size_t i)
+{
+    if (i == self->state.ws.size()) {
+        self->state.called = now_ns();
+        stop_from(self, 0);
+        return;
+    }
+    self->request(self->state.ws[i], infinite, query_atom::value, key).then([=](atom_value v) {
+        if (v != value)
+            std::abort();
+        call_from(self, i + 1);
+    });
+}
+
+behavior run_servers(driver *self, int n, bool call_each, actor main)
+{
+    auto &st = self->state;
+    st.n = n;
+    st.call_each = call_each;
+    st.main = main;
+    st.ws.reserve(n);
+    st.before = resident_bytes();
+    st.t0 = now_ns();
+    st.ws.push_back(self->spawn(worker, key, value, actor_cast<actor>(self)));
+    return {
+        [=](ok_atom) {
+            auto &st = self->state;
+            if (int(st.ws.size()) < st.n) {
+                st.ws.push_back(self->spawn(worker, key, value, actor_cast<actor>(self)));
+                return;
+            }
+            st.started = now_ns();
+            st.after = resident_bytes();
+            st.called = st.started;
+            if (st.call_each)
+                call_from(self, 0);
+            else
+                stop_from(self, 0);
+        },
+    };
+}
+
+// Runs a driver for n servers; t0, started, called, stopped in ns.
+void drive(actor_system &sys, int n, bool call_each, int64_t t[4], double mem[2])
 {
     scoped_actor self{sys};
-    std::vector<worker_actor> ws;
-    ws.reserve(servers);
-    double before = resident_bytes();
-    int64_t t0 = now_ns();
-    for (int i = 0; i < servers; i++)
-        ws.push_back(start(sys, self));
-    int64_t t1 = now_ns();
-    double after = resident_bytes();
-    for (auto &w : ws)
-        stop(self, w);
-    int64_t t2 = now_ns();
-    print("start_us_per_server", double(t1 - t0) / 1000 / servers);
-    print("bytes_per_idle_server", (after - before) / servers);
-    print("stop_us_per_server", double(t2 - t1) / 1000 / servers);
+    sys.spawn(run_servers, n, call_each, actor{self});
+    self->receive([&](int64_t t0, int64_t started, int64_t called, int64_t stopped,
+                      double before, double after) {
+        t[0] = t0, t[1] = started, t[2] = called, t[3] = stopped;
+        mem[0] = before, mem[1] = after;
+    });
+}
+
+void group_servers(actor_system &sys)
+{
+    int64_t t[4];
+    double mem[2];
+    drive(sys, servers, false, t, mem);
+    print("start_us_per_server", double(t[1] - t[0]) / 1000 / servers);
+    print("bytes_per_idle_server", (mem[1] - mem[0]) / servers);
+    print("stop_us_per_server", double(t[3] - t[2]) / 1000 / servers);
 }
 
 void group_million(actor_system &sys)
 {
-    scoped_actor self{sys};
-    std::vector<worker_actor> ws;
-    ws.reserve(million);
-    int64_t t0 = now_ns();
-    for (int i = 0; i < million; i++)
-        ws.push_back(start(sys, self));
-    for (auto &w : ws)
-        main_calls(self, w, 1);
-    for (auto &w : ws)
-        stop(self, w);
-    print("million_servers_s", double(now_ns() - t0) / 1e9);
+    int64_t t[4];
+    double mem[2];
+    drive(sys, million, true, t, mem);
+    print("million_servers_s", double(t[3] - t[0]) / 1e9);
     print("million_servers_peak_mb", peak_resident_mb());
 }
 

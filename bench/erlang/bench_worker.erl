@@ -1,9 +1,9 @@
 %% bench_worker.erl: the seed's worker without its printing, plus count,
-%% work and query_blob: the Erlang side of bench/worker.srv.
+%% work, query_blob and tally: the Erlang side of bench/worker.srv.
 -module(bench_worker).
 -behaviour(gen_server).
 
--export([start/2, query/2, query_blob/2, show/2, count/1, work/2, stop/1]).
+-export([start/2, query/2, query_blob/2, show/2, tally/2, count/1, work/2, stop/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -record(state, {key, value, shows = 0}).
@@ -14,6 +14,8 @@ query(Server, Key) -> gen_server:call(Server, {query, Key}, infinity).
 %% 320-byte blob is copied into its envelope.
 query_blob(Server, Blob) -> gen_server:call(Server, {query_blob, Blob}, infinity).
 show(Server, Key) -> gen_server:cast(Server, {show, Key}).
+%% Counted across all workers in Counter (bench_scale's casts).
+tally(Server, Counter) -> gen_server:cast(Server, {tally, Counter}).
 count(Server) -> gen_server:call(Server, count, infinity).
 work(Server, Us) -> gen_server:cast(Server, {work, Us}).
 stop(Server) -> gen_server:stop(Server).
@@ -31,6 +33,9 @@ handle_call(count, _From, State = #state{shows = Shows}) ->
 
 handle_cast({show, _Key}, State = #state{shows = Shows}) ->
     {noreply, State#state{shows = Shows + 1}};
+handle_cast({tally, Counter}, State) ->
+    counters:add(Counter, 1, 1),
+    {noreply, State};
 handle_cast({work, Us}, State) ->
     spin(erlang:monotonic_time(microsecond) + Us),
     {noreply, State}.
