@@ -250,7 +250,7 @@ bench-build: $(B)/bench/bench $(B)/bench/floor $(B)/bench/caf/bench-caf $(B)/ben
 BENCH_SPECS := $(wildcard bench/*.srv)
 $(B)/bench/bench.o: ALL_CFLAGS += -I$(B)/bench
 $(B)/bench/bench.o: $(BENCH_SPECS:%=$(B)/%.h)
-$(B)/bench/bench: $(B)/bench/bench.o $(BENCH_SPECS:%=$(B)/%.o) $(B)/libsrv.a
+$(B)/bench/bench: $(B)/bench/bench.o $(B)/bench/measure.o $(BENCH_SPECS:%=$(B)/%.o) $(B)/libsrv.a
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
 $(B)/bench/floor: $(B)/bench/floor.o $(B)/libsrv.a
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
@@ -272,7 +272,7 @@ bench-scale: $(B)/.deps-ok
 	$(Q)SCALE_ERLANG_MAX=$(SCALE_ERLANG_MAX) sh bench/scale.sh build/bench docs
 $(B)/bench/scale.o: ALL_CFLAGS += -I$(B)/bench
 $(B)/bench/scale.o: $(BENCH_SPECS:%=$(B)/%.h)
-$(B)/bench/scale: $(B)/bench/scale.o $(BENCH_SPECS:%=$(B)/%.o) $(B)/libsrv.a
+$(B)/bench/scale: $(B)/bench/scale.o $(B)/bench/measure.o $(BENCH_SPECS:%=$(B)/%.o) $(B)/libsrv.a
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
 .PHONY: bench-scale
 

@@ -16,9 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "client.srv.h"
+#include "measure.h"
 #include "worker.srv.h"
 
 enum {
@@ -38,52 +38,6 @@ enum {
 
 static srv_atom key, value;
 
-static void check(const char *what, srv_status status)
-{
-    if (status == SRV_OK)
-        return;
-    fprintf(stderr, "bench: %s: %s\n", what, srv_strerror(status));
-    exit(1);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Resident memory in bytes, from /proc/self/statm. */
-static double resident_bytes(void)
-{
-    FILE *f = fopen("/proc/self/statm", "r");
-    long pages = 0, resident = 0;
-    if (f == NULL || fscanf(f, "%ld %ld", &pages, &resident) != 2) {
-        fprintf(stderr, "bench: cannot read /proc/self/statm\n");
-        exit(1);
-    }
-    fclose(f);
-    return (double)resident * 4096.0;
-}
-
-/* The high-water mark of resident memory, in MB, from /proc/self/status. */
-static double peak_resident_mb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    double kb = -1;
-    while (f != NULL && fgets(line, sizeof line, f) != NULL)
-        if (sscanf(line, "VmHWM: %lf kB", &kb) == 1)
-            break;
-    if (f != NULL)
-        fclose(f);
-    if (kb < 0) {
-        fprintf(stderr, "bench: no VmHWM in /proc/self/status\n");
-        exit(1);
-    }
-    return kb / 1024.0;
-}
-
 static srv_pid start_worker(void)
 {
     srv_pid pid;
@@ -98,17 +52,32 @@ static srv_pid start_client(void)
     return pid;
 }
 
+/* Nanoseconds per call of n calls that the client process makes after
+ * WARMUP: of query, or of query_blob, which is always queued. */
+static double client_call_ns(srv_pid client, srv_pid server, int n, bool queued)
+{
+    int64_t ns = 0;
+    for (int count = WARMUP, round = 0; round < 2; count = n, round++) {
+        if (queued) {
+            client_blob_calls_reply r;
+            check("queued calls", client_blob_calls_timeout(client, server, key, count, &r,
+                                                             SRV_INFINITY));
+            ns = r.ns;
+        } else {
+            client_calls_reply r;
+            check("calls", client_calls_timeout(client, server, key, count, &r,
+                                                SRV_INFINITY));
+            ns = r.ns;
+        }
+    }
+    return (double)ns / n;
+}
+
 static void bench_calls(void)
 {
     srv_pid server = start_worker();
     srv_pid client = start_client();
-    client_calls_reply r;
-
-    check("warm-up", client_calls_timeout(client, server, key, WARMUP, &r,
-                                          SRV_INFINITY));
-    check("calls", client_calls_timeout(client, server, key, CALLS, &r,
-                                        SRV_INFINITY));
-    printf("call_rtt_ns %.1f\n", (double)r.ns / CALLS);
+    printf("call_rtt_ns %.1f\n", client_call_ns(client, server, CALLS, false));
 
     for (int i = 0; i < WARMUP; i++) {
         worker_query_reply q;
@@ -154,12 +123,7 @@ static void bench_calls(void)
 
     /* query_blob's argument is too big for its caller to run the handler
      * itself: every call is queued, and answered by a scheduler thread. */
-    client_blob_calls_reply b;
-    check("queued warm-up", client_blob_calls_timeout(client, server, key, WARMUP, &b,
-                                                       SRV_INFINITY));
-    check("queued calls", client_blob_calls_timeout(client, server, key, QUEUED_CALLS, &b,
-                                                     SRV_INFINITY));
-    printf("queued_call_rtt_ns %.1f\n", (double)b.ns / QUEUED_CALLS);
+    printf("queued_call_rtt_ns %.1f\n", client_call_ns(client, server, QUEUED_CALLS, true));
 
     /* Contenders are client processes on the schedulers, as Erlang's are
      * processes: each runs its loop as a cast; runs() waits for it. */

@@ -20,39 +20,13 @@
 #include <unistd.h>
 
 #include "client.srv.h"
+#include "measure.h"
 #include "worker.srv.h"
 
 enum {
     CALLS = 1000000,
     CASTS = 2000000,
 };
-
-static void check(const char *what, srv_status status)
-{
-    if (status == SRV_OK)
-        return;
-    fprintf(stderr, "scale: %s: %s\n", what, srv_strerror(status));
-    exit(1);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double resident_bytes(void)
-{
-    FILE *f = fopen("/proc/self/statm", "r");
-    long pages = 0, resident = 0;
-    if (f == NULL || fscanf(f, "%ld %ld", &pages, &resident) != 2) {
-        fprintf(stderr, "scale: cannot read /proc/self/statm\n");
-        exit(1);
-    }
-    fclose(f);
-    return (double)resident * (double)sysconf(_SC_PAGESIZE);
-}
 
 /* xorshift64: the servers called, in an order no cache can guess. */
 static uint64_t next_random(uint64_t *x)

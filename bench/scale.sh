@@ -16,7 +16,7 @@ trap 'rm -rf "$out"' EXIT
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
 mkdir -p "$B/bench/erlang"
-erlc -o "$B/bench/erlang" bench/erlang/bench_worker.erl bench/erlang/bench_scale.erl
+erlc -o "$B/bench/erlang" bench/erlang/bench_worker.erl bench/erlang/bench.erl bench/erlang/bench_scale.erl
 for n in $NS; do
     "$B/bench/scale" "$n" | tee -a "$out/all"
     if [ "$n" -le "$ERLANG_MAX" ]; then

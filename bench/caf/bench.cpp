@@ -109,51 +109,43 @@ struct client_state {
     typed_response_promise<int64_t> done;
 };
 
-void next_call(client_actor::stateful_pointer<client_state> self, worker_actor w)
+// The client's next call of query (or of query_blob, with a blob of its
+// own, copied into the message), until none are left.
+void next_call(client_actor::stateful_pointer<client_state> self, worker_actor w, bool with_blob)
 {
     if (self->state.left-- == 0) {
         self->state.done.deliver(now_ns() - self->state.start);
         return;
     }
-    self->request(w, infinite, query_atom::value, key).then([=](atom_value v) {
+    auto next = [=](atom_value v) {
         if (v != value)
             std::abort();
-        next_call(self, w);
-    });
+        next_call(self, w, with_blob);
+    };
+    if (with_blob) {
+        blob b(blob_words);
+        b[0] = uint64_t(self->state.left);
+        self->request(w, infinite, query_atom::value, std::move(b)).then(next);
+    } else {
+        self->request(w, infinite, query_atom::value, key).then(next);
+    }
 }
 
-void next_blob_call(client_actor::stateful_pointer<client_state> self, worker_actor w)
+typed_response_promise<int64_t> start_calls(client_actor::stateful_pointer<client_state> self,
+                                            worker_actor w, int n, bool with_blob)
 {
-    if (self->state.left-- == 0) {
-        self->state.done.deliver(now_ns() - self->state.start);
-        return;
-    }
-    blob b(blob_words);
-    b[0] = uint64_t(self->state.left);
-    self->request(w, infinite, query_atom::value, std::move(b)).then([=](atom_value v) {
-        if (v != value)
-            std::abort();
-        next_blob_call(self, w);
-    });
+    self->state.start = now_ns();
+    self->state.left = n;
+    self->state.done = self->make_response_promise<int64_t>();
+    next_call(self, w, with_blob);
+    return self->state.done;
 }
 
 client_actor::behavior_type client(client_actor::stateful_pointer<client_state> self)
 {
     return {
-        [=](calls_atom, worker_actor w, int n) -> typed_response_promise<int64_t> {
-            self->state.start = now_ns();
-            self->state.left = n;
-            self->state.done = self->make_response_promise<int64_t>();
-            next_call(self, w);
-            return self->state.done;
-        },
-        [=](blob_calls_atom, worker_actor w, int n) -> typed_response_promise<int64_t> {
-            self->state.start = now_ns();
-            self->state.left = n;
-            self->state.done = self->make_response_promise<int64_t>();
-            next_blob_call(self, w);
-            return self->state.done;
-        },
+        [=](calls_atom, worker_actor w, int n) { return start_calls(self, w, n, false); },
+        [=](blob_calls_atom, worker_actor w, int n) { return start_calls(self, w, n, true); },
         [=](casts_atom, worker_actor w, int n) -> typed_response_promise<int64_t> {
             self->state.start = now_ns();
             self->state.done = self->make_response_promise<int64_t>();

@@ -1,8 +1,9 @@
 %% bench.erl: one repetition of one group of make bench's metrics, on
 %% Erlang/OTP's gen_server; the same work as bench/bench.c, printed with the
 %% prefix erlang_.  Run: erl -noshell -pa DIR -run bench main GROUP
+%% (bench_scale uses its now_ns and resident_bytes)
 -module(bench).
--export([main/1]).
+-export([main/1, now_ns/0, resident_bytes/0]).
 
 -define(KEY, '0x01f').
 -define(VALUE, test).

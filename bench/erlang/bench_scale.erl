@@ -16,13 +16,6 @@ main([NText]) ->
     receive done -> ok end,
     halt(0).
 
-now_ns() -> erlang:monotonic_time(nanosecond).
-
-resident_bytes() ->
-    {ok, Statm} = file:read_file("/proc/self/statm"),
-    [_Size, Resident | _] = binary:split(Statm, <<" ">>, [global]),
-    binary_to_integer(Resident) * 4096.
-
 print(N, Name, Value) -> io:format("~b erlang_~s ~.4f~n", [N, Name, float(Value)]).
 
 %% xorshift64, as scale.c picks its servers.
@@ -50,21 +43,21 @@ wait(Counter, Casts) ->
     end.
 
 run(N) ->
-    Before = resident_bytes(),
-    T0 = now_ns(),
+    Before = bench:resident_bytes(),
+    T0 = bench:now_ns(),
     Pids = list_to_tuple([begin {ok, P} = bench_worker:start(?KEY, ?VALUE), P end
                           || _ <- lists:seq(1, N)]),
-    T1 = now_ns(),
-    After = resident_bytes(),
+    T1 = bench:now_ns(),
+    After = bench:resident_bytes(),
     print(N, start_us_per_server, (T1 - T0) / 1000 / N),
     print(N, bytes_per_server, (After - Before) / N),
-    T2 = now_ns(),
+    T2 = bench:now_ns(),
     calls(Pids, N, 88172645463325252, ?CALLS),
-    print(N, random_call_rtt_ns, (now_ns() - T2) / ?CALLS),
+    print(N, random_call_rtt_ns, (bench:now_ns() - T2) / ?CALLS),
     %% A client process casts, as in scale.c.
     Counter = counters:new(1, [write_concurrency]),
     Casts = max(N, ?CASTS),
-    T3 = now_ns(),
+    T3 = bench:now_ns(),
     spawn_link(fun() -> casts(Pids, N, Counter, 0, Casts) end),
     wait(Counter, Casts),
-    print(N, casts_per_s, Casts / ((now_ns() - T3) / 1.0e9)).
+    print(N, casts_per_s, Casts / ((bench:now_ns() - T3) / 1.0e9)).
