@@ -109,7 +109,7 @@ END {
         split(rows[r], f, " "); name = f[1]
         if (!(name in srv)) continue
         goal = f[3]
-        if (goal ~ /^</) verdict = (srv[name] < substr(goal, 2)) ? "meets" : "misses"
+        if (goal ~ /^</) verdict = (srv[name] + 0 < substr(goal, 2) + 0) ? "meets" : "misses"
         else if (goal == "-" || !(name in erl)) verdict = ""
         else verdict = (factor(f[2], srv[name], erl[name]) + 0 >= goal) ? "meets" : "misses"
         if (goal ~ /^[0-9]/) goal = goal "x"
