@@ -1,8 +1,10 @@
 #!/bin/sh
 # make bench-scale: bench/scale.c (srv) and erlang/bench_scale.erl for
-# N = 1e3 .. 1e7 servers, each N in a fresh process (Erlang up to
-# SCALE_ERLANG_MAX, 1e6 by default: its 1e7 would need some 30 GB), then
-#   OUT/scale.tsv   one row per N: srv's four costs, then Erlang's
+# N = 1e3 .. 1e7 servers, each N SCALE_REPS times (3 by default), each in
+# a fresh process (Erlang up to SCALE_ERLANG_MAX, 1e6 by default: its 1e7
+# would need some 30 GB), then
+#   OUT/scale.tsv   one row per N: the medians of srv's four costs, then
+#                   Erlang's
 #   OUT/scale.svg   the four curves (gnuplot)
 #   usage: bench/scale.sh BUILD_DIR OUT_DIR
 set -e
@@ -10,6 +12,7 @@ B=${1:-build/bench}
 OUT=${2:-docs}
 NS=${SCALE_NS:-"1000 10000 100000 1000000 10000000"}
 ERLANG_MAX=${SCALE_ERLANG_MAX:-1000000}
+REPS=${SCALE_REPS:-3}
 METRICS="start_us_per_server bytes_per_server random_call_rtt_ns casts_per_s"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -18,17 +21,28 @@ echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo 
 mkdir -p "$B/bench/erlang"
 erlc -o "$B/bench/erlang" bench/erlang/bench_worker.erl bench/erlang/bench.erl bench/erlang/bench_scale.erl
 for n in $NS; do
-    "$B/bench/scale" "$n" | tee -a "$out/all"
-    if [ "$n" -le "$ERLANG_MAX" ]; then
-        erl +P $((n + 1000000)) -noshell -pa "$B/bench/erlang" -run bench_scale main "$n" |
-            tee -a "$out/all"
-    fi
+    i=0
+    while [ $i -lt "$REPS" ]; do
+        "$B/bench/scale" "$n" | tee -a "$out/all"
+        if [ "$n" -le "$ERLANG_MAX" ]; then
+            erl +P $((n + 1000000)) -noshell -pa "$B/bench/erlang" -run bench_scale main "$n" |
+                tee -a "$out/all"
+        fi
+        i=$((i + 1))
+    done
 done
 
-# One row per N; "-" where Erlang did not run.
+# One row per N, medians; "-" where Erlang did not run.
 awk -v metrics="$METRICS" -v ns="$NS" '
-{ v[$1, $2] = $3 }
+{ k = $1 SUBSEP $2; x[k, ++c[k]] = $3 }
 END {
+    for (k in c) {
+        m = c[k]
+        for (i = 1; i <= m; i++) a[i] = x[k, i]
+        for (i = 2; i <= m; i++) { t = a[i]; j = i - 1
+            while (j > 0 && a[j] > t) { a[j + 1] = a[j]; j-- } a[j + 1] = t }
+        v[k] = (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+    }
     m = split(metrics, name, " "); k = split(ns, n, " ")
     printf "n"
     for (i = 1; i <= m; i++) printf "\tsrv_%s", name[i]
