@@ -75,7 +75,7 @@ int main(int argc, char **argv)
     check("casts", client_tallies_later(client, pids, n, casts));
     /* The casts are handled on the scheduler threads: look every 100 us
      * for the last (sleeping, so as not to take a core from them). */
-    while (atomic_load_explicit(&worker_tallied, memory_order_acquire) < casts)
+    while (__atomic_load_n(&worker_tallied, __ATOMIC_ACQUIRE) < casts)
         nanosleep(&(struct timespec){0, 100000}, NULL);
     printf("%ld casts_per_s %.0f\n", n, (double)casts / (now_s() - start));
 
