@@ -537,6 +537,9 @@ static void record(struct emitter *e, struct tmpl_dict *d, const struct ast_reco
     set_text(d, "free", &b);
     buf_init(&b);
     value_format_fields(e->name, &b, "record->", r->fields);
+    /* raw C fields print as "...": a record of only those reads nothing */
+    buf_puts(&b, "");
+    tmpl_set(d, "reads", strstr(b.data, "record->") != NULL ? "1" : "");
     set_text(d, "format", &b);
 }
 

@@ -76,6 +76,27 @@ void types_labelled_format(srv_buf *out, const types_labelled *record)
     srv_buf_printf(out, "}");
 }
 
+/* false when out of memory: dst then owns nothing */
+bool types_handle_copy(types_handle *dst, const types_handle *src)
+{
+    dst->stream = src->stream;
+    return true;
+}
+
+void types_handle_free(types_handle *record)
+{
+    (void)record; /* it owns nothing */
+}
+
+void types_handle_format(srv_buf *out, const types_handle *record)
+{
+    (void)record; /* its raw C fields print as ... */
+    srv_buf_printf(out, "#{");
+    srv_buf_printf(out, "stream => ");
+    srv_buf_printf(out, "...");
+    srv_buf_printf(out, "}");
+}
+
 /* ---- Messages: arguments, copies, printers ------------------------- */
 
 enum {
@@ -301,19 +322,19 @@ fail: /* out of memory for the reply */
     return srv_r;
 }
 
-/* init: types.srv:44 */
+/* init: types.srv:50 */
 static srv_init_result types_handle_init(types_state *state)
 {
     (void)state;
 #define SRV_RESULTS(form) srv_init_##form
-#line 44 "types.srv"
+#line 50 "types.srv"
         
     return ok();
 }
-#line 314 "types.srv.c"
+#line 335 "types.srv.c"
 #undef SRV_RESULTS
 
-/* call everything: types.srv:48 */
+/* call everything: types.srv:54 */
 static types_everything_result types_handle_everything(types_state *state,
                                                        types_everything_from from, int8_t a,
                                                        uint64_t h, double j, bool l, const char *m,
@@ -322,7 +343,7 @@ static types_everything_result types_handle_everything(types_state *state,
 {
     (void)from;
 #define SRV_RESULTS(form) types_everything_result_##form
-#line 49 "types.srv"
+#line 55 "types.srv"
                                         
     state->a = a;
     state->h = h;
@@ -332,33 +353,33 @@ static types_everything_result types_handle_everything(types_state *state,
     state->p = p;
     return reply(m, n, q);
 }
-#line 336 "types.srv.c"
+#line 357 "types.srv.c"
 #undef SRV_RESULTS
 
-/* cast hand_over: types.srv:59 */
+/* cast hand_over: types.srv:65 */
 static srv_noreply_result types_handle_hand_over(types_state *state, struct job *job)
 {
 #define SRV_RESULTS(form) srv_result_##form
-#line 59 "types.srv"
+#line 65 "types.srv"
                                                  
     if (state->current != NULL)
         job_free(state->current);
     state->current = job;
     return noreply();
 }
-#line 350 "types.srv.c"
+#line 371 "types.srv.c"
 #undef SRV_RESULTS
 
-/* info moved: types.srv:66 */
+/* info moved: types.srv:72 */
 static srv_noreply_result types_handle_moved(types_state *state, types_point to)
 {
 #define SRV_RESULTS(form) srv_result_##form
-#line 66 "types.srv"
+#line 72 "types.srv"
                       
     state->q.at = to;
     return noreply();
 }
-#line 362 "types.srv.c"
+#line 383 "types.srv.c"
 #undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
@@ -440,6 +461,8 @@ static void types_format_state(srv_buf *out, const void *state)
     srv_buf_printf(out, "...");
     srv_buf_printf(out, ",log => ");
     srv_buf_printf(out, "...");
+    srv_buf_printf(out, ",out => ");
+    types_handle_format(out, &s->out);
     srv_buf_printf(out, "}");
 }
 
@@ -455,6 +478,7 @@ static void types_free_state(void *state)
     if (s->current != NULL)
         job_free(s->current);
     s->current = NULL;
+    types_handle_free(&s->out);
 }
 
 
@@ -490,6 +514,7 @@ static bool types_copy_state(void *to, const void *from)
         goto fail;
     dst->current = src->current;
     dst->log = src->log;
+    types_handle_copy(&dst->out, &src->out);
     dst->current = NULL;
     return true;
 fail:
@@ -503,6 +528,7 @@ fail:
     if (dst->current != NULL)
         job_free(dst->current);
     dst->current = NULL;
+    types_handle_free(&dst->out);
     return false;
 }
 

@@ -41,12 +41,22 @@ typedef struct types_labelled {
     srv_bytes blob;
 } types_labelled;
 
+/* record handle: types.srv:23 */
+typedef struct types_handle {
+#line 24 "types.srv"
+      FILE *stream;
+#line 49 "types.srv.h"
+} types_handle;
+
 bool types_point_copy(types_point *dst, const types_point *src);
 void types_point_free(types_point *record);
 void types_point_format(srv_buf *out, const types_point *record);
 bool types_labelled_copy(types_labelled *dst, const types_labelled *src);
 void types_labelled_free(types_labelled *record);
 void types_labelled_format(srv_buf *out, const types_labelled *record);
+bool types_handle_copy(types_handle *dst, const types_handle *src);
+void types_handle_free(types_handle *record);
+void types_handle_format(srv_buf *out, const types_handle *record);
 
 /* Who made a `call everything`: only its handler gets one, and only
  * types_everything_reply_to takes one. */
@@ -79,16 +89,17 @@ typedef struct types_state {
     srv_atom o;
     srv_pid p;
     types_labelled q;
-#line 40 "types.srv"
+#line 45 "types.srv"
         struct job *current;
-#line 41 "types.srv"
+#line 46 "types.srv"
       FILE *log;
-#line 87 "types.srv.h"
+#line 97 "types.srv.h"
+    types_handle out;
 } types_state;
 
 /* ---- Replies ------------------------------------------------------- */
 
-/* call everything: types.srv:48 */
+/* call everything: types.srv:54 */
 typedef struct types_everything_reply {
     char *m;
     srv_bytes n;
@@ -115,7 +126,7 @@ void types_state_free(types_state *state);
 
 /* ---- Calls, casts and info messages -------------------------------- */
 
-/* call everything: types.srv:48 */
+/* call everything: types.srv:54 */
 srv_status types_everything(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,
                             const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q,
                             types_everything_reply *srv_out);
@@ -140,10 +151,10 @@ srv_status types_everything_receive_response(srv_request_id *srv_req, long srv_t
 srv_status types_everything_check_response(srv_request_id *srv_req,
                                            types_everything_reply *srv_out);
 
-/* cast hand_over: types.srv:59 */
+/* cast hand_over: types.srv:65 */
 srv_status types_hand_over(srv_pid srv_server, struct job *job);
 
-/* info moved: types.srv:66 */
+/* info moved: types.srv:72 */
 srv_status types_send_moved(srv_pid srv_server, types_point to);
 srv_status types_moved_send_after(long srv_delay_ms, srv_pid srv_server, types_point to,
                                   srv_timer_ref *srv_ref);
