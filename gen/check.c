@@ -82,6 +82,7 @@ static const struct {
 /* Names of the generated API that handlers must not take. */
 static const char *const generated_names[] = {
     "start", "start_link", "start_monitor", "start_opts", "stop", "stop_timeout",
+    "stop_ref", "stop_timeout_ref",
     "state", "module", "init", "dispatch", "messages"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -333,22 +334,31 @@ static void resolve_bare_info(struct checker *c, struct ast_handler *h)
                    h->name, h->name);
 }
 
-/* The generated name a call or cast takes beyond its own: query_timeout,
- * query_full, query_reply, ... */
+/* The generated names a call, cast or info takes beyond its own:
+ * query_timeout, query_full, query_reply, query_ref, ... (an info's are
+ * send_NAME's). */
 static const char *const call_suffixes[] = {"_timeout", "_full", "_reply", "_reply_free",
                                             "_reply_to", "_result", "_from",
                                             "_send_request", "_wait_response",
-                                            "_receive_response", "_check_response"};
+                                            "_receive_response", "_check_response", "_ref",
+                                            "_timeout_ref", "_full_ref", "_multi_call"};
+static const char *const cast_suffixes[] = {"_ref", "_abcast"};
+static const char *const send_suffixes[] = {"_ref"}; /* of send_NAME */
 
-static bool collides_with_call(const char *name, const struct ast_handler *call)
+static bool collides_with(const char *name, const struct ast_handler *g)
 {
-    size_t n = strlen(call->name);
-    if (strncmp(name, call->name, n) != 0)
+    size_t n = strlen(g->name);
+    if (strncmp(name, g->name, n) != 0)
         return false;
-    for (size_t i = 0; i < COUNT(call_suffixes); i++)
-        if (strcmp(name + n, call_suffixes[i]) == 0)
-            return true;
-    return strncmp(name + n, "_result_", 8) == 0;
+    const char *const *suffixes = g->kind == AST_CALL   ? call_suffixes
+                                  : g->kind == AST_CAST ? cast_suffixes
+                                                        : send_suffixes;
+    size_t count = g->kind == AST_CALL   ? COUNT(call_suffixes)
+                   : g->kind == AST_CAST ? COUNT(cast_suffixes)
+                                         : COUNT(send_suffixes);
+    if (in_list(name + n, suffixes, count))
+        return true;
+    return g->kind == AST_CALL && strncmp(name + n, "_result_", 8) == 0;
 }
 
 /* The generated names an info message x takes in the space of calls and
@@ -372,7 +382,7 @@ static bool collides_with_info(const struct ast_handler *other, const struct ast
     for (size_t i = 0; i < COUNT(info_suffixes) && other->kind == AST_CALL; i++) {
         char made[512];
         snprintf(made, sizeof made, "%s%s", info->name, info_suffixes[i]);
-        if (collides_with_call(made, other))
+        if (collides_with(made, other))
             return true;
     }
     return false;
@@ -454,14 +464,14 @@ static void check_handlers(struct checker *c)
                 diag_note(c->d, g->loc, "first defined here");
                 break;
             }
-            if (g->kind == AST_CALL && h->kind != AST_INFO && collides_with_call(h->name, g)) {
-                diag_error(c->d, h->loc, "%s name '%s' collides with a generated name of call '%s'",
-                           what, h->name, g->name);
+            if (same_space && collides_with(h->name, g)) {
+                diag_error(c->d, h->loc, "%s name '%s' collides with a generated name of %s '%s'",
+                           what, h->name, handler_kind_name(g->kind), g->name);
                 break;
             }
-            if (h->kind == AST_CALL && g->kind != AST_INFO && collides_with_call(g->name, h)) {
-                diag_error(c->d, h->loc, "call '%s' makes a generated name that %s '%s' has",
-                           h->name, handler_kind_name(g->kind), g->name);
+            if (same_space && collides_with(g->name, h)) {
+                diag_error(c->d, h->loc, "%s '%s' makes a generated name that %s '%s' has",
+                           what, h->name, handler_kind_name(g->kind), g->name);
                 break;
             }
             if (g->kind == AST_INFO && h->kind != AST_INFO && collides_with_info(h, g)) {

@@ -510,6 +510,7 @@ static int message(struct emitter *e, struct tmpl_dict *d, const struct ast_hand
     tmpl_list(d, "timers");
     for (int i = 0; i < 2 && h->kind == AST_INFO; i++)
         tmpl_set(tmpl_add(d, "timers"), "timer", i == 0 ? "send_after" : "start_timer");
+    tmpl_set(d, "cast", h->kind == AST_CAST ? "1" : "");
     if (h->kind != AST_CALL) {
         tmpl_set(d, "reply_owns", "");
         tmpl_set(d, "reply_size", "0");

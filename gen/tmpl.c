@@ -4,6 +4,7 @@
  * @if@ looks ahead for its @end@, counting the blocks opened on the way,
  * and renders the lines between with the names they should see.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -212,6 +213,12 @@ static void wrap(struct buf *out, size_t start)
     const char *first = text + strspn(text, " ");
     if (len <= TMPL_COLUMNS || open == NULL || *first == '#' || *first == '/' || *first == '*')
         return;
+    /* A function named in parentheses, "(name)(...)": its parameters'. */
+    const char *close = open + 1, *end = text + len;
+    while (close < end && (isalnum((unsigned char)*close) || *close == '_'))
+        close++;
+    if (close + 1 < end && close[0] == ')' && close[1] == '(')
+        open = close + 1;
     size_t indent = (size_t)(open - text) + 1, column = 0, cut;
     struct buf line;
     buf_init(&line);

@@ -6,6 +6,10 @@
  * (atoms are interned), behind a lock: names change at start and exit,
  * never per message.  A process holds at most one name, in its own struct,
  * so its exit removes it without a search.
+ *
+ * A name in a registry of the user's (srv_registry, gen's via) is that
+ * registry's to keep; here is only the list of servers started with one,
+ * so that their exit gives the name back to the registry that holds it.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -97,13 +101,76 @@ srv_status srv__name_add(srv_atom name, srv_pid pid, srv_pid *holder)
     return added ? SRV_OK : SRV_ENOMEM;
 }
 
+/* Servers that hold a name in a registry of the user's, under lock. */
+struct via_entry {
+    srv_pid pid;
+    srv_atom name;
+    const srv_registry *via;
+};
+static struct via_entry *vias;
+static size_t n_vias, cap_vias;
+
+srv_status srv__name_add_via(const srv_registry *via, srv_atom name, srv_pid pid,
+                             srv_pid *holder)
+{
+    /* Room first: a name the registry took must be remembered. */
+    pthread_mutex_lock(&lock);
+    if (n_vias == cap_vias) {
+        size_t cap = cap_vias ? cap_vias * 2 : 8;
+        struct via_entry *grown = srv__realloc(vias, cap * sizeof *vias);
+        if (grown == NULL) {
+            pthread_mutex_unlock(&lock);
+            return SRV_ENOMEM;
+        }
+        vias = grown;
+        cap_vias = cap;
+    }
+    pthread_mutex_unlock(&lock);
+    /* The registry's functions run outside the lock: they may use names. */
+    srv_status status = via->register_name(via->user, name, pid);
+    if (status == SRV_EALREADY) {
+        if (holder != NULL &&
+            via->whereis_name(via->user, name, holder) != SRV_OK)
+            *holder = SRV_PID_NONE;
+        return status;
+    }
+    if (status != SRV_OK)
+        return status;
+    pthread_mutex_lock(&lock);
+    if (n_vias == cap_vias) { /* another took the room meanwhile */
+        size_t cap = cap_vias * 2;
+        struct via_entry *grown = srv__realloc(vias, cap * sizeof *vias);
+        if (grown == NULL) {
+            pthread_mutex_unlock(&lock);
+            via->unregister_name(via->user, name);
+            return SRV_ENOMEM;
+        }
+        vias = grown;
+        cap_vias = cap;
+    }
+    vias[n_vias++] = (struct via_entry){pid, name, via};
+    pthread_mutex_unlock(&lock);
+    return SRV_OK;
+}
+
 void srv__name_remove(srv_atom name, srv_pid pid)
 {
+    const srv_registry *via = NULL;
     pthread_mutex_lock(&lock);
     struct entry *e = find(name);
-    if (e != NULL && srv_pid_equal(e->pid, pid))
+    if (e != NULL && srv_pid_equal(e->pid, pid)) {
         e->name = TOMBSTONE;
+    } else {
+        for (size_t i = 0; i < n_vias; i++)
+            if (srv_pid_equal(vias[i].pid, pid)) {
+                via = vias[i].via;
+                vias[i] = vias[--n_vias];
+                break;
+            }
+    }
     pthread_mutex_unlock(&lock);
+    if (via != NULL)
+        via->unregister_name(via->user, name);
 }
 
 /* A name given by the user, as an atom: SRV_EINVAL for NULL, SRV_ENOMEM
@@ -211,4 +278,5 @@ void srv__name_fork(enum srv_fork_phase phase)
     if (table != NULL) /* the parent's processes are not the child's */
         memset(table, 0, capacity * sizeof *table);
     used = 0;
+    n_vias = 0;
 }

@@ -9,7 +9,12 @@
 
 /* SRV_EALREADY, with *holder set, when the name is taken. */
 srv_status srv__name_add(srv_atom name, srv_pid pid, srv_pid *holder);
-/* Removes name if pid still holds it. */
+/* The same in a registry of the user's: its register_name, and pid kept
+ * in the list of those whose exit gives the name back to via (*holder from
+ * its whereis_name when the name is taken). */
+srv_status srv__name_add_via(const srv_registry *via, srv_atom name, srv_pid pid,
+                             srv_pid *holder);
+/* Removes name if pid still holds it, locally or in its via registry. */
 void srv__name_remove(srv_atom name, srv_pid pid);
 void srv__name_fork(enum srv_fork_phase phase);
 

@@ -88,7 +88,10 @@ srv_status srv_start(const srv_module *module, const void *init_args,
     memset(result, 0, sizeof *result);
     if (module == NULL || module->abi_version != SRV_ABI_VERSION ||
         module->init == NULL || module->dispatch == NULL ||
-        (opts != NULL && !srv__timeout_valid(opts->timeout_ms)))
+        (opts != NULL && !srv__timeout_valid(opts->timeout_ms)) ||
+        (opts != NULL && opts->via != NULL &&
+         (opts->name == NULL || opts->via->register_name == NULL ||
+          opts->via->unregister_name == NULL || opts->via->whereis_name == NULL)))
         return SRV_EINVAL;
 
     struct process *starter = srv__caller();
@@ -112,7 +115,9 @@ srv_status srv_start(const srv_module *module, const void *init_args,
     if (opts != NULL && opts->name != NULL) {
         srv_atom name = srv_atom_from(opts->name);
         srv_pid holder;
-        srv_status named = name != NULL ? srv__name_add(name, p->pid, &holder) : SRV_ENOMEM;
+        srv_status named = name == NULL        ? SRV_ENOMEM
+                           : opts->via != NULL ? srv__name_add_via(opts->via, name, p->pid, &holder)
+                                               : srv__name_add(name, p->pid, &holder);
         if (named != SRV_OK) {
             if (named == SRV_EALREADY)
                 result->pid = holder;

@@ -235,7 +235,8 @@ typedef enum srv_start_mode {
  * (terminate runs with its reason).  A plain start makes the server its
  * own parent: an exit signal from its starter is then like any other's. */
 typedef struct srv_start_opts {
-    const char *name;   /* registered local name, or NULL */
+    const char *name;   /* registered local name, or NULL; with via set,
+                         * the name in that registry */
     long timeout_ms;    /* start timeout; 0 here means SRV_INFINITY; another
                          * negative value than SRV_INFINITY: SRV_EINVAL */
     bool trap_exit;     /* process_flag(trap_exit, true) before init */
@@ -246,6 +247,8 @@ typedef struct srv_start_opts {
         bool trace;
         unsigned log;
     } debug;
+    const struct srv_registry *via; /* {via, Module, Name}: NULL for a
+                                     * local name */
 } srv_start_opts;
 
 /* The outcome of a start, as the starter gets it.
@@ -524,6 +527,146 @@ SRV_API srv_status srv_register(const char *name, srv_pid pid);
 SRV_API srv_status srv_unregister(const char *name);
 /* SRV_ENOTREG when nobody holds the name. */
 SRV_API srv_status srv_whereis(const char *name, srv_pid *pid_out);
+
+/* ---------------------------------------------------------------------- */
+/* Servers by name: OTP's ServerRef (Pid | Name | {via, Module, Name})     */
+
+/* A message on its way to a server by a via name, as the registry's send
+ * gets it: srv_deliver hands it to a pid (a cast or an info message of
+ * module, as its number says). */
+typedef struct srv_message {
+    const struct srv_module *module;
+    unsigned message;
+    const void *args;
+} srv_message;
+SRV_API srv_status srv_deliver(srv_pid pid, const srv_message *msg);
+
+/* A registry of the user's own: gen's {via, Module, Name}, Module's four
+ * functions in a struct, user given back to each.  The runtime calls
+ * register_name when a server started with srv_start_opts.via begins (as
+ * gen does, before init), and unregister_name when that server ends,
+ * where a local name is released (OTP leaves that to the registry, which
+ * monitors its processes; a C registry has no process to monitor with).
+ *   register_name    SRV_OK, or SRV_EALREADY when the name is taken
+ *   unregister_name  the name is free again (SRV_OK)
+ *   whereis_name     SRV_OK with *pid_out, or SRV_ENOTREG
+ *   send             may be NULL: the runtime then delivers to what
+ *                    whereis_name answers; otherwise it is given every
+ *                    cast and info message to the name, and delivers it
+ *                    (srv_deliver) or answers SRV_ENOTREG (OTP's badarg) */
+typedef struct srv_registry {
+    void *user;
+    srv_status (*register_name)(void *user, const char *name, srv_pid pid);
+    srv_status (*unregister_name)(void *user, const char *name);
+    srv_status (*whereis_name)(void *user, const char *name, srv_pid *pid_out);
+    srv_status (*send)(void *user, const char *name, const srv_message *msg);
+} srv_registry;
+
+/* Where a message goes: a pid, a locally registered name, or a name in a
+ * registry of the user's (via).  The functions that take one (srv_call_to,
+ * ...) look the name up at each use, as gen does: a name nobody holds
+ * answers as a dead pid would (call and stop SRV_ENOPROC, cast SRV_OK, a
+ * monitor a DOWN with noproc), but for srv_send_to, which is SRV_ENOTREG
+ * (Erlang's `Name ! Msg` raises badarg).  Functions that take an srv_pid
+ * never look at names: a pid costs nothing more than it did. */
+typedef enum srv_ref_kind {
+    SRV_REF_PID = 0,
+    SRV_REF_NAME, /* {local, Name} */
+    SRV_REF_VIA   /* {via, Module, Name} */
+} srv_ref_kind;
+
+typedef struct srv_ref {
+    srv_ref_kind kind;
+    srv_pid pid;               /* SRV_REF_PID */
+    const char *name;          /* SRV_REF_NAME, SRV_REF_VIA */
+    const srv_registry *via;   /* SRV_REF_VIA */
+} srv_ref;
+
+static inline srv_ref srv_ref_pid(srv_pid pid)
+{
+    srv_ref r = {SRV_REF_PID, pid, NULL, NULL};
+    return r;
+}
+static inline srv_ref srv_ref_name(const char *name)
+{
+    srv_ref r = {SRV_REF_NAME, SRV_PID_NONE, name, NULL};
+    return r;
+}
+static inline srv_ref srv_ref_via(const srv_registry *via, const char *name)
+{
+    srv_ref r = {SRV_REF_VIA, SRV_PID_NONE, name, via};
+    return r;
+}
+static inline srv_ref srv__ref_same(srv_ref ref)
+{
+    return ref;
+}
+
+#ifndef __cplusplus
+/* Any server address as an srv_ref: an srv_pid, a name (char *), or an
+ * srv_ref already. */
+#define SRV_REF(x)                                                            \
+    _Generic((x), srv_ref: srv__ref_same, srv_pid: srv_ref_pid,               \
+             char *: srv_ref_name, const char *: srv_ref_name)(x)
+
+/* How generated functions route their server: NAME_CALL(x, ...) calls the
+ * pid function when x is an srv_pid, and NAME_CALL_ref with SRV_REF(x)
+ * when it is a name or an srv_ref, chosen at compile time, so a pid's
+ * path has no branch more.  SRV__ROUTE takes the arguments as one list,
+ * so that a compound literal among them, (srv_bytes){p, n}, stays whole. */
+#define SRV__BY_PID(x, by_pid, by_ref) _Generic((x), srv_pid: by_pid, default: by_ref)
+#define SRV__TARGET(x) _Generic((x), srv_pid: (x), default: SRV_REF(x))
+#define SRV__FIRST(x, ...) x
+#define SRV__REST(x, ...) __VA_ARGS__
+#define SRV__ROUTE(by_pid, by_ref, ...)                                       \
+    SRV__BY_PID(SRV__FIRST(__VA_ARGS__, ~), by_pid, by_ref)                   \
+    (SRV__TARGET(SRV__FIRST(__VA_ARGS__, ~)), SRV__REST(__VA_ARGS__))
+#endif
+
+/* gen:whereis: the pid a reference names now; SRV_ENOTREG when nobody
+ * holds its name (a pid is given back as it is, alive or not). */
+SRV_API srv_status srv_resolve(srv_ref server, srv_pid *pid_out);
+
+/* srv_call, srv_cast, srv_send, srv_stop and srv_monitor to an srv_ref.
+ * A call or stop to a name nobody holds is SRV_ENOPROC with reason noproc
+ * (gen_server:call exits {noproc, {gen_server, call, [Name, Request]}}); a
+ * cast is SRV_OK (gen_server:cast is ok); a send is SRV_ENOTREG; a
+ * monitor fires at once, its DOWN with noproc and SRV_PID_NONE (Erlang's
+ * DOWN names {Name, Node}).  A monitor by name watches the process that
+ * held the name when it was made, as Erlang's does. */
+SRV_API srv_status srv_call_to(srv_ref server, const struct srv_module *module,
+                               unsigned message, const void *args, void *reply,
+                               long timeout_ms, srv_call_result *result);
+SRV_API srv_status srv_cast_to(srv_ref server, const struct srv_module *module,
+                               unsigned message, const void *args);
+SRV_API srv_status srv_send_to(srv_ref server, const struct srv_module *module,
+                               unsigned message, const void *args);
+SRV_API srv_status srv_stop_to(srv_ref server, srv_atom reason, long timeout_ms,
+                               srv_call_result *result);
+SRV_API srv_status srv_monitor_to(srv_ref server, srv_monitor_ref *ref_out);
+
+/* gen_server:multi_call and abcast over this node's servers of one local
+ * name.  The nodes are numbered as srv_pid.node: this one is 0, the only
+ * one there is until distribution comes, so a result holds at most one
+ * node in all.  {Replies, BadNodes}: a node whose server replied is in
+ * replied (its reply in replies[i], the call's reply struct, in the same
+ * order); a node where nobody holds the name, whose server exited before
+ * it replied, or which did not reply within timeout_ms, is in bad_nodes.
+ * SRV_OK however many replied; SRV_EINVAL, SRV_ENOMEM as srv_call. */
+#define SRV_MAX_NODES 1
+typedef struct srv_multi_call_result {
+    size_t replied_count;
+    uint32_t replied[SRV_MAX_NODES];
+    size_t bad_node_count;
+    uint32_t bad_nodes[SRV_MAX_NODES];
+} srv_multi_call_result;
+SRV_API srv_status srv_multi_call(const char *name, const struct srv_module *module,
+                                  unsigned message, const void *args, void *replies,
+                                  long timeout_ms, srv_multi_call_result *result);
+/* gen_server:abcast: a cast to the server of that local name on every
+ * node; SRV_OK (OTP returns abcast) even where nobody holds it. */
+SRV_API srv_status srv_abcast(const char *name, const struct srv_module *module,
+                              unsigned message, const void *args);
 
 /* ---------------------------------------------------------------------- */
 /* Timers                                                                  */

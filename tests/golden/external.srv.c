@@ -22,6 +22,13 @@ struct external_lookup_args {
     const char *key;
 };
 
+/* What each client function of `call lookup` sends. */
+static void external_lookup_args_fill(struct external_lookup_args *srv_args, const char *key)
+{
+    memset(srv_args, 0, sizeof *srv_args);
+    srv_args->key = key;
+}
+
 /* false when out of memory: the copy then owns nothing */
 static bool external_lookup_copy_args(void *to, const void *from)
 {
@@ -75,6 +82,13 @@ static void external_lookup_format_args(srv_buf *out, const void *args)
 struct external_forget_args {
     const char *key;
 };
+
+/* What each client function of `cast forget` sends. */
+static void external_forget_args_fill(struct external_forget_args *srv_args, const char *key)
+{
+    memset(srv_args, 0, sizeof *srv_args);
+    srv_args->key = key;
+}
 
 /* false when out of memory: the copy then owns nothing */
 static bool external_forget_copy_args(void *to, const void *from)
@@ -276,14 +290,27 @@ srv_status external_start_monitor(int64_t first, srv_pid *srv_new_pid, srv_monit
     return srv_code;
 }
 
-srv_status external_stop(srv_pid server)
+/* The functions a pid goes to are named in parentheses: the header's
+ * macros of the same names route a name or an srv_ref to their _ref
+ * twins. */
+srv_status (external_stop)(srv_pid server)
 {
     return srv_stop(server, SRV_NORMAL, SRV_INFINITY, NULL);
 }
 
-srv_status external_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms)
+srv_status (external_stop_timeout)(srv_pid server, srv_atom reason, long timeout_ms)
 {
     return srv_stop(server, reason, timeout_ms, NULL);
+}
+
+srv_status external_stop_ref(srv_ref server)
+{
+    return srv_stop_to(server, SRV_NORMAL, SRV_INFINITY, NULL);
+}
+
+srv_status external_stop_timeout_ref(srv_ref server, srv_atom reason, long timeout_ms)
+{
+    return srv_stop_to(server, reason, timeout_ms, NULL);
 }
 
 srv_status external_get_state(srv_pid srv_server, external_state *srv_out, long srv_timeout_ms)
@@ -296,27 +323,62 @@ void external_state_free(external_state *state)
     (void)state;
 }
 
-srv_status external_lookup(srv_pid srv_server, const char *key, external_lookup_reply *srv_out)
+srv_status (external_lookup)(srv_pid srv_server, const char *key, external_lookup_reply *srv_out)
 {
-    return external_lookup_timeout(srv_server, key, srv_out, SRV_DEFAULT_CALL_TIMEOUT);
+    return (external_lookup_full)(srv_server, key, srv_out, SRV_DEFAULT_CALL_TIMEOUT, NULL);
 }
 
-srv_status external_lookup_timeout(srv_pid srv_server, const char *key,
-                                   external_lookup_reply *srv_out, long srv_timeout_ms)
+srv_status (external_lookup_timeout)(srv_pid srv_server, const char *key,
+                                     external_lookup_reply *srv_out, long srv_timeout_ms)
 {
-    return external_lookup_full(srv_server, key, srv_out, srv_timeout_ms, NULL);
+    return (external_lookup_full)(srv_server, key, srv_out, srv_timeout_ms, NULL);
 }
 
-srv_status external_lookup_full(srv_pid srv_server, const char *key, external_lookup_reply *srv_out,
-                                long srv_timeout_ms, srv_call_result *srv_result)
+srv_status (external_lookup_full)(srv_pid srv_server, const char *key,
+                                  external_lookup_reply *srv_out, long srv_timeout_ms,
+                                  srv_call_result *srv_result)
 {
     struct external_lookup_args srv_args;
-    memset(&srv_args, 0, sizeof srv_args);
-    srv_args.key = key;
+    external_lookup_args_fill(&srv_args, key);
     if (srv_out != NULL)
         memset(srv_out, 0, sizeof *srv_out);
     return srv_call(srv_server, &external_module, EXTERNAL_CALL_LOOKUP, &srv_args, srv_out,
                     srv_timeout_ms, srv_result);
+}
+
+srv_status external_lookup_ref(srv_ref srv_server, const char *key, external_lookup_reply *srv_out)
+{
+    return external_lookup_full_ref(srv_server, key, srv_out, SRV_DEFAULT_CALL_TIMEOUT, NULL);
+}
+
+srv_status external_lookup_timeout_ref(srv_ref srv_server, const char *key,
+                                       external_lookup_reply *srv_out, long srv_timeout_ms)
+{
+    return external_lookup_full_ref(srv_server, key, srv_out, srv_timeout_ms, NULL);
+}
+
+srv_status external_lookup_full_ref(srv_ref srv_server, const char *key,
+                                    external_lookup_reply *srv_out, long srv_timeout_ms,
+                                    srv_call_result *srv_result)
+{
+    struct external_lookup_args srv_args;
+    external_lookup_args_fill(&srv_args, key);
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_call_to(srv_server, &external_module, EXTERNAL_CALL_LOOKUP, &srv_args, srv_out,
+                       srv_timeout_ms, srv_result);
+}
+
+srv_status external_lookup_multi_call(const char *srv_name, const char *key,
+                                      external_lookup_reply *srv_replies, long srv_timeout_ms,
+                                      srv_multi_call_result *srv_result)
+{
+    struct external_lookup_args srv_args;
+    external_lookup_args_fill(&srv_args, key);
+    if (srv_replies != NULL)
+        memset(srv_replies, 0, SRV_MAX_NODES * sizeof *srv_replies);
+    return srv_multi_call(srv_name, &external_module, EXTERNAL_CALL_LOOKUP, &srv_args, srv_replies,
+                          srv_timeout_ms, srv_result);
 }
 
 void external_lookup_reply_free(external_lookup_reply *reply)
@@ -368,10 +430,23 @@ srv_status external_lookup_check_response(srv_request_id *srv_req, external_look
     return srv_check_response(srv_req, srv_out, NULL);
 }
 
-srv_status external_forget(srv_pid srv_server, const char *key)
+srv_status (external_forget)(srv_pid srv_server, const char *key)
 {
     struct external_forget_args srv_args;
-    memset(&srv_args, 0, sizeof srv_args);
-    srv_args.key = key;
+    external_forget_args_fill(&srv_args, key);
     return srv_cast(srv_server, &external_module, EXTERNAL_CAST_FORGET, &srv_args);
+}
+
+srv_status external_forget_ref(srv_ref srv_server, const char *key)
+{
+    struct external_forget_args srv_args;
+    external_forget_args_fill(&srv_args, key);
+    return srv_cast_to(srv_server, &external_module, EXTERNAL_CAST_FORGET, &srv_args);
+}
+
+srv_status external_forget_abcast(const char *srv_name, const char *key)
+{
+    struct external_forget_args srv_args;
+    external_forget_args_fill(&srv_args, key);
+    return srv_abcast(srv_name, &external_module, EXTERNAL_CAST_FORGET, &srv_args);
 }

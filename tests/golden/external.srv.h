@@ -141,6 +141,8 @@ srv_status external_start_opts(int64_t first, srv_start_mode srv_mode,
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status external_stop(srv_pid server);
 srv_status external_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
+srv_status external_stop_ref(srv_ref server);
+srv_status external_stop_timeout_ref(srv_ref server, srv_atom reason, long timeout_ms);
 /* sys:get_state, for code that knows the module: a deep copy of the
  * server's state, made inside it (ptr(...) fields NULL: they stay the
  * server's; c(...) fields copied as they are).  Free it with
@@ -157,6 +159,15 @@ srv_status external_lookup_timeout(srv_pid srv_server, const char *key,
                                    external_lookup_reply *srv_out, long srv_timeout_ms);
 srv_status external_lookup_full(srv_pid srv_server, const char *key, external_lookup_reply *srv_out,
                                 long srv_timeout_ms, srv_call_result *srv_result);
+srv_status external_lookup_ref(srv_ref srv_server, const char *key, external_lookup_reply *srv_out);
+srv_status external_lookup_timeout_ref(srv_ref srv_server, const char *key,
+                                       external_lookup_reply *srv_out, long srv_timeout_ms);
+srv_status external_lookup_full_ref(srv_ref srv_server, const char *key,
+                                    external_lookup_reply *srv_out, long srv_timeout_ms,
+                                    srv_call_result *srv_result);
+srv_status external_lookup_multi_call(const char *srv_name, const char *key,
+                                      external_lookup_reply *srv_replies, long srv_timeout_ms,
+                                      srv_multi_call_result *srv_result);
 void external_lookup_reply_free(external_lookup_reply *reply);
 srv_status external_lookup_reply_to(external_lookup_from srv_caller, const char *value, bool found);
 srv_status external_lookup_send_request(srv_pid srv_server, const char *key,
@@ -169,6 +180,23 @@ srv_status external_lookup_check_response(srv_request_id *srv_req, external_look
 
 /* cast forget: external.srv:12 */
 srv_status external_forget(srv_pid srv_server, const char *key);
+srv_status external_forget_ref(srv_ref srv_server, const char *key);
+srv_status external_forget_abcast(const char *srv_name, const char *key);
+
+#ifndef __cplusplus
+/* ---- A pid, a name or an srv_ref, as OTP's ServerRef ---------------- */
+
+/* Each function above that takes a server takes it as an srv_pid, or as a
+ * registered name ("acc") or an srv_ref (srv_ref_via(&registry, "acc"))
+ * through these macros: a pid goes to the function itself, chosen at
+ * compile time; the rest to its _ref twin. */
+#define external_stop(srv_server) SRV__BY_PID(srv_server, external_stop, external_stop_ref)(SRV__TARGET(srv_server))
+#define external_stop_timeout(srv_server, srv_reason, srv_timeout_ms) SRV__BY_PID(srv_server, external_stop_timeout, external_stop_timeout_ref)(SRV__TARGET(srv_server), srv_reason, srv_timeout_ms)
+#define external_lookup(...) SRV__ROUTE(external_lookup, external_lookup_ref, __VA_ARGS__)
+#define external_lookup_timeout(...) SRV__ROUTE(external_lookup_timeout, external_lookup_timeout_ref, __VA_ARGS__)
+#define external_lookup_full(...) SRV__ROUTE(external_lookup_full, external_lookup_full_ref, __VA_ARGS__)
+#define external_forget(...) SRV__ROUTE(external_forget, external_forget_ref, __VA_ARGS__)
+#endif
 
 /* ---- Handlers written outside the spec ----------------------------- */
 

@@ -43,6 +43,13 @@ struct pool_release_args {
     int slot;
 };
 
+/* What each client function of `cast release` sends. */
+static void pool_release_args_fill(struct pool_release_args *srv_args, int slot)
+{
+    memset(srv_args, 0, sizeof *srv_args);
+    srv_args->slot = slot;
+}
+
 /* {release, ...}: Erlang's tuple of the message */
 static void pool_release_format_args(srv_buf *out, const void *args)
 {
@@ -145,7 +152,7 @@ static srv_init_result pool_handle_init(pool_state *state, int size)
     state->free_slots = size;
     return ok();
 }
-#line 149 "pool.srv.c"
+#line 156 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* call acquire: pool.srv:30 */
@@ -164,7 +171,7 @@ static pool_acquire_result pool_handle_acquire(pool_state *state, pool_acquire_f
     state->waiting[state->n_waiting++] = from;
     return noreply();
 }
-#line 168 "pool.srv.c"
+#line 175 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* cast release: pool.srv:42 */
@@ -185,7 +192,7 @@ static srv_noreply_result pool_handle_release(pool_state *state, int slot)
     pool_acquire_reply_to(first, slot);
     return noreply();
 }
-#line 189 "pool.srv.c"
+#line 196 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* call waiting: pool.srv:56 */
@@ -197,7 +204,7 @@ static pool_waiting_result pool_handle_waiting(pool_state *state, pool_waiting_f
                            
     return reply(state->n_waiting);
 }
-#line 201 "pool.srv.c"
+#line 208 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
@@ -368,14 +375,27 @@ srv_status pool_start_monitor(int size, srv_pid *srv_new_pid, srv_monitor_ref *s
     return srv_code;
 }
 
-srv_status pool_stop(srv_pid server)
+/* The functions a pid goes to are named in parentheses: the header's
+ * macros of the same names route a name or an srv_ref to their _ref
+ * twins. */
+srv_status (pool_stop)(srv_pid server)
 {
     return srv_stop(server, SRV_NORMAL, SRV_INFINITY, NULL);
 }
 
-srv_status pool_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms)
+srv_status (pool_stop_timeout)(srv_pid server, srv_atom reason, long timeout_ms)
 {
     return srv_stop(server, reason, timeout_ms, NULL);
+}
+
+srv_status pool_stop_ref(srv_ref server)
+{
+    return srv_stop_to(server, SRV_NORMAL, SRV_INFINITY, NULL);
+}
+
+srv_status pool_stop_timeout_ref(srv_ref server, srv_atom reason, long timeout_ms)
+{
+    return srv_stop_to(server, reason, timeout_ms, NULL);
 }
 
 srv_status pool_get_state(srv_pid srv_server, pool_state *srv_out, long srv_timeout_ms)
@@ -388,24 +408,53 @@ void pool_state_free(pool_state *state)
     (void)state;
 }
 
-srv_status pool_acquire(srv_pid srv_server, pool_acquire_reply *srv_out)
+srv_status (pool_acquire)(srv_pid srv_server, pool_acquire_reply *srv_out)
 {
-    return pool_acquire_timeout(srv_server, srv_out, SRV_DEFAULT_CALL_TIMEOUT);
+    return (pool_acquire_full)(srv_server, srv_out, SRV_DEFAULT_CALL_TIMEOUT, NULL);
 }
 
-srv_status pool_acquire_timeout(srv_pid srv_server, pool_acquire_reply *srv_out,
-                                long srv_timeout_ms)
+srv_status (pool_acquire_timeout)(srv_pid srv_server, pool_acquire_reply *srv_out,
+                                  long srv_timeout_ms)
 {
-    return pool_acquire_full(srv_server, srv_out, srv_timeout_ms, NULL);
+    return (pool_acquire_full)(srv_server, srv_out, srv_timeout_ms, NULL);
 }
 
-srv_status pool_acquire_full(srv_pid srv_server, pool_acquire_reply *srv_out, long srv_timeout_ms,
-                             srv_call_result *srv_result)
+srv_status (pool_acquire_full)(srv_pid srv_server, pool_acquire_reply *srv_out, long srv_timeout_ms,
+                               srv_call_result *srv_result)
 {
     if (srv_out != NULL)
         memset(srv_out, 0, sizeof *srv_out);
     return srv_call(srv_server, &pool_module, POOL_CALL_ACQUIRE, NULL, srv_out, srv_timeout_ms,
                     srv_result);
+}
+
+srv_status pool_acquire_ref(srv_ref srv_server, pool_acquire_reply *srv_out)
+{
+    return pool_acquire_full_ref(srv_server, srv_out, SRV_DEFAULT_CALL_TIMEOUT, NULL);
+}
+
+srv_status pool_acquire_timeout_ref(srv_ref srv_server, pool_acquire_reply *srv_out,
+                                    long srv_timeout_ms)
+{
+    return pool_acquire_full_ref(srv_server, srv_out, srv_timeout_ms, NULL);
+}
+
+srv_status pool_acquire_full_ref(srv_ref srv_server, pool_acquire_reply *srv_out,
+                                 long srv_timeout_ms, srv_call_result *srv_result)
+{
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_call_to(srv_server, &pool_module, POOL_CALL_ACQUIRE, NULL, srv_out, srv_timeout_ms,
+                       srv_result);
+}
+
+srv_status pool_acquire_multi_call(const char *srv_name, pool_acquire_reply *srv_replies,
+                                   long srv_timeout_ms, srv_multi_call_result *srv_result)
+{
+    if (srv_replies != NULL)
+        memset(srv_replies, 0, SRV_MAX_NODES * sizeof *srv_replies);
+    return srv_multi_call(srv_name, &pool_module, POOL_CALL_ACQUIRE, NULL, srv_replies,
+                          srv_timeout_ms, srv_result);
 }
 
 void pool_acquire_reply_free(pool_acquire_reply *reply)
@@ -451,32 +500,74 @@ srv_status pool_acquire_check_response(srv_request_id *srv_req, pool_acquire_rep
     return srv_check_response(srv_req, srv_out, NULL);
 }
 
-srv_status pool_release(srv_pid srv_server, int slot)
+srv_status (pool_release)(srv_pid srv_server, int slot)
 {
     struct pool_release_args srv_args;
-    memset(&srv_args, 0, sizeof srv_args);
-    srv_args.slot = slot;
+    pool_release_args_fill(&srv_args, slot);
     return srv_cast(srv_server, &pool_module, POOL_CAST_RELEASE, &srv_args);
 }
 
-srv_status pool_waiting(srv_pid srv_server, pool_waiting_reply *srv_out)
+srv_status pool_release_ref(srv_ref srv_server, int slot)
 {
-    return pool_waiting_timeout(srv_server, srv_out, SRV_DEFAULT_CALL_TIMEOUT);
+    struct pool_release_args srv_args;
+    pool_release_args_fill(&srv_args, slot);
+    return srv_cast_to(srv_server, &pool_module, POOL_CAST_RELEASE, &srv_args);
 }
 
-srv_status pool_waiting_timeout(srv_pid srv_server, pool_waiting_reply *srv_out,
-                                long srv_timeout_ms)
+srv_status pool_release_abcast(const char *srv_name, int slot)
 {
-    return pool_waiting_full(srv_server, srv_out, srv_timeout_ms, NULL);
+    struct pool_release_args srv_args;
+    pool_release_args_fill(&srv_args, slot);
+    return srv_abcast(srv_name, &pool_module, POOL_CAST_RELEASE, &srv_args);
 }
 
-srv_status pool_waiting_full(srv_pid srv_server, pool_waiting_reply *srv_out, long srv_timeout_ms,
-                             srv_call_result *srv_result)
+srv_status (pool_waiting)(srv_pid srv_server, pool_waiting_reply *srv_out)
+{
+    return (pool_waiting_full)(srv_server, srv_out, SRV_DEFAULT_CALL_TIMEOUT, NULL);
+}
+
+srv_status (pool_waiting_timeout)(srv_pid srv_server, pool_waiting_reply *srv_out,
+                                  long srv_timeout_ms)
+{
+    return (pool_waiting_full)(srv_server, srv_out, srv_timeout_ms, NULL);
+}
+
+srv_status (pool_waiting_full)(srv_pid srv_server, pool_waiting_reply *srv_out, long srv_timeout_ms,
+                               srv_call_result *srv_result)
 {
     if (srv_out != NULL)
         memset(srv_out, 0, sizeof *srv_out);
     return srv_call(srv_server, &pool_module, POOL_CALL_WAITING, NULL, srv_out, srv_timeout_ms,
                     srv_result);
+}
+
+srv_status pool_waiting_ref(srv_ref srv_server, pool_waiting_reply *srv_out)
+{
+    return pool_waiting_full_ref(srv_server, srv_out, SRV_DEFAULT_CALL_TIMEOUT, NULL);
+}
+
+srv_status pool_waiting_timeout_ref(srv_ref srv_server, pool_waiting_reply *srv_out,
+                                    long srv_timeout_ms)
+{
+    return pool_waiting_full_ref(srv_server, srv_out, srv_timeout_ms, NULL);
+}
+
+srv_status pool_waiting_full_ref(srv_ref srv_server, pool_waiting_reply *srv_out,
+                                 long srv_timeout_ms, srv_call_result *srv_result)
+{
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_call_to(srv_server, &pool_module, POOL_CALL_WAITING, NULL, srv_out, srv_timeout_ms,
+                       srv_result);
+}
+
+srv_status pool_waiting_multi_call(const char *srv_name, pool_waiting_reply *srv_replies,
+                                   long srv_timeout_ms, srv_multi_call_result *srv_result)
+{
+    if (srv_replies != NULL)
+        memset(srv_replies, 0, SRV_MAX_NODES * sizeof *srv_replies);
+    return srv_multi_call(srv_name, &pool_module, POOL_CALL_WAITING, NULL, srv_replies,
+                          srv_timeout_ms, srv_result);
 }
 
 void pool_waiting_reply_free(pool_waiting_reply *reply)

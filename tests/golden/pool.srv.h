@@ -76,6 +76,8 @@ srv_status pool_start_opts(int size, srv_start_mode srv_mode, const srv_start_op
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status pool_stop(srv_pid server);
 srv_status pool_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
+srv_status pool_stop_ref(srv_ref server);
+srv_status pool_stop_timeout_ref(srv_ref server, srv_atom reason, long timeout_ms);
 /* sys:get_state, for code that knows the module: a deep copy of the
  * server's state, made inside it (ptr(...) fields NULL: they stay the
  * server's; c(...) fields copied as they are).  Free it with
@@ -92,6 +94,13 @@ srv_status pool_acquire_timeout(srv_pid srv_server, pool_acquire_reply *srv_out,
                                 long srv_timeout_ms);
 srv_status pool_acquire_full(srv_pid srv_server, pool_acquire_reply *srv_out, long srv_timeout_ms,
                              srv_call_result *srv_result);
+srv_status pool_acquire_ref(srv_ref srv_server, pool_acquire_reply *srv_out);
+srv_status pool_acquire_timeout_ref(srv_ref srv_server, pool_acquire_reply *srv_out,
+                                    long srv_timeout_ms);
+srv_status pool_acquire_full_ref(srv_ref srv_server, pool_acquire_reply *srv_out,
+                                 long srv_timeout_ms, srv_call_result *srv_result);
+srv_status pool_acquire_multi_call(const char *srv_name, pool_acquire_reply *srv_replies,
+                                   long srv_timeout_ms, srv_multi_call_result *srv_result);
 void pool_acquire_reply_free(pool_acquire_reply *reply);
 srv_status pool_acquire_reply_to(pool_acquire_from srv_caller, int slot);
 srv_status pool_acquire_send_request(srv_pid srv_server, srv_request_id *srv_req);
@@ -103,6 +112,8 @@ srv_status pool_acquire_check_response(srv_request_id *srv_req, pool_acquire_rep
 
 /* cast release: pool.srv:42 */
 srv_status pool_release(srv_pid srv_server, int slot);
+srv_status pool_release_ref(srv_ref srv_server, int slot);
+srv_status pool_release_abcast(const char *srv_name, int slot);
 
 /* call waiting: pool.srv:56 */
 srv_status pool_waiting(srv_pid srv_server, pool_waiting_reply *srv_out);
@@ -110,6 +121,13 @@ srv_status pool_waiting_timeout(srv_pid srv_server, pool_waiting_reply *srv_out,
                                 long srv_timeout_ms);
 srv_status pool_waiting_full(srv_pid srv_server, pool_waiting_reply *srv_out, long srv_timeout_ms,
                              srv_call_result *srv_result);
+srv_status pool_waiting_ref(srv_ref srv_server, pool_waiting_reply *srv_out);
+srv_status pool_waiting_timeout_ref(srv_ref srv_server, pool_waiting_reply *srv_out,
+                                    long srv_timeout_ms);
+srv_status pool_waiting_full_ref(srv_ref srv_server, pool_waiting_reply *srv_out,
+                                 long srv_timeout_ms, srv_call_result *srv_result);
+srv_status pool_waiting_multi_call(const char *srv_name, pool_waiting_reply *srv_replies,
+                                   long srv_timeout_ms, srv_multi_call_result *srv_result);
 void pool_waiting_reply_free(pool_waiting_reply *reply);
 srv_status pool_waiting_reply_to(pool_waiting_from srv_caller, int n);
 srv_status pool_waiting_send_request(srv_pid srv_server, srv_request_id *srv_req);
@@ -118,6 +136,24 @@ srv_status pool_waiting_wait_response(srv_request_id *srv_req, long srv_timeout_
 srv_status pool_waiting_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
                                          pool_waiting_reply *srv_out);
 srv_status pool_waiting_check_response(srv_request_id *srv_req, pool_waiting_reply *srv_out);
+
+#ifndef __cplusplus
+/* ---- A pid, a name or an srv_ref, as OTP's ServerRef ---------------- */
+
+/* Each function above that takes a server takes it as an srv_pid, or as a
+ * registered name ("acc") or an srv_ref (srv_ref_via(&registry, "acc"))
+ * through these macros: a pid goes to the function itself, chosen at
+ * compile time; the rest to its _ref twin. */
+#define pool_stop(srv_server) SRV__BY_PID(srv_server, pool_stop, pool_stop_ref)(SRV__TARGET(srv_server))
+#define pool_stop_timeout(srv_server, srv_reason, srv_timeout_ms) SRV__BY_PID(srv_server, pool_stop_timeout, pool_stop_timeout_ref)(SRV__TARGET(srv_server), srv_reason, srv_timeout_ms)
+#define pool_acquire(...) SRV__ROUTE(pool_acquire, pool_acquire_ref, __VA_ARGS__)
+#define pool_acquire_timeout(...) SRV__ROUTE(pool_acquire_timeout, pool_acquire_timeout_ref, __VA_ARGS__)
+#define pool_acquire_full(...) SRV__ROUTE(pool_acquire_full, pool_acquire_full_ref, __VA_ARGS__)
+#define pool_release(...) SRV__ROUTE(pool_release, pool_release_ref, __VA_ARGS__)
+#define pool_waiting(...) SRV__ROUTE(pool_waiting, pool_waiting_ref, __VA_ARGS__)
+#define pool_waiting_timeout(...) SRV__ROUTE(pool_waiting_timeout, pool_waiting_timeout_ref, __VA_ARGS__)
+#define pool_waiting_full(...) SRV__ROUTE(pool_waiting_full, pool_waiting_full_ref, __VA_ARGS__)
+#endif
 
 extern const srv_module pool_module;
 

@@ -118,6 +118,23 @@ struct types_everything_args {
     types_labelled q;
 };
 
+/* What each client function of `call everything` sends. */
+static void types_everything_args_fill(struct types_everything_args *srv_args, int8_t a, uint64_t h,
+                                       double j, bool l, const char *m, srv_bytes n, srv_atom o,
+                                       srv_pid p, types_labelled q)
+{
+    memset(srv_args, 0, sizeof *srv_args);
+    srv_args->a = a;
+    srv_args->h = h;
+    srv_args->j = j;
+    srv_args->l = l;
+    srv_args->m = m;
+    srv_args->n = n;
+    srv_args->o = o;
+    srv_args->p = p;
+    srv_args->q = q;
+}
+
 /* false when out of memory: the copy then owns nothing */
 static bool types_everything_copy_args(void *to, const void *from)
 {
@@ -210,6 +227,13 @@ struct types_hand_over_args {
     struct job *job;
 };
 
+/* What each client function of `cast hand_over` sends. */
+static void types_hand_over_args_fill(struct types_hand_over_args *srv_args, struct job *job)
+{
+    memset(srv_args, 0, sizeof *srv_args);
+    srv_args->job = job;
+}
+
 /* false when out of memory: the copy then owns nothing */
 static bool types_hand_over_copy_args(void *to, const void *from)
 {
@@ -241,6 +265,13 @@ static void types_hand_over_format_args(srv_buf *out, const void *args)
 struct types_moved_args {
     types_point to;
 };
+
+/* What each client function of `info moved` sends. */
+static void types_moved_args_fill(struct types_moved_args *srv_args, types_point to)
+{
+    memset(srv_args, 0, sizeof *srv_args);
+    srv_args->to = to;
+}
 
 /* false when out of memory: the copy then owns nothing */
 static bool types_moved_copy_args(void *to, const void *from)
@@ -331,7 +362,7 @@ static srv_init_result types_handle_init(types_state *state)
         
     return ok();
 }
-#line 335 "types.srv.c"
+#line 366 "types.srv.c"
 #undef SRV_RESULTS
 
 /* call everything: types.srv:54 */
@@ -353,7 +384,7 @@ static types_everything_result types_handle_everything(types_state *state,
     state->p = p;
     return reply(m, n, q);
 }
-#line 357 "types.srv.c"
+#line 388 "types.srv.c"
 #undef SRV_RESULTS
 
 /* cast hand_over: types.srv:65 */
@@ -367,7 +398,7 @@ static srv_noreply_result types_handle_hand_over(types_state *state, struct job 
     state->current = job;
     return noreply();
 }
-#line 371 "types.srv.c"
+#line 402 "types.srv.c"
 #undef SRV_RESULTS
 
 /* info moved: types.srv:72 */
@@ -379,7 +410,7 @@ static srv_noreply_result types_handle_moved(types_state *state, types_point to)
     state->q.at = to;
     return noreply();
 }
-#line 383 "types.srv.c"
+#line 414 "types.srv.c"
 #undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
@@ -625,14 +656,27 @@ srv_status types_start_monitor(srv_pid *srv_new_pid, srv_monitor_ref *srv_monito
     return srv_code;
 }
 
-srv_status types_stop(srv_pid server)
+/* The functions a pid goes to are named in parentheses: the header's
+ * macros of the same names route a name or an srv_ref to their _ref
+ * twins. */
+srv_status (types_stop)(srv_pid server)
 {
     return srv_stop(server, SRV_NORMAL, SRV_INFINITY, NULL);
 }
 
-srv_status types_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms)
+srv_status (types_stop_timeout)(srv_pid server, srv_atom reason, long timeout_ms)
 {
     return srv_stop(server, reason, timeout_ms, NULL);
+}
+
+srv_status types_stop_ref(srv_ref server)
+{
+    return srv_stop_to(server, SRV_NORMAL, SRV_INFINITY, NULL);
+}
+
+srv_status types_stop_timeout_ref(srv_ref server, srv_atom reason, long timeout_ms)
+{
+    return srv_stop_to(server, reason, timeout_ms, NULL);
 }
 
 srv_status types_get_state(srv_pid srv_server, types_state *srv_out, long srv_timeout_ms)
@@ -645,43 +689,77 @@ void types_state_free(types_state *state)
     types_free_state(state);
 }
 
-srv_status types_everything(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,
-                            const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q,
-                            types_everything_reply *srv_out)
+srv_status (types_everything)(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,
+                              const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q,
+                              types_everything_reply *srv_out)
 {
-    return types_everything_timeout(srv_server, a, h, j, l, m, n, o, p, q, srv_out,
-                                    SRV_DEFAULT_CALL_TIMEOUT);
+    return (types_everything_full)(srv_server, a, h, j, l, m, n, o, p, q, srv_out,
+                                   SRV_DEFAULT_CALL_TIMEOUT, NULL);
 }
 
-srv_status types_everything_timeout(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,
-                                    const char *m, srv_bytes n, srv_atom o, srv_pid p,
-                                    types_labelled q, types_everything_reply *srv_out,
-                                    long srv_timeout_ms)
+srv_status (types_everything_timeout)(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,
+                                      const char *m, srv_bytes n, srv_atom o, srv_pid p,
+                                      types_labelled q, types_everything_reply *srv_out,
+                                      long srv_timeout_ms)
 {
-    return types_everything_full(srv_server, a, h, j, l, m, n, o, p, q, srv_out, srv_timeout_ms,
-                                 NULL);
+    return (types_everything_full)(srv_server, a, h, j, l, m, n, o, p, q, srv_out, srv_timeout_ms,
+                                   NULL);
 }
 
-srv_status types_everything_full(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,
-                                 const char *m, srv_bytes n, srv_atom o, srv_pid p,
-                                 types_labelled q, types_everything_reply *srv_out,
-                                 long srv_timeout_ms, srv_call_result *srv_result)
+srv_status (types_everything_full)(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,
+                                   const char *m, srv_bytes n, srv_atom o, srv_pid p,
+                                   types_labelled q, types_everything_reply *srv_out,
+                                   long srv_timeout_ms, srv_call_result *srv_result)
 {
     struct types_everything_args srv_args;
-    memset(&srv_args, 0, sizeof srv_args);
-    srv_args.a = a;
-    srv_args.h = h;
-    srv_args.j = j;
-    srv_args.l = l;
-    srv_args.m = m;
-    srv_args.n = n;
-    srv_args.o = o;
-    srv_args.p = p;
-    srv_args.q = q;
+    types_everything_args_fill(&srv_args, a, h, j, l, m, n, o, p, q);
     if (srv_out != NULL)
         memset(srv_out, 0, sizeof *srv_out);
     return srv_call(srv_server, &types_module, TYPES_CALL_EVERYTHING, &srv_args, srv_out,
                     srv_timeout_ms, srv_result);
+}
+
+srv_status types_everything_ref(srv_ref srv_server, int8_t a, uint64_t h, double j, bool l,
+                                const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q,
+                                types_everything_reply *srv_out)
+{
+    return types_everything_full_ref(srv_server, a, h, j, l, m, n, o, p, q, srv_out,
+                                     SRV_DEFAULT_CALL_TIMEOUT, NULL);
+}
+
+srv_status types_everything_timeout_ref(srv_ref srv_server, int8_t a, uint64_t h, double j, bool l,
+                                        const char *m, srv_bytes n, srv_atom o, srv_pid p,
+                                        types_labelled q, types_everything_reply *srv_out,
+                                        long srv_timeout_ms)
+{
+    return types_everything_full_ref(srv_server, a, h, j, l, m, n, o, p, q, srv_out, srv_timeout_ms,
+                                     NULL);
+}
+
+srv_status types_everything_full_ref(srv_ref srv_server, int8_t a, uint64_t h, double j, bool l,
+                                     const char *m, srv_bytes n, srv_atom o, srv_pid p,
+                                     types_labelled q, types_everything_reply *srv_out,
+                                     long srv_timeout_ms, srv_call_result *srv_result)
+{
+    struct types_everything_args srv_args;
+    types_everything_args_fill(&srv_args, a, h, j, l, m, n, o, p, q);
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_call_to(srv_server, &types_module, TYPES_CALL_EVERYTHING, &srv_args, srv_out,
+                       srv_timeout_ms, srv_result);
+}
+
+srv_status types_everything_multi_call(const char *srv_name, int8_t a, uint64_t h, double j, bool l,
+                                       const char *m, srv_bytes n, srv_atom o, srv_pid p,
+                                       types_labelled q, types_everything_reply *srv_replies,
+                                       long srv_timeout_ms, srv_multi_call_result *srv_result)
+{
+    struct types_everything_args srv_args;
+    types_everything_args_fill(&srv_args, a, h, j, l, m, n, o, p, q);
+    if (srv_replies != NULL)
+        memset(srv_replies, 0, SRV_MAX_NODES * sizeof *srv_replies);
+    return srv_multi_call(srv_name, &types_module, TYPES_CALL_EVERYTHING, &srv_args, srv_replies,
+                          srv_timeout_ms, srv_result);
 }
 
 void types_everything_reply_free(types_everything_reply *reply)
@@ -747,38 +825,55 @@ srv_status types_everything_check_response(srv_request_id *srv_req, types_everyt
     return srv_check_response(srv_req, srv_out, NULL);
 }
 
-srv_status types_hand_over(srv_pid srv_server, struct job *job)
+srv_status (types_hand_over)(srv_pid srv_server, struct job *job)
 {
     struct types_hand_over_args srv_args;
-    memset(&srv_args, 0, sizeof srv_args);
-    srv_args.job = job;
+    types_hand_over_args_fill(&srv_args, job);
     return srv_cast(srv_server, &types_module, TYPES_CAST_HAND_OVER, &srv_args);
 }
 
-srv_status types_send_moved(srv_pid srv_server, types_point to)
+srv_status types_hand_over_ref(srv_ref srv_server, struct job *job)
+{
+    struct types_hand_over_args srv_args;
+    types_hand_over_args_fill(&srv_args, job);
+    return srv_cast_to(srv_server, &types_module, TYPES_CAST_HAND_OVER, &srv_args);
+}
+
+srv_status types_hand_over_abcast(const char *srv_name, struct job *job)
+{
+    struct types_hand_over_args srv_args;
+    types_hand_over_args_fill(&srv_args, job);
+    return srv_abcast(srv_name, &types_module, TYPES_CAST_HAND_OVER, &srv_args);
+}
+
+srv_status (types_send_moved)(srv_pid srv_server, types_point to)
 {
     struct types_moved_args srv_args;
-    memset(&srv_args, 0, sizeof srv_args);
-    srv_args.to = to;
+    types_moved_args_fill(&srv_args, to);
     return srv_send(srv_server, &types_module, TYPES_INFO_MOVED, &srv_args);
 }
 
-srv_status types_moved_send_after(long srv_delay_ms, srv_pid srv_server, types_point to,
-                                  srv_timer_ref *srv_ref)
+srv_status types_send_moved_ref(srv_ref srv_server, types_point to)
 {
     struct types_moved_args srv_args;
-    memset(&srv_args, 0, sizeof srv_args);
-    srv_args.to = to;
+    types_moved_args_fill(&srv_args, to);
+    return srv_send_to(srv_server, &types_module, TYPES_INFO_MOVED, &srv_args);
+}
+
+srv_status types_moved_send_after(long srv_delay_ms, srv_pid srv_server, types_point to,
+                                  srv_timer_ref *srv_timer)
+{
+    struct types_moved_args srv_args;
+    types_moved_args_fill(&srv_args, to);
     return srv_send_after(srv_delay_ms, srv_server, &types_module, TYPES_INFO_MOVED, &srv_args,
-                          srv_ref);
+                          srv_timer);
 }
 
 srv_status types_moved_start_timer(long srv_delay_ms, srv_pid srv_server, types_point to,
-                                   srv_timer_ref *srv_ref)
+                                   srv_timer_ref *srv_timer)
 {
     struct types_moved_args srv_args;
-    memset(&srv_args, 0, sizeof srv_args);
-    srv_args.to = to;
+    types_moved_args_fill(&srv_args, to);
     return srv_start_timer(srv_delay_ms, srv_server, &types_module, TYPES_INFO_MOVED, &srv_args,
-                           srv_ref);
+                           srv_timer);
 }

@@ -116,6 +116,8 @@ srv_status types_start_opts(srv_start_mode srv_mode, const srv_start_opts *srv_o
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status types_stop(srv_pid server);
 srv_status types_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
+srv_status types_stop_ref(srv_ref server);
+srv_status types_stop_timeout_ref(srv_ref server, srv_atom reason, long timeout_ms);
 /* sys:get_state, for code that knows the module: a deep copy of the
  * server's state, made inside it (ptr(...) fields NULL: they stay the
  * server's; c(...) fields copied as they are).  Free it with
@@ -138,6 +140,21 @@ srv_status types_everything_full(srv_pid srv_server, int8_t a, uint64_t h, doubl
                                  const char *m, srv_bytes n, srv_atom o, srv_pid p,
                                  types_labelled q, types_everything_reply *srv_out,
                                  long srv_timeout_ms, srv_call_result *srv_result);
+srv_status types_everything_ref(srv_ref srv_server, int8_t a, uint64_t h, double j, bool l,
+                                const char *m, srv_bytes n, srv_atom o, srv_pid p, types_labelled q,
+                                types_everything_reply *srv_out);
+srv_status types_everything_timeout_ref(srv_ref srv_server, int8_t a, uint64_t h, double j, bool l,
+                                        const char *m, srv_bytes n, srv_atom o, srv_pid p,
+                                        types_labelled q, types_everything_reply *srv_out,
+                                        long srv_timeout_ms);
+srv_status types_everything_full_ref(srv_ref srv_server, int8_t a, uint64_t h, double j, bool l,
+                                     const char *m, srv_bytes n, srv_atom o, srv_pid p,
+                                     types_labelled q, types_everything_reply *srv_out,
+                                     long srv_timeout_ms, srv_call_result *srv_result);
+srv_status types_everything_multi_call(const char *srv_name, int8_t a, uint64_t h, double j, bool l,
+                                       const char *m, srv_bytes n, srv_atom o, srv_pid p,
+                                       types_labelled q, types_everything_reply *srv_replies,
+                                       long srv_timeout_ms, srv_multi_call_result *srv_result);
 void types_everything_reply_free(types_everything_reply *reply);
 srv_status types_everything_reply_to(types_everything_from srv_caller, const char *m, srv_bytes n,
                                      types_labelled q);
@@ -153,13 +170,32 @@ srv_status types_everything_check_response(srv_request_id *srv_req,
 
 /* cast hand_over: types.srv:65 */
 srv_status types_hand_over(srv_pid srv_server, struct job *job);
+srv_status types_hand_over_ref(srv_ref srv_server, struct job *job);
+srv_status types_hand_over_abcast(const char *srv_name, struct job *job);
 
 /* info moved: types.srv:72 */
 srv_status types_send_moved(srv_pid srv_server, types_point to);
+srv_status types_send_moved_ref(srv_ref srv_server, types_point to);
 srv_status types_moved_send_after(long srv_delay_ms, srv_pid srv_server, types_point to,
-                                  srv_timer_ref *srv_ref);
+                                  srv_timer_ref *srv_timer);
 srv_status types_moved_start_timer(long srv_delay_ms, srv_pid srv_server, types_point to,
-                                   srv_timer_ref *srv_ref);
+                                   srv_timer_ref *srv_timer);
+
+#ifndef __cplusplus
+/* ---- A pid, a name or an srv_ref, as OTP's ServerRef ---------------- */
+
+/* Each function above that takes a server takes it as an srv_pid, or as a
+ * registered name ("acc") or an srv_ref (srv_ref_via(&registry, "acc"))
+ * through these macros: a pid goes to the function itself, chosen at
+ * compile time; the rest to its _ref twin. */
+#define types_stop(srv_server) SRV__BY_PID(srv_server, types_stop, types_stop_ref)(SRV__TARGET(srv_server))
+#define types_stop_timeout(srv_server, srv_reason, srv_timeout_ms) SRV__BY_PID(srv_server, types_stop_timeout, types_stop_timeout_ref)(SRV__TARGET(srv_server), srv_reason, srv_timeout_ms)
+#define types_everything(...) SRV__ROUTE(types_everything, types_everything_ref, __VA_ARGS__)
+#define types_everything_timeout(...) SRV__ROUTE(types_everything_timeout, types_everything_timeout_ref, __VA_ARGS__)
+#define types_everything_full(...) SRV__ROUTE(types_everything_full, types_everything_full_ref, __VA_ARGS__)
+#define types_hand_over(...) SRV__ROUTE(types_hand_over, types_hand_over_ref, __VA_ARGS__)
+#define types_send_moved(...) SRV__ROUTE(types_send_moved, types_send_moved_ref, __VA_ARGS__)
+#endif
 
 extern const srv_module types_module;
 

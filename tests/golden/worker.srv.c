@@ -29,6 +29,13 @@ struct worker_query_args {
     srv_atom key;
 };
 
+/* What each client function of `call query` sends. */
+static void worker_query_args_fill(struct worker_query_args *srv_args, srv_atom key)
+{
+    memset(srv_args, 0, sizeof *srv_args);
+    srv_args->key = key;
+}
+
 /* The reply, as Erlang prints it: ok, the value, or a tuple of them */
 static void worker_query_format_reply(srv_buf *out, const void *srv_arg)
 {
@@ -51,6 +58,14 @@ struct worker_set_args {
     srv_atom key;
     srv_atom value;
 };
+
+/* What each client function of `call set` sends. */
+static void worker_set_args_fill(struct worker_set_args *srv_args, srv_atom key, srv_atom value)
+{
+    memset(srv_args, 0, sizeof *srv_args);
+    srv_args->key = key;
+    srv_args->value = value;
+}
 
 /* The reply, as Erlang prints it: ok, the value, or a tuple of them */
 static void worker_set_format_reply(srv_buf *out, const void *srv_arg)
@@ -79,6 +94,13 @@ static void worker_set_format_args(srv_buf *out, const void *args)
 struct worker_show_args {
     srv_atom key;
 };
+
+/* What each client function of `cast show` sends. */
+static void worker_show_args_fill(struct worker_show_args *srv_args, srv_atom key)
+{
+    memset(srv_args, 0, sizeof *srv_args);
+    srv_args->key = key;
+}
 
 /* {show, ...}: Erlang's tuple of the message */
 static void worker_show_format_args(srv_buf *out, const void *args)
@@ -156,7 +178,7 @@ static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv
     /* {ok, State, 0}: handle the timeout as soon as the mailbox is empty. */
     return ok_timeout(0);
 }
-#line 160 "worker.srv.c"
+#line 182 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* call query: worker.srv:28 */
@@ -171,7 +193,7 @@ static worker_query_result worker_handle_query(worker_state *state, worker_query
     printf("query from %s, self: %s\n", FROM, SELF);
     return reply(state->value);
 }
-#line 175 "worker.srv.c"
+#line 197 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* call set: worker.srv:35 */
@@ -186,7 +208,7 @@ static worker_set_result worker_handle_set(worker_state *state, worker_set_from 
     state->value = value;
     return reply(key, value);
 }
-#line 190 "worker.srv.c"
+#line 212 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* cast show: worker.srv:42 */
@@ -201,7 +223,7 @@ static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
            srv_atom_format(state->value).s, SELF);
     return noreply();
 }
-#line 205 "worker.srv.c"
+#line 227 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* info timeout: worker.srv:50 */
@@ -214,7 +236,7 @@ static srv_noreply_result worker_handle_timeout(worker_state *state)
     printf("Timeout\n");
     return noreply();
 }
-#line 218 "worker.srv.c"
+#line 240 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* terminate: worker.srv:55 */
@@ -225,7 +247,7 @@ static void worker_handle_terminate(worker_state *state, srv_atom reason)
            
     printf("terminate reason %s, self: %s\n", srv_atom_format(reason).s, SELF);
 }
-#line 229 "worker.srv.c"
+#line 251 "worker.srv.c"
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
@@ -404,14 +426,27 @@ srv_status worker_start_monitor(srv_atom key, srv_atom value, srv_pid *srv_new_p
     return srv_code;
 }
 
-srv_status worker_stop(srv_pid server)
+/* The functions a pid goes to are named in parentheses: the header's
+ * macros of the same names route a name or an srv_ref to their _ref
+ * twins. */
+srv_status (worker_stop)(srv_pid server)
 {
     return srv_stop(server, SRV_NORMAL, SRV_INFINITY, NULL);
 }
 
-srv_status worker_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms)
+srv_status (worker_stop_timeout)(srv_pid server, srv_atom reason, long timeout_ms)
 {
     return srv_stop(server, reason, timeout_ms, NULL);
+}
+
+srv_status worker_stop_ref(srv_ref server)
+{
+    return srv_stop_to(server, SRV_NORMAL, SRV_INFINITY, NULL);
+}
+
+srv_status worker_stop_timeout_ref(srv_ref server, srv_atom reason, long timeout_ms)
+{
+    return srv_stop_to(server, reason, timeout_ms, NULL);
 }
 
 srv_status worker_get_state(srv_pid srv_server, worker_state *srv_out, long srv_timeout_ms)
@@ -424,27 +459,60 @@ void worker_state_free(worker_state *state)
     (void)state;
 }
 
-srv_status worker_query(srv_pid srv_server, srv_atom key, worker_query_reply *srv_out)
+srv_status (worker_query)(srv_pid srv_server, srv_atom key, worker_query_reply *srv_out)
 {
-    return worker_query_timeout(srv_server, key, srv_out, SRV_DEFAULT_CALL_TIMEOUT);
+    return (worker_query_full)(srv_server, key, srv_out, SRV_DEFAULT_CALL_TIMEOUT, NULL);
 }
 
-srv_status worker_query_timeout(srv_pid srv_server, srv_atom key, worker_query_reply *srv_out,
-                                long srv_timeout_ms)
+srv_status (worker_query_timeout)(srv_pid srv_server, srv_atom key, worker_query_reply *srv_out,
+                                  long srv_timeout_ms)
 {
-    return worker_query_full(srv_server, key, srv_out, srv_timeout_ms, NULL);
+    return (worker_query_full)(srv_server, key, srv_out, srv_timeout_ms, NULL);
 }
 
-srv_status worker_query_full(srv_pid srv_server, srv_atom key, worker_query_reply *srv_out,
-                             long srv_timeout_ms, srv_call_result *srv_result)
+srv_status (worker_query_full)(srv_pid srv_server, srv_atom key, worker_query_reply *srv_out,
+                               long srv_timeout_ms, srv_call_result *srv_result)
 {
     struct worker_query_args srv_args;
-    memset(&srv_args, 0, sizeof srv_args);
-    srv_args.key = key;
+    worker_query_args_fill(&srv_args, key);
     if (srv_out != NULL)
         memset(srv_out, 0, sizeof *srv_out);
     return srv_call(srv_server, &worker_module, WORKER_CALL_QUERY, &srv_args, srv_out,
                     srv_timeout_ms, srv_result);
+}
+
+srv_status worker_query_ref(srv_ref srv_server, srv_atom key, worker_query_reply *srv_out)
+{
+    return worker_query_full_ref(srv_server, key, srv_out, SRV_DEFAULT_CALL_TIMEOUT, NULL);
+}
+
+srv_status worker_query_timeout_ref(srv_ref srv_server, srv_atom key, worker_query_reply *srv_out,
+                                    long srv_timeout_ms)
+{
+    return worker_query_full_ref(srv_server, key, srv_out, srv_timeout_ms, NULL);
+}
+
+srv_status worker_query_full_ref(srv_ref srv_server, srv_atom key, worker_query_reply *srv_out,
+                                 long srv_timeout_ms, srv_call_result *srv_result)
+{
+    struct worker_query_args srv_args;
+    worker_query_args_fill(&srv_args, key);
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_call_to(srv_server, &worker_module, WORKER_CALL_QUERY, &srv_args, srv_out,
+                       srv_timeout_ms, srv_result);
+}
+
+srv_status worker_query_multi_call(const char *srv_name, srv_atom key,
+                                   worker_query_reply *srv_replies, long srv_timeout_ms,
+                                   srv_multi_call_result *srv_result)
+{
+    struct worker_query_args srv_args;
+    worker_query_args_fill(&srv_args, key);
+    if (srv_replies != NULL)
+        memset(srv_replies, 0, SRV_MAX_NODES * sizeof *srv_replies);
+    return srv_multi_call(srv_name, &worker_module, WORKER_CALL_QUERY, &srv_args, srv_replies,
+                          srv_timeout_ms, srv_result);
 }
 
 void worker_query_reply_free(worker_query_reply *reply)
@@ -493,29 +561,63 @@ srv_status worker_query_check_response(srv_request_id *srv_req, worker_query_rep
     return srv_check_response(srv_req, srv_out, NULL);
 }
 
-srv_status worker_set(srv_pid srv_server, srv_atom key, srv_atom value, worker_set_reply *srv_out)
+srv_status (worker_set)(srv_pid srv_server, srv_atom key, srv_atom value, worker_set_reply *srv_out)
 {
-    return worker_set_timeout(srv_server, key, value, srv_out, SRV_DEFAULT_CALL_TIMEOUT);
+    return (worker_set_full)(srv_server, key, value, srv_out, SRV_DEFAULT_CALL_TIMEOUT, NULL);
 }
 
-srv_status worker_set_timeout(srv_pid srv_server, srv_atom key, srv_atom value,
-                              worker_set_reply *srv_out, long srv_timeout_ms)
+srv_status (worker_set_timeout)(srv_pid srv_server, srv_atom key, srv_atom value,
+                                worker_set_reply *srv_out, long srv_timeout_ms)
 {
-    return worker_set_full(srv_server, key, value, srv_out, srv_timeout_ms, NULL);
+    return (worker_set_full)(srv_server, key, value, srv_out, srv_timeout_ms, NULL);
 }
 
-srv_status worker_set_full(srv_pid srv_server, srv_atom key, srv_atom value,
-                           worker_set_reply *srv_out, long srv_timeout_ms,
-                           srv_call_result *srv_result)
+srv_status (worker_set_full)(srv_pid srv_server, srv_atom key, srv_atom value,
+                             worker_set_reply *srv_out, long srv_timeout_ms,
+                             srv_call_result *srv_result)
 {
     struct worker_set_args srv_args;
-    memset(&srv_args, 0, sizeof srv_args);
-    srv_args.key = key;
-    srv_args.value = value;
+    worker_set_args_fill(&srv_args, key, value);
     if (srv_out != NULL)
         memset(srv_out, 0, sizeof *srv_out);
     return srv_call(srv_server, &worker_module, WORKER_CALL_SET, &srv_args, srv_out, srv_timeout_ms,
                     srv_result);
+}
+
+srv_status worker_set_ref(srv_ref srv_server, srv_atom key, srv_atom value,
+                          worker_set_reply *srv_out)
+{
+    return worker_set_full_ref(srv_server, key, value, srv_out, SRV_DEFAULT_CALL_TIMEOUT, NULL);
+}
+
+srv_status worker_set_timeout_ref(srv_ref srv_server, srv_atom key, srv_atom value,
+                                  worker_set_reply *srv_out, long srv_timeout_ms)
+{
+    return worker_set_full_ref(srv_server, key, value, srv_out, srv_timeout_ms, NULL);
+}
+
+srv_status worker_set_full_ref(srv_ref srv_server, srv_atom key, srv_atom value,
+                               worker_set_reply *srv_out, long srv_timeout_ms,
+                               srv_call_result *srv_result)
+{
+    struct worker_set_args srv_args;
+    worker_set_args_fill(&srv_args, key, value);
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_call_to(srv_server, &worker_module, WORKER_CALL_SET, &srv_args, srv_out,
+                       srv_timeout_ms, srv_result);
+}
+
+srv_status worker_set_multi_call(const char *srv_name, srv_atom key, srv_atom value,
+                                 worker_set_reply *srv_replies, long srv_timeout_ms,
+                                 srv_multi_call_result *srv_result)
+{
+    struct worker_set_args srv_args;
+    worker_set_args_fill(&srv_args, key, value);
+    if (srv_replies != NULL)
+        memset(srv_replies, 0, SRV_MAX_NODES * sizeof *srv_replies);
+    return srv_multi_call(srv_name, &worker_module, WORKER_CALL_SET, &srv_args, srv_replies,
+                          srv_timeout_ms, srv_result);
 }
 
 void worker_set_reply_free(worker_set_reply *reply)
@@ -566,10 +668,23 @@ srv_status worker_set_check_response(srv_request_id *srv_req, worker_set_reply *
     return srv_check_response(srv_req, srv_out, NULL);
 }
 
-srv_status worker_show(srv_pid srv_server, srv_atom key)
+srv_status (worker_show)(srv_pid srv_server, srv_atom key)
 {
     struct worker_show_args srv_args;
-    memset(&srv_args, 0, sizeof srv_args);
-    srv_args.key = key;
+    worker_show_args_fill(&srv_args, key);
     return srv_cast(srv_server, &worker_module, WORKER_CAST_SHOW, &srv_args);
+}
+
+srv_status worker_show_ref(srv_ref srv_server, srv_atom key)
+{
+    struct worker_show_args srv_args;
+    worker_show_args_fill(&srv_args, key);
+    return srv_cast_to(srv_server, &worker_module, WORKER_CAST_SHOW, &srv_args);
+}
+
+srv_status worker_show_abcast(const char *srv_name, srv_atom key)
+{
+    struct worker_show_args srv_args;
+    worker_show_args_fill(&srv_args, key);
+    return srv_abcast(srv_name, &worker_module, WORKER_CAST_SHOW, &srv_args);
 }

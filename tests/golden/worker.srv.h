@@ -67,6 +67,8 @@ srv_status worker_start_opts(srv_atom key, srv_atom value, srv_start_mode srv_mo
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status worker_stop(srv_pid server);
 srv_status worker_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
+srv_status worker_stop_ref(srv_ref server);
+srv_status worker_stop_timeout_ref(srv_ref server, srv_atom reason, long timeout_ms);
 /* sys:get_state, for code that knows the module: a deep copy of the
  * server's state, made inside it (ptr(...) fields NULL: they stay the
  * server's; c(...) fields copied as they are).  Free it with
@@ -83,6 +85,14 @@ srv_status worker_query_timeout(srv_pid srv_server, srv_atom key, worker_query_r
                                 long srv_timeout_ms);
 srv_status worker_query_full(srv_pid srv_server, srv_atom key, worker_query_reply *srv_out,
                              long srv_timeout_ms, srv_call_result *srv_result);
+srv_status worker_query_ref(srv_ref srv_server, srv_atom key, worker_query_reply *srv_out);
+srv_status worker_query_timeout_ref(srv_ref srv_server, srv_atom key, worker_query_reply *srv_out,
+                                    long srv_timeout_ms);
+srv_status worker_query_full_ref(srv_ref srv_server, srv_atom key, worker_query_reply *srv_out,
+                                 long srv_timeout_ms, srv_call_result *srv_result);
+srv_status worker_query_multi_call(const char *srv_name, srv_atom key,
+                                   worker_query_reply *srv_replies, long srv_timeout_ms,
+                                   srv_multi_call_result *srv_result);
 void worker_query_reply_free(worker_query_reply *reply);
 srv_status worker_query_reply_to(worker_query_from srv_caller, srv_atom value);
 srv_status worker_query_send_request(srv_pid srv_server, srv_atom key, srv_request_id *srv_req);
@@ -99,6 +109,16 @@ srv_status worker_set_timeout(srv_pid srv_server, srv_atom key, srv_atom value,
 srv_status worker_set_full(srv_pid srv_server, srv_atom key, srv_atom value,
                            worker_set_reply *srv_out, long srv_timeout_ms,
                            srv_call_result *srv_result);
+srv_status worker_set_ref(srv_ref srv_server, srv_atom key, srv_atom value,
+                          worker_set_reply *srv_out);
+srv_status worker_set_timeout_ref(srv_ref srv_server, srv_atom key, srv_atom value,
+                                  worker_set_reply *srv_out, long srv_timeout_ms);
+srv_status worker_set_full_ref(srv_ref srv_server, srv_atom key, srv_atom value,
+                               worker_set_reply *srv_out, long srv_timeout_ms,
+                               srv_call_result *srv_result);
+srv_status worker_set_multi_call(const char *srv_name, srv_atom key, srv_atom value,
+                                 worker_set_reply *srv_replies, long srv_timeout_ms,
+                                 srv_multi_call_result *srv_result);
 void worker_set_reply_free(worker_set_reply *reply);
 srv_status worker_set_reply_to(worker_set_from srv_caller, srv_atom key, srv_atom value);
 srv_status worker_set_send_request(srv_pid srv_server, srv_atom key, srv_atom value,
@@ -111,6 +131,26 @@ srv_status worker_set_check_response(srv_request_id *srv_req, worker_set_reply *
 
 /* cast show: worker.srv:42 */
 srv_status worker_show(srv_pid srv_server, srv_atom key);
+srv_status worker_show_ref(srv_ref srv_server, srv_atom key);
+srv_status worker_show_abcast(const char *srv_name, srv_atom key);
+
+#ifndef __cplusplus
+/* ---- A pid, a name or an srv_ref, as OTP's ServerRef ---------------- */
+
+/* Each function above that takes a server takes it as an srv_pid, or as a
+ * registered name ("acc") or an srv_ref (srv_ref_via(&registry, "acc"))
+ * through these macros: a pid goes to the function itself, chosen at
+ * compile time; the rest to its _ref twin. */
+#define worker_stop(srv_server) SRV__BY_PID(srv_server, worker_stop, worker_stop_ref)(SRV__TARGET(srv_server))
+#define worker_stop_timeout(srv_server, srv_reason, srv_timeout_ms) SRV__BY_PID(srv_server, worker_stop_timeout, worker_stop_timeout_ref)(SRV__TARGET(srv_server), srv_reason, srv_timeout_ms)
+#define worker_query(...) SRV__ROUTE(worker_query, worker_query_ref, __VA_ARGS__)
+#define worker_query_timeout(...) SRV__ROUTE(worker_query_timeout, worker_query_timeout_ref, __VA_ARGS__)
+#define worker_query_full(...) SRV__ROUTE(worker_query_full, worker_query_full_ref, __VA_ARGS__)
+#define worker_set(...) SRV__ROUTE(worker_set, worker_set_ref, __VA_ARGS__)
+#define worker_set_timeout(...) SRV__ROUTE(worker_set_timeout, worker_set_timeout_ref, __VA_ARGS__)
+#define worker_set_full(...) SRV__ROUTE(worker_set_full, worker_set_full_ref, __VA_ARGS__)
+#define worker_show(...) SRV__ROUTE(worker_show, worker_show_ref, __VA_ARGS__)
+#endif
 
 extern const srv_module worker_module;
 
