@@ -75,7 +75,8 @@ enum ast_handler_kind {
     AST_INFO_EXIT,
     AST_INFO_DOWN,
     AST_TERMINATE,
-    AST_FORMAT_STATUS
+    AST_FORMAT_STATUS,
+    AST_CONTINUE      /* handle_continue's clause: name, args */
 };
 
 /* An attribute, `[[skip_abandoned]]`, written before `call` or `server`:
@@ -88,9 +89,9 @@ struct ast_attr {
 
 struct ast_handler {
     enum ast_handler_kind kind;
-    const char *name;             /* CALL, CAST, INFO: the message name; else NULL */
+    const char *name;             /* CALL, CAST, INFO, CONTINUE: its name; else NULL */
     struct srv_loc loc;           /* of the name, or of the keyword */
-    struct ast_field *args;       /* INIT, CALL, CAST, INFO */
+    struct ast_field *args;       /* INIT, CALL, CAST, INFO, CONTINUE */
     struct ast_field *reply;      /* CALL: the reply fields (may be empty) */
     bool bare;                    /* INFO written without (args): timeout, exit, down */
     bool has_body;                /* false: `;`, an external handler */

@@ -305,6 +305,7 @@ static const char *handler_kind_name(enum ast_handler_kind kind)
     case AST_INFO_DOWN: return "info down";
     case AST_TERMINATE: return "terminate";
     case AST_FORMAT_STATUS: return "format_status";
+    case AST_CONTINUE: return "continue";
     }
     return "handler";
 }
@@ -430,7 +431,7 @@ static void check_handlers(struct checker *c)
             resolve_bare_info(c, h);
 
     for (struct ast_handler *h = c->spec->handlers; h != NULL; h = h->next) {
-        bool named = h->kind == AST_CALL || h->kind == AST_CAST ||
+        bool named = h->kind == AST_CALL || h->kind == AST_CAST || h->kind == AST_CONTINUE ||
                      (h->kind == AST_INFO && !h->bare);
         if (!named) {
             if (h->kind == AST_INFO)
@@ -454,11 +455,14 @@ static void check_handlers(struct checker *c)
                        h->name);
         for (struct ast_handler *g = c->spec->handlers; g != h; g = g->next) {
             bool g_named = g->kind == AST_CALL || g->kind == AST_CAST ||
-                           (g->kind == AST_INFO && !g->bare);
+                           g->kind == AST_CONTINUE || (g->kind == AST_INFO && !g->bare);
             if (!g_named)
                 continue;
-            /* calls and casts share NAME_x; infos have NAME_send_x */
-            bool same_space = (g->kind == AST_INFO) == (h->kind == AST_INFO);
+            /* calls and casts share NAME_x; infos have NAME_send_x; a
+             * continue's NAME_continue_x is unique, but its handler and
+             * arguments' names are every other message's */
+            bool same_space = (g->kind == AST_INFO) == (h->kind == AST_INFO) ||
+                              g->kind == AST_CONTINUE || h->kind == AST_CONTINUE;
             if (same_space && strcmp(g->name, h->name) == 0) {
                 diag_error(c->d, h->loc, "duplicate handler '%s'", h->name);
                 diag_note(c->d, g->loc, "first defined here");

@@ -169,6 +169,8 @@ static const struct handler_shape {
     [AST_FORMAT_STATUS] = {"format_status", "format_status", "void",
                            "const %s_state *state, srv_status_map *status", "", "",
                            "state status"},
+    [AST_CONTINUE] = {"continue", NULL, "srv_noreply_result", "%s_state *state", "",
+                      "srv_result_", "state"},
 };
 
 /* The macros that read a handler's parameter without naming it: FROM
@@ -189,9 +191,13 @@ static bool body_uses(const char *code, const char *name, bool clearing_free)
     return false;
 }
 
+/* Calls, casts, infos and continues: each is a message type of the
+ * module, dispatched by number (a continue is never sent: the server
+ * runs it itself). */
 static bool is_message(const struct ast_handler *h)
 {
-    return h->kind == AST_CALL || h->kind == AST_CAST || h->kind == AST_INFO;
+    return h->kind == AST_CALL || h->kind == AST_CAST || h->kind == AST_INFO ||
+           h->kind == AST_CONTINUE;
 }
 
 /* A handler's name, result type, signature and results, into d. */
@@ -293,7 +299,10 @@ static int render(struct emitter *e, const char *name, const struct tmpl_dict *d
 
 static const char *kind_word(const struct ast_handler *h)
 {
-    return h->kind == AST_CALL ? "CALL" : h->kind == AST_CAST ? "CAST" : "INFO";
+    return h->kind == AST_CALL   ? "CALL"
+           : h->kind == AST_CAST ? "CAST"
+           : h->kind == AST_INFO ? "INFO"
+                                 : "CONTINUE";
 }
 
 /* The fields of a list as items: member (a declaration), arg (the name),
@@ -383,19 +392,27 @@ static void message_args(struct emitter *e, struct tmpl_dict *d, const struct as
 
 /* One of a call's result constructors (templates/results.c.tmpl). */
 static const struct {
-    const char *form, *extra, *action, *timeout, *reason, *fail_kind;
+    const char *form, *extra, *action, *fail_kind;
     bool fields;
 } result_forms[] = {
-    {"reply", "", "SRV_ACTION_REPLY", "SRV_INFINITY", "0", "SRV_ACTION_REPLY_ENOMEM", true},
-    {"reply_timeout", "long srv_timeout_ms", "SRV_ACTION_REPLY", "srv_timeout_ms", "0",
+    {"reply", "", "srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0)", "SRV_ACTION_REPLY_ENOMEM",
+     true},
+    {"reply_timeout", "long srv_timeout_ms", "srv__action(SRV_ACTION_REPLY, srv_timeout_ms, 0)",
      "SRV_ACTION_REPLY_ENOMEM", true},
-    {"noreply", "", "SRV_ACTION_NOREPLY", "SRV_INFINITY", "0", NULL, false},
-    {"noreply_timeout", "long srv_timeout_ms", "SRV_ACTION_NOREPLY", "srv_timeout_ms", "0",
+    {"reply_continue", "srv_continue srv_next",
+     "srv__action_continue(SRV_ACTION_REPLY, srv_next)", "SRV_ACTION_REPLY_ENOMEM", true},
+    {"reply_hibernate", "", "srv__action_hibernate(SRV_ACTION_REPLY)",
+     "SRV_ACTION_REPLY_ENOMEM", true},
+    {"noreply", "", "srv__action(SRV_ACTION_NOREPLY, SRV_INFINITY, 0)", NULL, false},
+    {"noreply_timeout", "long srv_timeout_ms",
+     "srv__action(SRV_ACTION_NOREPLY, srv_timeout_ms, 0)", NULL, false},
+    {"noreply_continue", "srv_continue srv_next",
+     "srv__action_continue(SRV_ACTION_NOREPLY, srv_next)", NULL, false},
+    {"noreply_hibernate", "", "srv__action_hibernate(SRV_ACTION_NOREPLY)", NULL, false},
+    {"stop", "srv_atom srv_reason", "srv__action(SRV_ACTION_STOP, SRV_INFINITY, srv_reason)",
      NULL, false},
-    {"stop", "srv_atom srv_reason", "SRV_ACTION_STOP", "SRV_INFINITY", "srv_reason", NULL,
-     false},
-    {"stop_reply", "srv_atom srv_reason", "SRV_ACTION_STOP_REPLY", "SRV_INFINITY",
-     "srv_reason", "SRV_ACTION_STOP", true},
+    {"stop_reply", "srv_atom srv_reason",
+     "srv__action(SRV_ACTION_STOP_REPLY, SRV_INFINITY, srv_reason)", "SRV_ACTION_STOP", true},
 };
 
 /* A call's result type and constructors, rendered from their template. */
@@ -429,8 +446,6 @@ static int call_results(struct emitter *e, struct tmpl_dict *d, const struct ast
         buf_free(&sig);
         tmpl_set(f, "form", result_forms[i].form);
         tmpl_set(f, "action", result_forms[i].action);
-        tmpl_set(f, "timeout", result_forms[i].timeout);
-        tmpl_set(f, "reason", result_forms[i].reason);
         tmpl_set(f, "fields", result_forms[i].fields ? "1" : "");
         tmpl_set(f, "fails", result_forms[i].fields && can_fail ? "1" : "");
         tmpl_set(f, "fail_kind", result_forms[i].fail_kind ? result_forms[i].fail_kind : "");
@@ -511,6 +526,14 @@ static int message(struct emitter *e, struct tmpl_dict *d, const struct ast_hand
     for (int i = 0; i < 2 && h->kind == AST_INFO; i++)
         tmpl_set(tmpl_add(d, "timers"), "timer", i == 0 ? "send_after" : "start_timer");
     tmpl_set(d, "cast", h->kind == AST_CAST ? "1" : "");
+    tmpl_set(d, "continue", h->kind == AST_CONTINUE ? "1" : "");
+    if (h->kind == AST_CONTINUE) { /* NAME_continue_x's parameters */
+        struct buf b;
+        buf_init(&b);
+        value_params(e->name, &b, h->args);
+        tmpl_set(d, "continue_params", b.len > 0 ? b.data + 2 : "void");
+        buf_free(&b);
+    }
     if (h->kind != AST_CALL) {
         tmpl_set(d, "reply_owns", "");
         tmpl_set(d, "reply_size", "0");
@@ -684,6 +707,7 @@ static int server_messages(struct emitter *e, struct tmpl_dict *d)
     bool any_args = false, any_call = false, header_results = false;
     tmpl_list(d, "messages");
     tmpl_list(d, "calls");
+    tmpl_list(d, "continues");
     for (const struct ast_handler *h = e->spec->handlers; h != NULL; h = h->next) {
         if (!is_message(h))
             continue;
@@ -691,7 +715,8 @@ static int server_messages(struct emitter *e, struct tmpl_dict *d)
         any_args |= h->args != NULL;
         any_call |= h->kind == AST_CALL;
         if (message(e, tmpl_add(d, "messages"), h) != 0 ||
-            (h->kind == AST_CALL && message(e, tmpl_add(d, "calls"), h) != 0))
+            (h->kind == AST_CALL && message(e, tmpl_add(d, "calls"), h) != 0) ||
+            (h->kind == AST_CONTINUE && message(e, tmpl_add(d, "continues"), h) != 0))
             return -1;
         header_results |= h->kind == AST_CALL && !h->has_body;
     }

@@ -61,7 +61,7 @@ static const struct ast_code *body_of(const struct ast_code *code)
 }
 
 %token SERVER "server" STATE "state" RECORD "record" INIT "init" CALL "call"
-%token CAST "cast" INFO "info" TERMINATE "terminate"
+%token CAST "cast" INFO "info" CONTINUE "continue" TERMINATE "terminate"
 %token FORMAT_STATUS "format_status" ARROW "->"
 %token <str> IDENT "identifier" PTR_TEXT "ptr(...)" C_TEXT "c(...)"
 %token <code> CBLOCK "%{ block" HBLOCK "%header{ block" TBLOCK "%top{ block"
@@ -96,6 +96,8 @@ item:
   | INFO IDENT '(' params ')' body
                             { ast_handler_add(ps->spec, AST_INFO, $2, @2, $4, NULL, body_of(&$6)); }
   | INFO IDENT body         { ast_handler_add(ps->spec, AST_INFO, $2, @2, NULL, NULL, body_of(&$3))->bare = true; }
+ | CONTINUE IDENT '(' params ')' body
+                            { ast_handler_add(ps->spec, AST_CONTINUE, $2, @2, $4, NULL, body_of(&$6)); }
   | TERMINATE body          { ast_handler_add(ps->spec, AST_TERMINATE, NULL, @1, NULL, NULL, body_of(&$2)); }
   | FORMAT_STATUS body      { ast_handler_add(ps->spec, AST_FORMAT_STATUS, NULL, @1, NULL, NULL, body_of(&$2)); }
   | error ';'               { yyerrok; }

@@ -141,6 +141,7 @@ srv_atom srv__exit(struct process *p, srv_atom reason, unsigned flags)
     srv__links_exit(p, reason);
     drain(p, reason);
     srv__debug_free(p);
+    srv__drop_next(p, NULL); /* a continue that was to run next */
     if (p->module->free_state != NULL)
         p->module->free_state(p->state);
     srv__requests_release(p); /* replies nobody read */

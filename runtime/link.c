@@ -98,6 +98,43 @@ static bool grow(void **array, size_t *cap, size_t count, size_t size)
     return true;
 }
 
+/* Shrinks an array to count entries (frees it when there are none):
+ * the bytes given back. */
+static size_t shrink(void **array, size_t *cap, size_t count, size_t size)
+{
+    if (count == *cap)
+        return 0;
+    size_t freed = (*cap - count) * size;
+    if (count == 0) {
+        srv__free(*array);
+        *array = NULL;
+    } else {
+        void *fitted = srv__realloc(*array, count * size);
+        if (fitted == NULL)
+            return 0; /* keeps the bigger one */
+        *array = fitted;
+    }
+    *cap = count;
+    return freed;
+}
+
+size_t srv__links_compact(struct process *p)
+{
+    struct process_extra *x = atomic_load_explicit(&p->extra, memory_order_acquire);
+    if (x == NULL)
+        return 0;
+    pthread_mutex_lock(&x->lock);
+    size_t freed = shrink((void **)&x->links, &x->cap_links, x->n_links, sizeof *x->links) +
+                   shrink((void **)&x->watchers, &x->cap_watchers, x->n_watchers,
+                          sizeof *x->watchers) +
+                   shrink((void **)&x->watching, &x->cap_watching, x->n_watching,
+                          sizeof *x->watching) +
+                   shrink((void **)&x->deferred, &x->cap_deferred, x->n_deferred,
+                          sizeof *x->deferred);
+    pthread_mutex_unlock(&x->lock);
+    return freed;
+}
+
 /* Removes pid's link; returns its signal (to free), or NULL. */
 static struct envelope *remove_link(struct process_extra *x, srv_pid pid)
 {

@@ -30,4 +30,9 @@ void srv__monitor_counts(srv_pid pid, size_t *watchers, size_t *watching);
  * before it replies.  False when out of memory. */
 bool srv__deferred_add(struct process *p, srv_from from);
 
+/* Hibernate: shrinks p's link, monitor and deferred-call lists to what
+ * they hold (frees the empty ones); returns the bytes given back.  The
+ * lists grow again on demand. */
+size_t srv__links_compact(struct process *p);
+
 #endif /* SRV_LINK_H */

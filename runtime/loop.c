@@ -53,9 +53,11 @@ bool srv__try_acquire(struct process *p)
                                                  memory_order_seq_cst,
                                                  memory_order_relaxed))
         return false;
-    /* Mail first, and a pending zero timeout first: order is the mailbox's.
+    /* Mail first, and a pending zero timeout or continue first: order is
+     * the mailbox's.
      * A pending exit signal goes before all: srv__release schedules p. */
-    if (p->timeout_ms == 0 || srv__suspended(p) || !srv__mailbox_empty(&p->mailbox) ||
+    if (p->timeout_ms == 0 || p->has_next || srv__suspended(p) ||
+        !srv__mailbox_empty(&p->mailbox) ||
         atomic_load_explicit(&p->interrupt, memory_order_relaxed) != NULL) {
         srv__release(p);
         return false;
@@ -68,7 +70,7 @@ bool srv__try_acquire(struct process *p)
  * until our last look at the mailbox is done. */
 void srv__release(struct process *p)
 {
-    bool more = p->timeout_ms == 0 || !srv__mailbox_empty(&p->mailbox) ||
+    bool more = p->timeout_ms == 0 || p->has_next || !srv__mailbox_empty(&p->mailbox) ||
                 (p->held.first != NULL && !srv__suspended(p));
     /* seq_cst, and the loads of head and interrupt after it: either we see
      * a push (or an exit signal, srv__interrupt) that came after our check,
@@ -182,13 +184,101 @@ static bool arm_timer(struct process *p, uint64_t deadline, struct envelope *not
 static void cancel_timeout(struct process *p)
 {
     p->timeout_ms = -1;
+    p->timeout_hibernates = false;
     atomic_store_explicit(&p->timeout_at, 0, memory_order_relaxed);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Continue and hibernate                                                  */
+
+srv_continue srv__continue(const srv_module *module, unsigned message, const void *args)
+{
+    srv_continue next = {message, NULL};
+    const srv_message_type *type = &module->messages[message];
+    if (type->args_size == 0)
+        return next;
+    void *copy = srv__malloc(type->args_size);
+    if (copy == NULL)
+        return next;
+    if (type->copy_args == NULL)
+        memcpy(copy, args, type->args_size);
+    else if (!type->copy_args(copy, args)) {
+        srv__free(copy);
+        return next;
+    }
+    next.args = copy;
+    return next;
+}
+
+/* Frees a continue's arguments (it will not run, or has run). */
+static void free_next(const srv_module *module, srv_continue *next)
+{
+    if (next->args == NULL)
+        return;
+    const srv_message_type *type = &module->messages[next->message];
+    if (type->free_args != NULL)
+        type->free_args(next->args);
+    srv__free(next->args);
+    next->args = NULL;
+}
+
+void srv__drop_next(struct process *p, srv_action *action)
+{
+    if (action != NULL && action->has_next) {
+        free_next(p->module, &action->next);
+        action->has_next = false;
+    }
+    if (p->has_next)
+        free_next(p->module, &p->next);
+    p->has_next = false;
+}
+
+/* hibernate: what the idle server holds beyond its struct, its state and
+ * its mailbox's stub goes back (link.c); it needs nothing to wake. */
+static void hibernate(struct process *p)
+{
+    srv__links_compact(p);
+    atomic_store_explicit(&p->hibernated, true, memory_order_relaxed);
+}
+
+/* A message (or a continue) is handled: the server is awake. */
+static void wake(struct process *p)
+{
+    atomic_store_explicit(&p->hibernated, false, memory_order_relaxed);
+}
+
+srv_status srv__hibernated(srv_pid pid, bool *out)
+{
+    struct process *p = srv__process_get(pid);
+    if (p == NULL)
+        return SRV_ENOPROC;
+    *out = atomic_load_explicit(&p->hibernated, memory_order_relaxed);
+    srv__process_put(p);
+    return SRV_OK;
 }
 
 bool srv__after_action(struct process *p, const srv_action *action)
 {
     long ms = action->timeout_ms;
+    if (action->has_next) {
+        /* {continue, C}: C runs before any message (srv__run_batch);
+         * arguments it has but could not copy: out of memory */
+        p->has_next = true;
+        p->next = action->next;
+        if (p->next.args == NULL && p->module->messages[p->next.message].args_size > 0)
+            return false;
+    }
+    /* gen_server's hibernate_after: a server left waiting with no timeout
+     * of its own hibernates after that long (a timeout that fires, not a
+     * message: see handle) */
+    bool hibernate_after = ms < 0 && !action->hibernate && !action->has_next &&
+                           p->hibernate_after_ms > 0;
+    if (hibernate_after)
+        ms = p->hibernate_after_ms;
+    if (action->hibernate)
+        hibernate(p);
     p->timeout_ms = ms < 0 ? -1 : ms > INT32_MAX ? INT32_MAX : (int32_t)ms;
+    p->timeout_hibernates = hibernate_after;
     uint64_t due = p->timeout_ms > 0 ? srv__deadline_after_ms(p->timeout_ms) : 0;
     if (due == 0) {
         atomic_store_explicit(&p->timeout_at, 0, memory_order_relaxed);
@@ -245,12 +335,14 @@ static srv_action call_replace_state(struct process *p, void *arg)
 
 /* Acts on what a noreply-style callback returned: false if p exited.  A
  * negative timeout other than infinity is a bad return value (OTP 25). */
-static bool finish(struct process *p, bool finished, const srv_action *action)
+static bool finish(struct process *p, bool finished, srv_action *action)
 {
     if (!finished) {
         srv__exit(p, p->exit_reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     }
+    if (action->kind != SRV_ACTION_NOREPLY || !srv__timeout_valid(action->timeout_ms))
+        srv__drop_next(p, action); /* a continue only goes with noreply */
     switch (srv__timeout_valid(action->timeout_ms) ? action->kind : SRV_ACTION_NONE) {
     case SRV_ACTION_NOREPLY:
         if (p->debug != NULL)
@@ -290,6 +382,7 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
     srv__handling(p, type->name);
     if (p->debug != NULL)
         srv__debug_in(p);
+    wake(p);
     srv_action action;
     if (!srv__run_callback(p, call_dispatch, &d, &action)) {
         srv__exit(p, p->exit_reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
@@ -303,6 +396,8 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
             type->free_reply(reply);
         action.kind = SRV_ACTION_NONE;
     }
+    if (action.kind == SRV_ACTION_STOP_REPLY)
+        srv__drop_next(p, &action);
     switch (action.kind) {
     case SRV_ACTION_REPLY:
     case SRV_ACTION_STOP_REPLY:
@@ -581,8 +676,11 @@ static bool handle(struct process *p, struct envelope *e)
     p->current = &current;
     if (e->kind != ENV_CALL && e->kind != ENV_TIMEOUT) /* they count their own */
         srv__handling(p, message_name(p, e));
-    if (e->kind != ENV_TIMEOUT && e->kind != ENV_SYSTEM)
+    if (e->kind != ENV_TIMEOUT && e->kind != ENV_SYSTEM) {
         cancel_timeout(p); /* any message does */
+        if (e->kind != ENV_CALL) /* srv__handle_call wakes p itself */
+            wake(p);
+    }
     switch (e->kind) {
     case ENV_CALL:
         alive = handle_call_envelope(p, e);
@@ -600,10 +698,16 @@ static bool handle(struct process *p, struct envelope *e)
         if (e->ref != atomic_load_explicit(&p->timeout_at, memory_order_relaxed) ||
             p->timeout_ms < 0)
             break; /* cancelled or moved by a message since */
+        if (p->timeout_hibernates) { /* hibernate_after's: no callback */
+            cancel_timeout(p);
+            hibernate(p);
+            break;
+        }
         cancel_timeout(p);
         srv__handling(p, "timeout");
         if (p->debug != NULL)
             srv__debug_in(p);
+        wake(p);
         if (module->handle_timeout == NULL) {
             unhandled_timeout(p);
             break;
@@ -640,6 +744,7 @@ bool srv__handle_timeout_now(struct process *p)
 {
     cancel_timeout(p);
     srv__handling(p, "timeout");
+    wake(p);
     if (p->module->handle_timeout == NULL) {
         unhandled_timeout(p);
         srv__handling(p, NULL);
@@ -656,6 +761,28 @@ bool srv__handle_timeout_now(struct process *p)
         p->current = NULL;
         srv__handling(p, NULL);
     }
+    return alive;
+}
+
+/* Runs the continue p's last callback returned: before any message, as
+ * gen_server runs handle_continue before it receives again.  False if p
+ * exited.  A continue's crash report shows it as its message. */
+static bool run_continue(struct process *p)
+{
+    srv_continue next = p->next;
+    p->has_next = false;
+    struct current_message current = {.kind = ENV_CAST, .message = next.message,
+                                      .args = next.args};
+    p->current = &current;
+    wake(p);
+    struct dispatch_args d = {next.message, next.args, {SRV_PID_NONE, 0, NULL}, NULL};
+    srv_action action;
+    bool finished = srv__run_callback(p, call_dispatch, &d, &action);
+    const srv_module *module = p->module; /* p may be gone after finish */
+    bool alive = finish(p, finished, &action);
+    free_next(module, &next);
+    if (alive)
+        p->current = NULL;
     return alive;
 }
 
@@ -719,6 +846,11 @@ void srv__run_batch(struct process *p)
         if (atomic_load_explicit(&p->interrupt, memory_order_relaxed) != NULL &&
             take_exit_signal(p))
             return;
+        if (p->has_next) {
+            if (!run_continue(p))
+                return;
+            continue;
+        }
         struct envelope *e = next_message(p);
         if (e == NULL) {
             if (p->timeout_ms != 0 || srv__suspended(p))

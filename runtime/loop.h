@@ -36,6 +36,13 @@ bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
  * timer: the caller then ends p with out_of_memory. */
 bool srv__after_action(struct process *p, const srv_action *action);
 
+/* Frees the arguments of a continue that will not run: the action's (if
+ * not NULL), and one pending on p (p ends, or its callback stopped). */
+void srv__drop_next(struct process *p, srv_action *action);
+/* For the tests: whether pid is hibernated (hibernate returned or
+ * hibernate_after passed, and no message since). */
+srv_status srv__hibernated(srv_pid pid, bool *out);
+
 /* Runs a call's handler on this thread and answers from (the reply goes
  * to reply first); false if the server exited (it is then gone).  The
  * executor holds p by a lookup's hold. */

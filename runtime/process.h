@@ -77,6 +77,13 @@ struct process {
     _Atomic bool suspended;
     bool exiting;
     bool signalled;               /* an exit signal ended a blocked handler */
+    bool has_next;                /* {continue, C} returned: C runs before
+                                     any message (loop.c) */
+    _Atomic bool hibernated;      /* hibernate returned, no message since:
+                                     the owner's, read by srv__hibernated */
+    bool timeout_hibernates;      /* the pending timeout is hibernate_after's */
+    int32_t hibernate_after_ms;   /* start option, 0: never */
+    srv_continue next;            /* when has_next: C and its arguments */
     struct envelope_list held;    /* messages held while suspended */
     struct sys_debug *debug;      /* sys trace and log (debug.c), or NULL */
     sigjmp_buf *exit_jump;        /* where srv_exit goes, during a callback */

@@ -88,7 +88,8 @@ srv_status srv_start(const srv_module *module, const void *init_args,
     memset(result, 0, sizeof *result);
     if (module == NULL || module->abi_version != SRV_ABI_VERSION ||
         module->init == NULL || module->dispatch == NULL ||
-        (opts != NULL && !srv__timeout_valid(opts->timeout_ms)) ||
+        (opts != NULL && (!srv__timeout_valid(opts->timeout_ms) ||
+                          !srv__timeout_valid(opts->hibernate_after_ms))) ||
         (opts != NULL && opts->via != NULL &&
          (opts->name == NULL || opts->via->register_name == NULL ||
           opts->via->unregister_name == NULL || opts->via->whereis_name == NULL)))
@@ -111,6 +112,9 @@ srv_status srv_start(const srv_module *module, const void *init_args,
     srv__sched_ensure_started();
     atomic_store_explicit(&p->trap_exit, opts != NULL && opts->trap_exit,
                           memory_order_relaxed);
+    if (opts != NULL && opts->hibernate_after_ms > 0)
+        p->hibernate_after_ms = opts->hibernate_after_ms > INT32_MAX
+                                    ? INT32_MAX : (int32_t)opts->hibernate_after_ms;
 
     if (opts != NULL && opts->name != NULL) {
         srv_atom name = srv_atom_from(opts->name);
@@ -179,7 +183,12 @@ srv_status srv_start(const srv_module *module, const void *init_args,
         srv__timer_cancel(timer_ref);
         start_timer_release(timer);
     }
-    if (timed_out || (deadline != UINT64_MAX && srv__now_ns() > deadline)) {
+    bool late = timed_out || (deadline != UINT64_MAX && srv__now_ns() > deadline);
+    /* a continue goes with a start that succeeds, and init's ok only */
+    if (finished && (late || action.kind != SRV_ACTION_OK ||
+                     !srv__timeout_valid(action.timeout_ms)))
+        srv__drop_next(p, &action);
+    if (late) {
         /* init outran the start timeout: the child is killed */
         abandon(p, srv_atom_killed);
         result->reason = srv_atom_timeout;

@@ -249,6 +249,10 @@ typedef struct srv_start_opts {
     } debug;
     const struct srv_registry *via; /* {via, Module, Name}: NULL for a
                                      * local name */
+    long hibernate_after_ms; /* {hibernate_after, Ms}: a server that waits
+                         * this long with no callback timeout of its own
+                         * hibernates; 0 or SRV_INFINITY: never; another
+                         * negative value: SRV_EINVAL */
 } srv_start_opts;
 
 /* The outcome of a start, as the starter gets it.

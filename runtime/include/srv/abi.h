@@ -21,7 +21,7 @@ extern "C" {
 
 /* Bumped whenever the module table or a message layout changes: generated
  * code checks it at compile time and the runtime again at start. */
-#define SRV_ABI_VERSION 3
+#define SRV_ABI_VERSION 4
 
 /* ---------------------------------------------------------------------- */
 /* What callbacks return                                                   */
@@ -38,12 +38,26 @@ typedef enum srv_action_kind {
                              * want of memory: the call returns SRV_ENOMEM */
 } srv_action_kind;
 
+/* A continue handler to run next, with its arguments: what the spec's
+ * NAME(args...) inside ok_continue(), reply_continue() and
+ * noreply_continue() builds (srv__continue).  message is the handler's
+ * dispatch number; args, a copy the runtime owns (NULL when the handler
+ * has no arguments, or when out of memory for them). */
+typedef struct srv_continue {
+    unsigned message;
+    void *args;
+} srv_continue;
+
 /* The generic part of every callback's result.  timeout_ms is SRV_INFINITY
- * unless the callback asked for a timeout. */
+ * unless the callback asked for a timeout.  The last element of OTP's
+ * tuple is one of a timeout, hibernate and {continue, C}: so is it here. */
 typedef struct srv_action {
     srv_action_kind kind;
     long timeout_ms;
     srv_atom reason;
+    bool hibernate;      /* ..., hibernate} */
+    bool has_next;       /* ..., {continue, C}}: next is C */
+    srv_continue next;
 } srv_action;
 
 /* init's result: a distinct type so that init cannot return noreply. */
@@ -67,6 +81,25 @@ static inline srv_action srv__action(srv_action_kind kind, long timeout_ms,
     a.kind = kind;
     a.timeout_ms = timeout_ms;
     a.reason = reason;
+    a.hibernate = false;
+    a.has_next = false;
+    a.next.message = 0;
+    a.next.args = NULL;
+    return a;
+}
+
+/* An action of kind that goes on with next (..., {continue, C}}). */
+static inline srv_action srv__action_continue(srv_action_kind kind, srv_continue next) {
+    srv_action a = srv__action(kind, SRV_INFINITY, 0);
+    a.has_next = true;
+    a.next = next;
+    return a;
+}
+
+/* An action of kind after which the server hibernates (..., hibernate}). */
+static inline srv_action srv__action_hibernate(srv_action_kind kind) {
+    srv_action a = srv__action(kind, SRV_INFINITY, 0);
+    a.hibernate = true;
     return a;
 }
 
@@ -76,6 +109,14 @@ static inline srv_init_result srv_init_ok(void) {
 }
 static inline srv_init_result srv_init_ok_timeout(long timeout_ms) {
     srv_init_result r = {srv__action(SRV_ACTION_OK, timeout_ms, 0)};
+    return r;
+}
+static inline srv_init_result srv_init_ok_continue(srv_continue next) {
+    srv_init_result r = {srv__action_continue(SRV_ACTION_OK, next)};
+    return r;
+}
+static inline srv_init_result srv_init_ok_hibernate(void) {
+    srv_init_result r = {srv__action_hibernate(SRV_ACTION_OK)};
     return r;
 }
 static inline srv_init_result srv_init_ignore(void) {
@@ -94,6 +135,14 @@ static inline srv_noreply_result srv_result_noreply_timeout(long timeout_ms) {
     srv_noreply_result r = {srv__action(SRV_ACTION_NOREPLY, timeout_ms, 0)};
     return r;
 }
+static inline srv_noreply_result srv_result_noreply_continue(srv_continue next) {
+    srv_noreply_result r = {srv__action_continue(SRV_ACTION_NOREPLY, next)};
+    return r;
+}
+static inline srv_noreply_result srv_result_noreply_hibernate(void) {
+    srv_noreply_result r = {srv__action_hibernate(SRV_ACTION_NOREPLY)};
+    return r;
+}
 static inline srv_noreply_result srv_result_stop(srv_atom reason) {
     srv_noreply_result r = {srv__action(SRV_ACTION_STOP, SRV_INFINITY, reason)};
     return r;
@@ -105,7 +154,9 @@ static inline srv_noreply_result srv_result_stop(srv_atom reason) {
 typedef enum srv_message_kind {
     SRV_MESSAGE_CALL = 1,
     SRV_MESSAGE_CAST,
-    SRV_MESSAGE_INFO
+    SRV_MESSAGE_INFO,
+    SRV_MESSAGE_CONTINUE  /* a continue handler: run by the server itself,
+                           * never sent */
 } srv_message_kind;
 
 /* srv_message_type.flags: a queued call whose caller has given up (timed
@@ -184,6 +235,13 @@ SRV_API srv_status srv_sys_copy_state(srv_pid server, const srv_module *module,
  * SRV_ENOMEM for the sender. */
 SRV_API char *srv_strdup(const char *s);
 SRV_API void *srv_memdup(const void *p, size_t n);
+
+/* {continue, C}: C is the module's message number `message` (a
+ * SRV_MESSAGE_CONTINUE) with args, which are copied (copy_args) for the
+ * runtime to free once C has run.  Out of memory for the copy, args is
+ * NULL: the server then ends with out_of_memory when it would run C. */
+SRV_API srv_continue srv__continue(const srv_module *module, unsigned message,
+                                   const void *args);
 
 #ifdef __cplusplus
 }
