@@ -2,6 +2,7 @@
  * check.c: what the grammar cannot say.  Each check reports through diag
  * and goes on, so one run shows every mistake.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -421,6 +422,188 @@ static bool check_attrs(struct checker *c, const struct ast_attr *attrs, const c
     return found;
 }
 
+/* ---------------------------------------------------------------------- */
+/* The continue and hibernate results in handler bodies                    */
+
+/* Which handler kinds may return each form: OTP's callbacks that take a
+ * {continue, C} or hibernate as their tuple's last element. */
+enum { FORM_INIT = 1, FORM_CALL = 2, FORM_NOREPLY = 4 };
+static const struct {
+    const char *name;
+    unsigned kinds;
+    bool names_continue;
+} body_forms[] = {
+    {"ok_continue", FORM_INIT, true},        {"ok_hibernate", FORM_INIT, false},
+    {"reply_continue", FORM_CALL, true},     {"reply_hibernate", FORM_CALL, false},
+    {"noreply_continue", FORM_CALL | FORM_NOREPLY, true},
+    {"noreply_hibernate", FORM_CALL | FORM_NOREPLY, false},
+};
+
+static unsigned form_kind(enum ast_handler_kind kind)
+{
+    switch (kind) {
+    case AST_INIT: return FORM_INIT;
+    case AST_CALL: return FORM_CALL;
+    case AST_TERMINATE:
+    case AST_FORMAT_STATUS: return 0;
+    default: return FORM_NOREPLY;
+    }
+}
+
+/* A place in a body: its text from the start, and where that starts. */
+struct body_cursor {
+    const char *text;
+    struct srv_loc start;
+};
+
+/* The location of the len characters at p in the body. */
+static struct srv_loc body_loc(const struct body_cursor *b, const char *p, size_t len)
+{
+    struct srv_loc loc = b->start;
+    for (const char *q = b->text; q < p; q++) {
+        if (*q == '\n') {
+            loc.first_line++;
+            loc.first_column = 1;
+        } else {
+            loc.first_column++;
+        }
+    }
+    loc.offset += (size_t)(p - b->text);
+    loc.offset_end = loc.offset + len;
+    loc.last_line = loc.first_line;
+    loc.last_column = loc.first_column + (int)len - 1;
+    return loc;
+}
+
+static const char *skip_space(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    return p;
+}
+
+static size_t ident_len(const char *p)
+{
+    size_t n = 0;
+    if (isalpha((unsigned char)*p) || *p == '_')
+        while (isalnum((unsigned char)p[n]) || p[n] == '_')
+            n++;
+    return n;
+}
+
+/* The arguments between the parenthesis at p and its match: -1 if it
+ * does not close. */
+static int count_args(const char *p)
+{
+    int depth = 0, commas = 0;
+    bool any = false;
+    for (; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\'') {
+            char quote = *p++;
+            while (*p != '\0' && *p != quote)
+                p += p[0] == '\\' && p[1] != '\0' ? 2 : 1;
+            if (*p == '\0')
+                return -1;
+            any = true;
+        } else if (*p == '(' || *p == '[' || *p == '{') {
+            any |= depth > 0;
+            depth++;
+        } else if (*p == ')' || *p == ']' || *p == '}') {
+            if (--depth == 0)
+                return any ? commas + 1 : 0;
+            any = true;
+        } else if (*p == ',' && depth == 1) {
+            commas++;
+        } else if (!isspace((unsigned char)*p)) {
+            any = true;
+        }
+    }
+    return -1;
+}
+
+/* One form at p (its name, len characters long) in handler h's body. */
+static void check_form(struct checker *c, const struct ast_handler *h,
+                       const struct body_cursor *b, const char *p, size_t i)
+{
+    size_t len = strlen(body_forms[i].name);
+    if (!(form_kind(h->kind) & body_forms[i].kinds)) {
+        diag_error(c->d, body_loc(b, p, len), "%s cannot return '%s'",
+                   handler_kind_name(h->kind), body_forms[i].name);
+        return;
+    }
+    const char *q = skip_space(p + len);
+    if (!body_forms[i].names_continue || *q != '(')
+        return;
+    const char *name = skip_space(q + 1);
+    size_t n = ident_len(name);
+    if (n == 0)
+        return; /* not a name: the C compiler says what it is */
+    char word[65];
+    snprintf(word, sizeof word, "%.*s", (int)(n < 64 ? n : 64), name);
+    const struct ast_handler *cont = NULL;
+    const char *hint = NULL;
+    for (const struct ast_handler *g = c->spec->handlers; g != NULL; g = g->next)
+        if (g->kind == AST_CONTINUE) {
+            if (strlen(g->name) == n && memcmp(g->name, name, n) == 0)
+                cont = g;
+            else if (distance(g->name, word) <= 2)
+                hint = g->name;
+        }
+    struct srv_loc at = body_loc(b, name, n);
+    if (cont == NULL) {
+        if (hint != NULL)
+            diag_error(c->d, at, "unknown continue handler '%.*s'; did you mean '%s'?",
+                       (int)n, name, hint);
+        else
+            diag_error(c->d, at, "unknown continue handler '%.*s'", (int)n, name);
+        return;
+    }
+    const char *open = skip_space(name + n);
+    int given = *open == '(' ? count_args(open) : -1;
+    int wanted = (int)ast_field_count(cont->args);
+    if (given < 0)
+        diag_error(c->d, at, "continue '%s' needs its arguments: '%s(...)'", cont->name,
+                   cont->name);
+    else if (given != wanted)
+        diag_error(c->d, at, "continue '%s' takes %d argument%s, not %d", cont->name, wanted,
+                   wanted == 1 ? "" : "s", given);
+}
+
+/* The continue and hibernate forms a body returns: each of its handler's
+ * kind, and each continue it names declared and given its arguments. */
+static void check_body_forms(struct checker *c, const struct ast_handler *h)
+{
+    if (!h->has_body || h->body.text == NULL)
+        return;
+    struct body_cursor b = {h->body.text, h->body.loc};
+    char last = ' ';
+    for (const char *p = b.text; *p != '\0';) {
+        if (p[0] == '/' && p[1] == '*') {
+            const char *close = strstr(p + 2, "*/");
+            p = close != NULL ? close + 2 : p + strlen(p);
+        } else if (p[0] == '/' && p[1] == '/') {
+            p += strcspn(p, "\n");
+        } else if (*p == '"' || *p == '\'') {
+            char quote = *p++;
+            while (*p != '\0' && *p != quote && *p != '\n')
+                p += p[0] == '\\' && p[1] != '\0' ? 2 : 1;
+            p += *p == quote;
+            last = quote;
+        } else if (ident_len(p) > 0) {
+            size_t n = ident_len(p);
+            for (size_t i = 0; i < COUNT(body_forms) && last != '.' && last != '>'; i++)
+                if (strlen(body_forms[i].name) == n && memcmp(p, body_forms[i].name, n) == 0)
+                    check_form(c, h, &b, p, i);
+            p += n;
+            last = 'a';
+        } else {
+            if (!isspace((unsigned char)*p))
+                last = *p;
+            p++;
+        }
+    }
+}
+
 static void check_handlers(struct checker *c)
 {
     const struct ast_server_line *server = c->spec->server_lines;
@@ -443,6 +626,7 @@ static void check_handlers(struct checker *c)
                     break;
                 }
             check_fields(c, h->args, "argument", IN_INIT);
+            check_body_forms(c, h);
             continue;
         }
         const char *what = handler_kind_name(h->kind);
@@ -499,6 +683,7 @@ static void check_handlers(struct checker *c)
                 diag_note(c->d, r->loc, "record defined here");
             }
         check_fields(c, h->args, "argument", IN_MESSAGE);
+        check_body_forms(c, h);
         if (h->kind == AST_CALL) {
             h->skip_abandoned = check_attrs(c, h->attrs, "skip_abandoned") || skip_all;
             check_fields(c, h->reply, "reply field", IN_REPLY);

@@ -235,9 +235,13 @@ void srv__drop_next(struct process *p, srv_action *action)
 
 /* hibernate: what the idle server holds beyond its struct, its state and
  * its mailbox's stub goes back (link.c); it needs nothing to wake. */
+static _Atomic size_t hibernate_released; /* bytes, for the tests */
+
 static void hibernate(struct process *p)
 {
-    srv__links_compact(p);
+    size_t freed = srv__links_compact(p);
+    if (freed > 0) /* relaxed: a statistic */
+        atomic_fetch_add_explicit(&hibernate_released, freed, memory_order_relaxed);
     atomic_store_explicit(&p->hibernated, true, memory_order_relaxed);
 }
 
@@ -245,6 +249,11 @@ static void hibernate(struct process *p)
 static void wake(struct process *p)
 {
     atomic_store_explicit(&p->hibernated, false, memory_order_relaxed);
+}
+
+size_t srv__hibernate_released(void)
+{
+    return atomic_load_explicit(&hibernate_released, memory_order_relaxed);
 }
 
 srv_status srv__hibernated(srv_pid pid, bool *out)

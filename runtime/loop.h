@@ -42,6 +42,8 @@ void srv__drop_next(struct process *p, srv_action *action);
 /* For the tests: whether pid is hibernated (hibernate returned or
  * hibernate_after passed, and no message since). */
 srv_status srv__hibernated(srv_pid pid, bool *out);
+/* For the tests: the bytes every hibernate so far has given back. */
+size_t srv__hibernate_released(void);
 
 /* Runs a call's handler on this thread and answers from (the reply goes
  * to reply first); false if the server exited (it is then gone).  The

@@ -88,6 +88,43 @@ fail: /* out of memory for the reply */
     return srv_r;
 }
 
+static inline external_lookup_result external_lookup_result_reply_continue(srv_continue srv_next,
+                                                                           const char *value,
+                                                                           bool found)
+{
+    external_lookup_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action_continue(SRV_ACTION_REPLY, srv_next);
+    srv_r.reply.value = srv_strdup(value);
+    if (srv_r.reply.value == NULL && value != NULL)
+        goto fail;
+    srv_r.reply.found = found;
+    return srv_r;
+fail: /* out of memory for the reply */
+    free((void *)srv_r.reply.value);
+    srv_r.reply.value = NULL;
+    srv_r.action.kind = SRV_ACTION_REPLY_ENOMEM;
+    return srv_r;
+}
+
+static inline external_lookup_result external_lookup_result_reply_hibernate(const char *value,
+                                                                            bool found)
+{
+    external_lookup_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action_hibernate(SRV_ACTION_REPLY);
+    srv_r.reply.value = srv_strdup(value);
+    if (srv_r.reply.value == NULL && value != NULL)
+        goto fail;
+    srv_r.reply.found = found;
+    return srv_r;
+fail: /* out of memory for the reply */
+    free((void *)srv_r.reply.value);
+    srv_r.reply.value = NULL;
+    srv_r.action.kind = SRV_ACTION_REPLY_ENOMEM;
+    return srv_r;
+}
+
 static inline external_lookup_result external_lookup_result_noreply(void)
 {
     external_lookup_result srv_r;
@@ -101,6 +138,22 @@ static inline external_lookup_result external_lookup_result_noreply_timeout(long
     external_lookup_result srv_r;
     memset(&srv_r, 0, sizeof srv_r);
     srv_r.action = srv__action(SRV_ACTION_NOREPLY, srv_timeout_ms, 0);
+    return srv_r;
+}
+
+static inline external_lookup_result external_lookup_result_noreply_continue(srv_continue srv_next)
+{
+    external_lookup_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action_continue(SRV_ACTION_NOREPLY, srv_next);
+    return srv_r;
+}
+
+static inline external_lookup_result external_lookup_result_noreply_hibernate(void)
+{
+    external_lookup_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action_hibernate(SRV_ACTION_NOREPLY);
     return srv_r;
 }
 
