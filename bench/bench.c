@@ -5,6 +5,8 @@
  *                   cast_msgs_per_s, contended16_calls_per_s
  *   bench servers   start_us_per_server, bytes_per_idle_server,
  *                   stop_us_per_server (100,000 servers)
+ *   bench hibernated  bytes_per_hibernated_server (100,000 servers that
+ *                   each hibernated)
  *   bench million   million_servers_s, million_servers_peak_mb
  *   bench control   kill_with_100k_queued_ms, shutdown_10k_servers_ms
  *
@@ -171,6 +173,31 @@ static void bench_servers(void)
     free(pids);
 }
 
+/* What a server holds once hibernated: each is started, told to rest
+ * (noreply_hibernate), and a system message behind the cast, which does
+ * not wake it, says the cast was handled. */
+static void bench_hibernated(void)
+{
+    srv_pid *pids = malloc(SERVERS * sizeof *pids);
+    if (pids == NULL)
+        exit(1);
+    double before = resident_bytes();
+    for (int i = 0; i < SERVERS; i++) {
+        pids[i] = start_worker();
+        check("rest", worker_rest(pids[i]));
+    }
+    for (int i = 0; i < SERVERS; i++) {
+        srv_buf state = {0};
+        check("get_state", srv_sys_get_state(pids[i], &state, SRV_INFINITY));
+        srv_buf_free(&state);
+    }
+    double after = resident_bytes();
+    printf("bytes_per_hibernated_server %.0f\n", (after - before) / SERVERS);
+    for (int i = 0; i < SERVERS; i++)
+        check("stop", worker_stop(pids[i]));
+    free(pids);
+}
+
 static void bench_million(void)
 {
     srv_pid *pids = malloc(MILLION * sizeof *pids);
@@ -222,7 +249,7 @@ static void bench_control(void)
 int main(int argc, char **argv)
 {
     if (argc != 2) {
-        fprintf(stderr, "usage: bench calls|servers|million|control\n");
+        fprintf(stderr, "usage: bench calls|servers|hibernated|million|control\n");
         return 2;
     }
     check("runtime", srv_runtime_start(0));
@@ -232,6 +259,8 @@ int main(int argc, char **argv)
         bench_calls();
     else if (strcmp(argv[1], "servers") == 0)
         bench_servers();
+    else if (strcmp(argv[1], "hibernated") == 0)
+        bench_hibernated();
     else if (strcmp(argv[1], "million") == 0)
         bench_million();
     else if (strcmp(argv[1], "control") == 0)

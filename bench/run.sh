@@ -21,11 +21,13 @@ echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo 
 echo "runs: $REPS of each group, each in a fresh process; figures are medians [min .. max]"
 echo "srv: $threads scheduler threads"
 
-# repeat FILE COMMAND...: runs COMMAND GROUP REPS times for each group.
+# repeat FILE GROUPS COMMAND...: runs COMMAND GROUP REPS times for each
+# of GROUPS.
 repeat() {
     file=$1
-    shift
-    for group in $GROUPS_RUN; do
+    groups=$2
+    shift 2
+    for group in $groups; do
         i=0
         while [ $i -lt "$REPS" ]; do
             "$@" $group >>"$file"
@@ -34,13 +36,13 @@ repeat() {
     done
 }
 
-repeat "$out/srv" "$B/bench/bench"
+repeat "$out/srv" "$GROUPS_RUN hibernated" "$B/bench/bench"
 
 if command -v erl >/dev/null 2>&1; then
     mkdir -p "$B/bench/erlang"
     erlc -o "$B/bench/erlang" bench/erlang/bench_worker.erl bench/erlang/bench.erl
     echo "erlang: OTP $(erl -noshell -eval 'io:format("~s", [erlang:system_info(otp_release)]), halt().'), its default schedulers (one per core), +P 2000000"
-    repeat "$out/erl" erl +P 2000000 -noshell -pa "$B/bench/erlang" -run bench main
+    repeat "$out/erl" "$GROUPS_RUN hibernated" erl +P 2000000 -noshell -pa "$B/bench/erlang" -run bench main
 else
     echo "erlang: erl not found (apt-get install erlang-nox); no comparison"
     : >"$out/erl"
@@ -49,7 +51,7 @@ fi
 if [ -x "$B/bench/caf/bench-caf" ]; then
     echo "caf: $(dpkg-query -W -f='${Version}' libcaf-dev 2>/dev/null), typed event-based actors, scheduler.max-threads=$threads (work stealing)"
     caf() { "$B/bench/caf/bench-caf" "$1" "$threads"; }
-    repeat "$out/caf" caf
+    repeat "$out/caf" "$GROUPS_RUN" caf
 else
     echo "caf: $B/bench/caf/bench-caf not built (apt-get install libcaf-dev); no comparison"
     : >"$out/caf"
@@ -57,7 +59,7 @@ fi
 
 if [ -x "$B/bench/go/bench-go" ]; then
     echo "go: $(go version 2>/dev/null | cut -d' ' -f3), a goroutine per server, a channel of 64 as its mailbox, GOMAXPROCS=$threads"
-    GOMAXPROCS=$threads repeat "$out/go" "$B/bench/go/bench-go"
+    GOMAXPROCS=$threads repeat "$out/go" "$GROUPS_RUN" "$B/bench/go/bench-go"
 else
     echo "go: $B/bench/go/bench-go not built (apt-get install golang-go); no comparison"
     : >"$out/go"
@@ -103,7 +105,7 @@ function factor(how, ours, theirs) {
 END {
     # metric, better when (lower|higher), goal as a factor over Erlang (or
     # an absolute limit)
-    nrows = split("call_rtt_ns lower 10|main_thread_call_rtt_ns lower 10|requests_10k_out_us lower -|queued_call_rtt_ns lower -|cast_msgs_per_s higher 5|start_us_per_server lower 10|stop_us_per_server lower 10|bytes_per_idle_server lower 10|contended16_calls_per_s higher 3|million_servers_s lower 1|million_servers_peak_mb lower <512|kill_with_100k_queued_ms lower <100|shutdown_10k_servers_ms lower <100", rows, "|")
+    nrows = split("call_rtt_ns lower 10|main_thread_call_rtt_ns lower 10|requests_10k_out_us lower -|queued_call_rtt_ns lower -|cast_msgs_per_s higher 5|start_us_per_server lower 10|stop_us_per_server lower 10|bytes_per_idle_server lower 10|bytes_per_hibernated_server lower 1|contended16_calls_per_s higher 3|million_servers_s lower 1|million_servers_peak_mb lower <512|kill_with_100k_queued_ms lower <100|shutdown_10k_servers_ms lower <100", rows, "|")
     printf "%-26s %11s %11s %11s %11s %8s %8s %8s %6s  %s\n", "metric", "srv", "erlang", "caf", "go", "x erlang", "x caf", "x go", "goal", "verdict"
     for (r = 1; r <= nrows; r++) {
         split(rows[r], f, " "); name = f[1]

@@ -115,6 +115,16 @@ group(servers) ->
     print(start_us_per_server, (T1 - T0) / 1000 / ?SERVERS),
     print(bytes_per_idle_server, (After - Before) / ?SERVERS),
     print(stop_us_per_server, (T2 - T1) / 1000 / ?SERVERS);
+group(hibernated) ->
+    %% as bench.c's: each hibernates on a cast; sys:get_state behind it
+    %% (which gen_server answers and hibernates again) says it was handled
+    Before = resident_bytes(),
+    Pids = [begin {ok, P} = bench_worker:start(?KEY, ?VALUE), bench_worker:rest(P), P end
+            || _ <- lists:seq(1, ?SERVERS)],
+    [sys:get_state(P) || P <- Pids],
+    After = resident_bytes(),
+    print(bytes_per_hibernated_server, (After - Before) / ?SERVERS),
+    [bench_worker:stop(P) || P <- Pids];
 group(million) ->
     T0 = now_ns(),
     Pids = [begin {ok, P} = bench_worker:start(?KEY, ?VALUE), P end

@@ -3,7 +3,7 @@
 -module(bench_worker).
 -behaviour(gen_server).
 
--export([start/2, query/2, query_blob/2, show/2, tally/2, count/1, work/2, stop/1]).
+-export([start/2, query/2, query_blob/2, show/2, tally/2, count/1, work/2, rest/1, stop/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -record(state, {key, value, shows = 0}).
@@ -18,6 +18,7 @@ show(Server, Key) -> gen_server:cast(Server, {show, Key}).
 tally(Server, Counter) -> gen_server:cast(Server, {tally, Counter}).
 count(Server) -> gen_server:call(Server, count, infinity).
 work(Server, Us) -> gen_server:cast(Server, {work, Us}).
+rest(Server) -> gen_server:cast(Server, rest).
 stop(Server) -> gen_server:stop(Server).
 
 init([Key, Value]) -> {ok, #state{key = Key, value = Value}}.
@@ -36,6 +37,8 @@ handle_cast({show, _Key}, State = #state{shows = Shows}) ->
 handle_cast({tally, Counter}, State) ->
     counters:add(Counter, 1, 1),
     {noreply, State};
+handle_cast(rest, State) ->
+    {noreply, State, hibernate};
 handle_cast({work, Us}, State) ->
     spin(erlang:monotonic_time(microsecond) + Us),
     {noreply, State}.
