@@ -72,6 +72,16 @@ void srv__format_message(srv_buf *out, const struct process *p,
             srv_buf_put_atom(out, type->name);
         return;
     }
+    case ENV_CONTINUE: { /* gen_server reports {continue, C} */
+        const srv_message_type *type = &m->messages[c->message];
+        srv_buf_printf(out, "{continue,");
+        if (type->format_args != NULL && c->args != NULL)
+            type->format_args(out, c->args);
+        else
+            srv_buf_put_atom(out, type->name);
+        srv_buf_printf(out, "}");
+        return;
+    }
     case ENV_TIMEOUT:
         srv_buf_printf(out, "timeout");
         return;

@@ -775,12 +775,12 @@ bool srv__handle_timeout_now(struct process *p)
 
 /* Runs the continue p's last callback returned: before any message, as
  * gen_server runs handle_continue before it receives again.  False if p
- * exited.  A continue's crash report shows it as its message. */
+ * exited.  A crash report shows {continue, C} as its last message. */
 static bool run_continue(struct process *p)
 {
     srv_continue next = p->next;
     p->has_next = false;
-    struct current_message current = {.kind = ENV_CAST, .message = next.message,
+    struct current_message current = {.kind = ENV_CONTINUE, .message = next.message,
                                       .args = next.args};
     p->current = &current;
     wake(p);

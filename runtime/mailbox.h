@@ -22,7 +22,9 @@ enum envelope_kind {
     ENV_TIMEOUT,    /* the callback timeout fired: seq says which */
     ENV_EXIT,       /* an exit signal: pid, reason */
     ENV_DOWN,       /* a monitor fired: pid, ref, reason */
-    ENV_SYSTEM      /* sys: system, from */
+    ENV_SYSTEM,     /* sys: system, from */
+    ENV_CONTINUE    /* never queued: the continue a server runs (loop.c),
+                     * as its current message */
 };
 
 enum system_request {

@@ -140,3 +140,43 @@ Test(continue_, a_continue_that_stops_ends_the_server_with_its_reason, .timeout 
     cr_assert_str_eq(s.reason, "quit");
     assert_log("continue_quit ");
 }
+
+struct captured {
+    int reports;
+    char text[4096];
+};
+
+static void capture(srv_log_level level, const char *text, void *user)
+{
+    struct captured *c = user;
+    (void)level;
+    c->reports++;
+    strncpy(c->text, text, sizeof c->text - 1);
+}
+
+Test(continue_, its_crash_report_shows_the_continue_as_the_last_message, .timeout = 10)
+{
+    static struct captured c;
+    srv_set_logger(capture, &c);
+    srv_pid pid;
+    srv_monitor_ref ref;
+    cr_assert_eq(later_start_monitor(2, &pid, &ref), SRV_OK);
+    cr_assert_eq(later_end(pid), SRV_OK);
+    srv_signal s;
+    cr_assert_eq(srv_receive_signal(&s, T(5000)), SRV_OK);
+    cr_assert_eq(c.reports, 1);
+    cr_assert(strstr(c.text, "** Last message in was {continue,quit}") != NULL, "%s", c.text);
+}
+
+Test(continue_, no_memory_for_its_arguments_ends_the_server_with_out_of_memory, .timeout = 10)
+{
+    later_log_clear();
+    srv_pid pid;
+    srv_monitor_ref ref;
+    cr_assert_eq(later_start_monitor(2, &pid, &ref), SRV_OK);
+    cr_assert_eq(later_starve(pid), SRV_OK);
+    srv_signal s;
+    cr_assert_eq(srv_receive_signal(&s, T(5000)), SRV_OK);
+    cr_assert_str_eq(s.reason, "out_of_memory");
+    assert_log("");
+}
