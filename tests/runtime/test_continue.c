@@ -54,7 +54,7 @@ static void *call_answer_later(void *arg)
     return NULL;
 }
 
-Test(continue_, init_continue_and_its_chain_run_before_the_message_init_sent)
+Test(continue_, init_continue_and_its_chain_run_before_the_message_init_sent, .timeout = T(10))
 {
     later_log_clear();
     srv_pid pid;
@@ -66,7 +66,7 @@ Test(continue_, init_continue_and_its_chain_run_before_the_message_init_sent)
     later_stop(pid);
 }
 
-Test(continue_, a_call_replies_then_its_continue_runs_before_the_queued_cast, .timeout = 10)
+Test(continue_, a_call_replies_then_its_continue_runs_before_the_queued_cast, .timeout = T(10))
 {
     later_log_clear();
     srv_pid pid;
@@ -88,7 +88,7 @@ Test(continue_, a_call_replies_then_its_continue_runs_before_the_queued_cast, .t
     later_stop(pid);
 }
 
-Test(continue_, cast_and_info_continues_run_before_the_next_message, .timeout = 10)
+Test(continue_, cast_and_info_continues_run_before_the_next_message, .timeout = T(10))
 {
     later_log_clear();
     srv_pid pid;
@@ -105,7 +105,7 @@ Test(continue_, cast_and_info_continues_run_before_the_next_message, .timeout = 
     later_stop(pid);
 }
 
-Test(continue_, a_call_that_defers_its_reply_is_answered_by_its_continue, .timeout = 10)
+Test(continue_, a_call_that_defers_its_reply_is_answered_by_its_continue, .timeout = T(10))
 {
     later_log_clear();
     srv_pid pid;
@@ -118,7 +118,7 @@ Test(continue_, a_call_that_defers_its_reply_is_answered_by_its_continue, .timeo
     later_stop(pid);
 }
 
-Test(continue_, the_timeout_a_continue_returns_is_armed, .timeout = 10)
+Test(continue_, the_timeout_a_continue_returns_is_armed, .timeout = T(10))
 {
     later_log_clear();
     srv_pid pid;
@@ -128,7 +128,7 @@ Test(continue_, the_timeout_a_continue_returns_is_armed, .timeout = 10)
     later_stop(pid);
 }
 
-Test(continue_, a_continue_that_stops_ends_the_server_with_its_reason, .timeout = 10)
+Test(continue_, a_continue_that_stops_ends_the_server_with_its_reason, .timeout = T(10))
 {
     later_log_clear();
     srv_pid pid;
@@ -154,7 +154,7 @@ static void capture(srv_log_level level, const char *text, void *user)
     strncpy(c->text, text, sizeof c->text - 1);
 }
 
-Test(continue_, its_crash_report_shows_the_continue_as_the_last_message, .timeout = 10)
+Test(continue_, its_crash_report_shows_the_continue_as_the_last_message, .timeout = T(10))
 {
     static struct captured c;
     srv_set_logger(capture, &c);
@@ -168,7 +168,7 @@ Test(continue_, its_crash_report_shows_the_continue_as_the_last_message, .timeou
     cr_assert(strstr(c.text, "** Last message in was {continue,quit}") != NULL, "%s", c.text);
 }
 
-Test(continue_, no_memory_for_its_arguments_ends_the_server_with_out_of_memory, .timeout = 10)
+Test(continue_, no_memory_for_its_arguments_ends_the_server_with_out_of_memory, .timeout = T(10))
 {
     later_log_clear();
     srv_pid pid;
