@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "ctext.h"
 
 /* The keywords of C11 and C23. */
 static const char *const c_keywords[] = {
@@ -576,32 +577,12 @@ static void check_body_forms(struct checker *c, const struct ast_handler *h)
     if (!h->has_body || h->body.text == NULL)
         return;
     struct body_cursor b = {h->body.text, h->body.loc};
-    char last = ' ';
-    for (const char *p = b.text; *p != '\0';) {
-        if (p[0] == '/' && p[1] == '*') {
-            const char *close = strstr(p + 2, "*/");
-            p = close != NULL ? close + 2 : p + strlen(p);
-        } else if (p[0] == '/' && p[1] == '/') {
-            p += strcspn(p, "\n");
-        } else if (*p == '"' || *p == '\'') {
-            char quote = *p++;
-            while (*p != '\0' && *p != quote && *p != '\n')
-                p += p[0] == '\\' && p[1] != '\0' ? 2 : 1;
-            p += *p == quote;
-            last = quote;
-        } else if (ident_len(p) > 0) {
-            size_t n = ident_len(p);
-            for (size_t i = 0; i < COUNT(body_forms) && last != '.' && last != '>'; i++)
-                if (strlen(body_forms[i].name) == n && memcmp(p, body_forms[i].name, n) == 0)
-                    check_form(c, h, &b, p, i);
-            p += n;
-            last = 'a';
-        } else {
-            if (!isspace((unsigned char)*p))
-                last = *p;
-            p++;
-        }
-    }
+    size_t len;
+    bool member;
+    for (const char *at = b.text, *word; (word = ctext_next_word(b.text, &at, &len, &member));)
+        for (size_t i = 0; i < COUNT(body_forms) && !member; i++)
+            if (strlen(body_forms[i].name) == len && memcmp(word, body_forms[i].name, len) == 0)
+                check_form(c, h, &b, word, i);
 }
 
 static void check_handlers(struct checker *c)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctext.h"
 #include "emit.h"
 #include "tmpl.h"
 #include "value.h"
@@ -48,31 +49,11 @@ static void set_text(struct tmpl_dict *d, const char *name, struct buf *text)
  * and which it marks unused. */
 static bool mentions(const char *code, const char *name)
 {
-    size_t n = strlen(name);
-    const char *last = "  "; /* the last character outside spaces and comments */
-    for (const char *p = code; *p != '\0'; last = strchr(" \t\n", p[-1]) ? last : p - 1) {
-        if (p[0] == '/' && p[1] == '*') {
-            const char *close = strstr(p + 2, "*/");
-            p = close != NULL ? close + 2 : p + strlen(p);
-        } else if (p[0] == '/' && p[1] == '/') {
-            p += strcspn(p, "\n");
-        } else if (*p == '"' || *p == '\'') {
-            char quote = *p++;
-            while (*p != '\0' && *p != quote && *p != '\n')
-                p += p[0] == '\\' && p[1] != '\0' ? 2 : 1;
-            p += *p == quote;
-        } else if (isalpha((unsigned char)*p) || *p == '_') {
-            size_t len = 0;
-            while (isalnum((unsigned char)p[len]) || p[len] == '_')
-                len++;
-            bool member = *last == '.' || (*last == '>' && last > code && last[-1] == '-');
-            if (len == n && memcmp(p, name, n) == 0 && !member)
-                return true;
-            p += len;
-        } else {
-            p++;
-        }
-    }
+    size_t n = strlen(name), len;
+    bool member;
+    for (const char *at = code, *word; (word = ctext_next_word(code, &at, &len, &member)) != NULL;)
+        if (len == n && memcmp(word, name, n) == 0 && !member)
+            return true;
     return false;
 }
 

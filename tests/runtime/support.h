@@ -46,6 +46,20 @@ static inline counter_get_reply counter_read(srv_pid pid)
         cr_assert(cond, "never became true: %s", #cond);                      \
     } while (0)
 
+/* A logger for the tests: how many reports came, and the last one. */
+struct captured {
+    int reports;
+    char text[4096];
+};
+
+static inline void capture(srv_log_level level, const char *text, void *user)
+{
+    struct captured *c = user;
+    (void)level;
+    c->reports++;
+    strncpy(c->text, text, sizeof c->text - 1);
+}
+
 /* The index of the message of module named name. */
 static inline unsigned message_named(const srv_module *module, const char *name)
 {

@@ -24,10 +24,33 @@ static void assert_log(const char *expected)
     cr_assert_str_eq(log, expected);
 }
 
+/* A fresh log, and a server (init mode 2: plain ok) held by sys:suspend
+ * while a test queues its messages. */
+static srv_pid start_suspended(void)
+{
+    later_log_clear();
+    srv_pid pid;
+    cr_assert_eq(later_start(2, &pid), SRV_OK);
+    cr_assert_eq(srv_sys_suspend(pid, SRV_INFINITY), SRV_OK);
+    return pid;
+}
+
 static void wait_queued(srv_pid pid, size_t n)
 {
     size_t len = 0;
     ASSERT_EVENTUALLY(srv_message_queue_len(pid, &len) == SRV_OK && len == n);
+}
+
+/* Once n messages wait: resume, and the log is expected once they ran
+ * (a call queued behind them answers after them). */
+static void resume_then_expect(srv_pid pid, size_t n, const char *expected)
+{
+    wait_queued(pid, n);
+    cr_assert_eq(srv_sys_resume(pid, SRV_INFINITY), SRV_OK);
+    later_get_reply r;
+    cr_assert_eq(later_get(pid, &r), SRV_OK);
+    assert_log(expected);
+    later_stop(pid);
 }
 
 struct caller {
@@ -36,20 +59,11 @@ struct caller {
     int64_t n;
 };
 
-static void *call_go_on(void *arg)
+static void *call_go(void *arg)
 {
     struct caller *c = arg;
     later_go_reply r;
     c->status = later_go(c->server, &r);
-    c->n = r.n;
-    return NULL;
-}
-
-static void *call_answer_later(void *arg)
-{
-    struct caller *c = arg;
-    later_answer_later_reply r;
-    c->status = later_answer_later(c->server, &r);
     c->n = r.n;
     return NULL;
 }
@@ -68,41 +82,25 @@ Test(continue_, init_continue_and_its_chain_run_before_the_message_init_sent, .t
 
 Test(continue_, a_call_replies_then_its_continue_runs_before_the_queued_cast, .timeout = T(10))
 {
-    later_log_clear();
-    srv_pid pid;
-    cr_assert_eq(later_start(2, &pid), SRV_OK);
-    cr_assert_eq(srv_sys_suspend(pid, SRV_INFINITY), SRV_OK);
+    srv_pid pid = start_suspended();
     struct caller c = {pid, SRV_EINVAL, -1};
     pthread_t t;
-    pthread_create(&t, NULL, call_go_on, &c);
+    pthread_create(&t, NULL, call_go, &c);
     wait_queued(pid, 1);
     cr_assert_eq(later_after(pid, "cast_after_go"), SRV_OK);
-    wait_queued(pid, 2);
-    cr_assert_eq(srv_sys_resume(pid, SRV_INFINITY), SRV_OK);
+    resume_then_expect(pid, 2, "call_go continue_go cast_after_go ");
     pthread_join(t, NULL);
     cr_assert_eq(c.status, SRV_OK);
     cr_assert_eq(c.n, 0);
-    later_get_reply r;
-    cr_assert_eq(later_get(pid, &r), SRV_OK);
-    assert_log("call_go continue_go cast_after_go ");
-    later_stop(pid);
 }
 
 Test(continue_, cast_and_info_continues_run_before_the_next_message, .timeout = T(10))
 {
-    later_log_clear();
-    srv_pid pid;
-    cr_assert_eq(later_start(2, &pid), SRV_OK);
-    cr_assert_eq(srv_sys_suspend(pid, SRV_INFINITY), SRV_OK);
+    srv_pid pid = start_suspended();
     cr_assert_eq(later_poke(pid, "cast_poke"), SRV_OK);
     cr_assert_eq(later_send_ping(pid, "info_ping"), SRV_OK);
     cr_assert_eq(later_after(pid, "cast_after"), SRV_OK);
-    wait_queued(pid, 3);
-    cr_assert_eq(srv_sys_resume(pid, SRV_INFINITY), SRV_OK);
-    later_get_reply r;
-    cr_assert_eq(later_get(pid, &r), SRV_OK);
-    assert_log("cast_poke continue_poke info_ping continue_ping cast_after ");
-    later_stop(pid);
+    resume_then_expect(pid, 3, "cast_poke continue_poke info_ping continue_ping cast_after ");
 }
 
 Test(continue_, a_call_that_defers_its_reply_is_answered_by_its_continue, .timeout = T(10))
@@ -110,10 +108,9 @@ Test(continue_, a_call_that_defers_its_reply_is_answered_by_its_continue, .timeo
     later_log_clear();
     srv_pid pid;
     cr_assert_eq(later_start(0, &pid), SRV_OK);
-    struct caller c = {pid, SRV_EINVAL, -1};
-    call_answer_later(&c);
-    cr_assert_eq(c.status, SRV_OK);
-    cr_assert_eq(c.n, 2);
+    later_answer_later_reply r;
+    cr_assert_eq(later_answer_later(pid, &r), SRV_OK);
+    cr_assert_eq(r.n, 2);
     cr_assert(log_has("call_answer_later continue_answer "));
     later_stop(pid);
 }
@@ -139,19 +136,6 @@ Test(continue_, a_continue_that_stops_ends_the_server_with_its_reason, .timeout 
     cr_assert_eq(srv_receive_signal(&s, T(5000)), SRV_OK);
     cr_assert_str_eq(s.reason, "quit");
     assert_log("continue_quit ");
-}
-
-struct captured {
-    int reports;
-    char text[4096];
-};
-
-static void capture(srv_log_level level, const char *text, void *user)
-{
-    struct captured *c = user;
-    (void)level;
-    c->reports++;
-    strncpy(c->text, text, sizeof c->text - 1);
 }
 
 Test(continue_, its_crash_report_shows_the_continue_as_the_last_message, .timeout = T(10))

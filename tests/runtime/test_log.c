@@ -6,19 +6,6 @@
 #include "status.srv.h"
 #include "support.h"
 
-struct captured {
-    int reports;
-    char text[4096];
-};
-
-static void capture(srv_log_level level, const char *text, void *user)
-{
-    struct captured *c = user;
-    (void)level;
-    c->reports++;
-    strncpy(c->text, text, sizeof c->text - 1);
-}
-
 Test(crash_report, has_the_last_message_the_state_and_the_reason, .timeout = T(10))
 {
     static struct captured c;
