@@ -125,16 +125,23 @@ Test(continue_, the_timeout_a_continue_returns_is_armed, .timeout = T(10))
     later_stop(pid);
 }
 
-Test(continue_, a_continue_that_stops_ends_the_server_with_its_reason, .timeout = T(10))
+/* A fresh log and a monitored server that the cast `send` ends: the
+ * DOWN's reason. */
+static srv_atom ended_by(srv_status (*send)(srv_pid))
 {
     later_log_clear();
     srv_pid pid;
     srv_monitor_ref ref;
     cr_assert_eq(later_start_monitor(2, &pid, &ref), SRV_OK);
-    cr_assert_eq(later_end(pid), SRV_OK);
+    cr_assert_eq(send(pid), SRV_OK);
     srv_signal s;
     cr_assert_eq(srv_receive_signal(&s, T(5000)), SRV_OK);
-    cr_assert_str_eq(s.reason, "quit");
+    return s.reason;
+}
+
+Test(continue_, a_continue_that_stops_ends_the_server_with_its_reason, .timeout = T(10))
+{
+    cr_assert_str_eq(ended_by(later_end), "quit");
     assert_log("continue_quit ");
 }
 
@@ -142,25 +149,13 @@ Test(continue_, its_crash_report_shows_the_continue_as_the_last_message, .timeou
 {
     static struct captured c;
     srv_set_logger(capture, &c);
-    srv_pid pid;
-    srv_monitor_ref ref;
-    cr_assert_eq(later_start_monitor(2, &pid, &ref), SRV_OK);
-    cr_assert_eq(later_end(pid), SRV_OK);
-    srv_signal s;
-    cr_assert_eq(srv_receive_signal(&s, T(5000)), SRV_OK);
+    ended_by(later_end);
     cr_assert_eq(c.reports, 1);
     cr_assert(strstr(c.text, "** Last message in was {continue,quit}") != NULL, "%s", c.text);
 }
 
 Test(continue_, no_memory_for_its_arguments_ends_the_server_with_out_of_memory, .timeout = T(10))
 {
-    later_log_clear();
-    srv_pid pid;
-    srv_monitor_ref ref;
-    cr_assert_eq(later_start_monitor(2, &pid, &ref), SRV_OK);
-    cr_assert_eq(later_starve(pid), SRV_OK);
-    srv_signal s;
-    cr_assert_eq(srv_receive_signal(&s, T(5000)), SRV_OK);
-    cr_assert_str_eq(s.reason, "out_of_memory");
+    cr_assert_str_eq(ended_by(later_starve), "out_of_memory");
     assert_log("");
 }
