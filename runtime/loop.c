@@ -248,7 +248,9 @@ static void hibernate(struct process *p)
 /* A message (or a continue) is handled: the server is awake. */
 static void wake(struct process *p)
 {
-    atomic_store_explicit(&p->hibernated, false, memory_order_relaxed);
+    /* a load first: most messages find it awake, and leave its line clean */
+    if (atomic_load_explicit(&p->hibernated, memory_order_relaxed))
+        atomic_store_explicit(&p->hibernated, false, memory_order_relaxed);
 }
 
 size_t srv__hibernate_released(void)

@@ -53,10 +53,10 @@ typedef struct srv_continue {
  * tuple is one of a timeout, hibernate and {continue, C}: so is it here. */
 typedef struct srv_action {
     srv_action_kind kind;
-    long timeout_ms;
-    srv_atom reason;
     bool hibernate;      /* ..., hibernate} */
     bool has_next;       /* ..., {continue, C}}: next is C */
+    long timeout_ms;
+    srv_atom reason;
     srv_continue next;
 } srv_action;
 
