@@ -43,6 +43,8 @@ srv_status srv_process_info(srv_pid pid, struct srv_process_info *info)
     info->module = p->module != NULL ? p->module->name : NULL;
     info->registered_name = atomic_load_explicit(&p->name, memory_order_relaxed);
     info->current = atomic_load_explicit(&p->handling, memory_order_relaxed);
+    if (info->current == NULL && atomic_load_explicit(&p->hibernated, memory_order_relaxed))
+        info->current = "hibernate"; /* OTP's erlang:hibernate/3 */
     info->messages_handled = atomic_load_explicit(&p->handled, memory_order_relaxed);
     info->message_queue_len = srv__queue_len(p);
     info->memory = sizeof *p + (p->module != NULL ? p->module->state_size : 0) +

@@ -235,13 +235,9 @@ void srv__drop_next(struct process *p, srv_action *action)
 
 /* hibernate: what the idle server holds beyond its struct, its state and
  * its mailbox's stub goes back (link.c); it needs nothing to wake. */
-static _Atomic size_t hibernate_released; /* bytes, for the tests */
-
 static void hibernate(struct process *p)
 {
-    size_t freed = srv__links_compact(p);
-    if (freed > 0) /* relaxed: a statistic */
-        atomic_fetch_add_explicit(&hibernate_released, freed, memory_order_relaxed);
+    srv__links_compact(p);
     atomic_store_explicit(&p->hibernated, true, memory_order_relaxed);
 }
 
@@ -251,21 +247,6 @@ static void wake(struct process *p)
     /* a load first: most messages find it awake, and leave its line clean */
     if (atomic_load_explicit(&p->hibernated, memory_order_relaxed))
         atomic_store_explicit(&p->hibernated, false, memory_order_relaxed);
-}
-
-size_t srv__hibernate_released(void)
-{
-    return atomic_load_explicit(&hibernate_released, memory_order_relaxed);
-}
-
-srv_status srv__hibernated(srv_pid pid, bool *out)
-{
-    struct process *p = srv__process_get(pid);
-    if (p == NULL)
-        return SRV_ENOPROC;
-    *out = atomic_load_explicit(&p->hibernated, memory_order_relaxed);
-    srv__process_put(p);
-    return SRV_OK;
 }
 
 bool srv__after_action(struct process *p, const srv_action *action)
@@ -785,6 +766,9 @@ static bool run_continue(struct process *p)
     struct current_message current = {.kind = ENV_CONTINUE, .message = next.message,
                                       .args = next.args};
     p->current = &current;
+    /* srv_process_info's current callback, but no message handled */
+    atomic_store_explicit(&p->handling, p->module->messages[next.message].name,
+                          memory_order_relaxed);
     wake(p);
     struct dispatch_args d = {next.message, next.args, {SRV_PID_NONE, 0, NULL}, NULL};
     srv_action action;
@@ -792,8 +776,10 @@ static bool run_continue(struct process *p)
     const srv_module *module = p->module; /* p may be gone after finish */
     bool alive = finish(p, finished, &action);
     free_next(module, &next);
-    if (alive)
+    if (alive) {
         p->current = NULL;
+        srv__handling(p, NULL);
+    }
     return alive;
 }
 

@@ -39,11 +39,6 @@ bool srv__after_action(struct process *p, const srv_action *action);
 /* Frees the arguments of a continue that will not run: the action's (if
  * not NULL), and one pending on p (p ends, or its callback stopped). */
 void srv__drop_next(struct process *p, srv_action *action);
-/* For the tests: whether pid is hibernated (hibernate returned or
- * hibernate_after passed, and no message since). */
-srv_status srv__hibernated(srv_pid pid, bool *out);
-/* For the tests: the bytes every hibernate so far has given back. */
-size_t srv__hibernate_released(void);
 
 /* Runs a call's handler on this thread and answers from (the reply goes
  * to reply first); false if the server exited (it is then gone).  The

@@ -796,7 +796,8 @@ struct srv_process_info {
     /* The message its handler is on: the name of a call, cast or info
      * message ("query"), or "timeout", "EXIT", "DOWN", "system", "init";
      * NULL between messages (OTP's current_function there is
-     * gen_server:loop). */
+     * gen_server:loop), or "hibernate" then if it hibernated (OTP's
+     * erlang:hibernate/3). */
     const char *current;
     size_t message_queue_len;  /* as srv_message_queue_len */
     uint64_t messages_handled; /* messages its handlers took, calls its

@@ -2,20 +2,26 @@
  * test_hibernate.c: the hibernate result (init, call reply and noreply,
  * cast, info, continue) and the hibernate_after start option, against
  * tests/otp/hibernate.erl: a server that returns hibernate is hibernated
- * until its next message, which wakes it with its state intact; one
- * started with hibernate_after hibernates once idle that long.  Hibernate
- * gives back the spare room of the server's link and monitor lists.
+ * (srv_process_info's current is "hibernate", as OTP's current_function
+ * is erlang:hibernate/3) until its next message, which wakes it with its
+ * state intact; one started with hibernate_after hibernates once idle
+ * that long.  Hibernate gives back the spare room of the server's link
+ * and monitor lists, which srv_process_info's memory counts.
  */
 #include "later.srv.h"
-#include "link.h" /* srv__monitor_counts */
-#include "loop.h" /* srv__hibernated, srv__hibernate_released */
 #include "support.h"
+
+static struct srv_process_info info_of(srv_pid pid)
+{
+    struct srv_process_info info;
+    cr_assert_eq(srv_process_info(pid, &info), SRV_OK);
+    return info;
+}
 
 static bool hibernated(srv_pid pid)
 {
-    bool h = false;
-    cr_assert_eq(srv__hibernated(pid, &h), SRV_OK);
-    return h;
+    const char *current = info_of(pid).current;
+    return current != NULL && strcmp(current, "hibernate") == 0;
 }
 
 static int64_t get(srv_pid pid)
@@ -85,23 +91,21 @@ Test(hibernate, hibernate_gives_back_the_spare_room_of_link_and_monitor_lists, .
     srv_pid pid;
     cr_assert_eq(later_start(2, &pid), SRV_OK);
     srv_monitor_ref refs[5];
-    for (int i = 0; i < 5; i++) /* grows the list to 8 */
+    for (int i = 0; i < 5; i++) /* grows the list to 8 places */
         cr_assert_eq(srv_monitor(pid, &refs[i]), SRV_OK);
     for (int i = 0; i < 5; i++)
         cr_assert_eq(srv_demonitor(refs[i]), SRV_OK);
-    size_t before = srv__hibernate_released();
+    size_t awake = info_of(pid).memory;
     cr_assert_eq(later_bump(pid), SRV_OK);
     ASSERT_EVENTUALLY(hibernated(pid));
-    cr_assert(srv__hibernate_released() - before >= 8 * sizeof(srv_monitor_ref),
-              "the 8 places of the watchers' list went back");
-    size_t watchers = 1, watching = 1;
-    srv__monitor_counts(pid, &watchers, &watching);
-    cr_assert_eq(watchers, 0);
+    struct srv_process_info info = info_of(pid);
+    cr_assert_eq(info.monitored_by, 0);
+    cr_assert(info.memory + 8 * sizeof(srv_monitor_ref) <= awake,
+              "the 8 places went back: %zu bytes, then %zu", awake, info.memory);
     cr_assert_eq(get(pid), 1, "woken with its state");
     srv_monitor_ref again;
     cr_assert_eq(srv_monitor(pid, &again), SRV_OK, "the list grows again");
-    srv__monitor_counts(pid, &watchers, &watching);
-    cr_assert_eq(watchers, 1);
+    cr_assert_eq(info_of(pid).monitored_by, 1);
     cr_assert_eq(srv_demonitor(again), SRV_OK);
     later_stop(pid);
 }
