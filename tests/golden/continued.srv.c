@@ -25,6 +25,15 @@ struct continued_load_args {
     const char *why;
 };
 
+/* What each client function of `continue load` sends. */
+static void continued_load_args_fill(struct continued_load_args *srv_args, int64_t n,
+                                     const char *why)
+{
+    memset(srv_args, 0, sizeof *srv_args);
+    srv_args->n = n;
+    srv_args->why = why;
+}
+
 /* false when out of memory: the copy then owns nothing */
 static bool continued_load_copy_args(void *to, const void *from)
 {
@@ -73,6 +82,20 @@ struct continued_add_args {
     int64_t n;
 };
 
+/* What each client function of `call add` sends. */
+static void continued_add_args_fill(struct continued_add_args *srv_args, int64_t n)
+{
+    memset(srv_args, 0, sizeof *srv_args);
+    srv_args->n = n;
+}
+
+/* The reply, as Erlang prints it: ok, the value, or a tuple of them */
+static void continued_add_format_reply(srv_buf *out, const void *srv_arg)
+{
+    const continued_add_reply *srv_reply = (const continued_add_reply *)srv_arg;
+    srv_buf_printf(out, "%lld", (long long)srv_reply->loaded);
+}
+
 /* {add, ...}: Erlang's tuple of the message */
 static void continued_add_format_args(srv_buf *out, const void *args)
 {
@@ -87,6 +110,13 @@ static void continued_add_format_args(srv_buf *out, const void *args)
 struct continued_add_later_args {
     int64_t n;
 };
+
+/* What each client function of `cast add_later` sends. */
+static void continued_add_later_args_fill(struct continued_add_later_args *srv_args, int64_t n)
+{
+    memset(srv_args, 0, sizeof *srv_args);
+    srv_args->n = n;
+}
 
 /* {add_later, ...}: Erlang's tuple of the message */
 static void continued_add_later_format_args(srv_buf *out, const void *args)
@@ -180,7 +210,7 @@ static srv_init_result continued_handle_init(continued_state *state, int64_t fir
                  
     return ok_continue(load(first, "init"));
 }
-#line 184 "continued.srv.c"
+#line 214 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* continue load: continued.srv:14 */
@@ -192,7 +222,7 @@ static srv_noreply_result continued_handle_load(continued_state *state, int64_t 
     state->loaded += n;
     return why[0] == 'i' ? noreply_continue(settle()) : noreply();
 }
-#line 196 "continued.srv.c"
+#line 226 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* continue settle: continued.srv:19 */
@@ -204,7 +234,7 @@ static srv_noreply_result continued_handle_settle(continued_state *state)
                    
     return noreply_hibernate();
 }
-#line 208 "continued.srv.c"
+#line 238 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* call add: continued.srv:23 */
@@ -217,7 +247,7 @@ static continued_add_result continued_handle_add(continued_state *state, continu
                                  
     return reply_continue(load(n, "add"), state->loaded);
 }
-#line 221 "continued.srv.c"
+#line 251 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* cast add_later: continued.srv:27 */
@@ -229,7 +259,7 @@ static srv_noreply_result continued_handle_add_later(continued_state *state, int
                        
     return noreply_continue(load(n, "cast"));
 }
-#line 233 "continued.srv.c"
+#line 263 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
@@ -283,6 +313,17 @@ static void continued_format_state(srv_buf *out, const void *state)
     srv_buf_printf(out, "}");
 }
 
+
+/* A deep copy of the state, for continued_get_state: false when out of
+ * memory, the copy then owning nothing */
+static bool continued_copy_state(void *to, const void *from)
+{
+    continued_state *dst = (continued_state *)to;
+    const continued_state *src = (const continued_state *)from;
+    dst->loaded = src->loaded;
+    return true;
+}
+
 /* ---- The module table ---------------------------------------------- */
 
 /* ORDER CONTINUED_MESSAGE: in the order of the constants above */
@@ -297,6 +338,7 @@ static const srv_message_type continued_messages[] = {
         .free_args = continued_load_free_args,
         .free_reply = NULL,
         .format_args = continued_load_format_args,
+        .format_reply = NULL,
     },
     { /* CONTINUED_CONTINUE_SETTLE */
         .name = "settle",
@@ -308,6 +350,7 @@ static const srv_message_type continued_messages[] = {
         .free_args = NULL,
         .free_reply = NULL,
         .format_args = continued_settle_format_args,
+        .format_reply = NULL,
     },
     { /* CONTINUED_CALL_ADD */
         .name = "add",
@@ -319,6 +362,7 @@ static const srv_message_type continued_messages[] = {
         .free_args = NULL,
         .free_reply = NULL,
         .format_args = continued_add_format_args,
+        .format_reply = continued_add_format_reply,
     },
     { /* CONTINUED_CAST_ADD_LATER */
         .name = "add_later",
@@ -330,6 +374,7 @@ static const srv_message_type continued_messages[] = {
         .free_args = NULL,
         .free_reply = NULL,
         .format_args = continued_add_later_format_args,
+        .format_reply = NULL,
     },
 };
 
@@ -346,6 +391,7 @@ const srv_module continued_module = {
     .format_state = continued_format_state,
     .format_status = NULL,
     .free_state = NULL,
+    .copy_state = continued_copy_state,
     .messages = continued_messages,
     .message_count = 4,
 };
@@ -387,37 +433,93 @@ srv_status continued_start_monitor(int64_t first, srv_pid *srv_new_pid,
     return srv_code;
 }
 
-srv_status continued_stop(srv_pid server)
+/* The functions a pid goes to are named in parentheses: the header's
+ * macros of the same names route a name or an srv_ref to their _ref
+ * twins. */
+srv_status (continued_stop)(srv_pid server)
 {
     return srv_stop(server, SRV_NORMAL, SRV_INFINITY, NULL);
 }
 
-srv_status continued_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms)
+srv_status (continued_stop_timeout)(srv_pid server, srv_atom reason, long timeout_ms)
 {
     return srv_stop(server, reason, timeout_ms, NULL);
 }
 
-srv_status continued_add(srv_pid srv_server, int64_t n, continued_add_reply *srv_out)
+srv_status continued_stop_ref(srv_ref server)
 {
-    return continued_add_timeout(srv_server, n, srv_out, SRV_DEFAULT_CALL_TIMEOUT);
+    return srv_stop_to(server, SRV_NORMAL, SRV_INFINITY, NULL);
 }
 
-srv_status continued_add_timeout(srv_pid srv_server, int64_t n, continued_add_reply *srv_out,
-                                 long srv_timeout_ms)
+srv_status continued_stop_timeout_ref(srv_ref server, srv_atom reason, long timeout_ms)
 {
-    return continued_add_full(srv_server, n, srv_out, srv_timeout_ms, NULL);
+    return srv_stop_to(server, reason, timeout_ms, NULL);
 }
 
-srv_status continued_add_full(srv_pid srv_server, int64_t n, continued_add_reply *srv_out,
-                              long srv_timeout_ms, srv_call_result *srv_result)
+srv_status continued_get_state(srv_pid srv_server, continued_state *srv_out, long srv_timeout_ms)
+{
+    return srv_sys_copy_state(srv_server, &continued_module, srv_out, srv_timeout_ms);
+}
+
+void continued_state_free(continued_state *state)
+{
+    (void)state;
+}
+
+srv_status (continued_add)(srv_pid srv_server, int64_t n, continued_add_reply *srv_out)
+{
+    return (continued_add_full)(srv_server, n, srv_out, SRV_DEFAULT_CALL_TIMEOUT, NULL);
+}
+
+srv_status (continued_add_timeout)(srv_pid srv_server, int64_t n, continued_add_reply *srv_out,
+                                   long srv_timeout_ms)
+{
+    return (continued_add_full)(srv_server, n, srv_out, srv_timeout_ms, NULL);
+}
+
+srv_status (continued_add_full)(srv_pid srv_server, int64_t n, continued_add_reply *srv_out,
+                                long srv_timeout_ms, srv_call_result *srv_result)
 {
     struct continued_add_args srv_args;
-    memset(&srv_args, 0, sizeof srv_args);
-    srv_args.n = n;
+    continued_add_args_fill(&srv_args, n);
     if (srv_out != NULL)
         memset(srv_out, 0, sizeof *srv_out);
     return srv_call(srv_server, &continued_module, CONTINUED_CALL_ADD, &srv_args, srv_out,
                     srv_timeout_ms, srv_result);
+}
+
+srv_status continued_add_ref(srv_ref srv_server, int64_t n, continued_add_reply *srv_out)
+{
+    return continued_add_full_ref(srv_server, n, srv_out, SRV_DEFAULT_CALL_TIMEOUT, NULL);
+}
+
+srv_status continued_add_timeout_ref(srv_ref srv_server, int64_t n, continued_add_reply *srv_out,
+                                     long srv_timeout_ms)
+{
+    return continued_add_full_ref(srv_server, n, srv_out, srv_timeout_ms, NULL);
+}
+
+srv_status continued_add_full_ref(srv_ref srv_server, int64_t n, continued_add_reply *srv_out,
+                                  long srv_timeout_ms, srv_call_result *srv_result)
+{
+    struct continued_add_args srv_args;
+    continued_add_args_fill(&srv_args, n);
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_call_to(srv_server, &continued_module, CONTINUED_CALL_ADD, &srv_args, srv_out,
+                       srv_timeout_ms, srv_result);
+}
+
+srv_status continued_add_multi_call(const char *srv_name, int64_t n,
+                                    continued_add_reply *srv_replies, long srv_timeout_ms,
+                                    srv_multi_call_result *srv_result)
+{
+    struct continued_add_args srv_args;
+    continued_add_args_fill(&srv_args, n);
+    if (srv_replies != NULL)
+        memset(srv_replies, 0, SRV_MAX_NODES * sizeof *srv_replies);
+    return srv_multi_call(srv_name, &continued_module, CONTINUED_CALL_ADD, &srv_args, srv_replies,
+                          srv_timeout_ms, srv_result);
 }
 
 void continued_add_reply_free(continued_add_reply *reply)
@@ -433,10 +535,56 @@ srv_status continued_add_reply_to(continued_add_from srv_caller, int64_t loaded)
     return srv_reply(srv_caller.from, &continued_module, CONTINUED_CALL_ADD, &srv_r.reply);
 }
 
-srv_status continued_add_later(srv_pid srv_server, int64_t n)
+srv_status continued_add_send_request(srv_pid srv_server, int64_t n, srv_request_id *srv_req)
 {
-    struct continued_add_later_args srv_args;
+    struct continued_add_args srv_args;
     memset(&srv_args, 0, sizeof srv_args);
     srv_args.n = n;
+    return srv_send_request(srv_server, &continued_module, CONTINUED_CALL_ADD, &srv_args, srv_req);
+}
+
+/* The responses refuse a request of another call: its reply has another
+ * layout. */
+srv_status continued_add_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                       continued_add_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &continued_module, CONTINUED_CALL_ADD))
+        return SRV_EINVAL;
+    return srv_wait_response(srv_req, srv_timeout_ms, srv_out, NULL);
+}
+
+srv_status continued_add_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                          continued_add_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &continued_module, CONTINUED_CALL_ADD))
+        return SRV_EINVAL;
+    return srv_receive_response(srv_req, srv_timeout_ms, srv_out, NULL);
+}
+
+srv_status continued_add_check_response(srv_request_id *srv_req, continued_add_reply *srv_out)
+{
+    if (!srv_request_is(srv_req, &continued_module, CONTINUED_CALL_ADD))
+        return SRV_EINVAL;
+    return srv_check_response(srv_req, srv_out, NULL);
+}
+
+srv_status (continued_add_later)(srv_pid srv_server, int64_t n)
+{
+    struct continued_add_later_args srv_args;
+    continued_add_later_args_fill(&srv_args, n);
     return srv_cast(srv_server, &continued_module, CONTINUED_CAST_ADD_LATER, &srv_args);
+}
+
+srv_status continued_add_later_ref(srv_ref srv_server, int64_t n)
+{
+    struct continued_add_later_args srv_args;
+    continued_add_later_args_fill(&srv_args, n);
+    return srv_cast_to(srv_server, &continued_module, CONTINUED_CAST_ADD_LATER, &srv_args);
+}
+
+srv_status continued_add_later_abcast(const char *srv_name, int64_t n)
+{
+    struct continued_add_later_args srv_args;
+    continued_add_later_args_fill(&srv_args, n);
+    return srv_abcast(srv_name, &continued_module, CONTINUED_CAST_ADD_LATER, &srv_args);
 }

@@ -11,8 +11,8 @@
 
 #include <srv.h>
 
-#if SRV_ABI_VERSION != 3
-#error "continued.srv.h was generated for libsrv ABI 3: regenerate it with the srvc of your libsrv"
+#if SRV_ABI_VERSION != 4
+#error "continued.srv.h was generated for libsrv ABI 4: regenerate it with the srvc of your libsrv"
 #endif
 
 #ifdef __cplusplus
@@ -54,6 +54,15 @@ srv_status continued_start_opts(int64_t first, srv_start_mode srv_mode,
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status continued_stop(srv_pid server);
 srv_status continued_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
+srv_status continued_stop_ref(srv_ref server);
+srv_status continued_stop_timeout_ref(srv_ref server, srv_atom reason, long timeout_ms);
+/* sys:get_state, for code that knows the module: a deep copy of the
+ * server's state, made inside it (ptr(...) fields NULL: they stay the
+ * server's; c(...) fields copied as they are).  Free it with
+ * continued_state_free.  SRV_EINVAL when server runs another module;
+ * srv_sys_get_state gives the printed form to code that does not know it. */
+srv_status continued_get_state(srv_pid srv_server, continued_state *srv_out, long srv_timeout_ms);
+void continued_state_free(continued_state *state);
 
 /* ---- Calls, casts and info messages -------------------------------- */
 
@@ -63,11 +72,42 @@ srv_status continued_add_timeout(srv_pid srv_server, int64_t n, continued_add_re
                                  long srv_timeout_ms);
 srv_status continued_add_full(srv_pid srv_server, int64_t n, continued_add_reply *srv_out,
                               long srv_timeout_ms, srv_call_result *srv_result);
+srv_status continued_add_ref(srv_ref srv_server, int64_t n, continued_add_reply *srv_out);
+srv_status continued_add_timeout_ref(srv_ref srv_server, int64_t n, continued_add_reply *srv_out,
+                                     long srv_timeout_ms);
+srv_status continued_add_full_ref(srv_ref srv_server, int64_t n, continued_add_reply *srv_out,
+                                  long srv_timeout_ms, srv_call_result *srv_result);
+srv_status continued_add_multi_call(const char *srv_name, int64_t n,
+                                    continued_add_reply *srv_replies, long srv_timeout_ms,
+                                    srv_multi_call_result *srv_result);
 void continued_add_reply_free(continued_add_reply *reply);
 srv_status continued_add_reply_to(continued_add_from srv_caller, int64_t loaded);
+srv_status continued_add_send_request(srv_pid srv_server, int64_t n, srv_request_id *srv_req);
+srv_status continued_add_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                       continued_add_reply *srv_out);
+srv_status continued_add_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
+                                          continued_add_reply *srv_out);
+srv_status continued_add_check_response(srv_request_id *srv_req, continued_add_reply *srv_out);
 
 /* cast add_later: continued.srv:27 */
 srv_status continued_add_later(srv_pid srv_server, int64_t n);
+srv_status continued_add_later_ref(srv_ref srv_server, int64_t n);
+srv_status continued_add_later_abcast(const char *srv_name, int64_t n);
+
+#ifndef __cplusplus
+/* ---- A pid, a name or an srv_ref, as OTP's ServerRef ---------------- */
+
+/* Each function above that takes a server takes it as an srv_pid, or as a
+ * registered name ("acc") or an srv_ref (srv_ref_via(&registry, "acc"))
+ * through these macros: a pid goes to the function itself, chosen at
+ * compile time; the rest to its _ref twin. */
+#define continued_stop(srv_server) SRV__BY_PID(srv_server, continued_stop, continued_stop_ref)(SRV__TARGET(srv_server))
+#define continued_stop_timeout(srv_server, srv_reason, srv_timeout_ms) SRV__BY_PID(srv_server, continued_stop_timeout, continued_stop_timeout_ref)(SRV__TARGET(srv_server), srv_reason, srv_timeout_ms)
+#define continued_add(...) SRV__ROUTE(continued_add, continued_add_ref, __VA_ARGS__)
+#define continued_add_timeout(...) SRV__ROUTE(continued_add_timeout, continued_add_timeout_ref, __VA_ARGS__)
+#define continued_add_full(...) SRV__ROUTE(continued_add_full, continued_add_full_ref, __VA_ARGS__)
+#define continued_add_later(...) SRV__ROUTE(continued_add_later, continued_add_later_ref, __VA_ARGS__)
+#endif
 
 extern const srv_module continued_module;
 

@@ -95,6 +95,9 @@ static void pool_waiting_format_args(srv_buf *out, const void *args)
 #define noreply_timeout(...) SRV_RESULTS(noreply_timeout)(__VA_ARGS__)
 #define stop(...) SRV_RESULTS(stop)(__VA_ARGS__)
 #define stop_reply(...) SRV_RESULTS(stop_reply)(__VA_ARGS__)
+#define ok_hibernate() SRV_RESULTS(ok_hibernate)()
+#define reply_hibernate(...) SRV_RESULTS(reply_hibernate)(__VA_ARGS__)
+#define noreply_hibernate() SRV_RESULTS(noreply_hibernate)()
 
 /* What pool_handle_acquire returns: the action and, for a reply, the reply. */
 typedef struct pool_acquire_result {
@@ -152,7 +155,7 @@ static srv_init_result pool_handle_init(pool_state *state, int size)
     state->free_slots = size;
     return ok();
 }
-#line 156 "pool.srv.c"
+#line 159 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* call acquire: pool.srv:30 */
@@ -171,7 +174,7 @@ static pool_acquire_result pool_handle_acquire(pool_state *state, pool_acquire_f
     state->waiting[state->n_waiting++] = from;
     return noreply();
 }
-#line 175 "pool.srv.c"
+#line 178 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* cast release: pool.srv:42 */
@@ -192,7 +195,7 @@ static srv_noreply_result pool_handle_release(pool_state *state, int slot)
     pool_acquire_reply_to(first, slot);
     return noreply();
 }
-#line 196 "pool.srv.c"
+#line 199 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* call waiting: pool.srv:56 */
@@ -204,7 +207,7 @@ static pool_waiting_result pool_handle_waiting(pool_state *state, pool_waiting_f
                            
     return reply(state->n_waiting);
 }
-#line 208 "pool.srv.c"
+#line 211 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */

@@ -319,6 +319,9 @@ static void types_moved_format_args(srv_buf *out, const void *args)
 #define noreply_timeout(...) SRV_RESULTS(noreply_timeout)(__VA_ARGS__)
 #define stop(...) SRV_RESULTS(stop)(__VA_ARGS__)
 #define stop_reply(...) SRV_RESULTS(stop_reply)(__VA_ARGS__)
+#define ok_hibernate() SRV_RESULTS(ok_hibernate)()
+#define reply_hibernate(...) SRV_RESULTS(reply_hibernate)(__VA_ARGS__)
+#define noreply_hibernate() SRV_RESULTS(noreply_hibernate)()
 
 /* What types_handle_everything returns: the action and, for a reply, the reply. */
 typedef struct types_everything_result {
@@ -362,7 +365,7 @@ static srv_init_result types_handle_init(types_state *state)
         
     return ok();
 }
-#line 366 "types.srv.c"
+#line 369 "types.srv.c"
 #undef SRV_RESULTS
 
 /* call everything: types.srv:54 */
@@ -384,7 +387,7 @@ static types_everything_result types_handle_everything(types_state *state,
     state->p = p;
     return reply(m, n, q);
 }
-#line 388 "types.srv.c"
+#line 391 "types.srv.c"
 #undef SRV_RESULTS
 
 /* cast hand_over: types.srv:65 */
@@ -398,7 +401,7 @@ static srv_noreply_result types_handle_hand_over(types_state *state, struct job 
     state->current = job;
     return noreply();
 }
-#line 402 "types.srv.c"
+#line 405 "types.srv.c"
 #undef SRV_RESULTS
 
 /* info moved: types.srv:72 */
@@ -410,7 +413,7 @@ static srv_noreply_result types_handle_moved(types_state *state, types_point to)
     state->q.at = to;
     return noreply();
 }
-#line 414 "types.srv.c"
+#line 417 "types.srv.c"
 #undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */

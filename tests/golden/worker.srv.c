@@ -133,6 +133,9 @@ static void worker_show_format_args(srv_buf *out, const void *args)
 #define noreply_timeout(...) SRV_RESULTS(noreply_timeout)(__VA_ARGS__)
 #define stop(...) SRV_RESULTS(stop)(__VA_ARGS__)
 #define stop_reply(...) SRV_RESULTS(stop_reply)(__VA_ARGS__)
+#define ok_hibernate() SRV_RESULTS(ok_hibernate)()
+#define reply_hibernate(...) SRV_RESULTS(reply_hibernate)(__VA_ARGS__)
+#define noreply_hibernate() SRV_RESULTS(noreply_hibernate)()
 
 /* What worker_handle_query returns: the action and, for a reply, the reply. */
 typedef struct worker_query_result {
@@ -178,7 +181,7 @@ static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv
     /* {ok, State, 0}: handle the timeout as soon as the mailbox is empty. */
     return ok_timeout(0);
 }
-#line 182 "worker.srv.c"
+#line 185 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* call query: worker.srv:28 */
@@ -193,7 +196,7 @@ static worker_query_result worker_handle_query(worker_state *state, worker_query
     printf("query from %s, self: %s\n", FROM, SELF);
     return reply(state->value);
 }
-#line 197 "worker.srv.c"
+#line 200 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* call set: worker.srv:35 */
@@ -208,7 +211,7 @@ static worker_set_result worker_handle_set(worker_state *state, worker_set_from 
     state->value = value;
     return reply(key, value);
 }
-#line 212 "worker.srv.c"
+#line 215 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* cast show: worker.srv:42 */
@@ -223,7 +226,7 @@ static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
            srv_atom_format(state->value).s, SELF);
     return noreply();
 }
-#line 227 "worker.srv.c"
+#line 230 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* info timeout: worker.srv:50 */
@@ -236,7 +239,7 @@ static srv_noreply_result worker_handle_timeout(worker_state *state)
     printf("Timeout\n");
     return noreply();
 }
-#line 240 "worker.srv.c"
+#line 243 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* terminate: worker.srv:55 */
@@ -247,7 +250,7 @@ static void worker_handle_terminate(worker_state *state, srv_atom reason)
            
     printf("terminate reason %s, self: %s\n", srv_atom_format(reason).s, SELF);
 }
-#line 251 "worker.srv.c"
+#line 254 "worker.srv.c"
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
