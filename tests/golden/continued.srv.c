@@ -25,15 +25,6 @@ struct continued_load_args {
     const char *why;
 };
 
-/* What each client function of `continue load` sends. */
-static void continued_load_args_fill(struct continued_load_args *srv_args, int64_t n,
-                                     const char *why)
-{
-    memset(srv_args, 0, sizeof *srv_args);
-    srv_args->n = n;
-    srv_args->why = why;
-}
-
 /* false when out of memory: the copy then owns nothing */
 static bool continued_load_copy_args(void *to, const void *from)
 {
@@ -210,7 +201,7 @@ static srv_init_result continued_handle_init(continued_state *state, int64_t fir
                  
     return ok_continue(load(first, "init"));
 }
-#line 214 "continued.srv.c"
+#line 205 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* continue load: continued.srv:14 */
@@ -222,7 +213,7 @@ static srv_noreply_result continued_handle_load(continued_state *state, int64_t 
     state->loaded += n;
     return why[0] == 'i' ? noreply_continue(settle()) : noreply();
 }
-#line 226 "continued.srv.c"
+#line 217 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* continue settle: continued.srv:19 */
@@ -234,7 +225,7 @@ static srv_noreply_result continued_handle_settle(continued_state *state)
                    
     return noreply_hibernate();
 }
-#line 238 "continued.srv.c"
+#line 229 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* call add: continued.srv:23 */
@@ -247,7 +238,7 @@ static continued_add_result continued_handle_add(continued_state *state, continu
                                  
     return reply_continue(load(n, "add"), state->loaded);
 }
-#line 251 "continued.srv.c"
+#line 242 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* cast add_later: continued.srv:27 */
@@ -259,7 +250,7 @@ static srv_noreply_result continued_handle_add_later(continued_state *state, int
                        
     return noreply_continue(load(n, "cast"));
 }
-#line 263 "continued.srv.c"
+#line 254 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
