@@ -21,7 +21,6 @@
 #include "mailbox.h"
 #include "os.h"
 #include "process.h"
-#include "sched.h"
 #include "thread.h"
 #include "timer.h"
 #include "wait.h"
@@ -203,9 +202,7 @@ static srv_status post(srv_pid server, const srv_module *module,
     }
     e->kind = (uint16_t)envelope_kind;
     e->message = message;
-    srv__deliver(p, e);
-    srv__process_put(p);
-    srv__sched_sent();
+    srv__post(p, e);
     return SRV_OK;
 }
 

@@ -45,6 +45,13 @@ void srv__deliver(struct process *p, struct envelope *e)
         srv__schedule(p);
 }
 
+void srv__post(struct process *p, struct envelope *e)
+{
+    srv__deliver(p, e);
+    srv__process_put(p);
+    srv__sched_sent();
+}
+
 bool srv__try_acquire(struct process *p)
 {
     uint32_t idle = PROC_IDLE;

@@ -19,6 +19,10 @@
 /* Delivers e to p and schedules p if it was idle.  For a plain thread's
  * identity, wakes the thread. */
 void srv__deliver(struct process *p, struct envelope *e);
+/* An asynchronous send's last steps (a cast, an info, a send_request):
+ * srv__deliver, the sender's hold on p given back, and the send counted
+ * against the sender's turn on its scheduler (srv__sched_sent). */
+void srv__post(struct process *p, struct envelope *e);
 
 /* A caller's attempt to take an idle server with an empty mailbox, to run a
  * handler on its own thread.  Runs a pending zero timeout first. */

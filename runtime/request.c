@@ -43,7 +43,6 @@
 #include "os.h"
 #include "process.h"
 #include "request.h"
-#include "sched.h"
 #include "thread.h"
 #include "wait.h"
 
@@ -539,9 +538,7 @@ static srv_status send_to(struct process *p, srv_pid server, const srv_module *m
     e->kind = ENV_CALL;
     e->message = message;
     e->from = from;
-    srv__deliver(p, e);
-    srv__process_put(p);
-    srv__sched_sent();
+    srv__post(p, e);
     return SRV_OK;
 }
 
