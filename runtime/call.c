@@ -147,13 +147,13 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
         reply = unread;
     }
     uint64_t deadline = srv__deadline_after_ms(timeout_ms);
-    uint64_t tag = srv__slot_arm(&self->slot, reply);
+    uint64_t tag = srv__slot_arm(srv__slot(self), reply);
     srv_from from = {self->pid, tag, type};
 
     if (type->args_size <= INLINE_MAX && type->reply_size <= INLINE_MAX &&
         srv__try_acquire(p)) {
         struct inline_call job = {p, message, args, from};
-        srv__inline_call(run_inline_call, &job, &self->slot, tag);
+        srv__inline_call(run_inline_call, &job, srv__slot(self), tag);
     } else {
         struct envelope *e = srv__envelope_with_args(type, args);
         if (e == NULL) {
@@ -169,7 +169,7 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
         srv__process_put(p);
     }
     srv_atom reason = NULL;
-    srv_status status = srv__slot_wait(&self->slot, deadline, &reason);
+    srv_status status = srv__slot_wait(srv__slot(self), deadline, &reason);
     if (result != NULL)
         result->reason = reason;
     if (unread != NULL) {
@@ -284,7 +284,7 @@ static srv_status system_request_with(srv_pid server, enum system_request reques
         srv__process_put(p);
         return SRV_ENOMEM;
     }
-    uint64_t tag = srv__slot_arm(&self->slot, reply);
+    uint64_t tag = srv__slot_arm(srv__slot(self), reply);
     e->kind = ENV_SYSTEM;
     e->system = (uint16_t)request;
     e->from = (srv_from){self->pid, tag, NULL};
@@ -294,7 +294,7 @@ static srv_status system_request_with(srv_pid server, enum system_request reques
     e->ref = n;
     srv__deliver(p, e);
     srv__process_put(p);
-    return srv__slot_wait(&self->slot, deadline, exit_reason);
+    return srv__slot_wait(srv__slot(self), deadline, exit_reason);
 }
 
 static srv_status system_request(srv_pid server, enum system_request request,
@@ -356,11 +356,11 @@ srv_status srv_stop(srv_pid server, srv_atom reason, long timeout_ms,
         /* Idle: terminate runs at once, as the server itself would run it
          * (inline.c); the stopper waits for it up to its deadline. */
         uint64_t deadline = srv__deadline_after_ms(timeout_ms);
-        uint64_t tag = srv__slot_arm(&self->slot, NULL);
+        uint64_t tag = srv__slot_arm(srv__slot(self), NULL);
         struct inline_stop job = {p, reason, {self->pid, tag, NULL}};
-        srv__inline_call(run_inline_stop, &job, &self->slot, tag);
+        srv__inline_call(run_inline_stop, &job, srv__slot(self), tag);
         srv_atom why = NULL;
-        status = srv__slot_wait(&self->slot, deadline, &why);
+        status = srv__slot_wait(srv__slot(self), deadline, &why);
         if (result != NULL)
             result->reason = why;
         return status;

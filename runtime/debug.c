@@ -19,9 +19,22 @@
 
 static struct sys_debug *debug_made(struct process *p)
 {
-    if (p->debug == NULL)
-        p->debug = srv__calloc(1, sizeof *p->debug);
-    return p->debug;
+    struct sys_debug *d = srv__debug(p);
+    if (d != NULL)
+        return d;
+    struct process_extra *x = srv__extra_made(p);
+    if (x == NULL || (x->debug = srv__calloc(1, sizeof *x->debug)) == NULL)
+        return NULL;
+    srv__set_flag(p, PF_DEBUG, true);
+    return x->debug;
+}
+
+/* p has no record any more. */
+static void debug_drop(struct process *p)
+{
+    srv__set_flag(p, PF_DEBUG, false);
+    srv__free(srv__extra(p)->debug);
+    srv__extra(p)->debug = NULL;
 }
 
 static void drop_events(struct sys_debug *d)
@@ -39,18 +52,17 @@ static void drop_events(struct sys_debug *d)
 /* A record that does nothing any more goes. */
 static void debug_tidy(struct process *p)
 {
-    if (p->debug != NULL && !p->debug->trace && p->debug->log_max == 0) {
-        srv__free(p->debug);
-        p->debug = NULL;
-    }
+    struct sys_debug *d = srv__debug(p);
+    if (d != NULL && !d->trace && d->log_max == 0)
+        debug_drop(p);
 }
 
 bool srv__debug_trace(struct process *p, bool on)
 {
     if (on && debug_made(p) == NULL)
         return false;
-    if (p->debug != NULL)
-        p->debug->trace = on;
+    if (srv__debug(p) != NULL)
+        srv__debug(p)->trace = on;
     debug_tidy(p);
     return true;
 }
@@ -63,10 +75,11 @@ bool srv__debug_log(struct process *p, unsigned n)
         debug_tidy(p);
         return false;
     }
-    if (p->debug != NULL) {
-        drop_events(p->debug);
-        p->debug->events = events;
-        p->debug->log_max = n;
+    struct sys_debug *d = srv__debug(p);
+    if (d != NULL) {
+        drop_events(d);
+        d->events = events;
+        d->log_max = n;
     }
     debug_tidy(p);
     return true;
@@ -74,17 +87,17 @@ bool srv__debug_log(struct process *p, unsigned n)
 
 void srv__debug_free(struct process *p)
 {
-    if (p->debug == NULL)
+    struct sys_debug *d = srv__debug(p);
+    if (d == NULL)
         return;
-    drop_events(p->debug);
-    srv__free(p->debug);
-    p->debug = NULL;
+    drop_events(d);
+    debug_drop(p);
 }
 
 /* How trace names a server: its registered name, else its pid. */
 static void put_name(srv_buf *out, const struct process *p)
 {
-    srv_atom name = atomic_load_explicit(&p->name, memory_order_acquire);
+    srv_atom name = srv__name(p);
     if (name != NULL)
         srv_buf_put_atom(out, name);
     else
@@ -104,7 +117,7 @@ static void print_line(const struct process *p, const char *line)
 /* One event: traced, logged, or both; its texts are the log's after. */
 static void event(struct process *p, srv_buf *term, srv_buf *line)
 {
-    struct sys_debug *d = p->debug;
+    struct sys_debug *d = srv__debug(p);
     if (d->trace && line->data != NULL)
         print_line(p, line->data);
     if (d->log_max > 0 && term->data != NULL && line->data != NULL) {
@@ -175,7 +188,7 @@ void srv__debug_noreply(struct process *p)
 
 void srv__debug_print_log(const struct process *p)
 {
-    const struct sys_debug *d = p->debug;
+    const struct sys_debug *d = srv__debug(p);
     for (unsigned i = 0; d != NULL && i < d->n; i++)
         print_line(p, srv__debug_event_at(d, i)->line);
 }

@@ -23,7 +23,7 @@ bool srv__debug_log(struct process *p, unsigned n);
 /* Frees p's debug record (at exit). */
 void srv__debug_free(struct process *p);
 
-/* The events, on p with a debug record (test p->debug first): a message
+/* The events, on p with a debug record (test PF_DEBUG first): a message
  * in (the one p->current describes), a call's reply out (before it goes
  * to its caller: reply is read), the state after a noreply. */
 void srv__debug_in(struct process *p);

@@ -22,11 +22,12 @@
 void srv_exit(srv_atom reason)
 {
     struct process *p = srv__current_or_null();
-    if (p == NULL || p->exit_jump == NULL)
+    struct exit_frame *frame = p != NULL ? srv__exit_frame(p) : NULL;
+    if (frame == NULL)
         srv__fatal("srv: srv_exit(%s) outside a server's handler",
                    reason != NULL ? reason : "NULL");
-    p->exit_reason = srv__atom(reason != NULL ? reason : "undefined");
-    siglongjmp(*p->exit_jump, 1);
+    frame->reason = srv__atom(reason != NULL ? reason : "undefined");
+    siglongjmp(frame->env, 1);
 }
 
 void srv__assert_failed(const char *expr, const char *file, int line)
@@ -45,7 +46,7 @@ void srv__fail_request(const srv_from *from, srv_atom reason)
 
 static srv_action run_terminate(struct process *p, void *arg)
 {
-    p->module->terminate(p->state, *(srv_atom *)arg);
+    p->module->terminate(srv__state(p), *(srv_atom *)arg);
     return srv__action(SRV_ACTION_NOREPLY, -1, NULL);
 }
 
@@ -72,8 +73,9 @@ static void answer_current(struct process *p, srv_atom reason)
 static void drain(struct process *p, srv_atom reason)
 {
     struct envelope *e;
+    struct process_extra *x = srv__extra(p);
     srv__set_suspended(p, false);
-    while ((e = srv__envelope_list_pop(&p->held)) != NULL ||
+    while ((x != NULL && (e = srv__envelope_list_pop(&x->held)) != NULL) ||
            (e = srv__mailbox_pop(&p->mailbox)) != NULL) {
         if (e->kind == ENV_CALL || e->kind == ENV_SYSTEM)
             srv__fail_request(&e->from, reason);
@@ -88,7 +90,7 @@ static srv_atom signal_reason(struct process *p)
     srv_atom why = atomic_exchange_explicit(&p->interrupt, NULL, memory_order_acquire);
     if (why == srv_atom_kill)
         return srv_atom_killed;
-    if (why == NULL || atomic_load_explicit(&p->trap_exit, memory_order_relaxed))
+    if (why == NULL || srv__flag(p, PF_TRAP_EXIT))
         return NULL;
     return why;
 }
@@ -97,9 +99,8 @@ srv_atom srv__exit(struct process *p, srv_atom reason, unsigned flags)
 {
     bool terminate = flags & EXIT_TERMINATE;
     reason = srv__atom(reason != NULL ? reason : "undefined");
-    if (p->signalled)
+    if (srv__flag(p, PF_SIGNALLED))
         terminate = false; /* killed by a signal in a wait: no terminate */
-    p->exiting = true;
     srv__process_close(p);
 
     bool reported = false;
@@ -109,10 +110,10 @@ srv_atom srv__exit(struct process *p, srv_atom reason, unsigned flags)
         if (!srv__run_callback(p, run_terminate, &given, &ignored)) {
             /* terminate itself failed: its reason wins; a kill that ended
              * it where it waited is no crash */
-            if (!p->signalled)
-                srv__report_crash(p, p->exit_reason, true,
+            if (!srv__flag(p, PF_SIGNALLED))
+                srv__report_crash(p, ignored.reason, true,
                                   p->current != NULL && p->current->has_from ? &p->current->from : NULL);
-            reason = p->exit_reason;
+            reason = ignored.reason;
             reported = true;
         }
     }
@@ -132,7 +133,9 @@ srv_atom srv__exit(struct process *p, srv_atom reason, unsigned flags)
     /* The name goes after terminate and the crash report (which names
      * it), as an Erlang process holds its name until it is dead; and
      * before anyone hears of the exit, so that whoever does may take it. */
-    srv_atom name = atomic_exchange_explicit(&p->name, NULL, memory_order_acq_rel);
+    struct process_extra *x = srv__extra(p);
+    srv_atom name = x != NULL ? atomic_exchange_explicit(&x->name, NULL, memory_order_acq_rel)
+                              : NULL;
     if (name != NULL)
         srv__name_remove(name, p->pid);
     answer_current(p, reason);
@@ -143,7 +146,7 @@ srv_atom srv__exit(struct process *p, srv_atom reason, unsigned flags)
     srv__debug_free(p);
     srv__drop_next(p, NULL); /* a continue that was to run next */
     if (p->module->free_state != NULL)
-        p->module->free_state(p->state);
+        p->module->free_state(srv__state(p));
     srv__requests_release(p); /* replies nobody read */
     srv__process_free(p);
     return reason;

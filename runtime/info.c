@@ -20,7 +20,8 @@
 static srv_process_status status_of(struct process *p)
 {
     uint32_t run = atomic_load_explicit(&p->run_state, memory_order_relaxed);
-    uint64_t slot = atomic_load_explicit(&p->slot.word, memory_order_relaxed);
+    struct process_extra *x = srv__extra(p); /* no slot: it never waited */
+    uint64_t slot = x != NULL ? atomic_load_explicit(&x->slot.word, memory_order_relaxed) : 0;
     switch (run) {
     case PROC_IDLE:
         return srv__suspended(p) ? SRV_PROCESS_SUSPENDED : SRV_PROCESS_WAITING;
@@ -31,6 +32,22 @@ static srv_process_status status_of(struct process *p)
     }
 }
 
+/* The name of what a handler is on (srv__handling's code), or NULL. */
+static const char *handling_name(const struct process *p, unsigned code)
+{
+    static const char *const names[] = {
+        [HANDLING_NONE] = NULL,         [HANDLING_INIT] = "init",
+        [HANDLING_TIMEOUT] = "timeout", [HANDLING_EXIT] = "EXIT",
+        [HANDLING_DOWN] = "DOWN",       [HANDLING_SYSTEM] = "system",
+    };
+    if (code < HANDLING_MESSAGE)
+        return names[code];
+    code -= HANDLING_MESSAGE;
+    return p->module != NULL && code < p->module->message_count
+               ? p->module->messages[code].name
+               : NULL;
+}
+
 srv_status srv_process_info(srv_pid pid, struct srv_process_info *info)
 {
     if (info == NULL)
@@ -39,15 +56,18 @@ srv_status srv_process_info(srv_pid pid, struct srv_process_info *info)
     if (p == NULL)
         return SRV_ENOPROC;
     *info = (struct srv_process_info){0};
+    struct process_extra *x = srv__extra(p);
     info->status = status_of(p);
     info->module = p->module != NULL ? p->module->name : NULL;
-    info->registered_name = atomic_load_explicit(&p->name, memory_order_relaxed);
-    info->current = atomic_load_explicit(&p->handling, memory_order_relaxed);
-    if (info->current == NULL && atomic_load_explicit(&p->hibernated, memory_order_relaxed))
+    info->registered_name = srv__name(p);
+    uint64_t handling = atomic_load_explicit(&p->handling, memory_order_relaxed);
+    info->current = handling_name(p, (unsigned)(handling >> HANDLING_SHIFT));
+    if (info->current == NULL && srv__flag(p, PF_HIBERNATED))
         info->current = "hibernate"; /* OTP's erlang:hibernate/3 */
-    info->messages_handled = atomic_load_explicit(&p->handled, memory_order_relaxed);
+    info->messages_handled = handling & HANDLING_COUNT;
     info->message_queue_len = srv__queue_len(p);
     info->memory = sizeof *p + (p->module != NULL ? p->module->state_size : 0) +
+                   (x != NULL ? sizeof *x : 0) +
                    info->message_queue_len * sizeof(struct envelope);
     srv__links_info(p, info);
     srv__process_put(p);

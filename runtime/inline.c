@@ -105,8 +105,7 @@ bool srv__inline_call(void (*job)(void *arg), void *arg,
         }
     }
     f->caller = caller;
-    f->caller_process = (struct process *)(void *)((char *)slot -
-                                                   offsetof(struct process, slot));
+    f->caller_process = srv__slot_owner(slot);
     f->caller_tag = tag;
     f->job = job;
     f->job_arg = arg;

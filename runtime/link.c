@@ -42,7 +42,7 @@ struct monitor_entry {
     struct envelope *signal; /* in `watchers`: the DOWN, made by srv_monitor */
 };
 
-struct process_extra {
+struct link_set {
     pthread_mutex_t lock;
     bool dead;
     struct link_entry *links;
@@ -58,17 +58,20 @@ struct process_extra {
 static _Atomic uint64_t next_ref = 1;
 
 /* p's record, made on first use; NULL when out of memory. */
-static struct process_extra *extra_made(struct process *p)
+static struct link_set *extra_made(struct process *p)
 {
-    struct process_extra *x = atomic_load_explicit(&p->extra, memory_order_acquire);
+    struct process_extra *e = srv__extra_made(p);
+    if (e == NULL)
+        return NULL;
+    struct link_set *x = atomic_load_explicit(&e->links, memory_order_acquire);
     if (x != NULL)
         return x;
-    struct process_extra *fresh = srv__calloc(1, sizeof *fresh);
+    struct link_set *fresh = srv__calloc(1, sizeof *fresh);
     if (fresh == NULL)
         return NULL;
     pthread_mutex_init(&fresh->lock, NULL);
     /* acq_rel: the winner's record is seen initialised by every loser. */
-    if (atomic_compare_exchange_strong_explicit(&p->extra, &x, fresh,
+    if (atomic_compare_exchange_strong_explicit(&e->links, &x, fresh,
                                                 memory_order_acq_rel,
                                                 memory_order_acquire))
         return fresh;
@@ -78,9 +81,10 @@ static struct process_extra *extra_made(struct process *p)
 }
 
 /* The record if p has one: removals need no new one. */
-static struct process_extra *extra_of(struct process *p)
+static struct link_set *extra_of(struct process *p)
 {
-    return atomic_load_explicit(&p->extra, memory_order_acquire);
+    struct process_extra *e = srv__extra(p);
+    return e != NULL ? atomic_load_explicit(&e->links, memory_order_acquire) : NULL;
 }
 
 /* Makes room for one more in a growable array: one helper for every list.
@@ -120,7 +124,7 @@ static size_t shrink(void **array, size_t *cap, size_t count, size_t size)
 
 size_t srv__links_compact(struct process *p)
 {
-    struct process_extra *x = atomic_load_explicit(&p->extra, memory_order_acquire);
+    struct link_set *x = extra_of(p);
     if (x == NULL)
         return 0;
     pthread_mutex_lock(&x->lock);
@@ -136,7 +140,7 @@ size_t srv__links_compact(struct process *p)
 }
 
 /* Removes pid's link; returns its signal (to free), or NULL. */
-static struct envelope *remove_link(struct process_extra *x, srv_pid pid)
+static struct envelope *remove_link(struct link_set *x, srv_pid pid)
 {
     for (size_t i = 0; i < x->n_links; i++)
         if (srv_pid_equal(x->links[i].pid, pid)) {
@@ -168,7 +172,7 @@ static bool signal_ends(struct process *q, srv_atom reason)
     return q->module != NULL &&
            (reason == srv_atom_kill ||
             (reason != srv_atom_normal &&
-             !atomic_load_explicit(&q->trap_exit, memory_order_relaxed)));
+             !srv__flag(q, PF_TRAP_EXIT)));
 }
 
 /* Sends a signal in envelope e (a fresh one of srv__envelope_new(0), made
@@ -249,7 +253,7 @@ void srv__exit_signal_from_runtime(srv_pid pid, srv_atom reason)
 }
 
 /* Locks two records in address order, so two linkers never deadlock. */
-static void lock_pair(struct process_extra *a, struct process_extra *b)
+static void lock_pair(struct link_set *a, struct link_set *b)
 {
     if (a < b) {
         pthread_mutex_lock(&a->lock);
@@ -260,7 +264,7 @@ static void lock_pair(struct process_extra *a, struct process_extra *b)
     }
 }
 
-static bool linked_locked(struct process_extra *x, srv_pid pid)
+static bool linked_locked(struct link_set *x, srv_pid pid)
 {
     for (size_t i = 0; i < x->n_links; i++)
         if (srv_pid_equal(x->links[i].pid, pid))
@@ -271,7 +275,7 @@ static bool linked_locked(struct process_extra *x, srv_pid pid)
 /* SRV_OK, SRV_ENOPROC when either is dead, SRV_ENOMEM. */
 static srv_status link_processes(struct process *a, struct process *b)
 {
-    struct process_extra *xa = extra_made(a), *xb = extra_made(b);
+    struct link_set *xa = extra_made(a), *xb = extra_made(b);
     struct envelope *to_b = srv__envelope_new(0), *to_a = srv__envelope_new(0);
     srv_status status = SRV_ENOMEM;
     if (xa != NULL && xb != NULL && to_b != NULL && to_a != NULL) {
@@ -316,7 +320,7 @@ srv_status srv_link(srv_pid pid)
     if (status != SRV_ENOPROC)
         return status;
     /* Erlang: linking to a dead process brings an exit signal noproc. */
-    if ((self->trap_exit || self->module == NULL) &&
+    if ((srv__flag(self, PF_TRAP_EXIT) || self->module == NULL) &&
         !send_signal(self->pid, ENV_EXIT, pid, 0, srv_atom_noproc))
         return SRV_ENOMEM;
     return SRV_ENOPROC;
@@ -326,7 +330,7 @@ srv_status srv_link(srv_pid pid)
  * for pid, or NULL.  A dead p is left alone: it reads its list unlocked. */
 static struct envelope *unlink_from(struct process *p, srv_pid pid)
 {
-    struct process_extra *x = extra_of(p);
+    struct link_set *x = extra_of(p);
     struct envelope *held = NULL;
     if (x != NULL) {
         pthread_mutex_lock(&x->lock);
@@ -361,8 +365,8 @@ bool srv_trap_exit(bool on)
     if (self->module == NULL)
         return true; /* plain threads always trap */
     /* Relaxed: only this process sets it; signallers read it (signal_ends). */
-    bool was = atomic_load_explicit(&self->trap_exit, memory_order_relaxed);
-    atomic_store_explicit(&self->trap_exit, on, memory_order_relaxed);
+    bool was = srv__flag(self, PF_TRAP_EXIT);
+    srv__set_flag(self, PF_TRAP_EXIT, on);
     return was;
 }
 
@@ -385,7 +389,7 @@ srv_status srv_monitor(srv_pid pid, srv_monitor_ref *ref_out)
         *ref_out = ref;
     /* Everything the monitor needs, before it exists: our record with room
      * in `watching` (only we add to it), and the DOWN it will send. */
-    struct process_extra *x = extra_made(self);
+    struct link_set *x = extra_made(self);
     struct envelope *down = srv__envelope_new(0);
     bool room = false;
     if (x != NULL) {
@@ -402,7 +406,7 @@ srv_status srv_monitor(srv_pid pid, srv_monitor_ref *ref_out)
     struct process *q = srv__process_get(pid);
     bool watching = false;
     if (q != NULL) {
-        struct process_extra *xq = extra_made(q);
+        struct link_set *xq = extra_made(q);
         bool full = xq == NULL;
         if (xq != NULL) {
             pthread_mutex_lock(&xq->lock);
@@ -438,7 +442,7 @@ srv_status srv_demonitor(srv_monitor_ref ref)
     struct process *self = srv__caller();
     if (self == NULL)
         return SRV_ENOMEM;
-    struct process_extra *x = extra_of(self);
+    struct link_set *x = extra_of(self);
     if (x == NULL)
         return SRV_OK;
     struct monitor_entry entry;
@@ -449,7 +453,7 @@ srv_status srv_demonitor(srv_monitor_ref ref)
         return SRV_OK;
     struct process *q = srv__process_get(entry.pid);
     if (q != NULL) {
-        struct process_extra *xq = extra_of(q);
+        struct link_set *xq = extra_of(q);
         struct monitor_entry watcher = {0, SRV_PID_NONE, NULL};
         if (xq != NULL) {
             pthread_mutex_lock(&xq->lock);
@@ -466,7 +470,7 @@ srv_status srv_demonitor(srv_monitor_ref ref)
 
 bool srv__deferred_add(struct process *p, srv_from from)
 {
-    struct process_extra *x = extra_made(p);
+    struct link_set *x = extra_made(p);
     if (x == NULL)
         return false;
     pthread_mutex_lock(&x->lock);
@@ -491,7 +495,7 @@ static void unwatch(const struct monitor_entry *m)
     struct process *q = srv__process_get(m->pid);
     if (q == NULL)
         return;
-    struct process_extra *xq = extra_of(q);
+    struct link_set *xq = extra_of(q);
     struct monitor_entry watcher = {0, SRV_PID_NONE, NULL};
     if (xq != NULL) {
         pthread_mutex_lock(&xq->lock);
@@ -509,7 +513,7 @@ static void fire_monitor(struct process *p, const struct monitor_entry *m, srv_a
 {
     struct process *w = srv__process_get(m->pid);
     if (w != NULL) {
-        struct process_extra *xw = extra_of(w);
+        struct link_set *xw = extra_of(w);
         if (xw != NULL) {
             pthread_mutex_lock(&xw->lock);
             if (!xw->dead)
@@ -523,7 +527,7 @@ static void fire_monitor(struct process *p, const struct monitor_entry *m, srv_a
 
 void srv__links_exit(struct process *p, srv_atom reason)
 {
-    struct process_extra *x = atomic_load_explicit(&p->extra, memory_order_acquire);
+    struct link_set *x = extra_of(p);
     if (x == NULL)
         return;
     pthread_mutex_lock(&x->lock);
@@ -533,7 +537,7 @@ void srv__links_exit(struct process *p, srv_atom reason)
     for (size_t i = 0; i < x->n_links; i++) {
         struct process *q = srv__process_get(x->links[i].pid);
         if (q != NULL) {
-            struct process_extra *xq = extra_of(q);
+            struct link_set *xq = extra_of(q);
             struct envelope *theirs = NULL;
             if (xq != NULL) {
                 pthread_mutex_lock(&xq->lock);
@@ -553,7 +557,7 @@ void srv__links_exit(struct process *p, srv_atom reason)
         unwatch(&x->watching[i]);
     for (size_t i = 0; i < x->n_deferred; i++)
         srv__fail_request(&x->deferred[i], reason);
-    atomic_store_explicit(&p->extra, NULL, memory_order_relaxed);
+    atomic_store_explicit(&srv__extra(p)->links, NULL, memory_order_relaxed);
     srv__free(x->links);
     srv__free(x->watchers);
     srv__free(x->watching);
@@ -564,7 +568,7 @@ void srv__links_exit(struct process *p, srv_atom reason)
 
 void srv__links_info(struct process *p, struct srv_process_info *info)
 {
-    struct process_extra *x = extra_of(p);
+    struct link_set *x = extra_of(p);
     if (x == NULL)
         return;
     pthread_mutex_lock(&x->lock);
@@ -591,7 +595,7 @@ static srv_status list(srv_pid pid, enum listing which, srv_pid *out, size_t cap
     struct process *p = srv__process_get(pid);
     if (p == NULL)
         return SRV_ENOPROC;
-    struct process_extra *x = extra_of(p);
+    struct link_set *x = extra_of(p);
     if (x != NULL) {
         pthread_mutex_lock(&x->lock);
         *count = which == LIST_LINKS      ? x->n_links
@@ -628,7 +632,7 @@ void srv__monitor_counts(srv_pid pid, size_t *watchers, size_t *watching)
     struct process *p = srv__process_get(pid);
     if (p == NULL)
         return;
-    struct process_extra *x = extra_of(p);
+    struct link_set *x = extra_of(p);
     if (x != NULL) {
         pthread_mutex_lock(&x->lock);
         *watchers = x->n_watchers;
@@ -647,7 +651,7 @@ srv_status srv_receive_signal(srv_signal *out, long timeout_ms)
         return SRV_ENOMEM;
     uint64_t deadline = srv__deadline_after_ms(timeout_ms);
     for (;;) {
-        uint32_t seen = atomic_load_explicit(&self->mail_futex, memory_order_acquire);
+        uint32_t seen = atomic_load_explicit(&srv__extra(self)->mail_futex, memory_order_acquire);
         struct envelope *e = srv__mailbox_pop(&self->mailbox);
         if (e != NULL) {
             srv__message_taken(self);
@@ -667,6 +671,6 @@ srv_status srv_receive_signal(srv_signal *out, long timeout_ms)
             continue; /* a push is half done */
         if (deadline != UINT64_MAX && srv__now_ns() >= deadline)
             return SRV_ETIMEOUT;
-        srv__futex_wait(&self->mail_futex, seen, deadline);
+        srv__futex_wait(&srv__extra(self)->mail_futex, seen, deadline);
     }
 }

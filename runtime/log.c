@@ -117,7 +117,7 @@ void srv__format_message(srv_buf *out, const struct process *p,
 void srv__format_state(srv_buf *out, const struct process *p)
 {
     if (p->module->format_state != NULL)
-        p->module->format_state(out, p->state);
+        p->module->format_state(out, srv__state(p));
     else
         srv_buf_printf(out, "...");
 }
@@ -130,7 +130,7 @@ const struct debug_event *srv__debug_event_at(const struct sys_debug *d, unsigne
 
 void srv__debug_format_log(srv_buf *out, const struct process *p)
 {
-    const struct sys_debug *d = p->debug;
+    const struct sys_debug *d = srv__debug(p);
     srv_buf_printf(out, "[");
     for (unsigned i = 0; d != NULL && i < d->n; i++)
         srv_buf_printf(out, "%s%s", i > 0 ? "," : "", srv__debug_event_at(d, i)->term);
@@ -139,7 +139,7 @@ void srv__debug_format_log(srv_buf *out, const struct process *p)
 
 void srv__debug_format_options(srv_buf *out, const struct process *p)
 {
-    const struct sys_debug *d = p->debug;
+    const struct sys_debug *d = srv__debug(p);
     srv_buf_printf(out, "[");
     if (d != NULL && d->trace)
         srv_buf_printf(out, "{trace,true}");
@@ -168,7 +168,7 @@ void srv__status_parts(struct process *p, struct status_parts *parts, bool crash
         parts->map.reason = &parts->reason;
     }
     if (p->module->format_status != NULL)
-        p->module->format_status(&parts->map, p->state);
+        p->module->format_status(&parts->map, srv__state(p));
 }
 
 void srv__status_parts_free(struct status_parts *parts)
@@ -189,7 +189,7 @@ void srv__report_crash(struct process *p, srv_atom reason, bool in_terminate,
 {
     const srv_module *m = p->module;
     srv_buf out = {0};
-    srv_atom name = atomic_load_explicit(&p->name, memory_order_acquire);
+    srv_atom name = srv__name(p);
     srv_buf_printf(&out, "=ERROR REPORT==== srv %s ===\n", srv_pid_format(p->pid).s);
     srv_buf_printf(&out, "** Generic server %s %s%s%s terminating%s\n", m->name,
                    srv_pid_format(p->pid).s, name ? " registered as " : "",

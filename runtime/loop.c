@@ -34,8 +34,10 @@ void srv__deliver(struct process *p, struct envelope *e)
     /* seq_cst: see mailbox.c's push_link and srv__release. */
     uint32_t state = atomic_load_explicit(&p->run_state, memory_order_seq_cst);
     if (state == PROC_THREAD) {
-        atomic_fetch_add_explicit(&p->mail_futex, 1, memory_order_release);
-        srv__futex_wake(&p->mail_futex);
+        /* A plain thread's identity always has its extra part. */
+        struct process_extra *x = srv__extra(p);
+        atomic_fetch_add_explicit(&x->mail_futex, 1, memory_order_release);
+        srv__futex_wake(&x->mail_futex);
         return;
     }
     if (state == PROC_IDLE &&
@@ -63,7 +65,7 @@ bool srv__try_acquire(struct process *p)
     /* Mail first, and a pending zero timeout or continue first: order is
      * the mailbox's.
      * A pending exit signal goes before all: srv__release schedules p. */
-    if (p->timeout_ms == 0 || p->has_next || srv__suspended(p) ||
+    if (p->timeout_ms == 0 || srv__flag(p, PF_HAS_NEXT | PF_SUSPENDED) ||
         !srv__mailbox_empty(&p->mailbox) ||
         atomic_load_explicit(&p->interrupt, memory_order_relaxed) != NULL) {
         srv__release(p);
@@ -72,13 +74,20 @@ bool srv__try_acquire(struct process *p)
     return true;
 }
 
+/* Messages held while p was suspended, not yet handled. */
+static bool has_held(struct process *p)
+{
+    struct process_extra *x = srv__extra(p);
+    return x != NULL && x->held.first != NULL;
+}
+
 /* The caller must hold p (srv__process_get): once IDLE is published,
  * another caller may take p and end it, and the hold keeps the memory
  * until our last look at the mailbox is done. */
 void srv__release(struct process *p)
 {
-    bool more = p->timeout_ms == 0 || p->has_next || !srv__mailbox_empty(&p->mailbox) ||
-                (p->held.first != NULL && !srv__suspended(p));
+    bool more = p->timeout_ms == 0 || srv__flag(p, PF_HAS_NEXT) ||
+                !srv__mailbox_empty(&p->mailbox) || (!srv__suspended(p) && has_held(p));
     /* seq_cst, and the loads of head and interrupt after it: either we see
      * a push (or an exit signal, srv__interrupt) that came after our check,
      * or its sender sees IDLE and schedules. */
@@ -98,23 +107,31 @@ void srv__release(struct process *p)
 bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
                        srv_action *action)
 {
-    sigjmp_buf env;
-    sigjmp_buf *saved_jump = p->exit_jump;
+    /* The frame hangs on the message being handled (none: init's). */
+    struct current_message none = {0};
+    struct current_message *c = p->current != NULL ? p->current : &none;
+    struct exit_frame frame;
+    struct exit_frame *saved_frame = c->exit;
     struct process *saved_current = srv__current_or_null();
     bool finished = false;
     srv__set_current(p);
-    p->exit_jump = &env;
-    if (sigsetjmp(env, 0) == 0) {
+    p->current = c;
+    c->exit = &frame;
+    if (sigsetjmp(frame.env, 0) == 0) {
         *action = fn(p, arg);
         finished = true;
+    } else {
+        action->reason = frame.reason;
     }
-    p->exit_jump = saved_jump;
+    c->exit = saved_frame;
+    if (c == &none)
+        p->current = NULL;
     srv__set_current(saved_current);
     return finished;
 }
 
-/* The callback timeout.  p->timeout_at says when it is due (0: none);
- * p->timer_at, which deadline the timer pending for p was set for.  A
+/* The callback timeout.  Its extra part's timeout_at says when it is due
+ * (0: none); timer_at, which deadline the timer pending for p was set for.  A
  * message that cancels the timeout leaves that timer be, and a timer that
  * fires before the deadline now in force sets itself again, so a server
  * that re-arms its timeout with every message keeps one timer pending, not
@@ -138,10 +155,11 @@ static void timeout_fire(void *arg, bool fire)
      * timeout_at: pairs with srv__after_action's store of timeout_at and
      * arm_timer's look at timer_at.  Either the server sees no timer
      * pending and sets one, or we see its deadline. */
-    if (atomic_compare_exchange_strong_explicit(&p->timer_at, &mine, 0,
+    struct process_extra *x = srv__extra(p); /* made when the timer was */
+    if (atomic_compare_exchange_strong_explicit(&x->timer_at, &mine, 0,
                                                 memory_order_seq_cst,
                                                 memory_order_relaxed) && fire) {
-        uint64_t due = atomic_load_explicit(&p->timeout_at, memory_order_seq_cst);
+        uint64_t due = atomic_load_explicit(&x->timeout_at, memory_order_seq_cst);
         if (due != 0 && due > srv__now_ns()) {
             arm_timer(p, due, note); /* cannot fail: see timer.c */
             note = NULL;
@@ -162,14 +180,15 @@ static void timeout_fire(void *arg, bool fire)
  * when out of memory: no timer is then pending for deadline. */
 static bool arm_timer(struct process *p, uint64_t deadline, struct envelope *note)
 {
-    uint64_t pending = atomic_load_explicit(&p->timer_at, memory_order_seq_cst);
+    struct process_extra *x = srv__extra(p); /* made by srv__after_action */
+    uint64_t pending = atomic_load_explicit(&x->timer_at, memory_order_seq_cst);
     do
         if (pending != 0 && pending <= deadline) {
             if (note != NULL)
                 srv__envelope_free(NULL, note);
             return true; /* it fires first, then sets itself for deadline */
         }
-    while (!atomic_compare_exchange_weak_explicit(&p->timer_at, &pending, deadline,
+    while (!atomic_compare_exchange_weak_explicit(&x->timer_at, &pending, deadline,
                                                   memory_order_seq_cst,
                                                   memory_order_seq_cst));
     if (note == NULL)
@@ -182,7 +201,7 @@ static bool arm_timer(struct process *p, uint64_t deadline, struct envelope *not
         srv__envelope_free(NULL, note);
     }
     /* No timer after all: give timer_at back, unless another moved it. */
-    atomic_compare_exchange_strong_explicit(&p->timer_at, &deadline, pending,
+    atomic_compare_exchange_strong_explicit(&x->timer_at, &deadline, pending,
                                             memory_order_seq_cst,
                                             memory_order_relaxed);
     return false;
@@ -191,8 +210,10 @@ static bool arm_timer(struct process *p, uint64_t deadline, struct envelope *not
 static void cancel_timeout(struct process *p)
 {
     p->timeout_ms = -1;
-    p->timeout_hibernates = false;
-    atomic_store_explicit(&p->timeout_at, 0, memory_order_relaxed);
+    srv__set_flag(p, PF_TIMEOUT_HIBERNATES, false);
+    struct process_extra *x = srv__extra(p);
+    if (x != NULL)
+        atomic_store_explicit(&x->timeout_at, 0, memory_order_relaxed);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -235,9 +256,9 @@ void srv__drop_next(struct process *p, srv_action *action)
         free_next(p->module, &action->next);
         action->has_next = false;
     }
-    if (p->has_next)
-        free_next(p->module, &p->next);
-    p->has_next = false;
+    if (srv__flag(p, PF_HAS_NEXT))
+        free_next(p->module, &srv__extra(p)->next);
+    srv__set_flag(p, PF_HAS_NEXT, false);
 }
 
 /* hibernate: what the idle server holds beyond its struct, its state and
@@ -245,46 +266,58 @@ void srv__drop_next(struct process *p, srv_action *action)
 static void hibernate(struct process *p)
 {
     srv__links_compact(p);
-    atomic_store_explicit(&p->hibernated, true, memory_order_relaxed);
+    srv__set_flag(p, PF_HIBERNATED, true);
 }
 
 /* A message (or a continue) is handled: the server is awake. */
 static void wake(struct process *p)
 {
     /* a load first: most messages find it awake, and leave its line clean */
-    if (atomic_load_explicit(&p->hibernated, memory_order_relaxed))
-        atomic_store_explicit(&p->hibernated, false, memory_order_relaxed);
+    if (srv__flag(p, PF_HIBERNATED))
+        srv__set_flag(p, PF_HIBERNATED, false);
 }
 
 bool srv__after_action(struct process *p, const srv_action *action)
 {
     long ms = action->timeout_ms;
+    struct process_extra *x = srv__extra(p);
     if (action->has_next) {
         /* {continue, C}: C runs before any message (srv__run_batch);
          * arguments it has but could not copy: out of memory */
-        p->has_next = true;
-        p->next = action->next;
-        if (p->next.args == NULL && p->module->messages[p->next.message].args_size > 0)
+        srv_continue next = action->next;
+        if ((next.args == NULL && p->module->messages[next.message].args_size > 0) ||
+            (x = srv__extra_made(p)) == NULL) {
+            free_next(p->module, &next);
             return false;
+        }
+        srv__set_flag(p, PF_HAS_NEXT, true);
+        x->next = next;
     }
+    int32_t hibernate_after_ms = x != NULL ? x->hibernate_after_ms : 0;
     /* gen_server's hibernate_after: a server left waiting with no timeout
      * of its own hibernates after that long (a timeout that fires, not a
      * message: see handle) */
     bool hibernate_after = ms < 0 && !action->hibernate && !action->has_next &&
-                           p->hibernate_after_ms > 0;
+                           hibernate_after_ms > 0;
     if (hibernate_after)
-        ms = p->hibernate_after_ms;
+        ms = hibernate_after_ms;
     if (action->hibernate)
         hibernate(p);
     p->timeout_ms = ms < 0 ? -1 : ms > INT32_MAX ? INT32_MAX : (int32_t)ms;
-    p->timeout_hibernates = hibernate_after;
+    if (hibernate_after || srv__flag(p, PF_TIMEOUT_HIBERNATES))
+        srv__set_flag(p, PF_TIMEOUT_HIBERNATES, hibernate_after);
     uint64_t due = p->timeout_ms > 0 ? srv__deadline_after_ms(p->timeout_ms) : 0;
     if (due == 0) {
-        atomic_store_explicit(&p->timeout_at, 0, memory_order_relaxed);
+        if (x != NULL)
+            atomic_store_explicit(&x->timeout_at, 0, memory_order_relaxed);
         return true;
     }
+    if (x == NULL && (x = srv__extra_made(p)) == NULL) {
+        cancel_timeout(p);
+        return false;
+    }
     /* seq_cst, then arm_timer's look at timer_at: see timeout_fire. */
-    atomic_store_explicit(&p->timeout_at, due, memory_order_seq_cst);
+    atomic_store_explicit(&x->timeout_at, due, memory_order_seq_cst);
     if (arm_timer(p, due, NULL))
         return true;
     cancel_timeout(p);
@@ -304,31 +337,31 @@ struct dispatch_args {
 static srv_action call_dispatch(struct process *p, void *arg)
 {
     struct dispatch_args *d = arg;
-    return p->module->dispatch(p->state, d->message, d->args, d->from, d->reply);
+    return p->module->dispatch(srv__state(p), d->message, d->args, d->from, d->reply);
 }
 
 static srv_action call_timeout(struct process *p, void *arg)
 {
     (void)arg;
-    return p->module->handle_timeout(p->state);
+    return p->module->handle_timeout(srv__state(p));
 }
 
 static srv_action call_exit(struct process *p, void *arg)
 {
     struct envelope *e = arg;
-    return p->module->handle_exit(p->state, e->pid, e->reason);
+    return p->module->handle_exit(srv__state(p), e->pid, e->reason);
 }
 
 static srv_action call_down(struct process *p, void *arg)
 {
     struct envelope *e = arg;
-    return p->module->handle_down(p->state, e->ref, e->pid, e->reason);
+    return p->module->handle_down(srv__state(p), e->ref, e->pid, e->reason);
 }
 
 static srv_action call_replace_state(struct process *p, void *arg)
 {
     struct envelope *e = arg;
-    e->fn(p->state, e->arg);
+    e->fn(srv__state(p), e->arg);
     return srv__action(SRV_ACTION_NOREPLY, p->timeout_ms, NULL);
 }
 
@@ -337,14 +370,14 @@ static srv_action call_replace_state(struct process *p, void *arg)
 static bool finish(struct process *p, bool finished, srv_action *action)
 {
     if (!finished) {
-        srv__exit(p, p->exit_reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
+        srv__exit(p, action->reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     }
     if (action->kind != SRV_ACTION_NOREPLY || !srv__timeout_valid(action->timeout_ms))
         srv__drop_next(p, action); /* a continue only goes with noreply */
     switch (srv__timeout_valid(action->timeout_ms) ? action->kind : SRV_ACTION_NONE) {
     case SRV_ACTION_NOREPLY:
-        if (p->debug != NULL)
+        if (srv__flag(p, PF_DEBUG))
             srv__debug_noreply(p);
         if (srv__after_action(p, action))
             return true;
@@ -362,10 +395,10 @@ static bool finish(struct process *p, bool finished, srv_action *action)
 /* A handler that took its message inside another's gives back the
  * other's: what p was on before. */
 static void restore_handling(struct process *p, struct current_message *outer,
-                           const char *outer_name)
+                             unsigned outer_code)
 {
     p->current = outer;
-    atomic_store_explicit(&p->handling, outer_name, memory_order_relaxed);
+    srv__handling_again(p, outer_code);
 }
 
 bool srv__handle_call(struct process *p, unsigned message, void *args,
@@ -376,15 +409,15 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
     struct current_message current = {.kind = ENV_CALL, .message = message,
                                       .args = args, .has_from = true, .from = from};
     struct current_message *outer = p->current;
-    const char *outer_name = atomic_load_explicit(&p->handling, memory_order_relaxed);
+    unsigned outer_code = srv__handling_now(p);
     p->current = &current;
-    srv__handling(p, type->name);
-    if (p->debug != NULL)
+    srv__handling(p, HANDLING_MESSAGE + message);
+    if (srv__flag(p, PF_DEBUG))
         srv__debug_in(p);
     wake(p);
     srv_action action;
     if (!srv__run_callback(p, call_dispatch, &d, &action)) {
-        srv__exit(p, p->exit_reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
+        srv__exit(p, action.reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     }
     if (!srv__timeout_valid(action.timeout_ms)) {
@@ -401,7 +434,7 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
     case SRV_ACTION_REPLY:
     case SRV_ACTION_STOP_REPLY:
         /* before the reply is the caller's */
-        if (p->debug != NULL && action.kind == SRV_ACTION_REPLY)
+        if (srv__flag(p, PF_DEBUG) && action.kind == SRV_ACTION_REPLY)
             srv__debug_out(p, type, reply, from);
         if (!srv__slot_complete(from, SRV_OK, NULL, reply, type->reply_size) &&
             type->free_reply != NULL)
@@ -417,7 +450,7 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
         current.has_from = false;
         break;
     case SRV_ACTION_NOREPLY:
-        if (p->debug != NULL)
+        if (srv__flag(p, PF_DEBUG))
             srv__debug_noreply(p);
         /* Out of memory to remember the call, its caller hears so now. */
         if (!srv__deferred_add(p, from))
@@ -428,14 +461,14 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
         /* stop without a reply: the caller hears the exit reason */
         if (!finish(p, true, &action))
             return false;
-        restore_handling(p, outer, outer_name);
+        restore_handling(p, outer, outer_code);
         return true;
     }
     if (!srv__after_action(p, &action)) {
         srv__exit(p, srv__atom_out_of_memory, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     }
-    restore_handling(p, outer, outer_name);
+    restore_handling(p, outer, outer_code);
     return true;
 }
 
@@ -475,10 +508,10 @@ static void answer_text(srv_from from, srv_buf *text)
 static void answer_status(struct process *p, srv_from from)
 {
     srv_sys_status st = {.pid = p->pid,
-                         .name = atomic_load_explicit(&p->name, memory_order_acquire),
+                         .name = srv__name(p),
                          .module = p->module->name,
-                         .suspended = p->suspended,
-                         .parent = p->parent};
+                         .suspended = srv__suspended(p),
+                         .parent = srv__parent(p)};
     struct status_parts parts;
     srv__status_parts(p, &parts, false, NULL);
     srv__debug_format_options(&st.debug, p);
@@ -517,7 +550,7 @@ static void answer_state_copy(struct process *p, srv_from from)
 {
     const srv_module *m = p->module;
     void *copy = srv__malloc(m->state_size > 0 ? m->state_size : 1);
-    if (copy == NULL || !m->copy_state(copy, p->state)) {
+    if (copy == NULL || !m->copy_state(copy, srv__state(p))) {
         srv__free(copy);
         srv__slot_complete(from, SRV_ENOMEM, NULL, NULL, 0);
         return;
@@ -569,7 +602,7 @@ static bool handle_system(struct process *p, struct envelope *e)
     case SYS_GET_STATE: {
         srv_buf text = {0};
         if (p->module->format_state != NULL)
-            p->module->format_state(&text, p->state);
+            p->module->format_state(&text, srv__state(p));
         else
             srv_buf_printf(&text, "%s", "");
         answer_text(e->from, &text);
@@ -577,14 +610,19 @@ static bool handle_system(struct process *p, struct envelope *e)
     }
     case SYS_REPLACE_STATE:
         if (!srv__run_callback(p, call_replace_state, e, &action)) {
-            srv__exit(p, p->exit_reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
+            srv__exit(p, action.reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
             return false;
         }
         srv__slot_complete(e->from, SRV_OK, NULL, NULL, 0);
         return true;
-    case SYS_SUSPEND:
-        srv__set_suspended(p, true);
-        srv__slot_complete(e->from, SRV_OK, NULL, NULL, 0);
+    case SYS_SUSPEND: {
+        /* what comes while suspended waits in the extra part's held list */
+        bool room = srv__extra_made(p) != NULL;
+        if (room)
+            srv__set_suspended(p, true);
+        srv__slot_complete(e->from, room ? SRV_OK : SRV_ENOMEM, NULL, NULL, 0);
+        return true;
+    }
         return true;
     case SYS_RESUME:
         srv__set_suspended(p, false);
@@ -605,15 +643,15 @@ static bool handle_exit_signal(struct process *p, struct envelope *e)
         srv__exit(p, srv_atom_killed, EXIT_HOLDS_REF);
         return false;
     }
-    if (atomic_load_explicit(&p->trap_exit, memory_order_relaxed)) {
+    if (srv__flag(p, PF_TRAP_EXIT)) {
         /* gen_server: an EXIT from the parent terminates with its reason
          * (a server started without link or monitor is its own parent);
          * so does one from the runtime (shutdown), as a supervisor's. */
-        if (srv_pid_equal(e->pid, p->parent) || srv_pid_is_none(e->pid)) {
+        if (srv_pid_equal(e->pid, srv__parent(p)) || srv_pid_is_none(e->pid)) {
             srv__exit(p, e->reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
             return false;
         }
-        if (p->debug != NULL)
+        if (srv__flag(p, PF_DEBUG))
             srv__debug_in(p);
         if (p->module->handle_exit == NULL)
             return true;
@@ -640,21 +678,21 @@ static void unhandled_timeout(struct process *p)
 }
 
 /* What srv_process_info calls the message in e. */
-static const char *message_name(const struct process *p, const struct envelope *e)
+static unsigned handling_code(const struct envelope *e)
 {
     switch (e->kind) {
     case ENV_CALL:
     case ENV_CAST:
     case ENV_INFO:
-        return p->module->messages[e->message].name;
+        return HANDLING_MESSAGE + e->message;
     case ENV_TIMEOUT:
-        return "timeout";
+        return HANDLING_TIMEOUT;
     case ENV_EXIT:
-        return "EXIT";
+        return HANDLING_EXIT;
     case ENV_DOWN:
-        return "DOWN";
+        return HANDLING_DOWN;
     default:
-        return "system";
+        return HANDLING_SYSTEM;
     }
 }
 
@@ -674,7 +712,7 @@ static bool handle(struct process *p, struct envelope *e)
                                       .timer = e->kind == ENV_INFO ? e->ref : 0};
     p->current = &current;
     if (e->kind != ENV_CALL && e->kind != ENV_TIMEOUT) /* they count their own */
-        srv__handling(p, message_name(p, e));
+        srv__handling(p, handling_code(e));
     if (e->kind != ENV_TIMEOUT && e->kind != ENV_SYSTEM) {
         cancel_timeout(p); /* any message does */
         if (e->kind != ENV_CALL) /* srv__handle_call wakes p itself */
@@ -687,24 +725,24 @@ static bool handle(struct process *p, struct envelope *e)
     case ENV_CAST:
     case ENV_INFO: {
         struct dispatch_args d = {e->message, e->args, {SRV_PID_NONE, 0, NULL}, NULL};
-        if (p->debug != NULL)
+        if (srv__flag(p, PF_DEBUG))
             srv__debug_in(p);
         finished = srv__run_callback(p, call_dispatch, &d, &action);
         alive = finish(p, finished, &action);
         break;
     }
     case ENV_TIMEOUT:
-        if (e->ref != atomic_load_explicit(&p->timeout_at, memory_order_relaxed) ||
-            p->timeout_ms < 0)
+        if (p->timeout_ms < 0 ||
+            e->ref != atomic_load_explicit(&srv__extra(p)->timeout_at, memory_order_relaxed))
             break; /* cancelled or moved by a message since */
-        if (p->timeout_hibernates) { /* hibernate_after's: no callback */
+        if (srv__flag(p, PF_TIMEOUT_HIBERNATES)) { /* hibernate_after's: no callback */
             cancel_timeout(p);
             hibernate(p);
             break;
         }
         cancel_timeout(p);
-        srv__handling(p, "timeout");
-        if (p->debug != NULL)
+        srv__handling(p, HANDLING_TIMEOUT);
+        if (srv__flag(p, PF_DEBUG))
             srv__debug_in(p);
         wake(p);
         if (module->handle_timeout == NULL) {
@@ -718,7 +756,7 @@ static bool handle(struct process *p, struct envelope *e)
         alive = handle_exit_signal(p, e);
         break;
     case ENV_DOWN:
-        if (p->debug != NULL)
+        if (srv__flag(p, PF_DEBUG))
             srv__debug_in(p);
         if (module->handle_down == NULL)
             break;
@@ -733,7 +771,7 @@ static bool handle(struct process *p, struct envelope *e)
     }
     if (alive) {
         p->current = NULL;
-        srv__handling(p, NULL);
+        srv__handling(p, HANDLING_NONE);
     }
     srv__envelope_free(module, e);
     return alive;
@@ -742,23 +780,23 @@ static bool handle(struct process *p, struct envelope *e)
 bool srv__handle_timeout_now(struct process *p)
 {
     cancel_timeout(p);
-    srv__handling(p, "timeout");
+    srv__handling(p, HANDLING_TIMEOUT);
     wake(p);
     if (p->module->handle_timeout == NULL) {
         unhandled_timeout(p);
-        srv__handling(p, NULL);
+        srv__handling(p, HANDLING_NONE);
         return true;
     }
     struct current_message current = {.kind = ENV_TIMEOUT};
     p->current = &current;
-    if (p->debug != NULL)
+    if (srv__flag(p, PF_DEBUG))
         srv__debug_in(p);
     srv_action action;
     bool finished = srv__run_callback(p, call_timeout, NULL, &action);
     bool alive = finish(p, finished, &action);
     if (alive) {
         p->current = NULL;
-        srv__handling(p, NULL);
+        srv__handling(p, HANDLING_NONE);
     }
     return alive;
 }
@@ -768,14 +806,13 @@ bool srv__handle_timeout_now(struct process *p)
  * exited.  A crash report shows {continue, C} as its last message. */
 static bool run_continue(struct process *p)
 {
-    srv_continue next = p->next;
-    p->has_next = false;
+    srv_continue next = srv__extra(p)->next;
+    srv__set_flag(p, PF_HAS_NEXT, false);
     struct current_message current = {.kind = ENV_CONTINUE, .message = next.message,
                                       .args = next.args};
     p->current = &current;
     /* srv_process_info's current callback, but no message handled */
-    atomic_store_explicit(&p->handling, p->module->messages[next.message].name,
-                          memory_order_relaxed);
+    srv__handling_again(p, HANDLING_MESSAGE + next.message);
     wake(p);
     struct dispatch_args d = {next.message, next.args, {SRV_PID_NONE, 0, NULL}, NULL};
     srv_action action;
@@ -785,7 +822,7 @@ static bool run_continue(struct process *p)
     free_next(module, &next);
     if (alive) {
         p->current = NULL;
-        srv__handling(p, NULL);
+        srv__handling(p, HANDLING_NONE);
     }
     return alive;
 }
@@ -795,13 +832,14 @@ static bool run_continue(struct process *p)
  * (and are still counted as queued). */
 static struct envelope *take_message(struct process *p)
 {
-    if (!srv__suspended(p) && p->held.first != NULL)
-        return srv__envelope_list_pop(&p->held);
+    if (!srv__suspended(p) && has_held(p))
+        return srv__envelope_list_pop(&srv__extra(p)->held);
     for (;;) {
         struct envelope *e = srv__mailbox_pop(&p->mailbox);
         if (e == NULL || !srv__suspended(p) || e->kind == ENV_SYSTEM)
             return e;
-        srv__envelope_list_push(&p->held, e);
+        /* suspended: SYS_SUSPEND made the extra part */
+        srv__envelope_list_push(&srv__extra(p)->held, e);
     }
 }
 
@@ -834,7 +872,7 @@ static bool take_exit_signal(struct process *p)
 {
     srv_atom why = atomic_exchange_explicit(&p->interrupt, NULL, memory_order_acquire);
     if (why == NULL ||
-        (why != srv_atom_kill && atomic_load_explicit(&p->trap_exit, memory_order_relaxed)))
+        (why != srv_atom_kill && srv__flag(p, PF_TRAP_EXIT)))
         return false;
     srv__exit(p, why == srv_atom_kill ? srv_atom_killed : why, EXIT_HOLDS_REF);
     return true;
@@ -850,7 +888,7 @@ void srv__run_batch(struct process *p)
         if (atomic_load_explicit(&p->interrupt, memory_order_relaxed) != NULL &&
             take_exit_signal(p))
             return;
-        if (p->has_next) {
+        if (srv__flag(p, PF_HAS_NEXT)) {
             if (!run_continue(p))
                 return;
             continue;

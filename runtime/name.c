@@ -192,11 +192,12 @@ srv_status srv_register(const char *name, srv_pid pid)
     struct process *p = srv__process_get(pid);
     if (p == NULL)
         return SRV_ENOPROC;
-    status = srv__name_add(atom, pid, NULL);
+    struct process_extra *x = srv__extra_made(p); /* where its name is kept */
+    status = x != NULL ? srv__name_add(atom, pid, NULL) : SRV_ENOMEM;
     if (status == SRV_OK) {
         srv_atom none = NULL;
         /* A process holds one name at most (Erlang: badarg). */
-        if (!atomic_compare_exchange_strong_explicit(&p->name, &none, atom,
+        if (!atomic_compare_exchange_strong_explicit(&x->name, &none, atom,
                                                      memory_order_acq_rel,
                                                      memory_order_acquire)) {
             srv__name_remove(atom, pid);
@@ -233,10 +234,12 @@ srv_status srv_unregister(const char *name)
         return SRV_ENOTREG;
     struct process *p = srv__process_get(pid);
     if (p != NULL) {
+        struct process_extra *x = srv__extra(p); /* its name's place */
         srv_atom held = atom;
-        atomic_compare_exchange_strong_explicit(&p->name, &held, NULL,
-                                                memory_order_acq_rel,
-                                                memory_order_relaxed);
+        if (x != NULL)
+            atomic_compare_exchange_strong_explicit(&x->name, &held, NULL,
+                                                    memory_order_acq_rel,
+                                                    memory_order_relaxed);
         srv__process_put(p);
     }
     return SRV_OK;

@@ -17,6 +17,7 @@
 #include "mailbox.h"
 #include "os.h"
 #include "process.h"
+#include "slab.h"
 
 #define CHUNK_BITS 12
 #define CHUNK_SIZE (1u << CHUNK_BITS)
@@ -77,21 +78,58 @@ static uint32_t take_index(void)
     return index;
 }
 
-struct process *srv__process_new(const srv_module *module)
+static size_t process_size(const srv_module *module)
 {
     size_t state_size = module != NULL ? module->state_size : 0;
-    struct process *p = srv__calloc(1, sizeof *p + state_size);
+    return srv__state_offset(state_size) + state_size;
+}
+
+/* p's memory, and its extra part's. */
+static void free_memory(struct process *p)
+{
+    struct process_extra *x = srv__extra(p);
+    if (x != NULL)
+        srv__free(x);
+    srv__slab_free(p, process_size(p->module));
+}
+
+struct process_extra *srv__extra_made(struct process *p)
+{
+    struct process_extra *x = srv__extra(p);
+    if (x != NULL)
+        return x;
+    struct process_extra *fresh = srv__calloc(1, sizeof *fresh);
+    if (fresh == NULL)
+        return NULL;
+    fresh->process = p;
+    /* acq_rel: the winner's part is seen initialised by every loser;
+     * seq_cst for srv__interrupt (wait.c). */
+    if (atomic_compare_exchange_strong_explicit(&p->extra, &x, fresh, memory_order_seq_cst,
+                                                memory_order_acquire))
+        return fresh;
+    srv__free(fresh);
+    return x;
+}
+
+struct process *srv__process_new(const srv_module *module)
+{
+    struct process *p = srv__slab_alloc(process_size(module));
     if (p == NULL)
         return NULL;
+    p->module = module;
+    /* A plain thread's identity sleeps on its extra part's futex. */
+    if (module == NULL && srv__extra_made(p) == NULL) {
+        srv__slab_free(p, process_size(module));
+        return NULL;
+    }
     uint32_t index = take_index();
     if (index == 0) {
-        srv__free(p);
+        free_memory(p);
         return NULL;
     }
     struct slot *slot = slot_at(index);
     uint64_t word = atomic_load_explicit(&slot->word, memory_order_relaxed);
     p->pid = (srv_pid){0, index, (uint32_t)(word >> 32)};
-    p->module = module;
     p->timeout_ms = -1;
     srv__mailbox_init(&p->mailbox);
     atomic_store_explicit(&p->run_state, module != NULL ? PROC_RUNNING : PROC_THREAD,
@@ -162,7 +200,7 @@ void srv__process_free(struct process *p)
     atomic_store_explicit(&slot->word, (next_serial << 32) | CLOSED, memory_order_release);
     uint32_t index = p->pid.index;
     bool identity_ends = p->module == NULL;
-    srv__free(p);
+    free_memory(p);
     if (identity_ends)
         atomic_fetch_sub_explicit(&identities, 1, memory_order_relaxed);
     atomic_fetch_sub_explicit(&live, 1, memory_order_relaxed);

@@ -29,16 +29,24 @@
  * PROC_THREAD and is never scheduled. */
 enum { PROC_IDLE = 0, PROC_SCHEDULED, PROC_RUNNING, PROC_THREAD };
 
-/* What a process keeps only when it needs it: links, monitors, its name,
- * its parent, calls it deferred (link.c).  Guarded by its lock. */
-struct process_extra;
+/* What a process keeps only when it needs it: links and monitors
+ * (link.c, under their own lock). */
+struct link_set;
 /* sys trace and log, when either is on (debug.c). */
 struct sys_debug;
 
+/* Where srv_exit jumps from a callback, and the reason it leaves there
+ * (srv__run_callback keeps it on its stack). */
+struct exit_frame {
+    sigjmp_buf env;
+    srv_atom reason;
+};
+
 /* The message a server is handling, for crash reports and for the caller
- * to tell if the server exits in the middle of it. */
+ * to tell if the server exits in the middle of it; and, while a callback
+ * runs on it, where srv_exit goes. */
 struct current_message {
-    uint16_t kind;                /* enum envelope_kind, 0: none */
+    uint16_t kind;                /* enum envelope_kind, 0: none (init) */
     uint16_t system;
     unsigned message;
     const void *args;
@@ -48,46 +56,57 @@ struct current_message {
     srv_pid pid;
     srv_timer_ref timer;          /* ENV_INFO sent by srv_start_timer: its
                                      ref (srv_current_timer); else 0 */
+    struct exit_frame *exit;      /* during a callback: where srv_exit goes */
+};
+
+/* struct process's flags: one word that only the process's executor (or
+ * its starter, before anyone can see it) writes, with a plain store, and
+ * that others read (trap_exit for a signaller, suspended and hibernated
+ * for srv_process_info): relaxed, they order nothing. */
+enum {
+    PF_TRAP_EXIT = 1u << 0,          /* process_flag(trap_exit, true) */
+    PF_SUSPENDED = 1u << 1,          /* sys:suspend */
+    PF_HIBERNATED = 1u << 2,         /* hibernate returned, no message since */
+    PF_SIGNALLED = 1u << 3,          /* an exit signal ended a blocked handler */
+    PF_HAS_NEXT = 1u << 4,           /* {continue, C} returned: extra->next
+                                        runs before any message (loop.c) */
+    PF_TIMEOUT_HIBERNATES = 1u << 5, /* the pending timeout is hibernate_after's */
+    PF_DEBUG = 1u << 6,              /* sys trace or log on: extra->debug */
+};
+
+/* What only some processes need, made on first use (srv__extra_made) and
+ * freed with the process: an idle server's struct process holds only what
+ * every server needs.  Each field says who touches it. */
+struct process_extra {
+    struct process *process;       /* whose: slot_owner goes back by it */
+    struct link_set *_Atomic links; /* links, monitors, deferred calls */
+    struct reply_slot slot;        /* as a caller (call.c, wait.c) */
+    struct requests *_Atomic requests; /* its asynchronous requests (request.c) */
+    srv_pid parent;                /* the starter (start_link, start_monitor):
+                                      gen.erl's Parent; none: itself */
+    _Atomic uint32_t mail_futex;   /* a plain thread sleeps on it for signals */
+    int32_t hibernate_after_ms;    /* start option, 0: never */
+    srv_atom _Atomic name;         /* the registered name, or NULL */
+    _Atomic uint64_t timeout_at;   /* when the callback timeout is due (ns), 0: none */
+    _Atomic uint64_t timer_at;     /* the deadline of the timer pending for it, 0: none */
+    srv_continue next;             /* PF_HAS_NEXT: C and its arguments */
+    struct envelope_list held;     /* messages held while suspended */
+    struct sys_debug *debug;       /* PF_DEBUG: sys trace and log (debug.c) */
 };
 
 struct process {
     _Atomic uint32_t run_state;
+    _Atomic uint32_t flags;       /* PF_*: see above */
     srv_pid pid;                  /* pid.index is its slot in the table */
+    int32_t timeout_ms;           /* pending callback timeout, or -1 (24 days at most) */
     const srv_module *module;     /* NULL for a plain thread's identity */
     struct mailbox mailbox;
-    /* srv_message_queue_len: sent - taken.  Senders add to sent (a
-     * scheduler thread a run at a time); only the owner moves taken, with a
-     * plain store (no read-modify-write). */
-    _Atomic size_t sent, taken;
+    /* srv_message_queue_len: sent - taken, modulo 2^32.  Senders add to
+     * sent (a scheduler thread a run at a time); only the owner moves
+     * taken, with a plain store (no read-modify-write). */
+    _Atomic uint32_t sent, taken;
     struct process *next_run;     /* shared run queue link (sched.c) */
     struct process_extra *_Atomic extra;
-    struct reply_slot slot;       /* as a caller */
-    struct requests *_Atomic requests; /* its asynchronous requests
-                                          (request.c), made on the first */
-    srv_pid parent;               /* the starter (start_link, start_monitor),
-                                     or its own pid (start): gen.erl's Parent */
-    _Atomic uint32_t mail_futex;  /* plain threads sleep on it for signals */
-    srv_atom _Atomic name;        /* the registered name, or NULL */
-    _Atomic uint64_t timeout_at;  /* when the callback timeout is due (ns), 0: none */
-    _Atomic uint64_t timer_at;    /* the deadline of the timer pending for it, 0: none */
-    int32_t timeout_ms;           /* pending callback timeout, or -1 (24 days at most) */
-    _Atomic bool trap_exit;       /* its own to set; signallers read it */
-    /* sys:suspend.  The owner's to set; relaxed: srv_process_info reads
-     * it from other threads, as a snapshot that orders nothing. */
-    _Atomic bool suspended;
-    bool exiting;
-    bool signalled;               /* an exit signal ended a blocked handler */
-    bool has_next;                /* {continue, C} returned: C runs before
-                                     any message (loop.c) */
-    _Atomic bool hibernated;      /* hibernate returned, no message since:
-                                     the owner's, read by srv__hibernated */
-    bool timeout_hibernates;      /* the pending timeout is hibernate_after's */
-    int32_t hibernate_after_ms;   /* start option, 0: never */
-    srv_continue next;            /* when has_next: C and its arguments */
-    struct envelope_list held;    /* messages held while suspended */
-    struct sys_debug *debug;      /* sys trace and log (debug.c), or NULL */
-    sigjmp_buf *exit_jump;        /* where srv_exit goes, during a callback */
-    srv_atom exit_reason;         /* set by srv_exit before the jump */
     /* A pending exit signal that ends the process (kill, or an abnormal
      * reason when it does not trap): the executor takes it before the next
      * message, a blocked handler at once (srv__interrupt). */
@@ -95,36 +114,96 @@ struct process {
     struct current_message *current; /* the message being handled, on the
                                       executor's stack; NULL between them */
     /* srv_process_info's view of the handler, safe to read from any
-     * thread: the name of the message it is on (NULL: none), and how many
-     * it took.  The executor writes them (srv__handling); relaxed: a
-     * snapshot that orders nothing. */
-    const char *_Atomic handling;
-    _Atomic uint64_t handled;
-    _Alignas(max_align_t) unsigned char state[]; /* module->state_size bytes */
+     * thread: how many messages it took (the low 48 bits) and what it is
+     * on now (the high 16: enum handling_code, or HANDLING_MESSAGE + the
+     * message's number).  The executor writes it (srv__handling); relaxed:
+     * a snapshot that orders nothing. */
+    _Atomic uint64_t handling;
+    /* Then the module's state, module->state_size bytes (srv__state). */
 };
 
+/* Where a state of state_size bytes starts after struct process: aligned
+ * for any type (16), or for 8 when its size is not a multiple of 16 (an
+ * object's size is a multiple of its alignment), so that the struct's
+ * last word is not padding for most states. */
+static inline size_t srv__state_offset(size_t state_size)
+{
+    size_t align = state_size % 16 == 0 ? 16 : 8;
+    return (sizeof(struct process) + align - 1) & ~(align - 1);
+}
+
+/* p's module state. */
+static inline void *srv__state(const struct process *p)
+{
+    return (unsigned char *)(uintptr_t)p + srv__state_offset(p->module->state_size);
+}
+
+/* In a callback of p: where srv_exit goes, or NULL outside one. */
+static inline struct exit_frame *srv__exit_frame(const struct process *p)
+{
+    return p->current != NULL ? p->current->exit : NULL;
+}
+
+/* What a handler is on, for srv_process_info (srv__handling_name). */
+enum handling_code {
+    HANDLING_NONE = 0,
+    HANDLING_INIT,
+    HANDLING_TIMEOUT,
+    HANDLING_EXIT,
+    HANDLING_DOWN,
+    HANDLING_SYSTEM,
+    HANDLING_MESSAGE  /* + the message's number in the module */
+};
+#define HANDLING_SHIFT 48
+#define HANDLING_COUNT (((uint64_t)1 << HANDLING_SHIFT) - 1)
+
+static inline uint32_t srv__flags(const struct process *p)
+{
+    return atomic_load_explicit(&((struct process *)p)->flags, memory_order_relaxed);
+}
+static inline bool srv__flag(const struct process *p, uint32_t flag)
+{
+    return (srv__flags(p) & flag) != 0;
+}
+/* The executor (or the starter before p is seen): a load and a store. */
+static inline void srv__set_flag(struct process *p, uint32_t flag, bool on)
+{
+    uint32_t f = srv__flags(p);
+    atomic_store_explicit(&p->flags, on ? f | flag : f & ~flag, memory_order_relaxed);
+}
+
 /* sys:suspend's flag: the owner reads and sets it; others only read it
- * (srv_process_info).  Relaxed: it orders nothing. */
+ * (srv_process_info). */
 static inline bool srv__suspended(struct process *p)
 {
-    return atomic_load_explicit(&p->suspended, memory_order_relaxed);
+    return srv__flag(p, PF_SUSPENDED);
 }
 static inline void srv__set_suspended(struct process *p, bool on)
 {
-    atomic_store_explicit(&p->suspended, on, memory_order_relaxed);
+    srv__set_flag(p, PF_SUSPENDED, on);
 }
 
-/* The executor: p's handler starts on the message named what (the name
- * of a call, cast or info message, "timeout", ...; counted as handled),
- * or is done with it (NULL), for srv_process_info.  Owner only: a load
- * and a store, no read-modify-write. */
-static inline void srv__handling(struct process *p, const char *what)
+/* The executor: p's handler starts on what (an enum handling_code;
+ * counted as handled unless HANDLING_NONE), or is done with it
+ * (HANDLING_NONE).  Owner only: a load and a store. */
+static inline void srv__handling(struct process *p, unsigned what)
 {
-    atomic_store_explicit(&p->handling, what, memory_order_relaxed);
-    if (what != NULL) {
-        uint64_t n = atomic_load_explicit(&p->handled, memory_order_relaxed);
-        atomic_store_explicit(&p->handled, n + 1, memory_order_relaxed);
-    }
+    uint64_t h = atomic_load_explicit(&p->handling, memory_order_relaxed);
+    uint64_t count = (h & HANDLING_COUNT) + (what != HANDLING_NONE);
+    atomic_store_explicit(&p->handling, (uint64_t)what << HANDLING_SHIFT | (count & HANDLING_COUNT),
+                          memory_order_relaxed);
+}
+/* The same without counting a message: what p is on again after a nested
+ * handler, or a continue. */
+static inline void srv__handling_again(struct process *p, unsigned what)
+{
+    uint64_t h = atomic_load_explicit(&p->handling, memory_order_relaxed);
+    atomic_store_explicit(&p->handling, (uint64_t)what << HANDLING_SHIFT | (h & HANDLING_COUNT),
+                          memory_order_relaxed);
+}
+static inline unsigned srv__handling_now(struct process *p)
+{
+    return (unsigned)(atomic_load_explicit(&p->handling, memory_order_relaxed) >> HANDLING_SHIFT);
 }
 
 /* Messages delivered to p and not yet taken (srv_message_queue_len).  A
@@ -133,9 +212,52 @@ static inline void srv__handling(struct process *p, const char *what)
  * nothing. */
 static inline size_t srv__queue_len(struct process *p)
 {
-    size_t taken = atomic_load_explicit(&p->taken, memory_order_relaxed);
-    size_t sent = atomic_load_explicit(&p->sent, memory_order_relaxed);
-    return sent > taken ? sent - taken : 0;
+    uint32_t taken = atomic_load_explicit(&p->taken, memory_order_relaxed);
+    uint32_t sent = atomic_load_explicit(&p->sent, memory_order_relaxed);
+    int32_t n = (int32_t)(sent - taken);
+    return n > 0 ? (size_t)n : 0;
+}
+
+/* p's extra part if it has one (NULL: none yet). */
+static inline struct process_extra *srv__extra(const struct process *p)
+{
+    return atomic_load_explicit(&((struct process *)p)->extra, memory_order_acquire);
+}
+/* p's extra part, made if it has none: any thread; NULL when out of
+ * memory. */
+struct process_extra *srv__extra_made(struct process *p);
+
+/* The reply slot of a caller that srv__caller gave (thread.h), which made
+ * its extra part. */
+static inline struct reply_slot *srv__slot(struct process *self)
+{
+    return &srv__extra(self)->slot;
+}
+
+/* Whose reply slot this is. */
+static inline struct process *srv__slot_owner(struct reply_slot *slot)
+{
+    return ((struct process_extra *)(void *)((char *)slot -
+                                             offsetof(struct process_extra, slot)))->process;
+}
+
+/* p's registered name, or NULL. */
+static inline srv_atom srv__name(const struct process *p)
+{
+    struct process_extra *x = srv__extra(p);
+    return x != NULL ? atomic_load_explicit(&x->name, memory_order_acquire) : NULL;
+}
+/* gen.erl's Parent: the starter under start_link and start_monitor, else
+ * p itself. */
+static inline srv_pid srv__parent(const struct process *p)
+{
+    struct process_extra *x = srv__extra(p);
+    return x != NULL && x->parent.index != 0 ? x->parent : p->pid;
+}
+/* p's sys debug record when PF_DEBUG is set (the executor's). */
+static inline struct sys_debug *srv__debug(const struct process *p)
+{
+    return srv__flag(p, PF_DEBUG) ? srv__extra(p)->debug : NULL;
 }
 
 /* A new process in a fresh slot, RUNNING and owned by the caller (a plain

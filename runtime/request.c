@@ -115,18 +115,26 @@ static uint64_t generation_of(uint64_t tag)
     return (tag & ~SRV__REQUEST_TAG) >> INDEX_BITS;
 }
 
+/* p's table of requests, or NULL: none made yet (p without an extra part
+ * has none).  order: the caller's, for the load of the table's pointer. */
+static struct requests *table_of(struct process *p, memory_order order)
+{
+    struct process_extra *x = srv__extra(p);
+    return x != NULL ? atomic_load_explicit(&x->requests, order) : NULL;
+}
+
 /* The calling process's table, made on first use; NULL: out of memory. */
 static struct requests *requests_of(struct process *self)
 {
     /* Relaxed: the owner reads its own pointer. */
-    struct requests *t = atomic_load_explicit(&self->requests, memory_order_relaxed);
+    struct requests *t = table_of(self, memory_order_relaxed);
     if (t != NULL)
         return t;
     t = srv__calloc(1, sizeof *t);
     if (t == NULL)
         return NULL;
     /* Release: a replier's acquire load sees the table zeroed. */
-    atomic_store_explicit(&self->requests, t, memory_order_release);
+    atomic_store_explicit(&srv__extra(self)->requests, t, memory_order_release);
     return t;
 }
 
@@ -262,7 +270,7 @@ static bool request_abandon(struct request *r)
 static struct request *own_request(struct process *self, const srv_request_id *req,
                                    uint64_t *word)
 {
-    struct requests *t = atomic_load_explicit(&self->requests, memory_order_relaxed);
+    struct requests *t = table_of(self, memory_order_relaxed);
     uint64_t tag = req->from.tag;
     if (t == NULL || !srv__tag_is_request(tag) || !srv_pid_equal(req->from.pid, self->pid) ||
         index_of(tag) >= t->used)
@@ -299,7 +307,7 @@ static void drop(struct process *self, const srv_request_id *req)
     struct request *r = own_request(self, req, NULL);
     if (r == NULL)
         return;
-    struct requests *t = atomic_load_explicit(&self->requests, memory_order_relaxed);
+    struct requests *t = table_of(self, memory_order_relaxed);
     if (request_abandon(r))
         request_free(t, r, req->from.tag);
     else
@@ -313,7 +321,7 @@ static void drop(struct process *self, const srv_request_id *req)
 static struct request *find(struct process *owner, uint64_t tag, uint64_t *waiting)
 {
     /* Acquire: pairs with requests_of's release. */
-    struct requests *t = atomic_load_explicit(&owner->requests, memory_order_acquire);
+    struct requests *t = table_of(owner, memory_order_acquire);
     if (t == NULL || index_of(tag) >= PLACES)
         return NULL;
     *waiting = generation_of(tag) << 2 | SLOT_WAITING;
@@ -334,7 +342,7 @@ bool srv__request_complete(struct process *owner, uint64_t tag, srv_status statu
         memcpy(r->reply, reply, size);
     r->status = status;
     r->reason = reason;
-    struct requests *t = atomic_load_explicit(&owner->requests, memory_order_relaxed);
+    struct requests *t = table_of(owner, memory_order_relaxed);
     /* On the answered stack, before DONE: an answer the requester sees is
      * always in its list once it takes the stack.  seq_cst (a release for
      * next_answered): see take_answered and await. */
@@ -364,7 +372,7 @@ bool srv__request_waits(struct process *owner, uint64_t tag)
 
 void srv__requests_release(struct process *p)
 {
-    struct requests *t = atomic_load_explicit(&p->requests, memory_order_acquire);
+    struct requests *t = table_of(p, memory_order_acquire);
     if (t == NULL)
         return;
     for (uint32_t index = 0; index < t->used; index++) {
@@ -379,7 +387,7 @@ void srv__requests_release(struct process *p)
         srv__free(atomic_load_explicit(&t->chunks[k], memory_order_relaxed));
     srv__free(t->answers);
     srv__free(t);
-    atomic_store_explicit(&p->requests, NULL, memory_order_relaxed);
+    atomic_store_explicit(&srv__extra(p)->requests, NULL, memory_order_relaxed);
 }
 
 size_t srv__requests_outstanding(srv_pid pid)
@@ -387,7 +395,7 @@ size_t srv__requests_outstanding(srv_pid pid)
     struct process *p = srv__process_get(pid);
     if (p == NULL)
         return 0;
-    struct requests *t = atomic_load_explicit(&p->requests, memory_order_acquire);
+    struct requests *t = table_of(p, memory_order_acquire);
     size_t n = t != NULL ? atomic_load_explicit(&t->outstanding, memory_order_relaxed) : 0;
     srv__process_put(p);
     return n;
@@ -428,7 +436,7 @@ static bool first_in(struct requests *t, const srv_reqids *reqids, size_t *at)
 static bool answered(struct process *self, const srv_reqids *reqids,
                      const srv_request_id *one, size_t *at)
 {
-    struct requests *t = atomic_load_explicit(&self->requests, memory_order_relaxed);
+    struct requests *t = table_of(self, memory_order_relaxed);
     if (reqids != NULL)
         return t != NULL && first_in(t, reqids, at);
     uint64_t word;
@@ -440,22 +448,22 @@ static bool answered(struct process *self, const srv_reqids *reqids,
 static srv_status await(struct process *self, const srv_reqids *reqids,
                         const srv_request_id *one, uint64_t deadline_ns, size_t *at)
 {
-    struct requests *t = atomic_load_explicit(&self->requests, memory_order_relaxed);
+    struct requests *t = table_of(self, memory_order_relaxed);
     for (;;) {
         if (answered(self, reqids, one, at))
             return SRV_OK;
         if (deadline_ns != UINT64_MAX && srv__now_ns() >= deadline_ns)
             return SRV_ETIMEOUT;
-        uint64_t tag = srv__slot_arm(&self->slot, NULL);
+        uint64_t tag = srv__slot_arm(srv__slot(self), NULL);
         /* seq_cst, then the looks at the places: see srv__request_complete. */
         if (t != NULL)
             atomic_store_explicit(&t->waiter, tag, memory_order_seq_cst);
         bool now = answered(self, reqids, one, at);
         srv_status status = SRV_OK;
         if (now)
-            srv__slot_disarm(&self->slot);
+            srv__slot_disarm(srv__slot(self));
         else
-            status = srv__slot_wait(&self->slot, deadline_ns, NULL);
+            status = srv__slot_wait(srv__slot(self), deadline_ns, NULL);
         /* Relaxed: a replier that still sees the old tag completes a slot
          * that has moved on, and its CAS fails. */
         if (t != NULL)
@@ -487,11 +495,11 @@ static srv_status respond(srv_request_id *req, long timeout_ms, bool abandon,
     if (await(self, NULL, req, srv__deadline_after_ms(timeout_ms), &at) == SRV_ETIMEOUT &&
         (!abandon || request_abandon(r))) {
         if (abandon)
-            request_free(atomic_load_explicit(&self->requests, memory_order_relaxed), r,
+            request_free(table_of(self, memory_order_relaxed), r,
                          req->from.tag);
         return SRV_ETIMEOUT;
     }
-    return take_answer(atomic_load_explicit(&self->requests, memory_order_relaxed), r,
+    return take_answer(table_of(self, memory_order_relaxed), r,
                        req->from.tag, reply, result);
 }
 

@@ -22,6 +22,7 @@
 #include "process.h"
 #include "runtime.h"
 #include "sched.h"
+#include "slab.h"
 #include "thread.h"
 #include "timer.h"
 
@@ -38,6 +39,7 @@ static void fork_prepare(void)
     srv__sched_fork(SRV_FORK_PREPARE);
     srv__timer_fork(SRV_FORK_PREPARE);
     srv__process_fork(SRV_FORK_PREPARE);
+    srv__slab_fork(SRV_FORK_PREPARE);
     srv__name_fork(SRV_FORK_PREPARE);
     srv__atom_fork(SRV_FORK_PREPARE);
     srv__log_fork(SRV_FORK_PREPARE);
@@ -48,6 +50,7 @@ static void fork_parent(void)
     srv__log_fork(SRV_FORK_PARENT);
     srv__atom_fork(SRV_FORK_PARENT);
     srv__name_fork(SRV_FORK_PARENT);
+    srv__slab_fork(SRV_FORK_PARENT);
     srv__process_fork(SRV_FORK_PARENT);
     srv__timer_fork(SRV_FORK_PARENT);
     srv__sched_fork(SRV_FORK_PARENT);
@@ -58,6 +61,7 @@ static void fork_child(void)
     srv__log_fork(SRV_FORK_CHILD);
     srv__atom_fork(SRV_FORK_CHILD);
     srv__name_fork(SRV_FORK_CHILD);
+    srv__slab_fork(SRV_FORK_CHILD);
     srv__process_fork(SRV_FORK_CHILD);
     srv__thread_fork(SRV_FORK_CHILD);
     srv__timer_fork(SRV_FORK_CHILD);
@@ -151,7 +155,7 @@ static void report_stuck(srv_pid pid, void *arg)
     struct process *p = srv__process_get(pid);
     if (p == NULL)
         return;
-    srv_atom name = atomic_load_explicit(&p->name, memory_order_acquire);
+    srv_atom name = srv__name(p);
     bool running = atomic_load_explicit(&p->run_state, memory_order_relaxed) == PROC_RUNNING;
     char text[640];
     snprintf(text, sizeof text,

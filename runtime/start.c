@@ -36,7 +36,7 @@ struct init_call {
 static srv_action call_init(struct process *p, void *arg)
 {
     struct init_call *c = arg;
-    return p->module->init(p->state, c->args);
+    return p->module->init(srv__state(p), c->args);
 }
 
 /* The start timeout: if init is still running at the deadline, the child
@@ -101,20 +101,31 @@ srv_status srv_start(const srv_module *module, const void *init_args,
     struct process *p = srv__process_new(module);
     if (p == NULL)
         return SRV_ENOMEM;
-    /* gen.erl: start_link and start_monitor make the starter the parent;
-     * a plain start makes the server its own (Parent = self). */
-    p->parent = mode == SRV_START_PLAIN ? p->pid : starter->pid;
     if (srv__runtime_closed()) {
         /* srv_runtime_shutdown has begun: no new servers */
         abandon(p, srv_atom_shutdown);
         return SRV_ESHUTDOWN;
     }
     srv__sched_ensure_started();
-    atomic_store_explicit(&p->trap_exit, opts != NULL && opts->trap_exit,
-                          memory_order_relaxed);
-    if (opts != NULL && opts->hibernate_after_ms > 0)
-        p->hibernate_after_ms = opts->hibernate_after_ms > INT32_MAX
-                                    ? INT32_MAX : (int32_t)opts->hibernate_after_ms;
+    srv__set_flag(p, PF_TRAP_EXIT, opts != NULL && opts->trap_exit);
+    /* A parent, a name or hibernate_after live in the extra part: a plain
+     * start without them makes none. */
+    if (mode != SRV_START_PLAIN ||
+        (opts != NULL && (opts->name != NULL || opts->hibernate_after_ms > 0))) {
+        struct process_extra *x = srv__extra_made(p);
+        if (x == NULL) {
+            abandon(p, srv_atom_normal);
+            return SRV_ENOMEM;
+        }
+        /* gen.erl: start_link and start_monitor make the starter the
+         * parent; a plain start makes the server its own (Parent = self:
+         * srv__parent). */
+        if (mode != SRV_START_PLAIN)
+            x->parent = starter->pid;
+        if (opts != NULL && opts->hibernate_after_ms > 0)
+            x->hibernate_after_ms = opts->hibernate_after_ms > INT32_MAX
+                                        ? INT32_MAX : (int32_t)opts->hibernate_after_ms;
+    }
 
     if (opts != NULL && opts->name != NULL) {
         srv_atom name = srv_atom_from(opts->name);
@@ -128,7 +139,7 @@ srv_status srv_start(const srv_module *module, const void *init_args,
             abandon(p, srv_atom_normal);
             return named;
         }
-        atomic_store_explicit(&p->name, name, memory_order_release);
+        atomic_store_explicit(&srv__extra(p)->name, name, memory_order_release);
     }
     bool watched = true;
     if (mode == SRV_START_LINK)
@@ -172,9 +183,9 @@ srv_status srv_start(const srv_module *module, const void *init_args,
     srv_action action;
     p->current = NULL; /* init: no message yet */
     /* srv_process_info sees init running; not a message, not counted */
-    atomic_store_explicit(&p->handling, "init", memory_order_relaxed);
+    srv__handling_again(p, HANDLING_INIT);
     bool finished = srv__run_callback(p, call_init, &call, &action);
-    atomic_store_explicit(&p->handling, NULL, memory_order_relaxed);
+    srv__handling_again(p, HANDLING_NONE);
     bool timed_out = false;
     if (timer != NULL) {
         int running = START_RUNNING;
@@ -195,7 +206,7 @@ srv_status srv_start(const srv_module *module, const void *init_args,
         return SRV_ETIMEOUT;
     }
     if (!finished) {
-        srv_atom reason = p->exit_reason;
+        srv_atom reason = action.reason;
         srv__report_crash(p, reason, false, NULL);
         abandon(p, reason);
         result->reason = reason;

@@ -57,12 +57,16 @@ struct process *srv__thread_identity(void)
 struct process *srv__caller(void)
 {
     struct process *p = srv__current_or_null();
-    return p != NULL ? p : srv__thread_identity();
+    if (p == NULL)
+        return srv__thread_identity(); /* made with its extra part */
+    return srv__extra_made(p) != NULL ? p : NULL;
 }
 
 struct process *srv__current(void)
 {
-    struct process *p = srv__caller();
+    struct process *p = srv__current_or_null();
+    if (p == NULL)
+        p = srv__thread_identity();
     if (p == NULL)
         srv__fatal("srv: out of memory for a thread's process identity");
     return p;

@@ -11,9 +11,11 @@ struct process;
 
 /* The process the calling code runs as: the server whose handler runs on
  * this thread, or the thread's own identity (made on first use).
- * srv__caller returns NULL when that identity cannot be made for want of
- * memory (functions that return a status answer SRV_ENOMEM);
- * srv__current, for those that cannot, aborts then. */
+ * srv__caller is for code that calls, links, monitors or starts: it
+ * returns the process with its extra part (process.h) made, or NULL when
+ * that part or the identity cannot be made for want of memory (functions
+ * that return a status answer SRV_ENOMEM).  srv__current, for those that
+ * cannot, aborts then, and makes no extra part. */
 struct process *srv__caller(void);
 struct process *srv__current(void);
 /* This thread's identity, whatever runs on it; NULL: out of memory. */

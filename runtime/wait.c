@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <string.h>
 
+#include "atom.h"
 #include "fiber.h"
 #include "inline.h"
 #include "os.h"
@@ -59,11 +60,6 @@ static bool wait_over(struct reply_slot *slot, uint64_t deadline_ns,
     return false; /* WAITING, or WRITING: DONE comes in a moment */
 }
 
-static struct process *slot_owner(struct reply_slot *slot)
-{
-    return (struct process *)(void *)((char *)slot - offsetof(struct process, slot));
-}
-
 /* Wakes whoever waits on slot: the fiber parked for tag, if this CAS of
  * sleeper from tag to 0 wins it (tag 0: none is parked), else a plain
  * thread that may sleep on the futex (2 says it does).  acq_rel: the
@@ -94,7 +90,13 @@ void srv__interrupt(struct process *p, srv_atom reason)
                                                   memory_order_seq_cst))
         if (pending != NULL && (reason != srv_atom_kill || pending == srv_atom_kill))
             break;
-    struct reply_slot *slot = &p->slot;
+    /* seq_cst: pairs with srv__extra_made's exchange and srv__slot_wait's
+     * look at interrupt after it: a p with no extra part yet waits on no
+     * slot, and sees the signal when it comes to wait. */
+    struct process_extra *x = atomic_load_explicit(&p->extra, memory_order_seq_cst);
+    if (x == NULL)
+        return;
+    struct reply_slot *slot = &x->slot;
     wake_waiter(slot, atomic_load_explicit(&slot->sleeper, memory_order_seq_cst));
 }
 
@@ -105,9 +107,9 @@ void srv__interrupt(struct process *p, srv_atom reason)
  * that comes after sets the word again. */
 static void take_interrupt(struct reply_slot *slot)
 {
-    struct process *p = slot_owner(slot);
+    struct process *p = srv__slot_owner(slot);
     if (atomic_load_explicit(&p->interrupt, memory_order_relaxed) == NULL ||
-        p->exit_jump == NULL || srv__current_or_null() != p)
+        srv__exit_frame(p) == NULL || srv__current_or_null() != p)
         return; /* not in p's handler: left for p's next message boundary */
     srv_atom why = atomic_exchange_explicit(&p->interrupt, NULL, memory_order_acquire);
     /* An exchange, not a store: if a replier's exchange came first, ours
@@ -115,12 +117,12 @@ static void take_interrupt(struct reply_slot *slot)
      * slot sees DONE; if ours came first, the replier's sets 1 again. */
     atomic_exchange_explicit(&slot->futex, 0, memory_order_acq_rel);
     if (why == NULL ||
-        (why != srv_atom_kill && atomic_load_explicit(&p->trap_exit, memory_order_relaxed)))
+        (why != srv_atom_kill && srv__flag(p, PF_TRAP_EXIT)))
         return; /* it traps by now: the EXIT waits in the mailbox */
     /* Give the call up; a reply being written into our buffer (on the
      * stack we are about to leave) is waited out first. */
     srv__slot_disarm(slot);
-    p->signalled = true;
+    srv__set_flag(p, PF_SIGNALLED, true);
     srv_exit(why == srv_atom_kill ? srv_atom_killed : why);
 }
 
@@ -150,7 +152,7 @@ static srv_status wait_blocking(struct reply_slot *slot, uint64_t deadline_ns,
         if (atomic_compare_exchange_strong_explicit(&slot->futex, &awake, 2,
                                                     memory_order_seq_cst,
                                                     memory_order_acquire) &&
-            atomic_load_explicit(&slot_owner(slot)->interrupt, memory_order_seq_cst) == NULL)
+            atomic_load_explicit(&srv__slot_owner(slot)->interrupt, memory_order_seq_cst) == NULL)
             srv__futex_wait(&slot->futex, 2, deadline_ns);
     }
 }
@@ -180,7 +182,7 @@ srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
         atomic_store_explicit(&slot->sleeper, tag, memory_order_seq_cst);
         uint64_t word = atomic_load_explicit(&slot->word, memory_order_seq_cst);
         if ((word & 3) != SLOT_WAITING ||
-            atomic_load_explicit(&slot_owner(slot)->interrupt, memory_order_seq_cst) != NULL ||
+            atomic_load_explicit(&srv__slot_owner(slot)->interrupt, memory_order_seq_cst) != NULL ||
             (deadline_ns != UINT64_MAX && srv__now_ns() >= deadline_ns)) {
             uint64_t parked = tag;
             if (atomic_compare_exchange_strong_explicit(&slot->sleeper, &parked, 0,
@@ -229,7 +231,7 @@ static __attribute__((noinline)) bool complete_elsewhere(srv_from from, srv_stat
         srv__process_put(caller);
         return taken;
     }
-    struct reply_slot *slot = &caller->slot;
+    struct reply_slot *slot = srv__slot(caller); /* it called: it has one */
     uint64_t expected = from.tag << 2 | SLOT_WAITING;
     /* Acquire: we read slot->reply, published by srv__slot_arm.  seq_cst,
      * and the load of sleeper after it: pairs with srv__slot_wait's store
@@ -263,7 +265,7 @@ bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
         struct process *p = f->caller_process;
         if (p->pid.index == from.pid.index && p->pid.serial == from.pid.serial &&
             p->pid.node == from.pid.node)
-            return complete_beneath(&p->slot, from.tag, status, reason, reply, size);
+            return complete_beneath(srv__slot(p), from.tag, status, reason, reply, size);
     }
     return complete_elsewhere(from, status, reason, reply, size);
 }
@@ -274,7 +276,13 @@ void srv_sleep(long ms)
         return;
     /* A wait that only the deadline ends, or an exit signal (srv__interrupt):
      * a handler's fiber parks, a plain thread sleeps on its futex. */
-    struct reply_slot *slot = &srv__current()->slot;
+    struct process *self = srv__caller();
+    if (self == NULL) { /* no memory for the slot to wait on */
+        if (srv__current_or_null() != NULL)
+            srv_exit(srv__atom_out_of_memory);
+        srv__fatal("srv: out of memory for a thread's process identity");
+    }
+    struct reply_slot *slot = srv__slot(self);
     srv__slot_arm(slot, NULL);
     srv__slot_wait(slot, srv__deadline_after_ms(ms), NULL);
 }
@@ -312,8 +320,9 @@ bool srv__caller_waits(srv_from from)
     if (srv__tag_is_request(from.tag))
         waits = srv__request_waits(caller, from.tag);
     else /* acquire: pairs with srv__slot_arm's release */
-        waits = atomic_load_explicit(&caller->slot.word, memory_order_acquire) ==
-                (from.tag << 2 | SLOT_WAITING);
+        waits = srv__extra(caller) != NULL &&
+                atomic_load_explicit(&srv__slot(caller)->word, memory_order_acquire) ==
+                    (from.tag << 2 | SLOT_WAITING);
     srv__process_put(caller);
     return waits;
 }
