@@ -74,7 +74,7 @@ static inline void srv__message_taken(struct process *p)
 {
     /* Owner only: a load and a store, no read-modify-write; relaxed: a
      * count that orders nothing. */
-    size_t taken = atomic_load_explicit(&p->taken, memory_order_relaxed);
+    uint32_t taken = atomic_load_explicit(&p->taken, memory_order_relaxed);
     atomic_store_explicit(&p->taken, taken + 1, memory_order_relaxed);
 }
 
