@@ -188,21 +188,24 @@ static srv_status post(srv_pid server, const srv_module *module,
 {
     if (!valid_message(module, message, kind))
         return SRV_EINVAL;
-    struct process *p = srv__process_get(server);
+    bool held;
+    struct process *p = srv__post_find(server, &held);
     if (p == NULL)
         return SRV_OK; /* like Erlang: a message to a dead process is lost */
-    if (p->module != module) {
-        srv__process_put(p);
-        return SRV_EINVAL;
-    }
-    struct envelope *e = srv__envelope_with_args(&module->messages[message], args);
-    if (e == NULL) {
-        srv__process_put(p);
-        return SRV_ENOMEM;
+    srv_status status = SRV_OK;
+    struct envelope *e = NULL;
+    if (p->module != module)
+        status = SRV_EINVAL;
+    else if ((e = srv__envelope_with_args(&module->messages[message], args)) == NULL)
+        status = SRV_ENOMEM;
+    if (status != SRV_OK) {
+        if (held)
+            srv__process_put(p);
+        return status;
     }
     e->kind = (uint16_t)envelope_kind;
     e->message = message;
-    srv__post(p, e);
+    srv__post(p, e, held);
     return SRV_OK;
 }
 

@@ -47,10 +47,17 @@ void srv__deliver(struct process *p, struct envelope *e)
         srv__schedule(p);
 }
 
-void srv__post(struct process *p, struct envelope *e)
+struct process *srv__post_find(srv_pid pid, bool *held)
+{
+    *held = !srv__sched_reads_unheld;
+    return *held ? srv__process_get(pid) : srv__process_peek(pid);
+}
+
+void srv__post(struct process *p, struct envelope *e, bool held)
 {
     srv__deliver(p, e);
-    srv__process_put(p);
+    if (held)
+        srv__process_put(p);
     srv__sched_sent();
 }
 

@@ -19,10 +19,16 @@
 /* Delivers e to p and schedules p if it was idle.  For a plain thread's
  * identity, wakes the thread. */
 void srv__deliver(struct process *p, struct envelope *e);
+/* The server a cast or an info goes to, NULL if none: *held says whether
+ * the sender holds it (srv__process_get) or, a handler on a scheduler
+ * thread, found it without a hold (srv__process_peek: its loop keeps the
+ * memory until the turn is over), saving two locked instructions a
+ * message. */
+struct process *srv__post_find(srv_pid pid, bool *held);
 /* An asynchronous send's last steps (a cast, an info, a send_request):
- * srv__deliver, the sender's hold on p given back, and the send counted
- * against the sender's turn on its scheduler (srv__sched_sent). */
-void srv__post(struct process *p, struct envelope *e);
+ * srv__deliver, the sender's hold on p given back if held, and the send
+ * counted against the sender's turn on its scheduler (srv__sched_sent). */
+void srv__post(struct process *p, struct envelope *e, bool held);
 
 /* A caller's attempt to take an idle server with an empty mailbox, to run a
  * handler on its own thread.  Runs a pending zero timeout first. */

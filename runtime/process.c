@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "epoch.h"
 #include "mailbox.h"
 #include "os.h"
 #include "process.h"
@@ -40,6 +41,13 @@ static _Atomic size_t identities; /* of those, plain threads' identities */
 static pthread_mutex_t free_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t *free_indices;
 static size_t free_count, free_cap;
+
+/* Processes that ended while a scheduler thread may still see them
+ * (srv__process_peek): oldest first, linked by next_run, each with the
+ * epoch it may go after in its handling word (epoch.h).  Their memory
+ * and their slot wait here.  Under free_lock. */
+static struct process *retired_first, *retired_last;
+static _Atomic size_t retired_count;
 
 static _Thread_local struct process *current;
 
@@ -192,19 +200,27 @@ void srv__process_quiesce(struct process *p, bool executor_holds_ref)
     }
 }
 
-void srv__process_free(struct process *p)
+struct process *srv__process_peek(srv_pid pid)
 {
-    struct slot *slot = slot_at(p->pid.index);
-    uint64_t next_serial = (atomic_load_explicit(&slot->word, memory_order_relaxed) >> 32) + 1;
-    atomic_store_explicit(&slot->process, NULL, memory_order_relaxed);
-    atomic_store_explicit(&slot->word, (next_serial << 32) | CLOSED, memory_order_release);
-    uint32_t index = p->pid.index;
-    bool identity_ends = p->module == NULL;
-    free_memory(p);
-    if (identity_ends)
-        atomic_fetch_sub_explicit(&identities, 1, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&live, 1, memory_order_relaxed);
-    pthread_mutex_lock(&free_lock);
+    if (pid.node != 0 || pid.index == 0 ||
+        pid.index >= atomic_load_explicit(&next_index, memory_order_acquire))
+        return NULL;
+    struct slot *slot = slot_at(pid.index);
+    if (slot == NULL)
+        return NULL;
+    /* seq_cst: see epoch.c.  Acquire: pairs with srv__process_new's
+     * release of the word, as srv__process_get's CAS does. */
+    uint64_t word = atomic_load_explicit(&slot->word, memory_order_seq_cst);
+    if ((uint32_t)(word >> 32) != pid.serial || (word & CLOSED))
+        return NULL;
+    /* NULL once freed: the slot waits for the epoch before its reuse, so
+     * a non-NULL p is the pid's process, whose memory waits too. */
+    return atomic_load_explicit(&slot->process, memory_order_relaxed);
+}
+
+/* index may be taken again.  Under free_lock. */
+static void index_free_locked(uint32_t index)
+{
     if (free_count == free_cap) {
         size_t cap = free_cap ? free_cap * 2 : 1024;
         uint32_t *grown = srv__realloc(free_indices, cap * sizeof *grown);
@@ -216,7 +232,70 @@ void srv__process_free(struct process *p)
     /* Out of memory, the slot is not reused: a slot lost, nothing worse. */
     if (free_count < free_cap)
         free_indices[free_count++] = index;
+}
+
+/* A retired process's memory and slot go: what was delivered to it
+ * after its exit drained its mailbox (casts and infos from senders that
+ * held no hold) goes with them. */
+static void reclaim_one(struct process *p)
+{
+    struct envelope *e;
+    while ((e = srv__mailbox_pop(&p->mailbox)) != NULL)
+        srv__envelope_free(p->module, e);
+    uint32_t index = p->pid.index;
+    free_memory(p);
+    pthread_mutex_lock(&free_lock);
+    index_free_locked(index);
     pthread_mutex_unlock(&free_lock);
+}
+
+void srv__process_reclaim(void)
+{
+    if (atomic_load_explicit(&retired_count, memory_order_relaxed) == 0)
+        return;
+    struct process *done = NULL;
+    pthread_mutex_lock(&free_lock);
+    while (retired_first != NULL &&
+           srv__epoch_passed(atomic_load_explicit(&retired_first->handling,
+                                                  memory_order_relaxed))) {
+        struct process *p = retired_first;
+        retired_first = p->next_run;
+        if (retired_first == NULL)
+            retired_last = NULL;
+        atomic_fetch_sub_explicit(&retired_count, 1, memory_order_relaxed);
+        p->next_run = done;
+        done = p;
+    }
+    pthread_mutex_unlock(&free_lock);
+    while (done != NULL) {
+        struct process *next = done->next_run;
+        reclaim_one(done);
+        done = next;
+    }
+}
+
+void srv__process_free(struct process *p)
+{
+    struct slot *slot = slot_at(p->pid.index);
+    uint64_t next_serial = (atomic_load_explicit(&slot->word, memory_order_relaxed) >> 32) + 1;
+    atomic_store_explicit(&slot->process, NULL, memory_order_relaxed);
+    /* seq_cst, then the epoch's move: see epoch.c. */
+    atomic_store_explicit(&slot->word, (next_serial << 32) | CLOSED, memory_order_seq_cst);
+    if (p->module == NULL)
+        atomic_fetch_sub_explicit(&identities, 1, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&live, 1, memory_order_relaxed);
+    /* Senders on scheduler threads may still see p: it waits for them. */
+    pthread_mutex_lock(&free_lock);
+    atomic_store_explicit(&p->handling, srv__epoch_retire(), memory_order_relaxed);
+    p->next_run = NULL;
+    if (retired_last != NULL)
+        retired_last->next_run = p;
+    else
+        retired_first = p;
+    retired_last = p;
+    atomic_fetch_add_explicit(&retired_count, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&free_lock);
+    srv__process_reclaim();
 }
 
 void srv__process_each_server(void (*fn)(srv_pid pid, void *arg), void *arg)
@@ -318,5 +397,7 @@ void srv__process_fork(enum srv_fork_phase phase)
         atomic_store_explicit(&chunks[c], NULL, memory_order_relaxed);
     atomic_store_explicit(&live, 0, memory_order_relaxed);
     free_count = 0;
+    retired_first = retired_last = NULL; /* the parent's, unreachable here */
+    atomic_store_explicit(&retired_count, 0, memory_order_relaxed);
     current = NULL;
 }

@@ -266,8 +266,17 @@ struct process *srv__process_new(const srv_module *module);
 /* Finds a live process and holds it against exit; NULL if none. */
 struct process *srv__process_get(srv_pid pid);
 void srv__process_put(struct process *p);
+/* Finds a live process without a hold: only on a scheduler thread inside
+ * a turn of its loop (srv__sched_reads_unheld), and only to push a cast
+ * or an info.  Its memory stays until the thread's next quiescent point
+ * (epoch.h); a push that comes after its exit drained its mailbox is
+ * freed with it.  NULL if none. */
+struct process *srv__process_peek(srv_pid pid);
+/* Frees the ended processes that no scheduler thread can see any more. */
+void srv__process_reclaim(void);
 /* The executor, after srv__process_quiesce and every exit step: frees p
- * and its slot (a later lookup of its pid finds nothing). */
+ * and its slot (a later lookup of its pid finds nothing), once no
+ * scheduler thread can see it (srv__process_reclaim). */
 void srv__process_free(struct process *p);
 /* Marks p as exiting: no new lookup finds it. */
 void srv__process_close(struct process *p);

@@ -546,7 +546,7 @@ static srv_status send_to(struct process *p, srv_pid server, const srv_module *m
     e->kind = ENV_CALL;
     e->message = message;
     e->from = from;
-    srv__post(p, e);
+    srv__post(p, e, true); /* held: a request is answered even when late */
     return SRV_OK;
 }
 

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "atom.h"
+#include "epoch.h"
 #include "inline.h"
 #include "link.h"
 #include "log.h"
@@ -63,6 +64,7 @@ static void fork_child(void)
     srv__name_fork(SRV_FORK_CHILD);
     srv__slab_fork(SRV_FORK_CHILD);
     srv__process_fork(SRV_FORK_CHILD);
+    srv__epoch_fork(SRV_FORK_CHILD);
     srv__thread_fork(SRV_FORK_CHILD);
     srv__timer_fork(SRV_FORK_CHILD);
     srv__sched_fork(SRV_FORK_CHILD);

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "epoch.h"
 #include "fiber.h"
 #include "inline.h"
 #include "log.h"
@@ -73,6 +74,7 @@ struct scheduler {
     _Atomic bool sleeping;
     bool in_use;                         /* a thread runs it (S.lock) */
     struct srv__sent_run sent;           /* sends counted here, added next turn */
+    struct epoch_reader *reader;         /* its quiescent points (epoch.h) */
     bool left;                           /* that thread is leaving (S.lock) */
     struct scheduler *_Atomic next_all;  /* every scheduler made; never freed */
 };
@@ -435,7 +437,10 @@ static void sleep_until(struct scheduler *s, uint64_t until)
         /* stopping: sleep only to wait for parked handlers' wake-ups */
         (!atomic_load_explicit(&S.stopping, memory_order_seq_cst) || s->parked > 0)) {
         uint64_t cap = srv__now_ns() + SLEEP_MAX_NS;
+        /* Asleep it reads nothing: ended processes need not wait for it. */
+        srv__epoch_offline(s->reader);
         srv__futex_wait(&s->wake, seen, until < cap ? until : cap);
+        srv__epoch_quiescent(s->reader);
     }
     atomic_fetch_sub_explicit(&S.sleepers, 1, memory_order_relaxed);
     atomic_store_explicit(&s->sleeping, false, memory_order_relaxed);
@@ -508,6 +513,7 @@ static struct process *steal(struct scheduler *s, struct watch *w, uint64_t now)
  * work.  A streak of next-slot turns gives the others a turn now and
  * then, and the shared queue goes first once every SHARED_EVERY turns. */
 _Thread_local struct srv__sent_run *srv__sent_run;
+_Thread_local bool srv__sched_reads_unheld;
 
 /* Adds the sends this thread has counted to their process's total. */
 static void flush_sent(struct scheduler *s)
@@ -538,9 +544,18 @@ void srv__sched_count_sent(struct process *p)
     s->sent.count = 1;
 }
 
+/* Between turns: no handler of ours holds a process it found without a
+ * hold (srv__process_peek); ended ones may go. */
+static void quiescent(struct scheduler *s)
+{
+    srv__epoch_quiescent(s->reader);
+    srv__process_reclaim();
+}
+
 static bool next_work(struct scheduler *s, struct fiber **fiber, struct process **process)
 {
     flush_sent(s); /* what the last turn's handlers sent */
+    quiescent(s);
     atomic_store_explicit(&s->turns, atomic_load_explicit(&s->turns, memory_order_relaxed) + 1,
                           memory_order_relaxed);
     *fiber = NULL;
@@ -560,6 +575,7 @@ static bool next_work(struct scheduler *s, struct fiber **fiber, struct process 
     uint64_t spin_until = 0;
     struct watch watch = {0};
     for (;;) {
+        quiescent(s);
         uint64_t deadline = expire_deadlines(s);
         if ((*fiber = take_ready(s)) != NULL || (*process = dequeue()) != NULL ||
             (*process = steal_from_rings(s)) != NULL)
@@ -701,6 +717,9 @@ static void *scheduler_main(void *arg)
     struct scheduler *s = arg;
     self = s;
     srv__sent_run = &s->sent;
+    /* Out of memory for a reader, its handlers find processes by holds. */
+    s->reader = srv__epoch_reader();
+    srv__sched_reads_unheld = s->reader != NULL;
     srv__overflow_watch_thread();
     /* Out of memory for its first stack, the thread waits for some (the
      * other threads run the servers meanwhile: nothing is queued to this
@@ -722,6 +741,10 @@ static void *scheduler_main(void *arg)
     srv__overflow_unwatch_thread();
     self = NULL;
     srv__sent_run = NULL;
+    srv__sched_reads_unheld = false;
+    if (s->reader != NULL)
+        srv__epoch_release(s->reader);
+    s->reader = NULL;
     pthread_mutex_lock(&S.lock);
     s->in_use = false; /* S.threads no longer counts it (leave) */
     pthread_mutex_unlock(&S.lock);
@@ -873,4 +896,5 @@ void srv__sched_fork(enum srv_fork_phase phase)
     S.quiet = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
     self = NULL;
     srv__sent_run = NULL;
+    srv__sched_reads_unheld = false; /* readers: srv__epoch_fork */
 }

@@ -58,6 +58,9 @@ struct srv__sent_run {
     size_t count;   /* sends to `to` not yet added to its `sent` */
 };
 extern _Thread_local struct srv__sent_run *srv__sent_run; /* NULL: not a scheduler */
+/* A scheduler thread, whose handlers may find a process to cast to
+ * without a hold (srv__process_peek): its loop says when it holds none. */
+extern _Thread_local bool srv__sched_reads_unheld;
 void srv__sched_count_sent(struct process *p); /* all but the run's next */
 static inline void srv__count_sent(struct process *p)
 {
