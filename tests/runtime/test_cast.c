@@ -25,6 +25,29 @@ Test(cast, to_dead_pid_returns_ok, .timeout = T(10))
     cr_assert_eq(counter_bump(pid, 1), SRV_OK);
 }
 
+/* A handler's casts take no hold on their server (epoch.c): a server
+ * that is killed while another's handler floods it must end all the
+ * same, the casts that reach it after its exit freed with it (ASan) and
+ * its pid dead to every later lookup. */
+Test(cast, from_a_handler_to_a_server_killed_meanwhile_are_lost_not_leaked,
+     .timeout = T(60))
+{
+    enum { ROUNDS = 20, FLOOD = 20000 };
+    srv_pid sender = start_counter(0);
+    for (int round = 0; round < ROUNDS; round++) {
+        srv_pid target = start_counter(0);
+        cr_assert_eq(counter_flood(sender, target, FLOOD), SRV_OK);
+        cr_assert_eq(srv_exit_signal(target, SRV_KILL), SRV_OK);
+        /* the flood is over once the sender answers the call behind it */
+        cr_assert_eq(counter_read(sender).total, 0);
+        ASSERT_EVENTUALLY(!srv_is_alive(target));
+        cr_assert_eq(counter_bump(target, 1), SRV_OK); /* lost, as in Erlang */
+        size_t queued;
+        cr_assert_eq(srv_message_queue_len(target, &queued), SRV_ENOPROC);
+    }
+    counter_stop(sender);
+}
+
 struct sender {
     srv_pid pid;
     int id, count;
