@@ -115,8 +115,12 @@ bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
                        srv_action *action)
 {
     /* The frame hangs on the message being handled (none: init's). */
-    struct current_message none = {0};
-    struct current_message *c = p->current != NULL ? p->current : &none;
+    struct current_message none;
+    struct current_message *c = p->current;
+    if (c == NULL) {
+        none = (struct current_message){0};
+        c = &none;
+    }
     struct exit_frame frame;
     struct exit_frame *saved_frame = c->exit;
     struct process *saved_current = srv__current_or_null();
@@ -284,7 +288,10 @@ static void wake(struct process *p)
         srv__set_flag(p, PF_HIBERNATED, false);
 }
 
-bool srv__after_action(struct process *p, const srv_action *action)
+/* srv__after_action when there is something to do: out of line, so that
+ * the common case saves no registers. */
+static __attribute__((noinline)) bool after_action(struct process *p,
+                                                    const srv_action *action)
 {
     long ms = action->timeout_ms;
     struct process_extra *x = srv__extra(p);
@@ -329,6 +336,19 @@ bool srv__after_action(struct process *p, const srv_action *action)
         return true;
     cancel_timeout(p);
     return false;
+}
+
+bool srv__after_action(struct process *p, const srv_action *action)
+{
+    /* Most callbacks: no timeout asked, none pending, nothing to run next,
+     * no hibernation: nothing to do. */
+    if (action->timeout_ms < 0 && p->timeout_ms < 0 && !action->has_next &&
+        !action->hibernate) {
+        struct process_extra *x = srv__extra(p);
+        if (x == NULL || x->hibernate_after_ms == 0)
+            return true;
+    }
+    return after_action(p, action);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -721,7 +741,8 @@ static bool handle(struct process *p, struct envelope *e)
     if (e->kind != ENV_CALL && e->kind != ENV_TIMEOUT) /* they count their own */
         srv__handling(p, handling_code(e));
     if (e->kind != ENV_TIMEOUT && e->kind != ENV_SYSTEM) {
-        cancel_timeout(p); /* any message does */
+        if (p->timeout_ms >= 0)
+            cancel_timeout(p); /* any message does */
         if (e->kind != ENV_CALL) /* srv__handle_call wakes p itself */
             wake(p);
     }

@@ -61,6 +61,7 @@ static struct slot *slot_at(uint32_t index)
 /* A free slot's index; 0 when out of memory for its chunk. */
 static uint32_t take_index(void)
 {
+    srv__process_reclaim(); /* a slot that may come back now */
     pthread_mutex_lock(&free_lock);
     if (free_count > 0) {
         uint32_t index = free_indices[--free_count];
@@ -247,6 +248,12 @@ static void reclaim_one(struct process *p)
     pthread_mutex_lock(&free_lock);
     index_free_locked(index);
     pthread_mutex_unlock(&free_lock);
+}
+
+size_t srv__process_retired(void)
+{
+    srv__process_reclaim();
+    return atomic_load_explicit(&retired_count, memory_order_relaxed);
 }
 
 void srv__process_reclaim(void)

@@ -128,8 +128,8 @@ struct process {
  * last word is not padding for most states. */
 static inline size_t srv__state_offset(size_t state_size)
 {
-    size_t align = state_size % 16 == 0 ? 16 : 8;
-    return (sizeof(struct process) + align - 1) & ~(align - 1);
+    _Static_assert(sizeof(struct process) % 16 == 8, "the state's offset below");
+    return sizeof(struct process) + (state_size % 16 == 0 ? 8 : 0);
 }
 
 /* p's module state. */
@@ -274,6 +274,8 @@ void srv__process_put(struct process *p);
 struct process *srv__process_peek(srv_pid pid);
 /* Frees the ended processes that no scheduler thread can see any more. */
 void srv__process_reclaim(void);
+/* Those that wait still, after a srv__process_reclaim (for tests). */
+size_t srv__process_retired(void);
 /* The executor, after srv__process_quiesce and every exit step: frees p
  * and its slot (a later lookup of its pid finds nothing), once no
  * scheduler thread can see it (srv__process_reclaim). */

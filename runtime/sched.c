@@ -439,6 +439,7 @@ static void sleep_until(struct scheduler *s, uint64_t until)
         uint64_t cap = srv__now_ns() + SLEEP_MAX_NS;
         /* Asleep it reads nothing: ended processes need not wait for it. */
         srv__epoch_offline(s->reader);
+        srv__process_reclaim(); /* what only we kept */
         srv__futex_wait(&s->wake, seen, until < cap ? until : cap);
         srv__epoch_quiescent(s->reader);
     }
