@@ -116,11 +116,9 @@ bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
 {
     /* The frame hangs on the message being handled (none: init's). */
     struct current_message none;
-    struct current_message *c = p->current;
-    if (c == NULL) {
+    if (p->current == NULL)
         none = (struct current_message){0};
-        c = &none;
-    }
+    struct current_message *const c = p->current != NULL ? p->current : &none;
     struct exit_frame frame;
     struct exit_frame *saved_frame = c->exit;
     struct process *saved_current = srv__current_or_null();
