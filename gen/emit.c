@@ -655,6 +655,19 @@ static void server_init(struct emitter *e, struct tmpl_dict *d)
     tmpl_set(d, "init_params", b.data + (b.len > 0 ? 2 : 0));
     buf_free(&b);
     set_names(d, "init_reads", args, "a->", true);
+    /* the module table's copy and free of them, for a supervisor */
+    bool copies = value_fields_own_memory(args);
+    tmpl_setf(d, "init_args_size", args ? "sizeof(struct %s_init_args)" : "0", e->name);
+    tmpl_setf(d, "init_copy_fn", copies ? "%s_init_copy_args" : "NULL", e->name);
+    tmpl_setf(d, "init_free_fn", copies ? "%s_init_free_args" : "NULL", e->name);
+    tmpl_list(d, "init_copies");
+    if (copies) {
+        struct tmpl_dict *c = tmpl_add(d, "init_copies");
+        set_copy(e, c, args, true);
+        buf_init(&b);
+        value_each(e->name, &b, VALUE_FREE, "a->", "", args);
+        set_text(c, "free", &b);
+    }
     buf_init(&b);
     buf_puts(&b, "");
     for (const struct ast_field *f = args; f != NULL; f = f->next)

@@ -285,10 +285,6 @@ static srv_action continued_dispatch(void *state, unsigned message, void *args, 
     }
 }
 
-struct continued_init_args {
-    int64_t first;
-};
-
 static srv_action continued_init(void *state, const void *init_args)
 {
     const struct continued_init_args *a = (const struct continued_init_args *)init_args;
@@ -385,6 +381,9 @@ const srv_module continued_module = {
     .copy_state = continued_copy_state,
     .messages = continued_messages,
     .message_count = 4,
+    .init_args_size = sizeof(struct continued_init_args),
+    .copy_init_args = NULL,
+    .free_init_args = NULL,
 };
 
 /* ---- The client API ------------------------------------------------ */

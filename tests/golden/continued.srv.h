@@ -11,8 +11,8 @@
 
 #include <srv.h>
 
-#if SRV_ABI_VERSION != 4
-#error "continued.srv.h was generated for libsrv ABI 4: regenerate it with the srvc of your libsrv"
+#if SRV_ABI_VERSION != 5
+#error "continued.srv.h was generated for libsrv ABI 5: regenerate it with the srvc of your libsrv"
 #endif
 
 #ifdef __cplusplus
@@ -44,6 +44,13 @@ typedef struct continued_add_reply {
 } continued_add_reply;
 
 /* ---- Start and stop ------------------------------------------------ */
+
+/* init's arguments, as the start functions pass them; a supervisor keeps
+ * a copy of them (the module table's copy_init_args) to start the server
+ * again. */
+struct continued_init_args {
+    int64_t first;
+};
 
 srv_status continued_start(int64_t first, srv_pid *srv_new_pid);
 srv_status continued_start_link(int64_t first, srv_pid *srv_new_pid);

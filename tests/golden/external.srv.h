@@ -13,8 +13,8 @@
 
 #include <srv.h>
 
-#if SRV_ABI_VERSION != 4
-#error "external.srv.h was generated for libsrv ABI 4: regenerate it with the srvc of your libsrv"
+#if SRV_ABI_VERSION != 5
+#error "external.srv.h was generated for libsrv ABI 5: regenerate it with the srvc of your libsrv"
 #endif
 
 #ifdef __cplusplus
@@ -184,6 +184,13 @@ fail: /* out of memory for the reply */
     return srv_r;
 }
 /* ---- Start and stop ------------------------------------------------ */
+
+/* init's arguments, as the start functions pass them; a supervisor keeps
+ * a copy of them (the module table's copy_init_args) to start the server
+ * again. */
+struct external_init_args {
+    int64_t first;
+};
 
 srv_status external_start(int64_t first, srv_pid *srv_new_pid);
 srv_status external_start_link(int64_t first, srv_pid *srv_new_pid);

@@ -243,10 +243,6 @@ static srv_action pool_dispatch(void *state, unsigned message, void *args, srv_f
     }
 }
 
-struct pool_init_args {
-    int size;
-};
-
 static srv_action pool_init(void *state, const void *init_args)
 {
     const struct pool_init_args *a = (const struct pool_init_args *)init_args;
@@ -340,6 +336,9 @@ const srv_module pool_module = {
     .copy_state = pool_copy_state,
     .messages = pool_messages,
     .message_count = 3,
+    .init_args_size = sizeof(struct pool_init_args),
+    .copy_init_args = NULL,
+    .free_init_args = NULL,
 };
 
 /* ---- The client API ------------------------------------------------ */

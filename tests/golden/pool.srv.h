@@ -11,8 +11,8 @@
 
 #include <srv.h>
 
-#if SRV_ABI_VERSION != 4
-#error "pool.srv.h was generated for libsrv ABI 4: regenerate it with the srvc of your libsrv"
+#if SRV_ABI_VERSION != 5
+#error "pool.srv.h was generated for libsrv ABI 5: regenerate it with the srvc of your libsrv"
 #endif
 
 #ifdef __cplusplus
@@ -67,6 +67,13 @@ typedef struct pool_waiting_reply {
 } pool_waiting_reply;
 
 /* ---- Start and stop ------------------------------------------------ */
+
+/* init's arguments, as the start functions pass them; a supervisor keeps
+ * a copy of them (the module table's copy_init_args) to start the server
+ * again. */
+struct pool_init_args {
+    int size;
+};
 
 srv_status pool_start(int size, srv_pid *srv_new_pid);
 srv_status pool_start_link(int size, srv_pid *srv_new_pid);

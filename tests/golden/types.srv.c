@@ -624,6 +624,9 @@ const srv_module types_module = {
     .copy_state = types_copy_state,
     .messages = types_messages,
     .message_count = 3,
+    .init_args_size = 0,
+    .copy_init_args = NULL,
+    .free_init_args = NULL,
 };
 
 /* ---- The client API ------------------------------------------------ */

@@ -287,11 +287,6 @@ static srv_action worker_dispatch(void *state, unsigned message, void *args, srv
     }
 }
 
-struct worker_init_args {
-    srv_atom key;
-    srv_atom value;
-};
-
 static srv_action worker_init(void *state, const void *init_args)
 {
     const struct worker_init_args *a = (const struct worker_init_args *)init_args;
@@ -389,6 +384,9 @@ const srv_module worker_module = {
     .copy_state = worker_copy_state,
     .messages = worker_messages,
     .message_count = 3,
+    .init_args_size = sizeof(struct worker_init_args),
+    .copy_init_args = NULL,
+    .free_init_args = NULL,
 };
 
 /* ---- The client API ------------------------------------------------ */

@@ -11,8 +11,8 @@
 
 #include <srv.h>
 
-#if SRV_ABI_VERSION != 4
-#error "worker.srv.h was generated for libsrv ABI 4: regenerate it with the srvc of your libsrv"
+#if SRV_ABI_VERSION != 5
+#error "worker.srv.h was generated for libsrv ABI 5: regenerate it with the srvc of your libsrv"
 #endif
 
 #ifdef __cplusplus
@@ -57,6 +57,14 @@ typedef struct worker_set_reply {
 } worker_set_reply;
 
 /* ---- Start and stop ------------------------------------------------ */
+
+/* init's arguments, as the start functions pass them; a supervisor keeps
+ * a copy of them (the module table's copy_init_args) to start the server
+ * again. */
+struct worker_init_args {
+    srv_atom key;
+    srv_atom value;
+};
 
 srv_status worker_start(srv_atom key, srv_atom value, srv_pid *srv_new_pid);
 srv_status worker_start_link(srv_atom key, srv_atom value, srv_pid *srv_new_pid);

@@ -21,7 +21,7 @@ extern "C" {
 
 /* Bumped whenever the module table or a message layout changes: generated
  * code checks it at compile time and the runtime again at start. */
-#define SRV_ABI_VERSION 4
+#define SRV_ABI_VERSION 5
 
 /* ---------------------------------------------------------------------- */
 /* What callbacks return                                                   */
@@ -221,6 +221,15 @@ struct srv_module {
     bool (*copy_state)(void *dst, const void *state);
     const srv_message_type *messages; /* indexed by the dispatch number */
     unsigned message_count;
+    /* init's arguments, the struct NAME_init_args of the generated header
+     * (0: init takes none), for a supervisor, which keeps a copy of a
+     * child's start arguments to start it again: copy_init_args makes a
+     * deep copy (NULL: memcpy is one; false when out of memory, the copy
+     * then owning nothing), free_init_args frees what a copy owns (NULL:
+     * nothing). */
+    size_t init_args_size;
+    bool (*copy_init_args)(void *dst, const void *src);
+    void (*free_init_args)(void *args);
 };
 
 /* sys:get_state for generated NAME_get_state: a copy of server's state
