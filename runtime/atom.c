@@ -108,3 +108,9 @@ void srv__atom_fork(enum srv_fork_phase phase)
 {
     srv__fork_lock(phase, &lock);
 }
+
+bool srv__atom_is_shutdown_detail(srv_atom reason)
+{
+    static const char prefix[] = "{shutdown,";
+    return reason != NULL && strncmp(reason, prefix, sizeof prefix - 1) == 0;
+}

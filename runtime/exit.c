@@ -54,7 +54,8 @@ static srv_action run_terminate(struct process *p, void *arg)
 /* normal, shutdown and {shutdown, _} end a server without a report. */
 static bool is_quiet(srv_atom reason)
 {
-    return reason == srv_atom_normal || reason == srv_atom_shutdown;
+    return reason == srv_atom_normal || reason == srv_atom_shutdown ||
+           srv__atom_is_shutdown_detail(reason);
 }
 
 /* Answers the request p was handling when it ended. */

@@ -53,6 +53,25 @@ struct link_set {
     size_t n_watching, cap_watching;
     srv_from *deferred;
     size_t n_deferred, cap_deferred;
+    struct watch_entry *watches; /* exit watches on this process */
+    size_t n_watches, cap_watches;
+};
+
+/* An exit watch: a supervisor's wait for the processes it shuts down
+ * (srv__watch_new).  Each watched process holds a reference until it
+ * ends, the waiter one until it is done: the last drops it. */
+struct exit_watch {
+    _Atomic size_t refs;
+    _Atomic size_t pending;  /* watched processes not yet ended */
+    pthread_mutex_t lock;    /* guards waiter */
+    srv_from waiter;         /* the slot the last end completes; tag 0: none */
+    size_t count;
+    srv_atom _Atomic reasons[]; /* why each ended; NULL while it runs */
+};
+
+struct watch_entry {
+    struct exit_watch *watch;
+    size_t index;
 };
 
 static _Atomic uint64_t next_ref = 1;
@@ -134,7 +153,9 @@ size_t srv__links_compact(struct process *p)
                    shrink((void **)&x->watching, &x->cap_watching, x->n_watching,
                           sizeof *x->watching) +
                    shrink((void **)&x->deferred, &x->cap_deferred, x->n_deferred,
-                          sizeof *x->deferred);
+                          sizeof *x->deferred) +
+                   shrink((void **)&x->watches, &x->cap_watches, x->n_watches,
+                          sizeof *x->watches);
     pthread_mutex_unlock(&x->lock);
     return freed;
 }
@@ -525,6 +546,103 @@ static void fire_monitor(struct process *p, const struct monitor_entry *m, srv_a
     deliver_signal(m->signal, m->pid, ENV_DOWN, p->pid, m->ref, reason);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Exit watches                                                            */
+
+struct exit_watch *srv__watch_new(size_t count)
+{
+    struct exit_watch *w = srv__calloc(1, sizeof *w + count * sizeof w->reasons[0]);
+    if (w == NULL)
+        return NULL;
+    atomic_init(&w->refs, 1);
+    pthread_mutex_init(&w->lock, NULL);
+    w->count = count;
+    return w;
+}
+
+void srv__watch_put(struct exit_watch *w)
+{
+    if (w == NULL || atomic_fetch_sub_explicit(&w->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    pthread_mutex_destroy(&w->lock);
+    srv__free(w);
+}
+
+/* The watched process index ended with reason: the last one wakes the
+ * waiter. */
+static void watch_end(struct exit_watch *w, size_t index, srv_atom reason)
+{
+    atomic_store_explicit(&w->reasons[index], reason, memory_order_release);
+    if (atomic_fetch_sub_explicit(&w->pending, 1, memory_order_acq_rel) == 1) {
+        pthread_mutex_lock(&w->lock);
+        srv_from waiter = w->waiter;
+        pthread_mutex_unlock(&w->lock);
+        if (waiter.tag != 0)
+            srv__slot_complete(waiter, SRV_OK, NULL, NULL, 0);
+    }
+    srv__watch_put(w);
+}
+
+bool srv__watch_add(struct exit_watch *w, size_t index, srv_pid pid)
+{
+    atomic_fetch_add_explicit(&w->pending, 1, memory_order_acq_rel);
+    atomic_fetch_add_explicit(&w->refs, 1, memory_order_relaxed);
+    struct process *q = srv__process_get(pid);
+    bool added = false, room = true;
+    if (q != NULL) {
+        struct link_set *xq = extra_made(q);
+        room = xq != NULL;
+        if (xq != NULL) {
+            pthread_mutex_lock(&xq->lock);
+            if (!xq->dead && (room = grow((void **)&xq->watches, &xq->cap_watches,
+                                          xq->n_watches, sizeof *xq->watches))) {
+                xq->watches[xq->n_watches++] = (struct watch_entry){w, index};
+                added = true;
+            }
+            pthread_mutex_unlock(&xq->lock);
+        }
+        srv__process_put(q);
+    }
+    if (!room) { /* not watched after all */
+        atomic_fetch_sub_explicit(&w->pending, 1, memory_order_acq_rel);
+        atomic_fetch_sub_explicit(&w->refs, 1, memory_order_relaxed);
+        return false;
+    }
+    if (!added) /* it had ended already */
+        watch_end(w, index, srv_atom_noproc);
+    return true;
+}
+
+srv_status srv__watch_wait(struct exit_watch *w, uint64_t deadline_ns)
+{
+    struct process *self = srv__caller(); /* with its extra part: its slot */
+    if (self == NULL)
+        return SRV_ENOMEM;
+    struct reply_slot *slot = srv__slot(self);
+    uint64_t tag = srv__slot_arm(slot, NULL);
+    pthread_mutex_lock(&w->lock);
+    w->waiter = (srv_from){self->pid, tag, NULL};
+    pthread_mutex_unlock(&w->lock);
+    srv_status status = SRV_OK;
+    /* After the waiter is published: an end that comes after this look
+     * completes our slot; one that came before is seen here. */
+    if (atomic_load_explicit(&w->pending, memory_order_seq_cst) == 0)
+        srv__slot_disarm(slot);
+    else
+        status = srv__slot_wait(slot, deadline_ns, NULL);
+    pthread_mutex_lock(&w->lock);
+    w->waiter.tag = 0;
+    pthread_mutex_unlock(&w->lock);
+    if (atomic_load_explicit(&w->pending, memory_order_acquire) == 0)
+        return SRV_OK;
+    return status == SRV_OK ? SRV_ETIMEOUT : status;
+}
+
+srv_atom srv__watch_reason(struct exit_watch *w, size_t index)
+{
+    return atomic_load_explicit(&w->reasons[index], memory_order_acquire);
+}
+
 void srv__links_exit(struct process *p, srv_atom reason)
 {
     struct link_set *x = extra_of(p);
@@ -557,7 +675,10 @@ void srv__links_exit(struct process *p, srv_atom reason)
         unwatch(&x->watching[i]);
     for (size_t i = 0; i < x->n_deferred; i++)
         srv__fail_request(&x->deferred[i], reason);
+    for (size_t i = 0; i < x->n_watches; i++)
+        watch_end(x->watches[i].watch, x->watches[i].index, reason);
     atomic_store_explicit(&srv__extra(p)->links, NULL, memory_order_relaxed);
+    srv__free(x->watches);
     srv__free(x->links);
     srv__free(x->watchers);
     srv__free(x->watching);

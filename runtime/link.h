@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "srv.h"
 
@@ -34,5 +35,21 @@ bool srv__deferred_add(struct process *p, srv_from from);
  * they hold (frees the empty ones); returns the bytes given back.  The
  * lists grow again on demand. */
 size_t srv__links_compact(struct process *p);
+
+/* An exit watch: a supervisor's wait for the children it shuts down, as
+ * OTP's monitor and receive of their DOWNs.  Made for count processes;
+ * srv__watch_add watches the one of that index (one that has ended
+ * already ends at once, with noproc); srv__watch_wait waits on the
+ * caller's reply slot until all the watched have ended (SRV_OK) or the
+ * deadline (SRV_ETIMEOUT: a later wait may go on); srv__watch_reason says
+ * why one ended (NULL while it runs).  The watched processes hold it
+ * until they end, the maker until srv__watch_put.  NULL, false: out of
+ * memory. */
+struct exit_watch;
+struct exit_watch *srv__watch_new(size_t count);
+bool srv__watch_add(struct exit_watch *w, size_t index, srv_pid pid);
+srv_status srv__watch_wait(struct exit_watch *w, uint64_t deadline_ns);
+srv_atom srv__watch_reason(struct exit_watch *w, size_t index);
+void srv__watch_put(struct exit_watch *w);
 
 #endif /* SRV_LINK_H */

@@ -53,6 +53,14 @@ void srv__log(srv_log_level level, const char *text)
     }
 }
 
+bool srv__log_custom(void)
+{
+    pthread_mutex_lock(&lock);
+    bool custom = logger != NULL;
+    pthread_mutex_unlock(&lock);
+    return custom;
+}
+
 void srv__format_message(srv_buf *out, const struct process *p,
                          const struct current_message *c)
 {

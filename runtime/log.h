@@ -29,6 +29,9 @@ struct sys_debug {
 const struct debug_event *srv__debug_event_at(const struct sys_debug *d, unsigned i);
 
 void srv__log(srv_log_level level, const char *text);
+/* Whether the user set a logger (srv_set_logger): progress reports go to
+ * it only, as OTP's default level (notice) leaves them out. */
+bool srv__log_custom(void);
 void srv__report_crash(struct process *p, srv_atom reason,
                        bool in_terminate, const srv_from *client);
 void srv__log_fork(enum srv_fork_phase phase);
