@@ -60,13 +60,23 @@ struct link_set {
 /* An exit watch: a supervisor's wait for the processes it shuts down
  * (srv__watch_new).  Each watched process holds a reference until it
  * ends, the waiter one until it is done: the last drops it. */
+struct watched {
+    srv_atom _Atomic reason;  /* why it ended; NULL while it runs */
+    struct process *process;  /* until it ends (under the lock): it is
+                               * not freed before its end takes the lock */
+};
+
 struct exit_watch {
     _Atomic size_t refs;
     _Atomic size_t pending;  /* watched processes not yet ended */
-    pthread_mutex_t lock;    /* guards waiter */
-    srv_from waiter;         /* the slot the last end completes; tag 0: none */
+    pthread_mutex_t lock;    /* guards the waiter and each process */
+    /* The slot the last end completes: the waiter's, by pointer, since a
+     * supervisor waits in its terminate, where no lookup finds it; it
+     * takes itself off (under the lock) before it ends.  NULL: none. */
+    struct process *waiter;
+    uint64_t waiter_tag;
     size_t count;
-    srv_atom _Atomic reasons[]; /* why each ended; NULL while it runs */
+    struct watched each[];
 };
 
 struct watch_entry {
@@ -551,13 +561,23 @@ static void fire_monitor(struct process *p, const struct monitor_entry *m, srv_a
 
 struct exit_watch *srv__watch_new(size_t count)
 {
-    struct exit_watch *w = srv__calloc(1, sizeof *w + count * sizeof w->reasons[0]);
+    struct exit_watch *w = srv__calloc(1, sizeof *w + count * sizeof w->each[0]);
     if (w == NULL)
         return NULL;
     atomic_init(&w->refs, 1);
     pthread_mutex_init(&w->lock, NULL);
     w->count = count;
     return w;
+}
+
+void srv__watch_done(struct exit_watch *w)
+{
+    if (w == NULL)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->waiter = NULL; /* a waiter ended in its wait (killed) */
+    pthread_mutex_unlock(&w->lock);
+    srv__watch_put(w);
 }
 
 void srv__watch_put(struct exit_watch *w)
@@ -572,14 +592,17 @@ void srv__watch_put(struct exit_watch *w)
  * waiter. */
 static void watch_end(struct exit_watch *w, size_t index, srv_atom reason)
 {
-    atomic_store_explicit(&w->reasons[index], reason, memory_order_release);
-    if (atomic_fetch_sub_explicit(&w->pending, 1, memory_order_acq_rel) == 1) {
-        pthread_mutex_lock(&w->lock);
-        srv_from waiter = w->waiter;
-        pthread_mutex_unlock(&w->lock);
-        if (waiter.tag != 0)
-            srv__slot_complete(waiter, SRV_OK, NULL, NULL, 0);
-    }
+    /* Release: the waiter's acquire load of pending (or of the reason)
+     * sees the reason. */
+    atomic_store_explicit(&w->each[index].reason, reason, memory_order_release);
+    pthread_mutex_lock(&w->lock);
+    w->each[index].process = NULL;
+    /* The last one wakes the waiter, under the lock: the waiter does not
+     * end while we hold it. */
+    if (atomic_fetch_sub_explicit(&w->pending, 1, memory_order_acq_rel) == 1 &&
+        w->waiter != NULL)
+        srv__slot_complete_process(w->waiter, w->waiter_tag, SRV_OK);
+    pthread_mutex_unlock(&w->lock);
     srv__watch_put(w);
 }
 
@@ -592,6 +615,10 @@ bool srv__watch_add(struct exit_watch *w, size_t index, srv_pid pid)
     if (q != NULL) {
         struct link_set *xq = extra_made(q);
         room = xq != NULL;
+        /* Before q can end with the watch on it: q is held now. */
+        pthread_mutex_lock(&w->lock);
+        w->each[index].process = q;
+        pthread_mutex_unlock(&w->lock);
         if (xq != NULL) {
             pthread_mutex_lock(&xq->lock);
             if (!xq->dead && (room = grow((void **)&xq->watches, &xq->cap_watches,
@@ -600,6 +627,11 @@ bool srv__watch_add(struct exit_watch *w, size_t index, srv_pid pid)
                 added = true;
             }
             pthread_mutex_unlock(&xq->lock);
+        }
+        if (!added) {
+            pthread_mutex_lock(&w->lock);
+            w->each[index].process = NULL;
+            pthread_mutex_unlock(&w->lock);
         }
         srv__process_put(q);
     }
@@ -621,7 +653,8 @@ srv_status srv__watch_wait(struct exit_watch *w, uint64_t deadline_ns)
     struct reply_slot *slot = srv__slot(self);
     uint64_t tag = srv__slot_arm(slot, NULL);
     pthread_mutex_lock(&w->lock);
-    w->waiter = (srv_from){self->pid, tag, NULL};
+    w->waiter = self;
+    w->waiter_tag = tag;
     pthread_mutex_unlock(&w->lock);
     srv_status status = SRV_OK;
     /* After the waiter is published: an end that comes after this look
@@ -631,7 +664,7 @@ srv_status srv__watch_wait(struct exit_watch *w, uint64_t deadline_ns)
     else
         status = srv__slot_wait(slot, deadline_ns, NULL);
     pthread_mutex_lock(&w->lock);
-    w->waiter.tag = 0;
+    w->waiter = NULL;
     pthread_mutex_unlock(&w->lock);
     if (atomic_load_explicit(&w->pending, memory_order_acquire) == 0)
         return SRV_OK;
@@ -640,7 +673,16 @@ srv_status srv__watch_wait(struct exit_watch *w, uint64_t deadline_ns)
 
 srv_atom srv__watch_reason(struct exit_watch *w, size_t index)
 {
-    return atomic_load_explicit(&w->reasons[index], memory_order_acquire);
+    return atomic_load_explicit(&w->each[index].reason, memory_order_acquire);
+}
+
+void srv__watch_kill(struct exit_watch *w)
+{
+    pthread_mutex_lock(&w->lock);
+    for (size_t i = 0; i < w->count; i++)
+        if (w->each[i].process != NULL)
+            srv__interrupt(w->each[i].process, srv_atom_kill);
+    pthread_mutex_unlock(&w->lock);
 }
 
 void srv__links_exit(struct process *p, srv_atom reason)

@@ -43,13 +43,22 @@ size_t srv__links_compact(struct process *p);
  * caller's reply slot until all the watched have ended (SRV_OK) or the
  * deadline (SRV_ETIMEOUT: a later wait may go on); srv__watch_reason says
  * why one ended (NULL while it runs).  The watched processes hold it
- * until they end, the maker until srv__watch_put.  NULL, false: out of
+ * until they end, the maker until srv__watch_done.  NULL, false: out of
  * memory. */
 struct exit_watch;
 struct exit_watch *srv__watch_new(size_t count);
 bool srv__watch_add(struct exit_watch *w, size_t index, srv_pid pid);
 srv_status srv__watch_wait(struct exit_watch *w, uint64_t deadline_ns);
 srv_atom srv__watch_reason(struct exit_watch *w, size_t index);
+/* Kills every watched process that has not ended, even one already in
+ * its terminate, which no lookup by pid finds any more (exit(Pid, kill)
+ * ends a BEAM process wherever it is): pending on it, as a kill is, it
+ * ends the wait its terminate is blocked in at once, or ends it as soon
+ * as the terminate returns. */
+void srv__watch_kill(struct exit_watch *w);
 void srv__watch_put(struct exit_watch *w);
+/* The maker's put: also when it is ended in srv__watch_wait (killed),
+ * which leaves it the watch's waiter. */
+void srv__watch_done(struct exit_watch *w);
 
 #endif /* SRV_LINK_H */

@@ -217,7 +217,7 @@ static void report_progress(const struct sup_state *s, const struct child *c, sr
                    srv_pid_format(srv__current()->pid).s);
     put_sup_name(&out, s);
     srv_buf_printf(&out, "\n    started: ");
-    put_child(&out, c, pid, 0, "             ");
+    put_child(&out, c, pid, 0, "              ");
     srv__log(SRV_LOG_INFO, out.data);
     srv_buf_free(&out);
 }
@@ -540,6 +540,7 @@ static void kill_one(struct sup_state *s, void *pid)
 {
     (void)s;
     srv_exit_signal(*(srv_pid *)pid, srv_atom_kill);
+    srv__watch_kill(s->watch); /* one in its terminate too */
 }
 
 /* do_terminate: shuts c's process down and reports a shutdown that went
@@ -560,7 +561,7 @@ static void terminate_child(struct sup_state *s, struct child *c)
     } else {
         srv_exit_signal(pid, srv_atom_kill); /* no memory to wait: OTP's last word */
     }
-    srv__watch_put(w);
+    srv__watch_done(w);
     if (!shutdown_ok(c, reason, brutal))
         report_error(s, "shutdown_error", reason, c, pid, 0);
     c->pid = SRV_PID_NONE;
@@ -587,6 +588,8 @@ static void kill_dynamic(struct sup_state *s, void *arg)
     for (size_t i = 0; i < s->dyn.cap; i++)
         if (s->dyn.slots[i].used && !s->dyn.slots[i].restarting)
             srv_exit_signal(s->dyn.slots[i].pid, srv_atom_kill);
+    if (s->watch != NULL)
+        srv__watch_kill(s->watch); /* those in their terminate too */
 }
 
 /* After a dynamic shutdown: one report per reason that was no clean
@@ -637,7 +640,7 @@ static void terminate_dynamic(struct sup_state *s)
     }
     watch_shutdown(s, w, c->shutdown_ms, kill_dynamic, NULL);
     report_dynamic(s, w, brutal);
-    srv__watch_put(w);
+    srv__watch_done(w);
     dyn_free(t, c);
 }
 
@@ -1071,7 +1074,7 @@ static void sup_terminate(void *state, srv_atom reason)
 static void sup_free_state(void *state)
 {
     struct sup_state *s = state;
-    srv__watch_put(s->watch);
+    srv__watch_done(s->watch);
     if (s->count > 0 && is_simple(s))
         dyn_free(&s->dyn, &s->children[0]);
     for (size_t i = 0; i < s->count; i++)

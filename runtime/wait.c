@@ -218,19 +218,10 @@ static bool complete_beneath(struct reply_slot *slot, uint64_t tag, srv_status s
                                                    memory_order_relaxed);
 }
 
-/* The caller is elsewhere: found by its pid, woken if it sleeps. */
-static __attribute__((noinline)) bool complete_elsewhere(srv_from from, srv_status status,
-                                                         srv_atom reason, const void *reply,
-                                                         size_t size)
+/* The caller's slot, the caller held: woken if it sleeps. */
+static bool complete_slot(struct process *caller, srv_from from, srv_status status,
+                          srv_atom reason, const void *reply, size_t size)
 {
-    struct process *caller = srv__process_get(from.pid);
-    if (caller == NULL)
-        return false;
-    if (srv__tag_is_request(from.tag)) { /* its own place (request.c) */
-        bool taken = srv__request_complete(caller, from.tag, status, reason, reply, size);
-        srv__process_put(caller);
-        return taken;
-    }
     struct reply_slot *slot = srv__slot(caller); /* it called: it has one */
     uint64_t expected = from.tag << 2 | SLOT_WAITING;
     /* Acquire: we read slot->reply, published by srv__slot_arm.  seq_cst,
@@ -238,10 +229,8 @@ static __attribute__((noinline)) bool complete_elsewhere(srv_from from, srv_stat
      * of sleeper and its load of word. */
     if (!atomic_compare_exchange_strong_explicit(
             &slot->word, &expected, from.tag << 2 | SLOT_WRITING,
-            memory_order_seq_cst, memory_order_relaxed)) {
-        srv__process_put(caller);
+            memory_order_seq_cst, memory_order_relaxed))
         return false;
-    }
     bool parked = atomic_load_explicit(&slot->sleeper, memory_order_seq_cst) == from.tag;
     if (reply != NULL && slot->reply != NULL && slot->reply != reply && size > 0)
         memcpy(slot->reply, reply, size);
@@ -251,8 +240,28 @@ static __attribute__((noinline)) bool complete_elsewhere(srv_from from, srv_stat
     atomic_store_explicit(&slot->word, from.tag << 2 | SLOT_DONE,
                           memory_order_release);
     wake_waiter(slot, parked ? from.tag : 0);
-    srv__process_put(caller);
     return true;
+}
+
+/* The caller is elsewhere: found by its pid. */
+static __attribute__((noinline)) bool complete_elsewhere(srv_from from, srv_status status,
+                                                         srv_atom reason, const void *reply,
+                                                         size_t size)
+{
+    struct process *caller = srv__process_get(from.pid);
+    if (caller == NULL)
+        return false;
+    bool taken = srv__tag_is_request(from.tag) /* its own place (request.c) */
+                     ? srv__request_complete(caller, from.tag, status, reason, reply, size)
+                     : complete_slot(caller, from, status, reason, reply, size);
+    srv__process_put(caller);
+    return taken;
+}
+
+bool srv__slot_complete_process(struct process *caller, uint64_t tag, srv_status status)
+{
+    srv_from from = {caller->pid, tag, NULL};
+    return complete_slot(caller, from, status, NULL, NULL, 0);
 }
 
 bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,

@@ -45,6 +45,10 @@ srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
  * gave up: the reply was not taken. */
 bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
                         const void *reply, size_t size);
+/* Completes the call tag of caller, which the completer knows to be
+ * alive by other means than a lookup (which does not find a process in
+ * its terminate): no reply.  False if it does not wait for tag. */
+bool srv__slot_complete_process(struct process *caller, uint64_t tag, srv_status status);
 /* Caller: takes back an armed slot it will not wait on after all (a
  * reply being written is waited out first). */
 void srv__slot_disarm(struct reply_slot *slot);

@@ -133,6 +133,29 @@ static void shut_down(srv_pid sup)
     cr_assert_str_eq(s.reason, "shutdown");
 }
 
+/* Every report, appended, for the tests that read them. */
+static pthread_mutex_t reports_lock = PTHREAD_MUTEX_INITIALIZER;
+static char reports[65536];
+static int report_count;
+
+static void keep_report(srv_log_level level, const char *text, void *user)
+{
+    (void)level;
+    (void)user;
+    pthread_mutex_lock(&reports_lock);
+    strncat(reports, text, sizeof reports - strlen(reports) - 1);
+    report_count++;
+    pthread_mutex_unlock(&reports_lock);
+}
+
+static int reports_seen(void)
+{
+    pthread_mutex_lock(&reports_lock);
+    int n = report_count;
+    pthread_mutex_unlock(&reports_lock);
+    return n;
+}
+
 static void quiet(void)
 {
     static struct captured sink;
@@ -184,4 +207,174 @@ Test(supervisor, one_for_all_stops_the_others_in_reverse_order_and_starts_all, .
 Test(supervisor, rest_for_one_restarts_the_child_and_those_started_after_it, .timeout = T(20))
 {
     kill_b(SRV_REST_FOR_ONE, "bc", "terminate c shutdown;init b;init c;");
+}
+
+/* A transient child is restarted after an abnormal exit only: normal,
+ * shutdown and {shutdown, x} leave it stopped. */
+Test(supervisor, transient_child_is_restarted_only_after_an_abnormal_exit, .timeout = T(20))
+{
+    quiet();
+    struct tree_args a = tree(SRV_ONE_FOR_ONE, 5, 10);
+    struct tree_child t = worker("t", SUP_WORKER_OK, 1000);
+    t.restart = SRV_TRANSIENT;
+    add(&a, t);
+    srv_pid sup = start_tree(&a);
+    expect_events(1, "init t;");
+    const char *reasons[] = {"normal", "{shutdown,x}", "shutdown", "boom"};
+    const char *want[] = {"terminate t normal;", "terminate t {shutdown,x};",
+                          "terminate t shutdown;", "terminate t boom;init t;"};
+    for (int i = 0; i < 4; i++) {
+        srv_pid p = child_pid(sup, "t");
+        sup_worker_stop_with_reply ignored;
+        cr_assert_eq(sup_worker_stop_with(p, srv_atom_from(reasons[i]), &ignored), SRV_OK);
+        expect_events(i < 3 ? 1 : 2, want[i]);
+        srv_pid now = child_pid(sup, "t");
+        if (i < 3) {
+            cr_assert(srv_pid_is_none(now), "%s: not restarted", reasons[i]);
+            srv_pid again;
+            cr_assert_eq(srv_sup_restart_child(sup, "t", &again), SRV_OK);
+            expect_events(1, "init t;");
+        } else {
+            cr_assert(!srv_pid_is_none(now) && !srv_pid_equal(now, p), "boom: restarted");
+        }
+    }
+    shut_down(sup);
+}
+
+/* A temporary child is never restarted, and its spec goes with it. */
+Test(supervisor, temporary_child_is_forgotten_when_it_dies, .timeout = T(20))
+{
+    quiet();
+    struct tree_args a = tree(SRV_ONE_FOR_ONE, 5, 10);
+    add(&a, worker("t", SUP_WORKER_OK, 1000));
+    struct tree_child tmp = worker("tmp", SUP_WORKER_OK, 1000);
+    tmp.restart = SRV_TEMPORARY;
+    add(&a, tmp);
+    srv_pid sup = start_tree(&a);
+    expect_events(2, "init t;init tmp;");
+    srv_exit_signal(child_pid(sup, "tmp"), SRV_KILL);
+    size_t count = 2;
+    srv_child_info info[4];
+    while (count != 1)
+        cr_assert_eq(srv_sup_which_children(sup, info, 4, &count), SRV_OK);
+    cr_assert_str_eq(info[0].id, "t");
+    cr_assert_eq(sup_log_count(), 0, "nothing was started again");
+    shut_down(sup);
+}
+
+/* ---------------------------------------------------------------------- */
+/* supervisor_limits.erl                                                   */
+
+/* intensity 2 in 10 s: the third crash within the period shuts the
+ * supervisor down (its children in reverse order) with reason shutdown,
+ * which its linked starter sees. */
+Test(supervisor, third_crash_within_intensity_two_shuts_the_supervisor_down, .timeout = T(20))
+{
+    quiet();
+    struct tree_args a = tree(SRV_ONE_FOR_ONE, 2, 10);
+    add(&a, worker("a", SUP_WORKER_OK, 1000));
+    add(&a, worker("b", SUP_WORKER_OK, 1000));
+    srv_pid sup = start_tree(&a);
+    expect_events(2, "init a;init b;");
+    for (int crash = 1; crash <= 2; crash++) {
+        srv_exit_signal(child_pid(sup, "b"), SRV_KILL);
+        expect_events(1, "init b;");
+        cr_assert(srv_is_alive(sup), "alive after crash %d", crash);
+    }
+    srv_exit_signal(child_pid(sup, "b"), SRV_KILL);
+    srv_signal s;
+    do
+        cr_assert_eq(srv_receive_signal(&s, T(10) * 1000), SRV_OK);
+    while (s.kind != SRV_SIGNAL_EXIT || !srv_pid_equal(s.pid, sup));
+    cr_assert_str_eq(s.reason, "shutdown");
+    expect_events(1, "terminate a shutdown;");
+}
+
+/* A child whose start fails: those started before are stopped in reverse
+ * order and the start fails with {shutdown, {failed_to_start_child, Id,
+ * Reason}}; the one after it never starts. */
+Test(supervisor, failed_start_stops_the_started_children_in_reverse_order, .timeout = T(20))
+{
+    quiet();
+    struct tree_args a = tree(SRV_ONE_FOR_ONE, 2, 10);
+    add(&a, worker("a", SUP_WORKER_OK, 1000));
+    add(&a, worker("b", SUP_WORKER_OK, 1000));
+    add(&a, worker("c", SUP_WORKER_FAIL, 1000));
+    add(&a, worker("d", SUP_WORKER_OK, 1000));
+    srv_self(); /* this thread's identity, counted from here */
+    size_t before = srv_process_count();
+    srv_start_result r;
+    cr_assert_eq(srv_sup_start(&tree_sup, &a, SRV_START_LINK, NULL, &r), SRV_EINIT);
+    cr_assert_str_eq(r.reason, "{shutdown,{failed_to_start_child,c,no_way}}");
+    expect_events(4, "init a;init b;terminate b shutdown;terminate a shutdown;");
+    ASSERT_EVENTUALLY(srv_process_count() == before); /* no child left running */
+}
+
+/* Shutdown: a child that traps exits runs terminate with shutdown; one
+ * whose terminate outruns its shutdown time (100 ms) is killed; a
+ * brutal_kill child is killed at once.  Reverse order. */
+Test(supervisor, shutdown_waits_each_child_its_time_then_kills_it, .timeout = T(20))
+{
+    quiet();
+    struct tree_args a = tree(SRV_ONE_FOR_ONE, 2, 10);
+    add(&a, worker("a", SUP_WORKER_OK, 1000));
+    add(&a, worker("s", SUP_WORKER_SLOW_TERMINATE, 100));
+    add(&a, worker("k", SUP_WORKER_OK, SRV_BRUTAL_KILL));
+    srv_pid sup = start_tree(&a);
+    expect_events(3, "init a;init s;init k;");
+    shut_down(sup);
+    expect_events(2, "terminate_begins s shutdown;terminate a shutdown;");
+}
+
+/* The reports: a child's death is a supervisor report (child_terminated,
+ * its reason and the offender); its start again, a progress report. */
+Test(supervisor, a_child_killed_gives_a_supervisor_report_and_a_progress_report, .timeout = T(20))
+{
+    srv_set_logger(keep_report, NULL);
+    sup_log_reset();
+    struct tree_args a = tree(SRV_ONE_FOR_ONE, 2, 10);
+    add(&a, worker("r", SUP_WORKER_OK, 1000));
+    srv_pid sup = start_tree(&a);
+    expect_events(1, "init r;");
+    cr_assert_eq(reports_seen(), 1, "the progress report of r's start");
+    srv_pid r = child_pid(sup, "r");
+    srv_exit_signal(r, SRV_KILL);
+    expect_events(1, "init r;");
+    ASSERT_EVENTUALLY(reports_seen() == 3);
+    srv_pid r2 = child_pid(sup, "r");
+    char want[2048], sup_text[SRV_PID_TEXT_SIZE];
+    snprintf(sup_text, sizeof sup_text, "%s", srv_pid_format(sup).s);
+    /* the child's lines, under "started: [" and "offender: [" */
+    char started[512], offender[512];
+    const char *lines[] = {"{id,r},", "{mfargs,{sup_worker,start_link,...}},",
+                           "{restart_type,permanent},", "{significant,false},",
+                           "{shutdown,1000},", "{child_type,worker}]"};
+    started[0] = offender[0] = '\0';
+    for (int i = 0; i < 6; i++) {
+        snprintf(started + strlen(started), sizeof started - strlen(started), "%14s%s\n", "",
+                 lines[i]);
+        snprintf(offender + strlen(offender), sizeof offender - strlen(offender), "%15s%s\n",
+                 "", lines[i]);
+    }
+    int n = snprintf(want, sizeof want,
+                     "=PROGRESS REPORT==== srv %s ===\n"
+                     "    supervisor: {%s,tree_sup}\n"
+                     "    started: [{pid,%s},\n%s",
+                     sup_text, sup_text, srv_pid_format(r).s, started);
+    n += snprintf(want + n, sizeof want - (size_t)n,
+                  "=SUPERVISOR REPORT==== srv %s ===\n"
+                  "    supervisor: {%s,tree_sup}\n"
+                  "    errorContext: child_terminated\n"
+                  "    reason: killed\n"
+                  "    offender: [{pid,%s},\n%s",
+                  sup_text, sup_text, srv_pid_format(r).s, offender);
+    snprintf(want + n, sizeof want - (size_t)n,
+             "=PROGRESS REPORT==== srv %s ===\n"
+             "    supervisor: {%s,tree_sup}\n"
+             "    started: [{pid,%s},\n%s",
+             sup_text, sup_text, srv_pid_format(r2).s, started);
+    pthread_mutex_lock(&reports_lock);
+    cr_assert_str_eq(reports, want);
+    pthread_mutex_unlock(&reports_lock);
+    shut_down(sup);
 }
