@@ -47,6 +47,11 @@ struct link_set {
     bool dead;
     struct link_entry *links;
     size_t n_links, cap_links;
+    /* With many links (a supervisor's children), an index of them by pid:
+     * slots hold a position in links plus 1, 0 is empty.  NULL: none, and
+     * the list is searched (few links, or no memory for the index). */
+    uint32_t *link_index;
+    size_t index_cap;
     struct monitor_entry *watchers;
     size_t n_watchers, cap_watchers;
     struct monitor_entry *watching;
@@ -170,16 +175,100 @@ size_t srv__links_compact(struct process *p)
     return freed;
 }
 
+/* ---------------------------------------------------------------------- */
+/* The index of a long list of links: open addressing by pid, linear
+ * probing, deletion by backward shift                                     */
+
+enum { INDEX_FROM = 16 }; /* links before an index pays */
+
+static size_t link_hash(srv_pid pid, size_t cap)
+{
+    uint64_t h = (uint64_t)pid.index * 0x9E3779B97F4A7C15ull ^ pid.serial;
+    return (size_t)(h ^ h >> 32) & (cap - 1);
+}
+
+/* The index slot of pid's link, or of the empty slot where it would go. */
+static size_t index_slot(const struct process_extra *x, srv_pid pid)
+{
+    size_t i = link_hash(pid, x->index_cap);
+    while (x->link_index[i] != 0 && !srv_pid_equal(x->links[x->link_index[i] - 1].pid, pid))
+        i = (i + 1) & (x->index_cap - 1);
+    return i;
+}
+
+/* A new index of every link, cap slots; false (and no index) when out
+ * of memory. */
+static bool index_rebuild(struct process_extra *x, size_t cap)
+{
+    srv__free(x->link_index);
+    x->link_index = srv__calloc(cap, sizeof *x->link_index);
+    x->index_cap = x->link_index != NULL ? cap : 0;
+    for (size_t i = 0; x->link_index != NULL && i < x->n_links; i++)
+        x->link_index[index_slot(x, x->links[i].pid)] = (uint32_t)i + 1;
+    return x->link_index != NULL;
+}
+
+/* The link just appended at the end of the list, indexed (the index made
+ * or grown when the list is long enough). */
+static void index_added(struct process_extra *x)
+{
+    if (x->link_index == NULL) {
+        if (x->n_links >= INDEX_FROM)
+            index_rebuild(x, 64);
+        return;
+    }
+    if (x->n_links * 2 > x->index_cap) {
+        index_rebuild(x, x->index_cap * 2);
+        return;
+    }
+    x->link_index[index_slot(x, x->links[x->n_links - 1].pid)] = (uint32_t)x->n_links;
+}
+
+/* The position of pid's link, or SIZE_MAX. */
+static size_t link_position(const struct process_extra *x, srv_pid pid)
+{
+    if (x->link_index != NULL) {
+        uint32_t at = x->link_index[index_slot(x, pid)];
+        return at != 0 ? at - 1 : SIZE_MAX;
+    }
+    for (size_t i = 0; i < x->n_links; i++)
+        if (srv_pid_equal(x->links[i].pid, pid))
+            return i;
+    return SIZE_MAX;
+}
+
+/* Takes index slot i out, shifting back the slots of its run so probes
+ * still find them. */
+static void index_erase(struct process_extra *x, size_t i)
+{
+    size_t mask = x->index_cap - 1;
+    x->link_index[i] = 0;
+    for (size_t j = (i + 1) & mask; x->link_index[j] != 0; j = (j + 1) & mask) {
+        size_t home = link_hash(x->links[x->link_index[j] - 1].pid, x->index_cap);
+        /* j's entry moves to i when i lies on its probe path from home */
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            x->link_index[i] = x->link_index[j];
+            x->link_index[j] = 0;
+            i = j;
+        }
+    }
+}
+
 /* Removes pid's link; returns its signal (to free), or NULL. */
 static struct envelope *remove_link(struct link_set *x, srv_pid pid)
 {
-    for (size_t i = 0; i < x->n_links; i++)
-        if (srv_pid_equal(x->links[i].pid, pid)) {
-            struct envelope *signal = x->links[i].signal;
-            x->links[i] = x->links[--x->n_links];
-            return signal;
-        }
-    return NULL;
+    size_t i = link_position(x, pid);
+    if (i == SIZE_MAX)
+        return NULL;
+    struct envelope *signal = x->links[i].signal;
+    size_t last = --x->n_links;
+    if (x->link_index != NULL) {
+        index_erase(x, index_slot(x, pid));
+        if (i != last) /* the last link moves to i */
+            x->link_index[index_slot(x, x->links[last].pid)] = (uint32_t)i + 1;
+    }
+    x->links[i] = x->links[last];
+    return signal;
 }
 
 static bool remove_ref(struct monitor_entry *list, size_t *count, srv_monitor_ref ref,
@@ -297,10 +386,7 @@ static void lock_pair(struct link_set *a, struct link_set *b)
 
 static bool linked_locked(struct link_set *x, srv_pid pid)
 {
-    for (size_t i = 0; i < x->n_links; i++)
-        if (srv_pid_equal(x->links[i].pid, pid))
-            return true;
-    return false;
+    return link_position(x, pid) != SIZE_MAX;
 }
 
 /* SRV_OK, SRV_ENOPROC when either is dead, SRV_ENOMEM. */
@@ -319,6 +405,8 @@ static srv_status link_processes(struct process *a, struct process *b)
                    grow((void **)&xb->links, &xb->cap_links, xb->n_links, sizeof *xb->links)) {
             xa->links[xa->n_links++] = (struct link_entry){b->pid, to_b};
             xb->links[xb->n_links++] = (struct link_entry){a->pid, to_a};
+            index_added(xa);
+            index_added(xb);
             to_a = to_b = NULL;
             status = SRV_OK;
         }
@@ -721,6 +809,7 @@ void srv__links_exit(struct process *p, srv_atom reason)
         watch_end(x->watches[i].watch, x->watches[i].index, reason);
     atomic_store_explicit(&srv__extra(p)->links, NULL, memory_order_relaxed);
     srv__free(x->watches);
+    srv__free(x->link_index);
     srv__free(x->links);
     srv__free(x->watchers);
     srv__free(x->watching);
@@ -739,6 +828,7 @@ void srv__links_info(struct process *p, struct srv_process_info *info)
     info->monitors = x->n_watching;
     info->monitored_by = x->n_watchers;
     info->memory += sizeof *x + x->cap_links * sizeof *x->links +
+                    x->index_cap * sizeof *x->link_index +
                     x->cap_watchers * sizeof *x->watchers +
                     x->cap_watching * sizeof *x->watching +
                     x->cap_deferred * sizeof *x->deferred +

@@ -348,8 +348,8 @@ static bool is_simple(const struct sup_state *s)
 
 static size_t dyn_hash(srv_pid pid, size_t cap)
 {
-    uint64_t h = ((uint64_t)pid.index << 32 | pid.serial) * 0x9E3779B97F4A7C15ull;
-    return (size_t)(h >> 20) & (cap - 1);
+    uint64_t h = (uint64_t)pid.index * 0x9E3779B97F4A7C15ull ^ pid.serial;
+    return (size_t)(h ^ h >> 32) & (cap - 1);
 }
 
 static struct dyn_entry *dyn_find(struct dyn_table *t, srv_pid pid)
@@ -388,7 +388,7 @@ static bool dyn_grow(struct dyn_table *t)
  * of memory. */
 static bool dyn_store(struct dyn_table *t, srv_pid pid, void *args, bool restarting)
 {
-    if ((t->count + 1) * 4 > t->cap * 3 && !dyn_grow(t))
+    if ((t->count + 1) * 2 > t->cap && !dyn_grow(t))
         return false;
     size_t i = dyn_hash(pid, t->cap);
     while (t->slots[i].used)
@@ -408,9 +408,9 @@ static void dyn_erase(struct dyn_table *t, struct dyn_entry *e)
     t->restarting -= e->restarting;
     t->slots[i].used = false;
     for (size_t j = (i + 1) & (t->cap - 1); t->slots[j].used; j = (j + 1) & (t->cap - 1)) {
-        size_t home = dyn_hash(t->slots[j].pid, t->cap);
-        /* j's entry may move to i if i lies on its probe path from home */
-        if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+        size_t mask = t->cap - 1, home = dyn_hash(t->slots[j].pid, t->cap);
+        /* j's entry moves to i when i lies on its probe path from home */
+        if (((j - home) & mask) >= ((j - i) & mask)) {
             t->slots[i] = t->slots[j];
             t->slots[j].used = false;
             i = j;

@@ -378,3 +378,202 @@ Test(supervisor, a_child_killed_gives_a_supervisor_report_and_a_progress_report,
     pthread_mutex_unlock(&reports_lock);
     shut_down(sup);
 }
+
+/* ---------------------------------------------------------------------- */
+/* supervisor_dynamic.erl                                                  */
+
+static srv_child_spec spec_x(const struct sup_worker_init_args *args)
+{
+    return (srv_child_spec){.id = "x", .module = &sup_worker_module, .args = args,
+                            .restart = SRV_PERMANENT, .shutdown_ms = 5000};
+}
+
+/* start_child, terminate_child, restart_child, delete_child,
+ * which_children, count_children, get_childspec on a one_for_one
+ * supervisor, with OTP's answers. */
+Test(supervisor, child_calls_answer_as_otp_does, .timeout = T(20))
+{
+    quiet();
+    struct tree_args a = tree(SRV_ONE_FOR_ONE, 1, 5);
+    srv_pid sup = start_tree(&a);
+    struct sup_worker_init_args w = {"x", SUP_WORKER_OK, 1};
+    srv_child_spec spec = spec_x(&w);
+    srv_pid p, again;
+    cr_assert_eq(srv_sup_start_child(sup, &spec, &p), SRV_OK);
+    /* start_child again: {error, {already_started, P}} */
+    cr_assert_eq(srv_sup_start_child(sup, &spec, &again), SRV_EALREADY);
+    cr_assert(srv_pid_equal(again, p));
+    srv_sup_counts n;
+    cr_assert_eq(srv_sup_count_children(sup, &n), SRV_OK);
+    cr_assert(n.specs == 1 && n.active == 1 && n.supervisors == 0 && n.workers == 1);
+    srv_child_spec got;
+    cr_assert_eq(srv_sup_get_childspec(sup, "x", &got), SRV_OK);
+    cr_assert_str_eq(got.id, "x");
+    cr_assert_eq(got.module, &sup_worker_module);
+    cr_assert_eq(got.restart, SRV_PERMANENT);
+    cr_assert_eq(got.shutdown_ms, 5000);
+    cr_assert_str_eq(((const struct sup_worker_init_args *)got.args)->id, "x");
+    cr_assert_eq(srv_sup_delete_child(sup, "x"), SRV_ERUNNING);
+    cr_assert_eq(srv_sup_terminate_child(sup, "x"), SRV_OK);
+    cr_assert(!srv_is_alive(p));
+    srv_child_info info[2];
+    size_t count;
+    cr_assert_eq(srv_sup_which_children(sup, info, 2, &count), SRV_OK);
+    cr_assert_eq(count, 1);
+    cr_assert_str_eq(info[0].id, "x");
+    cr_assert(srv_pid_is_none(info[0].pid));
+    cr_assert(!info[0].supervisor);
+    cr_assert_str_eq(info[0].module, "sup_worker");
+    srv_pid p2;
+    cr_assert_eq(srv_sup_restart_child(sup, "x", &p2), SRV_OK);
+    cr_assert(!srv_pid_equal(p2, p));
+    sup_worker_get_reply r;
+    cr_assert_eq(sup_worker_get(p2, &r), SRV_OK);
+    cr_assert_eq(r.base, 1);
+    sup_worker_get_reply_free(&r);
+    cr_assert_eq(srv_sup_restart_child(sup, "x", &again), SRV_ERUNNING);
+    cr_assert_eq(srv_sup_terminate_child(sup, "x"), SRV_OK);
+    cr_assert_eq(srv_sup_delete_child(sup, "x"), SRV_OK);
+    cr_assert_eq(srv_sup_get_childspec(sup, "x", &got), SRV_ENOCHILD);
+    cr_assert_eq(srv_sup_terminate_child(sup, "nobody"), SRV_ENOCHILD);
+    /* a spec kept, not running: {error, already_present} */
+    cr_assert_eq(srv_sup_start_child(sup, &spec, &p), SRV_OK);
+    cr_assert_eq(srv_sup_terminate_child(sup, "x"), SRV_OK);
+    cr_assert_eq(srv_sup_start_child(sup, &spec, &again), SRV_EPRESENT);
+    shut_down(sup);
+}
+
+/* The supervisor calls take a name as they take a pid. */
+Test(supervisor, calls_reach_a_supervisor_by_its_registered_name, .timeout = T(20))
+{
+    quiet();
+    struct tree_args a = tree(SRV_ONE_FOR_ONE, 1, 5);
+    add(&a, worker("a", SUP_WORKER_OK, 1000));
+    srv_start_opts opts;
+    memset(&opts, 0, sizeof opts);
+    opts.name = "named_sup";
+    srv_start_result started;
+    cr_assert_eq(srv_sup_start(&tree_sup, &a, SRV_START_LINK, &opts, &started), SRV_OK);
+    srv_sup_counts n;
+    cr_assert_eq(srv_sup_count_children("named_sup", &n), SRV_OK);
+    cr_assert_eq(n.active, 1);
+    cr_assert_eq(srv_sup_count_children("nobody_sup", &n), SRV_ENOPROC);
+    shut_down(started.pid);
+}
+
+/* simple_one_for_one: the template's args and start_child's extra args
+ * make the child's (1000 + extra). */
+struct dyn_args {
+    int mode;
+    srv_child_restart restart;
+    long shutdown_ms;
+};
+
+static struct sup_worker_init_args dyn_template = {"w", SUP_WORKER_OK, 1000};
+
+static void dyn_init(const void *args, srv_sup_init *out)
+{
+    const struct dyn_args *a = args;
+    out->flags = (srv_sup_flags){SRV_SIMPLE_ONE_FOR_ONE, 1, 5};
+    out->count = 1;
+    out->children[0] = (srv_child_spec){.id = "w", .module = &sup_worker_module,
+                                        .args = &dyn_template, .restart = a->restart,
+                                        .shutdown_ms = a->shutdown_ms};
+}
+
+static bool dyn_combine(void *child_args, const void *template_args, const void *extra_args)
+{
+    struct sup_worker_init_args *c = child_args;
+    *c = *(const struct sup_worker_init_args *)template_args;
+    c->base += *(const int64_t *)extra_args;
+    return true;
+}
+
+static const srv_sup_module dyn_sup = {
+    .abi_version = SRV_ABI_VERSION,
+    .name = "dyn_sup",
+    .args_size = sizeof(struct dyn_args),
+    .child_count = 1,
+    .init = dyn_init,
+    .combine_args = dyn_combine,
+    .extra_args_size = sizeof(int64_t),
+};
+
+static srv_pid start_dyn(srv_child_restart restart)
+{
+    struct dyn_args a = {SUP_WORKER_OK, restart, 5000};
+    srv_start_result r;
+    cr_assert_eq(srv_sup_start(&dyn_sup, &a, SRV_START_LINK, NULL, &r), SRV_OK);
+    return r.pid;
+}
+
+Test(supervisor, simple_one_for_one_child_gets_template_and_extra_args, .timeout = T(20))
+{
+    quiet();
+    srv_pid sup = start_dyn(SRV_TEMPORARY);
+    int64_t seven = 7;
+    srv_pid c1;
+    cr_assert_eq(srv_sup_start_child_args(sup, &seven, &c1), SRV_OK);
+    sup_worker_get_reply r;
+    cr_assert_eq(sup_worker_get(c1, &r), SRV_OK);
+    cr_assert_eq(r.base, 1007);
+    sup_worker_get_reply_free(&r);
+    cr_assert_eq(srv_sup_terminate_child_pid(sup, c1), SRV_OK);
+    cr_assert(!srv_is_alive(c1));
+    /* an id means nothing to simple_one_for_one */
+    cr_assert_eq(srv_sup_terminate_child(sup, "w"), SRV_EINVAL);
+    srv_sup_counts n;
+    cr_assert_eq(srv_sup_count_children(sup, &n), SRV_OK);
+    cr_assert(n.specs == 1 && n.active == 0 && n.workers == 0);
+    shut_down(sup);
+}
+
+/* A permanent simple_one_for_one child is restarted with its own args. */
+Test(supervisor, simple_one_for_one_restarts_a_child_with_the_args_it_had, .timeout = T(20))
+{
+    quiet();
+    srv_pid sup = start_dyn(SRV_PERMANENT);
+    int64_t five = 5;
+    srv_pid c1;
+    cr_assert_eq(srv_sup_start_child_args(sup, &five, &c1), SRV_OK);
+    expect_events(1, "init w;");
+    srv_exit_signal(c1, SRV_KILL);
+    expect_events(1, "init w;");
+    srv_child_info info[2];
+    size_t count;
+    cr_assert_eq(srv_sup_which_children(sup, info, 2, &count), SRV_OK);
+    cr_assert_eq(count, 1);
+    cr_assert(info[0].id == NULL);
+    cr_assert(!srv_pid_equal(info[0].pid, c1));
+    sup_worker_get_reply r;
+    cr_assert_eq(sup_worker_get(info[0].pid, &r), SRV_OK);
+    cr_assert_eq(r.base, 1005);
+    sup_worker_get_reply_free(&r);
+    shut_down(sup);
+}
+
+#if defined(SRV_SANITIZE_THREAD) || defined(SRV_SANITIZE_ADDRESS)
+#define MANY 10000
+#else
+#define MANY 100000
+#endif
+
+/* 100,000 children (10,000 under the sanitizers), counted, then shut
+ * down with their supervisor, all at once. */
+Test(supervisor, simple_one_for_one_holds_and_shuts_down_100k_children, .timeout = T(60))
+{
+    quiet();
+    srv_self();
+    size_t before = srv_process_count();
+    srv_pid sup = start_dyn(SRV_TEMPORARY);
+    for (int64_t i = 1; i <= MANY; i++) {
+        srv_pid c;
+        cr_assert_eq(srv_sup_start_child_args(sup, &i, &c), SRV_OK);
+    }
+    srv_sup_counts n;
+    cr_assert_eq(srv_sup_count_children(sup, &n), SRV_OK);
+    cr_assert(n.specs == 1 && n.active == MANY && n.workers == MANY);
+    shut_down(sup);
+    cr_assert_eq(sup_log_count(), 2 * MANY, "every child ran init and terminate");
+    ASSERT_EVENTUALLY(srv_process_count() == before);
+}
