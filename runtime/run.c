@@ -3,8 +3,9 @@
  * node runs its applications: the root supervisor is started linked to
  * the calling thread; SIGTERM and SIGINT become init:stop/0's orderly
  * shutdown (the root gets exit(shutdown) and shuts its tree down, children
- * in reverse order, each within its shutdown), a second signal kills the
- * root at once; the exit status says how it ended.
+ * in reverse order, each within its shutdown); a second signal kills the
+ * root and returns 1 at once, the program's end ending what is left; the
+ * exit status says how it ended.
  *
  * A signal handler may do nearly nothing: it writes a byte to a pipe.  A
  * thread of run.c's own reads the pipe and sends the exit signals; the
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "link.h"
 #include "srv.h"
 
 static int signal_pipe[2] = {-1, -1};
@@ -33,6 +35,8 @@ static void on_signal(int sig)
 
 struct watcher {
     srv_pid root;
+    srv_pid runner;       /* srv_run's thread */
+    _Atomic bool killed;  /* a second signal came */
     pthread_t thread;
 };
 
@@ -49,7 +53,17 @@ static void *watch_signals(void *arg)
             continue;
         if (n <= 0 || byte == 0)
             return NULL;
-        srv_exit_signal(w->root, signals++ == 0 ? SRV_SHUTDOWN : SRV_KILL);
+        /* as from the root's parent: one it traps shuts it down */
+        if (signals++ == 0) {
+            srv__exit_signal_from_runtime(w->root, SRV_SHUTDOWN);
+            continue;
+        }
+        /* The second: the root is killed, and srv_run returns at once,
+         * for the program to end whatever is left of the tree (a root or
+         * child in its terminate has no pid to signal any more). */
+        atomic_store(&w->killed, true);
+        srv__exit_signal_from_runtime(w->root, SRV_KILL);
+        srv__exit_signal_from_runtime(w->runner, SRV_KILL); /* wakes it */
     }
 }
 
@@ -63,20 +77,29 @@ int srv_run(const srv_sup_module *root, const void *args)
     sigemptyset(&action.sa_mask);
     sigaction(SIGTERM, &action, &old_term);
     sigaction(SIGINT, &action, &old_int);
+    /* taken here even if the caller blocked them: this thread lets them in */
+    sigset_t ours, old_mask;
+    sigemptyset(&ours);
+    sigaddset(&ours, SIGTERM);
+    sigaddset(&ours, SIGINT);
+    pthread_sigmask(SIG_UNBLOCK, &ours, &old_mask);
 
     int status = 1;
     srv_start_result started;
     srv_status code = srv_sup_start(root, args, SRV_START_LINK, NULL, &started);
-    struct watcher w = {started.pid, 0};
+    struct watcher w = {started.pid, srv_self(), false, 0};
     if (code == SRV_OK && pthread_create(&w.thread, NULL, watch_signals, &w) == 0) {
         /* the root's EXIT: the only signal this thread's identity gets,
          * but for EXITs of processes it linked to before */
         srv_signal signal;
-        while (srv_receive_signal(&signal, SRV_INFINITY) == SRV_OK)
+        while (srv_receive_signal(&signal, SRV_INFINITY) == SRV_OK) {
+            if (atomic_load(&w.killed))
+                break;
             if (signal.kind == SRV_SIGNAL_EXIT && srv_pid_equal(signal.pid, started.pid)) {
                 status = signal.reason == SRV_SHUTDOWN || signal.reason == SRV_NORMAL ? 0 : 1;
                 break;
             }
+        }
         unsigned char stop = 0;
         ssize_t ignored = write(signal_pipe[1], &stop, 1);
         (void)ignored;
@@ -84,12 +107,14 @@ int srv_run(const srv_sup_module *root, const void *args)
     } else if (code == SRV_OK) { /* no thread to watch signals: none taken */
         srv_exit_signal(started.pid, SRV_KILL);
     }
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGINT, &old_int, NULL);
     close(signal_pipe[0]);
     close(signal_pipe[1]);
     signal_pipe[0] = signal_pipe[1] = -1;
     /* what else runs ends with the tree, as the node does */
-    srv_runtime_shutdown(5000);
+    if (!atomic_load(&w.killed))
+        srv_runtime_shutdown(5000);
     return status;
 }

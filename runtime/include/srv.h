@@ -1006,9 +1006,10 @@ SRV_API srv_status srv_sup_get_childspec(srv_ref sup, const char *id,
 /* Runs a tree: starts root (linked to the calling thread, args as
  * srv_sup_start takes them), turns SIGTERM and SIGINT into an orderly
  * shutdown (root gets exit(shutdown), as init:stop/0 gives it; a second
- * signal kills it at once), waits until root exits, stops the runtime and
- * returns an exit status: 0 after an orderly stop, 1 if root failed to
- * start or exited with another reason than shutdown. */
+ * signal kills it and srv_run returns 1 at once: the program's end ends
+ * what is left), waits until root exits, stops the runtime and returns an
+ * exit status: 0 after an orderly stop, 1 if root failed to start or
+ * exited with another reason than shutdown (or normal). */
 SRV_API int srv_run(const srv_sup_module *root, const void *args);
 
 #ifndef __cplusplus

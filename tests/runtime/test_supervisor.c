@@ -577,3 +577,189 @@ Test(supervisor, simple_one_for_one_holds_and_shuts_down_100k_children, .timeout
     cr_assert_eq(sup_log_count(), 2 * MANY, "every child ran init and terminate");
     ASSERT_EVENTUALLY(srv_process_count() == before);
 }
+
+/* ---------------------------------------------------------------------- */
+/* The storm                                                               */
+
+/* Every pid of the tree under sup (supervisors and workers), into out. */
+static size_t tree_pids(srv_pid sup, srv_pid *out, size_t cap, size_t n)
+{
+    srv_child_info info[6];
+    size_t count;
+    if (srv_sup_which_children(sup, info, 6, &count) != SRV_OK)
+        return n; /* it went meanwhile */
+    for (size_t i = 0; i < count && i < 6 && n < cap; i++) {
+        if (srv_pid_is_none(info[i].pid))
+            continue;
+        out[n++] = info[i].pid;
+        if (info[i].supervisor)
+            n = tree_pids(info[i].pid, out, cap, n);
+    }
+    return n;
+}
+
+/* Whether every supervisor under sup runs all its children. */
+static bool tree_complete(srv_pid sup, size_t *processes)
+{
+    srv_child_info info[6];
+    size_t count;
+    if (srv_sup_which_children(sup, info, 6, &count) != SRV_OK)
+        return false;
+    ++*processes;
+    for (size_t i = 0; i < count; i++) {
+        if (srv_pid_is_none(info[i].pid) || !srv_is_alive(info[i].pid))
+            return false;
+        if (!info[i].supervisor)
+            ++*processes;
+        else if (!tree_complete(info[i].pid, processes))
+            return false;
+    }
+    return true;
+}
+
+#if defined(SRV_SANITIZE_THREAD) || defined(SRV_SANITIZE_ADDRESS)
+#define STORM_KILLS 300
+#else
+#define STORM_KILLS 3000
+#endif
+
+/* Random kills (kill, or a crash's reason) in a three-level tree, the
+ * middle supervisors of each strategy; then the tree is whole again, and
+ * its shutdown leaves no process behind. */
+Test(supervisor, storm_of_kills_in_a_three_level_tree_leaves_it_whole, .timeout = T(120))
+{
+    quiet();
+    srv_self();
+    size_t before = srv_process_count();
+    static struct tree_args mid[3];
+    srv_sup_strategy strategies[3] = {SRV_ONE_FOR_ALL, SRV_REST_FOR_ONE, SRV_ONE_FOR_ONE};
+    static const char *ids[3][4] = {{"a1", "a2", "a3", "a4"},
+                                    {"r1", "r2", "r3", "r4"},
+                                    {"o1", "o2", "o3", "o4"}};
+    struct tree_args root = tree(SRV_ONE_FOR_ONE, 1000000, 1);
+    for (int m = 0; m < 3; m++) {
+        mid[m] = tree(strategies[m], 1000000, 1);
+        for (int w = 0; w < 4; w++) {
+            struct tree_child c = worker(ids[m][w], w == 3 ? SUP_WORKER_NO_TRAP : SUP_WORKER_OK,
+                                         w == 2 ? SRV_BRUTAL_KILL : 1000);
+            c.restart = w == 1 ? SRV_TRANSIENT : SRV_PERMANENT;
+            add(&mid[m], c);
+        }
+        struct tree_child sub = {m == 0 ? "m1" : m == 1 ? "m2" : "m3", {0}, &mid[m],
+                                 SRV_PERMANENT, SRV_INFINITY, NULL};
+        add(&root, sub);
+    }
+    srv_pid sup = start_tree(&root);
+    unsigned seed = 12345;
+    srv_pid pids[32];
+    for (int k = 0; k < STORM_KILLS; k++) {
+        size_t n = tree_pids(sup, pids, 32, 0);
+        if (n == 0)
+            continue;
+        seed = seed * 1103515245u + 12345u;
+        srv_pid victim = pids[(seed >> 16) % n];
+        srv_exit_signal(victim, (seed >> 8) % 3 == 0 ? "boom" : SRV_KILL);
+    }
+    /* most kills restarted a child or more: their inits are logged */
+    cr_assert_gt(sup_log_count(), STORM_KILLS / 2);
+    size_t processes = 0;
+    int waited = 0;
+    while (processes = 0, !tree_complete(sup, &processes) && waited++ < T(5000))
+        srv_sleep(1);
+    cr_assert_eq(processes, 1 + 3 + 12, "the root, 3 supervisors and 12 workers run");
+    cr_assert_eq(srv_process_count(), before + processes, "and nothing else");
+    shut_down(sup);
+    ASSERT_EVENTUALLY(srv_process_count() == before);
+}
+
+/* ---------------------------------------------------------------------- */
+/* srv_run: a program that runs a tree                                     */
+
+/* Forks a program that runs the tree of a (its events on a pipe), and
+ * returns its pid; *events is the pipe's read end. */
+static pid_t run_program(const struct tree_args *a, int *events)
+{
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    pid_t child = fork();
+    cr_assert_neq(child, -1);
+    if (child == 0) {
+        close(fds[0]);
+        sup_log_fd = fds[1];
+        quiet();
+        _exit(srv_run(&tree_sup, a));
+    }
+    close(fds[1]);
+    *events = fds[0];
+    return child;
+}
+
+/* Reads the program's events until text has all come (or EOF). */
+static void read_until(int fd, const char *want)
+{
+    char got[1024];
+    size_t len = 0;
+    while (len < strlen(want)) {
+        ssize_t n = read(fd, got + len, sizeof got - 1 - len);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    got[len] = '\0';
+    cr_assert_str_eq(got, want);
+}
+
+static int exit_status(pid_t child)
+{
+    int status;
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    cr_assert(WIFEXITED(status), "it exited, with a status");
+    return WEXITSTATUS(status);
+}
+
+/* SIGTERM: the tree shuts down in order, and the program exits with 0. */
+Test(supervisor, srv_run_shuts_the_tree_down_in_order_on_sigterm, .timeout = T(20))
+{
+    struct tree_args a = tree(SRV_ONE_FOR_ONE, 1, 5);
+    add(&a, worker("a", SUP_WORKER_OK, 1000));
+    add(&a, worker("b", SUP_WORKER_OK, 1000));
+    add(&a, worker("c", SUP_WORKER_OK, 1000));
+    int events;
+    pid_t child = run_program(&a, &events);
+    read_until(events, "init a;init b;init c;");
+    kill(child, SIGTERM);
+    read_until(events, "terminate c shutdown;terminate b shutdown;terminate a shutdown;");
+    cr_assert_eq(exit_status(child), 0);
+    close(events);
+}
+
+/* A second SIGINT during the shutdown kills the tree at once: the slow
+ * terminate never finishes, and the program exits with 1. */
+Test(supervisor, srv_run_second_signal_kills_at_once, .timeout = T(20))
+{
+    struct tree_args a = tree(SRV_ONE_FOR_ONE, 1, 5);
+    add(&a, worker("a", SUP_WORKER_OK, 1000));
+    add(&a, worker("s", SUP_WORKER_SLOW_TERMINATE, SRV_INFINITY));
+    int events;
+    pid_t child = run_program(&a, &events);
+    read_until(events, "init a;init s;");
+    kill(child, SIGINT);
+    read_until(events, "terminate_begins s shutdown;");
+    kill(child, SIGINT);
+    cr_assert_eq(exit_status(child), 1);
+    read_until(events, ""); /* nothing more: s never ended its terminate */
+    char more;
+    cr_assert_eq(read(events, &more, 1), 0);
+    close(events);
+}
+
+/* A root that cannot start: status 1 at once. */
+Test(supervisor, srv_run_returns_1_when_the_root_fails_to_start, .timeout = T(20))
+{
+    struct tree_args a = tree(SRV_ONE_FOR_ONE, 1, 5);
+    add(&a, worker("f", SUP_WORKER_FAIL, 1000));
+    int events;
+    pid_t child = run_program(&a, &events);
+    cr_assert_eq(exit_status(child), 1);
+    close(events);
+}
