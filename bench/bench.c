@@ -15,6 +15,7 @@
  * place), and reports the median and spread.  erlang/bench.erl does the
  * same work on Erlang/OTP's gen_server.
  */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,10 +247,105 @@ static void bench_control(void)
     printf("shutdown_10k_servers_ms %.3f\n", (now_s() - start) * 1e3);
 }
 
+/* ---- supervisors: a restart, and 100,000 dynamic children ------------ */
+
+enum { RESTARTS = 10000, DYNAMIC = 100000 };
+
+static struct worker_init_args child_args;
+
+/* one_for_one with one worker registered as bench_child, or
+ * simple_one_for_one of temporary workers (as supervisor.erl's fastest
+ * kind: no args kept) */
+static void bench_sup_init(const void *args, srv_sup_init *out)
+{
+    bool simple = *(const bool *)args;
+    out->flags = (srv_sup_flags){simple ? SRV_SIMPLE_ONE_FOR_ONE : SRV_ONE_FOR_ONE, 1000000, 1};
+    out->count = 1;
+    out->children[0] = (srv_child_spec){.id = "w", .module = &worker_module, .args = &child_args,
+                                        .name = simple ? NULL : "bench_child",
+                                        .restart = simple ? SRV_TEMPORARY : SRV_PERMANENT,
+                                        .shutdown_ms = 5000};
+}
+
+static bool bench_sup_combine(void *child, const void *template_args, const void *extra)
+{
+    (void)extra;
+    memcpy(child, template_args, sizeof child_args);
+    return true;
+}
+
+static const srv_sup_module bench_sup = {
+    .abi_version = SRV_ABI_VERSION,
+    .name = "bench_sup",
+    .args_size = sizeof(bool),
+    .child_count = 1,
+    .init = bench_sup_init,
+    .combine_args = bench_sup_combine,
+};
+
+static srv_pid start_bench_sup(bool simple)
+{
+    srv_start_result r;
+    check("start supervisor", srv_sup_start(&bench_sup, &simple, SRV_START_LINK, NULL, &r));
+    return r.pid;
+}
+
+/* Waits for pid to end (a monitor's DOWN): main is its parent, whose
+ * exit(shutdown) it takes as its order to shut down. */
+static void wait_down(srv_pid pid)
+{
+    srv_monitor_ref ref;
+    check("monitor", srv_monitor(pid, &ref));
+    srv_signal down;
+    do
+        check("down", srv_receive_signal(&down, SRV_INFINITY));
+    while (down.kind != SRV_SIGNAL_DOWN || down.ref != ref);
+}
+
+static void no_log(srv_log_level level, const char *text, void *user)
+{
+    (void)level, (void)text, (void)user;
+}
+
+static void bench_supervisors(void)
+{
+    /* the supervisor reports go nowhere, as the Erlang side's (level
+     * emergency): a report per kill would time the logger */
+    srv_set_logger(no_log, NULL);
+    child_args = (struct worker_init_args){key, value};
+    /* a child killed, until it runs again and answers under its name */
+    srv_pid sup = start_bench_sup(false);
+    double start = now_s();
+    for (int i = 0; i < RESTARTS; i++) {
+        srv_pid old, now;
+        check("whereis", srv_whereis("bench_child", &old));
+        srv_exit_signal(old, SRV_KILL);
+        while (srv_whereis("bench_child", &now) != SRV_OK || srv_pid_equal(now, old))
+            sched_yield(); /* the supervisor's thread may need this core */
+        worker_query_reply r;
+        check("query", worker_query(now, key, &r));
+    }
+    printf("restart_us_per_child %.3f\n", (now_s() - start) * 1e6 / RESTARTS);
+    srv_exit_signal(sup, SRV_SHUTDOWN);
+    wait_down(sup);
+
+    srv_pid dyn = start_bench_sup(true);
+    start = now_s();
+    for (int i = 0; i < DYNAMIC; i++) {
+        srv_pid child;
+        check("start_child", srv_sup_start_child_args(dyn, NULL, &child));
+    }
+    double started = now_s();
+    printf("start_100k_dynamic_children_s %.4f\n", started - start);
+    srv_exit_signal(dyn, SRV_SHUTDOWN);
+    wait_down(dyn);
+    printf("shutdown_100k_dynamic_children_s %.4f\n", now_s() - started);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
-        fprintf(stderr, "usage: bench calls|servers|hibernated|million|control\n");
+        fprintf(stderr, "usage: bench calls|servers|hibernated|million|control|supervisors\n");
         return 2;
     }
     check("runtime", srv_runtime_start(0));
@@ -265,6 +361,8 @@ int main(int argc, char **argv)
         bench_million();
     else if (strcmp(argv[1], "control") == 0)
         bench_control();
+    else if (strcmp(argv[1], "supervisors") == 0)
+        bench_supervisors();
     else {
         fprintf(stderr, "bench: unknown group '%s'\n", argv[1]);
         return 2;

@@ -36,13 +36,13 @@ repeat() {
     done
 }
 
-repeat "$out/srv" "$GROUPS_RUN hibernated" "$B/bench/bench"
+repeat "$out/srv" "$GROUPS_RUN hibernated supervisors" "$B/bench/bench"
 
 if command -v erl >/dev/null 2>&1; then
     mkdir -p "$B/bench/erlang"
     erlc -o "$B/bench/erlang" bench/erlang/bench_worker.erl bench/erlang/bench.erl
     echo "erlang: OTP $(erl -noshell -eval 'io:format("~s", [erlang:system_info(otp_release)]), halt().'), its default schedulers (one per core), +P 2000000"
-    repeat "$out/erl" "$GROUPS_RUN hibernated" erl +P 2000000 -noshell -pa "$B/bench/erlang" -run bench main
+    repeat "$out/erl" "$GROUPS_RUN hibernated supervisors" erl +P 2000000 -noshell -pa "$B/bench/erlang" -run bench main
 else
     echo "erlang: erl not found (apt-get install erlang-nox); no comparison"
     : >"$out/erl"
@@ -105,7 +105,7 @@ function factor(how, ours, theirs) {
 END {
     # metric, better when (lower|higher), goal as a factor over Erlang (or
     # an absolute limit)
-    nrows = split("call_rtt_ns lower 10|main_thread_call_rtt_ns lower 10|requests_10k_out_us lower -|queued_call_rtt_ns lower -|cast_msgs_per_s higher 5|start_us_per_server lower 10|stop_us_per_server lower 10|bytes_per_idle_server lower 10|bytes_per_hibernated_server lower 1|contended16_calls_per_s higher 3|million_servers_s lower 1|million_servers_peak_mb lower <512|kill_with_100k_queued_ms lower <100|shutdown_10k_servers_ms lower <100", rows, "|")
+    nrows = split("call_rtt_ns lower 10|main_thread_call_rtt_ns lower 10|requests_10k_out_us lower -|queued_call_rtt_ns lower -|cast_msgs_per_s higher 5|start_us_per_server lower 10|stop_us_per_server lower 10|bytes_per_idle_server lower 10|bytes_per_hibernated_server lower 1|contended16_calls_per_s higher 3|million_servers_s lower 1|million_servers_peak_mb lower <512|kill_with_100k_queued_ms lower <100|shutdown_10k_servers_ms lower <100|restart_us_per_child lower 10|start_100k_dynamic_children_s lower 10|shutdown_100k_dynamic_children_s lower 10", rows, "|")
     printf "%-26s %11s %11s %11s %11s %8s %8s %8s %6s  %s\n", "metric", "srv", "erlang", "caf", "go", "x erlang", "x caf", "x go", "goal", "verdict"
     for (r = 1; r <= nrows; r++) {
         split(rows[r], f, " "); name = f[1]

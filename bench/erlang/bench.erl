@@ -4,6 +4,7 @@
 %% (bench_scale uses its now_ns and resident_bytes)
 -module(bench).
 -export([main/1, now_ns/0, resident_bytes/0]).
+-export([init/1]). % the supervisors group's supervisor
 
 -define(KEY, '0x01f').
 -define(VALUE, test).
@@ -20,6 +21,8 @@
 -define(WORK_US, 10).
 -define(IDLE_SERVERS, 10000).
 -define(REQUESTS, 10000).
+-define(RESTARTS, 10000).
+-define(DYNAMIC, 100000).
 
 main([Group]) ->
     %% Each group runs in a fresh process of its own, like the C clients.
@@ -150,4 +153,51 @@ group(control) ->
     T1 = now_ns(),
     Mons = [begin M = monitor(process, P), exit(P, shutdown), M end || P <- Pids],
     [receive {'DOWN', M, process, _, _} -> ok end || M <- Mons],
-    print(shutdown_10k_servers_ms, (now_ns() - T1) / 1.0e6).
+    print(shutdown_10k_servers_ms, (now_ns() - T1) / 1.0e6);
+group(supervisors) ->
+    logger:set_primary_config(level, emergency),
+    {ok, One} = supervisor:start_link(?MODULE, one),
+    T0 = now_ns(),
+    restarts(?RESTARTS),
+    print(restart_us_per_child, (now_ns() - T0) / 1.0e3 / ?RESTARTS),
+    stop_sup(One),
+    {ok, Dyn} = supervisor:start_link(?MODULE, simple),
+    T1 = now_ns(),
+    [{ok, _} = supervisor:start_child(Dyn, []) || _ <- lists:seq(1, ?DYNAMIC)],
+    T2 = now_ns(),
+    print(start_100k_dynamic_children_s, (T2 - T1) / 1.0e9),
+    stop_sup(Dyn),
+    print(shutdown_100k_dynamic_children_s, (now_ns() - T2) / 1.0e9).
+
+%% supervisor:init/1 of the supervisors group: one worker registered as
+%% bench_child, or simple_one_for_one of temporary workers.
+init(one) ->
+    {ok, {#{strategy => one_for_one, intensity => 1000000, period => 1},
+          [#{id => w, start => {bench_worker, start_link, [bench_child, ?KEY, ?VALUE]}}]}};
+init(simple) ->
+    {ok, {#{strategy => simple_one_for_one, intensity => 1000000, period => 1},
+          [#{id => w, start => {bench_worker, start_link, [?KEY, ?VALUE]},
+             restart => temporary}]}}.
+
+restarts(0) -> ok;
+restarts(N) ->
+    Old = whereis(bench_child),
+    exit(Old, kill),
+    New = wait_new(Old),
+    {ok, ?VALUE} = bench_worker:query(New, ?KEY),
+    restarts(N - 1).
+
+wait_new(Old) ->
+    case whereis(bench_child) of
+        P when is_pid(P), P =/= Old -> P;
+        _ -> erlang:yield(), wait_new(Old)
+    end.
+
+%% The bench's process is the supervisors' parent: its exit(shutdown)
+%% shuts them down, as main's does in bench.c.
+stop_sup(Sup) ->
+    Ref = monitor(process, Sup),
+    unlink(Sup),
+    exit(Sup, shutdown),
+    receive {'DOWN', Ref, process, Sup, _} -> ok end.
+

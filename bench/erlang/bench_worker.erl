@@ -3,12 +3,15 @@
 -module(bench_worker).
 -behaviour(gen_server).
 
--export([start/2, query/2, query_blob/2, show/2, tally/2, count/1, work/2, rest/1, stop/1]).
+-export([start/2, start_link/2, start_link/3, query/2, query_blob/2, show/2, tally/2, count/1, work/2, rest/1, stop/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -record(state, {key, value, shows = 0}).
 
 start(Key, Value) -> gen_server:start(?MODULE, [Key, Value], []).
+%% A supervisor's child: linked, registered under Name or not.
+start_link(Key, Value) -> gen_server:start_link(?MODULE, [Key, Value], []).
+start_link(Name, Key, Value) -> gen_server:start_link({local, Name}, ?MODULE, [Key, Value], []).
 query(Server, Key) -> gen_server:call(Server, {query, Key}, infinity).
 %% Blob: a tuple of 40 integers, copied into the server's heap as srv's
 %% 320-byte blob is copied into its envelope.
