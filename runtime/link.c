@@ -188,7 +188,7 @@ static size_t link_hash(srv_pid pid, size_t cap)
 }
 
 /* The index slot of pid's link, or of the empty slot where it would go. */
-static size_t index_slot(const struct process_extra *x, srv_pid pid)
+static size_t index_slot(const struct link_set *x, srv_pid pid)
 {
     size_t i = link_hash(pid, x->index_cap);
     while (x->link_index[i] != 0 && !srv_pid_equal(x->links[x->link_index[i] - 1].pid, pid))
@@ -198,7 +198,7 @@ static size_t index_slot(const struct process_extra *x, srv_pid pid)
 
 /* A new index of every link, cap slots; false (and no index) when out
  * of memory. */
-static bool index_rebuild(struct process_extra *x, size_t cap)
+static bool index_rebuild(struct link_set *x, size_t cap)
 {
     srv__free(x->link_index);
     x->link_index = srv__calloc(cap, sizeof *x->link_index);
@@ -210,7 +210,7 @@ static bool index_rebuild(struct process_extra *x, size_t cap)
 
 /* The link just appended at the end of the list, indexed (the index made
  * or grown when the list is long enough). */
-static void index_added(struct process_extra *x)
+static void index_added(struct link_set *x)
 {
     if (x->link_index == NULL) {
         if (x->n_links >= INDEX_FROM)
@@ -225,7 +225,7 @@ static void index_added(struct process_extra *x)
 }
 
 /* The position of pid's link, or SIZE_MAX. */
-static size_t link_position(const struct process_extra *x, srv_pid pid)
+static size_t link_position(const struct link_set *x, srv_pid pid)
 {
     if (x->link_index != NULL) {
         uint32_t at = x->link_index[index_slot(x, pid)];
@@ -239,7 +239,7 @@ static size_t link_position(const struct process_extra *x, srv_pid pid)
 
 /* Takes index slot i out, shifting back the slots of its run so probes
  * still find them. */
-static void index_erase(struct process_extra *x, size_t i)
+static void index_erase(struct link_set *x, size_t i)
 {
     size_t mask = x->index_cap - 1;
     x->link_index[i] = 0;
