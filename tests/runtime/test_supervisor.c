@@ -17,6 +17,16 @@
 #include "support.h"
 #include "sup_worker.srv.h"
 
+/* How many dynamic children, and how many kills in the storm: fewer under
+ * the sanitizers, which run some ten times slower. */
+#if defined(SRV_SANITIZE_THREAD) || defined(SRV_SANITIZE_ADDRESS)
+#define MANY 10000
+#define STORM_KILLS 300
+#else
+#define MANY 100000
+#define STORM_KILLS 3000
+#endif
+
 /* ---------------------------------------------------------------------- */
 /* A supervisor of up to 6 children, given whole in its args              */
 
@@ -557,12 +567,6 @@ Test(supervisor, simple_one_for_one_restarts_a_child_with_the_args_it_had, .time
     shut_down(sup);
 }
 
-#if defined(SRV_SANITIZE_THREAD) || defined(SRV_SANITIZE_ADDRESS)
-#define MANY 10000
-#else
-#define MANY 100000
-#endif
-
 /* 100,000 children (10,000 under the sanitizers), counted, then shut
  * down with their supervisor, all at once. */
 Test(supervisor, simple_one_for_one_holds_and_shuts_down_100k_children, .timeout = T(60))
@@ -621,12 +625,6 @@ static bool tree_complete(srv_pid sup, size_t *processes)
     }
     return true;
 }
-
-#if defined(SRV_SANITIZE_THREAD) || defined(SRV_SANITIZE_ADDRESS)
-#define STORM_KILLS 300
-#else
-#define STORM_KILLS 3000
-#endif
 
 /* Random kills (kill, or a crash's reason) in a three-level tree, the
  * middle supervisors of each strategy; then the tree is whole again, and
