@@ -933,8 +933,8 @@ struct srv_sup_module {
  *   SRV_IGNORE  init returned ignore
  *   SRV_EINIT   a child failed to start (or init's flags or specs are
  *               bad): the children started are shut down in reverse
- *               order, and reason says why (shutdown, as OTP's
- *               {shutdown, {failed_to_start_child, Id, Reason}}; a
+ *               order, and reason says why, OTP's term as an atom of its
+ *               text: "{shutdown,{failed_to_start_child,Id,Reason}}" (a
  *               supervisor report with start_error names the child). */
 SRV_API srv_status srv_sup_start(const srv_sup_module *sup, const void *args,
                                  srv_start_mode mode, const srv_start_opts *opts,
