@@ -35,6 +35,10 @@ void ast_spec_free(struct ast_spec *spec)
 {
     if (spec == NULL)
         return;
+    for (struct ast_use *u = spec->uses; u != NULL; u = u->next) {
+        ast_spec_free(u->spec);
+        free(u->text);
+    }
     struct ast_arena *block = spec->arena;
     while (block != NULL) {
         struct ast_arena *next = block->next;
@@ -308,4 +312,108 @@ void ast_state_add(struct ast_spec *spec, struct srv_loc loc, struct ast_field *
         spec->state = fields;
         spec->state_loc = loc;
     }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Supervisors                                                             */
+
+void ast_supervisor_name(struct ast_spec *spec, const char *name, struct srv_loc loc,
+                         bool first_item)
+{
+    bool first = spec->name == NULL;
+    ast_server_name(spec, name, loc, first_item, NULL);
+    struct ast_server_line *line = spec->server_lines;
+    while (line->next != NULL)
+        line = line->next;
+    line->supervisor = true;
+    if (first)
+        spec->supervisor = true;
+}
+
+/* The path of a use: the literal without its quotes (check.c refuses
+ * escapes in it). */
+void ast_use_add(struct ast_spec *spec, const char *literal, struct srv_loc loc)
+{
+    struct ast_use *u = ast_alloc(spec, sizeof *u);
+    size_t n = strlen(literal);
+    u->path = ast_strndup(spec, literal + 1, n >= 2 ? n - 2 : 0);
+    u->loc = loc;
+    struct ast_use **tail = &spec->uses;
+    while (*tail != NULL)
+        tail = &(*tail)->next;
+    *tail = u;
+}
+
+struct ast_value *ast_value_new(struct ast_spec *spec, enum ast_value_kind kind,
+                                const char *text, struct srv_loc loc)
+{
+    struct ast_value *v = ast_alloc(spec, sizeof *v);
+    v->kind = kind;
+    v->text = text;
+    v->loc = loc;
+    return v;
+}
+
+struct ast_value *ast_values_append(struct ast_value *list, struct ast_value *v)
+{
+    if (list == NULL)
+        return v;
+    struct ast_value *last = list;
+    while (last->next != NULL)
+        last = last->next;
+    last->next = v;
+    return list;
+}
+
+struct ast_setting *ast_setting_new(struct ast_spec *spec, const char *key,
+                                    struct srv_loc loc, struct ast_value *value,
+                                    bool has_args, struct ast_value *args)
+{
+    struct ast_setting *s = ast_alloc(spec, sizeof *s);
+    s->key = key;
+    s->loc = loc;
+    s->value = value;
+    s->has_args = has_args;
+    s->args = args;
+    return s;
+}
+
+struct ast_setting *ast_settings_append(struct ast_setting *list, struct ast_setting *s)
+{
+    if (s == NULL)
+        return list;
+    if (list == NULL)
+        return s;
+    struct ast_setting *last = list;
+    while (last->next != NULL)
+        last = last->next;
+    last->next = s;
+    return list;
+}
+
+void ast_setting_add(struct ast_spec *spec, struct ast_setting *s)
+{
+    spec->settings = ast_settings_append(spec->settings, s);
+}
+
+void ast_child_add(struct ast_spec *spec, const char *id, struct srv_loc loc,
+                   struct ast_setting *props)
+{
+    struct ast_child *c = ast_alloc(spec, sizeof *c);
+    c->id = id;
+    c->loc = loc;
+    c->props = props;
+    struct ast_child **tail = &spec->children;
+    while (*tail != NULL)
+        tail = &(*tail)->next;
+    *tail = c;
+}
+
+const char *ast_negative(struct ast_spec *spec, const char *number)
+{
+    size_t n = strlen(number);
+    char *text = ast_alloc(spec, n + 2);
+    text[0] = '-';
+    memcpy(text + 1, number, n + 1);
+    return text;
 }

@@ -106,6 +106,7 @@ struct ast_server_line {
     const char *name;
     struct srv_loc loc;
     bool first_item;
+    bool supervisor;              /* `supervisor NAME;` */
     struct ast_attr *attrs;       /* written before `server`: for every call */
     struct ast_server_line *next;
 };
@@ -114,10 +115,73 @@ struct ast_state_block {
     struct ast_state_block *next;
 };
 
+/* ---- Supervisors (`supervisor NAME;`) -------------------------------- */
+
+/* A value written in a supervisor spec: a child's start argument, or the
+ * value of a setting or of a child's property. */
+enum ast_value_kind {
+    AST_VALUE_NUMBER,  /* 42, -1, 2.5: text as written, sign included */
+    AST_VALUE_STRING,  /* "acct": text is the C literal, quotes included */
+    AST_VALUE_NAME,    /* an identifier: an init argument, a keyword value */
+    AST_VALUE_REST     /* `...`: start_child's arguments (simple_one_for_one) */
+};
+
+struct ast_value {
+    enum ast_value_kind kind;
+    const char *text;
+    struct srv_loc loc;
+    struct ast_value *next;
+};
+
+/* `use "account.srv";`: a spec whose server or supervisor a child runs.
+ * The driver reads and parses it (spec: NULL when it could not). */
+struct ast_use {
+    const char *path;             /* as written, unquoted */
+    struct srv_loc loc;
+    struct ast_spec *spec;
+    char *text;                   /* its source, which spec's nodes point into */
+    struct ast_use *next;
+};
+
+/* `KEY VALUE;`: a supervisor's setting (strategy, intensity, period) or a
+ * child's property (name, restart, shutdown), or `start SPEC(ARGS);`
+ * (value SPEC, with args); check.c knows which exist. */
+struct ast_setting {
+    const char *key;
+    struct srv_loc loc;           /* of the key */
+    struct ast_value *value;
+    bool has_args;                /* written KEY VALUE(ARGS) */
+    struct ast_value *args;
+    struct ast_setting *next;
+};
+
+enum ast_restart { AST_PERMANENT, AST_TRANSIENT, AST_TEMPORARY };
+
+/* `child ID { start SPEC(ARGS); PROPERTY VALUE; ... }` */
+struct ast_child {
+    const char *id;
+    struct srv_loc loc;           /* of the id */
+    struct ast_setting *props;    /* in spec order, `start` among them */
+    /* set by check.c */
+    const struct ast_setting *start; /* start SPEC(ARGS), or NULL */
+    const struct ast_spec *spec;  /* the used spec it runs */
+    const struct ast_value *name; /* its registered name, or NULL */
+    enum ast_restart restart;
+    const struct ast_value *shutdown; /* NULL: OTP's default for its type */
+    size_t fixed;                 /* arguments before `...` (all: no `...`) */
+    bool rest;                    /* ends in `...` */
+    struct ast_child *next;
+};
+
+enum ast_strategy {
+    AST_ONE_FOR_ONE, AST_ONE_FOR_ALL, AST_REST_FOR_ONE, AST_SIMPLE_ONE_FOR_ONE
+};
+
 /* The whole spec.  Lists are in spec order. */
 struct ast_spec {
     const char *path;             /* the .srv file as named on the command line */
     const char *name;             /* `server NAME;`, or NULL if missing */
+    bool supervisor;              /* `supervisor NAME;` instead */
     struct srv_loc name_loc;
     struct ast_code *c_blocks;    /* %{ %} blocks: array of n_c_blocks */
     size_t n_c_blocks;
@@ -132,6 +196,12 @@ struct ast_spec {
     struct ast_handler *handlers; /* every handler, in spec order */
     struct ast_server_line *server_lines;
     struct ast_state_block *state_blocks;
+    /* a supervisor's */
+    struct ast_use *uses;
+    struct ast_setting *settings;
+    struct ast_child *children;
+    enum ast_strategy strategy;   /* set by check.c, as are the two below */
+    unsigned long intensity, period;
     struct ast_arena *arena;      /* owns every node and string */
 };
 

@@ -34,6 +34,23 @@ void ast_h_block(struct ast_spec *spec, const struct ast_code *code);
 void ast_top_block(struct ast_spec *spec, const struct ast_code *code);
 void ast_record_add(struct ast_spec *spec, const char *name, struct srv_loc loc,
                     struct ast_field *fields);
+/* A supervisor's pieces. */
+void ast_supervisor_name(struct ast_spec *spec, const char *name, struct srv_loc loc,
+                         bool first_item);
+void ast_use_add(struct ast_spec *spec, const char *literal, struct srv_loc loc);
+struct ast_value *ast_value_new(struct ast_spec *spec, enum ast_value_kind kind,
+                                const char *text, struct srv_loc loc);
+/* "-" and number, for a negative value. */
+const char *ast_negative(struct ast_spec *spec, const char *number);
+struct ast_value *ast_values_append(struct ast_value *list, struct ast_value *v);
+/* KEY VALUE, or KEY VALUE(ARGS) with has_args. */
+struct ast_setting *ast_setting_new(struct ast_spec *spec, const char *key,
+                                    struct srv_loc loc, struct ast_value *value,
+                                    bool has_args, struct ast_value *args);
+struct ast_setting *ast_settings_append(struct ast_setting *list, struct ast_setting *s);
+void ast_setting_add(struct ast_spec *spec, struct ast_setting *s);
+void ast_child_add(struct ast_spec *spec, const char *id, struct srv_loc loc,
+                   struct ast_setting *props);
 void ast_state_add(struct ast_spec *spec, struct srv_loc loc, struct ast_field *fields);
 
 #endif /* SRVC_AST_BUILD_H */

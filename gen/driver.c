@@ -64,6 +64,48 @@ static void output_paths(struct srvc_job *job)
     buf_free(&dir);
 }
 
+/* Where `use "name"` looks: name itself when absolute, else in the use
+ * folder (the job's, or the spec's own). */
+static char *used_path(const struct srvc_job *job, const char *name)
+{
+    struct buf b;
+    buf_init(&b);
+    const char *slash = strrchr(job->spec_path, '/');
+    if (name[0] == '/')
+        buf_puts(&b, "");
+    else if (job->use_dir != NULL)
+        buf_printf(&b, "%s/", job->use_dir);
+    else if (slash != NULL)
+        buf_append(&b, job->spec_path, (size_t)(slash - job->spec_path + 1));
+    buf_puts(&b, name);
+    return b.data;
+}
+
+/* A supervisor's `use` lines: each spec named is read and parsed (not
+ * checked: it is compiled on its own), so that the checks see its init's
+ * signature.  A syntax error in it is reported in its own file. */
+static void read_uses(struct srvc_job *job, struct ast_spec *spec, const char *text,
+                      size_t len, struct diag *d)
+{
+    for (struct ast_use *u = spec->uses; u != NULL; u = u->next) {
+        char *path = used_path(job, u->path);
+        size_t used_len = 0;
+        u->text = read_file(path, &used_len);
+        if (u->text == NULL) {
+            diag_error(d, u->loc, "cannot read '%s': %s", path, strerror(errno));
+            free(path);
+            continue;
+        }
+        char **grown = realloc(job->used, (job->n_used + 1) * sizeof *grown);
+        if (grown == NULL)
+            abort();
+        job->used = grown;
+        job->used[job->n_used++] = path;
+        u->spec = parse_spec(path, u->text, used_len, d);
+        diag_set_source(d, job->spec_path, text, len);
+    }
+}
+
 int srvc_compile_text(struct srvc_job *job, const char *text, size_t len, struct diag *d)
 {
     buf_init(&job->c);
@@ -76,6 +118,8 @@ int srvc_compile_text(struct srvc_job *job, const char *text, size_t len, struct
         diag_errorf(d, "out of memory");
         return 1;
     }
+    if (spec->supervisor)
+        read_uses(job, spec, text, len, d);
     /* Checks run after syntax errors too, to report more in one run. */
     if (!diag_too_many(d))
         check_spec(spec, d, diag_error_count(d) > before);
@@ -84,7 +128,8 @@ int srvc_compile_text(struct srvc_job *job, const char *text, size_t len, struct
         const char *slash = strrchr(job->h_path, '/');
         struct emit_options opts = {job->spec_path, slash ? slash + 1 : job->h_path,
                                     job->c_path, job->line_directives};
-        if (emit_server(spec, &opts, d, &job->h, &job->c) != 0)
+        if ((spec->supervisor ? emit_supervisor : emit_server)(spec, &opts, d, &job->h,
+                                                               &job->c) != 0)
             errors = 1;
     }
     ast_spec_free(spec);
@@ -110,6 +155,11 @@ void srvc_job_free(struct srvc_job *job)
 {
     free(job->c_path);
     free(job->h_path);
+    for (size_t i = 0; i < job->n_used; i++)
+        free(job->used[i]);
+    free(job->used);
+    job->used = NULL;
+    job->n_used = 0;
     job->c_path = job->h_path = NULL;
     buf_free(&job->c);
     buf_free(&job->h);

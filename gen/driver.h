@@ -14,8 +14,12 @@ struct srvc_job {
     const char *spec_path;  /* as given */
     const char *out_dir;    /* NULL: the spec's own directory */
     bool line_directives;
+    const char *use_dir;    /* where a supervisor's `use "x.srv"` looks:
+                               NULL, the spec's own directory */
     /* filled by srvc_compile */
     char *c_path, *h_path;  /* malloc'd */
+    char **used;            /* the specs its `use` lines read (for -M) */
+    size_t n_used;
     struct buf c, h;
 };
 

@@ -27,4 +27,8 @@ struct emit_options {
 int emit_server(const struct ast_spec *spec, const struct emit_options *opts,
                 struct diag *d, struct buf *h, struct buf *c);
 
+/* The same for a supervisor spec (emit_sup.c). */
+int emit_supervisor(const struct ast_spec *spec, const struct emit_options *opts,
+                    struct diag *d, struct buf *h, struct buf *c);
+
 #endif /* SRVC_EMIT_H */

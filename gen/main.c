@@ -95,16 +95,26 @@ int main(int argc, char **argv)
             out_write_file(d, jobs[i].c_path, &jobs[i].c) != 0)
             errors++;
     if (errors == 0 && depfile != NULL) {
+        /* the prerequisites: the specs, and those their `use` lines read */
+        size_t n_prereqs = n_specs;
+        for (size_t i = 0; i < n_specs; i++)
+            n_prereqs += jobs[i].n_used;
         const char **targets = calloc(2 * n_specs, sizeof *targets);
-        if (targets == NULL)
+        const char **prereqs = calloc(n_prereqs, sizeof *prereqs);
+        if (targets == NULL || prereqs == NULL)
             return 1;
+        memcpy(prereqs, specs, n_specs * sizeof *prereqs);
+        n_prereqs = n_specs;
         for (size_t i = 0; i < n_specs; i++) {
             targets[2 * i] = jobs[i].c_path;
             targets[2 * i + 1] = jobs[i].h_path;
+            for (size_t k = 0; k < jobs[i].n_used; k++)
+                prereqs[n_prereqs++] = jobs[i].used[k];
         }
-        if (out_write_depfile(d, depfile, targets, 2 * n_specs, specs, n_specs) != 0)
+        if (out_write_depfile(d, depfile, targets, 2 * n_specs, prereqs, n_prereqs) != 0)
             errors++;
         free(targets);
+        free(prereqs);
     }
     for (size_t i = 0; i < n_specs; i++)
         srvc_job_free(&jobs[i]);

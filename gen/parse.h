@@ -20,6 +20,8 @@ struct parse_state {
     int line, column;             /* where the next token starts */
     size_t offset;
     bool expect_fields;           /* after `state` or `record NAME`: `{` opens fields */
+    bool supervisor;              /* after `supervisor`: its keywords, numbers,
+                                     strings and `{` as punctuation */
     int depth;                    /* brace or parenthesis depth inside a block */
     struct srv_loc opener;        /* where the block being scanned opened */
     int block_token;              /* the token a %{, %header{ or %top{ block

@@ -58,11 +58,16 @@ static const struct ast_code *body_of(const struct ast_code *code)
     struct ast_type type;
     struct ast_code code;
     struct ast_attr *attr;
+    struct ast_value *value;
+    struct ast_setting *setting;
 }
 
 %token SERVER "server" STATE "state" RECORD "record" INIT "init" CALL "call"
 %token CAST "cast" INFO "info" CONTINUE "continue" TERMINATE "terminate"
 %token FORMAT_STATUS "format_status" ARROW "->"
+%token SUPERVISOR "supervisor" USE "use" CHILD "child" STRATEGY "strategy"
+%token INTENSITY "intensity" PERIOD "period"
+%token <str> NUMBER "number" STRING "string literal" ELLIPSIS "..."
 %token <str> IDENT "identifier" PTR_TEXT "ptr(...)" C_TEXT "c(...)"
 %token <code> CBLOCK "%{ block" HBLOCK "%header{ block" TBLOCK "%top{ block"
 %token <code> BODY "handler body"
@@ -71,6 +76,9 @@ static const struct ast_code *body_of(const struct ast_code *code)
 %type <type> type
 %type <code> body
 %type <attr> attrs attr_list
+%type <value> value values value_list
+%type <setting> properties property
+%type <str> setting_key
 
 %%
 
@@ -100,6 +108,11 @@ item:
                             { ast_handler_add(ps->spec, AST_CONTINUE, $2, @2, $4, NULL, body_of(&$6)); }
   | TERMINATE body          { ast_handler_add(ps->spec, AST_TERMINATE, NULL, @1, NULL, NULL, body_of(&$2)); }
   | FORMAT_STATUS body      { ast_handler_add(ps->spec, AST_FORMAT_STATUS, NULL, @1, NULL, NULL, body_of(&$2)); }
+  | SUPERVISOR IDENT ';'    { ast_supervisor_name(ps->spec, $2, @2, ps->items == 0); }
+  | USE STRING ';'          { ast_use_add(ps->spec, $2, @2); }
+  | setting_key value ';'   { ast_setting_add(ps->spec, ast_setting_new(ps->spec, $1, @1, $2, false, NULL)); }
+  | CHILD IDENT '{' properties '}'
+                            { ast_child_add(ps->spec, $2, @2, $4); }
   | error ';'               { yyerrok; }
   | error BODY              { yyerrok; }
   | error '}'               { yyerrok; ps->expect_fields = false; }
@@ -115,6 +128,44 @@ attrs:
 attr_list:
     IDENT                   { $$ = ast_attr_append(ps->spec, NULL, $1, @1); }
   | attr_list ',' IDENT     { $$ = ast_attr_append(ps->spec, $1, $3, @3); }
+  ;
+
+/* A supervisor's settings and its children's properties. */
+setting_key:
+    STRATEGY                { $$ = "strategy"; }
+  | INTENSITY               { $$ = "intensity"; }
+  | PERIOD                  { $$ = "period"; }
+  ;
+
+properties:
+    %empty                  { $$ = NULL; }
+  | properties property     { $$ = ast_settings_append($1, $2); }
+  ;
+
+/* name "x";  restart transient;  start account(name, 0); */
+property:
+    IDENT value ';'         { $$ = ast_setting_new(ps->spec, $1, @1, $2, false, NULL); }
+  | IDENT value '(' values ')' ';'
+                            { $$ = ast_setting_new(ps->spec, $1, @1, $2, true, $4); }
+  | error ';'               { $$ = NULL; yyerrok; }
+  ;
+
+values:
+    %empty                  { $$ = NULL; }
+  | value_list              { $$ = $1; }
+  ;
+
+value_list:
+    value                   { $$ = $1; }
+  | value_list ',' value    { $$ = ast_values_append($1, $3); }
+  ;
+
+value:
+    NUMBER                  { $$ = ast_value_new(ps->spec, AST_VALUE_NUMBER, $1, @1); }
+  | '-' NUMBER              { $$ = ast_value_new(ps->spec, AST_VALUE_NUMBER, ast_negative(ps->spec, $2), @$); }
+  | STRING                  { $$ = ast_value_new(ps->spec, AST_VALUE_STRING, $1, @1); }
+  | IDENT                   { $$ = ast_value_new(ps->spec, AST_VALUE_NAME, $1, @1); }
+  | ELLIPSIS                { $$ = ast_value_new(ps->spec, AST_VALUE_REST, $1, @1); }
   ;
 
 body:
