@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "checker.h"
 #include "ctext.h"
 
 /* The keywords of C11 and C23. */
@@ -87,9 +88,7 @@ static const char *const generated_names[] = {
     "stop_ref", "stop_timeout_ref",
     "state", "module", "init", "dispatch", "messages"};
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-static bool in_list(const char *name, const char *const *list, size_t n)
+bool check_in_list(const char *name, const char *const *list, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(name, list[i]) == 0)
@@ -97,8 +96,7 @@ static bool in_list(const char *name, const char *const *list, size_t n)
     return false;
 }
 
-/* Edit distance, for "did you mean". */
-static size_t distance(const char *a, const char *b)
+size_t check_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 64 || lb > 64)
@@ -130,14 +128,14 @@ static const char *closest_type(const struct ast_spec *spec, const char *name)
     size_t best_distance = strlen(name) <= 3 ? 1 : 2;
     for (int k = 0; k <= AST_TYPE_PID; k++) { /* the spec's built-in types */
         const char *type = ast_type_kind_name((enum ast_type_kind)k);
-        size_t dist = distance(name, type);
+        size_t dist = check_distance(name, type);
         if (dist <= best_distance) {
             best = type;
             best_distance = dist;
         }
     }
     for (const struct ast_record *r = spec->records; r != NULL; r = r->next) {
-        size_t dist = distance(name, r->name);
+        size_t dist = check_distance(name, r->name);
         if (dist < best_distance || (dist == best_distance && best == NULL)) {
             best = r->name;
             best_distance = dist;
@@ -146,19 +144,13 @@ static const char *closest_type(const struct ast_spec *spec, const char *name)
     return best;
 }
 
-struct checker {
-    struct ast_spec *spec;
-    struct diag *d;
-};
-
 /* A name of the spec's own: not a C keyword, not reserved to the C
  * implementation (C11 7.1.3), not srv_-prefixed. */
-static void check_name(struct checker *c, const char *what, const char *name,
-                       struct srv_loc loc)
+void check_name(struct checker *c, const char *what, const char *name, struct srv_loc loc)
 {
-    if (in_list(name, c_keywords, COUNT(c_keywords)))
+    if (check_in_list(name, c_keywords, COUNT(c_keywords)))
         diag_error(c->d, loc, "%s name '%s' is a C keyword", what, name);
-    else if (in_list(name, cpp_keywords, COUNT(cpp_keywords)))
+    else if (check_in_list(name, cpp_keywords, COUNT(cpp_keywords)))
         diag_error(c->d, loc, "%s name '%s' is a C++ keyword", what, name);
     else if (name[0] == '_' && (name[1] == '_' || (name[1] >= 'A' && name[1] <= 'Z')))
         diag_error(c->d, loc, "%s name '%s' is reserved to the C compiler and library",
@@ -177,7 +169,6 @@ static const struct ast_record *find_record(const struct ast_spec *spec, const c
     return NULL;
 }
 
-enum place { IN_STATE, IN_RECORD, IN_MESSAGE, IN_REPLY, IN_INIT };
 
 static void check_type(struct checker *c, struct ast_type *t, enum place place)
 {
@@ -203,13 +194,13 @@ static void check_type(struct checker *c, struct ast_type *t, enum place place)
 }
 
 /* Fields, arguments or reply fields: names unique, types known. */
-static void check_fields(struct checker *c, struct ast_field *fields, const char *what,
-                         enum place place)
+void check_fields(struct checker *c, struct ast_field *fields, const char *what,
+                  enum place place)
 {
     for (struct ast_field *f = fields; f != NULL; f = f->next) {
         check_type(c, &f->type, place);
         if (f->whole_declaration &&
-            (f->name[0] == '\0' || in_list(f->name, c_keywords, COUNT(c_keywords)))) {
+            (f->name[0] == '\0' || check_in_list(f->name, c_keywords, COUNT(c_keywords)))) {
             diag_error(c->d, f->loc, "raw C declaration 'c(%s)' declares no name",
                        f->type.c_type);
             continue;
@@ -285,12 +276,14 @@ static void check_server_lines(struct checker *c, bool after_syntax_errors)
         diag_error(c->d, start, "missing 'server NAME;' line");
         return;
     }
+    const char *kind = first->supervisor ? "supervisor" : "server";
     if (!first->first_item)
-        diag_error(c->d, first->loc, "'server %s;' must come before everything else",
+        diag_error(c->d, first->loc, "'%s %s;' must come before everything else", kind,
                    first->name);
-    check_name(c, "server", first->name, first->loc);
+    check_name(c, kind, first->name, first->loc);
     for (const struct ast_server_line *l = first->next; l != NULL; l = l->next) {
-        diag_error(c->d, l->loc, "repeated 'server' line");
+        diag_error(c->d, l->loc, "repeated '%s' line",
+                   l->supervisor == first->supervisor ? kind : "server' or 'supervisor");
         diag_note(c->d, first->loc, "first given here");
     }
 }
@@ -325,7 +318,7 @@ static void resolve_bare_info(struct checker *c, struct ast_handler *h)
         }
     const char *hint = NULL;
     for (size_t i = 0; i < 3; i++)
-        if (distance(h->name, names[i]) <= 2)
+        if (check_distance(h->name, names[i]) <= 2)
             hint = names[i];
     if (hint != NULL)
         diag_error(c->d, h->loc, "unknown info handler '%s'; did you mean '%s'?", h->name,
@@ -359,7 +352,7 @@ static bool collides_with(const char *name, const struct ast_handler *g)
     size_t count = g->kind == AST_CALL   ? COUNT(call_suffixes)
                    : g->kind == AST_CAST ? COUNT(cast_suffixes)
                                          : COUNT(send_suffixes);
-    if (in_list(name + n, suffixes, count))
+    if (check_in_list(name + n, suffixes, count))
         return true;
     return g->kind == AST_CALL && strncmp(name + n, "_result_", 8) == 0;
 }
@@ -373,7 +366,7 @@ static bool info_makes(const char *name, const struct ast_handler *info)
 {
     size_t n = strlen(info->name);
     return strncmp(name, info->name, n) == 0 &&
-           in_list(name + n, info_suffixes, COUNT(info_suffixes));
+           check_in_list(name + n, info_suffixes, COUNT(info_suffixes));
 }
 
 /* Whether info's generated names are other's name, or one that other, a
@@ -400,10 +393,10 @@ static bool check_attrs(struct checker *c, const struct ast_attr *attrs, const c
 {
     bool found = false;
     for (const struct ast_attr *a = attrs; a != NULL; a = a->next) {
-        if (!in_list(a->name, known_attrs, COUNT(known_attrs))) {
+        if (!check_in_list(a->name, known_attrs, COUNT(known_attrs))) {
             const char *hint = NULL;
             for (size_t i = 0; i < COUNT(known_attrs); i++)
-                if (distance(a->name, known_attrs[i]) <= 3)
+                if (check_distance(a->name, known_attrs[i]) <= 3)
                     hint = known_attrs[i];
             if (hint != NULL)
                 diag_error(c->d, a->loc, "unknown attribute '%s'; did you mean '%s'?",
@@ -547,7 +540,7 @@ static void check_form(struct checker *c, const struct ast_handler *h,
         if (g->kind == AST_CONTINUE) {
             if (strlen(g->name) == n && memcmp(g->name, name, n) == 0)
                 cont = g;
-            else if (distance(g->name, word) <= 2)
+            else if (check_distance(g->name, word) <= 2)
                 hint = g->name;
         }
     struct srv_loc at = body_loc(b, name, n);
@@ -612,7 +605,7 @@ static void check_handlers(struct checker *c)
         }
         const char *what = handler_kind_name(h->kind);
         check_name(c, what, h->name, h->loc);
-        if (h->kind != AST_INFO && in_list(h->name, generated_names, COUNT(generated_names)))
+        if (h->kind != AST_INFO && check_in_list(h->name, generated_names, COUNT(generated_names)))
             diag_error(c->d, h->loc, "%s name '%s' collides with the generated '%s_%s'", what,
                        h->name, c->spec->name ? c->spec->name : "NAME", h->name);
         if (strncmp(h->name, "handle_", 7) == 0 || strncmp(h->name, "send_", 5) == 0)
@@ -677,6 +670,10 @@ int check_spec(struct ast_spec *spec, struct diag *d, bool after_syntax_errors)
     struct checker c = {spec, d};
     int before = diag_error_count(d);
     check_server_lines(&c, after_syntax_errors);
+    if (spec->supervisor) {
+        check_supervisor(&c);
+        return diag_error_count(d) - before;
+    }
 
     for (const struct ast_state_block *b = spec->state_blocks; b != NULL; b = b->next)
         if (b != spec->state_blocks) {

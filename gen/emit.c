@@ -13,6 +13,7 @@
 
 #include "ctext.h"
 #include "emit.h"
+#include "emitter.h"
 #include "tmpl.h"
 #include "value.h"
 
@@ -20,18 +21,8 @@
  * whole file is rendered (fix_output_lines). */
 #define OUTPUT_LINE "SRVC_OUTPUT_LINE"
 
-struct emitter {
-    const struct ast_spec *spec;
-    const struct emit_options *opts;
-    const char *out_path; /* the file being built: for #line back to it */
-    const char *name;  /* the server's name: every generated name's prefix */
-    char upper[80];    /* NAME in capitals, for enum constants */
-    const char *header_path; /* NAME.srv.h: for #line back to it */
-    char error[256];   /* a template's error, for emit_server to report */
-};
-
 /* text without its last newline, into d as name. */
-static void set_text(struct tmpl_dict *d, const char *name, struct buf *text)
+void set_text(struct tmpl_dict *d, const char *name, struct buf *text)
 {
     buf_puts(text, "");
     if (text->len > 0 && text->data[text->len - 1] == '\n')
@@ -261,8 +252,7 @@ static void fix_output_lines(struct buf *c)
 }
 
 /* Renders the template called name into out, with its #line fixed. */
-static int render(struct emitter *e, const char *name, const struct tmpl_dict *d,
-                  struct buf *out)
+int render(struct emitter *e, const char *name, const struct tmpl_dict *d, struct buf *out)
 {
     const struct tmpl_file *t = tmpl_find(name);
     if (t == NULL) {
@@ -288,8 +278,8 @@ static const char *kind_word(const struct ast_handler *h)
 
 /* The fields of a list as items: member (a declaration), arg (the name),
  * format (its printer, from PREFIXname). */
-static void field_items(struct emitter *e, struct tmpl_dict *d, const char *list,
-                        const struct ast_field *fields, const char *prefix, enum value_role role)
+void field_items(struct emitter *e, struct tmpl_dict *d, const char *list,
+                 const struct ast_field *fields, const char *prefix, enum value_role role)
 {
     tmpl_list(d, list);
     for (const struct ast_field *f = fields; f != NULL; f = f->next) {
@@ -309,8 +299,8 @@ static void field_items(struct emitter *e, struct tmpl_dict *d, const char *list
 
 /* A copy of fields from src-> to dst-> (copy_fields), into d as copy,
  * copy_fails and uncopy. */
-static void set_copy(struct emitter *e, struct tmpl_dict *d, const struct ast_field *fields,
-                     bool free_each)
+void set_copy(struct emitter *e, struct tmpl_dict *d, const struct ast_field *fields,
+              bool free_each)
 {
     struct buf copy, undo;
     buf_init(&copy);
@@ -322,8 +312,8 @@ static void set_copy(struct emitter *e, struct tmpl_dict *d, const struct ast_fi
 }
 
 /* ", const char *key, srv_atom value": the fields as parameters, into d. */
-static void set_params(struct emitter *e, struct tmpl_dict *d, const char *name,
-                       const struct ast_field *fields)
+void set_params(struct emitter *e, struct tmpl_dict *d, const char *name,
+                const struct ast_field *fields)
 {
     struct buf b;
     buf_init(&b);
@@ -333,8 +323,8 @@ static void set_params(struct emitter *e, struct tmpl_dict *d, const char *name,
 }
 
 /* ", key, value" (or "key, value" without lead): the fields' names. */
-static void set_names(struct tmpl_dict *d, const char *name, const struct ast_field *fields,
-                      const char *prefix, bool lead)
+void set_names(struct tmpl_dict *d, const char *name, const struct ast_field *fields,
+               const char *prefix, bool lead)
 {
     struct buf b;
     buf_init(&b);
@@ -640,7 +630,7 @@ static void server_callbacks(struct emitter *e, struct tmpl_dict *d, bool free_s
 }
 
 /* init: its arguments, how the start functions pass them on. */
-static void server_init(struct emitter *e, struct tmpl_dict *d)
+void server_init(struct emitter *e, struct tmpl_dict *d)
 {
     const struct ast_handler *init = ast_find_handler(e->spec, AST_INIT);
     const struct ast_field *args = init != NULL ? init->args : NULL;
@@ -728,8 +718,8 @@ static int server_messages(struct emitter *e, struct tmpl_dict *d)
 
 /* Verbatim C blocks, each with its #line, into d as name; opener is how
  * the spec opens them. */
-static void code_blocks(struct emitter *e, struct tmpl_dict *d, const char *name,
-                        const char *opener, const struct ast_code *blocks, size_t n)
+void code_blocks(struct emitter *e, struct tmpl_dict *d, const char *name,
+                 const char *opener, const struct ast_code *blocks, size_t n)
 {
     struct buf b;
     buf_init(&b);
@@ -765,8 +755,9 @@ static int server_data(struct emitter *e, struct tmpl_dict *d, const char *h_pat
     return server_messages(e, d);
 }
 
-int emit_server(const struct ast_spec *spec, const struct emit_options *opts,
-                struct diag *d, struct buf *h, struct buf *c)
+int emit_files(const struct ast_spec *spec, const struct emit_options *opts, struct diag *d,
+               struct buf *h, struct buf *c, const char *kind,
+               int (*fill)(struct emitter *e, struct tmpl_dict *data, const char *h_path))
 {
     /* the header's path: the .c's, with .h */
     size_t c_len = strlen(opts->c_path);
@@ -781,12 +772,21 @@ int emit_server(const struct ast_spec *spec, const struct emit_options *opts,
         e.upper[i] = (char)toupper((unsigned char)spec->name[i]);
     struct tmpl_dict *data = tmpl_dict_new();
     int status = 0;
-    if (server_data(&e, data, h_path) != 0 || render(&e, "server.h", data, h) != 0 ||
-        render(&e, "server.c", data, c) != 0) {
+    char h_name[32], c_name[32];
+    snprintf(h_name, sizeof h_name, "%s.h", kind);
+    snprintf(c_name, sizeof c_name, "%s.c", kind);
+    if (fill(&e, data, h_path) != 0 || render(&e, h_name, data, h) != 0 ||
+        render(&e, c_name, data, c) != 0) {
         diag_errorf(d, "internal error: %s", e.error);
         status = -1;
     }
     tmpl_dict_free(data);
     free(h_path);
     return status;
+}
+
+int emit_server(const struct ast_spec *spec, const struct emit_options *opts,
+                struct diag *d, struct buf *h, struct buf *c)
+{
+    return emit_files(spec, opts, d, h, c, "server", server_data);
 }
