@@ -162,6 +162,8 @@ $(1)_GEN_C := $$($(1)_SPECS:%=$(B)/%.c)
 $(1)_OBJS := $$(patsubst %.c,$(B)/%.o,$$(wildcard examples/$(1)/*.c)) $$($(1)_GEN_C:.c=.o)
 $$(patsubst %.c,$(B)/%.o,$$(wildcard examples/$(1)/*.c)): ALL_CFLAGS += -I$(B)/examples/$(1)
 $$(patsubst %.c,$(B)/%.o,$$(wildcard examples/$(1)/*.c)) $$($(1)_GEN_C:.c=.o): $$($(1)_SPECS:%=$(B)/%.h)
+# a supervisor's generated code reads the specs it uses: any of the folder's
+$$($(1)_GEN_C) $$($(1)_SPECS:%=$(B)/%.h): $$($(1)_SPECS)
 $(B)/examples/$(1)/$(1): $$($(1)_OBJS) $(B)/libsrv.a
 	$$(Q)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^
 examples: $(B)/examples/$(1)/$(1)

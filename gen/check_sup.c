@@ -126,6 +126,10 @@ static void check_uses(struct checker *c)
         }
         if (u->spec == NULL || u->spec->name == NULL)
             continue; /* unreadable, or no name line: reported */
+        if (strcmp(u->spec->name, c->spec->name) == 0) {
+            diag_error(c->d, u->loc, "'%s' is %s itself", u->path, c->spec->name);
+            continue;
+        }
         for (const struct ast_use *v = c->spec->uses; v != u; v = v->next)
             if (v->spec != NULL && v->spec->name != NULL &&
                 strcmp(v->spec->name, u->spec->name) == 0) {
@@ -228,9 +232,10 @@ static void check_arg(struct checker *c, const struct ast_spec *child,
                        "argument of %s's init", v->text, c->spec->name);
             return;
         }
-        if (own->type.kind != k || (k == AST_TYPE_RECORD && strcmp(own->type.name, p->type.name)))
-            why = snprintf(buf, sizeof buf, "%s's init argument, a %s", c->spec->name,
-                           type_text(&own->type)) > 0 ? buf : NULL;
+        if (own->type.kind != k) {
+            snprintf(buf, sizeof buf, "%s", type_text(&own->type));
+            why = buf;
+        }
     }
     if (k == AST_TYPE_PTR || k == AST_TYPE_RECORD || k == AST_TYPE_PID) {
         if (v->kind != AST_VALUE_NAME || why != NULL)
@@ -404,6 +409,9 @@ static void check_items(struct checker *c)
         } else if (init != NULL) {
             diag_error(c->d, h->loc, "repeated init");
             diag_note(c->d, init->loc, "first defined here");
+        } else if (h->has_body) {
+            diag_error(c->d, h->loc, "a supervisor's init has no body: write 'init(ARGS);', "
+                       "and its children with 'child'");
         } else {
             init = h;
             check_fields(c, h->args, "argument", IN_INIT);

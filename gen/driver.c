@@ -92,7 +92,7 @@ static void read_uses(struct srvc_job *job, struct ast_spec *spec, const char *t
         size_t used_len = 0;
         u->text = read_file(path, &used_len);
         if (u->text == NULL) {
-            diag_error(d, u->loc, "cannot read '%s': %s", path, strerror(errno));
+            diag_error(d, u->loc, "cannot read '%s': %s", u->path, strerror(errno));
             free(path);
             continue;
         }

@@ -147,6 +147,13 @@ static void own_args(struct emitter *e, struct tmpl_dict *d)
     buf_puts(&copy, "");
     bool fails = value_copy_fields(e->name, &copy, &undo, args, "dst->", "src->", true);
     tmpl_set(d, "copy_fails", fails ? "1" : "");
+    /* the template zeroes dst, children's arguments and all, in any case */
+    const char *zero = "memset(dst, 0, sizeof *dst);\n";
+    size_t n = strlen(zero);
+    if (strncmp(copy.data, zero, n) == 0) {
+        memmove(copy.data, copy.data + n, copy.len - n + 1);
+        copy.len -= n;
+    }
     set_text(d, "copy", &copy);
     set_text(d, "uncopy", &undo);
     bool frees = value_fields_own_memory(args);

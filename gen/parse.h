@@ -19,9 +19,10 @@ struct parse_state {
     size_t len;
     int line, column;             /* where the next token starts */
     size_t offset;
-    bool expect_fields;           /* after `state` or `record NAME`: `{` opens fields */
-    bool supervisor;              /* after `supervisor`: its keywords, numbers,
-                                     strings and `{` as punctuation */
+    bool expect_fields;           /* after `state`, `record NAME` or `child NAME`:
+                                     `{` opens fields or properties */
+    bool supervisor;              /* after `supervisor`: its keywords, numbers
+                                     and strings */
     int depth;                    /* brace or parenthesis depth inside a block */
     struct srv_loc opener;        /* where the block being scanned opened */
     int block_token;              /* the token a %{, %header{ or %top{ block

@@ -1,7 +1,8 @@
 /*
  * test_diagnostics.c: the bad-spec suite.  Each tests/specs/bad/NAME.srv
  * holds one mistake, and NAME.stderr the exact diagnostics srvc must print
- * for it (GNU location, message, source line and caret).
+ * for it (GNU location, message, source line and caret).  The specs a
+ * bad supervisor spec uses are in tests/specs/bad/used/.
  *
  * tests/specs/bad_in_c/NAME.srv holds a mistake only the C compiler can
  * see (an unknown raw C type, a body that can end without a return): srvc
@@ -48,7 +49,9 @@ ParameterizedTest(struct spec_case *c, bad_spec, prints_its_exact_diagnostics)
     size_t printed_len = 0;
     FILE *out = open_memstream(&printed, &printed_len);
     struct diag *d = diag_new(out);
-    struct srvc_job job = {.spec_path = spec_name, .line_directives = true};
+    /* a supervisor's `use "used/NAME.srv"` reads the folder's used/ */
+    struct srvc_job job = {.spec_path = spec_name, .line_directives = true,
+                           .use_dir = SRCDIR "/tests/specs/bad"};
     int errors = srvc_compile_text(&job, text, len, d);
     diag_free(d);
     fclose(out);

@@ -28,7 +28,9 @@ ParameterizedTest(struct spec_case *c, golden, output_is_byte_identical)
     size_t len;
     char *text = read_test_file(dir, spec, &len);
     struct diag *d = diag_new(stderr);
-    struct srvc_job job = {.spec_path = spec, .line_directives = true};
+    char use_dir[1024]; /* a supervisor's used specs are its neighbours */
+    snprintf(use_dir, sizeof use_dir, "%s/%s", SRCDIR, dir);
+    struct srvc_job job = {.spec_path = spec, .line_directives = true, .use_dir = use_dir};
     cr_assert_eq(srvc_compile_text(&job, text, len, d), 0);
     char *want_c = read_test_file("tests/golden", c_name, NULL);
     char *want_h = read_test_file("tests/golden", h_name, NULL);

@@ -10,9 +10,10 @@ for out in "$golden"/*.srv.c; do
     name=$(basename "$out" .srv.c)
     dir=$golden
     [ -f "$dir/$name.srv" ] || dir=$(pwd)/examples/$name
-    # srvc writes beside the spec: compile a copy in a scratch folder
+    # srvc writes beside the spec: compile a copy in a scratch folder,
+    # with its neighbours, which a supervisor spec uses
     scratch=$(mktemp -d)
-    cp "$dir/$name.srv" "$scratch/"
+    cp "$dir"/*.srv "$scratch/"
     (cd "$scratch" && "$srvc" "$name.srv")
     cp "$scratch/$name.srv.c" "$scratch/$name.srv.h" "$golden/"
     rm -rf "$scratch"
