@@ -107,6 +107,24 @@ Test(cli, output_dir_and_depfile)
     cr_assert_eq(system(cmd), 0);
 }
 
+Test(cli, supervisor_reads_the_specs_it_uses_beside_it_and_depends_on_them)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "mkdir %s/specs %s/gen", dir, dir);
+    cr_assert_eq(system(cmd), 0);
+    write_file("specs/worker.srv", "server worker;\ninit(i64 n);\n");
+    write_file("specs/top.srv", "supervisor top;\nuse \"worker.srv\";\n"
+                                "child w {\n    start worker(3);\n}\n");
+    cr_assert_eq(srvc("-o gen -M gen/top.d specs/top.srv"), 0);
+    cr_assert(exists("gen/top.srv.c"));
+    snprintf(cmd, sizeof cmd,
+             "grep -qx 'gen/top.srv.c gen/top.srv.h: specs/top.srv specs/worker.srv' %s/gen/top.d",
+             dir);
+    cr_assert_eq(system(cmd), 0, "a supervisor's outputs depend on the specs it uses");
+    snprintf(cmd, sizeof cmd, "grep -q '#include \"worker.srv.h\"' %s/gen/top.srv.h", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
 Test(cli, unchanged_output_is_not_rewritten)
 {
     write_file("u.srv", "server u;\n");

@@ -263,3 +263,48 @@ Test(scanner, a_handler_may_be_named_c_or_ptr_or_a_keyword)
     cr_assert_str_eq(h->next->next->name, "state", "a name, even on the line before its (");
     ast_spec_free(spec);
 }
+
+Test(parser, builds_the_tree_of_a_supervisor_spec)
+{
+    char *text = read_test_file("examples/bank", "bank.srv", NULL);
+    struct diag *d;
+    char *printed = NULL;
+    struct ast_spec *spec = parse(text, &d, &printed);
+    cr_assert_eq(diag_error_count(d), 0, "%s", printed);
+    cr_assert(spec->supervisor);
+    cr_assert_str_eq(spec->name, "bank");
+    cr_assert_str_eq(spec->uses->path, "ledger.srv");
+    cr_assert_str_eq(spec->settings->key, "strategy");
+    cr_assert_str_eq(spec->settings->value->text, "one_for_one");
+    const struct ast_child *ledger = spec->children;
+    cr_assert_str_eq(ledger->id, "ledger");
+    const struct ast_setting *start = ledger->props;
+    cr_assert_str_eq(start->key, "start");
+    cr_assert(start->has_args);
+    cr_assert_str_eq(start->value->text, "ledger");
+    cr_assert_eq(start->args->kind, AST_VALUE_NAME);
+    cr_assert_str_eq(start->args->text, "currency");
+    cr_assert_eq(start->next->value->kind, AST_VALUE_STRING);
+    cr_assert_str_eq(start->next->value->text, "\"ledger\"");
+    cr_assert_str_eq(ledger->next->next->id, "teller");
+    ast_spec_free(spec);
+    free(text);
+}
+
+Test(parser, a_servers_names_may_be_a_supervisors_keywords)
+{
+    /* use, child, strategy, intensity and period are keywords after
+     * `supervisor NAME;` only, and numbers and strings values there only */
+    const char *text = "server s;\nstate {\n    i64 period;\n    pid child;\n}\n"
+                       "cast use(i64 intensity, atom strategy);\n";
+    struct diag *d;
+    char *printed = NULL;
+    struct ast_spec *spec = parse(text, &d, &printed);
+    cr_assert_eq(diag_error_count(d), 0, "%s", printed);
+    cr_assert_not(spec->supervisor);
+    cr_assert_str_eq(spec->state->name, "period");
+    cr_assert_str_eq(spec->state->next->name, "child");
+    cr_assert_str_eq(spec->handlers->name, "use");
+    cr_assert_str_eq(spec->handlers->args->next->name, "strategy");
+    ast_spec_free(spec);
+}
