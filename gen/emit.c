@@ -733,20 +733,9 @@ void code_blocks(struct emitter *e, struct tmpl_dict *d, const char *name,
 }
 
 /* The data both templates read.  Returns 0, or -1 with e->error set. */
-static int server_data(struct emitter *e, struct tmpl_dict *d, const char *h_path)
+static int server_data(struct emitter *e, struct tmpl_dict *d)
 {
     const struct ast_spec *spec = e->spec;
-    tmpl_set(d, "version", SRVC_VERSION);
-    tmpl_set(d, "spec", e->opts->spec_path);
-    tmpl_set(d, "name", e->name);
-    tmpl_set(d, "NAME", e->upper);
-    tmpl_set(d, "header", e->opts->header_name);
-    tmpl_setf(d, "guard", "%s_SRV_H", e->upper);
-    e->out_path = h_path;
-    code_blocks(e, d, "header_blocks", "%{", spec->h_blocks, spec->n_h_blocks);
-    e->out_path = e->opts->c_path;
-    code_blocks(e, d, "top_blocks", "%top{", spec->top_blocks, spec->n_top_blocks);
-    code_blocks(e, d, "c_blocks", "%{", spec->c_blocks, spec->n_c_blocks);
     emit_records(e, d);
     server_state(e, d);
     server_callbacks(e, d, value_fields_own_memory(spec->state));
@@ -757,7 +746,7 @@ static int server_data(struct emitter *e, struct tmpl_dict *d, const char *h_pat
 
 int emit_files(const struct ast_spec *spec, const struct emit_options *opts, struct diag *d,
                struct buf *h, struct buf *c, const char *kind,
-               int (*fill)(struct emitter *e, struct tmpl_dict *data, const char *h_path))
+               int (*fill)(struct emitter *e, struct tmpl_dict *data))
 {
     /* the header's path: the .c's, with .h */
     size_t c_len = strlen(opts->c_path);
@@ -772,10 +761,22 @@ int emit_files(const struct ast_spec *spec, const struct emit_options *opts, str
         e.upper[i] = (char)toupper((unsigned char)spec->name[i]);
     struct tmpl_dict *data = tmpl_dict_new();
     int status = 0;
+    /* what every generated file says of itself, and the spec's C blocks */
+    tmpl_set(data, "version", SRVC_VERSION);
+    tmpl_set(data, "spec", opts->spec_path);
+    tmpl_set(data, "name", e.name);
+    tmpl_set(data, "NAME", e.upper);
+    tmpl_set(data, "header", opts->header_name);
+    tmpl_setf(data, "guard", "%s_SRV_H", e.upper);
+    e.out_path = h_path;
+    code_blocks(&e, data, "header_blocks", "%{", spec->h_blocks, spec->n_h_blocks);
+    e.out_path = opts->c_path;
+    code_blocks(&e, data, "top_blocks", "%top{", spec->top_blocks, spec->n_top_blocks);
+    code_blocks(&e, data, "c_blocks", "%{", spec->c_blocks, spec->n_c_blocks);
     char h_name[32], c_name[32];
     snprintf(h_name, sizeof h_name, "%s.h", kind);
     snprintf(c_name, sizeof c_name, "%s.c", kind);
-    if (fill(&e, data, h_path) != 0 || render(&e, h_name, data, h) != 0 ||
+    if (fill(&e, data) != 0 || render(&e, h_name, data, h) != 0 ||
         render(&e, c_name, data, c) != 0) {
         diag_errorf(d, "internal error: %s", e.error);
         status = -1;

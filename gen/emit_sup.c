@@ -163,20 +163,10 @@ static void own_args(struct emitter *e, struct tmpl_dict *d)
     tmpl_setf(d, "free_fn", frees ? "%s_free_args" : "NULL", e->name);
 }
 
-/* The data both templates read.  Returns 0. */
-static int supervisor_data(struct emitter *e, struct tmpl_dict *d, const char *h_path)
+/* The data both templates read, beyond emit_files' own.  Returns 0. */
+static int supervisor_data(struct emitter *e, struct tmpl_dict *d)
 {
     const struct ast_spec *spec = e->spec;
-    tmpl_set(d, "version", SRVC_VERSION);
-    tmpl_set(d, "spec", e->opts->spec_path);
-    tmpl_set(d, "name", e->name);
-    tmpl_set(d, "header", e->opts->header_name);
-    tmpl_setf(d, "guard", "%s_SRV_H", e->upper);
-    e->out_path = h_path;
-    code_blocks(e, d, "header_blocks", "%{", spec->h_blocks, spec->n_h_blocks);
-    e->out_path = e->opts->c_path;
-    code_blocks(e, d, "top_blocks", "%top{", spec->top_blocks, spec->n_top_blocks);
-    code_blocks(e, d, "c_blocks", "%{", spec->c_blocks, spec->n_c_blocks);
     tmpl_list(d, "uses");
     for (const struct ast_use *u = spec->uses; u != NULL; u = u->next)
         tmpl_setf(tmpl_add(d, "uses"), "use_header", "%s.h", u->path);

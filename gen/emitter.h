@@ -21,11 +21,12 @@ struct emitter {
 };
 
 /* Renders KIND.h and KIND.c (templates/KIND.*.tmpl) into h and c from the
- * data fill builds.  Returns 0, or -1 after reporting an internal error
- * through d. */
+ * data fill builds, beside what every file reads (version, spec, name,
+ * NAME, header, guard and the spec's C blocks).  Returns 0, or -1 after
+ * reporting an internal error through d. */
 int emit_files(const struct ast_spec *spec, const struct emit_options *opts, struct diag *d,
                struct buf *h, struct buf *c, const char *kind,
-               int (*fill)(struct emitter *e, struct tmpl_dict *data, const char *h_path));
+               int (*fill)(struct emitter *e, struct tmpl_dict *data));
 /* Renders the template called name into out, with its #line fixed. */
 int render(struct emitter *e, const char *name, const struct tmpl_dict *d, struct buf *out);
 
