@@ -1,0 +1,116 @@
+/*
+ * test_sup_spec.c: the code srvc generates from `supervisor` specs
+ * (servers/league.srv, team.srv, member.srv) run by libsrv: the
+ * children's start arguments (literals, the supervisor's own, fixed ones
+ * and start_child's), kept across restarts of the child and of its
+ * supervisor, and the typed child calls.
+ */
+#include "support.h"
+#include "league.srv.h"
+#include "member.srv.h"
+#include "team.srv.h"
+
+/* The league of city, started linked to a test of its own. */
+static srv_pid start_league(const char *city)
+{
+    srv_pid league;
+    cr_assert_eq(league_start(city, &league), SRV_OK);
+    return league;
+}
+
+static void stop_league(srv_pid league)
+{
+    cr_assert_eq(srv_stop(league, SRV_SHUTDOWN, T(5000), NULL), SRV_OK);
+}
+
+static void assert_member(srv_ref who, const char *team, int64_t number, const char *role)
+{
+    member_whoami_reply r;
+    cr_assert_eq(member_whoami_ref(who, &r), SRV_OK);
+    cr_assert_str_eq(r.team, team);
+    cr_assert_eq(r.number, number);
+    cr_assert_str_eq(r.role, role);
+    member_whoami_reply_free(&r);
+}
+
+/* Waits for pid's end: a monitor's DOWN. */
+static void await_down(srv_pid pid)
+{
+    srv_monitor_ref ref;
+    cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
+    srv_signal signal;
+    do
+        cr_assert_eq(srv_receive_signal(&signal, T(5000)), SRV_OK);
+    while (signal.kind != SRV_SIGNAL_DOWN || signal.ref != ref);
+}
+
+Test(sup_spec, a_child_gets_the_literals_and_the_supervisors_own_arguments, .timeout = T(20))
+{
+    char city[] = "Lyon"; /* the supervisor keeps its own copy */
+    srv_pid league = start_league(city);
+    city[0] = 'X';
+    assert_member(srv_ref_name("captain"), "Lyon", 1, "captain");
+    stop_league(league);
+}
+
+Test(sup_spec, start_child_completes_the_templates_fixed_arguments, .timeout = T(20))
+{
+    srv_pid league = start_league("Lyon");
+    srv_pid player;
+    cr_assert_eq(team_start_child("reds", 7, srv_atom_from("wing"), &player), SRV_OK);
+    assert_member(srv_ref_pid(player), "reds", 7, "wing");
+    srv_sup_counts counts;
+    cr_assert_eq(team_count_children("reds", &counts), SRV_OK);
+    cr_assert_eq(counts.active, 1);
+    cr_assert_eq(team_terminate_child("reds", player), SRV_OK);
+    cr_assert_eq(team_count_children("reds", &counts), SRV_OK);
+    cr_assert_eq(counts.active, 0);
+    /* a second time: ok, as OTP 25's supervisor:terminate_child/2 answers */
+    cr_assert_eq(team_terminate_child("reds", player), SRV_OK);
+    stop_league(league);
+}
+
+Test(sup_spec, typed_ids_terminate_restart_and_find_a_child, .timeout = T(20))
+{
+    srv_pid league = start_league("Lyon");
+    cr_assert_str_eq(league_child_id(LEAGUE_REDS), "reds");
+    srv_pid captain, again;
+    cr_assert_eq(league_child_pid(league, LEAGUE_CAPTAIN, &captain), SRV_OK);
+    cr_assert_eq(srv_whereis("captain", &again), SRV_OK);
+    cr_assert(srv_pid_equal(captain, again));
+    cr_assert_eq(league_terminate_child(league, LEAGUE_CAPTAIN), SRV_OK);
+    cr_assert_eq(league_child_pid(league, LEAGUE_CAPTAIN, &again), SRV_OK);
+    cr_assert(srv_pid_is_none(again), "a terminated child is not running");
+    cr_assert_eq(league_restart_child(league, LEAGUE_CAPTAIN, &again), SRV_OK);
+    cr_assert_not(srv_pid_equal(captain, again));
+    assert_member(srv_ref_name("captain"), "Lyon", 1, "captain");
+    srv_sup_counts counts;
+    cr_assert_eq(league_count_children(league, &counts), SRV_OK);
+    cr_assert_eq(counts.specs, 2);
+    cr_assert_eq(counts.supervisors, 1);
+    cr_assert_eq(counts.workers, 1);
+    cr_assert_eq(league_restart_child(league, LEAGUE_CAPTAIN, &again), SRV_ERUNNING);
+    stop_league(league);
+}
+
+Test(sup_spec, a_supervisor_child_restarts_with_its_arguments, .timeout = T(20))
+{
+    srv_pid league = start_league("Lyon");
+    srv_pid reds, captain;
+    cr_assert_eq(league_child_pid(league, LEAGUE_REDS, &reds), SRV_OK);
+    cr_assert_eq(league_child_pid(league, LEAGUE_CAPTAIN, &captain), SRV_OK);
+    /* one_for_all: the team's crash restarts the captain too */
+    cr_assert_eq(srv_exit_signal(reds, SRV_KILL), SRV_OK);
+    await_down(captain);
+    srv_pid again;
+    srv_sup_counts counts;
+    cr_assert_eq(league_count_children(league, &counts), SRV_OK); /* after the restart */
+    cr_assert_eq(counts.active, 2);
+    cr_assert_eq(league_child_pid(league, LEAGUE_REDS, &again), SRV_OK);
+    cr_assert_not(srv_pid_equal(reds, again));
+    srv_pid player;
+    cr_assert_eq(team_start_child("reds", 9, srv_atom_from("keeper"), &player), SRV_OK);
+    assert_member(srv_ref_pid(player), "reds", 9, "keeper");
+    assert_member(srv_ref_name("captain"), "Lyon", 1, "captain");
+    stop_league(league);
+}
