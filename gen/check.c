@@ -288,7 +288,7 @@ static void check_server_lines(struct checker *c, bool after_syntax_errors)
     }
 }
 
-static const char *handler_kind_name(enum ast_handler_kind kind)
+const char *handler_kind_name(enum ast_handler_kind kind)
 {
     switch (kind) {
     case AST_INIT: return "init";

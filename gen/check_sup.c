@@ -398,14 +398,11 @@ static void check_children(struct checker *c)
 /* What a supervisor spec may not hold: handlers but init, state, records. */
 static void check_items(struct checker *c)
 {
-    static const char *const kinds[] = {"init", "call", "cast", "info", "info timeout",
-                                        "info exit", "info down", "terminate",
-                                        "format_status", "continue"}; /* ORDER AST_HANDLER */
     const struct ast_handler *init = NULL;
     for (const struct ast_handler *h = c->spec->handlers; h != NULL; h = h->next) {
         if (h->kind != AST_INIT) {
             diag_error(c->d, h->loc, "a supervisor has no '%s': it runs its children, "
-                       "declared with 'child'", kinds[h->kind]);
+                       "declared with 'child'", handler_kind_name(h->kind));
         } else if (init != NULL) {
             diag_error(c->d, h->loc, "repeated init");
             diag_note(c->d, init->loc, "first defined here");

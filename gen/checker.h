@@ -30,6 +30,8 @@ void check_name(struct checker *c, const char *what, const char *name, struct sr
 /* Fields, arguments or reply fields: names unique, types known. */
 void check_fields(struct checker *c, struct ast_field *fields, const char *what,
                   enum place place);
+/* How the spec spells a handler's kind: "info timeout". */
+const char *handler_kind_name(enum ast_handler_kind kind);
 /* A supervisor spec's own checks (check_sup.c). */
 void check_supervisor(struct checker *c);
 
