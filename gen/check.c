@@ -80,7 +80,8 @@ static const struct {
     const char *name;
     bool in_replies;
 } body_names[] = {{"state", false}, {"from", false}, {"self", false},
-                  {"SELF", true},   {"FROM", true},  {"REASON", true}};
+                  {"SELF", true},   {"FROM", true},  {"REASON", true},
+                  {"REASON_DETAIL", true}};
 
 /* Names of the generated API that handlers must not take. */
 static const char *const generated_names[] = {
@@ -417,20 +418,33 @@ static bool check_attrs(struct checker *c, const struct ast_attr *attrs, const c
 }
 
 /* ---------------------------------------------------------------------- */
-/* The continue and hibernate results in handler bodies                    */
+/* The continue, hibernate and detail forms in handler bodies              */
 
-/* Which handler kinds may return each form: OTP's callbacks that take a
- * {continue, C} or hibernate as their tuple's last element. */
-enum { FORM_INIT = 1, FORM_CALL = 2, FORM_NOREPLY = 4 };
+/* Which handler kinds may use each form: OTP's callbacks that take a
+ * {continue, C} or hibernate as their tuple's last element, that may
+ * stop with {Reason, Detail}, and that are given a reason with a detail
+ * (REASON_DETAIL: terminate, and info exit and info down).  A stop with
+ * detail takes its reason and the detail's text first: it has at least
+ * min_args arguments (0: not checked), and at most max_args (0: any). */
+enum { FORM_INIT = 1, FORM_CALL = 2, FORM_NOREPLY = 4, FORM_GIVEN_REASON = 8 };
 static const struct {
     const char *name;
     unsigned kinds;
     bool names_continue;
+    int min_args, max_args;
+    const char *usage;
 } body_forms[] = {
-    {"ok_continue", FORM_INIT, true},        {"ok_hibernate", FORM_INIT, false},
-    {"reply_continue", FORM_CALL, true},     {"reply_hibernate", FORM_CALL, false},
-    {"noreply_continue", FORM_CALL | FORM_NOREPLY, true},
-    {"noreply_hibernate", FORM_CALL | FORM_NOREPLY, false},
+    {"ok_continue", FORM_INIT, true, 0, 0, NULL},
+    {"ok_hibernate", FORM_INIT, false, 0, 0, NULL},
+    {"reply_continue", FORM_CALL, true, 0, 0, NULL},
+    {"reply_hibernate", FORM_CALL, false, 0, 0, NULL},
+    {"noreply_continue", FORM_CALL | FORM_NOREPLY, true, 0, 0, NULL},
+    {"noreply_hibernate", FORM_CALL | FORM_NOREPLY, false, 0, 0, NULL},
+    {"stop_detail", FORM_INIT | FORM_CALL | FORM_NOREPLY, false, 2, 2,
+     "stop_detail(reason, \"detail\")"},
+    {"stop_reply_detail", FORM_CALL, false, 2, 0,
+     "stop_reply_detail(reason, \"detail\", reply...)"},
+    {"REASON_DETAIL", FORM_GIVEN_REASON, false, 0, 0, NULL},
 };
 
 static unsigned form_kind(enum ast_handler_kind kind)
@@ -438,8 +452,10 @@ static unsigned form_kind(enum ast_handler_kind kind)
     switch (kind) {
     case AST_INIT: return FORM_INIT;
     case AST_CALL: return FORM_CALL;
-    case AST_TERMINATE:
+    case AST_TERMINATE: return FORM_GIVEN_REASON;
     case AST_FORMAT_STATUS: return 0;
+    case AST_INFO_EXIT:
+    case AST_INFO_DOWN: return FORM_NOREPLY | FORM_GIVEN_REASON;
     default: return FORM_NOREPLY;
     }
 }
@@ -521,11 +537,26 @@ static void check_form(struct checker *c, const struct ast_handler *h,
 {
     size_t len = strlen(body_forms[i].name);
     if (!(form_kind(h->kind) & body_forms[i].kinds)) {
-        diag_error(c->d, body_loc(b, p, len), "%s cannot return '%s'",
-                   handler_kind_name(h->kind), body_forms[i].name);
+        if (body_forms[i].kinds == FORM_GIVEN_REASON)
+            diag_error(c->d, body_loc(b, p, len),
+                       "%s is given no reason: '%s' is terminate's, info exit's and "
+                       "info down's",
+                       handler_kind_name(h->kind), body_forms[i].name);
+        else
+            diag_error(c->d, body_loc(b, p, len), "%s cannot return '%s'",
+                       handler_kind_name(h->kind), body_forms[i].name);
         return;
     }
     const char *q = skip_space(p + len);
+    if (body_forms[i].min_args > 0 && *q == '(') {
+        int given = count_args(q);
+        if (given >= 0 && (given < body_forms[i].min_args ||
+                           (body_forms[i].max_args > 0 && given > body_forms[i].max_args)))
+            diag_error(c->d, body_loc(b, p, len),
+                       "'%s' takes a reason and the detail's text: '%s'", body_forms[i].name,
+                       body_forms[i].usage);
+        return;
+    }
     if (!body_forms[i].names_continue || *q != '(')
         return;
     const char *name = skip_space(q + 1);

@@ -384,6 +384,13 @@ static const struct {
      NULL, false},
     {"stop_reply", "srv_atom srv_reason",
      "srv__action(SRV_ACTION_STOP_REPLY, SRV_INFINITY, srv_reason)", "SRV_ACTION_STOP", true},
+    {"stop_detail", "srv_atom srv_reason, const char *srv_detail_text",
+     "srv__action_stop_detail(SRV_ACTION_STOP, srv_reason, srv_detail_new(srv_detail_text))",
+     NULL, false},
+    {"stop_reply_detail", "srv_atom srv_reason, const char *srv_detail_text",
+     "srv__action_stop_detail(SRV_ACTION_STOP_REPLY, srv_reason, "
+     "srv_detail_new(srv_detail_text))",
+     "SRV_ACTION_STOP", true},
 };
 
 /* A call's result type and constructors, rendered from their template. */

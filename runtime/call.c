@@ -17,10 +17,12 @@
 #include "exit.h"
 #include "fiber.h"
 #include "inline.h"
+#include "link.h"
 #include "loop.h"
 #include "mailbox.h"
 #include "os.h"
 #include "process.h"
+#include "reason.h"
 #include "thread.h"
 #include "timer.h"
 #include "wait.h"
@@ -111,12 +113,29 @@ static void run_inline_call(void *arg)
         type->free_args(args);
 }
 
+/* A call's outcome beyond its status (result may be NULL): the reason
+ * and detail the wait gave (SRV_EEXIT), and what OTP's caller would exit
+ * with (srv__call_failed). */
+static srv_status call_outcome(srv_status status, srv_atom reason, srv_pid server,
+                               const srv_module *module, unsigned message,
+                               const void *args, long timeout_ms, srv_call_result *result)
+{
+    if (result == NULL || status == SRV_OK)
+        return status;
+    result->reason = reason;
+    if (status == SRV_EEXIT)
+        result->detail = srv__kept_detail(srv__caller(), KEPT_WAIT);
+    srv__call_failed(result, status, srv_pid_format(server).s, module, message, args,
+                     timeout_ms);
+    return status;
+}
+
 srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
                     const void *args, void *reply, long timeout_ms,
                     srv_call_result *result)
 {
     if (result != NULL)
-        result->reason = NULL;
+        *result = (srv_call_result){0};
     if (!valid_message(module, message, SRV_MESSAGE_CALL) || !srv__timeout_valid(timeout_ms))
         return SRV_EINVAL;
     struct process *self = srv__caller();
@@ -126,7 +145,8 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
         return SRV_EDEADLK;
     struct process *p = srv__process_get(server);
     if (p == NULL)
-        return SRV_ENOPROC;
+        return call_outcome(SRV_ENOPROC, NULL, server, module, message, args, timeout_ms,
+                            result);
     if (p->module != module) {
         srv__process_put(p);
         return SRV_EINVAL;
@@ -170,15 +190,13 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
     }
     srv_atom reason = NULL;
     srv_status status = srv__slot_wait(srv__slot(self), deadline, &reason);
-    if (result != NULL)
-        result->reason = reason;
     if (unread != NULL) {
         if (status == SRV_OK && type->free_reply != NULL)
             type->free_reply(unread);
         if (unread != scratch)
             srv__free(unread);
     }
-    return status;
+    return call_outcome(status, reason, server, module, message, args, timeout_ms, result);
 }
 
 /* Casts and info messages: queued, never run by the sender. */
@@ -294,6 +312,8 @@ static srv_status system_request_with(srv_pid server, enum system_request reques
     e->reason = reason;
     e->fn = fn;
     e->arg = arg;
+    if (request == SYS_TERMINATE) /* arg is the reason's detail: the envelope's own */
+        e->detail = srv_detail_retain(arg);
     e->ref = n;
     srv__deliver(p, e);
     srv__process_put(p);
@@ -314,42 +334,47 @@ static srv_status system_request(srv_pid server, enum system_request request,
 struct inline_stop {
     struct process *p; /* held by the stopper for the job */
     srv_atom reason;
+    const srv_detail *detail; /* the stopper's: the job takes its own */
     srv_from from;
 };
 
 static void run_inline_stop(void *arg)
 {
     struct inline_stop job = *(const struct inline_stop *)arg;
+    /* Ours before anything blocks, while the stopper still holds its
+     * own: the stopper may leave at its deadline while terminate runs.
+     * srv__exit takes it and holds it to its end. */
+    const srv_detail *detail = srv_detail_retain(job.detail);
     struct current_message current = {.kind = ENV_SYSTEM,
                                       .system = SYS_TERMINATE,
                                       .has_from = true,
                                       .from = job.from,
-                                      .reason = job.reason};
+                                      .reason = job.reason,
+                                      .detail = detail};
     job.p->current = &current;
-    srv__exit(job.p, job.reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
+    srv__exit(job.p, job.reason, detail, EXIT_TERMINATE | EXIT_HOLDS_REF);
 }
 
-srv_status srv_stop(srv_pid server, srv_atom reason, long timeout_ms,
-                    srv_call_result *result)
+/* srv_stop_detail once the reason is checked: the stopper holds detail. */
+static srv_status stop(srv_pid server, srv_atom reason, const srv_detail *detail,
+                       long timeout_ms, srv_call_result *result)
 {
-    if (result != NULL)
-        result->reason = NULL;
-    if (!srv__timeout_valid(timeout_ms))
-        return SRV_EINVAL;
-    reason = srv__atom(reason != NULL ? reason : srv_atom_normal);
     struct process *self, *p;
     srv_status status = system_target(server, &self, &p);
     if (status != SRV_OK)
         return status;
+    srv_atom why = NULL;
     if (srv__try_acquire(p)) {
         if (p->module->terminate == NULL) {
             /* Idle, and no terminate: nothing of the exit can block, so
              * it runs here as a plain call, over when that returns. */
             struct current_message current = {.kind = ENV_SYSTEM,
                                               .system = SYS_TERMINATE,
-                                              .reason = reason};
+                                              .reason = reason,
+                                              .detail = detail};
             p->current = &current;
-            srv_atom final = srv__exit(p, reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
+            srv_atom final = srv__exit(p, reason, srv_detail_retain(detail),
+                                       EXIT_TERMINATE | EXIT_HOLDS_REF);
             if (final == reason)
                 return SRV_OK;
             if (result != NULL)
@@ -360,21 +385,39 @@ srv_status srv_stop(srv_pid server, srv_atom reason, long timeout_ms,
          * (inline.c); the stopper waits for it up to its deadline. */
         uint64_t deadline = srv__deadline_after_ms(timeout_ms);
         uint64_t tag = srv__slot_arm(srv__slot(self), NULL);
-        struct inline_stop job = {p, reason, {self->pid, tag, NULL}};
+        struct inline_stop job = {p, reason, detail, {self->pid, tag, NULL}};
         srv__inline_call(run_inline_stop, &job, srv__slot(self), tag);
-        srv_atom why = NULL;
         status = srv__slot_wait(srv__slot(self), deadline, &why);
-        if (result != NULL)
-            result->reason = why;
-        return status;
+    } else {
+        srv__process_put(p);
+        status = system_request(server, SYS_TERMINATE, reason, NULL, (void *)detail, NULL,
+                                timeout_ms, &why);
     }
-    srv__process_put(p);
-    srv_atom why = NULL;
-    status = system_request(server, SYS_TERMINATE, reason, NULL, NULL, NULL,
-                            timeout_ms, &why);
-    if (result != NULL)
+    if (result != NULL) {
         result->reason = why;
+        if (status == SRV_EEXIT)
+            result->detail = srv__kept_detail(self, KEPT_WAIT);
+    }
     return status;
+}
+
+srv_status srv_stop_detail(srv_pid server, srv_atom reason, const srv_detail *detail,
+                           long timeout_ms, srv_call_result *result)
+{
+    if (result != NULL)
+        *result = (srv_call_result){0};
+    srv_status status = SRV_EINVAL;
+    if (srv__timeout_valid(timeout_ms))
+        status = stop(server, srv__atom(reason != NULL ? reason : srv_atom_normal), detail,
+                      timeout_ms, result);
+    srv_detail_release(detail);
+    return status;
+}
+
+srv_status srv_stop(srv_pid server, srv_atom reason, long timeout_ms,
+                    srv_call_result *result)
+{
+    return srv_stop_detail(server, reason, NULL, timeout_ms, result);
 }
 
 srv_status srv_sys_get_state(srv_pid server, srv_buf *out, long timeout_ms)

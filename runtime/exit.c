@@ -31,6 +31,20 @@ void srv_exit(srv_atom reason)
     siglongjmp(frame->env, 1);
 }
 
+void srv_exit_detail(srv_atom reason, const srv_detail *detail)
+{
+    struct process *p = srv__current_or_null();
+    struct exit_frame *frame = p != NULL ? srv__exit_frame(p) : NULL;
+    if (frame == NULL)
+        srv__fatal("srv: srv_exit_detail(%s) outside a server's handler",
+                   reason != NULL ? reason : "NULL");
+    /* The frame's until the callback's runner takes it (srv__run_callback
+     * gives it to the caller in the action's detail). */
+    srv_detail_release(frame->detail);
+    frame->detail = detail;
+    srv_exit(reason);
+}
+
 void srv__assert_failed(const char *expr, const char *file, int line)
 {
     char text[512];
@@ -40,9 +54,9 @@ void srv__assert_failed(const char *expr, const char *file, int line)
     srv_exit(text); /* interned there (out_of_memory if it cannot be) */
 }
 
-void srv__fail_request(const srv_from *from, srv_atom reason)
+void srv__fail_request(const srv_from *from, srv_atom reason, const srv_detail *detail)
 {
-    srv__slot_complete(*from, SRV_EEXIT, reason, NULL, 0);
+    srv__slot_complete_detail(*from, SRV_EEXIT, reason, detail, NULL, 0);
 }
 
 static srv_action run_terminate(struct process *p, void *arg)
@@ -51,28 +65,23 @@ static srv_action run_terminate(struct process *p, void *arg)
     return srv__action(SRV_ACTION_NOREPLY, -1, NULL);
 }
 
-/* normal, shutdown and {shutdown, _} end a server without a report. */
-static bool is_quiet(srv_atom reason)
-{
-    return reason == srv_atom_normal || reason == srv_atom_shutdown ||
-           srv__atom_is_shutdown_detail(reason);
-}
-
-/* Answers the request p was handling when it ended. */
-static void answer_current(struct process *p, srv_atom reason)
+/* Answers the request p was handling when it ended: a stop that ended it
+ * with its own reason is done; any other hears the reason. */
+static void answer_current(struct process *p, srv_atom reason, const srv_detail *detail)
 {
     struct current_message *c = p->current;
     if (c == NULL || !c->has_from)
         return;
-    if (c->kind == ENV_SYSTEM && c->system == SYS_TERMINATE && c->reason == reason)
+    if (c->kind == ENV_SYSTEM && c->system == SYS_TERMINATE && c->reason == reason &&
+        srv_detail_equal(c->detail, detail))
         srv__slot_complete(c->from, SRV_OK, NULL, NULL, 0);
     else
-        srv__fail_request(&c->from, reason);
+        srv__fail_request(&c->from, reason, detail);
     c->has_from = false;
 }
 
 /* Answers everything still queued: callers and stoppers hear the reason. */
-static void drain(struct process *p, srv_atom reason)
+static void drain(struct process *p, srv_atom reason, const srv_detail *detail)
 {
     struct envelope *e;
     struct process_extra *x = srv__extra(p);
@@ -89,30 +98,41 @@ static void drain(struct process *p, srv_atom reason)
             continue;
         }
         if (e->kind == ENV_CALL || e->kind == ENV_SYSTEM)
-            srv__fail_request(&e->from, reason);
+            srv__fail_request(&e->from, reason, detail);
         srv__envelope_free(p->module, e);
     }
 }
 
 /* An exit signal still pending on p that ends it (kill, or an abnormal
- * reason when p does not trap): the reason it gives, or NULL. */
-static srv_atom signal_reason(struct process *p)
+ * reason when p does not trap): the reason it gives, or NULL, and its
+ * detail into *detail (a reference, or NULL). */
+static srv_atom signal_reason(struct process *p, const srv_detail **detail)
 {
-    srv_atom why = atomic_exchange_explicit(&p->interrupt, NULL, memory_order_acquire);
+    srv_atom why = srv__interrupt_take(p, detail);
     if (why == srv_atom_kill)
         return srv_atom_killed;
-    if (why == NULL || srv__flag(p, PF_TRAP_EXIT))
+    if (why == NULL || srv__flag(p, PF_TRAP_EXIT)) {
+        srv_detail_release(*detail);
+        *detail = NULL;
         return NULL;
+    }
     return why;
 }
 
-srv_atom srv__exit(struct process *p, srv_atom reason, unsigned flags)
+srv_atom srv__exit(struct process *p, srv_atom reason, const srv_detail *detail,
+                   unsigned flags)
 {
     bool terminate = flags & EXIT_TERMINATE;
     reason = srv__atom(reason != NULL ? reason : "undefined");
     if (srv__flag(p, PF_SIGNALLED))
         terminate = false; /* killed by a signal in a wait: no terminate */
     srv__process_close(p);
+    /* terminate reads the detail there (srv_reason_detail) */
+    struct current_message none = {0};
+    if (p->current == NULL)
+        p->current = &none;
+    p->current->exiting = true;
+    p->current->exit_detail = detail;
 
     bool reported = false;
     if (terminate && p->module->terminate != NULL) {
@@ -122,9 +142,11 @@ srv_atom srv__exit(struct process *p, srv_atom reason, unsigned flags)
             /* terminate itself failed: its reason wins; a kill that ended
              * it where it waited is no crash */
             if (!srv__flag(p, PF_SIGNALLED))
-                srv__report_crash(p, ignored.reason, true,
-                                  p->current != NULL && p->current->has_from ? &p->current->from : NULL);
+                srv__report_crash(p, ignored.reason, ignored.detail, true,
+                                  p->current->has_from ? &p->current->from : NULL);
             reason = ignored.reason;
+            srv_detail_release(detail);
+            detail = p->current->exit_detail = ignored.detail;
             reported = true;
         }
     }
@@ -132,14 +154,17 @@ srv_atom srv__exit(struct process *p, srv_atom reason, unsigned flags)
      * p->interrupt, and wins, as it would end a BEAM process still in
      * terminate. */
     srv__process_quiesce(p, flags & EXIT_HOLDS_REF);
-    srv_atom signal = signal_reason(p);
+    const srv_detail *signal_detail;
+    srv_atom signal = signal_reason(p, &signal_detail);
     if (signal != NULL) {
         reason = signal;
+        srv_detail_release(detail);
+        detail = p->current->exit_detail = signal_detail;
         reported = true;
     }
-    if (terminate && !reported && !is_quiet(reason))
-        srv__report_crash(p, reason, false,
-                          p->current != NULL && p->current->has_from ? &p->current->from : NULL);
+    if (terminate && !reported && !srv_reason_is_quiet(reason, detail))
+        srv__report_crash(p, reason, detail, false,
+                          p->current->has_from ? &p->current->from : NULL);
 
     /* The name goes after terminate and the crash report (which names
      * it), as an Erlang process holds its name until it is dead; and
@@ -149,11 +174,12 @@ srv_atom srv__exit(struct process *p, srv_atom reason, unsigned flags)
                               : NULL;
     if (name != NULL)
         srv__name_remove(name, p->pid);
-    answer_current(p, reason);
+    answer_current(p, reason, detail);
     /* Links and monitors first: their EXIT and DOWN need not wait for a
      * long queue to be freed. */
-    srv__links_exit(p, reason);
-    drain(p, reason);
+    srv__links_exit(p, reason, detail);
+    drain(p, reason, detail);
+    srv_detail_release(detail); /* each signal and caller has its own */
     srv__debug_free(p);
     srv__drop_next(p, NULL); /* a continue that was to run next */
     if (p->module->free_state != NULL)

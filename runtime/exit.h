@@ -18,11 +18,14 @@ enum {
 };
 
 /* Ends p: terminate (EXIT_TERMINATE), exit signals, DOWNs, the crash
- * report, then frees it.  The executor calls it.  Returns the final
- * reason. */
-srv_atom srv__exit(struct process *p, srv_atom reason, unsigned flags);
+ * report, then frees it.  The executor calls it.  detail is the reason's
+ * (NULL for a plain atom), a reference srv__exit takes.  Returns the
+ * final reason's atom. */
+srv_atom srv__exit(struct process *p, srv_atom reason, const srv_detail *detail,
+                   unsigned flags);
 
-/* Fails a call or system request that will not be answered. */
-void srv__fail_request(const srv_from *from, srv_atom reason);
+/* Fails a call or system request that will not be answered (detail
+ * borrowed). */
+void srv__fail_request(const srv_from *from, srv_atom reason, const srv_detail *detail);
 
 #endif /* SRV_EXIT_H */

@@ -60,6 +60,12 @@ struct link_set {
     size_t n_deferred, cap_deferred;
     struct watch_entry *watches; /* exit watches on this process */
     size_t n_watches, cap_watches;
+    /* References it owns: the details its API results lend it
+     * (srv__keep_detail) */
+    const srv_detail *kept[KEPT_COUNT];
+    /* the detail of the exit signal pending on the process (its
+     * `interrupt`), set and taken with it under the lock */
+    const srv_detail *interrupt_detail;
 };
 
 /* An exit watch: a supervisor's wait for the processes it shuts down
@@ -287,12 +293,52 @@ static bool remove_ref(struct monitor_entry *list, size_t *count, srv_monitor_re
 /* Erlang's rule: kill ends any process; another abnormal reason ends one
  * that does not trap exits.  Relaxed: trap_exit is q's own to change, and
  * q looks again when it takes the signal (srv__interrupt). */
-static bool signal_ends(struct process *q, srv_atom reason)
+static bool signal_ends(struct process *q, srv_atom reason, const srv_detail *detail)
 {
     return q->module != NULL &&
            (reason == srv_atom_kill ||
-            (reason != srv_atom_normal &&
+            ((reason != srv_atom_normal || detail != NULL) && /* {normal, _} ends it */
              !srv__flag(q, PF_TRAP_EXIT)));
+}
+
+/* Makes reason, and its detail, the exit signal pending on q
+ * (srv__interrupt).  Under q's record's lock when q has one (one is made
+ * for a detail), as srv__interrupt_take takes them: the detail pending is
+ * always the one that came with the reason pending.  Out of memory for
+ * the record, the reason goes without its detail. */
+static void interrupt_with(struct process *q, srv_atom reason, const srv_detail *detail)
+{
+    struct link_set *x = detail != NULL ? extra_made(q) : extra_of(q);
+    if (x == NULL) {
+        srv__interrupt(q, reason);
+        return;
+    }
+    pthread_mutex_lock(&x->lock);
+    if (srv__interrupt(q, reason)) {
+        srv_detail_release(x->interrupt_detail);
+        x->interrupt_detail = srv_detail_retain(detail);
+    }
+    pthread_mutex_unlock(&x->lock);
+}
+
+srv_atom srv__interrupt_take(struct process *p, const srv_detail **detail)
+{
+    struct link_set *x = extra_of(p);
+    if (x != NULL)
+        pthread_mutex_lock(&x->lock);
+    /* Acquire: pairs with the signaller's CAS (the reason is an atom). */
+    srv_atom why = atomic_exchange_explicit(&p->interrupt, NULL, memory_order_acquire);
+    *detail = NULL;
+    if (x != NULL) {
+        *detail = x->interrupt_detail;
+        x->interrupt_detail = NULL;
+        pthread_mutex_unlock(&x->lock);
+    }
+    if (why == NULL || why == srv_atom_kill) { /* killed: no detail */
+        srv_detail_release(*detail);
+        *detail = NULL;
+    }
+    return why;
 }
 
 /* Sends a signal in envelope e (a fresh one of srv__envelope_new(0), made
@@ -302,7 +348,8 @@ static bool signal_ends(struct process *q, srv_atom reason)
  * even when suspended.  The envelope still follows, for a process that
  * traps exits by the time it looks, and to schedule an idle one. */
 static void deliver_signal(struct envelope *e, srv_pid to, enum envelope_kind kind,
-                           srv_pid from, uint64_t ref, srv_atom reason)
+                           srv_pid from, uint64_t ref, srv_atom reason,
+                           const srv_detail *detail)
 {
     struct process *q = srv__process_get(to);
     if (q == NULL) {
@@ -313,20 +360,21 @@ static void deliver_signal(struct envelope *e, srv_pid to, enum envelope_kind ki
     e->pid = from;
     e->ref = ref;
     e->reason = reason;
-    if (kind == ENV_EXIT && signal_ends(q, reason))
-        srv__interrupt(q, reason);
+    e->detail = srv_detail_retain(detail); /* the envelope's own */
+    if (kind == ENV_EXIT && signal_ends(q, reason, detail))
+        interrupt_with(q, reason, detail);
     srv__deliver(q, e);
     srv__process_put(q);
 }
 
 /* A signal made now: false when out of memory for it. */
 static bool send_signal(srv_pid to, enum envelope_kind kind, srv_pid from,
-                        uint64_t ref, srv_atom reason)
+                        uint64_t ref, srv_atom reason, const srv_detail *detail)
 {
     struct envelope *e = srv__envelope_new(0);
     if (e == NULL)
         return false;
-    deliver_signal(e, to, kind, from, ref, reason);
+    deliver_signal(e, to, kind, from, ref, reason, detail);
     return true;
 }
 
@@ -334,7 +382,7 @@ static bool send_signal(srv_pid to, enum envelope_kind kind, srv_pid from,
  * caller does, and end it right here, with no trip through a run queue.
  * False if q is not idle (or traps exits by now): the caller signals it.
  * Not from srv__links_exit: a chain of links would recurse. */
-static bool end_if_idle(struct process *q, srv_atom reason)
+static bool end_if_idle(struct process *q, srv_atom reason, const srv_detail *detail)
 {
     uint32_t idle = PROC_IDLE;
     /* Acquire: q's last owner's writes (trap_exit, its state) are seen. */
@@ -342,34 +390,35 @@ static bool end_if_idle(struct process *q, srv_atom reason)
                                                  memory_order_seq_cst,
                                                  memory_order_relaxed))
         return false;
-    if (!signal_ends(q, reason)) { /* q set trap_exit since we looked */
+    if (!signal_ends(q, reason, detail)) { /* q set trap_exit since we looked */
         srv__release(q);
         return false;
     }
     /* A kill another signaller left pending wins over our reason. */
     if (atomic_load_explicit(&q->interrupt, memory_order_relaxed) == srv_atom_kill)
         reason = srv_atom_kill;
-    srv__exit(q, reason == srv_atom_kill ? srv_atom_killed : reason, EXIT_HOLDS_REF);
+    srv__exit(q, reason == srv_atom_kill ? srv_atom_killed : reason,
+              reason == srv_atom_kill ? NULL : srv_detail_retain(detail), EXIT_HOLDS_REF);
     return true;
 }
 
 /* An exit signal from a caller of the API or from shutdown: an idle
  * process it ends is ended at once, on this thread; any other is sent
  * the signal.  False when out of memory for its envelope. */
-static bool exit_signal(srv_pid to, srv_pid from, srv_atom reason)
+static bool exit_signal(srv_pid to, srv_pid from, srv_atom reason, const srv_detail *detail)
 {
     struct process *q = srv__process_get(to);
     if (q == NULL)
         return true;
-    if (signal_ends(q, reason) && end_if_idle(q, reason))
+    if (signal_ends(q, reason, detail) && end_if_idle(q, reason, detail))
         return true; /* q is gone, and our hold with it */
     srv__process_put(q);
-    return send_signal(to, ENV_EXIT, from, 0, reason);
+    return send_signal(to, ENV_EXIT, from, 0, reason, detail);
 }
 
 void srv__exit_signal_from_runtime(srv_pid pid, srv_atom reason)
 {
-    (void)exit_signal(pid, SRV_PID_NONE, reason);
+    (void)exit_signal(pid, SRV_PID_NONE, reason, NULL);
 }
 
 /* Locks two records in address order, so two linkers never deadlock. */
@@ -440,7 +489,7 @@ srv_status srv_link(srv_pid pid)
         return status;
     /* Erlang: linking to a dead process brings an exit signal noproc. */
     if ((srv__flag(self, PF_TRAP_EXIT) || self->module == NULL) &&
-        !send_signal(self->pid, ENV_EXIT, pid, 0, srv_atom_noproc))
+        !send_signal(self->pid, ENV_EXIT, pid, 0, srv_atom_noproc, NULL))
         return SRV_ENOMEM;
     return SRV_ENOPROC;
 }
@@ -491,11 +540,17 @@ bool srv_trap_exit(bool on)
 
 srv_status srv_exit_signal(srv_pid pid, srv_atom reason)
 {
+    return srv_exit_signal_detail(pid, reason, NULL);
+}
+
+srv_status srv_exit_signal_detail(srv_pid pid, srv_atom reason, const srv_detail *detail)
+{
     struct process *self = srv__caller();
-    if (self == NULL || !exit_signal(pid, self->pid,
-                                     srv__atom(reason != NULL ? reason : srv_atom_normal)))
-        return SRV_ENOMEM;
-    return SRV_OK;
+    bool sent = self != NULL &&
+                exit_signal(pid, self->pid, srv__atom(reason != NULL ? reason : srv_atom_normal),
+                            detail);
+    srv_detail_release(detail); /* each signal took its own */
+    return sent ? SRV_OK : SRV_ENOMEM;
 }
 
 srv_status srv_monitor(srv_pid pid, srv_monitor_ref *ref_out)
@@ -546,7 +601,7 @@ srv_status srv_monitor(srv_pid pid, srv_monitor_ref *ref_out)
     }
     if (!watching) {
         /* A monitor of a dead process fires at once with noproc. */
-        deliver_signal(down, self->pid, ENV_DOWN, pid, ref, srv_atom_noproc);
+        deliver_signal(down, self->pid, ENV_DOWN, pid, ref, srv_atom_noproc, NULL);
         return SRV_OK;
     }
     pthread_mutex_lock(&x->lock);
@@ -628,7 +683,8 @@ static void unwatch(const struct monitor_entry *m)
 }
 
 /* A monitor of p fires: off its watcher's `watching` list, then DOWN. */
-static void fire_monitor(struct process *p, const struct monitor_entry *m, srv_atom reason)
+static void fire_monitor(struct process *p, const struct monitor_entry *m, srv_atom reason,
+                         const srv_detail *detail)
 {
     struct process *w = srv__process_get(m->pid);
     if (w != NULL) {
@@ -641,7 +697,7 @@ static void fire_monitor(struct process *p, const struct monitor_entry *m, srv_a
         }
         srv__process_put(w);
     }
-    deliver_signal(m->signal, m->pid, ENV_DOWN, p->pid, m->ref, reason);
+    deliver_signal(m->signal, m->pid, ENV_DOWN, p->pid, m->ref, reason, detail);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -773,7 +829,7 @@ void srv__watch_kill(struct exit_watch *w)
     pthread_mutex_unlock(&w->lock);
 }
 
-void srv__links_exit(struct process *p, srv_atom reason)
+void srv__links_exit(struct process *p, srv_atom reason, const srv_detail *detail)
 {
     struct link_set *x = extra_of(p);
     if (x == NULL)
@@ -797,25 +853,50 @@ void srv__links_exit(struct process *p, srv_atom reason)
             if (theirs != NULL)
                 srv__envelope_free(NULL, theirs);
         }
-        deliver_signal(x->links[i].signal, x->links[i].pid, ENV_EXIT, p->pid, 0, reason);
+        deliver_signal(x->links[i].signal, x->links[i].pid, ENV_EXIT, p->pid, 0, reason,
+                       detail);
     }
     for (size_t i = 0; i < x->n_watchers; i++)
-        fire_monitor(p, &x->watchers[i], reason);
+        fire_monitor(p, &x->watchers[i], reason, detail);
     for (size_t i = 0; i < x->n_watching; i++)
         unwatch(&x->watching[i]);
     for (size_t i = 0; i < x->n_deferred; i++)
-        srv__fail_request(&x->deferred[i], reason);
+        srv__fail_request(&x->deferred[i], reason, detail);
     for (size_t i = 0; i < x->n_watches; i++)
         watch_end(x->watches[i].watch, x->watches[i].index, reason);
     atomic_store_explicit(&srv__extra(p)->links, NULL, memory_order_relaxed);
     srv__free(x->watches);
     srv__free(x->link_index);
+    srv_detail_release(x->interrupt_detail);
+    for (size_t i = 0; i < KEPT_COUNT; i++)
+        srv_detail_release(x->kept[i]);
     srv__free(x->links);
     srv__free(x->watchers);
     srv__free(x->watching);
     srv__free(x->deferred);
     pthread_mutex_destroy(&x->lock);
     srv__free(x);
+}
+
+const srv_detail *srv__keep_detail(struct process *p, enum kept_detail which,
+                                   const srv_detail *detail)
+{
+    struct link_set *x = detail != NULL ? extra_made(p) : extra_of(p);
+    if (x == NULL) {
+        srv_detail_release(detail);
+        return NULL;
+    }
+    /* p's own (its API calls run on its thread or fiber, one at a time):
+     * the one it lent before goes, as the API promises. */
+    srv_detail_release(x->kept[which]);
+    x->kept[which] = detail;
+    return detail;
+}
+
+const srv_detail *srv__kept_detail(struct process *p, enum kept_detail which)
+{
+    struct link_set *x = extra_of(p);
+    return x != NULL ? x->kept[which] : NULL;
 }
 
 void srv__links_info(struct process *p, struct srv_process_info *info)
@@ -914,6 +995,8 @@ srv_status srv_receive_signal(srv_signal *out, long timeout_ms)
                 out->pid = e->pid;
                 out->ref = e->ref;
                 out->reason = e->reason;
+                out->detail = srv__keep_detail(self, KEPT_SIGNAL,
+                                               srv_detail_retain(e->detail));
             }
             srv__envelope_free(NULL, e);
             if (signal)

@@ -12,8 +12,26 @@
 
 struct process;
 
-/* At exit: tells links and monitors, fails deferred calls. */
-void srv__links_exit(struct process *p, srv_atom reason);
+/* At exit: tells links and monitors, fails deferred calls, with reason
+ * and its detail (borrowed: each signal takes its own reference). */
+void srv__links_exit(struct process *p, srv_atom reason, const srv_detail *detail);
+
+/* Takes p's pending exit signal (srv__interrupt): its reason, or NULL,
+ * and into *detail the detail that came with it (a reference the caller
+ * owns; NULL for a plain atom, and for kill). */
+srv_atom srv__interrupt_take(struct process *p, const srv_detail **detail);
+
+/* The details p's API results lend (srv_call_result, srv_signal,
+ * srv_start_result), one
+ * per use: keeping one gives back the one kept before. */
+enum kept_detail { KEPT_WAIT, KEPT_CALL_EXIT, KEPT_SIGNAL, KEPT_START, KEPT_COUNT };
+/* Takes the reference detail and keeps it for p (the calling process)
+ * until its next of the same use, or its end; returns it, or NULL (when
+ * out of memory: it is then given back).  NULL gives back the one kept. */
+const srv_detail *srv__keep_detail(struct process *p, enum kept_detail which,
+                                   const srv_detail *detail);
+/* The one p keeps for that use, or NULL. */
+const srv_detail *srv__kept_detail(struct process *p, enum kept_detail which);
 /* An exit signal to pid from the runtime (SRV_PID_NONE), which a server
  * takes as its parent's: a supervisor's shutdown (a server that traps
  * exits runs terminate with reason, another exits at once). */

@@ -95,19 +95,19 @@ void srv__format_message(srv_buf *out, const struct process *p,
         return;
     case ENV_EXIT:
         srv_buf_printf(out, "{'EXIT',%s,", srv_pid_format(c->pid).s);
-        srv_buf_put_atom(out, c->reason);
+        srv_buf_put_reason(out, c->reason, c->detail);
         srv_buf_printf(out, "}");
         return;
     case ENV_DOWN:
         srv_buf_printf(out, "{'DOWN',%s,", srv_pid_format(c->pid).s);
-        srv_buf_put_atom(out, c->reason);
+        srv_buf_put_reason(out, c->reason, c->detail);
         srv_buf_printf(out, "}");
         return;
     case ENV_SYSTEM:
         srv_buf_printf(out, "{system,%s,", srv_from_format(c->from).s);
         if (c->system == SYS_TERMINATE) {
             srv_buf_printf(out, "{terminate,");
-            srv_buf_put_atom(out, c->reason);
+            srv_buf_put_reason(out, c->reason, c->detail);
             srv_buf_printf(out, "}}");
         } else {
             srv_buf_printf(out, "request}");
@@ -162,7 +162,7 @@ void srv__debug_format_options(srv_buf *out, const struct process *p)
 }
 
 void srv__status_parts(struct process *p, struct status_parts *parts, bool crash,
-                       srv_atom reason)
+                       srv_atom reason, const srv_detail *detail)
 {
     memset(parts, 0, sizeof *parts);
     srv__format_state(&parts->state, p);
@@ -171,7 +171,7 @@ void srv__status_parts(struct process *p, struct status_parts *parts, bool crash
     parts->map.log = &parts->log;
     if (crash) {
         srv__format_message(&parts->message, p, p->current);
-        srv_buf_put_atom(&parts->reason, reason);
+        srv_buf_put_reason(&parts->reason, reason, detail);
         parts->map.message = &parts->message;
         parts->map.reason = &parts->reason;
     }
@@ -192,8 +192,8 @@ static const char *text_of(const srv_buf *part)
     return part != NULL && part->data != NULL ? part->data : "";
 }
 
-void srv__report_crash(struct process *p, srv_atom reason, bool in_terminate,
-                       const srv_from *client)
+void srv__report_crash(struct process *p, srv_atom reason, const srv_detail *detail,
+                       bool in_terminate, const srv_from *client)
 {
     const srv_module *m = p->module;
     srv_buf out = {0};
@@ -204,7 +204,7 @@ void srv__report_crash(struct process *p, srv_atom reason, bool in_terminate,
                    name ? name : "", in_terminate ? " (terminate itself failed)" : "");
     /* What format_status leaves of the message, state, reason and log. */
     struct status_parts parts;
-    srv__status_parts(p, &parts, true, reason);
+    srv__status_parts(p, &parts, true, reason, detail);
     srv_buf_printf(&out, "** Last message in was %s\n", text_of(parts.map.message));
     srv_buf_printf(&out, "** When Server state == %s\n", text_of(parts.map.state));
     srv_buf_printf(&out, "** Reason for termination ==\n** %s\n", text_of(parts.map.reason));

@@ -32,7 +32,9 @@ void srv__log(srv_log_level level, const char *text);
 /* Whether the user set a logger (srv_set_logger): progress reports go to
  * it only, as OTP's default level (notice) leaves them out. */
 bool srv__log_custom(void);
-void srv__report_crash(struct process *p, srv_atom reason,
+/* The crash report of p, ending with reason and its detail (NULL for a
+ * plain atom): {shutdown,going_home} whole. */
+void srv__report_crash(struct process *p, srv_atom reason, const srv_detail *detail,
                        bool in_terminate, const srv_from *client);
 void srv__log_fork(enum srv_fork_phase phase);
 
@@ -55,7 +57,7 @@ struct status_parts {
     srv_buf state, log, message, reason;
 };
 void srv__status_parts(struct process *p, struct status_parts *parts, bool crash,
-                       srv_atom reason);
+                       srv_atom reason, const srv_detail *detail);
 void srv__status_parts_free(struct status_parts *parts);
 
 #endif /* SRV_LOG_H */

@@ -23,6 +23,7 @@
 #include "mailbox.h"
 #include "os.h"
 #include "process.h"
+#include "reason.h"
 #include "sched.h"
 #include "timer.h"
 #include "wait.h"
@@ -126,11 +127,15 @@ bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
     srv__set_current(p);
     p->current = c;
     c->exit = &frame;
+    frame.detail = NULL;
     if (sigsetjmp(frame.env, 0) == 0) {
         *action = fn(p, arg);
         finished = true;
     } else {
+        /* srv_exit's reason, and srv_exit_detail's detail: the caller's */
         action->reason = frame.reason;
+        action->has_next = false;
+        action->detail = frame.detail;
     }
     c->exit = saved_frame;
     if (c == &none)
@@ -395,7 +400,7 @@ static srv_action call_replace_state(struct process *p, void *arg)
 static bool finish(struct process *p, bool finished, srv_action *action)
 {
     if (!finished) {
-        srv__exit(p, action->reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
+        srv__exit(p, action->reason, action->detail, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     }
     if (action->kind != SRV_ACTION_NOREPLY || !srv__timeout_valid(action->timeout_ms))
@@ -406,13 +411,14 @@ static bool finish(struct process *p, bool finished, srv_action *action)
             srv__debug_noreply(p);
         if (srv__after_action(p, action))
             return true;
-        srv__exit(p, srv__atom_out_of_memory, EXIT_TERMINATE | EXIT_HOLDS_REF);
+        srv__exit(p, srv__atom_out_of_memory, NULL, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     case SRV_ACTION_STOP:
-        srv__exit(p, action->reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
+        srv__exit(p, action->reason, action->detail, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     default:
-        srv__exit(p, srv_atom_bad_return_value, EXIT_TERMINATE | EXIT_HOLDS_REF);
+        srv__exit(p, srv_atom_bad_return_value, srv__detail_bad_return(p, action),
+                  EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     }
 }
@@ -442,7 +448,7 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
     wake(p);
     srv_action action;
     if (!srv__run_callback(p, call_dispatch, &d, &action)) {
-        srv__exit(p, action.reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
+        srv__exit(p, action.reason, action.detail, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     }
     if (!srv__timeout_valid(action.timeout_ms)) {
@@ -451,7 +457,10 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
         if ((action.kind == SRV_ACTION_REPLY || action.kind == SRV_ACTION_STOP_REPLY) &&
             type->free_reply != NULL)
             type->free_reply(reply);
-        action.kind = SRV_ACTION_NONE;
+        srv__drop_next(p, &action);
+        srv__exit(p, srv_atom_bad_return_value, srv__detail_bad_return(p, &action),
+                  EXIT_TERMINATE | EXIT_HOLDS_REF);
+        return false;
     }
     if (action.kind == SRV_ACTION_STOP_REPLY)
         srv__drop_next(p, &action);
@@ -466,7 +475,7 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
             type->free_reply(reply);
         current.has_from = false;
         if (action.kind == SRV_ACTION_STOP_REPLY) {
-            srv__exit(p, action.reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
+            srv__exit(p, action.reason, action.detail, EXIT_TERMINATE | EXIT_HOLDS_REF);
             return false;
         }
         break;
@@ -490,7 +499,7 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
         return true;
     }
     if (!srv__after_action(p, &action)) {
-        srv__exit(p, srv__atom_out_of_memory, EXIT_TERMINATE | EXIT_HOLDS_REF);
+        srv__exit(p, srv__atom_out_of_memory, NULL, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     }
     restore_handling(p, outer, outer_code);
@@ -538,7 +547,7 @@ static void answer_status(struct process *p, srv_from from)
                          .suspended = srv__suspended(p),
                          .parent = srv__parent(p)};
     struct status_parts parts;
-    srv__status_parts(p, &parts, false, NULL);
+    srv__status_parts(p, &parts, false, NULL, NULL);
     srv__debug_format_options(&st.debug, p);
     st.state = parts.state;
     st.log = parts.log;
@@ -635,7 +644,7 @@ static bool handle_system(struct process *p, struct envelope *e)
     }
     case SYS_REPLACE_STATE:
         if (!srv__run_callback(p, call_replace_state, e, &action)) {
-            srv__exit(p, action.reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
+            srv__exit(p, action.reason, action.detail, EXIT_TERMINATE | EXIT_HOLDS_REF);
             return false;
         }
         srv__slot_complete(e->from, SRV_OK, NULL, NULL, 0);
@@ -654,7 +663,7 @@ static bool handle_system(struct process *p, struct envelope *e)
         srv__slot_complete(e->from, SRV_OK, NULL, NULL, 0);
         return true;
     case SYS_TERMINATE:
-        srv__exit(p, e->reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
+        srv__exit(p, e->reason, srv_detail_retain(e->detail), EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     default:
         return handle_debug_request(p, e);
@@ -665,7 +674,7 @@ static bool handle_system(struct process *p, struct envelope *e)
 static bool handle_exit_signal(struct process *p, struct envelope *e)
 {
     if (e->reason == srv_atom_kill) {
-        srv__exit(p, srv_atom_killed, EXIT_HOLDS_REF);
+        srv__exit(p, srv_atom_killed, NULL, EXIT_HOLDS_REF);
         return false;
     }
     if (srv__flag(p, PF_TRAP_EXIT)) {
@@ -673,7 +682,8 @@ static bool handle_exit_signal(struct process *p, struct envelope *e)
          * (a server started without link or monitor is its own parent);
          * so does one from the runtime (shutdown), as a supervisor's. */
         if (srv_pid_equal(e->pid, srv__parent(p)) || srv_pid_is_none(e->pid)) {
-            srv__exit(p, e->reason, EXIT_TERMINATE | EXIT_HOLDS_REF);
+            srv__exit(p, e->reason, srv_detail_retain(e->detail),
+                      EXIT_TERMINATE | EXIT_HOLDS_REF);
             return false;
         }
         if (srv__flag(p, PF_DEBUG))
@@ -684,9 +694,9 @@ static bool handle_exit_signal(struct process *p, struct envelope *e)
         bool finished = srv__run_callback(p, call_exit, e, &action);
         return finish(p, finished, &action);
     }
-    if (e->reason == srv_atom_normal)
+    if (e->reason == srv_atom_normal && e->detail == NULL)
         return true;
-    srv__exit(p, e->reason, EXIT_HOLDS_REF);
+    srv__exit(p, e->reason, srv_detail_retain(e->detail), EXIT_HOLDS_REF);
     return false;
 }
 
@@ -733,6 +743,11 @@ static bool handle(struct process *p, struct envelope *e)
                                       .message = e->message, .args = e->args,
                                       .has_from = e->kind == ENV_SYSTEM,
                                       .from = e->from, .reason = e->reason,
+                                      .detail = e->kind == ENV_EXIT || e->kind == ENV_DOWN ||
+                                                        (e->kind == ENV_SYSTEM &&
+                                                         e->system == SYS_TERMINATE)
+                                                    ? e->detail
+                                                    : NULL,
                                       .pid = e->pid,
                                       .timer = e->kind == ENV_INFO ? e->ref : 0};
     p->current = &current;
@@ -896,11 +911,14 @@ srv_status srv_message_queue_len(srv_pid pid, size_t *out)
  * signaller's store (the reason is an interned atom). */
 static bool take_exit_signal(struct process *p)
 {
-    srv_atom why = atomic_exchange_explicit(&p->interrupt, NULL, memory_order_acquire);
+    const srv_detail *detail;
+    srv_atom why = srv__interrupt_take(p, &detail);
     if (why == NULL ||
-        (why != srv_atom_kill && srv__flag(p, PF_TRAP_EXIT)))
+        (why != srv_atom_kill && srv__flag(p, PF_TRAP_EXIT))) {
+        srv_detail_release(detail);
         return false;
-    srv__exit(p, why == srv_atom_kill ? srv_atom_killed : why, EXIT_HOLDS_REF);
+    }
+    srv__exit(p, why == srv_atom_kill ? srv_atom_killed : why, detail, EXIT_HOLDS_REF);
     return true;
 }
 

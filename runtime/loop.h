@@ -37,7 +37,8 @@ bool srv__try_acquire(struct process *p);
 void srv__release(struct process *p);
 
 /* Runs one callback of p on this thread, with srv_exit caught: fills
- * *action; false if the callback exited (action->reason says why). */
+ * *action; false if the callback exited (action->reason says why, and
+ * action->detail, a reference the caller takes, its detail or NULL). */
 typedef srv_action (*callback_fn)(struct process *p, void *arg);
 bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
                        srv_action *action);

@@ -26,6 +26,9 @@ void srv__envelope_free(const srv_module *module, struct envelope *e)
     if (has_args && module != NULL && e->message < module->message_count &&
         module->messages[e->message].free_args != NULL)
         module->messages[e->message].free_args(e->args);
+    if (e->kind == ENV_EXIT || e->kind == ENV_DOWN ||
+        (e->kind == ENV_SYSTEM && e->system == SYS_TERMINATE))
+        srv_detail_release(e->detail);
     srv__pool_free(e);
 }
 

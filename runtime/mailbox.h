@@ -58,7 +58,13 @@ struct envelope {
                                       ENV_INFO: the timer of srv_start_timer */
     srv_atom reason;               /* ENV_EXIT, ENV_DOWN, SYS_TERMINATE */
     void (*fn)(void *state, void *arg); /* SYS_REPLACE_STATE */
-    void *arg;
+    union {
+        void *arg;                 /* SYS_REPLACE_STATE: fn's */
+        const srv_detail *detail;  /* ENV_EXIT, ENV_DOWN, SYS_TERMINATE: the
+                                      reason's, a reference the envelope
+                                      owns (srv__envelope_free gives it
+                                      back), or NULL */
+    };
     _Alignas(max_align_t) unsigned char args[]; /* a copy made by copy_args */
 };
 

@@ -40,6 +40,7 @@ struct sys_debug;
 struct exit_frame {
     sigjmp_buf env;
     srv_atom reason;
+    const srv_detail *detail; /* srv_exit_detail's, a reference, or NULL */
 };
 
 /* The message a server is handling, for crash reports and for the caller
@@ -53,6 +54,9 @@ struct current_message {
     bool has_from;
     srv_from from;
     srv_atom reason;              /* ENV_EXIT, ENV_DOWN, SYS_TERMINATE */
+    const srv_detail *detail;     /* its detail, borrowed */
+    bool exiting;                 /* srv__exit has begun: terminate reads */
+    const srv_detail *exit_detail; /* the exit reason's (srv_reason_detail) */
     srv_pid pid;
     srv_timer_ref timer;          /* ENV_INFO sent by srv_start_timer: its
                                      ref (srv_current_timer); else 0 */

@@ -9,6 +9,7 @@
  * a stop exit noproc, a cast is ok, `Name ! Msg` raises badarg, a monitor
  * fires at once with noproc.
  */
+#include "reason.h"
 #include "srv.h"
 
 srv_status srv_deliver(srv_pid pid, const srv_message *msg)
@@ -61,7 +62,7 @@ srv_status srv_resolve(srv_ref server, srv_pid *pid_out)
 static srv_status call_target(srv_ref server, srv_call_result *result, srv_pid *pid)
 {
     if (result != NULL)
-        result->reason = NULL;
+        *result = (srv_call_result){0};
     srv_status status = srv_resolve(server, pid);
     if (status != SRV_ENOTREG)
         return status;
@@ -76,9 +77,15 @@ srv_status srv_call_to(srv_ref server, const srv_module *module, unsigned messag
 {
     srv_pid pid;
     srv_status status = call_target(server, result, &pid);
-    if (status != SRV_OK)
-        return status;
-    return srv_call(pid, module, message, args, reply, timeout_ms, result);
+    if (status == SRV_OK)
+        status = srv_call(pid, module, message, args, reply, timeout_ms, result);
+    /* gen_server:call(Name, ...) exits with the name, not the pid */
+    if (server.kind == SRV_REF_NAME &&
+        (status == SRV_ENOPROC || status == SRV_ETIMEOUT || status == SRV_EEXIT) &&
+        module != NULL && message < module->message_count)
+        srv__call_failed(result, status, srv_atom_format(server.name).s, module, message, args,
+                         timeout_ms);
+    return status;
 }
 
 srv_status srv_stop_to(srv_ref server, srv_atom reason, long timeout_ms,

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "link.h"
 #include "loop.h"
 #include "mailbox.h"
 #include "os.h"
@@ -59,6 +60,8 @@ struct request {
     const srv_message_type *type; /* the call: reply_size, free_reply */
     void *reply;                  /* small, or allocated for a bigger reply */
     srv_atom reason;              /* set with DONE */
+    const srv_detail *detail;     /* set with DONE (SRV_EEXIT): the reason's,
+                                     a reference the request owns */
     srv_status status;            /* set with DONE */
     uint32_t next_free;           /* in the free list: index + 1; 0 ends it */
     uint32_t next_answered;       /* on the answered stack: index + 1; 0 ends it */
@@ -184,6 +187,7 @@ static struct request *request_new(struct requests *t, const srv_message_type *t
     r->reply = reply;
     r->status = SRV_OK;
     r->reason = NULL;
+    r->detail = NULL;
     r->in = NULL;
     atomic_fetch_add_explicit(&t->outstanding, 1, memory_order_relaxed);
     /* Release: a replier that sees WAITING sees reply and type. */
@@ -291,6 +295,12 @@ static srv_status take_answer(struct requests *t, struct request *r, uint64_t ta
     srv_status status = r->status;
     if (result != NULL)
         result->reason = r->reason;
+    /* the detail goes to the requester to keep, as a call's does */
+    if (result != NULL && r->detail != NULL)
+        result->detail = srv__keep_detail(srv__caller(), KEPT_WAIT, r->detail);
+    else
+        srv_detail_release(r->detail);
+    r->detail = NULL;
     if (status == SRV_OK) {
         if (reply != NULL)
             memcpy(reply, r->reply, r->type->reply_size);
@@ -329,7 +339,8 @@ static struct request *find(struct process *owner, uint64_t tag, uint64_t *waiti
 }
 
 bool srv__request_complete(struct process *owner, uint64_t tag, srv_status status,
-                           srv_atom reason, const void *reply, size_t size)
+                           srv_atom reason, const srv_detail *detail, const void *reply,
+                           size_t size)
 {
     uint64_t waiting;
     struct request *r = find(owner, tag, &waiting);
@@ -342,6 +353,7 @@ bool srv__request_complete(struct process *owner, uint64_t tag, srv_status statu
         memcpy(r->reply, reply, size);
     r->status = status;
     r->reason = reason;
+    r->detail = srv_detail_retain(detail);
     struct requests *t = table_of(owner, memory_order_relaxed);
     /* On the answered stack, before DONE: an answer the requester sees is
      * always in its list once it takes the stack.  seq_cst (a release for
@@ -380,6 +392,8 @@ void srv__requests_release(struct process *p)
         uint64_t word = atomic_load_explicit(&r->word, memory_order_acquire);
         if ((word & 3) == SLOT_DONE && r->status == SRV_OK && r->type->free_reply != NULL)
             r->type->free_reply(r->reply); /* an answer nobody read */
+        if ((word & 3) == SLOT_DONE)
+            srv_detail_release(r->detail);
         if ((word & 3) != SLOT_ABANDONED && r->reply != r->small)
             srv__free(r->reply);
     }
@@ -480,7 +494,7 @@ static srv_status respond(srv_request_id *req, long timeout_ms, bool abandon,
                           void *reply, srv_call_result *result)
 {
     if (result != NULL)
-        result->reason = NULL;
+        *result = (srv_call_result){0};
     if (req == NULL || !srv__timeout_valid(timeout_ms))
         return SRV_EINVAL;
     struct process *self = srv__caller();
@@ -540,7 +554,7 @@ static srv_status send_to(struct process *p, srv_pid server, const srv_module *m
     *req = (srv_request_id){server, from};
     if (p == NULL) {
         /* No such process: answered now, as OTP's monitor fires at once. */
-        srv__request_complete(self, tag, SRV_ENOPROC, srv_atom_noproc, NULL, 0);
+        srv__request_complete(self, tag, SRV_ENOPROC, srv_atom_noproc, NULL, NULL, 0);
         return SRV_OK;
     }
     e->kind = ENV_CALL;

@@ -33,7 +33,8 @@ static inline bool srv__tag_is_request(uint64_t tag)
  * abandoned, already answered or never made: the reply was not taken and
  * its sender frees it. */
 bool srv__request_complete(struct process *owner, uint64_t tag, srv_status status,
-                           srv_atom reason, const void *reply, size_t size);
+                           srv_atom reason, const srv_detail *detail, const void *reply,
+                           size_t size);
 /* Anyone holding owner: whether request tag still waits for its answer. */
 bool srv__request_waits(struct process *owner, uint64_t tag);
 /* p's table, just before p is freed (srv__exit, a thread's end), once no

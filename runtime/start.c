@@ -23,6 +23,7 @@
 #include "name.h"
 #include "os.h"
 #include "process.h"
+#include "reason.h"
 #include "runtime.h"
 #include "sched.h"
 #include "thread.h"
@@ -75,7 +76,21 @@ static void start_timer_fire(void *arg, bool fire)
 /* Ends a server whose start failed; its name is free before we answer. */
 static void abandon(struct process *p, srv_atom reason)
 {
-    srv__exit(p, reason, 0); /* no terminate, and p is not held by a lookup */
+    srv__exit(p, reason, NULL, 0); /* no terminate, and p is not held by a lookup */
+}
+
+/* Ends a server whose init stopped or crashed with reason and detail (a
+ * reference it takes): result gets both, the detail kept by the starter
+ * for it to read (srv_start_result.detail). */
+static void abandon_with(struct process *p, srv_atom reason, const srv_detail *detail,
+                         srv_start_result *result)
+{
+    struct process *self = srv__caller();
+    result->reason = reason;
+    result->detail = self != NULL ? srv__keep_detail(self, KEPT_START,
+                                                     srv_detail_retain(detail))
+                                  : NULL;
+    srv__exit(p, reason, detail, 0);
 }
 
 srv_status srv_start(const srv_module *module, const void *init_args,
@@ -206,10 +221,8 @@ srv_status srv_start(const srv_module *module, const void *init_args,
         return SRV_ETIMEOUT;
     }
     if (!finished) {
-        srv_atom reason = action.reason;
-        srv__report_crash(p, reason, false, NULL);
-        abandon(p, reason);
-        result->reason = reason;
+        srv__report_crash(p, action.reason, action.detail, false, NULL);
+        abandon_with(p, action.reason, action.detail, result);
         return SRV_EINIT;
     }
     /* A negative timeout other than infinity is a bad return value. */
@@ -234,16 +247,15 @@ srv_status srv_start(const srv_module *module, const void *init_args,
     case SRV_ACTION_IGNORE:
         abandon(p, srv_atom_normal);
         return SRV_IGNORE;
-    case SRV_ACTION_STOP: {
-        srv_atom reason = srv__atom(action.reason != NULL ? action.reason : "undefined");
-        abandon(p, reason);
-        result->reason = reason;
+    case SRV_ACTION_STOP:
+        abandon_with(p, srv__atom(action.reason != NULL ? action.reason : "undefined"),
+                     action.detail, result);
         return SRV_EINIT;
-    }
-    default:
-        srv__report_crash(p, srv_atom_bad_return_value, false, NULL);
-        abandon(p, srv_atom_bad_return_value);
-        result->reason = srv_atom_bad_return_value;
+    default: {
+        const srv_detail *detail = srv__detail_bad_return(p, &action);
+        srv__report_crash(p, srv_atom_bad_return_value, detail, false, NULL);
+        abandon_with(p, srv_atom_bad_return_value, detail, result);
         return SRV_EBADRETURN;
+    }
     }
 }

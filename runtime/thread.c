@@ -26,7 +26,7 @@ static void identity_destroy(void *arg)
     struct process *p = arg;
     srv__process_close(p);
     srv__process_quiesce(p, false);
-    srv__links_exit(p, SRV_NORMAL);
+    srv__links_exit(p, SRV_NORMAL, NULL);
     struct envelope *e;
     while ((e = srv__mailbox_pop(&p->mailbox)) != NULL)
         srv__envelope_free(NULL, e);

@@ -10,6 +10,7 @@
 #include "atom.h"
 #include "fiber.h"
 #include "inline.h"
+#include "link.h"
 #include "os.h"
 #include "process.h"
 #include "request.h"
@@ -47,6 +48,10 @@ static bool wait_over(struct reply_slot *slot, uint64_t deadline_ns,
         if (reason != NULL)
             *reason = slot->reason;
         *status = slot->status;
+        if (*status == SRV_EEXIT) { /* reply holds the reason's detail */
+            srv__keep_detail(srv__slot_owner(slot), KEPT_WAIT, slot->reply);
+            slot->reply = NULL;
+        }
         return true;
     }
     if ((word & 3) == SLOT_WAITING && deadline_ns != UINT64_MAX &&
@@ -75,29 +80,33 @@ static void wake_waiter(struct reply_slot *slot, uint64_t tag)
         srv__futex_wake(&slot->futex);
 }
 
-void srv__interrupt(struct process *p, srv_atom reason)
+bool srv__interrupt(struct process *p, srv_atom reason)
 {
     if (p->module == NULL)
-        return; /* a plain thread's identity is never killed */
+        return false; /* a plain thread's identity is never killed */
     /* The first signal pending wins, except that kill replaces another
      * (which p could still drop if it traps exits by then).  seq_cst, then
      * the load of sleeper: pairs with srv__slot_wait's store of sleeper
      * and its look at interrupt; one of us sees the other.  And with
      * srv__release's look at interrupt after its store of IDLE. */
     srv_atom pending = NULL;
+    bool ours = true;
     while (!atomic_compare_exchange_weak_explicit(&p->interrupt, &pending, reason,
                                                   memory_order_seq_cst,
                                                   memory_order_seq_cst))
-        if (pending != NULL && (reason != srv_atom_kill || pending == srv_atom_kill))
+        if (pending != NULL && (reason != srv_atom_kill || pending == srv_atom_kill)) {
+            ours = false;
             break;
+        }
     /* seq_cst: pairs with srv__extra_made's exchange and srv__slot_wait's
      * look at interrupt after it: a p with no extra part yet waits on no
      * slot, and sees the signal when it comes to wait. */
     struct process_extra *x = atomic_load_explicit(&p->extra, memory_order_seq_cst);
     if (x == NULL)
-        return;
+        return ours;
     struct reply_slot *slot = &x->slot;
     wake_waiter(slot, atomic_load_explicit(&slot->sleeper, memory_order_seq_cst));
+    return ours;
 }
 
 /* The waiting handler's side of srv__interrupt: exits from the wait when
@@ -111,19 +120,22 @@ static void take_interrupt(struct reply_slot *slot)
     if (atomic_load_explicit(&p->interrupt, memory_order_relaxed) == NULL ||
         srv__exit_frame(p) == NULL || srv__current_or_null() != p)
         return; /* not in p's handler: left for p's next message boundary */
-    srv_atom why = atomic_exchange_explicit(&p->interrupt, NULL, memory_order_acquire);
+    const srv_detail *detail;
+    srv_atom why = srv__interrupt_take(p, &detail);
     /* An exchange, not a store: if a replier's exchange came first, ours
      * reads it and synchronises with it, so the caller's next look at the
      * slot sees DONE; if ours came first, the replier's sets 1 again. */
     atomic_exchange_explicit(&slot->futex, 0, memory_order_acq_rel);
     if (why == NULL ||
-        (why != srv_atom_kill && srv__flag(p, PF_TRAP_EXIT)))
+        (why != srv_atom_kill && srv__flag(p, PF_TRAP_EXIT))) {
+        srv_detail_release(detail);
         return; /* it traps by now: the EXIT waits in the mailbox */
+    }
     /* Give the call up; a reply being written into our buffer (on the
      * stack we are about to leave) is waited out first. */
     srv__slot_disarm(slot);
     srv__set_flag(p, PF_SIGNALLED, true);
-    srv_exit(why == srv_atom_kill ? srv_atom_killed : why);
+    srv_exit_detail(why == srv_atom_kill ? srv_atom_killed : why, detail);
 }
 
 /* A plain thread (or a scheduler out of stacks): spin for a reply from
@@ -202,7 +214,8 @@ srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
  * (inline.c): the reply goes straight to its buffer, with no lookup and
  * no wake-up.  The CAS still decides, against a second answer. */
 static bool complete_beneath(struct reply_slot *slot, uint64_t tag, srv_status status,
-                             srv_atom reason, const void *reply, size_t size)
+                             srv_atom reason, const srv_detail *detail, const void *reply,
+                             size_t size)
 {
     uint64_t expected = tag << 2 | SLOT_WAITING;
     if ((atomic_load_explicit(&slot->word, memory_order_relaxed)) != expected)
@@ -211,16 +224,21 @@ static bool complete_beneath(struct reply_slot *slot, uint64_t tag, srv_status s
         memcpy(slot->reply, reply, size);
     slot->status = status;
     slot->reason = reason;
+    if (status == SRV_EEXIT)
+        slot->reply = (void *)srv_detail_retain(detail);
     /* Release: the caller's acquire load of DONE sees the reply. */
-    return atomic_compare_exchange_strong_explicit(&slot->word, &expected,
-                                                   tag << 2 | SLOT_DONE,
-                                                   memory_order_release,
-                                                   memory_order_relaxed);
+    if (atomic_compare_exchange_strong_explicit(&slot->word, &expected, tag << 2 | SLOT_DONE,
+                                                memory_order_release, memory_order_relaxed))
+        return true;
+    if (status == SRV_EEXIT)
+        srv_detail_release(detail); /* ours was not taken */
+    return false;
 }
 
 /* The caller's slot, the caller held: woken if it sleeps. */
 static bool complete_slot(struct process *caller, srv_from from, srv_status status,
-                          srv_atom reason, const void *reply, size_t size)
+                          srv_atom reason, const srv_detail *detail, const void *reply,
+                          size_t size)
 {
     struct reply_slot *slot = srv__slot(caller); /* it called: it has one */
     uint64_t expected = from.tag << 2 | SLOT_WAITING;
@@ -236,6 +254,8 @@ static bool complete_slot(struct process *caller, srv_from from, srv_status stat
         memcpy(slot->reply, reply, size);
     slot->status = status;
     slot->reason = reason;
+    if (status == SRV_EEXIT) /* the caller takes it with DONE (wait_over) */
+        slot->reply = (void *)srv_detail_retain(detail);
     /* Release: the caller's acquire load of DONE sees the reply. */
     atomic_store_explicit(&slot->word, from.tag << 2 | SLOT_DONE,
                           memory_order_release);
@@ -245,15 +265,17 @@ static bool complete_slot(struct process *caller, srv_from from, srv_status stat
 
 /* The caller is elsewhere: found by its pid. */
 static __attribute__((noinline)) bool complete_elsewhere(srv_from from, srv_status status,
-                                                         srv_atom reason, const void *reply,
-                                                         size_t size)
+                                                         srv_atom reason,
+                                                         const srv_detail *detail,
+                                                         const void *reply, size_t size)
 {
     struct process *caller = srv__process_get(from.pid);
     if (caller == NULL)
         return false;
     bool taken = srv__tag_is_request(from.tag) /* its own place (request.c) */
-                     ? srv__request_complete(caller, from.tag, status, reason, reply, size)
-                     : complete_slot(caller, from, status, reason, reply, size);
+                     ? srv__request_complete(caller, from.tag, status, reason, detail, reply,
+                                             size)
+                     : complete_slot(caller, from, status, reason, detail, reply, size);
     srv__process_put(caller);
     return taken;
 }
@@ -261,11 +283,17 @@ static __attribute__((noinline)) bool complete_elsewhere(srv_from from, srv_stat
 bool srv__slot_complete_process(struct process *caller, uint64_t tag, srv_status status)
 {
     srv_from from = {caller->pid, tag, NULL};
-    return complete_slot(caller, from, status, NULL, NULL, 0);
+    return complete_slot(caller, from, status, NULL, NULL, NULL, 0);
 }
 
 bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
                         const void *reply, size_t size)
+{
+    return srv__slot_complete_detail(from, status, reason, NULL, reply, size);
+}
+
+bool srv__slot_complete_detail(srv_from from, srv_status status, srv_atom reason,
+                               const srv_detail *detail, const void *reply, size_t size)
 {
     /* The job a caller runs (inline.c) answers that caller, while it is
      * still suspended beneath it: by its slot, with no lookup. */
@@ -274,9 +302,10 @@ bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
         struct process *p = f->caller_process;
         if (p->pid.index == from.pid.index && p->pid.serial == from.pid.serial &&
             p->pid.node == from.pid.node)
-            return complete_beneath(srv__slot(p), from.tag, status, reason, reply, size);
+            return complete_beneath(srv__slot(p), from.tag, status, reason, detail, reply,
+                                    size);
     }
-    return complete_elsewhere(from, status, reason, reply, size);
+    return complete_elsewhere(from, status, reason, detail, reply, size);
 }
 
 void srv_sleep(long ms)

@@ -27,7 +27,10 @@ struct reply_slot {
     _Atomic uint64_t word;
     _Atomic uint64_t sleeper;   /* tag of the call a parked fiber waits on */
     struct fiber *fiber;        /* that fiber (set before sleeper) */
-    void *reply;                /* where the reply goes: the caller's buffer */
+    void *reply;                /* where the reply goes: the caller's buffer;
+                                   once DONE with SRV_EEXIT, the reason's
+                                   detail (a reference), which the caller
+                                   keeps (KEPT_WAIT, link.h) */
     srv_atom reason;            /* SRV_EEXIT: why */
     srv_status status;          /* set with DONE */
     _Atomic uint32_t futex;     /* 1 once DONE: a plain thread sleeps on it */
@@ -49,6 +52,10 @@ bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
  * alive by other means than a lookup (which does not find a process in
  * its terminate): no reply.  False if it does not wait for tag. */
 bool srv__slot_complete_process(struct process *caller, uint64_t tag, srv_status status);
+/* The same with the reason's detail (SRV_EEXIT; borrowed: the caller
+ * gets its own reference). */
+bool srv__slot_complete_detail(srv_from from, srv_status status, srv_atom reason,
+                               const srv_detail *detail, const void *reply, size_t size);
 /* Caller: takes back an armed slot it will not wait on after all (a
  * reply being written is waited out first). */
 void srv__slot_disarm(struct reply_slot *slot);
@@ -67,6 +74,10 @@ bool srv__caller_waits(srv_from from);
  * call, sleep) ends at once, as Erlang's process would in its receive.  If
  * p traps exits by the time it looks (it set the flag meanwhile), the
  * signal is dropped and the EXIT envelope is handled as a message. */
-void srv__interrupt(struct process *p, srv_atom reason);
+bool srv__interrupt(struct process *p, srv_atom reason);
+/* srv__interrupt's return: true when reason is the one now pending (it
+ * came first, or is a kill), false when another stays pending.  A
+ * signal with a detail goes through link.c, which keeps the detail with
+ * the reason that won (srv__interrupt_take). */
 
 #endif /* SRV_WAIT_H */

@@ -131,6 +131,47 @@ SRV_API extern const char srv_atom_bad_return_value[];
 #define SRV_NOPROC srv_atom_noproc
 
 /* ---------------------------------------------------------------------- */
+/* Exit reasons with detail: {Reason, Detail}                              */
+
+/* OTP's reasons are terms; libsrv's are an atom, and beside it, when the
+ * reason is a pair such as {shutdown, going_home}, {bad_return_value,
+ * Value} or {noproc, {gen_server, call, [Server, Request]}}, a detail:
+ * the second element, as Erlang prints it ("going_home", "42").  A plain
+ * atom has none (NULL) and costs what it did: no allocation, no count.
+ *
+ * A detail is immutable and shared: made once, with one reference, it is
+ * passed on to links, monitors, callers and terminate by reference counts
+ * (atomic: any thread), and freed when the last reference goes.  Where
+ * the runtime hands one out (srv_reason_detail, srv_call_result,
+ * srv_signal), it is borrowed: srv_detail_retain keeps it longer. */
+typedef struct srv_detail srv_detail;
+
+/* A detail of that text (copied); NULL when out of memory, or for NULL. */
+SRV_API const srv_detail *srv_detail_new(const char *text);
+/* The same, printed: srv_detail_printf("{conn,%d}", 7). */
+SRV_API const srv_detail *srv_detail_printf(const char *fmt, ...) SRV_PRINTF(1, 2);
+/* One more reference to d (d itself; NULL for NULL). */
+SRV_API const srv_detail *srv_detail_retain(const srv_detail *d);
+/* Gives a reference back; the last one frees d.  NULL is ignored. */
+SRV_API void srv_detail_release(const srv_detail *d);
+/* The text, "going_home": valid while a reference is held. */
+SRV_API const char *srv_detail_text(const srv_detail *d);
+/* Whether two details are the same term (NULL equals NULL only). */
+SRV_API bool srv_detail_equal(const srv_detail *a, const srv_detail *b);
+/* Whether a reason is normal, shutdown or {shutdown, _}: those that end a
+ * server without a crash report, as OTP's gen_server and proc_lib count
+ * them (and a supervisor, for a transient child).  {normal, X} is not
+ * one of them.  A linked process that does not trap exits still ends
+ * with {shutdown, _}, as with shutdown. */
+SRV_API bool srv_reason_is_quiet(srv_atom reason, const srv_detail *detail);
+
+/* Inside terminate: the detail of the reason it runs with; inside
+ * handle_exit and handle_down (info EXIT, info DOWN): that of the EXIT's
+ * or the DOWN's.  NULL everywhere else and for a plain atom.  Borrowed
+ * for the callback's run.  The spec's REASON_DETAIL. */
+SRV_API const srv_detail *srv_reason_detail(void);
+
+/* ---------------------------------------------------------------------- */
 /* Process identifiers                                                     */
 
 /* A pid names a process slot and the generation of its occupant, so a pid
@@ -204,6 +245,8 @@ SRV_API void srv_buf_printf(srv_buf *buf, const char *fmt, ...) SRV_PRINTF(2, 3)
 SRV_API void srv_buf_put_string(srv_buf *buf, const char *s); /* quoted, escaped */
 SRV_API void srv_buf_put_bytes(srv_buf *buf, const void *p, size_t n); /* <<1,2>> */
 SRV_API void srv_buf_put_atom(srv_buf *buf, srv_atom atom);  /* '0x01f' */
+/* A reason whole: the atom alone, or {atom,Detail}: {shutdown,going_home}. */
+SRV_API void srv_buf_put_reason(srv_buf *buf, srv_atom reason, const srv_detail *detail);
 SRV_API void srv_buf_free(srv_buf *buf);
 /* Empties buf for a new text, keeping its memory. */
 SRV_API void srv_buf_reset(srv_buf *buf);
@@ -272,6 +315,10 @@ typedef struct srv_start_result {
     srv_pid pid;
     srv_monitor_ref monitor_ref;
     srv_atom reason;
+    /* SRV_EINIT, SRV_EBADRETURN: the reason's detail ({stop, {shutdown,
+     * no_config}} from init, {bad_return_value, Value}), or NULL;
+     * borrowed until the starter's next start that fails, or its end */
+    const srv_detail *detail;
 } srv_start_result;
 
 SRV_API srv_status srv_start(const srv_module *module, const void *init_args,
@@ -285,6 +332,18 @@ SRV_API srv_status srv_start(const srv_module *module, const void *init_args,
  * exited while we waited. */
 typedef struct srv_call_result {
     srv_atom reason;
+    /* SRV_EEXIT: the reason's detail, {shutdown, going_home}'s going_home,
+     * or NULL for a plain atom */
+    const srv_detail *detail;
+    /* srv_call (and the calls of name, srv_call_to) that fails with
+     * SRV_ENOPROC, SRV_ETIMEOUT or SRV_EEXIT: the reason gen_server:call
+     * exits its caller with, whole, as a detail:
+     *   {noproc,{gen_server,call,[<0.81.0>,get]}}
+     *   {{bad_return_value,-1},{gen_server,call,[counter,{add,2}]}}
+     * Else NULL.  Both details are borrowed: valid until the calling
+     * process's next call or stop that fails, or its end (srv_detail_retain
+     * keeps one longer). */
+    const srv_detail *exit;
 } srv_call_result;
 
 /* gen_server:call: sends message number `message` of the server's module
@@ -346,6 +405,14 @@ SRV_API srv_status srv_reply(srv_from from, const srv_module *module,
  * call's handler does). */
 SRV_API srv_status srv_stop(srv_pid server, srv_atom reason, long timeout_ms,
                             srv_call_result *result);
+/* gen_server:stop(Server, {Reason, Detail}, Timeout): as srv_stop, with
+ * the reason's detail, which terminate, links, monitors and callers see
+ * (the reference is the stop's: srv_stop_detail(pid, SRV_SHUTDOWN,
+ * srv_detail_new("rebalance"), ...) is stop(Pid, {shutdown, rebalance})).
+ * SRV_OK when the server ended with that very reason, detail and all. */
+SRV_API srv_status srv_stop_detail(srv_pid server, srv_atom reason,
+                                   const srv_detail *detail, long timeout_ms,
+                                   srv_call_result *result);
 
 /* ---------------------------------------------------------------------- */
 /* Asynchronous requests: gen_server:send_request and its responses        */
@@ -473,6 +540,11 @@ SRV_API srv_status srv_reqids_check(srv_reqids *reqids, bool delete_answered,
  * runs with reason, then links and monitors are told.  From a plain thread
  * it aborts the program. */
 SRV_API SRV_NORETURN void srv_exit(srv_atom reason);
+/* erlang:exit({Reason, Detail}): as srv_exit, with a detail (the
+ * reference is the exit's: srv_exit_detail(SRV_SHUTDOWN,
+ * srv_detail_new("going_home")) is exit({shutdown, going_home})).  A NULL
+ * detail is srv_exit(reason). */
+SRV_API SRV_NORETURN void srv_exit_detail(srv_atom reason, const srv_detail *detail);
 
 /* A failed SRV_ASSERT in a handler crashes the server, not the program. */
 SRV_API SRV_NORETURN void srv__assert_failed(const char *expr, const char *file,
@@ -493,6 +565,12 @@ SRV_API SRV_NORETURN void srv__assert_failed(const char *expr, const char *file,
  * gets it as an EXIT info message in order with its mail) are messages.
  * SRV_OK even when pid is not alive, as in Erlang. */
 SRV_API srv_status srv_exit_signal(srv_pid pid, srv_atom reason);
+/* erlang:exit(Pid, {Reason, Detail}): as srv_exit_signal, with the
+ * reason's detail (the reference is the signal's).  A process the signal
+ * ends exits with the reason whole, which its own links and monitors see
+ * in turn, as one that traps gets it in its info exit. */
+SRV_API srv_status srv_exit_signal_detail(srv_pid pid, srv_atom reason,
+                                          const srv_detail *detail);
 
 SRV_API srv_status srv_link(srv_pid pid);
 SRV_API srv_status srv_unlink(srv_pid pid);
@@ -522,6 +600,9 @@ typedef struct srv_signal {
     srv_pid pid;
     srv_monitor_ref ref; /* DOWN only */
     srv_atom reason;
+    /* the reason's detail, or NULL: borrowed until the thread's next
+     * srv_receive_signal, or its end */
+    const srv_detail *detail;
 } srv_signal;
 
 /* Waits up to timeout_ms for the next signal to the calling plain thread. */

@@ -183,6 +183,35 @@ fail: /* out of memory for the reply */
     srv_r.action.kind = SRV_ACTION_STOP;
     return srv_r;
 }
+
+static inline external_lookup_result external_lookup_result_stop_detail(srv_atom srv_reason,
+                                                                        const char *srv_detail_text)
+{
+    external_lookup_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action_stop_detail(SRV_ACTION_STOP, srv_reason,
+                                           srv_detail_new(srv_detail_text));
+    return srv_r;
+}
+
+static inline external_lookup_result external_lookup_result_stop_reply_detail(srv_atom srv_reason,
+                                                                              const char *srv_detail_text, const char *value, bool found)
+{
+    external_lookup_result srv_r;
+    memset(&srv_r, 0, sizeof srv_r);
+    srv_r.action = srv__action_stop_detail(SRV_ACTION_STOP_REPLY, srv_reason,
+                                           srv_detail_new(srv_detail_text));
+    srv_r.reply.value = srv_strdup(value);
+    if (srv_r.reply.value == NULL && value != NULL)
+        goto fail;
+    srv_r.reply.found = found;
+    return srv_r;
+fail: /* out of memory for the reply */
+    free((void *)srv_r.reply.value);
+    srv_r.reply.value = NULL;
+    srv_r.action.kind = SRV_ACTION_STOP;
+    return srv_r;
+}
 /* ---- Start and stop ------------------------------------------------ */
 
 /* init's arguments, as the start functions pass them; a supervisor keeps

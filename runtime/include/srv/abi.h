@@ -57,7 +57,12 @@ typedef struct srv_action {
     bool has_next;       /* ..., {continue, C}}: next is C */
     long timeout_ms;
     srv_atom reason;
-    srv_continue next;
+    union {
+        srv_continue next;        /* has_next */
+        const srv_detail *detail; /* SRV_ACTION_STOP, SRV_ACTION_STOP_REPLY:
+                                   * the reason's detail, a reference the
+                                   * runtime takes, or NULL */
+    };
 } srv_action;
 
 /* init's result: a distinct type so that init cannot return noreply. */
@@ -96,6 +101,17 @@ static inline srv_action srv__action_continue(srv_action_kind kind, srv_continue
     return a;
 }
 
+/* A stop (kind SRV_ACTION_STOP or SRV_ACTION_STOP_REPLY) with reason
+ * {reason, Detail}: {stop, {shutdown, going_home}, State}.  The action
+ * takes the reference detail (NULL: the plain atom). */
+static inline srv_action srv__action_stop_detail(srv_action_kind kind, srv_atom reason,
+                                                 const srv_detail *detail)
+{
+    srv_action a = srv__action(kind, SRV_INFINITY, reason);
+    a.detail = detail;
+    return a;
+}
+
 /* An action of kind after which the server hibernates (..., hibernate}). */
 static inline srv_action srv__action_hibernate(srv_action_kind kind) {
     srv_action a = srv__action(kind, SRV_INFINITY, 0);
@@ -127,6 +143,13 @@ static inline srv_init_result srv_init_stop(srv_atom reason) {
     srv_init_result r = {srv__action(SRV_ACTION_STOP, SRV_INFINITY, reason)};
     return r;
 }
+/* {stop, {Reason, Detail}}: the spec's stop_detail(reason, "text"), the
+ * detail made of its text (out of memory for it: the plain reason). */
+static inline srv_init_result srv_init_stop_detail(srv_atom reason, const char *detail_text) {
+    srv_init_result r = {
+        srv__action_stop_detail(SRV_ACTION_STOP, reason, srv_detail_new(detail_text))};
+    return r;
+}
 static inline srv_noreply_result srv_result_noreply(void) {
     srv_noreply_result r = {srv__action(SRV_ACTION_NOREPLY, SRV_INFINITY, 0)};
     return r;
@@ -145,6 +168,13 @@ static inline srv_noreply_result srv_result_noreply_hibernate(void) {
 }
 static inline srv_noreply_result srv_result_stop(srv_atom reason) {
     srv_noreply_result r = {srv__action(SRV_ACTION_STOP, SRV_INFINITY, reason)};
+    return r;
+}
+/* {stop, {Reason, Detail}, State}: as srv_init_stop_detail. */
+static inline srv_noreply_result srv_result_stop_detail(srv_atom reason,
+                                                        const char *detail_text) {
+    srv_noreply_result r = {
+        srv__action_stop_detail(SRV_ACTION_STOP, reason, srv_detail_new(detail_text))};
     return r;
 }
 
