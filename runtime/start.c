@@ -215,7 +215,10 @@ srv_status srv_start(const srv_module *module, const void *init_args,
                      !srv__timeout_valid(action.timeout_ms)))
         srv__drop_next(p, &action);
     if (late) {
-        /* init outran the start timeout: the child is killed */
+        /* init outran the start timeout: the child is killed (a detail
+         * its stop or exit came with goes) */
+        if (!finished || action.kind == SRV_ACTION_STOP)
+            srv_detail_release(action.detail);
         abandon(p, srv_atom_killed);
         result->reason = srv_atom_timeout;
         return SRV_ETIMEOUT;

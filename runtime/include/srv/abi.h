@@ -90,6 +90,7 @@ static inline srv_action srv__action(srv_action_kind kind, long timeout_ms,
     a.has_next = false;
     a.next.message = 0;
     a.next.args = NULL;
+    a.detail = NULL; /* all of the union: next.message has padding after it */
     return a;
 }
 
