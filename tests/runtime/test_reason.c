@@ -29,6 +29,26 @@ static bool logged(const char *line)
     return strstr(text, line) != NULL;
 }
 
+/* A crash report came, and the last one holds text. */
+static void assert_reported(const char *text)
+{
+    ASSERT_EVENTUALLY(reports.reports > 0);
+    cr_assert(strstr(reports.text, text) != NULL, "%s", reports.text);
+}
+
+/* A crash with reason whole: terminate had it, the watcher's info exit
+ * or info down (seen: "exit", "down") too, and the report has it. */
+static void assert_crashed_with(const char *whole, const char *seen)
+{
+    char line[256];
+    snprintf(line, sizeof line, "terminate %s\n", whole);
+    ASSERT_EVENTUALLY(logged(line));
+    snprintf(line, sizeof line, "%s %s\n", seen, whole);
+    ASSERT_EVENTUALLY(logged(line));
+    snprintf(line, sizeof line, "** Reason for termination ==\n** %s\n", whole);
+    assert_reported(line);
+}
+
 static srv_pid start_parting(void)
 {
     srv_pid pid;
@@ -156,11 +176,7 @@ Test(reason, bad_return_value_carries_what_the_handler_returned, .timeout = T(20
              "{{bad_return_value,{reply,'...',#{n => 0},-5}},{gen_server,call,[%s,bad]}}",
              srv_pid_format(p).s);
     cr_assert_str_eq(srv_detail_text(result.exit), want);
-    ASSERT_EVENTUALLY(logged("terminate {bad_return_value,{reply,'...',#{n => 0},-5}}\n"));
-    ASSERT_EVENTUALLY(logged("down {bad_return_value,{reply,'...',#{n => 0},-5}}\n"));
-    cr_assert_gt(reports.reports, 0);
-    cr_assert(strstr(reports.text, "** {bad_return_value,{reply,'...',#{n => 0},-5}}\n") != NULL,
-              "%s", reports.text);
+    assert_crashed_with("{bad_return_value,{reply,'...',#{n => 0},-5}}", "down");
     stop_watcher(monitoring);
 }
 
@@ -218,11 +234,7 @@ Test(reason, exit_with_detail_is_a_crash_reported_whole, .timeout = T(20))
                  SRV_EEXIT);
     cr_assert_str_eq(result.reason, "oops");
     cr_assert_str_eq(srv_detail_text(result.detail), "disk_full");
-    ASSERT_EVENTUALLY(logged("terminate {oops,disk_full}\n"));
-    ASSERT_EVENTUALLY(logged("exit {oops,disk_full}\n"));
-    ASSERT_EVENTUALLY(reports.reports >= 1);
-    cr_assert(strstr(reports.text, "** Reason for termination ==\n** {oops,disk_full}\n") != NULL,
-              "%s", reports.text);
+    assert_crashed_with("{oops,disk_full}", "exit");
     stop_watcher(linked);
 }
 
@@ -233,8 +245,7 @@ Test(reason, normal_with_detail_is_reported, .timeout = T(20))
     srv_pid p = start_parting();
     parting_stop_with_reply said;
     cr_assert_eq(parting_stop_with(p, SRV_NORMAL, "x", &said), SRV_OK);
-    ASSERT_EVENTUALLY(reports.reports >= 1);
-    cr_assert(strstr(reports.text, "** {normal,x}\n") != NULL, "%s", reports.text);
+    assert_reported("** {normal,x}\n");
 }
 
 /* Twin: a cast's {stop, {shutdown, bye}, State}: quiet; the DOWN has it. */
@@ -323,8 +334,7 @@ Test(reason, init_bad_return_value_carries_what_init_returned, .timeout = T(20))
                  SRV_EBADRETURN);
     cr_assert_eq(result.reason, srv_atom_bad_return_value);
     cr_assert_str_eq(srv_detail_text(result.detail), "{ok,#{n => 0},-7}");
-    cr_assert(strstr(reports.text, "** {bad_return_value,{ok,#{n => 0},-7}}\n") != NULL, "%s",
-              reports.text);
+    assert_reported("** {bad_return_value,{ok,#{n => 0},-7}}\n");
 }
 
 /* The DOWN the calling thread gets for pid, with its reason whole. */
