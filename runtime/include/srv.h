@@ -341,8 +341,8 @@ typedef struct srv_call_result {
      *   {noproc,{gen_server,call,[<0.81.0>,get]}}
      *   {{bad_return_value,-1},{gen_server,call,[counter,{add,2}]}}
      * Else NULL.  Both details are borrowed: valid until the calling
-     * process's next call or stop that fails, or its end (srv_detail_retain
-     * keeps one longer). */
+     * process's next call, stop or response that fails, or its end
+     * (srv_detail_retain keeps one longer). */
     const srv_detail *exit;
 } srv_call_result;
 
@@ -399,7 +399,8 @@ SRV_API srv_status srv_reply(srv_from from, const srv_module *module,
 
 /* gen_server:stop/3: stop with reason and wait up to timeout_ms for
  * terminate to finish.  SRV_ENOPROC if the server is not alive;
- * SRV_EEXIT (with reason) if it exited with another reason meanwhile;
+ * SRV_EEXIT (with reason, and its detail) if it exited with another
+ * reason meanwhile;
  * SRV_ETIMEOUT at the deadline, terminate going on (an idle server's
  * terminate runs on the stopper's thread, and keeps the deadline as a
  * call's handler does). */
@@ -454,7 +455,7 @@ SRV_API bool srv_request_is(const srv_request_id *req, const srv_module *module,
 /* gen_server:wait_response: waits up to timeout_ms for req's answer.  Its
  * status is the call's (SRV_OK, with the reply written to reply, the
  * call's reply struct, or freed unread when reply is NULL; SRV_EEXIT with
- * result->reason when the server exited first; SRV_ENOPROC; SRV_ENOMEM),
+ * result->reason and result->detail when the server exited first; SRV_ENOPROC; SRV_ENOMEM),
  * and the request is then over.  SRV_ETIMEOUT: no answer yet, and the
  * request still stands (a later wait may get it).  reply is zeroed first,
  * as a call leaves it, and written only with SRV_OK.  SRV_EINVAL for a

@@ -390,3 +390,27 @@ Test(reason, exit_signal_with_detail_reaches_a_trapping_server, .timeout = T(20)
     stop_watcher(watcher);
     cr_assert_eq(parting_stop(other), SRV_OK);
 }
+
+/* sys: an EXIT with a detail is logged whole among the events that
+ * sys:log keeps and get_status shows ({in,{'EXIT',Pid,{shutdown,42}}}). */
+Test(reason, sys_log_and_get_status_show_an_exit_whole, .timeout = T(20))
+{
+    setup();
+    srv_pid p = start_parting();
+    srv_pid linked = watcher_of(p, true);
+    cr_assert_eq(srv_sys_log(linked, 10, T(5000)), SRV_OK);
+    parting_stop_with_reply said;
+    cr_assert_eq(parting_stop_with(p, SRV_SHUTDOWN, "42", &said), SRV_OK);
+    ASSERT_EVENTUALLY(logged("exit {shutdown,42}\n"));
+    char want[128];
+    snprintf(want, sizeof want, "{'EXIT',%s,{shutdown,42}}", srv_pid_format(p).s);
+    srv_buf log = {0};
+    cr_assert_eq(srv_sys_log_get(linked, &log, T(5000)), SRV_OK);
+    cr_assert(strstr(log.data, want) != NULL, "%s", log.data);
+    srv_buf_free(&log);
+    srv_sys_status status;
+    cr_assert_eq(srv_sys_get_status(linked, &status, T(5000)), SRV_OK);
+    cr_assert(strstr(status.text.data, want) != NULL, "%s", status.text.data);
+    srv_sys_status_free(&status);
+    stop_watcher(linked);
+}
