@@ -329,7 +329,8 @@ SRV_API srv_status srv_start(const srv_module *module, const void *init_args,
 /* Calls, casts, replies                                                   */
 
 /* The outcome of a call beyond its status: for SRV_EEXIT, why the server
- * exited while we waited. */
+ * exited while we waited; noproc for SRV_ENOPROC and timeout for
+ * SRV_ETIMEOUT (srv_call and srv_call_to), as gen_server:call's exit. */
 typedef struct srv_call_result {
     srv_atom reason;
     /* SRV_EEXIT: the reason's detail, {shutdown, going_home}'s going_home,
