@@ -50,6 +50,10 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
              -MMD -MP -pthread -Igen -iquote runtime -Iruntime/include \
              -I$(B)/grammar $(SAN_FLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
+# erl_interface (erlang-dev): the node's connections and terms (runtime/
+# node.c, term.c).  Static: libei.a goes into libsrv.so, and a program
+# that links libsrv.a links it after.
+EI_LIBS = -lei
 # Criterion cannot start under TSan (tests/runtime/tsan_runner.h stands in).
 CRITERION_LIBS = $(if $(filter tsan,$(SAN)),,-lcriterion)
 
@@ -70,7 +74,8 @@ $(B)/%.o: %.S
 # Build dependencies: installed with apt-get when missing and we are root,
 # otherwise the exact command is printed.  A stamp keeps this to one check.
 
-DEB_PACKAGES := flex bison libcriterion-dev pkg-config clang libclang-rt-14-dev valgrind
+DEB_PACKAGES := flex bison libcriterion-dev pkg-config clang libclang-rt-14-dev valgrind \
+                erlang-dev erlang-nox
 $(B)/.deps-ok:
 	$(Q)sh mk/deps.sh $(DEB_PACKAGES)
 	@mkdir -p $(@D) && touch $@
@@ -135,7 +140,7 @@ $(B)/pic/%.o: %.S
 $(B)/libsrv.a: $(RUNTIME_OBJS)
 	$(Q)rm -f $@ && $(RUNTIME_LINK)
 $(B)/libsrv.so: $(RUNTIME_PIC_OBJS)
-	$(Q)$(CC) -shared -Wl,-soname,libsrv.so.$(ABI_MAJOR) $(ALL_LDFLAGS) $(if $(filter yes,$(LTO)),$(CFLAGS) -flto=auto) -o $@ $^
+	$(Q)$(CC) -shared -Wl,-soname,libsrv.so.$(ABI_MAJOR) $(ALL_LDFLAGS) $(if $(filter yes,$(LTO)),$(CFLAGS) -flto=auto) -o $@ $^ $(EI_LIBS)
 
 # ---------------------------------------------------------------------------
 # Generated servers: the rule every user gets from srv.mk, here for the tree.
@@ -165,7 +170,7 @@ $$(patsubst %.c,$(B)/%.o,$$(wildcard examples/$(1)/*.c)) $$($(1)_GEN_C:.c=.o): $
 # a supervisor's generated code reads the specs it uses: any of the folder's
 $$($(1)_GEN_C) $$($(1)_SPECS:%=$(B)/%.h): $$($(1)_SPECS)
 $(B)/examples/$(1)/$(1): $$($(1)_OBJS) $(B)/libsrv.a
-	$$(Q)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^
+	$$(Q)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $(EI_LIBS)
 examples: $(B)/examples/$(1)/$(1)
 endef
 $(foreach e,$(EXAMPLES),$(eval $(call example_rules,$(e))))
@@ -189,10 +194,15 @@ $(RUNTIME_TESTS:%=%.o): $(TEST_SERVER_SPECS:%=$(B)/%.h)
 $(B)/tests/compiler/%: $(B)/tests/compiler/%.o $(SRVC_OBJS)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRITERION_LIBS)
 $(B)/tests/runtime/%: $(B)/tests/runtime/%.o $(TEST_HELPERS) $(B)/libsrv.a
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRITERION_LIBS) -lm
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRITERION_LIBS) $(EI_LIBS) -lm
 $(B)/tests/compiler/%.o $(B)/tests/runtime/%.o: ALL_CFLAGS += -Itests -DSRCDIR='"$(CURDIR)"' -DBUILDDIR='"$(abspath $(B))"'
 $(COMPILER_TESTS:%=%.o): $(B)/grammar/srv.tab.h $(B)/grammar/srv.lex.h
 .SECONDARY:
+
+# test_node answers the seed's session with the seed's own worker.
+$(B)/tests/runtime/test_node.o: ALL_CFLAGS += -I$(B)/examples/worker
+$(B)/tests/runtime/test_node.o: $(B)/examples/worker/worker.srv.h
+$(B)/tests/runtime/test_node: $(B)/examples/worker/worker.srv.o
 
 runtime-tests: $(RUNTIME_TESTS)
 compiler-tests: $(COMPILER_TESTS) $(B)/srvc
@@ -253,9 +263,9 @@ BENCH_SPECS := $(wildcard bench/*.srv)
 $(B)/bench/bench.o: ALL_CFLAGS += -I$(B)/bench
 $(B)/bench/bench.o: $(BENCH_SPECS:%=$(B)/%.h)
 $(B)/bench/bench: $(B)/bench/bench.o $(B)/bench/measure.o $(BENCH_SPECS:%=$(B)/%.o) $(B)/libsrv.a
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EI_LIBS)
 $(B)/bench/floor: $(B)/bench/floor.o $(B)/libsrv.a
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EI_LIBS)
 $(B)/bench/caf/bench-caf: bench/caf/bench.cpp
 	@mkdir -p $(@D)
 	$(Q)$(CXX) -std=c++17 -O2 -DNDEBUG -pthread -o $@ $< -lcaf_core
@@ -275,7 +285,7 @@ bench-scale: $(B)/.deps-ok
 $(B)/bench/scale.o: ALL_CFLAGS += -I$(B)/bench
 $(B)/bench/scale.o: $(BENCH_SPECS:%=$(B)/%.h)
 $(B)/bench/scale: $(B)/bench/scale.o $(B)/bench/measure.o $(BENCH_SPECS:%=$(B)/%.o) $(B)/libsrv.a
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EI_LIBS)
 .PHONY: bench-scale
 
 # ---------------------------------------------------------------------------

@@ -208,6 +208,13 @@ struct ast_attr *ast_attr_append(struct ast_spec *spec, struct ast_attr *list,
     return ast_attrs_join(list, a);
 }
 
+struct ast_attr *ast_attr_text(struct ast_attr *attr, const char *text, struct srv_loc loc)
+{
+    attr->text = text;
+    attr->text_loc = loc;
+    return attr;
+}
+
 struct ast_attr *ast_attrs_join(struct ast_attr *list, struct ast_attr *more)
 {
     if (list == NULL)

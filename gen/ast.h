@@ -84,6 +84,8 @@ enum ast_handler_kind {
 struct ast_attr {
     const char *name;
     struct srv_loc loc;
+    const char *text;             /* NAME("text"): the text, or NULL */
+    struct srv_loc text_loc;
     struct ast_attr *next;
 };
 
@@ -98,6 +100,8 @@ struct ast_handler {
     struct ast_code body;         /* when has_body */
     struct ast_attr *attrs;       /* CALL: its attributes, in spec order */
     bool skip_abandoned;          /* CALL: set by check.c from the attributes */
+    const struct ast_attr *erlang_request; /* CALL: its [[erlang_request("...")]] */
+    const struct ast_attr *erlang_reply;   /* CALL: its [[erlang_reply("...")]] */
     struct ast_handler *next;
 };
 

@@ -27,6 +27,8 @@ void ast_server_name(struct ast_spec *spec, const char *name, struct srv_loc loc
 struct ast_attr *ast_attr_append(struct ast_spec *spec, struct ast_attr *list,
                                  const char *name, struct srv_loc loc);
 struct ast_attr *ast_attrs_join(struct ast_attr *list, struct ast_attr *more);
+/* attr, which is NAME("text"), takes its text. */
+struct ast_attr *ast_attr_text(struct ast_attr *attr, const char *text, struct srv_loc loc);
 /* The call just added takes its attributes. */
 void ast_call_attrs(struct ast_handler *call, struct ast_attr *attrs);
 void ast_c_block(struct ast_spec *spec, const struct ast_code *code);

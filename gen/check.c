@@ -10,6 +10,7 @@
 #include "check.h"
 #include "checker.h"
 #include "ctext.h"
+#include "term.h"
 
 /* The keywords of C11 and C23. */
 static const char *const c_keywords[] = {
@@ -387,7 +388,8 @@ static bool collides_with_info(const struct ast_handler *other, const struct ast
 
 /* The attributes a spec may write, before `call` or before `server` (then
  * for every call). */
-static const char *const known_attrs[] = {"skip_abandoned"};
+static const char *const known_attrs[] = {"skip_abandoned", "erlang_request",
+                                          "erlang_reply"};
 
 /* Reports unknown and repeated attributes; true if name is among them. */
 static bool check_attrs(struct checker *c, const struct ast_attr *attrs, const char *name)
@@ -415,6 +417,45 @@ static bool check_attrs(struct checker *c, const struct ast_attr *attrs, const c
         found |= strcmp(a->name, name) == 0;
     }
     return found;
+}
+
+/* A call's [[erlang_request("...")]] and [[erlang_reply("...")]]: a
+ * pattern over its arguments or its reply fields (gen/term.c), each field
+ * once, all of them with an Erlang term.  A server's attributes take no
+ * pattern, and skip_abandoned takes no text. */
+static void check_erlang_attrs(struct checker *c, struct ast_handler *call,
+                               const struct ast_attr *attrs)
+{
+    for (const struct ast_attr *a = attrs; a != NULL; a = a->next) {
+        bool request = strcmp(a->name, "erlang_request") == 0;
+        bool pattern = request || strcmp(a->name, "erlang_reply") == 0;
+        if (!pattern) {
+            if (a->text != NULL && in_list(a->name, known_attrs, COUNT(known_attrs)))
+                diag_error(c->d, a->text_loc, "attribute '%s' takes no text", a->name);
+            continue;
+        }
+        if (call == NULL) {
+            diag_error(c->d, a->loc, "attribute '%s' belongs before a call", a->name);
+            continue;
+        }
+        if (a->text == NULL) {
+            diag_error(c->d, a->loc, "attribute '%s' needs a pattern: %s(\"{...}\")",
+                       a->name, a->name);
+            continue;
+        }
+        const struct ast_field *fields = request ? call->args : call->reply;
+        char error[160];
+        struct pattern *p = pattern_parse(a->text, fields, error, sizeof error);
+        if (p == NULL) {
+            diag_error(c->d, a->text_loc, "bad Erlang pattern: %s", error);
+            continue;
+        }
+        pattern_free(p);
+        if (request)
+            call->erlang_request = a;
+        else
+            call->erlang_reply = a;
+    }
 }
 
 /* ---------------------------------------------------------------------- */
@@ -614,6 +655,8 @@ static void check_handlers(struct checker *c)
     const struct ast_server_line *server = c->spec->server_lines;
     bool skip_all = server != NULL &&
                     check_attrs(c, server->attrs, "skip_abandoned");
+    if (server != NULL)
+        check_erlang_attrs(c, NULL, server->attrs);
     for (struct ast_handler *h = c->spec->handlers; h != NULL; h = h->next)
         if (h->kind == AST_INFO && h->bare)
             resolve_bare_info(c, h);
@@ -691,6 +734,7 @@ static void check_handlers(struct checker *c)
         check_body_forms(c, h);
         if (h->kind == AST_CALL) {
             h->skip_abandoned = check_attrs(c, h->attrs, "skip_abandoned") || skip_all;
+            check_erlang_attrs(c, h, h->attrs);
             check_fields(c, h->reply, "reply field", IN_REPLY);
         }
     }

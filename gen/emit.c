@@ -14,6 +14,7 @@
 #include "ctext.h"
 #include "emit.h"
 #include "emitter.h"
+#include "term.h"
 #include "tmpl.h"
 #include "value.h"
 
@@ -481,14 +482,21 @@ static int call_reply(struct emitter *e, struct tmpl_dict *d, const struct ast_h
     return call_results(e, d, h);
 }
 
+/* The message constant of h: WORKER_CALL_QUERY. */
+static void message_constant(struct emitter *e, const struct ast_handler *h, char *out,
+                             size_t size)
+{
+    int len = snprintf(out, size, "%s_%s_%s", e->upper, kind_word(h), h->name);
+    for (int i = 0; i < len && i < (int)size; i++)
+        out[i] = (char)toupper((unsigned char)out[i]);
+}
+
 /* Everything the templates say of one message. */
 static int message(struct emitter *e, struct tmpl_dict *d, const struct ast_handler *h)
 {
     const char *n = e->name;
     char constant[160];
-    int len = snprintf(constant, sizeof constant, "%s_%s_%s", e->upper, kind_word(h), h->name);
-    for (int i = 0; i < len && i < (int)sizeof constant; i++)
-        constant[i] = (char)toupper((unsigned char)constant[i]);
+    message_constant(e, h, constant, sizeof constant);
     tmpl_set(d, "msg", h->name);
     tmpl_set(d, "CONST", constant);
     tmpl_set(d, "KIND", kind_word(h));
@@ -691,6 +699,82 @@ static void server_handlers(struct emitter *e, struct tmpl_dict *d)
     }
 }
 
+/* The node's codec (gen/term.c): for each call, cast and info whose
+ * arguments (and reply) all have Erlang terms, how its term is read
+ * (decoders) and how a call's reply is written (encoders). */
+static void server_codec(struct emitter *e, struct tmpl_dict *d)
+{
+    bool any = false;
+    struct buf all; /* args_max: the size of a union of every args struct */
+    buf_init(&all);
+    buf_puts(&all, "sizeof(union {");
+    tmpl_list(d, "decoders");
+    tmpl_list(d, "encoders");
+    for (const struct ast_handler *h = e->spec->handlers; h != NULL; h = h->next) {
+        bool typed = h->kind == AST_CALL || h->kind == AST_CAST ||
+                     (h->kind == AST_INFO && !h->bare);
+        if (!typed || !term_fields_map(h->args) ||
+            (h->kind == AST_CALL && !term_fields_map(h->reply)))
+            continue;
+        char constant[160], error[160];
+        message_constant(e, h, constant, sizeof constant);
+        struct pattern *p =
+            h->erlang_request != NULL
+                ? pattern_parse(h->erlang_request->text, h->args, error, sizeof error)
+                : pattern_default(h->name, h->args, true);
+        struct tmpl_dict *item = tmpl_add(d, "decoders");
+        struct buf b;
+        buf_init(&b);
+        pattern_print(&b, p);
+        tmpl_set(item, "pattern", b.data);
+        buf_free(&b);
+        buf_init(&b); /* if (...\n    && ...\n    && srv_term_done(srv_in))\n    return C; */
+        struct buf match;
+        buf_init(&match);
+        pattern_decode(e->name, &match, p, "srv_a->");
+        buf_puts(&b, "if (");
+        for (const char *s = match.data; *s != '\0'; s++)
+            buf_puts(&b, *s == '\n' ? "\n    " : (char[]){*s, '\0'});
+        buf_printf(&b, "\n    && srv_term_done(srv_in))\n    return %s;", constant);
+        buf_free(&match);
+        tmpl_set(item, "match", b.data);
+        buf_free(&b);
+        buf_init(&b);
+        value_each(e->name, &b, VALUE_FREE, "srv_a->", "", h->args);
+        set_text(item, "free", &b);
+        pattern_free(p);
+        tmpl_set(item, "msg", h->name);
+        tmpl_set(item, "KIND", kind_word(h));
+        tmpl_set(item, "CONST", constant);
+        tmpl_set(item, "args", h->args != NULL ? "1" : "");
+        if (h->args != NULL)
+            buf_printf(&all, " struct %s_%s_args %s;", e->name, h->name, h->name);
+        any = true;
+        if (h->kind != AST_CALL)
+            continue;
+        p = h->erlang_reply != NULL
+                ? pattern_parse(h->erlang_reply->text, h->reply, error, sizeof error)
+                : pattern_default(h->name, h->reply, false);
+        item = tmpl_add(d, "encoders");
+        buf_init(&b);
+        pattern_print(&b, p);
+        tmpl_set(item, "pattern", b.data);
+        buf_free(&b);
+        buf_init(&b);
+        pattern_encode(e->name, &b, p, "srv_r->");
+        set_text(item, "put", &b);
+        pattern_free(p);
+        tmpl_set(item, "msg", h->name);
+        tmpl_set(item, "CONST", constant);
+        tmpl_set(item, "fields", h->reply != NULL ? "1" : "");
+    }
+    buf_puts(&all, " char srv_none; })");
+    tmpl_set(d, "args_max", all.data);
+    buf_free(&all);
+    tmpl_set(d, "codec", any ? "1" : "");
+    tmpl_setf(d, "codec_ref", any ? "&%s_codec" : "NULL", e->name);
+}
+
 /* The messages (calls, casts, infos) and what dispatch needs of them. */
 static int server_messages(struct emitter *e, struct tmpl_dict *d)
 {
@@ -713,6 +797,7 @@ static int server_messages(struct emitter *e, struct tmpl_dict *d)
     }
     tmpl_setf(d, "message_count", "%zu", count);
     tmpl_setf(d, "messages_fn", count > 0 ? "%s_messages" : "NULL", e->name);
+    server_codec(e, d);
     tmpl_set(d, "header_results", header_results ? "1" : "");
     tmpl_list(d, "dispatch_unused");
     const char *unused[] = {any_args ? NULL : "args", any_call ? NULL : "from",

@@ -69,13 +69,14 @@ static const struct ast_code *body_of(const struct ast_code *code)
 %token INTENSITY "intensity" PERIOD "period"
 %token <str> NUMBER "number" STRING "string literal" ELLIPSIS "..."
 %token <str> IDENT "identifier" PTR_TEXT "ptr(...)" C_TEXT "c(...)"
+%token <str> STRING "string"
 %token <code> CBLOCK "%{ block" HBLOCK "%header{ block" TBLOCK "%top{ block"
 %token <code> BODY "handler body"
 
 %type <field> fields field params param_list param
 %type <type> type
 %type <code> body
-%type <attr> attrs attr_list
+%type <attr> attrs attr_list attr
 %type <value> value values value_list
 %type <setting> properties property
 %type <str> setting_key
@@ -126,8 +127,14 @@ attrs:
   ;
 
 attr_list:
+    attr                    { $$ = $1; }
+  | attr_list ',' attr      { $$ = ast_attrs_join($1, $3); }
+  ;
+
+/* skip_abandoned, or erlang_reply("{ok, value}"): a name and its text. */
+attr:
     IDENT                   { $$ = ast_attr_append(ps->spec, NULL, $1, @1); }
-  | attr_list ',' IDENT     { $$ = ast_attr_append(ps->spec, $1, $3, @3); }
+  | IDENT '(' STRING ')'    { $$ = ast_attr_text(ast_attr_append(ps->spec, NULL, $1, @1), $3, @3); }
   ;
 
 /* A supervisor's settings and its children's properties. */

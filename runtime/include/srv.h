@@ -84,7 +84,8 @@ extern "C" {
     XX(NOREQUEST, "no request to wait for")                                   \
     XX(ENOCHILD, "no child of that id")                                       \
     XX(EPRESENT, "a child of that id is already present")                     \
-    XX(ERUNNING, "the child is running")
+    XX(ERUNNING, "the child is running")                                       \
+    XX(ENODE, "the node could not start: epmd, or its port")
 
 typedef enum srv_status {
 #define SRV__STATUS_ENUM(name, text) SRV_##name,
@@ -1166,6 +1167,38 @@ SRV_API size_t srv_process_count(void);
  * may not be counted yet (they are once it returns or blocks).
  * SRV_ENOPROC when pid is not alive. */
 SRV_API srv_status srv_message_queue_len(srv_pid pid, size_t *out);
+
+/* ---------------------------------------------------------------------- */
+/* A node of an Erlang cluster (node.c, over erl_interface)                */
+
+/* Options of srv_node_start; all zero is the default. */
+typedef struct srv_node_options {
+    int port;     /* the port to listen on; 0: any free one (epmd tells it) */
+    long tick_ms; /* a connection that says nothing for four of these is
+                   * closed; 0: 15000, Erlang's net_ticktime of 60 s */
+} srv_node_options;
+
+/* Makes the program the node `name` ("srv@localhost"; no host:
+ * "@localhost" is added) of the cluster whose cookie is cookie: it
+ * listens, publishes its port in epmd (starting `epmd -daemon` when none
+ * answers), and accepts connections from nodes with the same cookie (one
+ * with another is closed and logged).  A registered server then answers
+ * gen_server:call({Name, Node}, Request), gen_server:cast, Name ! Msg and
+ * gen_server:stop from Erlang, its module's term mapping reading the
+ * terms (docs/language.md).  Its I/O runs on a thread of its own.
+ * SRV_EALREADY when a node runs; SRV_EINVAL for a bad name or cookie;
+ * SRV_ENODE when it cannot listen or publish. */
+SRV_API srv_status srv_node_start(const char *name, const char *cookie,
+                                  const srv_node_options *options);
+/* srv_node_start(getenv("SRV_NODE"), getenv("SRV_COOKIE"), NULL), or,
+ * without SRV_COOKIE, the cookie in ~/.erlang.cookie.  SRV_EINVAL when
+ * SRV_NODE is not set. */
+SRV_API srv_status srv_node_start_env(void);
+/* Closes every connection, leaves epmd and ends the node's thread, once
+ * the calls it runs for Erlang callers have returned. */
+SRV_API void srv_node_stop(void);
+/* The node's name ("srv@localhost"), or NULL when none runs. */
+SRV_API const char *srv_node_name(void);
 
 /* The bytes type of the spec language. */
 typedef struct srv_bytes {

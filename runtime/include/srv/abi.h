@@ -15,6 +15,8 @@
 #error "include <srv.h>, not <srv/abi.h>"
 #endif
 
+#include <limits.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -222,6 +224,94 @@ typedef struct srv_message_type {
 typedef srv_action (*srv_dispatch_fn)(void *state, unsigned message,
                                       void *args, srv_from from, void *reply);
 
+/* ---------------------------------------------------------------------- */
+/* Erlang terms: what a generated codec reads and writes (term.c)          */
+
+/* A reader over one term in the external term format, and a writer of
+ * one; both are the node's (runtime/node.c), which hands them to a
+ * module's codec.  Each srv_term_get_* reads one value of a spec type
+ * where the reader stands and moves past it, or returns false and stays
+ * put: a term that is not of the type (a list for a binary, 300 for an
+ * u8, an atom other than tag).  A string or bytes it returns is the
+ * caller's to free (free()); an empty binary is NULL.  Each
+ * srv_term_put_* appends one value; the node checks the writer once, at
+ * the end, for want of memory. */
+typedef struct srv_term_in srv_term_in;
+typedef struct srv_term_out srv_term_out;
+
+SRV_API int srv_term_mark(const srv_term_in *in);        /* where it stands */
+SRV_API void srv_term_reset(srv_term_in *in, int mark);  /* back there */
+SRV_API bool srv_term_done(const srv_term_in *in);       /* the whole term read */
+SRV_API bool srv_term_get_tuple(srv_term_in *in, int arity); /* {...} of arity */
+SRV_API bool srv_term_get_tag(srv_term_in *in, const char *atom); /* that atom */
+SRV_API bool srv_term_get_int(srv_term_in *in, int64_t min, int64_t max, int64_t *v);
+SRV_API bool srv_term_get_uint(srv_term_in *in, uint64_t max, uint64_t *v);
+SRV_API bool srv_term_get_double(srv_term_in *in, double *v); /* a float */
+SRV_API bool srv_term_get_bool(srv_term_in *in, bool *v);     /* true, false */
+SRV_API bool srv_term_get_atom(srv_term_in *in, srv_atom *v);
+SRV_API bool srv_term_get_string(srv_term_in *in, const char **v); /* a binary, no NUL */
+SRV_API bool srv_term_get_bytes(srv_term_in *in, srv_bytes *v); /* a binary */
+SRV_API bool srv_term_get_pid(srv_term_in *in, srv_pid *v);
+
+SRV_API void srv_term_put_tuple(srv_term_out *out, int arity); /* then arity terms */
+SRV_API void srv_term_put_atom(srv_term_out *out, srv_atom atom); /* NULL: undefined */
+SRV_API void srv_term_put_int(srv_term_out *out, int64_t v);
+SRV_API void srv_term_put_uint(srv_term_out *out, uint64_t v);
+SRV_API void srv_term_put_double(srv_term_out *out, double v);
+SRV_API void srv_term_put_bool(srv_term_out *out, bool v);
+SRV_API void srv_term_put_string(srv_term_out *out, const char *s); /* a binary */
+SRV_API void srv_term_put_bytes(srv_term_out *out, srv_bytes v);
+SRV_API void srv_term_put_pid(srv_term_out *out, srv_pid pid);
+
+/* Each integer type of the spec, read within its range. */
+#define SRV__TERM_GET_SIGNED(name, type, min, max)                            \
+    static inline bool srv_term_get_##name(srv_term_in *in, type *v) {        \
+        int64_t x;                                                            \
+        if (!srv_term_get_int(in, min, max, &x))                              \
+            return false;                                                     \
+        *v = (type)x;                                                         \
+        return true;                                                          \
+    }
+#define SRV__TERM_GET_UNSIGNED(name, type, max)                               \
+    static inline bool srv_term_get_##name(srv_term_in *in, type *v) {        \
+        uint64_t x;                                                           \
+        if (!srv_term_get_uint(in, max, &x))                                  \
+            return false;                                                     \
+        *v = (type)x;                                                         \
+        return true;                                                          \
+    }
+SRV__TERM_GET_SIGNED(i8, int8_t, INT8_MIN, INT8_MAX)
+SRV__TERM_GET_SIGNED(i16, int16_t, INT16_MIN, INT16_MAX)
+SRV__TERM_GET_SIGNED(i32, int32_t, INT32_MIN, INT32_MAX)
+SRV__TERM_GET_SIGNED(i64, int64_t, INT64_MIN, INT64_MAX)
+SRV__TERM_GET_SIGNED(c_int, int, INT_MIN, INT_MAX)
+SRV__TERM_GET_UNSIGNED(u8, uint8_t, UINT8_MAX)
+SRV__TERM_GET_UNSIGNED(u16, uint16_t, UINT16_MAX)
+SRV__TERM_GET_UNSIGNED(u32, uint32_t, UINT32_MAX)
+SRV__TERM_GET_UNSIGNED(u64, uint64_t, UINT64_MAX)
+static inline bool srv_term_get_float(srv_term_in *in, float *v) {
+    double x;
+    if (!srv_term_get_double(in, &x))
+        return false;
+    *v = (float)x;
+    return true;
+}
+
+/* A module's term mapping (docs/language.md), generated from its spec:
+ * how an Erlang node's requests, casts and messages read as the module's
+ * messages, and how a call's reply is written. */
+typedef struct srv_codec {
+    /* The message of kind (SRV_MESSAGE_CALL for a gen_server:call's
+     * request, _CAST, _INFO for a plain message) that the whole term at in
+     * is, its arguments written to args (zeroed, as big as the largest
+     * message's): its number, or -1 when no message of kind matches (args
+     * then owns nothing). */
+    int (*decode)(srv_term_in *in, srv_message_kind kind, void *args);
+    /* Writes call number message's reply struct as its term. */
+    void (*encode_reply)(srv_term_out *out, unsigned message, const void *reply);
+    size_t args_max; /* the largest args_size of the module's messages */
+} srv_codec;
+
 /* The module table: one per server type, static and constant. */
 struct srv_module {
     unsigned abi_version; /* SRV_ABI_VERSION */
@@ -261,6 +351,8 @@ struct srv_module {
     size_t init_args_size;
     bool (*copy_init_args)(void *dst, const void *src);
     void (*free_init_args)(void *args);
+    /* its Erlang terms, for the node (NULL: none of its messages map) */
+    const srv_codec *codec;
 };
 
 /* sys:get_state for generated NAME_get_state: a copy of server's state

@@ -1,0 +1,1095 @@
+/*
+ * node.c: the program as a node of an Erlang cluster, over erl_interface.
+ *
+ * One thread of its own does the node's I/O: it accepts connections (ei's
+ * handshake checks the cookie), reads their packets without blocking,
+ * answers ticks, and turns what Erlang sends a registered server into its
+ * module's messages, through the module's generated codec: a
+ * {'$gen_cast', Req} or a plain message is sent at once (srv_cast,
+ * srv_send); a {'$gen_call', From, Req} or a sys:terminate becomes a job
+ * for a pool of call threads, which call the server as any plain thread
+ * does and write the reply back.  Erlang's monitors of a name or a pid of
+ * this node are kept per connection: a call that finds its server dead or
+ * sees it exit fires them (MONITOR_P_EXIT) with noproc or the reason, so
+ * an Erlang caller gets that instead of a timeout.  The scheduler threads
+ * never touch a socket.
+ *
+ * Packets after the handshake (the distribution protocol without the
+ * atom cache, as ei speaks it): a 4-byte length, then nothing (a tick),
+ * or 'p', the control tuple and the message, each with its version byte.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "log.h"
+#include "node.h"
+#include "os.h"
+#include "process.h"
+#include "term.h"
+
+/* Control messages of the distribution protocol. */
+enum {
+    DOP_LINK = 1, DOP_SEND = 2, DOP_EXIT = 3, DOP_UNLINK = 4, DOP_REG_SEND = 6,
+    DOP_EXIT2 = 8, DOP_SEND_TT = 12, DOP_REG_SEND_TT = 16, DOP_MONITOR_P = 19,
+    DOP_DEMONITOR_P = 20, DOP_MONITOR_P_EXIT = 21, DOP_SEND_SENDER = 22,
+    DOP_SEND_SENDER_TT = 23
+};
+
+#define MAX_CONNS 256
+#define MAX_PACKET (64 << 20)   /* a bigger one is garbage: the connection goes */
+#define MAX_CALL_THREADS 64
+#define WRITE_TIMEOUT_MS 5000
+#define HANDSHAKE_TIMEOUT_MS 2000
+#define MAX_NODES 4096
+#define VERSION_MAGIC 131       /* the external term format's first byte */
+
+/* An Erlang process's monitor of a process of ours: by name (name set)
+ * or by pid. */
+struct monitor {
+    erlang_pid from;
+    erlang_ref ref;
+    srv_atom name;
+    srv_pid target;
+};
+
+/* A connection to another node.  The node thread reads it; call threads
+ * write to it under lock, which also guards its monitors.  refs: the
+ * node thread's one, and one per job that will answer on it; the last
+ * to let go frees it. */
+struct conn {
+    int fd;
+    char peer[MAXNODELEN];
+    _Atomic int refs;
+    pthread_mutex_t lock;
+    bool dead;                  /* under lock: writes are dropped */
+    struct monitor *monitors;   /* under lock */
+    size_t monitor_count, monitor_cap;
+    char *in;                   /* bytes read, not yet a whole packet */
+    size_t in_len, in_cap;
+    uint64_t heard_ns;          /* when it last said anything */
+};
+
+/* What a call thread does for an Erlang caller. */
+struct job {
+    struct job *next;
+    struct conn *conn;          /* held */
+    bool stop;                  /* sys:terminate: srv_stop with reason */
+    srv_pid target;
+    srv_atom name;              /* the name it was sent to, or NULL */
+    const srv_module *module;
+    unsigned message;
+    void *args;                 /* owned: freed with the message's free_args */
+    srv_atom reason;
+    erlang_pid from;
+    char *tag;                  /* the caller's Tag, encoded, owned */
+    int tag_len;
+};
+
+static struct {
+    pthread_mutex_t lock;       /* running, and the start and stop */
+    bool running;
+    ei_cnode ec;
+    char name[MAXNODELEN];
+    unsigned creation;
+    int listen_fd, epmd_fd;
+    int wake[2];                /* srv_node_stop writes a byte */
+    long tick_ms;
+    pthread_t thread;
+    struct conn *conns[MAX_CONNS]; /* the node thread's own */
+    size_t conn_count;
+    /* the call threads' queue */
+    pthread_mutex_t jobs_lock;
+    pthread_cond_t jobs_cond;   /* a job came, or the node stops */
+    pthread_cond_t idle_cond;   /* a call thread ended */
+    struct job *head, *tail;
+    unsigned threads, idle;
+    bool stopping;
+} node = {.lock = PTHREAD_MUTEX_INITIALIZER,
+          .jobs_lock = PTHREAD_MUTEX_INITIALIZER,
+          .jobs_cond = PTHREAD_COND_INITIALIZER,
+          .idle_cond = PTHREAD_COND_INITIALIZER,
+          .listen_fd = -1, .epmd_fd = -1, .wake = {-1, -1}};
+
+static void node_log(srv_log_level level, const char *fmt, ...) SRV_PRINTF(2, 3);
+static void node_log(srv_log_level level, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text - 1, fmt, ap);
+    va_end(ap);
+    strcat(text, "\n");
+    srv__log(level, text);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Pids of other nodes                                                     */
+
+static struct {
+    pthread_mutex_t lock;
+    size_t count;
+    struct { char name[MAXATOMLEN_UTF8]; unsigned creation; } *nodes;
+} remote = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+bool srv__node_pid_in(const erlang_pid *e, srv_pid *out)
+{
+    /* node.name and creation change only while no node thread runs */
+    if (node.name[0] != '\0' && strcmp(e->node, node.name) == 0 &&
+        e->creation == node.creation) {
+        *out = (srv_pid){0, e->num, e->serial};
+        return true;
+    }
+    pthread_mutex_lock(&remote.lock);
+    size_t i = 0;
+    while (i < remote.count && (strcmp(remote.nodes[i].name, e->node) != 0 ||
+                                remote.nodes[i].creation != e->creation))
+        i++;
+    if (i == remote.count) {
+        if (remote.nodes == NULL)
+            remote.nodes = srv__calloc(MAX_NODES, sizeof *remote.nodes);
+        if (remote.nodes == NULL || remote.count == MAX_NODES) {
+            pthread_mutex_unlock(&remote.lock);
+            return false;
+        }
+        snprintf(remote.nodes[i].name, sizeof remote.nodes[i].name, "%s", e->node);
+        remote.nodes[i].creation = e->creation;
+        remote.count++;
+    }
+    pthread_mutex_unlock(&remote.lock);
+    *out = (srv_pid){(uint32_t)i + 1, e->num, e->serial};
+    return true;
+}
+
+void srv__node_pid_out(srv_pid pid, erlang_pid *e)
+{
+    memset(e, 0, sizeof *e);
+    e->num = pid.index;
+    e->serial = pid.serial;
+    if (pid.node == 0) {
+        snprintf(e->node, sizeof e->node, "%s",
+                 node.name[0] != '\0' ? node.name : "nonode@nohost");
+        e->creation = node.creation;
+        return;
+    }
+    pthread_mutex_lock(&remote.lock);
+    if (pid.node <= remote.count) {
+        snprintf(e->node, sizeof e->node, "%s", remote.nodes[pid.node - 1].name);
+        e->creation = remote.nodes[pid.node - 1].creation;
+    }
+    pthread_mutex_unlock(&remote.lock);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Writing packets                                                         */
+
+static void conn_put(struct conn *c)
+{
+    /* acq_rel: the last one sees every other holder's writes */
+    if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    pthread_mutex_destroy(&c->lock);
+    srv__free(c->monitors);
+    srv__free(c->in);
+    srv__free(c);
+}
+
+/* Writes all of n bytes to a non-blocking socket, waiting for room at
+ * most WRITE_TIMEOUT_MS each time.  Under c->lock. */
+static bool write_all(struct conn *c, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(c->fd, p, n);
+        if (w > 0) {
+            p += w;
+            n -= (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd pf = {c->fd, POLLOUT, 0};
+            if (poll(&pf, 1, WRITE_TIMEOUT_MS) > 0)
+                continue;
+        }
+        return false;
+    }
+    return true;
+}
+
+/* Sends 'p', control and msg (msg may be NULL) as one packet; a
+ * connection that cannot take it is dead from then on (the node thread
+ * closes it when it next reads). */
+static void send_packet(struct conn *c, const ei_x_buff *control, const ei_x_buff *msg)
+{
+    size_t n = 1 + (size_t)control->index + (msg != NULL ? (size_t)msg->index : 0);
+    char head[5] = {(char)(n >> 24), (char)(n >> 16), (char)(n >> 8), (char)n, 'p'};
+    pthread_mutex_lock(&c->lock);
+    if (!c->dead && !(write_all(c, head, sizeof head) &&
+                      write_all(c, control->buff, (size_t)control->index) &&
+                      (msg == NULL || write_all(c, msg->buff, (size_t)msg->index)))) {
+        c->dead = true;
+        shutdown(c->fd, SHUT_RDWR);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* msg, a whole encoded term with its version, to the Erlang pid to. */
+static void send_to_pid(struct conn *c, const erlang_pid *to, const ei_x_buff *msg)
+{
+    ei_x_buff control;
+    if (ei_x_new_with_version(&control) != 0)
+        return;
+    if (ei_x_encode_tuple_header(&control, 3) == 0 &&
+        ei_x_encode_long(&control, DOP_SEND) == 0 &&
+        ei_x_encode_atom(&control, "") == 0 && ei_x_encode_pid(&control, to) == 0)
+        send_packet(c, &control, msg);
+    ei_x_free(&control);
+}
+
+/* MONITOR_P_EXIT: m's process is gone, with reason (an encoded term,
+ * without its version byte, or NULL for the atom in atom). */
+static void send_monitor_exit(struct conn *c, const struct monitor *m, const char *reason,
+                              int reason_len, srv_atom atom)
+{
+    ei_x_buff control;
+    if (ei_x_new_with_version(&control) != 0)
+        return;
+    erlang_pid self;
+    srv__node_pid_out(m->target, &self);
+    bool ok = ei_x_encode_tuple_header(&control, 5) == 0 &&
+              ei_x_encode_long(&control, DOP_MONITOR_P_EXIT) == 0 &&
+              (m->name != NULL ? ei_x_encode_atom(&control, m->name)
+                               : ei_x_encode_pid(&control, &self)) == 0 &&
+              ei_x_encode_pid(&control, &m->from) == 0 &&
+              ei_x_encode_ref(&control, &m->ref) == 0 &&
+              (reason != NULL ? ei_x_append_buf(&control, reason, reason_len)
+                              : ei_x_encode_atom(&control, atom)) == 0;
+    if (ok)
+        send_packet(c, &control, NULL);
+    ei_x_free(&control);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Monitors                                                                */
+
+static bool monitor_is_on(const struct monitor *m, srv_atom name, srv_pid target)
+{
+    return name != NULL ? m->name == name : srv_pid_equal(m->target, target);
+}
+
+/* Fires c's monitors of from (every monitor when from is NULL) on name (or
+ * on target, by pid) with reason, and forgets them. */
+static void fire_monitors(struct conn *c, const erlang_pid *from, srv_atom name,
+                          srv_pid target, const char *reason, int reason_len,
+                          srv_atom atom)
+{
+    for (;;) {
+        struct monitor m;
+        bool found = false;
+        pthread_mutex_lock(&c->lock);
+        for (size_t i = 0; i < c->monitor_count && !found; i++) {
+            struct monitor *x = &c->monitors[i];
+            if ((monitor_is_on(x, name, target) || srv_pid_equal(x->target, target)) &&
+                (from == NULL || (strcmp(x->from.node, from->node) == 0 &&
+                                  x->from.num == from->num &&
+                                  x->from.serial == from->serial))) {
+                m = *x;
+                *x = c->monitors[--c->monitor_count];
+                found = true;
+            }
+        }
+        pthread_mutex_unlock(&c->lock);
+        if (!found)
+            return;
+        send_monitor_exit(c, &m, reason, reason_len, atom);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* The call threads                                                        */
+
+/* The caller's {Tag, Reply}, Reply written by write_reply. */
+static void reply(struct job *j, void (*write_reply)(struct job *, srv_term_out *, void *),
+                  void *arg)
+{
+    struct srv_term_out out;
+    if (!srv__term_out_init(&out))
+        return;
+    if (ei_x_encode_tuple_header(&out.x, 2) != 0 ||
+        ei_x_append_buf(&out.x, j->tag, j->tag_len) != 0)
+        out.failed = true;
+    write_reply(j, &out, arg);
+    if (out.failed)
+        node_log(SRV_LOG_ERROR, "node: no memory for the reply to a call of %s",
+             j->module->name);
+    else
+        send_to_pid(j->conn, &j->from, &out.x);
+    srv__term_out_free(&out);
+}
+
+static void write_call_reply(struct job *j, srv_term_out *out, void *reply_struct)
+{
+    j->module->codec->encode_reply(out, j->message, reply_struct);
+}
+
+static void write_ok(struct job *j, srv_term_out *out, void *unused)
+{
+    srv_term_put_atom(out, "ok");
+}
+
+/* The server is gone: its Erlang monitors on every connection would say
+ * so; this one's say it now (noproc, or the exit reason). */
+static void server_gone(struct job *j, srv_status status, srv_atom reason)
+{
+    srv_atom why = status == SRV_ENOPROC ? srv_atom_noproc : reason;
+    fire_monitors(j->conn, NULL, j->name, j->target, NULL, 0,
+                  why != NULL ? why : srv_atom_noproc);
+}
+
+static void run_job(struct job *j)
+{
+    srv_call_result result = {0};
+    if (j->stop) {
+        srv_status s = srv_stop(j->target, j->reason, SRV_INFINITY, &result);
+        if (s == SRV_OK) {
+            reply(j, write_ok, NULL);
+            fire_monitors(j->conn, NULL, j->name, j->target, NULL, 0, j->reason);
+        } else {
+            server_gone(j, s, result.reason);
+        }
+        return;
+    }
+    const srv_message_type *type = &j->module->messages[j->message];
+    void *reply_struct = srv__calloc(1, type->reply_size > 0 ? type->reply_size : 1);
+    if (reply_struct == NULL) {
+        node_log(SRV_LOG_ERROR, "node: no memory for a call of %s", j->module->name);
+        return;
+    }
+    srv_status s = srv_call(j->target, j->module, j->message, j->args, reply_struct,
+                            SRV_INFINITY, &result);
+    if (s == SRV_OK) {
+        reply(j, write_call_reply, reply_struct);
+        if (type->free_reply != NULL)
+            type->free_reply(reply_struct);
+    } else if (s == SRV_ENOPROC || s == SRV_EEXIT) {
+        server_gone(j, s, result.reason);
+    } else {
+        node_log(SRV_LOG_ERROR, "node: a call of %s from %s: %s", j->module->name,
+             j->conn->peer, srv_strerror(s));
+    }
+    srv__free(reply_struct);
+}
+
+static void job_free(struct job *j)
+{
+    if (j->args != NULL && !j->stop &&
+        j->module->messages[j->message].free_args != NULL)
+        j->module->messages[j->message].free_args(j->args);
+    srv__free(j->args);
+    srv__free(j->tag);
+    conn_put(j->conn);
+    srv__free(j);
+}
+
+static void *call_thread(void *unused)
+{
+    pthread_mutex_lock(&node.jobs_lock);
+    for (;;) {
+        while (node.head == NULL && !node.stopping) {
+            node.idle++;
+            pthread_cond_wait(&node.jobs_cond, &node.jobs_lock);
+            node.idle--;
+        }
+        struct job *j = node.head;
+        if (j == NULL)
+            break; /* stopping, and nothing left */
+        node.head = j->next;
+        if (node.head == NULL)
+            node.tail = NULL;
+        pthread_mutex_unlock(&node.jobs_lock);
+        run_job(j);
+        job_free(j);
+        pthread_mutex_lock(&node.jobs_lock);
+    }
+    node.threads--;
+    pthread_cond_broadcast(&node.idle_cond);
+    pthread_mutex_unlock(&node.jobs_lock);
+    return NULL;
+}
+
+/* Queues j for a call thread, starting one when none is idle (up to
+ * MAX_CALL_THREADS: then it waits for one). */
+static void submit(struct job *j)
+{
+    pthread_mutex_lock(&node.jobs_lock);
+    j->next = NULL;
+    if (node.tail != NULL)
+        node.tail->next = j;
+    else
+        node.head = j;
+    node.tail = j;
+    if (node.idle == 0 && node.threads < MAX_CALL_THREADS) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&t, &attr, call_thread, NULL) == 0)
+            node.threads++;
+        pthread_attr_destroy(&attr);
+    }
+    pthread_cond_signal(&node.jobs_cond);
+    pthread_mutex_unlock(&node.jobs_lock);
+}
+
+/* ---------------------------------------------------------------------- */
+/* What Erlang sends a process of ours                                     */
+
+/* A term of a message at buf[at..): its raw bytes' end. */
+static int term_end(const char *buf, int at)
+{
+    int i = at;
+    ei_skip_term(buf, &i); /* checked already: srv__term_check */
+    return i;
+}
+
+/* The module of a live local process, or NULL. */
+static const srv_module *module_of(srv_pid pid)
+{
+    struct process *p = srv__process_get(pid);
+    if (p == NULL)
+        return NULL;
+    const srv_module *m = p->module;
+    srv__process_put(p);
+    return m;
+}
+
+/* A request no message of the module's takes: the caller's monitor of
+ * the server fires with {function_clause, [{Module, Handler, [Req], []}]}
+ * (the server itself goes on), and the node logs it. */
+static void reject(struct conn *c, const erlang_pid *from, srv_atom name, srv_pid target,
+                   const srv_module *module, const char *handler, const char *buf,
+                   int at, int end)
+{
+    srv_buf text = {0};
+    srv__term_print(&text, buf, at);
+    node_log(SRV_LOG_ERROR, "node: a message from %s: %s:%s takes no %s", c->peer,
+         module != NULL ? module->name : "?", handler, text.data != NULL ? text.data : "");
+    srv_buf_free(&text);
+    if (from == NULL)
+        return;
+    ei_x_buff reason;
+    if (ei_x_new(&reason) != 0)
+        return;
+    if (ei_x_encode_tuple_header(&reason, 2) == 0 &&
+        ei_x_encode_atom(&reason, "function_clause") == 0 &&
+        ei_x_encode_list_header(&reason, 1) == 0 &&
+        ei_x_encode_tuple_header(&reason, 4) == 0 &&
+        ei_x_encode_atom(&reason, module != NULL ? module->name : "undefined") == 0 &&
+        ei_x_encode_atom(&reason, handler) == 0 &&
+        ei_x_encode_list_header(&reason, 1) == 0 &&
+        ei_x_append_buf(&reason, buf + at, end - at) == 0 &&
+        ei_x_encode_empty_list(&reason) == 0 && ei_x_encode_empty_list(&reason) == 0 &&
+        ei_x_encode_empty_list(&reason) == 0)
+        fire_monitors(c, from, name, target, reason.buff, reason.index, NULL);
+    ei_x_free(&reason);
+}
+
+/* Decodes the term at buf[at..end) as a message of kind of module into
+ * fresh args: its number, or -1. */
+static int decode(const srv_module *module, srv_message_kind kind, const char *buf,
+                  int at, int end, void **args)
+{
+    *args = NULL;
+    if (module == NULL || module->codec == NULL)
+        return -1;
+    const srv_codec *codec = module->codec;
+    void *a = srv__calloc(1, codec->args_max > 0 ? codec->args_max : 1);
+    if (a == NULL)
+        return -1;
+    srv_term_in in = {buf, at, end};
+    int message = codec->decode(&in, kind, a);
+    if (message < 0) {
+        srv__free(a);
+        return -1;
+    }
+    *args = a;
+    return message;
+}
+
+static void free_args(const srv_module *module, int message, void *args)
+{
+    if (module->messages[message].free_args != NULL)
+        module->messages[message].free_args(args);
+    srv__free(args);
+}
+
+/* {'$gen_call', {From, Tag}, Request} or {system, {From, Tag}, {terminate,
+ * Reason}}: a job for a call thread. */
+static void on_call(struct conn *c, srv_atom name, srv_pid target, const char *buf,
+                    int i, int end, bool system)
+{
+    erlang_pid from;
+    int arity;
+    if (ei_decode_tuple_header(buf, &i, &arity) != 0 || arity != 2 ||
+        ei_decode_pid(buf, &i, &from) != 0)
+        return;
+    int tag_at = i, tag_end = term_end(buf, i), req = tag_end;
+    const srv_module *module = module_of(target);
+    struct job *j = srv__calloc(1, sizeof *j);
+    if (j == NULL)
+        return;
+    j->conn = c;
+    j->target = target;
+    j->name = name;
+    j->module = module;
+    j->from = from;
+    if (system) {
+        char reason[MAXATOMLEN_UTF8];
+        int k = req;
+        if (ei_decode_tuple_header(buf, &k, &arity) != 0 || arity != 2 ||
+            !srv_term_get_tag(&(srv_term_in){buf, k, end}, "terminate") ||
+            (k = term_end(buf, k),
+             ei_decode_atom_as(buf, &k, reason, sizeof reason, ERLANG_UTF8, NULL, NULL)) != 0 ||
+            (j->reason = srv_atom_from(reason)) == NULL) {
+            reject(c, &from, name, target, module, "system", buf, req, end);
+            srv__free(j);
+            return;
+        }
+        j->stop = true;
+    } else {
+        if (module == NULL) { /* gone, or a plain thread */
+            srv__free(j);
+            fire_monitors(c, &from, name, target, NULL, 0, srv_atom_noproc);
+            return;
+        }
+        int message = decode(module, SRV_MESSAGE_CALL, buf, req, end, &j->args);
+        if (message < 0) {
+            reject(c, &from, name, target, module, "handle_call", buf, req, end);
+            srv__free(j);
+            return;
+        }
+        j->message = (unsigned)message;
+    }
+    j->tag_len = tag_end - tag_at;
+    if ((j->tag = srv__malloc((size_t)j->tag_len)) == NULL) {
+        if (j->args != NULL)
+            free_args(module, (int)j->message, j->args);
+        srv__free(j);
+        return;
+    }
+    memcpy(j->tag, buf + tag_at, (size_t)j->tag_len);
+    atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+    submit(j);
+}
+
+/* net_kernel's {'$gen_call', {From, Tag}, {is_auth, Node}}, which
+ * net_adm:ping sends: {Tag, yes} (the handshake already checked the
+ * cookie). */
+static void answer_ping(struct conn *c, const char *buf, int at)
+{
+    int i = at, arity;
+    char tag[MAXATOMLEN_UTF8];
+    erlang_pid from;
+    if (ei_decode_tuple_header(buf, &i, &arity) != 0 || arity != 3 ||
+        ei_decode_atom_as(buf, &i, tag, sizeof tag, ERLANG_UTF8, NULL, NULL) != 0 ||
+        strcmp(tag, "$gen_call") != 0 || ei_decode_tuple_header(buf, &i, &arity) != 0 ||
+        arity != 2 || ei_decode_pid(buf, &i, &from) != 0)
+        return;
+    int tag_at = i, tag_end = term_end(buf, i);
+    ei_x_buff out;
+    if (ei_x_new_with_version(&out) != 0)
+        return;
+    if (ei_x_encode_tuple_header(&out, 2) == 0 &&
+        ei_x_append_buf(&out, buf + tag_at, tag_end - tag_at) == 0 &&
+        ei_x_encode_atom(&out, "yes") == 0)
+        send_to_pid(c, &from, &out);
+    ei_x_free(&out);
+}
+
+/* A message for name (or target, by pid) at buf[at..end). */
+static void on_message(struct conn *c, srv_atom name, srv_pid target, const char *buf,
+                       int at, int end)
+{
+    if (name != NULL && strcmp(name, "net_kernel") == 0 &&
+        srv_whereis(name, &target) != SRV_OK) {
+        answer_ping(c, buf, at);
+        return;
+    }
+    if (name != NULL && srv_whereis(name, &target) != SRV_OK) {
+        node_log(SRV_LOG_WARNING, "node: a message from %s to %s, which nobody holds",
+             c->peer, name);
+        return; /* as Erlang drops a message to a name on another node */
+    }
+    int i = at, arity = 0;
+    char tag[MAXATOMLEN_UTF8] = "";
+    if (ei_decode_tuple_header(buf, &i, &arity) == 0 && arity >= 2)
+        ei_decode_atom_as(buf, &i, tag, sizeof tag, ERLANG_UTF8, NULL, NULL);
+    if (arity == 3 && strcmp(tag, "$gen_call") == 0) {
+        on_call(c, name, target, buf, i, end, false);
+        return;
+    }
+    if (arity == 3 && strcmp(tag, "system") == 0) {
+        on_call(c, name, target, buf, i, end, true);
+        return;
+    }
+    const srv_module *module = module_of(target);
+    bool cast = arity == 2 && strcmp(tag, "$gen_cast") == 0;
+    int req = cast ? i : at;
+    void *args;
+    int message = decode(module, cast ? SRV_MESSAGE_CAST : SRV_MESSAGE_INFO, buf, req,
+                         end, &args);
+    if (message < 0) {
+        reject(c, NULL, name, target, module, cast ? "handle_cast" : "handle_info", buf,
+               req, end);
+        return;
+    }
+    srv_status s = cast ? srv_cast(target, module, (unsigned)message, args)
+                        : srv_send(target, module, (unsigned)message, args);
+    if (s != SRV_OK && s != SRV_ENOPROC)
+        node_log(SRV_LOG_ERROR, "node: a message of %s from %s: %s", module->name, c->peer,
+             srv_strerror(s));
+    free_args(module, message, args);
+}
+
+/* MONITOR_P {19, From, ToProc, Ref}: an Erlang process monitors a
+ * process of ours, by name or by pid. */
+static void on_monitor(struct conn *c, const char *buf, int i)
+{
+    struct monitor m = {0};
+    char name[MAXATOMLEN_UTF8];
+    int k = i;
+    if (ei_decode_pid(buf, &i, &m.from) != 0)
+        return;
+    k = i;
+    if (ei_decode_atom_as(buf, &k, name, sizeof name, ERLANG_UTF8, NULL, NULL) == 0) {
+        m.name = srv_atom_from(name);
+    } else {
+        erlang_pid e;
+        if (ei_decode_pid(buf, &k, &e) != 0 || !srv__node_pid_in(&e, &m.target))
+            return;
+    }
+    if (ei_decode_ref(buf, &k, &m.ref) != 0)
+        return;
+    bool alive = m.name != NULL ? srv_whereis(m.name, &m.target) == SRV_OK ||
+                                      strcmp(m.name, "net_kernel") == 0 /* answer_ping */
+                                : m.target.node == 0 && srv_is_alive(m.target);
+    if (!alive) {
+        send_monitor_exit(c, &m, NULL, 0, srv_atom_noproc);
+        return;
+    }
+    pthread_mutex_lock(&c->lock);
+    if (c->monitor_count == c->monitor_cap) {
+        size_t cap = c->monitor_cap != 0 ? 2 * c->monitor_cap : 8;
+        struct monitor *grown = srv__realloc(c->monitors, cap * sizeof *grown);
+        if (grown == NULL) {
+            pthread_mutex_unlock(&c->lock);
+            node_log(SRV_LOG_ERROR, "node: no memory for a monitor from %s", c->peer);
+            return;
+        }
+        c->monitors = grown;
+        c->monitor_cap = cap;
+    }
+    c->monitors[c->monitor_count++] = m;
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* DEMONITOR_P {20, From, ToProc, Ref}. */
+static void on_demonitor(struct conn *c, const char *buf, int i)
+{
+    erlang_pid from;
+    erlang_ref ref;
+    if (ei_decode_pid(buf, &i, &from) != 0)
+        return;
+    i = term_end(buf, i);
+    if (ei_decode_ref(buf, &i, &ref) != 0)
+        return;
+    pthread_mutex_lock(&c->lock);
+    for (size_t k = 0; k < c->monitor_count; k++)
+        if (memcmp(c->monitors[k].ref.n, ref.n, sizeof ref.n) == 0 &&
+            c->monitors[k].ref.len == ref.len) {
+            c->monitors[k] = c->monitors[--c->monitor_count];
+            break;
+        }
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* EXIT2 {8, From, To, Reason}: exit(Pid, Reason) from Erlang; an atom
+ * reason only. */
+static void on_exit2(struct conn *c, const char *buf, int i)
+{
+    erlang_pid from, to;
+    char reason[MAXATOMLEN_UTF8];
+    srv_pid target;
+    if (ei_decode_pid(buf, &i, &from) != 0 || ei_decode_pid(buf, &i, &to) != 0 ||
+        !srv__node_pid_in(&to, &target) || target.node != 0)
+        return;
+    if (ei_decode_atom_as(buf, &i, reason, sizeof reason, ERLANG_UTF8, NULL, NULL) != 0) {
+        node_log(SRV_LOG_WARNING, "node: an exit signal from %s with a reason that is no atom",
+             c->peer);
+        return;
+    }
+    srv_atom a = srv_atom_from(reason);
+    if (a != NULL)
+        srv_exit_signal(target, a);
+}
+
+/* One packet of p[0..len): false when it is garbage (the connection
+ * then goes). */
+static bool on_packet(struct conn *c, const char *p, int len)
+{
+    if (len == 0) { /* a tick: answer it */
+        static const char tock[4] = {0};
+        pthread_mutex_lock(&c->lock);
+        if (!c->dead && !write_all(c, tock, sizeof tock))
+            c->dead = true;
+        pthread_mutex_unlock(&c->lock);
+        return true;
+    }
+    int i = 2, control = 2, msg = -1;
+    if (len < 2 || p[0] != 'p' || (unsigned char)p[1] != VERSION_MAGIC ||
+        !srv__term_check(p, len, &i))
+        return false;
+    if (i < len) {
+        if ((unsigned char)p[i] != VERSION_MAGIC)
+            return false;
+        msg = i + 1;
+        int k = msg;
+        if (!srv__term_check(p, len, &k) || k != len)
+            return false;
+    }
+    int arity;
+    long op;
+    i = control;
+    if (ei_decode_tuple_header(p, &i, &arity) != 0 || ei_decode_long(p, &i, &op) != 0)
+        return false;
+    switch (op) {
+    case DOP_REG_SEND: case DOP_REG_SEND_TT: { /* {6, From, _, ToName} */
+        char to[MAXATOMLEN_UTF8];
+        i = term_end(p, term_end(p, i));
+        if (msg < 0 ||
+            ei_decode_atom_as(p, &i, to, sizeof to, ERLANG_UTF8, NULL, NULL) != 0)
+            return false;
+        srv_atom name = srv_atom_from(to);
+        if (name != NULL)
+            on_message(c, name, SRV_PID_NONE, p, msg, len);
+        return true;
+    }
+    case DOP_SEND: case DOP_SEND_TT: case DOP_SEND_SENDER: case DOP_SEND_SENDER_TT: {
+        erlang_pid to;
+        srv_pid target;
+        i = term_end(p, i); /* the unused cookie, or the sender */
+        if (msg < 0 || ei_decode_pid(p, &i, &to) != 0)
+            return false;
+        if (srv__node_pid_in(&to, &target) && target.node == 0)
+            on_message(c, NULL, target, p, msg, len);
+        return true;
+    }
+    case DOP_MONITOR_P:
+        on_monitor(c, p, i);
+        return true;
+    case DOP_DEMONITOR_P:
+        on_demonitor(c, p, i);
+        return true;
+    case DOP_EXIT2:
+        on_exit2(c, p, i);
+        return true;
+    default: /* links, group leaders, aliases: not kept */
+        return true;
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* The node thread                                                         */
+
+static void conn_close(size_t k, const char *why)
+{
+    struct conn *c = node.conns[k];
+    if (why != NULL)
+        node_log(SRV_LOG_INFO, "node: connection to %s closed: %s", c->peer, why);
+    pthread_mutex_lock(&c->lock);
+    c->dead = true;
+    c->monitor_count = 0;
+    pthread_mutex_unlock(&c->lock);
+    close(c->fd);
+    node.conns[k] = node.conns[--node.conn_count];
+    conn_put(c);
+}
+
+/* Reads what c has; false when it closed or sent garbage. */
+static bool conn_read(struct conn *c, const char **why)
+{
+    for (;;) {
+        if (c->in_cap - c->in_len < 4096) {
+            size_t cap = c->in_cap != 0 ? 2 * c->in_cap : 16384;
+            char *grown = srv__realloc(c->in, cap);
+            if (grown == NULL) {
+                *why = "out of memory";
+                return false;
+            }
+            c->in = grown;
+            c->in_cap = cap;
+        }
+        ssize_t r = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
+        if (r == 0) {
+            *why = "closed by the peer";
+            return false;
+        }
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            *why = strerror(errno);
+            return false;
+        }
+        c->in_len += (size_t)r;
+        c->heard_ns = srv__now_ns();
+    }
+    size_t at = 0;
+    while (c->in_len - at >= 4) {
+        const unsigned char *h = (const unsigned char *)c->in + at;
+        size_t n = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
+        if (n > MAX_PACKET) {
+            *why = "a packet too big";
+            return false;
+        }
+        if (c->in_len - at - 4 < n)
+            break;
+        if (!on_packet(c, c->in + at + 4, (int)n)) {
+            *why = "garbage";
+            return false;
+        }
+        at += 4 + n;
+    }
+    memmove(c->in, c->in + at, c->in_len - at);
+    c->in_len -= at;
+    return true;
+}
+
+static void accept_one(void)
+{
+    ErlConnect info;
+    int fd = ei_accept_tmo(&node.ec, node.listen_fd, &info, HANDSHAKE_TIMEOUT_MS);
+    if (fd < 0) {
+        node_log(SRV_LOG_WARNING,
+             "node: a connection refused in its handshake (a bad cookie, or garbage)");
+        return;
+    }
+    struct conn *c = srv__calloc(1, sizeof *c);
+    if (c == NULL || node.conn_count == MAX_CONNS) {
+        node_log(SRV_LOG_ERROR, "node: a connection from %s refused: %s", info.nodename,
+             c == NULL ? "out of memory" : "too many");
+        srv__free(c);
+        close(fd);
+        return;
+    }
+    c->fd = fd;
+    snprintf(c->peer, sizeof c->peer, "%s", info.nodename);
+    atomic_init(&c->refs, 1);
+    pthread_mutex_init(&c->lock, NULL);
+    c->heard_ns = srv__now_ns();
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    node.conns[node.conn_count++] = c;
+    node_log(SRV_LOG_INFO, "node: %s connected", c->peer);
+}
+
+static void *node_thread(void *unused)
+{
+    struct pollfd fds[MAX_CONNS + 2];
+    for (;;) {
+        fds[0] = (struct pollfd){node.wake[0], POLLIN, 0};
+        fds[1] = (struct pollfd){node.listen_fd, POLLIN, 0};
+        for (size_t k = 0; k < node.conn_count; k++)
+            fds[k + 2] = (struct pollfd){node.conns[k]->fd, POLLIN, 0};
+        size_t n = node.conn_count;
+        int r = poll(fds, n + 2, (int)node.tick_ms);
+        if (r < 0 && errno != EINTR)
+            break;
+        if (fds[0].revents != 0)
+            break;
+        /* newest first: a closed one takes the last one's place */
+        for (size_t k = n; k-- > 0;) {
+            struct conn *c = node.conns[k];
+            const char *why = NULL;
+            if (fds[k + 2].revents != 0 && !conn_read(c, &why))
+                conn_close(k, why);
+            else if (srv__now_ns() - c->heard_ns > 4 * (uint64_t)node.tick_ms * 1000000)
+                conn_close(k, "no tick from it");
+            else if (c->dead)
+                conn_close(k, "a write failed");
+        }
+        if (fds[1].revents != 0)
+            accept_one();
+    }
+    while (node.conn_count > 0)
+        conn_close(node.conn_count - 1, NULL);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Starting and stopping                                                   */
+
+/* ei's own socket functions (not in its headers, but exported), which the
+ * node's wrap: ei announces DFLAG_DIST_MONITOR but not
+ * DFLAG_DIST_MONITOR_NAME, and without that Erlang never sends a
+ * monitor of a name on this node (gen_server:call({Name, Node}, ...)
+ * monitors one): its caller of a server that dies would wait for its
+ * timeout.  The node keeps monitors by name itself (on_monitor), so it
+ * says so in the challenge it writes in the handshake: 'N' (OTP 23 and
+ * later: 8 bytes of flags after the tag) or 'n' (2 of version, 4 of
+ * flags), after the packet's 2-byte length.  The digest does not cover
+ * the flags. */
+extern ei_socket_callbacks ei_default_socket_callbacks;
+static ei_socket_callbacks callbacks;
+
+#define DFLAG_DIST_MONITOR_NAME 0x20
+
+static int handshake_write(void *ctx, const char *buf, ssize_t *len, unsigned tmo)
+{
+    char patched[512];
+    if (*len >= 11 && *len <= (ssize_t)sizeof patched && (buf[2] == 'N' || buf[2] == 'n')) {
+        memcpy(patched, buf, (size_t)*len);
+        patched[buf[2] == 'N' ? 10 : 8] |= DFLAG_DIST_MONITOR_NAME;
+        buf = patched;
+    }
+    return ei_default_socket_callbacks.write(ctx, buf, len, tmo);
+}
+
+/* Publishes the port in epmd, starting `epmd -daemon` when none answers
+ * and waiting for it to (two seconds at most). */
+static int publish(int port)
+{
+    int fd = ei_publish_tmo(&node.ec, port, 1000);
+    if (fd >= 0)
+        return fd;
+    if (system("epmd -daemon >/dev/null 2>&1") != 0)
+        return -1;
+    for (int tries = 0; tries < 40 && fd < 0; tries++) {
+        /* epmd comes up in its own time: there is nothing to wait on */
+        nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
+        fd = ei_publish_tmo(&node.ec, port, 1000);
+    }
+    return fd;
+}
+
+static void close_fds(void)
+{
+    int *fds[] = {&node.listen_fd, &node.epmd_fd, &node.wake[0], &node.wake[1]};
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+        if (*fds[i] >= 0) {
+            close(*fds[i]);
+            *fds[i] = -1;
+        }
+    node.name[0] = '\0';
+}
+
+srv_status srv_node_start(const char *name, const char *cookie,
+                          const srv_node_options *options)
+{
+    if (name == NULL || cookie == NULL || name[0] == '\0' || name[0] == '@' ||
+        strlen(name) >= MAXNODELEN - 12 || strlen(cookie) >= 512)
+        return SRV_EINVAL;
+    pthread_mutex_lock(&node.lock);
+    if (node.running) {
+        pthread_mutex_unlock(&node.lock);
+        return SRV_EALREADY;
+    }
+    char alive[MAXNODELEN], host[MAXNODELEN];
+    const char *at = strchr(name, '@');
+    snprintf(alive, sizeof alive, "%.*s", at != NULL ? (int)(at - name) : (int)strlen(name),
+             name);
+    snprintf(host, sizeof host, "%s", at != NULL ? at + 1 : "localhost");
+    char full[MAXNODELEN];
+    snprintf(full, sizeof full, "%s@%s", alive, host);
+    srv_status status = SRV_ENODE;
+    int port = options != NULL ? options->port : 0;
+    node.tick_ms = options != NULL && options->tick_ms > 0 ? options->tick_ms : 15000;
+    node.stopping = false;
+    struct in_addr any = {0};
+    if (ei_init() != 0 ||
+        (callbacks = ei_default_socket_callbacks, callbacks.write = handshake_write,
+         ei_connect_xinit_ussi(&node.ec, host, alive, full, &any, cookie, 0, &callbacks,
+                               sizeof callbacks, NULL)) < 0 ||
+        pipe(node.wake) != 0 ||
+        (node.listen_fd = ei_xlisten(&node.ec, &any, &port, 16)) < 0 ||
+        (node.epmd_fd = publish(port)) < 0) {
+        node_log(SRV_LOG_ERROR, "node: %s cannot start: %s", full,
+             node.listen_fd < 0 ? "no port to listen on" : "epmd does not answer");
+        close_fds();
+        pthread_mutex_unlock(&node.lock);
+        return status;
+    }
+    /* ei_publish learnt the node's creation from epmd */
+    snprintf(node.name, sizeof node.name, "%s", ei_thisnodename(&node.ec));
+    node.creation = ei_self(&node.ec)->creation;
+    if (pthread_create(&node.thread, NULL, node_thread, NULL) != 0) {
+        close_fds();
+        pthread_mutex_unlock(&node.lock);
+        return SRV_ENOMEM;
+    }
+    node.running = true;
+    pthread_mutex_unlock(&node.lock);
+    return SRV_OK;
+}
+
+srv_status srv_node_start_env(void)
+{
+    const char *name = getenv("SRV_NODE");
+    const char *cookie = getenv("SRV_COOKIE");
+    char file_cookie[512] = "";
+    if (name == NULL)
+        return SRV_EINVAL;
+    if (cookie == NULL) { /* as erl: ~/.erlang.cookie */
+        const char *home = getenv("HOME");
+        char path[4096];
+        snprintf(path, sizeof path, "%s/.erlang.cookie", home != NULL ? home : ".");
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            return SRV_EINVAL;
+        if (fgets(file_cookie, sizeof file_cookie, f) == NULL)
+            file_cookie[0] = '\0';
+        fclose(f);
+        file_cookie[strcspn(file_cookie, "\r\n")] = '\0';
+        cookie = file_cookie;
+    }
+    return srv_node_start(name, cookie, NULL);
+}
+
+void srv_node_stop(void)
+{
+    pthread_mutex_lock(&node.lock);
+    if (!node.running) {
+        pthread_mutex_unlock(&node.lock);
+        return;
+    }
+    char byte = 0;
+    while (write(node.wake[1], &byte, 1) < 0 && errno == EINTR)
+        ;
+    pthread_join(node.thread, NULL);
+    /* the call threads finish what they run, then end */
+    pthread_mutex_lock(&node.jobs_lock);
+    node.stopping = true;
+    pthread_cond_broadcast(&node.jobs_cond);
+    while (node.threads > 0)
+        pthread_cond_wait(&node.idle_cond, &node.jobs_lock);
+    pthread_mutex_unlock(&node.jobs_lock);
+    close_fds(); /* closing epmd's socket unpublishes the name */
+    node.running = false;
+    pthread_mutex_unlock(&node.lock);
+}
+
+const char *srv_node_name(void)
+{
+    return node.name[0] != '\0' ? node.name : NULL;
+}

@@ -1,0 +1,406 @@
+/*
+ * term.c: the Erlang external term format for generated codecs: srv_term_*
+ * read and write the values of spec types (srv/abi.h), over
+ * erl_interface's ei_decode_* and ei_x_encode_*.  ei's decoders trust
+ * their input, so srv__term_check walks a term from the network first,
+ * bounded by its packet, and only a term it passed is decoded.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "node.h"
+#include "term.h"
+
+#define MAX_DEPTH 64
+
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Whether n more bytes lie inside the packet. */
+#define NEED(n) do { if ((long)len - i < (long)(n)) return false; } while (0)
+
+/* An atom of any of the four kinds at *at. */
+static bool check_atom(const unsigned char *b, int len, int *at)
+{
+    int i = *at;
+    NEED(1);
+    int tag = b[i++];
+    long n;
+    if (tag == ERL_ATOM_EXT || tag == ERL_ATOM_UTF8_EXT) {
+        NEED(2);
+        n = b[i] << 8 | b[i + 1];
+        i += 2;
+    } else if (tag == ERL_SMALL_ATOM_EXT || tag == ERL_SMALL_ATOM_UTF8_EXT) {
+        NEED(1);
+        n = b[i++];
+    } else {
+        return false;
+    }
+    NEED(n);
+    *at = i + (int)n;
+    return true;
+}
+
+static bool check(const unsigned char *b, int len, int *at, int depth)
+{
+    int i = *at;
+    if (depth > MAX_DEPTH)
+        return false;
+    NEED(1);
+    int tag = b[i];
+    long n;
+    switch (tag) {
+    case ERL_SMALL_INTEGER_EXT: NEED(2); i += 2; break;
+    case ERL_INTEGER_EXT: NEED(5); i += 5; break;
+    case ERL_FLOAT_EXT: NEED(32); i += 32; break;
+    case NEW_FLOAT_EXT: NEED(9); i += 9; break;
+    case ERL_NIL_EXT: i += 1; break;
+    case ERL_ATOM_EXT: case ERL_ATOM_UTF8_EXT:
+    case ERL_SMALL_ATOM_EXT: case ERL_SMALL_ATOM_UTF8_EXT:
+        if (!check_atom(b, len, &i))
+            return false;
+        break;
+    case ERL_STRING_EXT:
+        NEED(3);
+        n = b[i + 1] << 8 | b[i + 2];
+        i += 3;
+        NEED(n);
+        i += (int)n;
+        break;
+    case ERL_BINARY_EXT:
+        NEED(5);
+        n = get32(b + i + 1);
+        i += 5;
+        NEED(n);
+        i += (int)n;
+        break;
+    case ERL_BIT_BINARY_EXT:
+        NEED(6);
+        n = get32(b + i + 1);
+        i += 6;
+        NEED(n);
+        i += (int)n;
+        break;
+    case ERL_SMALL_BIG_EXT:
+        NEED(3);
+        n = b[i + 1];
+        i += 3;
+        NEED(n);
+        i += (int)n;
+        break;
+    case ERL_LARGE_BIG_EXT:
+        NEED(6);
+        n = get32(b + i + 1);
+        i += 6;
+        NEED(n);
+        i += (int)n;
+        break;
+    case ERL_SMALL_TUPLE_EXT: case ERL_LARGE_TUPLE_EXT: case ERL_MAP_EXT:
+        if (tag == ERL_SMALL_TUPLE_EXT) {
+            NEED(2);
+            n = b[i + 1];
+            i += 2;
+        } else {
+            NEED(5);
+            n = get32(b + i + 1);
+            i += 5;
+        }
+        if (tag == ERL_MAP_EXT)
+            n *= 2;
+        for (long k = 0; k < n; k++)
+            if (!check(b, len, &i, depth + 1))
+                return false;
+        break;
+    case ERL_LIST_EXT:
+        NEED(5);
+        n = get32(b + i + 1);
+        i += 5;
+        for (long k = 0; k <= n; k++) /* the elements, then the tail */
+            if (!check(b, len, &i, depth + 1))
+                return false;
+        break;
+    case ERL_PID_EXT: case ERL_NEW_PID_EXT:
+        i += 1;
+        if (!check_atom(b, len, &i))
+            return false;
+        NEED(tag == ERL_PID_EXT ? 9 : 12);
+        i += tag == ERL_PID_EXT ? 9 : 12;
+        break;
+    case ERL_PORT_EXT: case ERL_NEW_PORT_EXT: case ERL_V4_PORT_EXT:
+        i += 1;
+        if (!check_atom(b, len, &i))
+            return false;
+        n = tag == ERL_PORT_EXT ? 5 : tag == ERL_NEW_PORT_EXT ? 8 : 12;
+        NEED(n);
+        i += (int)n;
+        break;
+    case ERL_REFERENCE_EXT:
+        i += 1;
+        if (!check_atom(b, len, &i))
+            return false;
+        NEED(5);
+        i += 5;
+        break;
+    case ERL_NEW_REFERENCE_EXT: case ERL_NEWER_REFERENCE_EXT:
+        NEED(3);
+        n = b[i + 1] << 8 | b[i + 2];
+        if (n > 5) /* ei's erlang_ref holds five words */
+            return false;
+        i += 3;
+        if (!check_atom(b, len, &i))
+            return false;
+        n = (tag == ERL_NEW_REFERENCE_EXT ? 1 : 4) + 4 * n;
+        NEED(n);
+        i += (int)n;
+        break;
+    default: /* funs, exports, atom cache references: not taken */
+        return false;
+    }
+    *at = i;
+    return true;
+}
+
+bool srv__term_check(const char *buf, int len, int *index)
+{
+    return *index >= 0 && *index <= len &&
+           check((const unsigned char *)buf, len, index, 0);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Reading                                                                 */
+
+int srv_term_mark(const srv_term_in *in)
+{
+    return in->index;
+}
+
+void srv_term_reset(srv_term_in *in, int mark)
+{
+    in->index = mark;
+}
+
+bool srv_term_done(const srv_term_in *in)
+{
+    return in->index == in->len;
+}
+
+bool srv_term_get_tuple(srv_term_in *in, int arity)
+{
+    int i = in->index, n;
+    if (ei_decode_tuple_header(in->buf, &i, &n) != 0 || n != arity)
+        return false;
+    in->index = i;
+    return true;
+}
+
+static bool get_atom_text(srv_term_in *in, char text[MAXATOMLEN_UTF8])
+{
+    int i = in->index;
+    if (ei_decode_atom_as(in->buf, &i, text, MAXATOMLEN_UTF8, ERLANG_UTF8, NULL,
+                          NULL) != 0)
+        return false;
+    in->index = i;
+    return true;
+}
+
+bool srv_term_get_tag(srv_term_in *in, const char *atom)
+{
+    char text[MAXATOMLEN_UTF8];
+    int mark = in->index;
+    if (get_atom_text(in, text) && strcmp(text, atom) == 0)
+        return true;
+    in->index = mark;
+    return false;
+}
+
+bool srv_term_get_int(srv_term_in *in, int64_t min, int64_t max, int64_t *v)
+{
+    int i = in->index;
+    long long n;
+    if (ei_decode_longlong(in->buf, &i, &n) != 0 || n < min || n > max)
+        return false;
+    *v = n;
+    in->index = i;
+    return true;
+}
+
+bool srv_term_get_uint(srv_term_in *in, uint64_t max, uint64_t *v)
+{
+    int i = in->index;
+    unsigned long long n;
+    if (ei_decode_ulonglong(in->buf, &i, &n) != 0 || n > max)
+        return false;
+    *v = n;
+    in->index = i;
+    return true;
+}
+
+bool srv_term_get_double(srv_term_in *in, double *v)
+{
+    int i = in->index;
+    if (ei_decode_double(in->buf, &i, v) != 0)
+        return false;
+    in->index = i;
+    return true;
+}
+
+bool srv_term_get_bool(srv_term_in *in, bool *v)
+{
+    int i = in->index, b;
+    if (ei_decode_boolean(in->buf, &i, &b) != 0)
+        return false;
+    *v = b != 0;
+    in->index = i;
+    return true;
+}
+
+bool srv_term_get_atom(srv_term_in *in, srv_atom *v)
+{
+    char text[MAXATOMLEN_UTF8];
+    int mark = in->index;
+    if (!get_atom_text(in, text))
+        return false;
+    if ((*v = srv_atom_from(text)) == NULL) {
+        in->index = mark;
+        return false;
+    }
+    return true;
+}
+
+/* A binary's bytes, in a fresh block with a NUL after them (NULL, n 0,
+ * for an empty one). */
+static bool get_binary(srv_term_in *in, unsigned char **data, size_t *n)
+{
+    int i = in->index, type, size;
+    long got;
+    if (ei_get_type(in->buf, &i, &type, &size) != 0 || type != ERL_BINARY_EXT)
+        return false;
+    unsigned char *p = NULL;
+    if (size > 0 && (p = srv__malloc((size_t)size + 1)) == NULL)
+        return false;
+    if (ei_decode_binary(in->buf, &i, p, &got) != 0) {
+        srv__free(p);
+        return false;
+    }
+    if (p != NULL)
+        p[got] = '\0';
+    *data = p;
+    *n = (size_t)got;
+    in->index = i;
+    return true;
+}
+
+bool srv_term_get_string(srv_term_in *in, const char **v)
+{
+    unsigned char *p;
+    size_t n;
+    int mark = in->index;
+    if (!get_binary(in, &p, &n))
+        return false;
+    if (p != NULL && memchr(p, '\0', n) != NULL) { /* a C string ends at NUL */
+        srv__free(p);
+        in->index = mark;
+        return false;
+    }
+    *v = (char *)p;
+    return true;
+}
+
+bool srv_term_get_bytes(srv_term_in *in, srv_bytes *v)
+{
+    return get_binary(in, &v->data, &v->len);
+}
+
+bool srv_term_get_pid(srv_term_in *in, srv_pid *v)
+{
+    int i = in->index;
+    erlang_pid e;
+    if (ei_decode_pid(in->buf, &i, &e) != 0 || !srv__node_pid_in(&e, v))
+        return false;
+    in->index = i;
+    return true;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Writing                                                                 */
+
+bool srv__term_out_init(struct srv_term_out *out)
+{
+    out->failed = ei_x_new_with_version(&out->x) != 0;
+    return !out->failed;
+}
+
+void srv__term_out_free(struct srv_term_out *out)
+{
+    ei_x_free(&out->x);
+}
+
+/* Every writer records a failure (out of memory) and goes on: the node
+ * looks once, at the end. */
+#define PUT(call) do { if ((call) != 0) out->failed = true; } while (0)
+
+void srv_term_put_tuple(srv_term_out *out, int arity)
+{
+    PUT(ei_x_encode_tuple_header(&out->x, arity));
+}
+
+void srv_term_put_atom(srv_term_out *out, srv_atom atom)
+{
+    const char *text = atom != NULL ? atom : "undefined";
+    PUT(ei_x_encode_atom_len_as(&out->x, text, (int)strlen(text), ERLANG_UTF8,
+                                ERLANG_UTF8));
+}
+
+void srv_term_put_int(srv_term_out *out, int64_t v)
+{
+    PUT(ei_x_encode_longlong(&out->x, v));
+}
+
+void srv_term_put_uint(srv_term_out *out, uint64_t v)
+{
+    PUT(ei_x_encode_ulonglong(&out->x, v));
+}
+
+void srv_term_put_double(srv_term_out *out, double v)
+{
+    PUT(ei_x_encode_double(&out->x, v));
+}
+
+void srv_term_put_bool(srv_term_out *out, bool v)
+{
+    PUT(ei_x_encode_boolean(&out->x, v));
+}
+
+void srv_term_put_string(srv_term_out *out, const char *s)
+{
+    PUT(ei_x_encode_binary(&out->x, s != NULL ? s : "", s != NULL ? (long)strlen(s) : 0));
+}
+
+void srv_term_put_bytes(srv_term_out *out, srv_bytes v)
+{
+    PUT(ei_x_encode_binary(&out->x, v.data != NULL ? (const void *)v.data : "",
+                           (long)v.len));
+}
+
+void srv_term_put_pid(srv_term_out *out, srv_pid pid)
+{
+    erlang_pid e;
+    srv__node_pid_out(pid, &e);
+    PUT(ei_x_encode_pid(&out->x, &e));
+}
+
+void srv__term_print(srv_buf *out, const char *buf, int index)
+{
+    char *text = NULL;
+    int i = index;
+    if (ei_s_print_term(&text, buf, &i) < 0)
+        srv_buf_printf(out, "...");
+    else
+        srv_buf_printf(out, "%s", text);
+    free(text); /* ei's own malloc */
+}

@@ -1,0 +1,272 @@
+/*
+ * test_node.c: the program as a node of an Erlang cluster.  Each test
+ * starts its own node (a name with the test process's pid, a random
+ * cookie) and real Erlang nodes (`erl -sname ...@localhost`, under
+ * `timeout`, so none outlives its test), and checks what they get from
+ * the srv servers: the seed's shell session against examples/worker,
+ * every mapped type both ways, casts and plain messages, a crashing
+ * server, a name nobody holds, a request that does not decode, a bad
+ * cookie.  epmd is started by the node when none answers, and left
+ * running, as erl leaves it.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "support.h"
+#include "remote.srv.h"
+#include "worker.srv.h"
+
+static char cookie[40];
+
+/* Every report the node logs, one after the other (the node's thread
+ * logs: under a lock). */
+static struct {
+    pthread_mutex_t lock;
+    char text[16384];
+} logged = {PTHREAD_MUTEX_INITIALIZER, ""};
+
+static void keep_log(srv_log_level level, const char *text, void *user)
+{
+    pthread_mutex_lock(&logged.lock);
+    strncat(logged.text, text, sizeof logged.text - strlen(logged.text) - 1);
+    pthread_mutex_unlock(&logged.lock);
+}
+
+static bool was_logged(const char *what)
+{
+    pthread_mutex_lock(&logged.lock);
+    bool found = strstr(logged.text, what) != NULL;
+    pthread_mutex_unlock(&logged.lock);
+    return found;
+}
+static char node_name[64];
+static int erl_runs;
+
+/* A random cookie, and the node up as srvtPID@localhost. */
+static void node_up(void)
+{
+    FILE *f = fopen("/dev/urandom", "r");
+    cr_assert_not_null(f);
+    unsigned char r[16];
+    cr_assert_eq(fread(r, 1, sizeof r, f), sizeof r);
+    fclose(f);
+    for (size_t i = 0; i < sizeof r; i++)
+        snprintf(cookie + 2 * i, 3, "%02x", r[i]);
+    snprintf(node_name, sizeof node_name, "srvt%d@localhost", (int)getpid());
+    cr_assert_eq(srv_node_start(node_name, cookie, NULL), SRV_OK);
+    cr_assert_str_eq(srv_node_name(), node_name);
+}
+
+static void node_down(void)
+{
+    srv_node_stop();
+    cr_assert_null(srv_node_name());
+}
+
+/* Everything cmd writes, as a string to free. */
+static char *run(const char *cmd)
+{
+    setenv("ERL_CRASH_DUMP_SECONDS", "0", 1); /* no erl_crash.dump here */
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t cap = 4096, len = 0;
+    char *out = malloc(cap);
+    size_t n;
+    while ((n = fread(out + len, 1, cap - len - 1, p)) > 0) {
+        len += n;
+        if (cap - len < 1024)
+            out = realloc(out, cap *= 2);
+    }
+    out[len] = '\0';
+    pclose(p);
+    return out;
+}
+
+/* What an Erlang node with cookie (NULL: the node's) prints running expr;
+ * N in expr is the srv node's name, as an atom. */
+static char *erl_eval(const char *with_cookie, const char *expr)
+{
+    char cmd[1024];
+    setenv("SRV_TEST_NODE", node_name, 1);
+    setenv("SRV_TEST_EXPR", expr, 1);
+    snprintf(cmd, sizeof cmd,
+             "timeout 60 erl -noshell -sname e%d_%d@localhost -setcookie %s "
+             "-eval 'N = list_to_atom(os:getenv(\"SRV_TEST_NODE\")), "
+             "{ok, Ts, _} = erl_scan:string(os:getenv(\"SRV_TEST_EXPR\") ++ \".\"), "
+             "{ok, Es} = erl_parse:parse_exprs(Ts), "
+             "{value, V, _} = erl_eval:exprs(Es, [{'\"'\"'N'\"'\"', N}]), "
+             "io:format(\"~p~n\", [V])' -s init stop 2>&1",
+             (int)getpid(), erl_runs++, with_cookie != NULL ? with_cookie : cookie);
+    return run(cmd);
+}
+
+#define ASSERT_ERL(expr, expected)                                            \
+    do {                                                                      \
+        char *got_ = erl_eval(NULL, expr);                                    \
+        cr_assert_str_eq(got_, expected "\n", "%s gave %s", expr, got_);     \
+        free(got_);                                                           \
+    } while (0)
+
+static srv_pid start_remote(void)
+{
+    srv_pid pid;
+    srv_start_opts opts = {.name = "remote"};
+    cr_assert_eq(remote_start_opts(SRV_START_PLAIN, &opts, NULL), SRV_OK);
+    cr_assert_eq(srv_whereis("remote", &pid), SRV_OK);
+    return pid;
+}
+
+static char *read_file(const char *path)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cat '%s'", path);
+    return run(cmd);
+}
+
+/* The seed's session (the article's shell, the calls by {Name, Node}),
+ * typed into a real Erlang shell: its replies, prompts taken out. */
+Test(node, answers_the_seeds_session_typed_into_an_erlang_shell, .timeout = T(120))
+{
+    node_up();
+    srv_pid worker;
+    srv_start_opts opts = {.name = "worker"};
+    cr_assert_eq(worker_start_opts(srv_atom_from("0x01f"), srv_atom_from("test"),
+                                   SRV_START_PLAIN, &opts, NULL), SRV_OK);
+    cr_assert_eq(srv_whereis("worker", &worker), SRV_OK);
+    srv_monitor_ref ref;
+    cr_assert_eq(srv_monitor(worker, &ref), SRV_OK);
+
+    char cmd[1024];
+    setenv("SRV_TEST_NODE", node_name, 1);
+    snprintf(cmd, sizeof cmd,
+             "sed \"s/@NODE@/$SRV_TEST_NODE/g\" '%s/tests/runtime/node/seed_session.txt' | "
+             "timeout 60 erl -sname e%d_shell@localhost -setcookie %s 2>&1 | "
+             "sed -n 's/^([^)]*)[0-9]*> //p' | grep -v '^$'",
+             SRCDIR, (int)getpid(), cookie);
+    char *got = run(cmd);
+    char path[512];
+    snprintf(path, sizeof path, "%s/tests/runtime/node/seed_session.expected", SRCDIR);
+    char *expected = read_file(path);
+    cr_assert_str_eq(got, expected);
+    free(got);
+    free(expected);
+
+    /* gen_server:stop from Erlang: terminate ran with normal */
+    srv_signal s;
+    cr_assert_eq(srv_receive_signal(&s, T(5000)), SRV_OK);
+    cr_assert_eq(s.kind, SRV_SIGNAL_DOWN);
+    cr_assert_str_eq(s.reason, "normal");
+    node_down();
+}
+
+Test(node, maps_every_type_both_ways, .timeout = T(60))
+{
+    node_up();
+    srv_pid pid = start_remote();
+    /* an Elixir string is a UTF-8 binary: it comes back the same */
+    ASSERT_ERL("gen_server:call({remote, N}, {echo, <<\"h\\x{e9}llo\"/utf8>>, <<1,2,0,255>>, "
+               "true, 2.5, 255, {point, -1, 70000}}) =:= "
+               "{<<104,195,169,108,108,111>>, <<1,2,0,255>>, true, 2.5, 255, {point, -1, 70000}}",
+               "true");
+    ASSERT_ERL("gen_server:call({remote, N}, {add, 1 bsl 40}) + "
+               "gen_server:call({remote, N}, {add, -1})", "2199023255551");
+    ASSERT_ERL("P = gen_server:call({remote, N}, whoami), {is_pid(P), node(P) =:= N}",
+               "{true,true}");
+    srv_stop(pid, SRV_NORMAL, T(5000), NULL);
+    node_down();
+}
+
+Test(node, casts_and_messages_reach_their_handlers, .timeout = T(60))
+{
+    node_up();
+    srv_pid pid = start_remote();
+    ASSERT_ERL("ok = gen_server:cast({remote, N}, {note, seen}), "
+               "gen_server:call({remote, N}, {get, last})", "{last,seen}");
+    ASSERT_ERL("{remote, N} ! {ping, pong}, gen_server:call({remote, N}, {get, last})",
+               "{last,pong}");
+    srv_stop(pid, SRV_NORMAL, T(5000), NULL);
+    node_down();
+}
+
+Test(node, a_crashing_server_gives_its_erlang_caller_the_reason, .timeout = T(60))
+{
+    node_up();
+    start_remote();
+    ASSERT_ERL("{'EXIT', {Reason, {gen_server, call, _}}} = "
+               "catch gen_server:call({remote, N}, {crash, boom}), Reason",
+               "boom");
+    node_down();
+}
+
+Test(node, a_call_to_a_name_nobody_holds_exits_noproc, .timeout = T(60))
+{
+    node_up();
+    ASSERT_ERL("{'EXIT', {Reason, {gen_server, call, _}}} = "
+               "catch gen_server:call({nobody, N}, hello), Reason",
+               "noproc");
+    node_down();
+}
+
+Test(node, a_request_that_does_not_decode_exits_its_caller_not_the_server,
+     .timeout = T(60))
+{
+    srv_set_logger(keep_log, NULL);
+    node_up();
+    srv_pid pid = start_remote();
+    ASSERT_ERL("{'EXIT', {Reason, {gen_server, call, _}}} = "
+               "catch gen_server:call({remote, N}, {add, <<\"one\">>}), Reason",
+               "{function_clause,[{remote,handle_call,[{add,<<\"one\">>}],[]}]}");
+    cr_assert(srv_is_alive(pid));
+    cr_assert(was_logged("remote:handle_call takes no {add, #Bin<111,110,101>}"), "logged: %s",
+              logged.text);
+    /* a u8 out of its range, a tuple too long: the same */
+    ASSERT_ERL("{'EXIT', {{function_clause, _}, _}} = catch gen_server:call({remote, N}, "
+               "{echo, <<>>, <<>>, true, 1.0, 256, {point, 0, 0}}), "
+               "{'EXIT', {{function_clause, _}, _}} = catch gen_server:call({remote, N}, "
+               "{add, 1, 2}), gen_server:call({remote, N}, {add, 3})",
+               "3");
+    srv_stop(pid, SRV_NORMAL, T(5000), NULL);
+    node_down();
+    srv_set_logger(NULL, NULL);
+}
+
+Test(node, a_connection_with_another_cookie_is_refused_and_logged, .timeout = T(60))
+{
+    srv_set_logger(keep_log, NULL);
+    node_up();
+    srv_pid pid = start_remote();
+    char *got = erl_eval("not_the_cookie", "net_adm:ping(N)");
+    cr_assert_str_eq(got, "pang\n");
+    free(got);
+    cr_assert(was_logged("refused in its handshake"), "logged: %s", logged.text);
+    ASSERT_ERL("net_adm:ping(N)", "pong");
+    srv_stop(pid, SRV_NORMAL, T(5000), NULL);
+    node_down();
+    srv_set_logger(NULL, NULL);
+}
+
+Test(node, a_second_start_is_refused_and_a_stopped_node_starts_again, .timeout = T(60))
+{
+    node_up();
+    cr_assert_eq(srv_node_start("other@localhost", "c", NULL), SRV_EALREADY);
+    node_down();
+    cr_assert_eq(srv_node_start("", "c", NULL), SRV_EINVAL);
+    node_up();
+    ASSERT_ERL("net_adm:ping(N)", "pong");
+    node_down();
+}
+
+Test(node, starts_from_the_environment, .timeout = T(60))
+{
+    unsetenv("SRV_NODE");
+    cr_assert_eq(srv_node_start_env(), SRV_EINVAL);
+    snprintf(node_name, sizeof node_name, "srve%d@localhost", (int)getpid());
+    snprintf(cookie, sizeof cookie, "envcookie%d", (int)getpid());
+    setenv("SRV_NODE", node_name, 1);
+    setenv("SRV_COOKIE", cookie, 1);
+    cr_assert_eq(srv_node_start_env(), SRV_OK);
+    ASSERT_ERL("net_adm:ping(N)", "pong");
+    node_down();
+}
