@@ -69,7 +69,7 @@ struct monitor {
  * to let go frees it. */
 struct conn {
     int fd;
-    char peer[MAXNODELEN];
+    char peer[MAXNODELEN + 1];
     _Atomic int refs;
     pthread_mutex_t lock;
     bool dead;                  /* under lock: writes are dropped */
@@ -1010,8 +1010,12 @@ srv_status srv_node_start(const char *name, const char *cookie,
     snprintf(alive, sizeof alive, "%.*s", at != NULL ? (int)(at - name) : (int)strlen(name),
              name);
     snprintf(host, sizeof host, "%s", at != NULL ? at + 1 : "localhost");
-    char full[MAXNODELEN];
+    char full[2 * MAXNODELEN + 2];
     snprintf(full, sizeof full, "%s@%s", alive, host);
+    if (strlen(full) >= MAXNODELEN) {
+        pthread_mutex_unlock(&node.lock);
+        return SRV_EINVAL;
+    }
     srv_status status = SRV_ENODE;
     int port = options != NULL ? options->port : 0;
     node.tick_ms = options != NULL && options->tick_ms > 0 ? options->tick_ms : 15000;

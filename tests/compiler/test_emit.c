@@ -282,3 +282,35 @@ Test(emit, callbacks_with_nothing_to_do_are_null_in_the_module_table)
     cr_assert_eq(count_of(job.c.data, "s_free_state"), 0);
     srvc_job_free(&job);
 }
+
+Test(emit, codec_reads_a_request_as_its_default_tuple_and_a_reply_by_its_pattern)
+{
+    struct srvc_job job = {0};
+    compile("server s;\n"
+            "[[erlang_reply(\"{ok, value}\")]]\n"
+            "call query(atom key) -> (atom value) { return reply(key); }\n"
+            "call stop_now() -> () { return reply(); }\n"
+            "cast show(atom key, i32 n) { return noreply(); }\n",
+            &job);
+    const char *c = job.c.data;
+    cr_assert_not_null(strstr(c, "/* query: {query, Key} */"));
+    cr_assert_not_null(strstr(c, "srv_term_get_tuple(srv_in, 2)\n"
+                                 "            && srv_term_get_tag(srv_in, \"query\")\n"
+                                 "            && srv_term_get_atom(srv_in, &srv_a->key)"));
+    cr_assert_not_null(strstr(c, "/* stop_now: stop_now */"));
+    cr_assert_not_null(strstr(c, "/* show: {show, Key, N} */"));
+    cr_assert_not_null(strstr(c, "srv_term_get_i32(srv_in, &srv_a->n)"));
+    cr_assert_not_null(strstr(c, "/* query: {ok, Value} */"));
+    cr_assert_not_null(strstr(c, "/* stop_now: ok */"));
+    cr_assert_not_null(strstr(c, ".codec = &s_codec,"));
+    srvc_job_free(&job);
+}
+
+Test(emit, a_spec_whose_messages_have_no_erlang_term_has_no_codec)
+{
+    struct srvc_job job = {0};
+    compile("server s;\ncast take(ptr(char *, free) p) { return noreply(); }\n", &job);
+    cr_assert_not_null(strstr(job.c.data, ".codec = NULL,"));
+    cr_assert_null(strstr(job.c.data, "s_decode"));
+    srvc_job_free(&job);
+}

@@ -131,7 +131,6 @@ static void continued_add_later_format_args(srv_buf *out, const void *args)
 #define SELF (srv_pid_format(srv_self()).s)
 #define FROM (srv_from_format(from.from).s)
 #define REASON (reason)
-#define REASON_DETAIL (srv_reason_detail())
 #define ok() SRV_RESULTS(ok)()
 #define ok_timeout(...) SRV_RESULTS(ok_timeout)(__VA_ARGS__)
 #define ignore() SRV_RESULTS(ignore)()
@@ -141,8 +140,6 @@ static void continued_add_later_format_args(srv_buf *out, const void *args)
 #define noreply_timeout(...) SRV_RESULTS(noreply_timeout)(__VA_ARGS__)
 #define stop(...) SRV_RESULTS(stop)(__VA_ARGS__)
 #define stop_reply(...) SRV_RESULTS(stop_reply)(__VA_ARGS__)
-#define stop_detail(...) SRV_RESULTS(stop_detail)(__VA_ARGS__)
-#define stop_reply_detail(...) SRV_RESULTS(stop_reply_detail)(__VA_ARGS__)
 #define ok_hibernate() SRV_RESULTS(ok_hibernate)()
 #define reply_hibernate(...) SRV_RESULTS(reply_hibernate)(__VA_ARGS__)
 #define noreply_hibernate() SRV_RESULTS(noreply_hibernate)()
@@ -204,7 +201,7 @@ static srv_init_result continued_handle_init(continued_state *state, int64_t fir
                  
     return ok_continue(load(first, "init"));
 }
-#line 208 "continued.srv.c"
+#line 205 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* continue load: continued.srv:14 */
@@ -216,7 +213,7 @@ static srv_noreply_result continued_handle_load(continued_state *state, int64_t 
     state->loaded += n;
     return why[0] == 'i' ? noreply_continue(settle()) : noreply();
 }
-#line 220 "continued.srv.c"
+#line 217 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* continue settle: continued.srv:19 */
@@ -228,7 +225,7 @@ static srv_noreply_result continued_handle_settle(continued_state *state)
                    
     return noreply_hibernate();
 }
-#line 232 "continued.srv.c"
+#line 229 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* call add: continued.srv:23 */
@@ -241,7 +238,7 @@ static continued_add_result continued_handle_add(continued_state *state, continu
                                  
     return reply_continue(load(n, "add"), state->loaded);
 }
-#line 245 "continued.srv.c"
+#line 242 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* cast add_later: continued.srv:27 */
@@ -253,7 +250,7 @@ static srv_noreply_result continued_handle_add_later(continued_state *state, int
                        
     return noreply_continue(load(n, "cast"));
 }
-#line 257 "continued.srv.c"
+#line 254 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
@@ -287,6 +284,10 @@ static srv_action continued_dispatch(void *state, unsigned message, void *args, 
         return srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
     }
 }
+
+struct continued_init_args {
+    int64_t first;
+};
 
 static srv_action continued_init(void *state, const void *init_args)
 {
@@ -368,6 +369,57 @@ static const srv_message_type continued_messages[] = {
     },
 };
 
+/* ---- Erlang terms (docs/language.md): the node's codec ------------- */
+
+/* The message of kind that the whole term at srv_in is, its arguments
+ * read into srv_args: its number, or -1 */
+static int continued_decode(srv_term_in *srv_in, srv_message_kind srv_kind, void *srv_args)
+{
+    int srv_mark = srv_term_mark(srv_in);
+    if (srv_kind == SRV_MESSAGE_CALL) { /* add: {add, N} */
+        struct continued_add_args *srv_a = (struct continued_add_args *)srv_args;
+        if (srv_term_get_tuple(srv_in, 2)
+            && srv_term_get_tag(srv_in, "add")
+            && srv_term_get_i64(srv_in, &srv_a->n)
+            && srv_term_done(srv_in))
+            return CONTINUED_CALL_ADD;
+        srv_term_reset(srv_in, srv_mark);
+    }
+    if (srv_kind == SRV_MESSAGE_CAST) { /* add_later: {add_later, N} */
+        struct continued_add_later_args *srv_a = (struct continued_add_later_args *)srv_args;
+        if (srv_term_get_tuple(srv_in, 2)
+            && srv_term_get_tag(srv_in, "add_later")
+            && srv_term_get_i64(srv_in, &srv_a->n)
+            && srv_term_done(srv_in))
+            return CONTINUED_CAST_ADD_LATER;
+        srv_term_reset(srv_in, srv_mark);
+    }
+    (void)srv_args;
+    return -1;
+}
+
+/* A call's reply struct as its term */
+static void continued_encode_reply(srv_term_out *srv_out, unsigned srv_number,
+                                   const void *srv_reply)
+{
+    switch (srv_number) {
+    case CONTINUED_CALL_ADD: { /* add: Loaded */
+        const continued_add_reply *srv_r = (const continued_add_reply *)srv_reply;
+        srv_term_put_int(srv_out, srv_r->loaded);
+        return;
+    }
+    default:
+        srv_term_put_atom(srv_out, "undefined");
+    }
+    (void)srv_reply;
+}
+
+static const srv_codec continued_codec = {
+    .decode = continued_decode,
+    .encode_reply = continued_encode_reply,
+    .args_max = sizeof(union { struct continued_add_args add; struct continued_add_later_args add_later; char srv_none; }),
+};
+
 const srv_module continued_module = {
     .abi_version = SRV_ABI_VERSION,
     .name = "continued",
@@ -384,9 +436,7 @@ const srv_module continued_module = {
     .copy_state = continued_copy_state,
     .messages = continued_messages,
     .message_count = 4,
-    .init_args_size = sizeof(struct continued_init_args),
-    .copy_init_args = NULL,
-    .free_init_args = NULL,
+    .codec = &continued_codec,
 };
 
 /* ---- The client API ------------------------------------------------ */

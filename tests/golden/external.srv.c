@@ -151,6 +151,10 @@ static srv_action external_dispatch(void *state, unsigned message, void *args, s
     }
 }
 
+struct external_init_args {
+    int64_t first;
+};
+
 static srv_action external_init(void *state, const void *init_args)
 {
     const struct external_init_args *a = (const struct external_init_args *)init_args;
@@ -232,6 +236,62 @@ static const srv_message_type external_messages[] = {
     },
 };
 
+/* ---- Erlang terms (docs/language.md): the node's codec ------------- */
+
+/* The message of kind that the whole term at srv_in is, its arguments
+ * read into srv_args: its number, or -1 */
+static int external_decode(srv_term_in *srv_in, srv_message_kind srv_kind, void *srv_args)
+{
+    int srv_mark = srv_term_mark(srv_in);
+    if (srv_kind == SRV_MESSAGE_CALL) { /* lookup: {lookup, Key} */
+        struct external_lookup_args *srv_a = (struct external_lookup_args *)srv_args;
+        if (srv_term_get_tuple(srv_in, 2)
+            && srv_term_get_tag(srv_in, "lookup")
+            && srv_term_get_string(srv_in, &srv_a->key)
+            && srv_term_done(srv_in))
+            return EXTERNAL_CALL_LOOKUP;
+        free((void *)srv_a->key);
+        srv_a->key = NULL;
+        srv_term_reset(srv_in, srv_mark);
+    }
+    if (srv_kind == SRV_MESSAGE_CAST) { /* forget: {forget, Key} */
+        struct external_forget_args *srv_a = (struct external_forget_args *)srv_args;
+        if (srv_term_get_tuple(srv_in, 2)
+            && srv_term_get_tag(srv_in, "forget")
+            && srv_term_get_string(srv_in, &srv_a->key)
+            && srv_term_done(srv_in))
+            return EXTERNAL_CAST_FORGET;
+        free((void *)srv_a->key);
+        srv_a->key = NULL;
+        srv_term_reset(srv_in, srv_mark);
+    }
+    (void)srv_args;
+    return -1;
+}
+
+/* A call's reply struct as its term */
+static void external_encode_reply(srv_term_out *srv_out, unsigned srv_number, const void *srv_reply)
+{
+    switch (srv_number) {
+    case EXTERNAL_CALL_LOOKUP: { /* lookup: {Value, Found} */
+        const external_lookup_reply *srv_r = (const external_lookup_reply *)srv_reply;
+        srv_term_put_tuple(srv_out, 2);
+        srv_term_put_string(srv_out, srv_r->value);
+        srv_term_put_bool(srv_out, srv_r->found);
+        return;
+    }
+    default:
+        srv_term_put_atom(srv_out, "undefined");
+    }
+    (void)srv_reply;
+}
+
+static const srv_codec external_codec = {
+    .decode = external_decode,
+    .encode_reply = external_encode_reply,
+    .args_max = sizeof(union { struct external_lookup_args lookup; struct external_forget_args forget; char srv_none; }),
+};
+
 const srv_module external_module = {
     .abi_version = SRV_ABI_VERSION,
     .name = "external",
@@ -248,9 +308,7 @@ const srv_module external_module = {
     .copy_state = external_copy_state,
     .messages = external_messages,
     .message_count = 2,
-    .init_args_size = sizeof(struct external_init_args),
-    .copy_init_args = NULL,
-    .free_init_args = NULL,
+    .codec = &external_codec,
 };
 
 /* ---- The client API ------------------------------------------------ */

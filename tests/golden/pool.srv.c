@@ -86,7 +86,6 @@ static void pool_waiting_format_args(srv_buf *out, const void *args)
 #define SELF (srv_pid_format(srv_self()).s)
 #define FROM (srv_from_format(from.from).s)
 #define REASON (reason)
-#define REASON_DETAIL (srv_reason_detail())
 #define ok() SRV_RESULTS(ok)()
 #define ok_timeout(...) SRV_RESULTS(ok_timeout)(__VA_ARGS__)
 #define ignore() SRV_RESULTS(ignore)()
@@ -96,8 +95,6 @@ static void pool_waiting_format_args(srv_buf *out, const void *args)
 #define noreply_timeout(...) SRV_RESULTS(noreply_timeout)(__VA_ARGS__)
 #define stop(...) SRV_RESULTS(stop)(__VA_ARGS__)
 #define stop_reply(...) SRV_RESULTS(stop_reply)(__VA_ARGS__)
-#define stop_detail(...) SRV_RESULTS(stop_detail)(__VA_ARGS__)
-#define stop_reply_detail(...) SRV_RESULTS(stop_reply_detail)(__VA_ARGS__)
 #define ok_hibernate() SRV_RESULTS(ok_hibernate)()
 #define reply_hibernate(...) SRV_RESULTS(reply_hibernate)(__VA_ARGS__)
 #define noreply_hibernate() SRV_RESULTS(noreply_hibernate)()
@@ -158,7 +155,7 @@ static srv_init_result pool_handle_init(pool_state *state, int size)
     state->free_slots = size;
     return ok();
 }
-#line 162 "pool.srv.c"
+#line 159 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* call acquire: pool.srv:30 */
@@ -177,7 +174,7 @@ static pool_acquire_result pool_handle_acquire(pool_state *state, pool_acquire_f
     state->waiting[state->n_waiting++] = from;
     return noreply();
 }
-#line 181 "pool.srv.c"
+#line 178 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* cast release: pool.srv:42 */
@@ -198,7 +195,7 @@ static srv_noreply_result pool_handle_release(pool_state *state, int slot)
     pool_acquire_reply_to(first, slot);
     return noreply();
 }
-#line 202 "pool.srv.c"
+#line 199 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* call waiting: pool.srv:56 */
@@ -210,7 +207,7 @@ static pool_waiting_result pool_handle_waiting(pool_state *state, pool_waiting_f
                            
     return reply(state->n_waiting);
 }
-#line 214 "pool.srv.c"
+#line 211 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
@@ -245,6 +242,10 @@ static srv_action pool_dispatch(void *state, unsigned message, void *args, srv_f
         return srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
     }
 }
+
+struct pool_init_args {
+    int size;
+};
 
 static srv_action pool_init(void *state, const void *init_args)
 {
@@ -323,6 +324,64 @@ static const srv_message_type pool_messages[] = {
     },
 };
 
+/* ---- Erlang terms (docs/language.md): the node's codec ------------- */
+
+/* The message of kind that the whole term at srv_in is, its arguments
+ * read into srv_args: its number, or -1 */
+static int pool_decode(srv_term_in *srv_in, srv_message_kind srv_kind, void *srv_args)
+{
+    int srv_mark = srv_term_mark(srv_in);
+    if (srv_kind == SRV_MESSAGE_CALL) { /* acquire: acquire */
+        if (srv_term_get_tag(srv_in, "acquire")
+            && srv_term_done(srv_in))
+            return POOL_CALL_ACQUIRE;
+        srv_term_reset(srv_in, srv_mark);
+    }
+    if (srv_kind == SRV_MESSAGE_CAST) { /* release: {release, Slot} */
+        struct pool_release_args *srv_a = (struct pool_release_args *)srv_args;
+        if (srv_term_get_tuple(srv_in, 2)
+            && srv_term_get_tag(srv_in, "release")
+            && srv_term_get_c_int(srv_in, &srv_a->slot)
+            && srv_term_done(srv_in))
+            return POOL_CAST_RELEASE;
+        srv_term_reset(srv_in, srv_mark);
+    }
+    if (srv_kind == SRV_MESSAGE_CALL) { /* waiting: waiting */
+        if (srv_term_get_tag(srv_in, "waiting")
+            && srv_term_done(srv_in))
+            return POOL_CALL_WAITING;
+        srv_term_reset(srv_in, srv_mark);
+    }
+    (void)srv_args;
+    return -1;
+}
+
+/* A call's reply struct as its term */
+static void pool_encode_reply(srv_term_out *srv_out, unsigned srv_number, const void *srv_reply)
+{
+    switch (srv_number) {
+    case POOL_CALL_ACQUIRE: { /* acquire: Slot */
+        const pool_acquire_reply *srv_r = (const pool_acquire_reply *)srv_reply;
+        srv_term_put_int(srv_out, srv_r->slot);
+        return;
+    }
+    case POOL_CALL_WAITING: { /* waiting: N */
+        const pool_waiting_reply *srv_r = (const pool_waiting_reply *)srv_reply;
+        srv_term_put_int(srv_out, srv_r->n);
+        return;
+    }
+    default:
+        srv_term_put_atom(srv_out, "undefined");
+    }
+    (void)srv_reply;
+}
+
+static const srv_codec pool_codec = {
+    .decode = pool_decode,
+    .encode_reply = pool_encode_reply,
+    .args_max = sizeof(union { struct pool_release_args release; char srv_none; }),
+};
+
 const srv_module pool_module = {
     .abi_version = SRV_ABI_VERSION,
     .name = "pool",
@@ -339,9 +398,7 @@ const srv_module pool_module = {
     .copy_state = pool_copy_state,
     .messages = pool_messages,
     .message_count = 3,
-    .init_args_size = sizeof(struct pool_init_args),
-    .copy_init_args = NULL,
-    .free_init_args = NULL,
+    .codec = &pool_codec,
 };
 
 /* ---- The client API ------------------------------------------------ */

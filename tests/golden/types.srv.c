@@ -310,7 +310,6 @@ static void types_moved_format_args(srv_buf *out, const void *args)
 #define SELF (srv_pid_format(srv_self()).s)
 #define FROM (srv_from_format(from.from).s)
 #define REASON (reason)
-#define REASON_DETAIL (srv_reason_detail())
 #define ok() SRV_RESULTS(ok)()
 #define ok_timeout(...) SRV_RESULTS(ok_timeout)(__VA_ARGS__)
 #define ignore() SRV_RESULTS(ignore)()
@@ -320,8 +319,6 @@ static void types_moved_format_args(srv_buf *out, const void *args)
 #define noreply_timeout(...) SRV_RESULTS(noreply_timeout)(__VA_ARGS__)
 #define stop(...) SRV_RESULTS(stop)(__VA_ARGS__)
 #define stop_reply(...) SRV_RESULTS(stop_reply)(__VA_ARGS__)
-#define stop_detail(...) SRV_RESULTS(stop_detail)(__VA_ARGS__)
-#define stop_reply_detail(...) SRV_RESULTS(stop_reply_detail)(__VA_ARGS__)
 #define ok_hibernate() SRV_RESULTS(ok_hibernate)()
 #define reply_hibernate(...) SRV_RESULTS(reply_hibernate)(__VA_ARGS__)
 #define noreply_hibernate() SRV_RESULTS(noreply_hibernate)()
@@ -368,7 +365,7 @@ static srv_init_result types_handle_init(types_state *state)
         
     return ok();
 }
-#line 372 "types.srv.c"
+#line 369 "types.srv.c"
 #undef SRV_RESULTS
 
 /* call everything: types.srv:54 */
@@ -390,7 +387,7 @@ static types_everything_result types_handle_everything(types_state *state,
     state->p = p;
     return reply(m, n, q);
 }
-#line 394 "types.srv.c"
+#line 391 "types.srv.c"
 #undef SRV_RESULTS
 
 /* cast hand_over: types.srv:65 */
@@ -404,7 +401,7 @@ static srv_noreply_result types_handle_hand_over(types_state *state, struct job 
     state->current = job;
     return noreply();
 }
-#line 408 "types.srv.c"
+#line 405 "types.srv.c"
 #undef SRV_RESULTS
 
 /* info moved: types.srv:72 */
@@ -416,7 +413,7 @@ static srv_noreply_result types_handle_moved(types_state *state, types_point to)
     state->q.at = to;
     return noreply();
 }
-#line 420 "types.srv.c"
+#line 417 "types.srv.c"
 #undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
@@ -611,6 +608,91 @@ static const srv_message_type types_messages[] = {
     },
 };
 
+/* ---- Erlang terms (docs/language.md): the node's codec ------------- */
+
+/* The message of kind that the whole term at srv_in is, its arguments
+ * read into srv_args: its number, or -1 */
+static int types_decode(srv_term_in *srv_in, srv_message_kind srv_kind, void *srv_args)
+{
+    int srv_mark = srv_term_mark(srv_in);
+    if (srv_kind == SRV_MESSAGE_CALL) { /* everything: {everything, A, H, J, L, M, N, O, P, Q} */
+        struct types_everything_args *srv_a = (struct types_everything_args *)srv_args;
+        if (srv_term_get_tuple(srv_in, 10)
+            && srv_term_get_tag(srv_in, "everything")
+            && srv_term_get_i8(srv_in, &srv_a->a)
+            && srv_term_get_u64(srv_in, &srv_a->h)
+            && srv_term_get_double(srv_in, &srv_a->j)
+            && srv_term_get_bool(srv_in, &srv_a->l)
+            && srv_term_get_string(srv_in, &srv_a->m)
+            && srv_term_get_bytes(srv_in, &srv_a->n)
+            && srv_term_get_atom(srv_in, &srv_a->o)
+            && srv_term_get_pid(srv_in, &srv_a->p)
+            && srv_term_get_tuple(srv_in, 4)
+            && srv_term_get_tag(srv_in, "labelled")
+            && srv_term_get_string(srv_in, &srv_a->q.label)
+            && srv_term_get_tuple(srv_in, 3)
+            && srv_term_get_tag(srv_in, "point")
+            && srv_term_get_i32(srv_in, &srv_a->q.at.x)
+            && srv_term_get_i32(srv_in, &srv_a->q.at.y)
+            && srv_term_get_bytes(srv_in, &srv_a->q.blob)
+            && srv_term_done(srv_in))
+            return TYPES_CALL_EVERYTHING;
+        free((void *)srv_a->m);
+        srv_a->m = NULL;
+        free(srv_a->n.data);
+        srv_a->n.data = NULL;
+        srv_a->n.len = 0;
+        types_labelled_free(&srv_a->q);
+        srv_term_reset(srv_in, srv_mark);
+    }
+    if (srv_kind == SRV_MESSAGE_INFO) { /* moved: {moved, To} */
+        struct types_moved_args *srv_a = (struct types_moved_args *)srv_args;
+        if (srv_term_get_tuple(srv_in, 2)
+            && srv_term_get_tag(srv_in, "moved")
+            && srv_term_get_tuple(srv_in, 3)
+            && srv_term_get_tag(srv_in, "point")
+            && srv_term_get_i32(srv_in, &srv_a->to.x)
+            && srv_term_get_i32(srv_in, &srv_a->to.y)
+            && srv_term_done(srv_in))
+            return TYPES_INFO_MOVED;
+        types_point_free(&srv_a->to);
+        srv_term_reset(srv_in, srv_mark);
+    }
+    (void)srv_args;
+    return -1;
+}
+
+/* A call's reply struct as its term */
+static void types_encode_reply(srv_term_out *srv_out, unsigned srv_number, const void *srv_reply)
+{
+    switch (srv_number) {
+    case TYPES_CALL_EVERYTHING: { /* everything: {M, N, Q} */
+        const types_everything_reply *srv_r = (const types_everything_reply *)srv_reply;
+        srv_term_put_tuple(srv_out, 3);
+        srv_term_put_string(srv_out, srv_r->m);
+        srv_term_put_bytes(srv_out, srv_r->n);
+        srv_term_put_tuple(srv_out, 4);
+        srv_term_put_atom(srv_out, "labelled");
+        srv_term_put_string(srv_out, srv_r->q.label);
+        srv_term_put_tuple(srv_out, 3);
+        srv_term_put_atom(srv_out, "point");
+        srv_term_put_int(srv_out, srv_r->q.at.x);
+        srv_term_put_int(srv_out, srv_r->q.at.y);
+        srv_term_put_bytes(srv_out, srv_r->q.blob);
+        return;
+    }
+    default:
+        srv_term_put_atom(srv_out, "undefined");
+    }
+    (void)srv_reply;
+}
+
+static const srv_codec types_codec = {
+    .decode = types_decode,
+    .encode_reply = types_encode_reply,
+    .args_max = sizeof(union { struct types_everything_args everything; struct types_moved_args moved; char srv_none; }),
+};
+
 const srv_module types_module = {
     .abi_version = SRV_ABI_VERSION,
     .name = "types",
@@ -627,9 +709,7 @@ const srv_module types_module = {
     .copy_state = types_copy_state,
     .messages = types_messages,
     .message_count = 3,
-    .init_args_size = 0,
-    .copy_init_args = NULL,
-    .free_init_args = NULL,
+    .codec = &types_codec,
 };
 
 /* ---- The client API ------------------------------------------------ */

@@ -10,8 +10,8 @@
 
 #include "worker.srv.h"
 
-/* %{ block: worker.srv:10 */
-#line 10 "worker.srv"
+/* %{ block: worker.srv:13 */
+#line 13 "worker.srv"
   
 #include <stdio.h>
 #line 18 "worker.srv.c"
@@ -124,7 +124,6 @@ static void worker_show_format_args(srv_buf *out, const void *args)
 #define SELF (srv_pid_format(srv_self()).s)
 #define FROM (srv_from_format(from.from).s)
 #define REASON (reason)
-#define REASON_DETAIL (srv_reason_detail())
 #define ok() SRV_RESULTS(ok)()
 #define ok_timeout(...) SRV_RESULTS(ok_timeout)(__VA_ARGS__)
 #define ignore() SRV_RESULTS(ignore)()
@@ -134,8 +133,6 @@ static void worker_show_format_args(srv_buf *out, const void *args)
 #define noreply_timeout(...) SRV_RESULTS(noreply_timeout)(__VA_ARGS__)
 #define stop(...) SRV_RESULTS(stop)(__VA_ARGS__)
 #define stop_reply(...) SRV_RESULTS(stop_reply)(__VA_ARGS__)
-#define stop_detail(...) SRV_RESULTS(stop_detail)(__VA_ARGS__)
-#define stop_reply_detail(...) SRV_RESULTS(stop_reply_detail)(__VA_ARGS__)
 #define ok_hibernate() SRV_RESULTS(ok_hibernate)()
 #define reply_hibernate(...) SRV_RESULTS(reply_hibernate)(__VA_ARGS__)
 #define noreply_hibernate() SRV_RESULTS(noreply_hibernate)()
@@ -171,11 +168,11 @@ static inline worker_set_result worker_set_result_reply(srv_atom key, srv_atom v
     return srv_r;
 }
 
-/* init: worker.srv:19 */
+/* init: worker.srv:22 */
 static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv_atom value)
 {
 #define SRV_RESULTS(form) srv_init_##form
-#line 19 "worker.srv"
+#line 22 "worker.srv"
                             
     printf("Saving key: %s with value %s, self: %s\n",
            srv_atom_format(key).s, srv_atom_format(value).s, SELF);
@@ -184,44 +181,44 @@ static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv
     /* {ok, State, 0}: handle the timeout as soon as the mailbox is empty. */
     return ok_timeout(0);
 }
-#line 188 "worker.srv.c"
+#line 185 "worker.srv.c"
 #undef SRV_RESULTS
 
-/* call query: worker.srv:28 */
+/* call query: worker.srv:32 */
 static worker_query_result worker_handle_query(worker_state *state, worker_query_from from,
                                                srv_atom key)
 {
 #define SRV_RESULTS(form) worker_query_result_##form
-#line 28 "worker.srv"
+#line 32 "worker.srv"
                                       
     if (key != state->key)
         srv_exit("function_clause");
     printf("query from %s, self: %s\n", FROM, SELF);
     return reply(state->value);
 }
-#line 203 "worker.srv.c"
+#line 200 "worker.srv.c"
 #undef SRV_RESULTS
 
-/* call set: worker.srv:35 */
+/* call set: worker.srv:40 */
 static worker_set_result worker_handle_set(worker_state *state, worker_set_from from, srv_atom key,
                                            srv_atom value)
 {
 #define SRV_RESULTS(form) worker_set_result_##form
-#line 35 "worker.srv"
+#line 40 "worker.srv"
                                                           
     printf("set from %s, self: %s\n", FROM, SELF);
     state->key = key;
     state->value = value;
     return reply(key, value);
 }
-#line 218 "worker.srv.c"
+#line 215 "worker.srv.c"
 #undef SRV_RESULTS
 
-/* cast show: worker.srv:42 */
+/* cast show: worker.srv:47 */
 static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
 {
 #define SRV_RESULTS(form) srv_result_##form
-#line 42 "worker.srv"
+#line 47 "worker.srv"
                      
     if (key != state->key)
         srv_exit("function_clause");
@@ -229,31 +226,31 @@ static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
            srv_atom_format(state->value).s, SELF);
     return noreply();
 }
-#line 233 "worker.srv.c"
+#line 230 "worker.srv.c"
 #undef SRV_RESULTS
 
-/* info timeout: worker.srv:50 */
+/* info timeout: worker.srv:55 */
 static srv_noreply_result worker_handle_timeout(worker_state *state)
 {
     (void)state;
 #define SRV_RESULTS(form) srv_result_##form
-#line 50 "worker.srv"
+#line 55 "worker.srv"
               
     printf("Timeout\n");
     return noreply();
 }
-#line 246 "worker.srv.c"
+#line 243 "worker.srv.c"
 #undef SRV_RESULTS
 
-/* terminate: worker.srv:55 */
+/* terminate: worker.srv:60 */
 static void worker_handle_terminate(worker_state *state, srv_atom reason)
 {
     (void)state;
-#line 55 "worker.srv"
+#line 60 "worker.srv"
            
     printf("terminate reason %s, self: %s\n", srv_atom_format(reason).s, SELF);
 }
-#line 257 "worker.srv.c"
+#line 254 "worker.srv.c"
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
@@ -289,6 +286,11 @@ static srv_action worker_dispatch(void *state, unsigned message, void *args, srv
         return srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
     }
 }
+
+struct worker_init_args {
+    srv_atom key;
+    srv_atom value;
+};
 
 static srv_action worker_init(void *state, const void *init_args)
 {
@@ -371,6 +373,77 @@ static const srv_message_type worker_messages[] = {
     },
 };
 
+/* ---- Erlang terms (docs/language.md): the node's codec ------------- */
+
+/* The message of kind that the whole term at srv_in is, its arguments
+ * read into srv_args: its number, or -1 */
+static int worker_decode(srv_term_in *srv_in, srv_message_kind srv_kind, void *srv_args)
+{
+    int srv_mark = srv_term_mark(srv_in);
+    if (srv_kind == SRV_MESSAGE_CALL) { /* query: {query, Key} */
+        struct worker_query_args *srv_a = (struct worker_query_args *)srv_args;
+        if (srv_term_get_tuple(srv_in, 2)
+            && srv_term_get_tag(srv_in, "query")
+            && srv_term_get_atom(srv_in, &srv_a->key)
+            && srv_term_done(srv_in))
+            return WORKER_CALL_QUERY;
+        srv_term_reset(srv_in, srv_mark);
+    }
+    if (srv_kind == SRV_MESSAGE_CALL) { /* set: {set, Key, Value} */
+        struct worker_set_args *srv_a = (struct worker_set_args *)srv_args;
+        if (srv_term_get_tuple(srv_in, 3)
+            && srv_term_get_tag(srv_in, "set")
+            && srv_term_get_atom(srv_in, &srv_a->key)
+            && srv_term_get_atom(srv_in, &srv_a->value)
+            && srv_term_done(srv_in))
+            return WORKER_CALL_SET;
+        srv_term_reset(srv_in, srv_mark);
+    }
+    if (srv_kind == SRV_MESSAGE_CAST) { /* show: {show, Key} */
+        struct worker_show_args *srv_a = (struct worker_show_args *)srv_args;
+        if (srv_term_get_tuple(srv_in, 2)
+            && srv_term_get_tag(srv_in, "show")
+            && srv_term_get_atom(srv_in, &srv_a->key)
+            && srv_term_done(srv_in))
+            return WORKER_CAST_SHOW;
+        srv_term_reset(srv_in, srv_mark);
+    }
+    (void)srv_args;
+    return -1;
+}
+
+/* A call's reply struct as its term */
+static void worker_encode_reply(srv_term_out *srv_out, unsigned srv_number, const void *srv_reply)
+{
+    switch (srv_number) {
+    case WORKER_CALL_QUERY: { /* query: {ok, Value} */
+        const worker_query_reply *srv_r = (const worker_query_reply *)srv_reply;
+        srv_term_put_tuple(srv_out, 2);
+        srv_term_put_atom(srv_out, "ok");
+        srv_term_put_atom(srv_out, srv_r->value);
+        return;
+    }
+    case WORKER_CALL_SET: { /* set: {ok, {Key, Value}} */
+        const worker_set_reply *srv_r = (const worker_set_reply *)srv_reply;
+        srv_term_put_tuple(srv_out, 2);
+        srv_term_put_atom(srv_out, "ok");
+        srv_term_put_tuple(srv_out, 2);
+        srv_term_put_atom(srv_out, srv_r->key);
+        srv_term_put_atom(srv_out, srv_r->value);
+        return;
+    }
+    default:
+        srv_term_put_atom(srv_out, "undefined");
+    }
+    (void)srv_reply;
+}
+
+static const srv_codec worker_codec = {
+    .decode = worker_decode,
+    .encode_reply = worker_encode_reply,
+    .args_max = sizeof(union { struct worker_query_args query; struct worker_set_args set; struct worker_show_args show; char srv_none; }),
+};
+
 const srv_module worker_module = {
     .abi_version = SRV_ABI_VERSION,
     .name = "worker",
@@ -387,9 +460,7 @@ const srv_module worker_module = {
     .copy_state = worker_copy_state,
     .messages = worker_messages,
     .message_count = 3,
-    .init_args_size = sizeof(struct worker_init_args),
-    .copy_init_args = NULL,
-    .free_init_args = NULL,
+    .codec = &worker_codec,
 };
 
 /* ---- The client API ------------------------------------------------ */

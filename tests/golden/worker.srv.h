@@ -45,12 +45,12 @@ typedef struct worker_state {
 
 /* ---- Replies ------------------------------------------------------- */
 
-/* call query: worker.srv:28 */
+/* call query: worker.srv:32 */
 typedef struct worker_query_reply {
     srv_atom value;
 } worker_query_reply;
 
-/* call set: worker.srv:35 */
+/* call set: worker.srv:40 */
 typedef struct worker_set_reply {
     srv_atom key;
     srv_atom value;
@@ -87,7 +87,7 @@ void worker_state_free(worker_state *state);
 
 /* ---- Calls, casts and info messages -------------------------------- */
 
-/* call query: worker.srv:28 */
+/* call query: worker.srv:32 */
 srv_status worker_query(srv_pid srv_server, srv_atom key, worker_query_reply *srv_out);
 srv_status worker_query_timeout(srv_pid srv_server, srv_atom key, worker_query_reply *srv_out,
                                 long srv_timeout_ms);
@@ -110,7 +110,7 @@ srv_status worker_query_receive_response(srv_request_id *srv_req, long srv_timeo
                                          worker_query_reply *srv_out);
 srv_status worker_query_check_response(srv_request_id *srv_req, worker_query_reply *srv_out);
 
-/* call set: worker.srv:35 */
+/* call set: worker.srv:40 */
 srv_status worker_set(srv_pid srv_server, srv_atom key, srv_atom value, worker_set_reply *srv_out);
 srv_status worker_set_timeout(srv_pid srv_server, srv_atom key, srv_atom value,
                               worker_set_reply *srv_out, long srv_timeout_ms);
@@ -137,7 +137,7 @@ srv_status worker_set_receive_response(srv_request_id *srv_req, long srv_timeout
                                        worker_set_reply *srv_out);
 srv_status worker_set_check_response(srv_request_id *srv_req, worker_set_reply *srv_out);
 
-/* cast show: worker.srv:42 */
+/* cast show: worker.srv:47 */
 srv_status worker_show(srv_pid srv_server, srv_atom key);
 srv_status worker_show_ref(srv_ref srv_server, srv_atom key);
 srv_status worker_show_abcast(const char *srv_name, srv_atom key);
