@@ -230,9 +230,21 @@ $(B)/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c $(GEN_SRCS) $(GRAMMAR_C) $(B)/gen/
 	$(Q)$(CLANG) -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
 	    -DSRVC_VERSION='"$(VERSION)"' \
 	    -fsanitize=fuzzer,address,undefined -Igen -I$(B)/grammar -o $@ $^
-fuzz-build: $(B)/fuzz/fuzz_parse
-fuzz: $(B)/fuzz/fuzz_parse
+# The node's term decoding: every generated decoder of the examples over
+# external-format terms (seeds in tests/fuzz/terms/), with the runtime
+# built by clang for it.
+FUZZ_TERM_SPECS := $(wildcard examples/*/*.srv)
+$(B)/fuzz/fuzz_term: tests/fuzz/fuzz_term.c $(FUZZ_TERM_SPECS:%=$(B)/%.c) $(RUNTIME_SRCS)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
+	    -DSRV_SANITIZE_ADDRESS=1 \
+	    -DFUZZ_MODULES='$(foreach s,$(FUZZ_TERM_SPECS),X($(basename $(notdir $(s)))))' \
+	    -fsanitize=fuzzer,address,undefined -pthread -iquote runtime -Iruntime/include \
+	    -o $@ $^ $(EI_LIBS)
+fuzz-build: $(B)/fuzz/fuzz_parse $(B)/fuzz/fuzz_term
+fuzz: $(B)/fuzz/fuzz_parse $(B)/fuzz/fuzz_term
 	$(Q)sh tests/fuzz/run.sh $< $(FUZZ_TIME)
+	$(Q)sh tests/fuzz/run.sh $(B)/fuzz/fuzz_term $(FUZZ_TIME) tests/fuzz/terms
 .PHONY: fuzz-build
 
 # The context switch's tests for AArch64, under qemu (not in make test:
