@@ -115,7 +115,18 @@ static struct {
     struct job *head, *tail;
     unsigned threads, idle;
     bool stopping;
+    /* conns[] changes under it (the node thread's), so that the watcher
+     * can walk it */
+    pthread_mutex_t conns_lock;
+    /* the watcher: servers Erlang monitors, to be watched (under
+     * jobs_lock), and its plain thread's pid, which an exit signal wakes */
+    pthread_t watcher;
+    srv_pid watcher_pid;
+    bool watcher_ready;
+    srv_pid *to_watch;
+    size_t to_watch_count, to_watch_cap;
 } node = {.lock = PTHREAD_MUTEX_INITIALIZER,
+          .conns_lock = PTHREAD_MUTEX_INITIALIZER,
           .jobs_lock = PTHREAD_MUTEX_INITIALIZER,
           .jobs_cond = PTHREAD_COND_INITIALIZER,
           .idle_cond = PTHREAD_COND_INITIALIZER,
@@ -314,6 +325,98 @@ static void fire_monitors(struct conn *c, const erlang_pid *from, srv_atom name,
             return;
         send_monitor_exit(c, &m, reason, reason_len, atom);
     }
+}
+
+/* ---------------------------------------------------------------------- */
+/* The watcher: a server that Erlang monitors dies                         */
+
+/* The watcher is a plain thread that monitors (srv_monitor) each server
+ * an Erlang process monitors, once, and waits in srv_receive_signal: a
+ * DOWN fires the Erlang monitors of that server on every connection; an
+ * EXIT (srv_exit_signal from watch(), which a plain thread receives as a
+ * message) says that there are servers to watch, or that the node
+ * stops. */
+#define WATCH_WAKE "srv_node_watch"
+
+static void watch(srv_pid target)
+{
+    pthread_mutex_lock(&node.jobs_lock);
+    if (node.to_watch_count == node.to_watch_cap) {
+        size_t cap = node.to_watch_cap != 0 ? 2 * node.to_watch_cap : 16;
+        srv_pid *grown = srv__realloc(node.to_watch, cap * sizeof *grown);
+        if (grown == NULL) {
+            pthread_mutex_unlock(&node.jobs_lock);
+            return; /* its DOWN then comes with a call, or never */
+        }
+        node.to_watch = grown;
+        node.to_watch_cap = cap;
+    }
+    node.to_watch[node.to_watch_count++] = target;
+    srv_pid watcher = node.watcher_pid;
+    pthread_mutex_unlock(&node.jobs_lock);
+    srv_exit_signal(watcher, srv_atom_from(WATCH_WAKE));
+}
+
+static void fire_everywhere(srv_pid target, srv_atom reason)
+{
+    pthread_mutex_lock(&node.conns_lock);
+    for (size_t k = 0; k < node.conn_count; k++)
+        fire_monitors(node.conns[k], NULL, NULL, target, NULL, 0, reason);
+    pthread_mutex_unlock(&node.conns_lock);
+}
+
+static void *watcher_thread(void *unused)
+{
+    srv_pid *watched = NULL;
+    size_t count = 0, cap = 0;
+    pthread_mutex_lock(&node.jobs_lock);
+    node.watcher_pid = srv_self();
+    node.watcher_ready = true;
+    pthread_cond_broadcast(&node.idle_cond);
+    pthread_mutex_unlock(&node.jobs_lock);
+    for (;;) {
+        srv_signal sig;
+        if (srv_receive_signal(&sig, SRV_INFINITY) != SRV_OK)
+            continue;
+        if (sig.kind == SRV_SIGNAL_DOWN) {
+            for (size_t i = 0; i < count; i++)
+                if (srv_pid_equal(watched[i], sig.pid)) {
+                    watched[i] = watched[--count];
+                    break;
+                }
+            fire_everywhere(sig.pid, sig.reason);
+            continue;
+        }
+        pthread_mutex_lock(&node.jobs_lock);
+        bool stopping = node.stopping;
+        srv_pid *batch = node.to_watch;
+        size_t n = node.to_watch_count;
+        node.to_watch = NULL;
+        node.to_watch_count = node.to_watch_cap = 0;
+        pthread_mutex_unlock(&node.jobs_lock);
+        for (size_t k = 0; k < n; k++) {
+            bool known = false;
+            for (size_t i = 0; i < count && !known; i++)
+                known = srv_pid_equal(watched[i], batch[k]);
+            if (known)
+                continue;
+            if (count == cap) {
+                size_t more = cap != 0 ? 2 * cap : 16;
+                srv_pid *grown = srv__realloc(watched, more * sizeof *grown);
+                if (grown == NULL)
+                    break;
+                watched = grown;
+                cap = more;
+            }
+            if (srv_monitor(batch[k], NULL) == SRV_OK) /* dead already: DOWN noproc */
+                watched[count++] = batch[k];
+        }
+        srv__free(batch);
+        if (stopping)
+            break;
+    }
+    srv__free(watched); /* its monitors end with the thread's identity */
+    return NULL;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -702,6 +805,8 @@ static void on_monitor(struct conn *c, const char *buf, int i)
     }
     c->monitors[c->monitor_count++] = m;
     pthread_mutex_unlock(&c->lock);
+    if (m.target.node == 0 && !srv_pid_is_none(m.target))
+        watch(m.target);
 }
 
 /* DEMONITOR_P {20, From, ToProc, Ref}. */
@@ -822,7 +927,9 @@ static void conn_close(size_t k, const char *why)
     c->monitor_count = 0;
     pthread_mutex_unlock(&c->lock);
     close(c->fd);
+    pthread_mutex_lock(&node.conns_lock);
     node.conns[k] = node.conns[--node.conn_count];
+    pthread_mutex_unlock(&node.conns_lock);
     conn_put(c);
 }
 
@@ -900,7 +1007,9 @@ static void accept_one(void)
     pthread_mutex_init(&c->lock, NULL);
     c->heard_ns = srv__now_ns();
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    pthread_mutex_lock(&node.conns_lock);
     node.conns[node.conn_count++] = c;
+    pthread_mutex_unlock(&node.conns_lock);
     node_log(SRV_LOG_INFO, "node: %s connected", c->peer);
 }
 
@@ -994,6 +1103,16 @@ static void close_fds(void)
     node.name[0] = '\0';
 }
 
+static void stop_watcher(void)
+{
+    pthread_mutex_lock(&node.jobs_lock);
+    node.stopping = true;
+    srv_pid watcher = node.watcher_pid;
+    pthread_mutex_unlock(&node.jobs_lock);
+    srv_exit_signal(watcher, srv_atom_from(WATCH_WAKE));
+    pthread_join(node.watcher, NULL);
+}
+
 srv_status srv_node_start(const char *name, const char *cookie,
                           const srv_node_options *options)
 {
@@ -1037,7 +1156,18 @@ srv_status srv_node_start(const char *name, const char *cookie,
     /* ei_publish learnt the node's creation from epmd */
     snprintf(node.name, sizeof node.name, "%s", ei_thisnodename(&node.ec));
     node.creation = ei_self(&node.ec)->creation;
+    node.watcher_ready = false;
+    if (pthread_create(&node.watcher, NULL, watcher_thread, NULL) != 0) {
+        close_fds();
+        pthread_mutex_unlock(&node.lock);
+        return SRV_ENOMEM;
+    }
+    pthread_mutex_lock(&node.jobs_lock);
+    while (!node.watcher_ready)
+        pthread_cond_wait(&node.idle_cond, &node.jobs_lock);
+    pthread_mutex_unlock(&node.jobs_lock);
     if (pthread_create(&node.thread, NULL, node_thread, NULL) != 0) {
+        stop_watcher();
         close_fds();
         pthread_mutex_unlock(&node.lock);
         return SRV_ENOMEM;
@@ -1081,9 +1211,9 @@ void srv_node_stop(void)
     while (write(node.wake[1], &byte, 1) < 0 && errno == EINTR)
         ;
     pthread_join(node.thread, NULL);
+    stop_watcher();
     /* the call threads finish what they run, then end */
     pthread_mutex_lock(&node.jobs_lock);
-    node.stopping = true;
     pthread_cond_broadcast(&node.jobs_cond);
     while (node.threads > 0)
         pthread_cond_wait(&node.idle_cond, &node.jobs_lock);

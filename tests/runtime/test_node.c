@@ -65,12 +65,10 @@ static void node_down(void)
     cr_assert_null(srv_node_name());
 }
 
-/* Everything cmd writes, as a string to free. */
-static char *run(const char *cmd)
+/* Everything a command started with popen writes, once it ends, as a
+ * string to free. */
+static char *finish(FILE *p)
 {
-    setenv("ERL_CRASH_DUMP_SECONDS", "0", 1); /* no erl_crash.dump here */
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
     size_t cap = 4096, len = 0;
     char *out = malloc(cap);
     size_t n;
@@ -84,9 +82,23 @@ static char *run(const char *cmd)
     return out;
 }
 
-/* What an Erlang node with cookie (NULL: the node's) prints running expr;
- * N in expr is the srv node's name, as an atom. */
-static char *erl_eval(const char *with_cookie, const char *expr)
+static FILE *start(const char *cmd)
+{
+    setenv("ERL_CRASH_DUMP_SECONDS", "0", 1); /* no erl_crash.dump here */
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    return p;
+}
+
+static char *run(const char *cmd)
+{
+    return finish(start(cmd));
+}
+
+/* An Erlang node with cookie (NULL: the node's) running expr, started;
+ * N in expr is the srv node's name, as an atom.  finish() gives what it
+ * printed: expr's value. */
+static FILE *erl_start(const char *with_cookie, const char *expr)
 {
     char cmd[1024];
     setenv("SRV_TEST_NODE", node_name, 1);
@@ -99,7 +111,12 @@ static char *erl_eval(const char *with_cookie, const char *expr)
              "{value, V, _} = erl_eval:exprs(Es, [{'\"'\"'N'\"'\"', N}]), "
              "io:format(\"~p~n\", [V])' -s init stop 2>&1",
              (int)getpid(), erl_runs++, with_cookie != NULL ? with_cookie : cookie);
-    return run(cmd);
+    return start(cmd);
+}
+
+static char *erl_eval(const char *with_cookie, const char *expr)
+{
+    return finish(erl_start(with_cookie, expr));
 }
 
 #define ASSERT_ERL(expr, expected)                                            \
@@ -269,4 +286,36 @@ Test(node, starts_from_the_environment, .timeout = T(60))
     cr_assert_eq(srv_node_start_env(), SRV_OK);
     ASSERT_ERL("net_adm:ping(N)", "pong");
     node_down();
+}
+
+Test(node, an_erlang_monitor_of_a_server_gets_its_down_when_it_dies, .timeout = T(60))
+{
+    node_up();
+    start_remote();
+    /* exit/2 from Erlang kills it (an EXIT2 to this node), outside any call */
+    ASSERT_ERL("P = gen_server:call({remote, N}, whoami), R = monitor(process, {remote, N}), "
+               "exit(P, kill), receive {'DOWN', R, process, _, Why} -> Why "
+               "after 20000 -> no_down end",
+               "killed");
+    node_down();
+}
+
+Test(node, an_erlang_monitor_gets_noconnection_when_the_node_goes, .timeout = T(60))
+{
+    node_up();
+    srv_pid pid = start_remote();
+    FILE *erl = erl_start(NULL, "R = monitor(process, {remote, N}), "
+                                "gen_server:cast({remote, N}, {note, watching}), "
+                                "receive {'DOWN', R, process, _, Why} -> Why "
+                                "after 20000 -> no_down end");
+    remote_last_reply last = {0};
+    /* the cast came after the monitor, on the same connection */
+    ASSERT_EVENTUALLY(remote_last(pid, &last) == SRV_OK && last.what != NULL &&
+                      strcmp(last.what, "watching") == 0);
+    srv_node_stop();
+    char *got = finish(erl);
+    cr_assert_str_eq(got, "noconnection\n");
+    free(got);
+    cr_assert(srv_is_alive(pid), "the server outlives its node");
+    srv_stop(pid, SRV_NORMAL, T(5000), NULL);
 }
