@@ -61,6 +61,11 @@ struct monitor {
     erlang_ref ref;
     srv_atom name;
     srv_pid target;
+    /* calls of from to target that a call thread runs: while there are,
+     * the watcher leaves the monitor to it (its reply must come before
+     * the DOWN), noting the reason in down */
+    int busy;
+    srv_atom down;
 };
 
 /* A connection to another node.  The node thread reads it; call threads
@@ -125,6 +130,8 @@ static struct {
     bool watcher_ready;
     srv_pid *to_watch;
     size_t to_watch_count, to_watch_cap;
+    srv_pid *watched;           /* what it monitors now (under jobs_lock) */
+    size_t watched_count, watched_cap;
 } node = {.lock = PTHREAD_MUTEX_INITIALIZER,
           .conns_lock = PTHREAD_MUTEX_INITIALIZER,
           .jobs_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -299,11 +306,26 @@ static bool monitor_is_on(const struct monitor *m, srv_atom name, srv_pid target
     return name != NULL ? m->name == name : srv_pid_equal(m->target, target);
 }
 
-/* Fires c's monitors of from (every monitor when from is NULL) on name (or
- * on target, by pid) with reason, and forgets them. */
-static void fire_monitors(struct conn *c, const erlang_pid *from, srv_atom name,
-                          srv_pid target, const char *reason, int reason_len,
-                          srv_atom atom)
+static bool same_pid(const erlang_pid *a, const erlang_pid *b)
+{
+    return a->num == b->num && a->serial == b->serial && a->creation == b->creation &&
+           strcmp(a->node, b->node) == 0;
+}
+
+/* Whether m is of from (any, when from is NULL) and on name (or on
+ * target, by pid, when name is NULL). */
+static bool monitor_matches(const struct monitor *m, const erlang_pid *from, srv_atom name,
+                            srv_pid target)
+{
+    return (monitor_is_on(m, name, target) || srv_pid_equal(m->target, target)) &&
+           (from == NULL || same_pid(&m->from, from));
+}
+
+/* Fires c's monitors of from on name (or on target) with reason, and
+ * forgets them.  From the watcher (by_watcher), a monitor whose caller's
+ * call still runs is left to its call thread, with the reason noted. */
+static void fire(struct conn *c, const erlang_pid *from, srv_atom name, srv_pid target,
+                 const char *reason, int reason_len, srv_atom atom, bool by_watcher)
 {
     for (;;) {
         struct monitor m;
@@ -311,20 +333,53 @@ static void fire_monitors(struct conn *c, const erlang_pid *from, srv_atom name,
         pthread_mutex_lock(&c->lock);
         for (size_t i = 0; i < c->monitor_count && !found; i++) {
             struct monitor *x = &c->monitors[i];
-            if ((monitor_is_on(x, name, target) || srv_pid_equal(x->target, target)) &&
-                (from == NULL || (strcmp(x->from.node, from->node) == 0 &&
-                                  x->from.num == from->num &&
-                                  x->from.serial == from->serial))) {
-                m = *x;
-                *x = c->monitors[--c->monitor_count];
-                found = true;
+            if (!monitor_matches(x, from, name, target) || (by_watcher && x->down != NULL))
+                continue;
+            if (by_watcher && x->busy > 0) {
+                x->down = atom;
+                continue;
             }
+            m = *x;
+            *x = c->monitors[--c->monitor_count];
+            found = true;
         }
         pthread_mutex_unlock(&c->lock);
         if (!found)
             return;
         send_monitor_exit(c, &m, reason, reason_len, atom);
     }
+}
+
+static void fire_monitors(struct conn *c, const erlang_pid *from, srv_atom name,
+                          srv_pid target, const char *reason, int reason_len,
+                          srv_atom atom)
+{
+    fire(c, from, name, target, reason, reason_len, atom, false);
+}
+
+/* A call of from to name (or target) starts (+1) or has answered (-1);
+ * once none runs, a DOWN the watcher left to it goes out. */
+static void monitors_busy(struct conn *c, const erlang_pid *from, srv_atom name,
+                          srv_pid target, int delta)
+{
+    struct monitor late[8];
+    size_t n = 0;
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < c->monitor_count;) {
+        struct monitor *x = &c->monitors[i];
+        if (monitor_matches(x, from, name, target)) {
+            x->busy += delta;
+            if (x->busy == 0 && x->down != NULL && n < sizeof late / sizeof late[0]) {
+                late[n++] = *x;
+                *x = c->monitors[--c->monitor_count];
+                continue;
+            }
+        }
+        i++;
+    }
+    pthread_mutex_unlock(&c->lock);
+    for (size_t i = 0; i < n; i++)
+        send_monitor_exit(c, &late[i], NULL, 0, late[i].down);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -338,9 +393,24 @@ static void fire_monitors(struct conn *c, const erlang_pid *from, srv_atom name,
  * stops. */
 #define WATCH_WAKE "srv_node_watch"
 
+static bool in(const srv_pid *pids, size_t n, srv_pid pid)
+{
+    for (size_t i = 0; i < n; i++)
+        if (srv_pid_equal(pids[i], pid))
+            return true;
+    return false;
+}
+
+/* Has the watcher monitor target (once: a server it watches already, as
+ * each gen_server:call's monitor names it, costs a look-up). */
 static void watch(srv_pid target)
 {
     pthread_mutex_lock(&node.jobs_lock);
+    if (in(node.watched, node.watched_count, target) ||
+        in(node.to_watch, node.to_watch_count, target)) {
+        pthread_mutex_unlock(&node.jobs_lock);
+        return;
+    }
     if (node.to_watch_count == node.to_watch_cap) {
         size_t cap = node.to_watch_cap != 0 ? 2 * node.to_watch_cap : 16;
         srv_pid *grown = srv__realloc(node.to_watch, cap * sizeof *grown);
@@ -361,14 +431,12 @@ static void fire_everywhere(srv_pid target, srv_atom reason)
 {
     pthread_mutex_lock(&node.conns_lock);
     for (size_t k = 0; k < node.conn_count; k++)
-        fire_monitors(node.conns[k], NULL, NULL, target, NULL, 0, reason);
+        fire(node.conns[k], NULL, NULL, target, NULL, 0, reason, true);
     pthread_mutex_unlock(&node.conns_lock);
 }
 
 static void *watcher_thread(void *unused)
 {
-    srv_pid *watched = NULL;
-    size_t count = 0, cap = 0;
     pthread_mutex_lock(&node.jobs_lock);
     node.watcher_pid = srv_self();
     node.watcher_ready = true;
@@ -379,11 +447,13 @@ static void *watcher_thread(void *unused)
         if (srv_receive_signal(&sig, SRV_INFINITY) != SRV_OK)
             continue;
         if (sig.kind == SRV_SIGNAL_DOWN) {
-            for (size_t i = 0; i < count; i++)
-                if (srv_pid_equal(watched[i], sig.pid)) {
-                    watched[i] = watched[--count];
+            pthread_mutex_lock(&node.jobs_lock);
+            for (size_t i = 0; i < node.watched_count; i++)
+                if (srv_pid_equal(node.watched[i], sig.pid)) {
+                    node.watched[i] = node.watched[--node.watched_count];
                     break;
                 }
+            pthread_mutex_unlock(&node.jobs_lock);
             fire_everywhere(sig.pid, sig.reason);
             continue;
         }
@@ -395,27 +465,32 @@ static void *watcher_thread(void *unused)
         node.to_watch_count = node.to_watch_cap = 0;
         pthread_mutex_unlock(&node.jobs_lock);
         for (size_t k = 0; k < n; k++) {
-            bool known = false;
-            for (size_t i = 0; i < count && !known; i++)
-                known = srv_pid_equal(watched[i], batch[k]);
-            if (known)
-                continue;
-            if (count == cap) {
-                size_t more = cap != 0 ? 2 * cap : 16;
-                srv_pid *grown = srv__realloc(watched, more * sizeof *grown);
-                if (grown == NULL)
-                    break;
-                watched = grown;
-                cap = more;
+            pthread_mutex_lock(&node.jobs_lock);
+            bool room = !in(node.watched, node.watched_count, batch[k]);
+            if (room && node.watched_count == node.watched_cap) {
+                size_t more = node.watched_cap != 0 ? 2 * node.watched_cap : 16;
+                srv_pid *grown = srv__realloc(node.watched, more * sizeof *grown);
+                if (grown != NULL) {
+                    node.watched = grown;
+                    node.watched_cap = more;
+                }
+                room = grown != NULL;
             }
-            if (srv_monitor(batch[k], NULL) == SRV_OK) /* dead already: DOWN noproc */
-                watched[count++] = batch[k];
+            if (room)
+                node.watched[node.watched_count++] = batch[k];
+            pthread_mutex_unlock(&node.jobs_lock);
+            if (room) /* one that is dead already sends its DOWN, noproc */
+                srv_monitor(batch[k], NULL);
         }
         srv__free(batch);
         if (stopping)
             break;
     }
-    srv__free(watched); /* its monitors end with the thread's identity */
+    pthread_mutex_lock(&node.jobs_lock);
+    srv__free(node.watched); /* its monitors end with the thread's identity */
+    node.watched = NULL;
+    node.watched_count = node.watched_cap = 0;
+    pthread_mutex_unlock(&node.jobs_lock);
     return NULL;
 }
 
@@ -496,6 +571,7 @@ static void run_job(struct job *j)
 
 static void job_free(struct job *j)
 {
+    monitors_busy(j->conn, &j->from, j->name, j->target, -1);
     if (j->args != NULL && !j->stop &&
         j->module->messages[j->message].free_args != NULL)
         j->module->messages[j->message].free_args(j->args);
@@ -693,6 +769,7 @@ static void on_call(struct conn *c, srv_atom name, srv_pid target, const char *b
     }
     memcpy(j->tag, buf + tag_at, (size_t)j->tag_len);
     atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+    monitors_busy(c, &from, name, target, +1);
     submit(j);
 }
 

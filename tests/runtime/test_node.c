@@ -166,6 +166,8 @@ Test(node, answers_the_seeds_session_typed_into_an_erlang_shell, .timeout = T(12
     char path[512];
     snprintf(path, sizeof path, "%s/tests/runtime/node/seed_session.expected", SRCDIR);
     char *expected = read_file(path);
+    if (strcmp(got, expected) != 0)
+        fprintf(stderr, "the shell said:\n%s", got);
     cr_assert_str_eq(got, expected);
     free(got);
     free(expected);
