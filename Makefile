@@ -269,12 +269,16 @@ bench: $(B)/.deps-ok
 	$(Q)sh mk/deps.sh $(BENCH_PEERS)
 	$(Q)$(MAKE) --no-print-directory B=build/bench CFLAGS="-O2 -g -DNDEBUG" bench-build
 	$(Q)sh bench/run.sh build/bench
-bench-build: $(B)/bench/bench $(B)/bench/floor $(B)/bench/caf/bench-caf $(B)/bench/go/bench-go
+bench-build: $(B)/bench/bench $(B)/bench/floor $(B)/bench/node $(B)/bench/caf/bench-caf $(B)/bench/go/bench-go
 .PHONY: bench-build
 BENCH_SPECS := $(wildcard bench/*.srv)
 $(B)/bench/bench.o: ALL_CFLAGS += -I$(B)/bench
 $(B)/bench/bench.o: $(BENCH_SPECS:%=$(B)/%.h)
 $(B)/bench/bench: $(B)/bench/bench.o $(B)/bench/measure.o $(BENCH_SPECS:%=$(B)/%.o) $(B)/libsrv.a
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EI_LIBS)
+$(B)/bench/node.o: ALL_CFLAGS += -I$(B)/bench
+$(B)/bench/node.o: $(BENCH_SPECS:%=$(B)/%.h)
+$(B)/bench/node: $(B)/bench/node.o $(BENCH_SPECS:%=$(B)/%.o) $(B)/libsrv.a
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EI_LIBS)
 $(B)/bench/floor: $(B)/bench/floor.o $(B)/libsrv.a
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EI_LIBS)

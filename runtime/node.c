@@ -27,7 +27,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -222,15 +225,23 @@ static void conn_put(struct conn *c)
     srv__free(c);
 }
 
-/* Writes all of n bytes to a non-blocking socket, waiting for room at
- * most WRITE_TIMEOUT_MS each time.  Under c->lock. */
-static bool write_all(struct conn *c, const char *p, size_t n)
+/* Writes all of the iov's bytes to a non-blocking socket, in one
+ * system call when there is room, waiting for room at most
+ * WRITE_TIMEOUT_MS each time.  Under c->lock. */
+static bool write_iov(struct conn *c, struct iovec *iov, int count)
 {
-    while (n > 0) {
-        ssize_t w = write(c->fd, p, n);
+    while (count > 0) {
+        ssize_t w = writev(c->fd, iov, count);
         if (w > 0) {
-            p += w;
-            n -= (size_t)w;
+            while (count > 0 && (size_t)w >= iov->iov_len) {
+                w -= (ssize_t)iov->iov_len;
+                iov++;
+                count--;
+            }
+            if (count > 0) {
+                iov->iov_base = (char *)iov->iov_base + w;
+                iov->iov_len -= (size_t)w;
+            }
             continue;
         }
         if (w < 0 && errno == EINTR)
@@ -252,10 +263,11 @@ static void send_packet(struct conn *c, const ei_x_buff *control, const ei_x_buf
 {
     size_t n = 1 + (size_t)control->index + (msg != NULL ? (size_t)msg->index : 0);
     char head[5] = {(char)(n >> 24), (char)(n >> 16), (char)(n >> 8), (char)n, 'p'};
+    struct iovec iov[3] = {{head, sizeof head},
+                           {control->buff, (size_t)control->index},
+                           {msg != NULL ? msg->buff : NULL, msg != NULL ? (size_t)msg->index : 0}};
     pthread_mutex_lock(&c->lock);
-    if (!c->dead && !(write_all(c, head, sizeof head) &&
-                      write_all(c, control->buff, (size_t)control->index) &&
-                      (msg == NULL || write_all(c, msg->buff, (size_t)msg->index)))) {
+    if (!c->dead && !write_iov(c, iov, msg != NULL ? 3 : 2)) {
         c->dead = true;
         shutdown(c->fd, SHUT_RDWR);
     }
@@ -931,9 +943,10 @@ static void on_exit2(struct conn *c, const char *buf, int i)
 static bool on_packet(struct conn *c, const char *p, int len)
 {
     if (len == 0) { /* a tick: answer it */
-        static const char tock[4] = {0};
+        static char tock[4];
+        struct iovec iov = {tock, sizeof tock};
         pthread_mutex_lock(&c->lock);
-        if (!c->dead && !write_all(c, tock, sizeof tock))
+        if (!c->dead && !write_iov(c, &iov, 1))
             c->dead = true;
         pthread_mutex_unlock(&c->lock);
         return true;
@@ -1084,6 +1097,8 @@ static void accept_one(void)
     pthread_mutex_init(&c->lock, NULL);
     c->heard_ns = srv__now_ns();
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    int on = 1; /* as Erlang's distribution: a reply goes out at once */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     pthread_mutex_lock(&node.conns_lock);
     node.conns[node.conn_count++] = c;
     pthread_mutex_unlock(&node.conns_lock);
