@@ -46,6 +46,19 @@ static bool check_atom(const unsigned char *b, int len, int *at)
     return true;
 }
 
+/* A term whose head (head bytes, the tag first) holds, right after the
+ * tag, its length in width bytes: that many bytes follow the head. */
+static bool check_bytes(const unsigned char *b, int len, int *at, int width, int head)
+{
+    int i = *at;
+    NEED(head);
+    long n = width == 1 ? b[i + 1] : width == 2 ? b[i + 1] << 8 | b[i + 2] : (long)get32(b + i + 1);
+    i += head;
+    NEED(n);
+    *at = i + (int)n;
+    return true;
+}
+
 static bool check(const unsigned char *b, int len, int *at, int depth)
 {
     int i = *at;
@@ -65,40 +78,25 @@ static bool check(const unsigned char *b, int len, int *at, int depth)
         if (!check_atom(b, len, &i))
             return false;
         break;
-    case ERL_STRING_EXT:
-        NEED(3);
-        n = b[i + 1] << 8 | b[i + 2];
-        i += 3;
-        NEED(n);
-        i += (int)n;
+    case ERL_STRING_EXT: /* tag, 2 of length, the bytes */
+        if (!check_bytes(b, len, &i, 2, 3))
+            return false;
         break;
-    case ERL_BINARY_EXT:
-        NEED(5);
-        n = get32(b + i + 1);
-        i += 5;
-        NEED(n);
-        i += (int)n;
+    case ERL_BINARY_EXT: /* tag, 4 of length, the bytes */
+        if (!check_bytes(b, len, &i, 4, 5))
+            return false;
         break;
-    case ERL_BIT_BINARY_EXT:
-        NEED(6);
-        n = get32(b + i + 1);
-        i += 6;
-        NEED(n);
-        i += (int)n;
+    case ERL_BIT_BINARY_EXT: /* tag, 4 of length, the bits of the last, the bytes */
+        if (!check_bytes(b, len, &i, 4, 6))
+            return false;
         break;
-    case ERL_SMALL_BIG_EXT:
-        NEED(3);
-        n = b[i + 1];
-        i += 3;
-        NEED(n);
-        i += (int)n;
+    case ERL_SMALL_BIG_EXT: /* tag, 1 of length, sign, the digits */
+        if (!check_bytes(b, len, &i, 1, 3))
+            return false;
         break;
-    case ERL_LARGE_BIG_EXT:
-        NEED(6);
-        n = get32(b + i + 1);
-        i += 6;
-        NEED(n);
-        i += (int)n;
+    case ERL_LARGE_BIG_EXT: /* tag, 4 of length, sign, the digits */
+        if (!check_bytes(b, len, &i, 4, 6))
+            return false;
         break;
     case ERL_SMALL_TUPLE_EXT: case ERL_LARGE_TUPLE_EXT: case ERL_MAP_EXT:
         if (tag == ERL_SMALL_TUPLE_EXT) {

@@ -321,3 +321,19 @@ Test(node, an_erlang_monitor_gets_noconnection_when_the_node_goes, .timeout = T(
     cr_assert(srv_is_alive(pid), "the server outlives its node");
     srv_stop(pid, SRV_NORMAL, T(5000), NULL);
 }
+
+Test(node, a_connection_that_sends_garbage_is_closed_and_logged, .timeout = T(60))
+{
+    srv_set_logger(keep_log, NULL);
+    node_up();
+    ASSERT_ERL("[A, H] = string:split(atom_to_list(N), \"@\"), "
+               "{port, P, _} = erl_epmd:port_please(A, H), "
+               "{ok, S} = gen_tcp:connect(\"localhost\", P, [binary, {active, false}]), "
+               "ok = gen_tcp:send(S, <<0, 5, \"junk!\">>), "
+               "{error, closed} = gen_tcp:recv(S, 0, 10000), "
+               "net_adm:ping(N)",
+               "pong");
+    cr_assert(was_logged("refused in its handshake"), "logged: %s", logged.text);
+    node_down();
+    srv_set_logger(NULL, NULL);
+}
