@@ -36,7 +36,6 @@
 
 #include "alloc.h"
 #include "log.h"
-#include "node.h"
 #include "os.h"
 #include "process.h"
 #include "term.h"
@@ -54,7 +53,6 @@ enum {
 #define MAX_CALL_THREADS 64
 #define WRITE_TIMEOUT_MS 5000
 #define HANDSHAKE_TIMEOUT_MS 2000
-#define MAX_NODES 4096
 #define VERSION_MAGIC 131       /* the external term format's first byte */
 
 /* An Erlang process's monitor of a process of ours: by name (name set)
@@ -109,7 +107,6 @@ static struct {
     bool running;
     ei_cnode ec;
     char name[MAXNODELEN];
-    unsigned creation;
     int listen_fd, epmd_fd;
     int wake[2];                /* srv_node_stop writes a byte */
     long tick_ms;
@@ -152,63 +149,6 @@ static void node_log(srv_log_level level, const char *fmt, ...)
     va_end(ap);
     strcat(text, "\n");
     srv__log(level, text);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Pids of other nodes                                                     */
-
-static struct {
-    pthread_mutex_t lock;
-    size_t count;
-    struct { char name[MAXATOMLEN_UTF8]; unsigned creation; } *nodes;
-} remote = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
-bool srv__node_pid_in(const erlang_pid *e, srv_pid *out)
-{
-    /* node.name and creation change only while no node thread runs */
-    if (node.name[0] != '\0' && strcmp(e->node, node.name) == 0 &&
-        e->creation == node.creation) {
-        *out = (srv_pid){0, e->num, e->serial};
-        return true;
-    }
-    pthread_mutex_lock(&remote.lock);
-    size_t i = 0;
-    while (i < remote.count && (strcmp(remote.nodes[i].name, e->node) != 0 ||
-                                remote.nodes[i].creation != e->creation))
-        i++;
-    if (i == remote.count) {
-        if (remote.nodes == NULL)
-            remote.nodes = srv__calloc(MAX_NODES, sizeof *remote.nodes);
-        if (remote.nodes == NULL || remote.count == MAX_NODES) {
-            pthread_mutex_unlock(&remote.lock);
-            return false;
-        }
-        snprintf(remote.nodes[i].name, sizeof remote.nodes[i].name, "%s", e->node);
-        remote.nodes[i].creation = e->creation;
-        remote.count++;
-    }
-    pthread_mutex_unlock(&remote.lock);
-    *out = (srv_pid){(uint32_t)i + 1, e->num, e->serial};
-    return true;
-}
-
-void srv__node_pid_out(srv_pid pid, erlang_pid *e)
-{
-    memset(e, 0, sizeof *e);
-    e->num = pid.index;
-    e->serial = pid.serial;
-    if (pid.node == 0) {
-        snprintf(e->node, sizeof e->node, "%s",
-                 node.name[0] != '\0' ? node.name : "nonode@nohost");
-        e->creation = node.creation;
-        return;
-    }
-    pthread_mutex_lock(&remote.lock);
-    if (pid.node <= remote.count) {
-        snprintf(e->node, sizeof e->node, "%s", remote.nodes[pid.node - 1].name);
-        e->creation = remote.nodes[pid.node - 1].creation;
-    }
-    pthread_mutex_unlock(&remote.lock);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -296,7 +236,7 @@ static void send_monitor_exit(struct conn *c, const struct monitor *m, const cha
     if (ei_x_new_with_version(&control) != 0)
         return;
     erlang_pid self;
-    srv__node_pid_out(m->target, &self);
+    srv__term_pid_out(m->target, &self);
     bool ok = ei_x_encode_tuple_header(&control, 5) == 0 &&
               ei_x_encode_long(&control, DOP_MONITOR_P_EXIT) == 0 &&
               (m->name != NULL ? ei_x_encode_atom(&control, m->name)
@@ -868,7 +808,7 @@ static void on_monitor(struct conn *c, const char *buf, int i)
         m.name = srv_atom_from(name);
     } else {
         erlang_pid e;
-        if (ei_decode_pid(buf, &k, &e) != 0 || !srv__node_pid_in(&e, &m.target))
+        if (ei_decode_pid(buf, &k, &e) != 0 || !srv__term_pid_in(&e, &m.target))
             return;
     }
     if (ei_decode_ref(buf, &k, &m.ref) != 0)
@@ -926,7 +866,7 @@ static void on_exit2(struct conn *c, const char *buf, int i)
     char reason[MAXATOMLEN_UTF8];
     srv_pid target;
     if (ei_decode_pid(buf, &i, &from) != 0 || ei_decode_pid(buf, &i, &to) != 0 ||
-        !srv__node_pid_in(&to, &target) || target.node != 0)
+        !srv__term_pid_in(&to, &target) || target.node != 0)
         return;
     if (ei_decode_atom_as(buf, &i, reason, sizeof reason, ERLANG_UTF8, NULL, NULL) != 0) {
         node_log(SRV_LOG_WARNING, "node: an exit signal from %s with a reason that is no atom",
@@ -986,7 +926,7 @@ static bool on_packet(struct conn *c, const char *p, int len)
         i = term_end(p, i); /* the unused cookie, or the sender */
         if (msg < 0 || ei_decode_pid(p, &i, &to) != 0)
             return false;
-        if (srv__node_pid_in(&to, &target) && target.node == 0)
+        if (srv__term_pid_in(&to, &target) && target.node == 0)
             on_message(c, NULL, target, p, msg, len);
         return true;
     }
@@ -1193,6 +1133,7 @@ static void close_fds(void)
             *fds[i] = -1;
         }
     node.name[0] = '\0';
+    srv__term_set_node(NULL, 0);
 }
 
 static void stop_watcher(void)
@@ -1247,7 +1188,7 @@ srv_status srv_node_start(const char *name, const char *cookie,
     }
     /* ei_publish learnt the node's creation from epmd */
     snprintf(node.name, sizeof node.name, "%s", ei_thisnodename(&node.ec));
-    node.creation = ei_self(&node.ec)->creation;
+    srv__term_set_node(node.name, ei_self(&node.ec)->creation);
     node.watcher_ready = false;
     if (pthread_create(&node.watcher, NULL, watcher_thread, NULL) != 0) {
         close_fds();

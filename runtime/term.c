@@ -6,15 +6,17 @@
  * bounded by its packet, and only a term it passed is decoded.
  */
 #include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "alloc.h"
-#include "node.h"
 #include "term.h"
 
 #define MAX_DEPTH 64
+#define MAX_NODES 4096 /* other nodes whose pids were seen */
 
 static uint32_t get32(const unsigned char *p)
 {
@@ -170,6 +172,87 @@ bool srv__term_check(const char *buf, int len, int *index)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Pids                                                                    */
+
+/* This node's name and creation (set while a node runs; "" otherwise),
+ * and the table of the other nodes whose pids were seen. */
+static struct {
+    pthread_mutex_t lock;
+    char name[MAXATOMLEN_UTF8];
+    unsigned creation;
+} self = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+void srv__term_set_node(const char *name, unsigned creation)
+{
+    pthread_mutex_lock(&self.lock);
+    snprintf(self.name, sizeof self.name, "%s", name != NULL ? name : "");
+    self.creation = creation;
+    pthread_mutex_unlock(&self.lock);
+}
+
+/* This node's name (nonode@nohost when none runs) and creation. */
+static void self_get(char name[MAXATOMLEN_UTF8], unsigned *creation)
+{
+    pthread_mutex_lock(&self.lock);
+    snprintf(name, MAXATOMLEN_UTF8, "%s", self.name[0] != '\0' ? self.name : "nonode@nohost");
+    *creation = self.creation;
+    pthread_mutex_unlock(&self.lock);
+}
+
+static struct {
+    pthread_mutex_t lock;
+    size_t count;
+    struct { char name[MAXATOMLEN_UTF8]; unsigned creation; } *nodes;
+} remote = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+bool srv__term_pid_in(const erlang_pid *e, srv_pid *out)
+{
+    char name[MAXATOMLEN_UTF8];
+    unsigned creation;
+    self_get(name, &creation);
+    if (strcmp(e->node, name) == 0 && e->creation == creation) {
+        *out = (srv_pid){0, e->num, e->serial};
+        return true;
+    }
+    pthread_mutex_lock(&remote.lock);
+    size_t i = 0;
+    while (i < remote.count && (strcmp(remote.nodes[i].name, e->node) != 0 ||
+                                remote.nodes[i].creation != e->creation))
+        i++;
+    if (i == remote.count) {
+        if (remote.nodes == NULL)
+            remote.nodes = srv__calloc(MAX_NODES, sizeof *remote.nodes);
+        if (remote.nodes == NULL || remote.count == MAX_NODES) {
+            pthread_mutex_unlock(&remote.lock);
+            return false;
+        }
+        snprintf(remote.nodes[i].name, sizeof remote.nodes[i].name, "%s", e->node);
+        remote.nodes[i].creation = e->creation;
+        remote.count++;
+    }
+    pthread_mutex_unlock(&remote.lock);
+    *out = (srv_pid){(uint32_t)i + 1, e->num, e->serial};
+    return true;
+}
+
+void srv__term_pid_out(srv_pid pid, erlang_pid *e)
+{
+    memset(e, 0, sizeof *e);
+    e->num = pid.index;
+    e->serial = pid.serial;
+    if (pid.node == 0) {
+        self_get(e->node, &e->creation);
+        return;
+    }
+    pthread_mutex_lock(&remote.lock);
+    if (pid.node <= remote.count) {
+        snprintf(e->node, sizeof e->node, "%s", remote.nodes[pid.node - 1].name);
+        e->creation = remote.nodes[pid.node - 1].creation;
+    }
+    pthread_mutex_unlock(&remote.lock);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Reading                                                                 */
 
 int srv_term_mark(const srv_term_in *in)
@@ -318,7 +401,7 @@ bool srv_term_get_pid(srv_term_in *in, srv_pid *v)
 {
     int i = in->index;
     erlang_pid e;
-    if (ei_decode_pid(in->buf, &i, &e) != 0 || !srv__node_pid_in(&e, v))
+    if (ei_decode_pid(in->buf, &i, &e) != 0 || !srv__term_pid_in(&e, v))
         return false;
     in->index = i;
     return true;
@@ -388,7 +471,7 @@ void srv_term_put_bytes(srv_term_out *out, srv_bytes v)
 void srv_term_put_pid(srv_term_out *out, srv_pid pid)
 {
     erlang_pid e;
-    srv__node_pid_out(pid, &e);
+    srv__term_pid_out(pid, &e);
     PUT(ei_x_encode_pid(&out->x, &e));
 }
 

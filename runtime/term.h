@@ -2,7 +2,8 @@
  * term.h: the Erlang external term format (term.c, over erl_interface):
  * the reader and writer behind generated codecs' srv_term_* calls, and
  * the check that a term from the network lies whole inside its packet.
- * Only the node's files include <ei.h>: this header does.
+ * and the pids of this node and of others.  Only the node's files
+ * include <ei.h>: this header does.
  */
 #ifndef SRV_TERM_H
 #define SRV_TERM_H
@@ -35,6 +36,16 @@ bool srv__term_check(const char *buf, int len, int *index);
 /* An empty writer (false: out of memory); srv__term_out_free frees it. */
 bool srv__term_out_init(struct srv_term_out *out);
 void srv__term_out_free(struct srv_term_out *out);
+
+/* Pids: a local srv_pid has node 0; a remote process's has the index
+ * (from 1) of its node in a table of the nodes whose pids were seen,
+ * which never shrinks.  srv__term_set_node says which node this one is
+ * (NULL: none runs; its pids are then nonode@nohost's). */
+void srv__term_set_node(const char *name, unsigned creation);
+/* An Erlang pid as an srv_pid: false when the table of nodes is full. */
+bool srv__term_pid_in(const erlang_pid *e, srv_pid *out);
+/* An srv_pid as Erlang knows it. */
+void srv__term_pid_out(srv_pid pid, erlang_pid *e);
 
 /* A term's text in Erlang's notation, for the log ("..." if it cannot). */
 void srv__term_print(srv_buf *out, const char *buf, int index);
