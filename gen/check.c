@@ -339,8 +339,9 @@ static const char *const call_suffixes[] = {"_timeout", "_full", "_reply", "_rep
                                             "_reply_to", "_result", "_from",
                                             "_send_request", "_wait_response",
                                             "_receive_response", "_check_response", "_ref",
-                                            "_timeout_ref", "_full_ref", "_multi_call"};
-static const char *const cast_suffixes[] = {"_ref", "_abcast"};
+                                            "_timeout_ref", "_full_ref", "_multi_call",
+                                            "_node"};
+static const char *const cast_suffixes[] = {"_ref", "_abcast", "_node"};
 static const char *const send_suffixes[] = {"_ref"}; /* of send_NAME */
 
 static bool collides_with(const char *name, const struct ast_handler *g)

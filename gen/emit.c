@@ -699,6 +699,21 @@ static void server_handlers(struct emitter *e, struct tmpl_dict *d)
     }
 }
 
+/* if (READ p INTO prefix...\n    && srv_term_done(srv_in))\n    return
+ * result;: the statement that reads a whole term as p. */
+static void decode_statement(struct emitter *e, struct buf *b, const struct pattern *p,
+                             const char *prefix, const char *result)
+{
+    struct buf match;
+    buf_init(&match);
+    pattern_decode(e->name, &match, p, prefix);
+    buf_puts(b, "if (");
+    for (const char *s = match.data; *s != '\0'; s++)
+        buf_puts(b, *s == '\n' ? "\n    " : (char[]){*s, '\0'});
+    buf_printf(b, "\n    && srv_term_done(srv_in))\n    return %s;", result);
+    buf_free(&match);
+}
+
 /* The node's codec (gen/term.c): for each call, cast and info whose
  * arguments (and reply) all have Erlang terms, how its term is read
  * (decoders) and how a call's reply is written (encoders). */
@@ -710,6 +725,7 @@ static void server_codec(struct emitter *e, struct tmpl_dict *d)
     buf_puts(&all, "sizeof(union {");
     tmpl_list(d, "decoders");
     tmpl_list(d, "encoders");
+    tmpl_list(d, "requests");
     for (const struct ast_handler *h = e->spec->handlers; h != NULL; h = h->next) {
         bool typed = h->kind == AST_CALL || h->kind == AST_CAST ||
                      (h->kind == AST_INFO && !h->bare);
@@ -728,15 +744,8 @@ static void server_codec(struct emitter *e, struct tmpl_dict *d)
         pattern_print(&b, p);
         tmpl_set(item, "pattern", b.data);
         buf_free(&b);
-        buf_init(&b); /* if (...\n    && ...\n    && srv_term_done(srv_in))\n    return C; */
-        struct buf match;
-        buf_init(&match);
-        pattern_decode(e->name, &match, p, "srv_a->");
-        buf_puts(&b, "if (");
-        for (const char *s = match.data; *s != '\0'; s++)
-            buf_puts(&b, *s == '\n' ? "\n    " : (char[]){*s, '\0'});
-        buf_printf(&b, "\n    && srv_term_done(srv_in))\n    return %s;", constant);
-        buf_free(&match);
+        buf_init(&b);
+        decode_statement(e, &b, p, "srv_a->", constant);
         tmpl_set(item, "match", b.data);
         buf_free(&b);
         buf_init(&b);
@@ -747,6 +756,20 @@ static void server_codec(struct emitter *e, struct tmpl_dict *d)
         tmpl_set(item, "KIND", kind_word(h));
         tmpl_set(item, "CONST", constant);
         tmpl_set(item, "args", h->args != NULL ? "1" : "");
+        if (h->kind != AST_INFO) { /* the client's side: the request written */
+            struct tmpl_dict *req = tmpl_add(d, "requests");
+            struct pattern *q =
+                h->erlang_request != NULL
+                    ? pattern_parse(h->erlang_request->text, h->args, error, sizeof error)
+                    : pattern_default(h->name, h->args, true);
+            buf_init(&b);
+            pattern_encode(e->name, &b, q, "srv_a->");
+            set_text(req, "put", &b);
+            pattern_free(q);
+            tmpl_set(req, "msg", h->name);
+            tmpl_set(req, "CONST", constant);
+            tmpl_set(req, "args", h->args != NULL ? "1" : "");
+        }
         if (h->args != NULL)
             buf_printf(&all, " struct %s_%s_args %s;", e->name, h->name, h->name);
         any = true;
@@ -763,6 +786,13 @@ static void server_codec(struct emitter *e, struct tmpl_dict *d)
         buf_init(&b);
         pattern_encode(e->name, &b, p, "srv_r->");
         set_text(item, "put", &b);
+        buf_init(&b); /* the client's side: the reply read */
+        decode_statement(e, &b, p, "srv_r->", "true");
+        tmpl_set(item, "match", b.data);
+        buf_free(&b);
+        buf_init(&b);
+        value_each(e->name, &b, VALUE_FREE, "srv_r->", "", h->reply);
+        set_text(item, "free", &b);
         pattern_free(p);
         tmpl_set(item, "msg", h->name);
         tmpl_set(item, "CONST", constant);

@@ -267,8 +267,10 @@ static void decode_value(const char *server, struct buf *b, const char *expr,
         decode_record(server, b, expr, t->record, first);
         return;
     }
-    sep(b, first);
-    buf_printf(b, "srv_term_get_%s(srv_in, &%s)", scalar[t->kind].get, expr);
+    sep(b, first); /* an argument's string is const char *: the cast is
+                    * the reader's, which owns what it reads */
+    buf_printf(b, "srv_term_get_%s(srv_in, %s&%s)", scalar[t->kind].get,
+               t->kind == AST_TYPE_STRING ? "(char **)" : "", expr);
 }
 
 static void decode(const char *server, struct buf *b, const struct pattern *p,

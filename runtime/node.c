@@ -878,6 +878,9 @@ static void on_exit2(struct conn *c, const char *buf, int i)
         srv_exit_signal(target, a);
 }
 
+static bool take_reply(const char *buf, int at, int end);
+static void on_monitor_exit(const char *buf, int i);
+
 /* One packet of p[0..len): false when it is garbage (the connection
  * then goes). */
 static bool on_packet(struct conn *c, const char *p, int len)
@@ -926,10 +929,13 @@ static bool on_packet(struct conn *c, const char *p, int len)
         i = term_end(p, i); /* the unused cookie, or the sender */
         if (msg < 0 || ei_decode_pid(p, &i, &to) != 0)
             return false;
-        if (srv__term_pid_in(&to, &target) && target.node == 0)
+        if (srv__term_pid_in(&to, &target) && target.node == 0 && !take_reply(p, msg, len))
             on_message(c, NULL, target, p, msg, len);
         return true;
     }
+    case DOP_MONITOR_P_EXIT:
+        on_monitor_exit(p, i);
+        return true;
     case DOP_MONITOR_P:
         on_monitor(c, p, i);
         return true;
@@ -947,9 +953,10 @@ static bool on_packet(struct conn *c, const char *p, int len)
 /* ---------------------------------------------------------------------- */
 /* The node thread                                                         */
 
-static void conn_close(size_t k, const char *why)
+static void fail_pending(struct conn *c);
+
+static void conn_close(struct conn *c, const char *why)
 {
-    struct conn *c = node.conns[k];
     if (why != NULL)
         node_log(SRV_LOG_INFO, "node: connection to %s closed: %s", c->peer, why);
     pthread_mutex_lock(&c->lock);
@@ -958,8 +965,13 @@ static void conn_close(size_t k, const char *why)
     pthread_mutex_unlock(&c->lock);
     close(c->fd);
     pthread_mutex_lock(&node.conns_lock);
-    node.conns[k] = node.conns[--node.conn_count];
+    for (size_t k = 0; k < node.conn_count; k++)
+        if (node.conns[k] == c) {
+            node.conns[k] = node.conns[--node.conn_count];
+            break;
+        }
     pthread_mutex_unlock(&node.conns_lock);
+    fail_pending(c);
     conn_put(c);
 }
 
@@ -1014,6 +1026,34 @@ static bool conn_read(struct conn *c, const char **why)
     return true;
 }
 
+/* A connection on fd, whose handshake is done, to peer: in the node's
+ * list (the node thread polls it from its next round), held once for
+ * that list.  NULL when there is no room or memory. */
+static struct conn *conn_add(int fd, const char *peer)
+{
+    struct conn *c = srv__calloc(1, sizeof *c);
+    pthread_mutex_lock(&node.conns_lock);
+    if (c == NULL || node.conn_count == MAX_CONNS) {
+        pthread_mutex_unlock(&node.conns_lock);
+        node_log(SRV_LOG_ERROR, "node: a connection with %s refused: %s", peer,
+                 c == NULL ? "out of memory" : "too many");
+        srv__free(c);
+        return NULL;
+    }
+    c->fd = fd;
+    snprintf(c->peer, sizeof c->peer, "%s", peer);
+    atomic_init(&c->refs, 1);
+    pthread_mutex_init(&c->lock, NULL);
+    c->heard_ns = srv__now_ns();
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    int on = 1; /* as Erlang's distribution: a reply goes out at once */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    node.conns[node.conn_count++] = c;
+    pthread_mutex_unlock(&node.conns_lock);
+    node_log(SRV_LOG_INFO, "node: %s connected", c->peer);
+    return c;
+}
+
 static void accept_one(void)
 {
     ErlConnect info;
@@ -1023,59 +1063,360 @@ static void accept_one(void)
              "node: a connection refused in its handshake (a bad cookie, or garbage)");
         return;
     }
-    struct conn *c = srv__calloc(1, sizeof *c);
-    if (c == NULL || node.conn_count == MAX_CONNS) {
-        node_log(SRV_LOG_ERROR, "node: a connection from %s refused: %s", info.nodename,
-             c == NULL ? "out of memory" : "too many");
-        srv__free(c);
+    if (conn_add(fd, info.nodename) == NULL)
         close(fd);
-        return;
-    }
-    c->fd = fd;
-    snprintf(c->peer, sizeof c->peer, "%s", info.nodename);
-    atomic_init(&c->refs, 1);
-    pthread_mutex_init(&c->lock, NULL);
-    c->heard_ns = srv__now_ns();
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    int on = 1; /* as Erlang's distribution: a reply goes out at once */
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    pthread_mutex_lock(&node.conns_lock);
-    node.conns[node.conn_count++] = c;
-    pthread_mutex_unlock(&node.conns_lock);
-    node_log(SRV_LOG_INFO, "node: %s connected", c->peer);
 }
+
+/* The wake pipe's bytes: a connection was opened (poll it too), or the
+ * node stops. */
+enum { WAKE_CONNECTED = 'c', WAKE_STOP = 's' };
 
 static void *node_thread(void *unused)
 {
     struct pollfd fds[MAX_CONNS + 2];
-    for (;;) {
+    struct conn *polled[MAX_CONNS];
+    for (bool stop = false; !stop;) {
         fds[0] = (struct pollfd){node.wake[0], POLLIN, 0};
         fds[1] = (struct pollfd){node.listen_fd, POLLIN, 0};
-        for (size_t k = 0; k < node.conn_count; k++)
-            fds[k + 2] = (struct pollfd){node.conns[k]->fd, POLLIN, 0};
+        /* only this thread removes connections: these stay valid */
+        pthread_mutex_lock(&node.conns_lock);
         size_t n = node.conn_count;
+        memcpy(polled, node.conns, n * sizeof *polled);
+        pthread_mutex_unlock(&node.conns_lock);
+        for (size_t k = 0; k < n; k++)
+            fds[k + 2] = (struct pollfd){polled[k]->fd, POLLIN, 0};
         int r = poll(fds, n + 2, (int)node.tick_ms);
         if (r < 0 && errno != EINTR)
             break;
-        if (fds[0].revents != 0)
-            break;
-        /* newest first: a closed one takes the last one's place */
-        for (size_t k = n; k-- > 0;) {
-            struct conn *c = node.conns[k];
+        if (fds[0].revents != 0) {
+            char bytes[64];
+            ssize_t got = read(node.wake[0], bytes, sizeof bytes);
+            stop = got > 0 && memchr(bytes, WAKE_STOP, (size_t)got) != NULL;
+        }
+        for (size_t k = 0; k < n && !stop; k++) {
+            struct conn *c = polled[k];
             const char *why = NULL;
             if (fds[k + 2].revents != 0 && !conn_read(c, &why))
-                conn_close(k, why);
+                conn_close(c, why);
             else if (srv__now_ns() - c->heard_ns > 4 * (uint64_t)node.tick_ms * 1000000)
-                conn_close(k, "no tick from it");
+                conn_close(c, "no tick from it");
             else if (c->dead)
-                conn_close(k, "a write failed");
+                conn_close(c, "a write failed");
         }
-        if (fds[1].revents != 0)
+        if (!stop && fds[1].revents != 0)
             accept_one();
     }
-    while (node.conn_count > 0)
-        conn_close(node.conn_count - 1, NULL);
-    return NULL;
+    return NULL; /* srv_node_stop closes the connections */
+}
+
+/* Closes every connection (the node thread has ended). */
+static void close_all(void)
+{
+    for (;;) {
+        pthread_mutex_lock(&node.conns_lock);
+        struct conn *c = node.conn_count > 0 ? node.conns[node.conn_count - 1] : NULL;
+        pthread_mutex_unlock(&node.conns_lock);
+        if (c == NULL)
+            break;
+        conn_close(c, NULL);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Calls and casts to other nodes                                          */
+
+/* A call of this node's to another: its tag (a ref, also its monitor's),
+ * the connection it went on, and its answer once it comes. */
+struct pending {
+    struct pending *next;
+    erlang_ref ref;
+    struct conn *conn;
+    bool done;
+    srv_status status;
+    srv_atom reason;
+    char *reply;                /* the reply term (no version byte), owned */
+    int reply_len;
+};
+
+static struct {
+    pthread_mutex_t lock;       /* the list, each one's answer, ei_make_ref */
+    pthread_cond_t answered;    /* (CLOCK_MONOTONIC) a call was answered */
+    bool cond_ready;
+    struct pending *list;
+    pthread_mutex_t connect_lock; /* one connect at a time */
+} calls = {.lock = PTHREAD_MUTEX_INITIALIZER, .connect_lock = PTHREAD_MUTEX_INITIALIZER};
+
+static bool same_ref(const erlang_ref *a, const erlang_ref *b)
+{
+    return a->len == b->len && memcmp(a->n, b->n, (size_t)a->len * sizeof a->n[0]) == 0 &&
+           strcmp(a->node, b->node) == 0;
+}
+
+/* Answers p (under calls.lock). */
+static void answer(struct pending *p, srv_status status, srv_atom reason)
+{
+    if (p->done)
+        return;
+    p->done = true;
+    p->status = status;
+    p->reason = reason;
+    pthread_cond_broadcast(&calls.answered);
+}
+
+/* A message to a local pid that is {Ref, Reply} for a call of ours:
+ * taken (true), its reply copied for the caller. */
+static bool take_reply(const char *buf, int at, int end)
+{
+    int i = at, arity;
+    erlang_ref ref;
+    if (ei_decode_tuple_header(buf, &i, &arity) != 0 || arity != 2 ||
+        ei_decode_ref(buf, &i, &ref) != 0)
+        return false;
+    bool taken = false;
+    pthread_mutex_lock(&calls.lock);
+    for (struct pending *p = calls.list; p != NULL && !taken; p = p->next)
+        if (!p->done && same_ref(&p->ref, &ref)) {
+            p->reply = srv__malloc((size_t)(end - i));
+            if (p->reply != NULL) {
+                memcpy(p->reply, buf + i, (size_t)(end - i));
+                p->reply_len = end - i;
+            }
+            answer(p, p->reply != NULL ? SRV_OK : SRV_ENOMEM, NULL);
+            taken = true;
+        }
+    pthread_mutex_unlock(&calls.lock);
+    return taken;
+}
+
+/* MONITOR_P_EXIT {21, FromProc, ToPid, Ref, Reason}: the server a call
+ * of ours monitors is gone: noproc, or its reason (an atom, or the atom
+ * at the head of a tuple). */
+static void on_monitor_exit(const char *buf, int i)
+{
+    erlang_ref ref;
+    char reason[MAXATOMLEN_UTF8] = "";
+    i = term_end(buf, term_end(buf, i)); /* FromProc, ToPid */
+    if (ei_decode_ref(buf, &i, &ref) != 0)
+        return;
+    int k = i, arity;
+    if (ei_decode_tuple_header(buf, &k, &arity) == 0 && arity > 0)
+        i = k;
+    if (ei_decode_atom_as(buf, &i, reason, sizeof reason, ERLANG_UTF8, NULL, NULL) != 0)
+        snprintf(reason, sizeof reason, "unknown");
+    srv_atom why = srv_atom_from(reason);
+    pthread_mutex_lock(&calls.lock);
+    for (struct pending *p = calls.list; p != NULL; p = p->next)
+        if (same_ref(&p->ref, &ref))
+            answer(p, why == srv_atom_noproc ? SRV_ENOPROC : SRV_EEXIT, why);
+    pthread_mutex_unlock(&calls.lock);
+}
+
+/* c went away: its calls answer noconnection, as gen_server's caller of
+ * a node that goes exits. */
+static void fail_pending(struct conn *c)
+{
+    pthread_mutex_lock(&calls.lock);
+    for (struct pending *p = calls.list; p != NULL; p = p->next)
+        if (p->conn == c)
+            answer(p, SRV_ENOPROC, srv_atom_from("noconnection"));
+    pthread_mutex_unlock(&calls.lock);
+}
+
+/* The connection to peer, held; opened (and handed to the node thread)
+ * when there is none.  NULL when peer cannot be reached. */
+static struct conn *conn_to(const char *peer)
+{
+    pthread_mutex_lock(&calls.connect_lock);
+    struct conn *found = NULL;
+    pthread_mutex_lock(&node.conns_lock);
+    for (size_t k = 0; k < node.conn_count && found == NULL; k++)
+        if (strcmp(node.conns[k]->peer, peer) == 0 && !node.conns[k]->dead)
+            found = node.conns[k];
+    if (found != NULL)
+        atomic_fetch_add_explicit(&found->refs, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&node.conns_lock);
+    if (found == NULL) {
+        int fd = ei_connect_tmo(&node.ec, (char *)peer, HANDSHAKE_TIMEOUT_MS);
+        if (fd < 0) {
+            node_log(SRV_LOG_WARNING, "node: cannot connect to %s", peer);
+        } else if ((found = conn_add(fd, peer)) == NULL) {
+            close(fd);
+        } else {
+            atomic_fetch_add_explicit(&found->refs, 1, memory_order_relaxed);
+            char byte = WAKE_CONNECTED;
+            while (write(node.wake[1], &byte, 1) < 0 && errno == EINTR)
+                ;
+        }
+    }
+    pthread_mutex_unlock(&calls.connect_lock);
+    return found;
+}
+
+/* Sends {op, Self, Name, Ref} (MONITOR_P, DEMONITOR_P). */
+static void send_monitor_op(struct conn *c, long op, const erlang_pid *self,
+                            const char *name, const erlang_ref *ref)
+{
+    ei_x_buff control;
+    if (ei_x_new_with_version(&control) != 0)
+        return;
+    if (ei_x_encode_tuple_header(&control, 4) == 0 && ei_x_encode_long(&control, op) == 0 &&
+        ei_x_encode_pid(&control, self) == 0 && ei_x_encode_atom(&control, name) == 0 &&
+        ei_x_encode_ref(&control, ref) == 0)
+        send_packet(c, &control, NULL);
+    ei_x_free(&control);
+}
+
+/* msg to name on c, from self: REG_SEND. */
+static void send_to_name(struct conn *c, const erlang_pid *self, const char *name,
+                         const ei_x_buff *msg)
+{
+    ei_x_buff control;
+    if (ei_x_new_with_version(&control) != 0)
+        return;
+    if (ei_x_encode_tuple_header(&control, 4) == 0 &&
+        ei_x_encode_long(&control, DOP_REG_SEND) == 0 &&
+        ei_x_encode_pid(&control, self) == 0 && ei_x_encode_atom(&control, "") == 0 &&
+        ei_x_encode_atom(&control, name) == 0)
+        send_packet(c, &control, msg);
+    ei_x_free(&control);
+}
+
+/* The request of module's message, in {'$gen_call', {Self, Ref}, Req}
+ * (ref non-NULL) or {'$gen_cast', Req}; false when it has no term. */
+static bool request_term(struct srv_term_out *out, const srv_module *module,
+                         unsigned message, const void *args, const erlang_pid *self,
+                         const erlang_ref *ref)
+{
+    if (!srv__term_out_init(out))
+        return false;
+    if (ref != NULL) {
+        srv_term_put_tuple(out, 3);
+        srv_term_put_atom(out, "$gen_call");
+        srv_term_put_tuple(out, 2);
+        if (ei_x_encode_pid(&out->x, self) != 0 || ei_x_encode_ref(&out->x, ref) != 0)
+            out->failed = true;
+    } else {
+        srv_term_put_tuple(out, 2);
+        srv_term_put_atom(out, "$gen_cast");
+    }
+    bool mapped = module->codec->encode_request(out, message, args);
+    if (!mapped || out->failed) {
+        srv__term_out_free(out);
+        return false;
+    }
+    return true;
+}
+
+static bool can_send(const char *peer, const char *name, const srv_module *module,
+                     unsigned message, srv_message_kind kind)
+{
+    return node.running && peer != NULL && name != NULL && module != NULL &&
+           module->codec != NULL && message < module->message_count &&
+           module->messages[message].kind == kind;
+}
+
+srv_status srv_node_call(const char *peer, const char *name, const srv_module *module,
+                         unsigned message, const void *args, void *reply, long timeout_ms,
+                         srv_call_result *result)
+{
+    if (result != NULL)
+        result->reason = NULL;
+    if (!can_send(peer, name, module, message, SRV_MESSAGE_CALL) ||
+        (timeout_ms < 0 && timeout_ms != SRV_INFINITY))
+        return SRV_EINVAL;
+    erlang_pid self;
+    srv__term_pid_out(srv_self(), &self);
+    struct pending p = {0};
+    pthread_mutex_lock(&calls.lock);
+    if (!calls.cond_ready) {
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&calls.answered, &attr);
+        pthread_condattr_destroy(&attr);
+        calls.cond_ready = true;
+    }
+    ei_make_ref(&node.ec, &p.ref);
+    pthread_mutex_unlock(&calls.lock);
+    struct srv_term_out out;
+    if (!request_term(&out, module, message, args, &self, &p.ref))
+        return SRV_EINVAL;
+    struct conn *c = conn_to(peer);
+    if (c == NULL) {
+        srv__term_out_free(&out);
+        if (result != NULL)
+            result->reason = srv_atom_from("noconnection");
+        return SRV_ENOPROC;
+    }
+    p.conn = c;
+    pthread_mutex_lock(&calls.lock);
+    p.next = calls.list;
+    calls.list = &p;
+    pthread_mutex_unlock(&calls.lock);
+    send_monitor_op(c, DOP_MONITOR_P, &self, name, &p.ref);
+    send_to_name(c, &self, name, &out.x);
+    srv__term_out_free(&out);
+
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += timeout_ms % 1000 * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&calls.lock);
+    bool timed_out = false;
+    while (!p.done && !timed_out)
+        timed_out = (timeout_ms == SRV_INFINITY
+                         ? pthread_cond_wait(&calls.answered, &calls.lock)
+                         : pthread_cond_timedwait(&calls.answered, &calls.lock, &deadline)) ==
+                        ETIMEDOUT;
+    for (struct pending **at = &calls.list; *at != NULL; at = &(*at)->next)
+        if (*at == &p) {
+            *at = p.next;
+            break;
+        }
+    pthread_mutex_unlock(&calls.lock);
+    if (!p.done || p.status == SRV_OK) /* as gen_server: demonitor */
+        send_monitor_op(c, DOP_DEMONITOR_P, &self, name, &p.ref);
+    conn_put(c);
+    srv_status status = p.done ? p.status : SRV_ETIMEOUT;
+    if (status == SRV_OK) {
+        srv_term_in in = {p.reply, 0, p.reply_len};
+        if (!module->codec->decode_reply(&in, message, reply)) {
+            srv_buf text = {0};
+            srv__term_print(&text, p.reply, 0);
+            node_log(SRV_LOG_ERROR, "node: a reply from %s's %s to %s: %s is no reply of it",
+                     peer, name, module->messages[message].name,
+                     text.data != NULL ? text.data : "");
+            srv_buf_free(&text);
+            status = SRV_EINVAL;
+        }
+    }
+    srv__free(p.reply);
+    if (result != NULL)
+        result->reason = p.reason;
+    return status;
+}
+
+srv_status srv_node_cast(const char *peer, const char *name, const srv_module *module,
+                         unsigned message, const void *args)
+{
+    if (!can_send(peer, name, module, message, SRV_MESSAGE_CAST))
+        return SRV_EINVAL;
+    erlang_pid self;
+    srv__term_pid_out(srv_self(), &self);
+    struct srv_term_out out;
+    if (!request_term(&out, module, message, args, &self, NULL))
+        return SRV_EINVAL;
+    struct conn *c = conn_to(peer);
+    if (c != NULL) { /* a node that cannot be reached: dropped, as Erlang's cast */
+        send_to_name(c, &self, name, &out.x);
+        conn_put(c);
+    }
+    srv__term_out_free(&out);
+    return SRV_OK;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1240,17 +1581,19 @@ void srv_node_stop(void)
         pthread_mutex_unlock(&node.lock);
         return;
     }
-    char byte = 0;
+    char byte = WAKE_STOP;
     while (write(node.wake[1], &byte, 1) < 0 && errno == EINTR)
         ;
-    pthread_join(node.thread, NULL);
+    pthread_join(node.thread, NULL); /* nothing more is read */
     stop_watcher();
-    /* the call threads finish what they run, then end */
+    /* the call threads finish what they run, answering on connections
+     * still open, then end; then the connections close */
     pthread_mutex_lock(&node.jobs_lock);
     pthread_cond_broadcast(&node.jobs_cond);
     while (node.threads > 0)
         pthread_cond_wait(&node.idle_cond, &node.jobs_lock);
     pthread_mutex_unlock(&node.jobs_lock);
+    close_all();
     close_fds(); /* closing epmd's socket unpublishes the name */
     node.running = false;
     pthread_mutex_unlock(&node.lock);

@@ -376,7 +376,7 @@ static bool get_binary(srv_term_in *in, unsigned char **data, size_t *n)
     return true;
 }
 
-bool srv_term_get_string(srv_term_in *in, const char **v)
+bool srv_term_get_string(srv_term_in *in, char **v)
 {
     unsigned char *p;
     size_t n;

@@ -1197,6 +1197,28 @@ SRV_API srv_status srv_node_start_env(void);
 /* Closes every connection, leaves epmd and ends the node's thread, once
  * the calls it runs for Erlang callers have returned. */
 SRV_API void srv_node_stop(void);
+/* gen_server:call({name, node}, Request, timeout_ms) to a server of
+ * another node (Erlang's, or an srv program's): call number message of
+ * module, whose term mapping writes the request from args and reads the
+ * reply into reply (the call's reply struct; generated NAME_CALL_node
+ * wraps it).  The node is connected to on first use (its cookie must be
+ * this node's).  The call takes a monitor of {name, node}, as gen_server
+ * does: SRV_ENOPROC when nobody holds name there or node cannot be
+ * reached (reason noproc, noconnection), SRV_EEXIT when the server exits
+ * first (reason: the exit reason, or the atom at the head of a tuple
+ * reason: badarith for {badarith, Stack}), SRV_ETIMEOUT, SRV_EINVAL when no
+ * node runs, the message has no term or the reply does not decode.  It
+ * blocks its thread while it waits: call it from plain threads (a
+ * handler would hold its scheduler thread). */
+SRV_API srv_status srv_node_call(const char *node, const char *name,
+                                 const srv_module *module, unsigned message,
+                                 const void *args, void *reply, long timeout_ms,
+                                 srv_call_result *result);
+/* gen_server:cast({name, node}, Request): SRV_OK once it is sent (or the
+ * node cannot be reached, as Erlang's cast), SRV_EINVAL as above. */
+SRV_API srv_status srv_node_cast(const char *node, const char *name,
+                                 const srv_module *module, unsigned message,
+                                 const void *args);
 /* The node's name ("srv@localhost"), or NULL when none runs. */
 SRV_API const char *srv_node_name(void);
 

@@ -414,10 +414,57 @@ static void continued_encode_reply(srv_term_out *srv_out, unsigned srv_number,
     (void)srv_reply;
 }
 
+/* The client's side (srv_node_call, srv_node_cast): a call's or cast's
+ * arguments as its request term */
+static bool continued_encode_request(srv_term_out *srv_out, unsigned srv_number,
+                                     const void *srv_args)
+{
+    switch (srv_number) {
+    case CONTINUED_CALL_ADD: { /* add */
+        const struct continued_add_args *srv_a = (const struct continued_add_args *)srv_args;
+        srv_term_put_tuple(srv_out, 2);
+        srv_term_put_atom(srv_out, "add");
+        srv_term_put_int(srv_out, srv_a->n);
+        return true;
+    }
+    case CONTINUED_CAST_ADD_LATER: { /* add_later */
+        const struct continued_add_later_args *srv_a = (const struct continued_add_later_args *)srv_args;
+        srv_term_put_tuple(srv_out, 2);
+        srv_term_put_atom(srv_out, "add_later");
+        srv_term_put_int(srv_out, srv_a->n);
+        return true;
+    }
+    default:
+        (void)srv_out;
+        (void)srv_args;
+        return false;
+    }
+}
+
+/* A reply term as a call's reply struct (zeroed): false when it is none */
+static bool continued_decode_reply(srv_term_in *srv_in, unsigned srv_number, void *srv_reply)
+{
+    switch (srv_number) {
+    case CONTINUED_CALL_ADD: { /* add: Loaded */
+        continued_add_reply *srv_r = (continued_add_reply *)srv_reply;
+        if (srv_term_get_i64(srv_in, &srv_r->loaded)
+            && srv_term_done(srv_in))
+            return true;
+        return false;
+    }
+    default:
+        (void)srv_in;
+        (void)srv_reply;
+        return false;
+    }
+}
+
 static const srv_codec continued_codec = {
     .decode = continued_decode,
     .encode_reply = continued_encode_reply,
     .args_max = sizeof(union { struct continued_add_args add; struct continued_add_later_args add_later; char srv_none; }),
+    .encode_request = continued_encode_request,
+    .decode_reply = continued_decode_reply,
 };
 
 const srv_module continued_module = {
@@ -553,6 +600,18 @@ srv_status continued_add_full_ref(srv_ref srv_server, int64_t n, continued_add_r
                        srv_timeout_ms, srv_result);
 }
 
+srv_status continued_add_node(const char *srv_node, const char *srv_name, int64_t n,
+                              continued_add_reply *srv_out, long srv_timeout_ms,
+                              srv_call_result *srv_result)
+{
+    struct continued_add_args srv_args;
+    continued_add_args_fill(&srv_args, n);
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_node_call(srv_node, srv_name, &continued_module, CONTINUED_CALL_ADD, &srv_args,
+                         srv_out, srv_timeout_ms, srv_result);
+}
+
 srv_status continued_add_multi_call(const char *srv_name, int64_t n,
                                     continued_add_reply *srv_replies, long srv_timeout_ms,
                                     srv_multi_call_result *srv_result)
@@ -630,4 +689,12 @@ srv_status continued_add_later_abcast(const char *srv_name, int64_t n)
     struct continued_add_later_args srv_args;
     continued_add_later_args_fill(&srv_args, n);
     return srv_abcast(srv_name, &continued_module, CONTINUED_CAST_ADD_LATER, &srv_args);
+}
+
+srv_status continued_add_later_node(const char *srv_node, const char *srv_name, int64_t n)
+{
+    struct continued_add_later_args srv_args;
+    continued_add_later_args_fill(&srv_args, n);
+    return srv_node_cast(srv_node, srv_name, &continued_module, CONTINUED_CAST_ADD_LATER,
+                         &srv_args);
 }

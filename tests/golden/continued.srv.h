@@ -87,6 +87,12 @@ srv_status continued_add_full_ref(srv_ref srv_server, int64_t n, continued_add_r
 srv_status continued_add_multi_call(const char *srv_name, int64_t n,
                                     continued_add_reply *srv_replies, long srv_timeout_ms,
                                     srv_multi_call_result *srv_result);
+/* gen_server:call({Name, Node}, Request, Timeout) to a server of another
+ * node of the cluster (an Erlang one, or an srv one), by the term mapping:
+ * srv_node_call */
+srv_status continued_add_node(const char *srv_node, const char *srv_name, int64_t n,
+                              continued_add_reply *srv_out, long srv_timeout_ms,
+                              srv_call_result *srv_result);
 void continued_add_reply_free(continued_add_reply *reply);
 srv_status continued_add_reply_to(continued_add_from srv_caller, int64_t loaded);
 srv_status continued_add_send_request(srv_pid srv_server, int64_t n, srv_request_id *srv_req);
@@ -100,6 +106,8 @@ srv_status continued_add_check_response(srv_request_id *srv_req, continued_add_r
 srv_status continued_add_later(srv_pid srv_server, int64_t n);
 srv_status continued_add_later_ref(srv_ref srv_server, int64_t n);
 srv_status continued_add_later_abcast(const char *srv_name, int64_t n);
+/* gen_server:cast({Name, Node}, Request): srv_node_cast */
+srv_status continued_add_later_node(const char *srv_node, const char *srv_name, int64_t n);
 
 #ifndef __cplusplus
 /* ---- A pid, a name or an srv_ref, as OTP's ServerRef ---------------- */

@@ -247,7 +247,7 @@ static int external_decode(srv_term_in *srv_in, srv_message_kind srv_kind, void 
         struct external_lookup_args *srv_a = (struct external_lookup_args *)srv_args;
         if (srv_term_get_tuple(srv_in, 2)
             && srv_term_get_tag(srv_in, "lookup")
-            && srv_term_get_string(srv_in, &srv_a->key)
+            && srv_term_get_string(srv_in, (char **)&srv_a->key)
             && srv_term_done(srv_in))
             return EXTERNAL_CALL_LOOKUP;
         free((void *)srv_a->key);
@@ -258,7 +258,7 @@ static int external_decode(srv_term_in *srv_in, srv_message_kind srv_kind, void 
         struct external_forget_args *srv_a = (struct external_forget_args *)srv_args;
         if (srv_term_get_tuple(srv_in, 2)
             && srv_term_get_tag(srv_in, "forget")
-            && srv_term_get_string(srv_in, &srv_a->key)
+            && srv_term_get_string(srv_in, (char **)&srv_a->key)
             && srv_term_done(srv_in))
             return EXTERNAL_CAST_FORGET;
         free((void *)srv_a->key);
@@ -286,10 +286,61 @@ static void external_encode_reply(srv_term_out *srv_out, unsigned srv_number, co
     (void)srv_reply;
 }
 
+/* The client's side (srv_node_call, srv_node_cast): a call's or cast's
+ * arguments as its request term */
+static bool external_encode_request(srv_term_out *srv_out, unsigned srv_number,
+                                    const void *srv_args)
+{
+    switch (srv_number) {
+    case EXTERNAL_CALL_LOOKUP: { /* lookup */
+        const struct external_lookup_args *srv_a = (const struct external_lookup_args *)srv_args;
+        srv_term_put_tuple(srv_out, 2);
+        srv_term_put_atom(srv_out, "lookup");
+        srv_term_put_string(srv_out, srv_a->key);
+        return true;
+    }
+    case EXTERNAL_CAST_FORGET: { /* forget */
+        const struct external_forget_args *srv_a = (const struct external_forget_args *)srv_args;
+        srv_term_put_tuple(srv_out, 2);
+        srv_term_put_atom(srv_out, "forget");
+        srv_term_put_string(srv_out, srv_a->key);
+        return true;
+    }
+    default:
+        (void)srv_out;
+        (void)srv_args;
+        return false;
+    }
+}
+
+/* A reply term as a call's reply struct (zeroed): false when it is none */
+static bool external_decode_reply(srv_term_in *srv_in, unsigned srv_number, void *srv_reply)
+{
+    switch (srv_number) {
+    case EXTERNAL_CALL_LOOKUP: { /* lookup: {Value, Found} */
+        external_lookup_reply *srv_r = (external_lookup_reply *)srv_reply;
+        if (srv_term_get_tuple(srv_in, 2)
+            && srv_term_get_string(srv_in, (char **)&srv_r->value)
+            && srv_term_get_bool(srv_in, &srv_r->found)
+            && srv_term_done(srv_in))
+            return true;
+        free((void *)srv_r->value);
+        srv_r->value = NULL;
+        return false;
+    }
+    default:
+        (void)srv_in;
+        (void)srv_reply;
+        return false;
+    }
+}
+
 static const srv_codec external_codec = {
     .decode = external_decode,
     .encode_reply = external_encode_reply,
     .args_max = sizeof(union { struct external_lookup_args lookup; struct external_forget_args forget; char srv_none; }),
+    .encode_request = external_encode_request,
+    .decode_reply = external_decode_reply,
 };
 
 const srv_module external_module = {
@@ -426,6 +477,18 @@ srv_status external_lookup_full_ref(srv_ref srv_server, const char *key,
                        srv_timeout_ms, srv_result);
 }
 
+srv_status external_lookup_node(const char *srv_node, const char *srv_name, const char *key,
+                                external_lookup_reply *srv_out, long srv_timeout_ms,
+                                srv_call_result *srv_result)
+{
+    struct external_lookup_args srv_args;
+    external_lookup_args_fill(&srv_args, key);
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_node_call(srv_node, srv_name, &external_module, EXTERNAL_CALL_LOOKUP, &srv_args,
+                         srv_out, srv_timeout_ms, srv_result);
+}
+
 srv_status external_lookup_multi_call(const char *srv_name, const char *key,
                                       external_lookup_reply *srv_replies, long srv_timeout_ms,
                                       srv_multi_call_result *srv_result)
@@ -506,4 +569,11 @@ srv_status external_forget_abcast(const char *srv_name, const char *key)
     struct external_forget_args srv_args;
     external_forget_args_fill(&srv_args, key);
     return srv_abcast(srv_name, &external_module, EXTERNAL_CAST_FORGET, &srv_args);
+}
+
+srv_status external_forget_node(const char *srv_node, const char *srv_name, const char *key)
+{
+    struct external_forget_args srv_args;
+    external_forget_args_fill(&srv_args, key);
+    return srv_node_cast(srv_node, srv_name, &external_module, EXTERNAL_CAST_FORGET, &srv_args);
 }

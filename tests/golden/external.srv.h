@@ -257,6 +257,12 @@ srv_status external_lookup_full_ref(srv_ref srv_server, const char *key,
 srv_status external_lookup_multi_call(const char *srv_name, const char *key,
                                       external_lookup_reply *srv_replies, long srv_timeout_ms,
                                       srv_multi_call_result *srv_result);
+/* gen_server:call({Name, Node}, Request, Timeout) to a server of another
+ * node of the cluster (an Erlang one, or an srv one), by the term mapping:
+ * srv_node_call */
+srv_status external_lookup_node(const char *srv_node, const char *srv_name, const char *key,
+                                external_lookup_reply *srv_out, long srv_timeout_ms,
+                                srv_call_result *srv_result);
 void external_lookup_reply_free(external_lookup_reply *reply);
 srv_status external_lookup_reply_to(external_lookup_from srv_caller, const char *value, bool found);
 srv_status external_lookup_send_request(srv_pid srv_server, const char *key,
@@ -271,6 +277,8 @@ srv_status external_lookup_check_response(srv_request_id *srv_req, external_look
 srv_status external_forget(srv_pid srv_server, const char *key);
 srv_status external_forget_ref(srv_ref srv_server, const char *key);
 srv_status external_forget_abcast(const char *srv_name, const char *key);
+/* gen_server:cast({Name, Node}, Request): srv_node_cast */
+srv_status external_forget_node(const char *srv_node, const char *srv_name, const char *key);
 
 #ifndef __cplusplus
 /* ---- A pid, a name or an srv_ref, as OTP's ServerRef ---------------- */

@@ -376,10 +376,64 @@ static void pool_encode_reply(srv_term_out *srv_out, unsigned srv_number, const 
     (void)srv_reply;
 }
 
+/* The client's side (srv_node_call, srv_node_cast): a call's or cast's
+ * arguments as its request term */
+static bool pool_encode_request(srv_term_out *srv_out, unsigned srv_number, const void *srv_args)
+{
+    switch (srv_number) {
+    case POOL_CALL_ACQUIRE: { /* acquire */
+        srv_term_put_atom(srv_out, "acquire");
+        return true;
+    }
+    case POOL_CAST_RELEASE: { /* release */
+        const struct pool_release_args *srv_a = (const struct pool_release_args *)srv_args;
+        srv_term_put_tuple(srv_out, 2);
+        srv_term_put_atom(srv_out, "release");
+        srv_term_put_int(srv_out, srv_a->slot);
+        return true;
+    }
+    case POOL_CALL_WAITING: { /* waiting */
+        srv_term_put_atom(srv_out, "waiting");
+        return true;
+    }
+    default:
+        (void)srv_out;
+        (void)srv_args;
+        return false;
+    }
+}
+
+/* A reply term as a call's reply struct (zeroed): false when it is none */
+static bool pool_decode_reply(srv_term_in *srv_in, unsigned srv_number, void *srv_reply)
+{
+    switch (srv_number) {
+    case POOL_CALL_ACQUIRE: { /* acquire: Slot */
+        pool_acquire_reply *srv_r = (pool_acquire_reply *)srv_reply;
+        if (srv_term_get_c_int(srv_in, &srv_r->slot)
+            && srv_term_done(srv_in))
+            return true;
+        return false;
+    }
+    case POOL_CALL_WAITING: { /* waiting: N */
+        pool_waiting_reply *srv_r = (pool_waiting_reply *)srv_reply;
+        if (srv_term_get_c_int(srv_in, &srv_r->n)
+            && srv_term_done(srv_in))
+            return true;
+        return false;
+    }
+    default:
+        (void)srv_in;
+        (void)srv_reply;
+        return false;
+    }
+}
+
 static const srv_codec pool_codec = {
     .decode = pool_decode,
     .encode_reply = pool_encode_reply,
     .args_max = sizeof(union { struct pool_release_args release; char srv_none; }),
+    .encode_request = pool_encode_request,
+    .decode_reply = pool_decode_reply,
 };
 
 const srv_module pool_module = {
@@ -510,6 +564,16 @@ srv_status pool_acquire_full_ref(srv_ref srv_server, pool_acquire_reply *srv_out
                        srv_result);
 }
 
+srv_status pool_acquire_node(const char *srv_node, const char *srv_name,
+                             pool_acquire_reply *srv_out, long srv_timeout_ms,
+                             srv_call_result *srv_result)
+{
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_node_call(srv_node, srv_name, &pool_module, POOL_CALL_ACQUIRE, NULL, srv_out,
+                         srv_timeout_ms, srv_result);
+}
+
 srv_status pool_acquire_multi_call(const char *srv_name, pool_acquire_reply *srv_replies,
                                    long srv_timeout_ms, srv_multi_call_result *srv_result)
 {
@@ -583,6 +647,13 @@ srv_status pool_release_abcast(const char *srv_name, int slot)
     return srv_abcast(srv_name, &pool_module, POOL_CAST_RELEASE, &srv_args);
 }
 
+srv_status pool_release_node(const char *srv_node, const char *srv_name, int slot)
+{
+    struct pool_release_args srv_args;
+    pool_release_args_fill(&srv_args, slot);
+    return srv_node_cast(srv_node, srv_name, &pool_module, POOL_CAST_RELEASE, &srv_args);
+}
+
 srv_status (pool_waiting)(srv_pid srv_server, pool_waiting_reply *srv_out)
 {
     return (pool_waiting_full)(srv_server, srv_out, SRV_DEFAULT_CALL_TIMEOUT, NULL);
@@ -621,6 +692,16 @@ srv_status pool_waiting_full_ref(srv_ref srv_server, pool_waiting_reply *srv_out
         memset(srv_out, 0, sizeof *srv_out);
     return srv_call_to(srv_server, &pool_module, POOL_CALL_WAITING, NULL, srv_out, srv_timeout_ms,
                        srv_result);
+}
+
+srv_status pool_waiting_node(const char *srv_node, const char *srv_name,
+                             pool_waiting_reply *srv_out, long srv_timeout_ms,
+                             srv_call_result *srv_result)
+{
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_node_call(srv_node, srv_name, &pool_module, POOL_CALL_WAITING, NULL, srv_out,
+                         srv_timeout_ms, srv_result);
 }
 
 srv_status pool_waiting_multi_call(const char *srv_name, pool_waiting_reply *srv_replies,

@@ -108,6 +108,12 @@ srv_status pool_acquire_full_ref(srv_ref srv_server, pool_acquire_reply *srv_out
                                  long srv_timeout_ms, srv_call_result *srv_result);
 srv_status pool_acquire_multi_call(const char *srv_name, pool_acquire_reply *srv_replies,
                                    long srv_timeout_ms, srv_multi_call_result *srv_result);
+/* gen_server:call({Name, Node}, Request, Timeout) to a server of another
+ * node of the cluster (an Erlang one, or an srv one), by the term mapping:
+ * srv_node_call */
+srv_status pool_acquire_node(const char *srv_node, const char *srv_name,
+                             pool_acquire_reply *srv_out, long srv_timeout_ms,
+                             srv_call_result *srv_result);
 void pool_acquire_reply_free(pool_acquire_reply *reply);
 srv_status pool_acquire_reply_to(pool_acquire_from srv_caller, int slot);
 srv_status pool_acquire_send_request(srv_pid srv_server, srv_request_id *srv_req);
@@ -121,6 +127,8 @@ srv_status pool_acquire_check_response(srv_request_id *srv_req, pool_acquire_rep
 srv_status pool_release(srv_pid srv_server, int slot);
 srv_status pool_release_ref(srv_ref srv_server, int slot);
 srv_status pool_release_abcast(const char *srv_name, int slot);
+/* gen_server:cast({Name, Node}, Request): srv_node_cast */
+srv_status pool_release_node(const char *srv_node, const char *srv_name, int slot);
 
 /* call waiting: pool.srv:56 */
 srv_status pool_waiting(srv_pid srv_server, pool_waiting_reply *srv_out);
@@ -135,6 +143,12 @@ srv_status pool_waiting_full_ref(srv_ref srv_server, pool_waiting_reply *srv_out
                                  long srv_timeout_ms, srv_call_result *srv_result);
 srv_status pool_waiting_multi_call(const char *srv_name, pool_waiting_reply *srv_replies,
                                    long srv_timeout_ms, srv_multi_call_result *srv_result);
+/* gen_server:call({Name, Node}, Request, Timeout) to a server of another
+ * node of the cluster (an Erlang one, or an srv one), by the term mapping:
+ * srv_node_call */
+srv_status pool_waiting_node(const char *srv_node, const char *srv_name,
+                             pool_waiting_reply *srv_out, long srv_timeout_ms,
+                             srv_call_result *srv_result);
 void pool_waiting_reply_free(pool_waiting_reply *reply);
 srv_status pool_waiting_reply_to(pool_waiting_from srv_caller, int n);
 srv_status pool_waiting_send_request(srv_pid srv_server, srv_request_id *srv_req);

@@ -623,13 +623,13 @@ static int types_decode(srv_term_in *srv_in, srv_message_kind srv_kind, void *sr
             && srv_term_get_u64(srv_in, &srv_a->h)
             && srv_term_get_double(srv_in, &srv_a->j)
             && srv_term_get_bool(srv_in, &srv_a->l)
-            && srv_term_get_string(srv_in, &srv_a->m)
+            && srv_term_get_string(srv_in, (char **)&srv_a->m)
             && srv_term_get_bytes(srv_in, &srv_a->n)
             && srv_term_get_atom(srv_in, &srv_a->o)
             && srv_term_get_pid(srv_in, &srv_a->p)
             && srv_term_get_tuple(srv_in, 4)
             && srv_term_get_tag(srv_in, "labelled")
-            && srv_term_get_string(srv_in, &srv_a->q.label)
+            && srv_term_get_string(srv_in, (char **)&srv_a->q.label)
             && srv_term_get_tuple(srv_in, 3)
             && srv_term_get_tag(srv_in, "point")
             && srv_term_get_i32(srv_in, &srv_a->q.at.x)
@@ -687,10 +687,80 @@ static void types_encode_reply(srv_term_out *srv_out, unsigned srv_number, const
     (void)srv_reply;
 }
 
+/* The client's side (srv_node_call, srv_node_cast): a call's or cast's
+ * arguments as its request term */
+static bool types_encode_request(srv_term_out *srv_out, unsigned srv_number, const void *srv_args)
+{
+    switch (srv_number) {
+    case TYPES_CALL_EVERYTHING: { /* everything */
+        const struct types_everything_args *srv_a = (const struct types_everything_args *)srv_args;
+        srv_term_put_tuple(srv_out, 10);
+        srv_term_put_atom(srv_out, "everything");
+        srv_term_put_int(srv_out, srv_a->a);
+        srv_term_put_uint(srv_out, srv_a->h);
+        srv_term_put_double(srv_out, srv_a->j);
+        srv_term_put_bool(srv_out, srv_a->l);
+        srv_term_put_string(srv_out, srv_a->m);
+        srv_term_put_bytes(srv_out, srv_a->n);
+        srv_term_put_atom(srv_out, srv_a->o);
+        srv_term_put_pid(srv_out, srv_a->p);
+        srv_term_put_tuple(srv_out, 4);
+        srv_term_put_atom(srv_out, "labelled");
+        srv_term_put_string(srv_out, srv_a->q.label);
+        srv_term_put_tuple(srv_out, 3);
+        srv_term_put_atom(srv_out, "point");
+        srv_term_put_int(srv_out, srv_a->q.at.x);
+        srv_term_put_int(srv_out, srv_a->q.at.y);
+        srv_term_put_bytes(srv_out, srv_a->q.blob);
+        return true;
+    }
+    default:
+        (void)srv_out;
+        (void)srv_args;
+        return false;
+    }
+}
+
+/* A reply term as a call's reply struct (zeroed): false when it is none */
+static bool types_decode_reply(srv_term_in *srv_in, unsigned srv_number, void *srv_reply)
+{
+    switch (srv_number) {
+    case TYPES_CALL_EVERYTHING: { /* everything: {M, N, Q} */
+        types_everything_reply *srv_r = (types_everything_reply *)srv_reply;
+        if (srv_term_get_tuple(srv_in, 3)
+            && srv_term_get_string(srv_in, (char **)&srv_r->m)
+            && srv_term_get_bytes(srv_in, &srv_r->n)
+            && srv_term_get_tuple(srv_in, 4)
+            && srv_term_get_tag(srv_in, "labelled")
+            && srv_term_get_string(srv_in, (char **)&srv_r->q.label)
+            && srv_term_get_tuple(srv_in, 3)
+            && srv_term_get_tag(srv_in, "point")
+            && srv_term_get_i32(srv_in, &srv_r->q.at.x)
+            && srv_term_get_i32(srv_in, &srv_r->q.at.y)
+            && srv_term_get_bytes(srv_in, &srv_r->q.blob)
+            && srv_term_done(srv_in))
+            return true;
+        free((void *)srv_r->m);
+        srv_r->m = NULL;
+        free(srv_r->n.data);
+        srv_r->n.data = NULL;
+        srv_r->n.len = 0;
+        types_labelled_free(&srv_r->q);
+        return false;
+    }
+    default:
+        (void)srv_in;
+        (void)srv_reply;
+        return false;
+    }
+}
+
 static const srv_codec types_codec = {
     .decode = types_decode,
     .encode_reply = types_encode_reply,
     .args_max = sizeof(union { struct types_everything_args everything; struct types_moved_args moved; char srv_none; }),
+    .encode_request = types_encode_request,
+    .decode_reply = types_decode_reply,
 };
 
 const srv_module types_module = {
@@ -838,6 +908,19 @@ srv_status types_everything_full_ref(srv_ref srv_server, int8_t a, uint64_t h, d
                        srv_timeout_ms, srv_result);
 }
 
+srv_status types_everything_node(const char *srv_node, const char *srv_name, int8_t a, uint64_t h,
+                                 double j, bool l, const char *m, srv_bytes n, srv_atom o,
+                                 srv_pid p, types_labelled q, types_everything_reply *srv_out,
+                                 long srv_timeout_ms, srv_call_result *srv_result)
+{
+    struct types_everything_args srv_args;
+    types_everything_args_fill(&srv_args, a, h, j, l, m, n, o, p, q);
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_node_call(srv_node, srv_name, &types_module, TYPES_CALL_EVERYTHING, &srv_args,
+                         srv_out, srv_timeout_ms, srv_result);
+}
+
 srv_status types_everything_multi_call(const char *srv_name, int8_t a, uint64_t h, double j, bool l,
                                        const char *m, srv_bytes n, srv_atom o, srv_pid p,
                                        types_labelled q, types_everything_reply *srv_replies,
@@ -933,6 +1016,13 @@ srv_status types_hand_over_abcast(const char *srv_name, struct job *job)
     struct types_hand_over_args srv_args;
     types_hand_over_args_fill(&srv_args, job);
     return srv_abcast(srv_name, &types_module, TYPES_CAST_HAND_OVER, &srv_args);
+}
+
+srv_status types_hand_over_node(const char *srv_node, const char *srv_name, struct job *job)
+{
+    struct types_hand_over_args srv_args;
+    types_hand_over_args_fill(&srv_args, job);
+    return srv_node_cast(srv_node, srv_name, &types_module, TYPES_CAST_HAND_OVER, &srv_args);
 }
 
 srv_status (types_send_moved)(srv_pid srv_server, types_point to)

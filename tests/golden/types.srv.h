@@ -155,6 +155,13 @@ srv_status types_everything_multi_call(const char *srv_name, int8_t a, uint64_t 
                                        const char *m, srv_bytes n, srv_atom o, srv_pid p,
                                        types_labelled q, types_everything_reply *srv_replies,
                                        long srv_timeout_ms, srv_multi_call_result *srv_result);
+/* gen_server:call({Name, Node}, Request, Timeout) to a server of another
+ * node of the cluster (an Erlang one, or an srv one), by the term mapping:
+ * srv_node_call */
+srv_status types_everything_node(const char *srv_node, const char *srv_name, int8_t a, uint64_t h,
+                                 double j, bool l, const char *m, srv_bytes n, srv_atom o,
+                                 srv_pid p, types_labelled q, types_everything_reply *srv_out,
+                                 long srv_timeout_ms, srv_call_result *srv_result);
 void types_everything_reply_free(types_everything_reply *reply);
 srv_status types_everything_reply_to(types_everything_from srv_caller, const char *m, srv_bytes n,
                                      types_labelled q);
@@ -172,6 +179,8 @@ srv_status types_everything_check_response(srv_request_id *srv_req,
 srv_status types_hand_over(srv_pid srv_server, struct job *job);
 srv_status types_hand_over_ref(srv_ref srv_server, struct job *job);
 srv_status types_hand_over_abcast(const char *srv_name, struct job *job);
+/* gen_server:cast({Name, Node}, Request): srv_node_cast */
+srv_status types_hand_over_node(const char *srv_node, const char *srv_name, struct job *job);
 
 /* info moved: types.srv:72 */
 srv_status types_send_moved(srv_pid srv_server, types_point to);

@@ -438,10 +438,77 @@ static void worker_encode_reply(srv_term_out *srv_out, unsigned srv_number, cons
     (void)srv_reply;
 }
 
+/* The client's side (srv_node_call, srv_node_cast): a call's or cast's
+ * arguments as its request term */
+static bool worker_encode_request(srv_term_out *srv_out, unsigned srv_number, const void *srv_args)
+{
+    switch (srv_number) {
+    case WORKER_CALL_QUERY: { /* query */
+        const struct worker_query_args *srv_a = (const struct worker_query_args *)srv_args;
+        srv_term_put_tuple(srv_out, 2);
+        srv_term_put_atom(srv_out, "query");
+        srv_term_put_atom(srv_out, srv_a->key);
+        return true;
+    }
+    case WORKER_CALL_SET: { /* set */
+        const struct worker_set_args *srv_a = (const struct worker_set_args *)srv_args;
+        srv_term_put_tuple(srv_out, 3);
+        srv_term_put_atom(srv_out, "set");
+        srv_term_put_atom(srv_out, srv_a->key);
+        srv_term_put_atom(srv_out, srv_a->value);
+        return true;
+    }
+    case WORKER_CAST_SHOW: { /* show */
+        const struct worker_show_args *srv_a = (const struct worker_show_args *)srv_args;
+        srv_term_put_tuple(srv_out, 2);
+        srv_term_put_atom(srv_out, "show");
+        srv_term_put_atom(srv_out, srv_a->key);
+        return true;
+    }
+    default:
+        (void)srv_out;
+        (void)srv_args;
+        return false;
+    }
+}
+
+/* A reply term as a call's reply struct (zeroed): false when it is none */
+static bool worker_decode_reply(srv_term_in *srv_in, unsigned srv_number, void *srv_reply)
+{
+    switch (srv_number) {
+    case WORKER_CALL_QUERY: { /* query: {ok, Value} */
+        worker_query_reply *srv_r = (worker_query_reply *)srv_reply;
+        if (srv_term_get_tuple(srv_in, 2)
+            && srv_term_get_tag(srv_in, "ok")
+            && srv_term_get_atom(srv_in, &srv_r->value)
+            && srv_term_done(srv_in))
+            return true;
+        return false;
+    }
+    case WORKER_CALL_SET: { /* set: {ok, {Key, Value}} */
+        worker_set_reply *srv_r = (worker_set_reply *)srv_reply;
+        if (srv_term_get_tuple(srv_in, 2)
+            && srv_term_get_tag(srv_in, "ok")
+            && srv_term_get_tuple(srv_in, 2)
+            && srv_term_get_atom(srv_in, &srv_r->key)
+            && srv_term_get_atom(srv_in, &srv_r->value)
+            && srv_term_done(srv_in))
+            return true;
+        return false;
+    }
+    default:
+        (void)srv_in;
+        (void)srv_reply;
+        return false;
+    }
+}
+
 static const srv_codec worker_codec = {
     .decode = worker_decode,
     .encode_reply = worker_encode_reply,
     .args_max = sizeof(union { struct worker_query_args query; struct worker_set_args set; struct worker_show_args show; char srv_none; }),
+    .encode_request = worker_encode_request,
+    .decode_reply = worker_decode_reply,
 };
 
 const srv_module worker_module = {
@@ -578,6 +645,18 @@ srv_status worker_query_full_ref(srv_ref srv_server, srv_atom key, worker_query_
                        srv_timeout_ms, srv_result);
 }
 
+srv_status worker_query_node(const char *srv_node, const char *srv_name, srv_atom key,
+                             worker_query_reply *srv_out, long srv_timeout_ms,
+                             srv_call_result *srv_result)
+{
+    struct worker_query_args srv_args;
+    worker_query_args_fill(&srv_args, key);
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_node_call(srv_node, srv_name, &worker_module, WORKER_CALL_QUERY, &srv_args, srv_out,
+                         srv_timeout_ms, srv_result);
+}
+
 srv_status worker_query_multi_call(const char *srv_name, srv_atom key,
                                    worker_query_reply *srv_replies, long srv_timeout_ms,
                                    srv_multi_call_result *srv_result)
@@ -683,6 +762,18 @@ srv_status worker_set_full_ref(srv_ref srv_server, srv_atom key, srv_atom value,
                        srv_timeout_ms, srv_result);
 }
 
+srv_status worker_set_node(const char *srv_node, const char *srv_name, srv_atom key, srv_atom value,
+                           worker_set_reply *srv_out, long srv_timeout_ms,
+                           srv_call_result *srv_result)
+{
+    struct worker_set_args srv_args;
+    worker_set_args_fill(&srv_args, key, value);
+    if (srv_out != NULL)
+        memset(srv_out, 0, sizeof *srv_out);
+    return srv_node_call(srv_node, srv_name, &worker_module, WORKER_CALL_SET, &srv_args, srv_out,
+                         srv_timeout_ms, srv_result);
+}
+
 srv_status worker_set_multi_call(const char *srv_name, srv_atom key, srv_atom value,
                                  worker_set_reply *srv_replies, long srv_timeout_ms,
                                  srv_multi_call_result *srv_result)
@@ -762,4 +853,11 @@ srv_status worker_show_abcast(const char *srv_name, srv_atom key)
     struct worker_show_args srv_args;
     worker_show_args_fill(&srv_args, key);
     return srv_abcast(srv_name, &worker_module, WORKER_CAST_SHOW, &srv_args);
+}
+
+srv_status worker_show_node(const char *srv_node, const char *srv_name, srv_atom key)
+{
+    struct worker_show_args srv_args;
+    worker_show_args_fill(&srv_args, key);
+    return srv_node_cast(srv_node, srv_name, &worker_module, WORKER_CAST_SHOW, &srv_args);
 }

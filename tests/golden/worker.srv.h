@@ -101,6 +101,12 @@ srv_status worker_query_full_ref(srv_ref srv_server, srv_atom key, worker_query_
 srv_status worker_query_multi_call(const char *srv_name, srv_atom key,
                                    worker_query_reply *srv_replies, long srv_timeout_ms,
                                    srv_multi_call_result *srv_result);
+/* gen_server:call({Name, Node}, Request, Timeout) to a server of another
+ * node of the cluster (an Erlang one, or an srv one), by the term mapping:
+ * srv_node_call */
+srv_status worker_query_node(const char *srv_node, const char *srv_name, srv_atom key,
+                             worker_query_reply *srv_out, long srv_timeout_ms,
+                             srv_call_result *srv_result);
 void worker_query_reply_free(worker_query_reply *reply);
 srv_status worker_query_reply_to(worker_query_from srv_caller, srv_atom value);
 srv_status worker_query_send_request(srv_pid srv_server, srv_atom key, srv_request_id *srv_req);
@@ -127,6 +133,12 @@ srv_status worker_set_full_ref(srv_ref srv_server, srv_atom key, srv_atom value,
 srv_status worker_set_multi_call(const char *srv_name, srv_atom key, srv_atom value,
                                  worker_set_reply *srv_replies, long srv_timeout_ms,
                                  srv_multi_call_result *srv_result);
+/* gen_server:call({Name, Node}, Request, Timeout) to a server of another
+ * node of the cluster (an Erlang one, or an srv one), by the term mapping:
+ * srv_node_call */
+srv_status worker_set_node(const char *srv_node, const char *srv_name, srv_atom key, srv_atom value,
+                           worker_set_reply *srv_out, long srv_timeout_ms,
+                           srv_call_result *srv_result);
 void worker_set_reply_free(worker_set_reply *reply);
 srv_status worker_set_reply_to(worker_set_from srv_caller, srv_atom key, srv_atom value);
 srv_status worker_set_send_request(srv_pid srv_server, srv_atom key, srv_atom value,
@@ -141,6 +153,8 @@ srv_status worker_set_check_response(srv_request_id *srv_req, worker_set_reply *
 srv_status worker_show(srv_pid srv_server, srv_atom key);
 srv_status worker_show_ref(srv_ref srv_server, srv_atom key);
 srv_status worker_show_abcast(const char *srv_name, srv_atom key);
+/* gen_server:cast({Name, Node}, Request): srv_node_cast */
+srv_status worker_show_node(const char *srv_node, const char *srv_name, srv_atom key);
 
 #ifndef __cplusplus
 /* ---- A pid, a name or an srv_ref, as OTP's ServerRef ---------------- */

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "support.h"
@@ -336,4 +337,135 @@ Test(node, a_connection_that_sends_garbage_is_closed_and_logged, .timeout = T(60
     cr_assert(was_logged("refused in its handshake"), "logged: %s", logged.text);
     node_down();
     srv_set_logger(NULL, NULL);
+}
+
+/* An Erlang node running remote_twin.erl (remote.srv's protocol) as
+ * `remote`, up: its name in twin (the node stops at {note, stop}). */
+static FILE *twin_up(char *twin, size_t size)
+{
+    char cmd[2048];
+    snprintf(twin, size, "twin%d@localhost", (int)getpid());
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/twin && erlc -o %s/twin %s/tests/runtime/node/remote_twin.erl && "
+             "timeout 60 erl -noshell -sname %s -setcookie %s -pa %s/twin "
+             "-eval 'remote_twin:start()' 2>&1",
+             BUILDDIR, BUILDDIR, SRCDIR, twin, cookie, BUILDDIR);
+    FILE *erl = start(cmd);
+    remote_last_reply last;
+    ASSERT_EVENTUALLY(remote_last_node(twin, "remote", &last, 1000, NULL) == SRV_OK);
+    return erl;
+}
+
+Test(node, calls_and_casts_an_erlang_gen_server_with_the_typed_client, .timeout = T(90))
+{
+    node_up();
+    char twin[64];
+    FILE *erl = twin_up(twin, sizeof twin);
+    remote_add_reply sum;
+    cr_assert_eq(remote_add_node(twin, "remote", 5, &sum, 5000, NULL), SRV_OK);
+    cr_assert_eq(remote_add_node(twin, "remote", 1LL << 40, &sum, 5000, NULL), SRV_OK);
+    cr_assert_eq(sum.total, (1LL << 40) + 5);
+    remote_echo_reply echo;
+    remote_point where = {-1, 70000};
+    srv_bytes data = {(unsigned char *)"\x01\x00\xff", 3};
+    cr_assert_eq(remote_echo_node(twin, "remote", "h\xc3\xa9llo", data, true, 2.5, 255, where,
+                                  &echo, 5000, NULL), SRV_OK);
+    cr_assert_str_eq(echo.text, "h\xc3\xa9llo");
+    cr_assert_eq(echo.data.len, 3);
+    cr_assert_eq(memcmp(echo.data.data, "\x01\x00\xff", 3), 0);
+    cr_assert(echo.flag);
+    cr_assert_eq(echo.real, 2.5);
+    cr_assert_eq(echo.small, 255);
+    cr_assert_eq(echo.where.y, 70000);
+    remote_echo_reply_free(&echo);
+    remote_whoami_reply who;
+    cr_assert_eq(remote_whoami_node(twin, "remote", &who, 5000, NULL), SRV_OK);
+    cr_assert_neq(who.me.node, 0, "an Erlang pid is another node's");
+    cr_assert_str_eq(srv_pid_format(who.me).s[0] == '<' ? "pid" : "?", "pid");
+    cr_assert_eq(remote_note_node(twin, "remote", srv_atom_from("seen")), SRV_OK);
+    remote_last_reply last;
+    cr_assert_eq(remote_last_node(twin, "remote", &last, 5000, NULL), SRV_OK);
+    cr_assert_str_eq(last.what, "seen");
+    remote_note_node(twin, "remote", srv_atom_from("stop"));
+    free(finish(erl));
+    node_down();
+}
+
+Test(node, an_erlang_server_crashing_under_an_srv_caller_gives_the_reason, .timeout = T(90))
+{
+    node_up();
+    char twin[64];
+    FILE *erl = twin_up(twin, sizeof twin);
+    srv_call_result result;
+    remote_crash_reply crash;
+    cr_assert_eq(remote_crash_node(twin, "remote", srv_atom_from("boom"), &crash, 5000,
+                                   &result), SRV_EEXIT);
+    cr_assert_str_eq(result.reason, "boom");
+    remote_add_reply sum;
+    cr_assert_eq(remote_add_node(twin, "nobody", 1, &sum, 5000, &result), SRV_ENOPROC);
+    cr_assert_str_eq(result.reason, "noproc");
+    cr_assert_eq(remote_add_node("nonode_here@localhost", "remote", 1, &sum, 5000, &result),
+                 SRV_ENOPROC);
+    cr_assert_str_eq(result.reason, "noconnection");
+    /* the server crashed: the node is left to its timeout */
+    pclose(erl);
+    node_down();
+}
+
+Test(node, two_srv_programs_call_each_other_through_the_cluster, .timeout = T(90))
+{
+    node_up();
+    srv_node_stop(); /* the cookie and name made; the fork comes before any node */
+    char other[64];
+    snprintf(other, sizeof other, "srvb%d@localhost", (int)getpid());
+    int ready[2];
+    cr_assert_eq(pipe(ready), 0);
+    pid_t child = fork();
+    cr_assert_neq(child, -1);
+    if (child == 0) { /* the other program: its own runtime, node and server */
+        close(ready[0]);
+        srv_pid pid;
+        srv_start_opts opts = {.name = "remote"};
+        if (srv_node_start(other, cookie, NULL) != SRV_OK ||
+            remote_start_opts(SRV_START_PLAIN, &opts, NULL) != SRV_OK ||
+            srv_whereis("remote", &pid) != SRV_OK)
+            _exit(1);
+        /* it calls the first program's server, once that node is up */
+        remote_add_reply sum = {0};
+        for (int tries = 0; tries < 500; tries++)
+            if (remote_add_node(node_name, "remote", 100, &sum, 5000, NULL) == SRV_OK)
+                break;
+            else
+                srv_sleep(20);
+        if (sum.total != 100 || write(ready[1], "r", 1) != 1)
+            _exit(2);
+        srv_monitor_ref ref;
+        srv_monitor(pid, &ref);
+        srv_signal down;
+        srv_receive_signal(&down, T(60000)); /* until its server stops */
+        srv_node_stop();
+        _exit(0);
+    }
+    close(ready[1]);
+    cr_assert_eq(srv_node_start(node_name, cookie, NULL), SRV_OK);
+    srv_pid mine = start_remote();
+    char byte;
+    cr_assert_eq(read(ready[0], &byte, 1), 1, "the other program called ours");
+    close(ready[0]);
+    remote_add_reply sum;
+    cr_assert_eq(remote_add(mine, 0, &sum), SRV_OK);
+    cr_assert_eq(sum.total, 100);
+    cr_assert_eq(remote_add_node(other, "remote", 20, &sum, 5000, NULL), SRV_OK);
+    cr_assert_eq(remote_add_node(other, "remote", 22, &sum, 5000, NULL), SRV_OK);
+    cr_assert_eq(sum.total, 42);
+    remote_crash_reply crash;
+    srv_call_result result;
+    cr_assert_eq(remote_crash_node(other, "remote", srv_atom_from("done"), &crash, 5000,
+                                   &result), SRV_EEXIT);
+    cr_assert_str_eq(result.reason, "done");
+    int status;
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the other program: %d", status);
+    srv_stop(mine, SRV_NORMAL, T(5000), NULL);
+    node_down();
 }

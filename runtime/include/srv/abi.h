@@ -249,7 +249,7 @@ SRV_API bool srv_term_get_uint(srv_term_in *in, uint64_t max, uint64_t *v);
 SRV_API bool srv_term_get_double(srv_term_in *in, double *v); /* a float */
 SRV_API bool srv_term_get_bool(srv_term_in *in, bool *v);     /* true, false */
 SRV_API bool srv_term_get_atom(srv_term_in *in, srv_atom *v);
-SRV_API bool srv_term_get_string(srv_term_in *in, const char **v); /* a binary, no NUL */
+SRV_API bool srv_term_get_string(srv_term_in *in, char **v); /* a binary, no NUL */
 SRV_API bool srv_term_get_bytes(srv_term_in *in, srv_bytes *v); /* a binary */
 SRV_API bool srv_term_get_pid(srv_term_in *in, srv_pid *v);
 
@@ -309,6 +309,13 @@ typedef struct srv_codec {
     int (*decode)(srv_term_in *in, srv_message_kind kind, void *args);
     /* Writes call number message's reply struct as its term. */
     void (*encode_reply)(srv_term_out *out, unsigned message, const void *reply);
+    /* The client's side, for srv_node_call and srv_node_cast: writes the
+     * arguments of call or cast number message as its request (false:
+     * that message has no term), and reads call number message's reply
+     * into its reply struct (zeroed; false, owning nothing, when the term
+     * is no such reply). */
+    bool (*encode_request)(srv_term_out *out, unsigned message, const void *args);
+    bool (*decode_reply)(srv_term_in *in, unsigned message, void *reply);
     size_t args_max; /* the largest args_size of the module's messages */
 } srv_codec;
 
