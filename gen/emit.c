@@ -722,7 +722,6 @@ static void server_codec(struct emitter *e, struct tmpl_dict *d)
     bool any = false;
     struct buf all; /* args_max: the size of a union of every args struct */
     buf_init(&all);
-    buf_puts(&all, "sizeof(union {");
     tmpl_list(d, "decoders");
     tmpl_list(d, "encoders");
     tmpl_list(d, "requests");
@@ -771,7 +770,7 @@ static void server_codec(struct emitter *e, struct tmpl_dict *d)
             tmpl_set(req, "args", h->args != NULL ? "1" : "");
         }
         if (h->args != NULL)
-            buf_printf(&all, " struct %s_%s_args %s;", e->name, h->name, h->name);
+            buf_printf(&all, "struct %s_%s_args %s;\n", e->name, h->name, h->name);
         any = true;
         if (h->kind != AST_CALL)
             continue;
@@ -798,9 +797,8 @@ static void server_codec(struct emitter *e, struct tmpl_dict *d)
         tmpl_set(item, "CONST", constant);
         tmpl_set(item, "fields", h->reply != NULL ? "1" : "");
     }
-    buf_puts(&all, " char srv_none; })");
-    tmpl_set(d, "args_max", all.data);
-    buf_free(&all);
+    buf_puts(&all, "char srv_none;\n");
+    set_text(d, "args_union", &all);
     tmpl_set(d, "codec", any ? "1" : "");
     tmpl_setf(d, "codec_ref", any ? "&%s_codec" : "NULL", e->name);
 }

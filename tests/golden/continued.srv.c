@@ -459,12 +459,19 @@ static bool continued_decode_reply(srv_term_in *srv_in, unsigned srv_number, voi
     }
 }
 
+/* Any message's arguments: what the node decodes into */
+union continued_any_args {
+    struct continued_add_args add;
+    struct continued_add_later_args add_later;
+    char srv_none;
+};
+
 static const srv_codec continued_codec = {
     .decode = continued_decode,
     .encode_reply = continued_encode_reply,
-    .args_max = sizeof(union { struct continued_add_args add; struct continued_add_later_args add_later; char srv_none; }),
     .encode_request = continued_encode_request,
     .decode_reply = continued_decode_reply,
+    .args_max = sizeof(union continued_any_args),
 };
 
 const srv_module continued_module = {

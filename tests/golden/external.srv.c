@@ -335,12 +335,19 @@ static bool external_decode_reply(srv_term_in *srv_in, unsigned srv_number, void
     }
 }
 
+/* Any message's arguments: what the node decodes into */
+union external_any_args {
+    struct external_lookup_args lookup;
+    struct external_forget_args forget;
+    char srv_none;
+};
+
 static const srv_codec external_codec = {
     .decode = external_decode,
     .encode_reply = external_encode_reply,
-    .args_max = sizeof(union { struct external_lookup_args lookup; struct external_forget_args forget; char srv_none; }),
     .encode_request = external_encode_request,
     .decode_reply = external_decode_reply,
+    .args_max = sizeof(union external_any_args),
 };
 
 const srv_module external_module = {

@@ -428,12 +428,18 @@ static bool pool_decode_reply(srv_term_in *srv_in, unsigned srv_number, void *sr
     }
 }
 
+/* Any message's arguments: what the node decodes into */
+union pool_any_args {
+    struct pool_release_args release;
+    char srv_none;
+};
+
 static const srv_codec pool_codec = {
     .decode = pool_decode,
     .encode_reply = pool_encode_reply,
-    .args_max = sizeof(union { struct pool_release_args release; char srv_none; }),
     .encode_request = pool_encode_request,
     .decode_reply = pool_decode_reply,
+    .args_max = sizeof(union pool_any_args),
 };
 
 const srv_module pool_module = {

@@ -755,12 +755,19 @@ static bool types_decode_reply(srv_term_in *srv_in, unsigned srv_number, void *s
     }
 }
 
+/* Any message's arguments: what the node decodes into */
+union types_any_args {
+    struct types_everything_args everything;
+    struct types_moved_args moved;
+    char srv_none;
+};
+
 static const srv_codec types_codec = {
     .decode = types_decode,
     .encode_reply = types_encode_reply,
-    .args_max = sizeof(union { struct types_everything_args everything; struct types_moved_args moved; char srv_none; }),
     .encode_request = types_encode_request,
     .decode_reply = types_decode_reply,
+    .args_max = sizeof(union types_any_args),
 };
 
 const srv_module types_module = {

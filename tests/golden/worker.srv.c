@@ -503,12 +503,20 @@ static bool worker_decode_reply(srv_term_in *srv_in, unsigned srv_number, void *
     }
 }
 
+/* Any message's arguments: what the node decodes into */
+union worker_any_args {
+    struct worker_query_args query;
+    struct worker_set_args set;
+    struct worker_show_args show;
+    char srv_none;
+};
+
 static const srv_codec worker_codec = {
     .decode = worker_decode,
     .encode_reply = worker_encode_reply,
-    .args_max = sizeof(union { struct worker_query_args query; struct worker_set_args set; struct worker_show_args show; char srv_none; }),
     .encode_request = worker_encode_request,
     .decode_reply = worker_decode_reply,
+    .args_max = sizeof(union worker_any_args),
 };
 
 const srv_module worker_module = {
