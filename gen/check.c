@@ -431,7 +431,7 @@ static void check_erlang_attrs(struct checker *c, struct ast_handler *call,
         bool request = strcmp(a->name, "erlang_request") == 0;
         bool pattern = request || strcmp(a->name, "erlang_reply") == 0;
         if (!pattern) {
-            if (a->text != NULL && in_list(a->name, known_attrs, COUNT(known_attrs)))
+            if (a->text != NULL && check_in_list(a->name, known_attrs, COUNT(known_attrs)))
                 diag_error(c->d, a->text_loc, "attribute '%s' takes no text", a->name);
             continue;
         }

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <srv.h> /* SRV_ABI_VERSION */
+
 #include "ctext.h"
 #include "emit.h"
 #include "emitter.h"
@@ -883,6 +885,7 @@ int emit_files(const struct ast_spec *spec, const struct emit_options *opts, str
     int status = 0;
     /* what every generated file says of itself, and the spec's C blocks */
     tmpl_set(data, "version", SRVC_VERSION);
+    tmpl_setf(data, "abi", "%d", SRV_ABI_VERSION); /* the libsrv it is for */
     tmpl_set(data, "spec", opts->spec_path);
     tmpl_set(data, "name", e.name);
     tmpl_set(data, "NAME", e.upper);

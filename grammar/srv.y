@@ -27,6 +27,8 @@ void yyerror(YYLTYPE *loc, void *scanner, struct parse_state *ps, const char *ms
 }
 
 %code {
+#include <string.h>
+
 #include "ast_build.h"
 #include "diag.h"
 #include "parse.h"
@@ -69,7 +71,6 @@ static const struct ast_code *body_of(const struct ast_code *code)
 %token INTENSITY "intensity" PERIOD "period"
 %token <str> NUMBER "number" STRING "string literal" ELLIPSIS "..."
 %token <str> IDENT "identifier" PTR_TEXT "ptr(...)" C_TEXT "c(...)"
-%token <str> STRING "string"
 %token <code> CBLOCK "%{ block" HBLOCK "%header{ block" TBLOCK "%top{ block"
 %token <code> BODY "handler body"
 
@@ -134,7 +135,8 @@ attr_list:
 /* skip_abandoned, or erlang_reply("{ok, value}"): a name and its text. */
 attr:
     IDENT                   { $$ = ast_attr_append(ps->spec, NULL, $1, @1); }
-  | IDENT '(' STRING ')'    { $$ = ast_attr_text(ast_attr_append(ps->spec, NULL, $1, @1), $3, @3); }
+  | IDENT '(' STRING ')'    { $$ = ast_attr_text(ast_attr_append(ps->spec, NULL, $1, @1),
+                                                 ast_strndup(ps->spec, $3 + 1, strlen($3) - 2), @3); }
   ;
 
 /* A supervisor's settings and its children's properties. */

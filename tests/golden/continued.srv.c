@@ -131,6 +131,7 @@ static void continued_add_later_format_args(srv_buf *out, const void *args)
 #define SELF (srv_pid_format(srv_self()).s)
 #define FROM (srv_from_format(from.from).s)
 #define REASON (reason)
+#define REASON_DETAIL (srv_reason_detail())
 #define ok() SRV_RESULTS(ok)()
 #define ok_timeout(...) SRV_RESULTS(ok_timeout)(__VA_ARGS__)
 #define ignore() SRV_RESULTS(ignore)()
@@ -140,6 +141,8 @@ static void continued_add_later_format_args(srv_buf *out, const void *args)
 #define noreply_timeout(...) SRV_RESULTS(noreply_timeout)(__VA_ARGS__)
 #define stop(...) SRV_RESULTS(stop)(__VA_ARGS__)
 #define stop_reply(...) SRV_RESULTS(stop_reply)(__VA_ARGS__)
+#define stop_detail(...) SRV_RESULTS(stop_detail)(__VA_ARGS__)
+#define stop_reply_detail(...) SRV_RESULTS(stop_reply_detail)(__VA_ARGS__)
 #define ok_hibernate() SRV_RESULTS(ok_hibernate)()
 #define reply_hibernate(...) SRV_RESULTS(reply_hibernate)(__VA_ARGS__)
 #define noreply_hibernate() SRV_RESULTS(noreply_hibernate)()
@@ -201,7 +204,7 @@ static srv_init_result continued_handle_init(continued_state *state, int64_t fir
                  
     return ok_continue(load(first, "init"));
 }
-#line 205 "continued.srv.c"
+#line 208 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* continue load: continued.srv:14 */
@@ -213,7 +216,7 @@ static srv_noreply_result continued_handle_load(continued_state *state, int64_t 
     state->loaded += n;
     return why[0] == 'i' ? noreply_continue(settle()) : noreply();
 }
-#line 217 "continued.srv.c"
+#line 220 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* continue settle: continued.srv:19 */
@@ -225,7 +228,7 @@ static srv_noreply_result continued_handle_settle(continued_state *state)
                    
     return noreply_hibernate();
 }
-#line 229 "continued.srv.c"
+#line 232 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* call add: continued.srv:23 */
@@ -238,7 +241,7 @@ static continued_add_result continued_handle_add(continued_state *state, continu
                                  
     return reply_continue(load(n, "add"), state->loaded);
 }
-#line 242 "continued.srv.c"
+#line 245 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* cast add_later: continued.srv:27 */
@@ -250,7 +253,7 @@ static srv_noreply_result continued_handle_add_later(continued_state *state, int
                        
     return noreply_continue(load(n, "cast"));
 }
-#line 254 "continued.srv.c"
+#line 257 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
@@ -284,10 +287,6 @@ static srv_action continued_dispatch(void *state, unsigned message, void *args, 
         return srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
     }
 }
-
-struct continued_init_args {
-    int64_t first;
-};
 
 static srv_action continued_init(void *state, const void *init_args)
 {
@@ -490,6 +489,9 @@ const srv_module continued_module = {
     .copy_state = continued_copy_state,
     .messages = continued_messages,
     .message_count = 4,
+    .init_args_size = sizeof(struct continued_init_args),
+    .copy_init_args = NULL,
+    .free_init_args = NULL,
     .codec = &continued_codec,
 };
 

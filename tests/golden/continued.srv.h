@@ -11,8 +11,8 @@
 
 #include <srv.h>
 
-#if SRV_ABI_VERSION != 5
-#error "continued.srv.h was generated for libsrv ABI 5: regenerate it with the srvc of your libsrv"
+#if SRV_ABI_VERSION != 6
+#error "continued.srv.h was generated for libsrv ABI 6: regenerate it with the srvc of your libsrv"
 #endif
 
 #ifdef __cplusplus

@@ -16,8 +16,8 @@
 #include "continued.srv.h"
 #include "crew.srv.h"
 
-#if SRV_ABI_VERSION != 5
-#error "depot.srv.h was generated for libsrv ABI 5: regenerate it with the srvc of your libsrv"
+#if SRV_ABI_VERSION != 6
+#error "depot.srv.h was generated for libsrv ABI 6: regenerate it with the srvc of your libsrv"
 #endif
 
 #ifdef __cplusplus

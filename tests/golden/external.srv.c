@@ -151,10 +151,6 @@ static srv_action external_dispatch(void *state, unsigned message, void *args, s
     }
 }
 
-struct external_init_args {
-    int64_t first;
-};
-
 static srv_action external_init(void *state, const void *init_args)
 {
     const struct external_init_args *a = (const struct external_init_args *)init_args;
@@ -366,6 +362,9 @@ const srv_module external_module = {
     .copy_state = external_copy_state,
     .messages = external_messages,
     .message_count = 2,
+    .init_args_size = sizeof(struct external_init_args),
+    .copy_init_args = NULL,
+    .free_init_args = NULL,
     .codec = &external_codec,
 };
 

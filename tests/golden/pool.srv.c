@@ -86,6 +86,7 @@ static void pool_waiting_format_args(srv_buf *out, const void *args)
 #define SELF (srv_pid_format(srv_self()).s)
 #define FROM (srv_from_format(from.from).s)
 #define REASON (reason)
+#define REASON_DETAIL (srv_reason_detail())
 #define ok() SRV_RESULTS(ok)()
 #define ok_timeout(...) SRV_RESULTS(ok_timeout)(__VA_ARGS__)
 #define ignore() SRV_RESULTS(ignore)()
@@ -95,6 +96,8 @@ static void pool_waiting_format_args(srv_buf *out, const void *args)
 #define noreply_timeout(...) SRV_RESULTS(noreply_timeout)(__VA_ARGS__)
 #define stop(...) SRV_RESULTS(stop)(__VA_ARGS__)
 #define stop_reply(...) SRV_RESULTS(stop_reply)(__VA_ARGS__)
+#define stop_detail(...) SRV_RESULTS(stop_detail)(__VA_ARGS__)
+#define stop_reply_detail(...) SRV_RESULTS(stop_reply_detail)(__VA_ARGS__)
 #define ok_hibernate() SRV_RESULTS(ok_hibernate)()
 #define reply_hibernate(...) SRV_RESULTS(reply_hibernate)(__VA_ARGS__)
 #define noreply_hibernate() SRV_RESULTS(noreply_hibernate)()
@@ -155,7 +158,7 @@ static srv_init_result pool_handle_init(pool_state *state, int size)
     state->free_slots = size;
     return ok();
 }
-#line 159 "pool.srv.c"
+#line 162 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* call acquire: pool.srv:30 */
@@ -174,7 +177,7 @@ static pool_acquire_result pool_handle_acquire(pool_state *state, pool_acquire_f
     state->waiting[state->n_waiting++] = from;
     return noreply();
 }
-#line 178 "pool.srv.c"
+#line 181 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* cast release: pool.srv:42 */
@@ -195,7 +198,7 @@ static srv_noreply_result pool_handle_release(pool_state *state, int slot)
     pool_acquire_reply_to(first, slot);
     return noreply();
 }
-#line 199 "pool.srv.c"
+#line 202 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* call waiting: pool.srv:56 */
@@ -207,7 +210,7 @@ static pool_waiting_result pool_handle_waiting(pool_state *state, pool_waiting_f
                            
     return reply(state->n_waiting);
 }
-#line 211 "pool.srv.c"
+#line 214 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
@@ -242,10 +245,6 @@ static srv_action pool_dispatch(void *state, unsigned message, void *args, srv_f
         return srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
     }
 }
-
-struct pool_init_args {
-    int size;
-};
 
 static srv_action pool_init(void *state, const void *init_args)
 {
@@ -458,6 +457,9 @@ const srv_module pool_module = {
     .copy_state = pool_copy_state,
     .messages = pool_messages,
     .message_count = 3,
+    .init_args_size = sizeof(struct pool_init_args),
+    .copy_init_args = NULL,
+    .free_init_args = NULL,
     .codec = &pool_codec,
 };
 

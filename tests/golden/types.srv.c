@@ -310,6 +310,7 @@ static void types_moved_format_args(srv_buf *out, const void *args)
 #define SELF (srv_pid_format(srv_self()).s)
 #define FROM (srv_from_format(from.from).s)
 #define REASON (reason)
+#define REASON_DETAIL (srv_reason_detail())
 #define ok() SRV_RESULTS(ok)()
 #define ok_timeout(...) SRV_RESULTS(ok_timeout)(__VA_ARGS__)
 #define ignore() SRV_RESULTS(ignore)()
@@ -319,6 +320,8 @@ static void types_moved_format_args(srv_buf *out, const void *args)
 #define noreply_timeout(...) SRV_RESULTS(noreply_timeout)(__VA_ARGS__)
 #define stop(...) SRV_RESULTS(stop)(__VA_ARGS__)
 #define stop_reply(...) SRV_RESULTS(stop_reply)(__VA_ARGS__)
+#define stop_detail(...) SRV_RESULTS(stop_detail)(__VA_ARGS__)
+#define stop_reply_detail(...) SRV_RESULTS(stop_reply_detail)(__VA_ARGS__)
 #define ok_hibernate() SRV_RESULTS(ok_hibernate)()
 #define reply_hibernate(...) SRV_RESULTS(reply_hibernate)(__VA_ARGS__)
 #define noreply_hibernate() SRV_RESULTS(noreply_hibernate)()
@@ -365,7 +368,7 @@ static srv_init_result types_handle_init(types_state *state)
         
     return ok();
 }
-#line 369 "types.srv.c"
+#line 372 "types.srv.c"
 #undef SRV_RESULTS
 
 /* call everything: types.srv:54 */
@@ -387,7 +390,7 @@ static types_everything_result types_handle_everything(types_state *state,
     state->p = p;
     return reply(m, n, q);
 }
-#line 391 "types.srv.c"
+#line 394 "types.srv.c"
 #undef SRV_RESULTS
 
 /* cast hand_over: types.srv:65 */
@@ -401,7 +404,7 @@ static srv_noreply_result types_handle_hand_over(types_state *state, struct job 
     state->current = job;
     return noreply();
 }
-#line 405 "types.srv.c"
+#line 408 "types.srv.c"
 #undef SRV_RESULTS
 
 /* info moved: types.srv:72 */
@@ -413,7 +416,7 @@ static srv_noreply_result types_handle_moved(types_state *state, types_point to)
     state->q.at = to;
     return noreply();
 }
-#line 417 "types.srv.c"
+#line 420 "types.srv.c"
 #undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
@@ -786,6 +789,9 @@ const srv_module types_module = {
     .copy_state = types_copy_state,
     .messages = types_messages,
     .message_count = 3,
+    .init_args_size = 0,
+    .copy_init_args = NULL,
+    .free_init_args = NULL,
     .codec = &types_codec,
 };
 

@@ -124,6 +124,7 @@ static void worker_show_format_args(srv_buf *out, const void *args)
 #define SELF (srv_pid_format(srv_self()).s)
 #define FROM (srv_from_format(from.from).s)
 #define REASON (reason)
+#define REASON_DETAIL (srv_reason_detail())
 #define ok() SRV_RESULTS(ok)()
 #define ok_timeout(...) SRV_RESULTS(ok_timeout)(__VA_ARGS__)
 #define ignore() SRV_RESULTS(ignore)()
@@ -133,6 +134,8 @@ static void worker_show_format_args(srv_buf *out, const void *args)
 #define noreply_timeout(...) SRV_RESULTS(noreply_timeout)(__VA_ARGS__)
 #define stop(...) SRV_RESULTS(stop)(__VA_ARGS__)
 #define stop_reply(...) SRV_RESULTS(stop_reply)(__VA_ARGS__)
+#define stop_detail(...) SRV_RESULTS(stop_detail)(__VA_ARGS__)
+#define stop_reply_detail(...) SRV_RESULTS(stop_reply_detail)(__VA_ARGS__)
 #define ok_hibernate() SRV_RESULTS(ok_hibernate)()
 #define reply_hibernate(...) SRV_RESULTS(reply_hibernate)(__VA_ARGS__)
 #define noreply_hibernate() SRV_RESULTS(noreply_hibernate)()
@@ -181,7 +184,7 @@ static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv
     /* {ok, State, 0}: handle the timeout as soon as the mailbox is empty. */
     return ok_timeout(0);
 }
-#line 185 "worker.srv.c"
+#line 188 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* call query: worker.srv:32 */
@@ -196,7 +199,7 @@ static worker_query_result worker_handle_query(worker_state *state, worker_query
     printf("query from %s, self: %s\n", FROM, SELF);
     return reply(state->value);
 }
-#line 200 "worker.srv.c"
+#line 203 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* call set: worker.srv:40 */
@@ -211,7 +214,7 @@ static worker_set_result worker_handle_set(worker_state *state, worker_set_from 
     state->value = value;
     return reply(key, value);
 }
-#line 215 "worker.srv.c"
+#line 218 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* cast show: worker.srv:47 */
@@ -226,7 +229,7 @@ static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
            srv_atom_format(state->value).s, SELF);
     return noreply();
 }
-#line 230 "worker.srv.c"
+#line 233 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* info timeout: worker.srv:55 */
@@ -239,7 +242,7 @@ static srv_noreply_result worker_handle_timeout(worker_state *state)
     printf("Timeout\n");
     return noreply();
 }
-#line 243 "worker.srv.c"
+#line 246 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* terminate: worker.srv:60 */
@@ -250,7 +253,7 @@ static void worker_handle_terminate(worker_state *state, srv_atom reason)
            
     printf("terminate reason %s, self: %s\n", srv_atom_format(reason).s, SELF);
 }
-#line 254 "worker.srv.c"
+#line 257 "worker.srv.c"
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
@@ -286,11 +289,6 @@ static srv_action worker_dispatch(void *state, unsigned message, void *args, srv
         return srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
     }
 }
-
-struct worker_init_args {
-    srv_atom key;
-    srv_atom value;
-};
 
 static srv_action worker_init(void *state, const void *init_args)
 {
@@ -535,6 +533,9 @@ const srv_module worker_module = {
     .copy_state = worker_copy_state,
     .messages = worker_messages,
     .message_count = 3,
+    .init_args_size = sizeof(struct worker_init_args),
+    .copy_init_args = NULL,
+    .free_init_args = NULL,
     .codec = &worker_codec,
 };
 

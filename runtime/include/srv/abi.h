@@ -23,7 +23,7 @@ extern "C" {
 
 /* Bumped whenever the module table or a message layout changes: generated
  * code checks it at compile time and the runtime again at start. */
-#define SRV_ABI_VERSION 5
+#define SRV_ABI_VERSION 6
 
 /* ---------------------------------------------------------------------- */
 /* What callbacks return                                                   */
