@@ -76,7 +76,8 @@ enum ast_handler_kind {
     AST_INFO_DOWN,
     AST_TERMINATE,
     AST_FORMAT_STATUS,
-    AST_CONTINUE      /* handle_continue's clause: name, args */
+    AST_CONTINUE,     /* handle_continue's clause: name, args */
+    AST_CODE_CHANGE
 };
 
 /* An attribute, `[[skip_abandoned]]`, written before `call` or `server`:

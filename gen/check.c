@@ -87,7 +87,7 @@ static const struct {
 /* Names of the generated API that handlers must not take. */
 static const char *const generated_names[] = {
     "start", "start_link", "start_monitor", "start_opts", "stop", "stop_timeout",
-    "stop_ref", "stop_timeout_ref",
+    "stop_ref", "stop_timeout_ref", "enter_loop",
     "state", "module", "init", "dispatch", "messages"};
 
 bool check_in_list(const char *name, const char *const *list, size_t n)
@@ -303,6 +303,7 @@ const char *handler_kind_name(enum ast_handler_kind kind)
     case AST_TERMINATE: return "terminate";
     case AST_FORMAT_STATUS: return "format_status";
     case AST_CONTINUE: return "continue";
+    case AST_CODE_CHANGE: return "code_change";
     }
     return "handler";
 }
@@ -340,7 +341,7 @@ static const char *const call_suffixes[] = {"_timeout", "_full", "_reply", "_rep
                                             "_send_request", "_wait_response",
                                             "_receive_response", "_check_response", "_ref",
                                             "_timeout_ref", "_full_ref", "_multi_call",
-                                            "_node"};
+                                            "_send_request_ref", "_node"};
 static const char *const cast_suffixes[] = {"_ref", "_abcast", "_node"};
 static const char *const send_suffixes[] = {"_ref"}; /* of send_NAME */
 
@@ -361,8 +362,9 @@ static bool collides_with(const char *name, const struct ast_handler *g)
 }
 
 /* The generated names an info message x takes in the space of calls and
- * casts: x_send_after, x_start_timer. */
-static const char *const info_suffixes[] = {"_send_after", "_start_timer"};
+ * casts: x_send_after, x_start_timer and their _ref twins. */
+static const char *const info_suffixes[] = {"_send_after", "_start_timer",
+                                            "_send_after_ref", "_start_timer_ref"};
 
 /* Whether name is one of the names info generates there. */
 static bool info_makes(const char *name, const struct ast_handler *info)

@@ -146,6 +146,9 @@ static const struct handler_shape {
                            "state status"},
     [AST_CONTINUE] = {"continue", NULL, "srv_noreply_result", "%s_state *state", "",
                       "srv_result_", "state"},
+    [AST_CODE_CHANGE] = {"code_change", "code_change", "srv_code_change_result",
+                         "%s_state *state, const char *old_vsn, void *extra", "",
+                         "srv_code_change_", "state old_vsn extra"},
 };
 
 /* The macros that read a handler's parameter without naming it: FROM
@@ -222,6 +225,10 @@ static void handler_body(struct emitter *e, struct tmpl_dict *d, const struct as
             tmpl_set(tmpl_add(d, "unused"), "param", f->name);
     tmpl_setf(d, "line", "%d", h->loc.first_line);
     tmpl_set(d, "frees_in_terminate", clearing_free ? "1" : "");
+    /* forms of one kind's alone, defined only where its body says them */
+    tmpl_set(d, "init_ack", h->kind == AST_INIT && mentions(code, "init_ack") ? "1" : "");
+    tmpl_set(d, "code_change_error",
+             h->kind == AST_CODE_CHANGE && mentions(code, "error") ? "1" : "");
     struct buf text;
     buf_init(&text);
     /* the function's closing brace stands where the spec's does, so that
@@ -644,6 +651,11 @@ static void server_callbacks(struct emitter *e, struct tmpl_dict *d, bool free_s
         tmpl_set(c, "field", callbacks[i].field);
         tmpl_setf(c, "fn", has ? "%s_%s" : "NULL", e->name, callbacks[i].suffix);
     }
+    /* after the messages, where the module table has it (C++ wants the
+     * designators in order) */
+    bool code_change = ast_find_handler(e->spec, AST_CODE_CHANGE) != NULL;
+    tmpl_set(d, "code_change", code_change ? "1" : "");
+    tmpl_setf(d, "code_change_fn", code_change ? "%s_code_change" : "NULL", e->name);
 }
 
 /* init: its arguments, how the start functions pass them on. */

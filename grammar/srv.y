@@ -70,6 +70,7 @@ static const struct ast_code *body_of(const struct ast_code *code)
 %token SUPERVISOR "supervisor" USE "use" CHILD "child" STRATEGY "strategy"
 %token INTENSITY "intensity" PERIOD "period"
 %token <str> NUMBER "number" STRING "string literal" ELLIPSIS "..."
+%token CODE_CHANGE "code_change"
 %token <str> IDENT "identifier" PTR_TEXT "ptr(...)" C_TEXT "c(...)"
 %token <code> CBLOCK "%{ block" HBLOCK "%header{ block" TBLOCK "%top{ block"
 %token <code> BODY "handler body"
@@ -115,6 +116,7 @@ item:
   | setting_key value ';'   { ast_setting_add(ps->spec, ast_setting_new(ps->spec, $1, @1, $2, false, NULL)); }
   | CHILD IDENT '{' properties '}'
                             { ast_child_add(ps->spec, $2, @2, $4); }
+  | CODE_CHANGE body        { ast_handler_add(ps->spec, AST_CODE_CHANGE, NULL, @1, NULL, NULL, body_of(&$2)); }
   | error ';'               { yyerrok; }
   | error BODY              { yyerrok; }
   | error '}'               { yyerrok; ps->expect_fields = false; }

@@ -286,6 +286,17 @@ static srv_status system_target(srv_pid server, struct process **self,
     return SRV_OK;
 }
 
+/* Whether pid is alive and runs another module than module. */
+static bool runs_another_module(srv_pid pid, const srv_module *module)
+{
+    struct process *p = srv__process_get(pid);
+    if (p == NULL)
+        return false;
+    bool other = p->module != module;
+    srv__process_put(p);
+    return other;
+}
+
 /* A system request: its envelope carries reason, fn and arg, and n in
  * its ref; the answer comes to reply through the caller's slot. */
 static srv_status system_request_with(srv_pid server, enum system_request request,
@@ -520,9 +531,45 @@ srv_status srv_sys_log_print(srv_pid server, long timeout_ms)
     return system_request_n(server, SYS_LOG_PRINT, 0, NULL, timeout_ms);
 }
 
-/* erlang:send_after: the message travels with its timer (timer.c). */
+srv_status srv_sys_no_debug(srv_pid server, long timeout_ms)
+{
+    return system_request_n(server, SYS_NO_DEBUG, 0, NULL, timeout_ms);
+}
+
+srv_status srv_sys_statistics(srv_pid server, srv_statistics_op op,
+                              srv_statistics *out, long timeout_ms)
+{
+    if (op < SRV_STATISTICS_ON || op > SRV_STATISTICS_GET ||
+        (out == NULL && op == SRV_STATISTICS_GET))
+        return SRV_EINVAL;
+    srv_statistics ignored;
+    /* The op travels by value: the envelope outlives a caller that gave up. */
+    return system_request_n(server, SYS_STATISTICS, (uint64_t)op,
+                            out != NULL ? out : &ignored, timeout_ms);
+}
+
+srv_status srv_sys_change_code(srv_pid server, const srv_module *module,
+                               const char *old_vsn, void *extra, long timeout_ms,
+                               srv_call_result *result)
+{
+    if (result != NULL)
+        result->reason = NULL;
+    if (runs_another_module(server, module))
+        return SRV_EINVAL;
+    /* Interned: the envelope outlives a caller that gave up. */
+    srv_atom vsn = old_vsn != NULL ? srv_atom_from(old_vsn) : NULL;
+    if (old_vsn != NULL && vsn == NULL)
+        return SRV_ENOMEM;
+    return system_request(server, SYS_CHANGE_CODE, vsn, NULL, extra, NULL, timeout_ms,
+                          result != NULL ? &result->reason : NULL);
+}
+
+/* erlang:send_after: the message travels with its timer (timer.c), and
+ * so does its destination: a pid, or a name looked up when it fires (as
+ * Erlang's send_after to an atom), interned so that it outlives the
+ * caller's string. */
 struct delayed {
-    srv_pid pid;
+    srv_ref target;
     const srv_module *module;
     struct envelope *envelope;
 };
@@ -530,11 +577,15 @@ struct delayed {
 /* Delivers the message only to a live process of its module (a pid never
  * names another process than the one it was made for, so this holds from
  * the arming on; checked again all the same, since a message of another
- * module would run the wrong handler). */
+ * module would run the wrong handler).  A name nobody holds then, or
+ * whose holder runs another module, drops it, as Erlang does. */
 static void delayed_fire(void *arg, bool fire)
 {
     struct delayed *d = arg;
-    struct process *p = fire ? srv__process_get(d->pid) : NULL;
+    srv_pid pid = d->target.pid;
+    if (fire && d->target.kind != SRV_REF_PID && srv_resolve(d->target, &pid) != SRV_OK)
+        fire = false;
+    struct process *p = fire ? srv__process_get(pid) : NULL;
     if (p != NULL && p->module == d->module) {
         srv__deliver(p, d->envelope);
         d->envelope = NULL;
@@ -548,26 +599,25 @@ static void delayed_fire(void *arg, bool fire)
 
 /* send_after, and start_timer when with_ref: its message carries the
  * timer's ref (envelope->ref), written when the timer is armed. */
-static srv_status send_later(long delay_ms, srv_pid pid, const srv_module *module,
+static srv_status send_later(long delay_ms, srv_ref target, const srv_module *module,
                              unsigned message, const void *args,
                              srv_timer_ref *ref_out, bool with_ref)
 {
     if (module == NULL || message >= module->message_count ||
-        module->messages[message].kind != SRV_MESSAGE_INFO || delay_ms < 0)
+        module->messages[message].kind != SRV_MESSAGE_INFO || delay_ms < 0 ||
+        (target.kind != SRV_REF_PID && target.name == NULL) ||
+        (target.kind == SRV_REF_VIA && (target.via == NULL || target.via->whereis_name == NULL)))
         return SRV_EINVAL;
     /* As srv_send: a live target of another module is refused now. */
-    struct process *target = srv__process_get(pid);
-    if (target != NULL) {
-        bool same = target->module == module;
-        srv__process_put(target);
-        if (!same)
-            return SRV_EINVAL;
-    }
+    if (target.kind == SRV_REF_PID && runs_another_module(target.pid, module))
+        return SRV_EINVAL;
+    if (target.kind != SRV_REF_PID && (target.name = srv_atom_from(target.name)) == NULL)
+        return SRV_ENOMEM;
     const srv_message_type *type = &module->messages[message];
     struct delayed *d = srv__malloc(sizeof *d);
     if (d == NULL)
         return SRV_ENOMEM;
-    d->pid = pid;
+    d->target = target;
     d->module = module;
     d->envelope = srv__envelope_with_args(type, args);
     if (d->envelope == NULL) {
@@ -592,14 +642,28 @@ srv_status srv_send_after(long delay_ms, srv_pid pid, const srv_module *module,
                           unsigned message, const void *args,
                           srv_timer_ref *ref_out)
 {
-    return send_later(delay_ms, pid, module, message, args, ref_out, false);
+    return send_later(delay_ms, srv_ref_pid(pid), module, message, args, ref_out, false);
 }
 
 srv_status srv_start_timer(long delay_ms, srv_pid pid, const srv_module *module,
                            unsigned message, const void *args,
                            srv_timer_ref *ref_out)
 {
-    return send_later(delay_ms, pid, module, message, args, ref_out, true);
+    return send_later(delay_ms, srv_ref_pid(pid), module, message, args, ref_out, true);
+}
+
+srv_status srv_send_after_to(long delay_ms, srv_ref server, const srv_module *module,
+                             unsigned message, const void *args,
+                             srv_timer_ref *ref_out)
+{
+    return send_later(delay_ms, server, module, message, args, ref_out, false);
+}
+
+srv_status srv_start_timer_to(long delay_ms, srv_ref server, const srv_module *module,
+                              unsigned message, const void *args,
+                              srv_timer_ref *ref_out)
+{
+    return send_later(delay_ms, server, module, message, args, ref_out, true);
 }
 
 srv_timer_ref srv_current_timer(void)

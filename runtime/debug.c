@@ -2,15 +2,21 @@
  * debug.c: sys's trace and log on a server.
  *
  * Events are gen_server's (gen_server:print_event): a message in, a
- * call's reply out with the new state, the new state after a noreply.
+ * call's reply out with the new state, the new state after a noreply, and
+ * a continue about to run ({continue, C}, which sys prints as "dbg").
  * Trace writes each to the logger as a *DBG* line, as sys:trace prints
  * it; log keeps the last N in a ring, each as the term sys:get_log gives
  * ({in,Msg}, {out,Reply,To,State}, {noreply,State}) and as its *DBG*
  * line, for sys:log print (the ring and its printing are log.c's).  The
  * state in events is format_state's, never format_status's: OTP 25 traces
  * the state itself.
+ *
+ * sys:statistics counts, as sys's stat_func does, the {in, _} and
+ * {out, _} events (messages in, replies out), and callbacks run as the
+ * reductions (C has no reduction count of its own).
  */
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "debug.h"
@@ -53,7 +59,7 @@ static void drop_events(struct sys_debug *d)
 static void debug_tidy(struct process *p)
 {
     struct sys_debug *d = srv__debug(p);
-    if (d != NULL && !d->trace && d->log_max == 0)
+    if (d != NULL && !d->trace && d->log_max == 0 && !d->counting)
         debug_drop(p);
 }
 
@@ -83,6 +89,51 @@ bool srv__debug_log(struct process *p, unsigned n)
     }
     debug_tidy(p);
     return true;
+}
+
+srv_status srv__debug_statistics(struct process *p, srv_statistics_op op,
+                                 srv_statistics *out)
+{
+    memset(out, 0, sizeof *out);
+    struct sys_debug *d = srv__debug(p);
+    switch (op) {
+    case SRV_STATISTICS_ON:
+        if ((d = debug_made(p)) == NULL)
+            return SRV_ENOMEM;
+        d->counting = true;
+        d->start_time = (int64_t)time(NULL);
+        d->reductions = d->messages_in = d->messages_out = 0;
+        return SRV_OK;
+    case SRV_STATISTICS_OFF:
+        if (d != NULL)
+            d->counting = false;
+        debug_tidy(p);
+        return SRV_OK;
+    case SRV_STATISTICS_GET:
+        if (d == NULL || !d->counting)
+            return SRV_OK; /* on is false: sys's no_statistics */
+        out->on = true;
+        out->start_time = d->start_time;
+        out->current_time = (int64_t)time(NULL);
+        out->reductions = d->reductions;
+        out->messages_in = d->messages_in;
+        out->messages_out = d->messages_out;
+        return SRV_OK;
+    }
+    return SRV_EINVAL;
+}
+
+void srv__debug_ran(struct process *p)
+{
+    struct sys_debug *d = srv__debug(p);
+    if (d->counting)
+        d->reductions++;
+}
+
+/* Whether events are traced or logged (not only counted). */
+static bool shows_events(const struct sys_debug *d)
+{
+    return d->trace || d->log_max > 0;
 }
 
 void srv__debug_free(struct process *p)
@@ -139,6 +190,11 @@ static void event(struct process *p, srv_buf *term, srv_buf *line)
 
 void srv__debug_in(struct process *p)
 {
+    struct sys_debug *d = srv__debug(p);
+    if (d->counting)
+        d->messages_in++;
+    if (!shows_events(d))
+        return;
     const struct current_message *c = p->current;
     srv_buf term = {0}, line = {0}, msg = {0};
     srv__format_message(&msg, p, c);
@@ -157,9 +213,26 @@ void srv__debug_in(struct process *p)
     event(p, &term, &line);
 }
 
+/* gen_server's print_event has no clause for {continue, C}: sys prints it
+ * as any other event, "dbg  " (two spaces) and the term. */
+void srv__debug_continue(struct process *p)
+{
+    if (!shows_events(srv__debug(p)))
+        return;
+    srv_buf term = {0}, line = {0};
+    srv__format_message(&term, p, p->current);
+    srv_buf_printf(&line, "dbg  %s", term.data != NULL ? term.data : "");
+    event(p, &term, &line);
+}
+
 void srv__debug_out(struct process *p, const srv_message_type *type,
                     const void *reply, srv_from to)
 {
+    struct sys_debug *d = srv__debug(p);
+    if (d->counting)
+        d->messages_out++;
+    if (!shows_events(d))
+        return;
     srv_buf term = {0}, line = {0}, text = {0}, state = {0};
     if (type->format_reply != NULL)
         type->format_reply(&text, reply);
@@ -177,6 +250,8 @@ void srv__debug_out(struct process *p, const srv_message_type *type,
 
 void srv__debug_noreply(struct process *p)
 {
+    if (!shows_events(srv__debug(p)))
+        return;
     srv_buf term = {0}, line = {0}, state = {0};
     srv__format_state(&state, p);
     const char *s = state.data != NULL ? state.data : "";

@@ -5,6 +5,8 @@
  *
  * A server's debug record is its executor's alone (made by the start
  * option or a system message, read by its handlers' hooks): no lock.
+ * sys:statistics lives in it too, as OTP keeps it among sys's debug
+ * options: its counts are the trace's events.
  * A server without one pays a NULL test a message.
  */
 #ifndef SRV_DEBUG_H
@@ -20,16 +22,27 @@ struct process;
  * events dropped).  False when out of memory (nothing changed). */
 bool srv__debug_trace(struct process *p, bool on);
 bool srv__debug_log(struct process *p, unsigned n);
+/* sys:statistics(p, op): turns the counts on (afresh) or off, or reads
+ * them into *out (zero, with on false, while they are off).  SRV_ENOMEM
+ * when there is no memory to turn them on. */
+srv_status srv__debug_statistics(struct process *p, srv_statistics_op op,
+                                 srv_statistics *out);
+/* A callback ran on p (which has a debug record): a reduction. */
+void srv__debug_ran(struct process *p);
 /* Frees p's debug record (at exit). */
 void srv__debug_free(struct process *p);
 
 /* The events, on p with a debug record (test PF_DEBUG first): a message
  * in (the one p->current describes), a call's reply out (before it goes
- * to its caller: reply is read), the state after a noreply. */
+ * to its caller: reply is read), the state after a noreply.  Statistics
+ * count the first two. */
 void srv__debug_in(struct process *p);
 void srv__debug_out(struct process *p, const srv_message_type *type,
                     const void *reply, srv_from to);
 void srv__debug_noreply(struct process *p);
+/* A continue about to run (the one p->current describes): not counted
+ * as a message in, as sys's statistics do not count it. */
+void srv__debug_continue(struct process *p);
 
 /* Writes the logged events to the logger as *DBG* lines (sys:log print). */
 void srv__debug_print_log(const struct process *p);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "atom.h"
+#include "alloc.h"
 #include "debug.h"
 #include "exit.h"
 #include "link.h"
@@ -185,6 +186,15 @@ srv_atom srv__exit(struct process *p, srv_atom reason, const srv_detail *detail,
     if (p->module->free_state != NULL)
         p->module->free_state(srv__state(p));
     srv__requests_release(p); /* replies nobody read */
+    /* a thread that entered the loop waits for it (enter.c) */
+    struct enter_wait *entered = srv__flag(p, PF_ENTERED) ? srv__extra(p)->entered : NULL;
     srv__process_free(p);
+    if (entered != NULL) {
+        srv__free(entered->state);
+        entered->reason = reason;
+        /* Release: the thread's acquire load sees the reason. */
+        atomic_store_explicit(&entered->done, 1, memory_order_release);
+        srv__futex_wake(&entered->done);
+    }
     return reason;
 }

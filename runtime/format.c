@@ -177,6 +177,7 @@ void srv_buf_free(srv_buf *buf)
 void srv_sys_status_free(srv_sys_status *status)
 {
     srv_buf_free(&status->debug);
+    srv_buf_free(&status->ancestors);
     srv_buf_free(&status->log);
     srv_buf_free(&status->state);
     srv_buf_free(&status->text);

@@ -8,8 +8,10 @@
  * stderr in one write, so reports from several threads never interleave.
  */
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -65,7 +67,7 @@ void srv__format_message(srv_buf *out, const struct process *p,
                          const struct current_message *c)
 {
     const srv_module *m = p->module;
-    if (c == NULL) {
+    if (c == NULL || c->kind == 0) { /* init's has no message (start.c) */
         srv_buf_printf(out, "none (in init)");
         return;
     }
@@ -149,6 +151,17 @@ void srv__debug_format_options(srv_buf *out, const struct process *p)
 {
     const struct sys_debug *d = srv__debug(p);
     srv_buf_printf(out, "[");
+    if (d != NULL && d->counting) {
+        /* sys:statistics' entry: its start as local time, the counts */
+        struct tm tm;
+        time_t start = (time_t)d->start_time;
+        localtime_r(&start, &tm);
+        srv_buf_printf(out, "{statistics,{{{%d,%d,%d},{%d,%d,%d}},{reductions,%llu},%llu,%llu}}%s",
+                       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                       tm.tm_sec, (unsigned long long)d->reductions,
+                       (unsigned long long)d->messages_in, (unsigned long long)d->messages_out,
+                       d->trace || d->log_max > 0 ? "," : "");
+    }
     if (d != NULL && d->trace)
         srv_buf_printf(out, "{trace,true}");
     if (d != NULL && d->log_max > 0) {
@@ -161,11 +174,48 @@ void srv__debug_format_options(srv_buf *out, const struct process *p)
     srv_buf_printf(out, "]");
 }
 
-void srv__status_parts(struct process *p, struct status_parts *parts, bool crash,
-                       srv_atom reason, const srv_detail *detail)
+/* Runs the module's format_status on parts with srv_exit caught (a
+ * crash in C: srv_exit, or a failed srv_assert, inside it): false when it
+ * exited.  Whatever else it does (a fault, a wait) is not caught.  Its
+ * exit leaves the process's own frame and reason as they were: a crash
+ * report may be on its way. */
+static bool format_status_ran(struct process *p, struct status_parts *parts)
+{
+    /* srv_exit's frame hangs on the message being handled (none: init's),
+     * as srv__run_callback hangs it (loop.c, which calls us) */
+    struct current_message none = {0};
+    struct current_message *c = p->current != NULL ? p->current : &none;
+    struct exit_frame frame;
+    struct exit_frame *saved_frame = c->exit;
+    struct process *saved_current = srv__current_or_null();
+    volatile bool ran = false;
+    srv__set_current(p);
+    p->current = c;
+    c->exit = &frame;
+    if (sigsetjmp(frame.env, 0) == 0) {
+        p->module->format_status(&parts->map, srv__state(p));
+        ran = true;
+    }
+    c->exit = saved_frame;
+    if (c == &none)
+        p->current = NULL;
+    srv__set_current(saved_current);
+    return ran;
+}
+
+/* What the runtime prints of p for format_status: its state (or, once
+ * format_status crashed, what gen:format_status/4 puts in its place:
+ * "MOD:format_status/1 crashed", printed as a string), its log, and in a
+ * crash report its last message and the reason. */
+static void parts_printed(struct process *p, struct status_parts *parts, bool crash,
+                          srv_atom reason, const srv_detail *detail,
+                          bool format_status_crashed)
 {
     memset(parts, 0, sizeof *parts);
-    srv__format_state(&parts->state, p);
+    if (format_status_crashed)
+        srv_buf_printf(&parts->state, "\"%s:format_status/1 crashed\"", p->module->name);
+    else
+        srv__format_state(&parts->state, p);
     srv__debug_format_log(&parts->log, p);
     parts->map.state = &parts->state;
     parts->map.log = &parts->log;
@@ -175,8 +225,18 @@ void srv__status_parts(struct process *p, struct status_parts *parts, bool crash
         parts->map.message = &parts->message;
         parts->map.reason = &parts->reason;
     }
-    if (p->module->format_status != NULL)
-        p->module->format_status(&parts->map, srv__state(p));
+}
+
+void srv__status_parts(struct process *p, struct status_parts *parts, bool crash,
+                       srv_atom reason, const srv_detail *detail)
+{
+    parts_printed(p, parts, crash, reason, detail, false);
+    if (p->module->format_status != NULL && !format_status_ran(p, parts)) {
+        /* caught, as gen:format_status/4 catches it: the status as it
+         * was, but for the state */
+        srv__status_parts_free(parts);
+        parts_printed(p, parts, crash, reason, detail, true);
+    }
 }
 
 void srv__status_parts_free(struct status_parts *parts)

@@ -21,9 +21,14 @@ struct debug_event {
 };
 struct sys_debug {
     bool trace;
+    bool counting;              /* sys:statistics is on */
     unsigned log_max;           /* 0: no log */
     unsigned n, next;           /* events held; where the next one goes */
     struct debug_event *events; /* log_max of them */
+    /* sys:statistics' counts since they were turned on: the time (seconds
+     * since the Epoch), callbacks run, {in, _} and {out, _} events */
+    int64_t start_time;
+    uint64_t reductions, messages_in, messages_out;
 };
 /* The i-th event held, oldest first. */
 const struct debug_event *srv__debug_event_at(const struct sys_debug *d, unsigned i);
@@ -45,13 +50,16 @@ void srv__format_message(srv_buf *out, const struct process *p,
 void srv__format_state(srv_buf *out, const struct process *p);
 /* p's logged events, oldest first, as sys:get_log lists them: [] if none. */
 void srv__debug_format_log(srv_buf *out, const struct process *p);
-/* The debug list as sys keeps it: [], [{trace,true}], [{log,{N,[...]}}]. */
+/* The debug list as sys keeps it: [], [{trace,true}], [{log,{N,[...]}}],
+ * with {statistics,...} first while statistics are on. */
 void srv__debug_format_options(srv_buf *out, const struct process *p);
 
 /* format_status: p's parts, printed (message and reason only in crash
  * reports), then rewritten by the module's format_status if it has one.
- * The map points into the parts' own buffers; srv__status_parts_free
- * frees them. */
+ * A format_status that exits (srv_exit, a failed srv_assert) is caught
+ * as gen:format_status/4 catches a crash: the parts as printed, but the
+ * state "MOD:format_status/1 crashed".  The map points into the parts'
+ * own buffers; srv__status_parts_free frees them. */
 struct status_parts {
     srv_status_map map;
     srv_buf state, log, message, reason;

@@ -122,6 +122,8 @@ bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
     struct current_message *const c = p->current != NULL ? p->current : &none;
     struct exit_frame frame;
     struct exit_frame *saved_frame = c->exit;
+    if (srv__flag(p, PF_DEBUG)) /* sys:statistics' reductions */
+        srv__debug_ran(p);
     struct process *saved_current = srv__current_or_null();
     bool finished = false;
     srv__set_current(p);
@@ -388,6 +390,36 @@ static srv_action call_down(struct process *p, void *arg)
     return p->module->handle_down(srv__state(p), e->ref, e->pid, e->reason);
 }
 
+static srv_action call_code_change(struct process *p, void *arg)
+{
+    struct envelope *e = arg;
+    return p->module->code_change(srv__state(p), e->reason, e->arg);
+}
+
+/* sys:change_code, through suspend and resume as sys allows it: the
+ * outcome of code_change, which does not end the server even when it
+ * fails (sys catches it). */
+static srv_status change_code(struct process *p, struct envelope *e, srv_atom *reason)
+{
+    if (!srv__suspended(p))
+        return SRV_ERUNNING;
+    if (p->module->code_change == NULL) {
+        *reason = srv__atom("undef");
+        return SRV_ECHANGE;
+    }
+    srv_action action;
+    if (!srv__run_callback(p, call_code_change, e, &action)) {
+        *reason = action.reason;
+        return SRV_ECHANGE;
+    }
+    if (action.kind == SRV_ACTION_OK)
+        return SRV_OK;
+    *reason = action.kind == SRV_ACTION_ERROR
+                  ? srv__atom(action.reason != NULL ? action.reason : "undefined")
+                  : srv_atom_bad_return_value;
+    return SRV_ECHANGE;
+}
+
 static srv_action call_replace_state(struct process *p, void *arg)
 {
     struct envelope *e = arg;
@@ -538,6 +570,32 @@ static void answer_text(srv_from from, srv_buf *text)
         srv_buf_free(text);
 }
 
+/* proc_lib's '$ancestors' of p: its starter, then the starter's, ... each
+ * by its registered name if it has one (proc_lib's get_my_name); a plain
+ * thread ends the list, as a process that proc_lib did not start has
+ * none, and so do one that is gone (a C process keeps no copy) and one
+ * that kept no starter (srv__starter). */
+static void ancestors(srv_buf *out, const struct process *p)
+{
+    srv_buf_printf(out, "[");
+    srv_pid next = srv__starter(p);
+    for (int depth = 0; !srv_pid_is_none(next) && depth < 64; depth++) {
+        struct process *a = srv__process_get(next);
+        if (a == NULL)
+            break;
+        srv_atom name = srv__name(a);
+        if (depth > 0)
+            srv_buf_printf(out, ",");
+        if (name != NULL)
+            srv_buf_put_atom(out, name);
+        else
+            srv_buf_printf(out, "%s", srv_pid_format(next).s);
+        next = a->module != NULL ? srv__starter(a) : SRV_PID_NONE;
+        srv__process_put(a);
+    }
+    srv_buf_printf(out, "]");
+}
+
 /* sys:get_status, in the status's fields and in one text. */
 static void answer_status(struct process *p, srv_from from)
 {
@@ -549,6 +607,7 @@ static void answer_status(struct process *p, srv_from from)
     struct status_parts parts;
     srv__status_parts(p, &parts, false, NULL, NULL);
     srv__debug_format_options(&st.debug, p);
+    ancestors(&st.ancestors, p);
     st.state = parts.state;
     st.log = parts.log;
     parts.state = parts.log = (srv_buf){0};
@@ -558,8 +617,9 @@ static void answer_status(struct process *p, srv_from from)
     srv_buf_printf(t, "{status,%s,{module,gen_server},[[{'$initial_call',{",
                    srv_pid_format(st.pid).s);
     srv_buf_put_atom(t, st.module);
-    srv_buf_printf(t, ",init,1}}],%s,%s,%s,", sys_state, srv_pid_format(st.parent).s,
-                   st.debug.data != NULL ? st.debug.data : "[]");
+    srv_buf_printf(t, ",init,1}},{'$ancestors',%s}],%s,%s,%s,",
+                   st.ancestors.data != NULL ? st.ancestors.data : "[]", sys_state,
+                   srv_pid_format(st.parent).s, st.debug.data != NULL ? st.debug.data : "[]");
     srv_buf_printf(t, "[{header,\"Status for generic server ");
     if (st.name != NULL)
         srv_buf_printf(t, "%s", st.name);
@@ -571,7 +631,7 @@ static void answer_status(struct process *p, srv_from from)
                    st.log.data != NULL ? st.log.data : "",
                    st.state.data != NULL ? st.state.data : "");
     if (st.text.data == NULL || st.state.data == NULL || st.log.data == NULL ||
-        st.debug.data == NULL) {
+        st.debug.data == NULL || st.ancestors.data == NULL) {
         srv_sys_status_free(&st);
         srv__slot_complete(from, SRV_ENOMEM, NULL, NULL, 0);
     } else if (!srv__slot_complete(from, SRV_OK, NULL, &st, sizeof st)) {
@@ -622,6 +682,10 @@ static bool handle_debug_request(struct process *p, struct envelope *e)
     case SYS_COPY_STATE:
         answer_state_copy(p, e->from);
         return true;
+    case SYS_NO_DEBUG: /* turning off never needs memory */
+        srv__debug_free(p);
+        done = true;
+        break;
     default:
         return true;
     }
@@ -665,6 +729,18 @@ static bool handle_system(struct process *p, struct envelope *e)
     case SYS_TERMINATE:
         srv__exit(p, e->reason, srv_detail_retain(e->detail), EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
+    case SYS_CHANGE_CODE: {
+        srv_atom reason = NULL;
+        srv_status status = change_code(p, e, &reason);
+        srv__slot_complete(e->from, status, reason, NULL, 0);
+        return true;
+    }
+    case SYS_STATISTICS: {
+        srv_statistics stats;
+        srv_status status = srv__debug_statistics(p, (srv_statistics_op)e->ref, &stats);
+        srv__slot_complete(e->from, status, NULL, &stats, sizeof stats);
+        return true;
+    }
     default:
         return handle_debug_request(p, e);
     }
@@ -855,6 +931,8 @@ static bool run_continue(struct process *p)
     /* srv_process_info's current callback, but no message handled */
     srv__handling_again(p, HANDLING_MESSAGE + next.message);
     wake(p);
+    if (srv__flag(p, PF_DEBUG))
+        srv__debug_continue(p);
     struct dispatch_args d = {next.message, next.args, {SRV_PID_NONE, 0, NULL}, NULL};
     srv_action action;
     bool finished = srv__run_callback(p, call_dispatch, &d, &action);

@@ -38,7 +38,10 @@ enum system_request {
     SYS_LOG,                       /* ref: events to keep */
     SYS_LOG_GET,
     SYS_LOG_PRINT,
-    SYS_COPY_STATE
+    SYS_COPY_STATE,
+    SYS_STATISTICS,                /* arg: the srv_statistics_op, as an integer */
+    SYS_CHANGE_CODE,               /* reason: the old version; arg: extra */
+    SYS_NO_DEBUG
 };
 
 /* The mailbox link: first in every envelope, and the mailbox's stub. */

@@ -99,7 +99,9 @@ static void free_memory(struct process *p)
     struct process_extra *x = srv__extra(p);
     if (x != NULL)
         srv__free(x);
-    srv__slab_free(p, process_size(p->module));
+    /* a thread's identity that entered a server's loop was made without
+     * room for a state (its state is a block of its own) */
+    srv__slab_free(p, process_size(srv__flag(p, PF_ENTERED) ? NULL : p->module));
 }
 
 struct process_extra *srv__extra_made(struct process *p)
@@ -324,6 +326,14 @@ void srv__process_each_server(void (*fn)(srv_pid pid, void *arg), void *arg)
         if (server)
             fn(pid, arg);
     }
+}
+
+void srv__process_become_server(struct process *p, const srv_module *module)
+{
+    /* seq_cst: readers of module (a sender's check, srv_process_info)
+     * see a server from here on, ordered with the run state before it */
+    atomic_store_explicit(&p->module, module, memory_order_seq_cst);
+    atomic_fetch_sub_explicit(&identities, 1, memory_order_relaxed);
 }
 
 size_t srv_process_count(void)

@@ -34,6 +34,17 @@ enum { PROC_IDLE = 0, PROC_SCHEDULED, PROC_RUNNING, PROC_THREAD };
 struct link_set;
 /* sys trace and log, when either is on (debug.c). */
 struct sys_debug;
+/* A start in progress (start.c). */
+struct start_job;
+
+/* A plain thread's identity that became a server (enter.c): on the
+ * thread's stack while the server lives, named by the process's extra
+ * part (PF_ENTERED); srv__exit tells the thread. */
+struct enter_wait {
+    void *state;           /* the server's (srv__state) */
+    _Atomic uint32_t done; /* 1 once the server has ended, with reason */
+    srv_atom reason;
+};
 
 /* Where srv_exit jumps from a callback, and the reason it leaves there
  * (srv__run_callback keeps it on its stack). */
@@ -61,6 +72,8 @@ struct current_message {
     srv_timer_ref timer;          /* ENV_INFO sent by srv_start_timer: its
                                      ref (srv_current_timer); else 0 */
     struct exit_frame *exit;      /* during a callback: where srv_exit goes */
+    struct start_job *start;      /* while init runs (kind 0): its start,
+                                     which srv_init_ack answers (start.c) */
 };
 
 /* struct process's flags: one word that only the process's executor (or
@@ -75,7 +88,10 @@ enum {
     PF_HAS_NEXT = 1u << 4,           /* {continue, C} returned: extra->next
                                         runs before any message (loop.c) */
     PF_TIMEOUT_HIBERNATES = 1u << 5, /* the pending timeout is hibernate_after's */
-    PF_DEBUG = 1u << 6,              /* sys trace or log on: extra->debug */
+    PF_DEBUG = 1u << 6,              /* sys trace, log or statistics on:
+                                        extra->debug */
+    PF_ENTERED = 1u << 7,            /* a thread's identity that became a
+                                        server: extra->entered (enter.c) */
 };
 
 /* What only some processes need, made on first use (srv__extra_made) and
@@ -86,8 +102,11 @@ struct process_extra {
     struct link_set *_Atomic links; /* links, monitors, deferred calls */
     struct reply_slot slot;        /* as a caller (call.c, wait.c) */
     struct requests *_Atomic requests; /* its asynchronous requests (request.c) */
-    srv_pid parent;                /* the starter (start_link, start_monitor):
-                                      gen.erl's Parent; none: itself */
+    /* The starter, gen.erl's Parent under start_link and start_monitor;
+     * under a plain start, kept with SRV__PLAIN_START in its node when
+     * the server has this part from its start (proc_lib's first
+     * ancestor), which leaves the server its own Parent; none: itself. */
+    srv_pid parent;
     _Atomic uint32_t mail_futex;   /* a plain thread sleeps on it for signals */
     int32_t hibernate_after_ms;    /* start option, 0: never */
     srv_atom _Atomic name;         /* the registered name, or NULL */
@@ -96,6 +115,8 @@ struct process_extra {
     srv_continue next;             /* PF_HAS_NEXT: C and its arguments */
     struct envelope_list held;     /* messages held while suspended */
     struct sys_debug *debug;       /* PF_DEBUG: sys trace and log (debug.c) */
+    struct enter_wait *entered;    /* PF_ENTERED: its state, and the thread
+                                      waiting for its end (enter.c) */
 };
 
 struct process {
@@ -103,7 +124,9 @@ struct process {
     _Atomic uint32_t flags;       /* PF_*: see above */
     srv_pid pid;                  /* pid.index is its slot in the table */
     int32_t timeout_ms;           /* pending callback timeout, or -1 (24 days at most) */
-    const srv_module *module;     /* NULL for a plain thread's identity */
+    /* NULL for a plain thread's identity, until srv_enter_loop makes it a
+     * server (enter.c): atomic for that one change under readers */
+    const srv_module *_Atomic module;
     struct mailbox mailbox;
     /* srv_message_queue_len: sent - taken, modulo 2^32.  Senders add to
      * sent (a scheduler thread a run at a time); only the owner moves
@@ -134,12 +157,6 @@ static inline size_t srv__state_offset(size_t state_size)
 {
     _Static_assert(sizeof(struct process) % 16 == 8, "the state's offset below");
     return sizeof(struct process) + (state_size % 16 == 0 ? 8 : 0);
-}
-
-/* p's module state. */
-static inline void *srv__state(const struct process *p)
-{
-    return (unsigned char *)(uintptr_t)p + srv__state_offset(p->module->state_size);
 }
 
 /* In a callback of p: where srv_exit goes, or NULL outside one. */
@@ -251,17 +268,42 @@ static inline srv_atom srv__name(const struct process *p)
     struct process_extra *x = srv__extra(p);
     return x != NULL ? atomic_load_explicit(&x->name, memory_order_acquire) : NULL;
 }
+/* Marks the starter of a plain start in extra->parent.node. */
+#define SRV__PLAIN_START 0x80000000u
+
 /* gen.erl's Parent: the starter under start_link and start_monitor, else
  * p itself. */
 static inline srv_pid srv__parent(const struct process *p)
 {
     struct process_extra *x = srv__extra(p);
-    return x != NULL && x->parent.index != 0 ? x->parent : p->pid;
+    return x != NULL && x->parent.index != 0 && (x->parent.node & SRV__PLAIN_START) == 0
+               ? x->parent
+               : p->pid;
+}
+/* Who started p, as far as it keeps (proc_lib's '$ancestors' begin with
+ * it): SRV_PID_NONE when it keeps none. */
+static inline srv_pid srv__starter(const struct process *p)
+{
+    struct process_extra *x = srv__extra(p);
+    if (x == NULL || x->parent.index == 0)
+        return SRV_PID_NONE;
+    srv_pid starter = x->parent;
+    starter.node &= ~SRV__PLAIN_START;
+    return starter;
 }
 /* p's sys debug record when PF_DEBUG is set (the executor's). */
 static inline struct sys_debug *srv__debug(const struct process *p)
 {
     return srv__flag(p, PF_DEBUG) ? srv__extra(p)->debug : NULL;
+}
+
+/* p's module state: after the struct, or (a thread's identity that became
+ * a server, PF_ENTERED) a block of its own. */
+static inline void *srv__state(const struct process *p)
+{
+    if (srv__flag(p, PF_ENTERED))
+        return srv__extra(p)->entered->state;
+    return (unsigned char *)(uintptr_t)p + srv__state_offset(p->module->state_size);
 }
 
 /* A new process in a fresh slot, RUNNING and owned by the caller (a plain
@@ -291,6 +333,9 @@ void srv__process_close(struct process *p);
 void srv__process_quiesce(struct process *p, bool executor_holds_ref);
 /* Calls fn on every live server (not plain threads), for shutdown. */
 void srv__process_each_server(void (*fn)(srv_pid pid, void *arg), void *arg);
+/* A plain thread's identity p becomes a server of module (enter.c): it is
+ * counted as one from here on. */
+void srv__process_become_server(struct process *p, const srv_module *module);
 /* Live servers (not plain threads' identities), for shutdown: may be off
  * by one while a plain thread's identity is made or ends. */
 size_t srv__server_count(void);

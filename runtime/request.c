@@ -572,17 +572,27 @@ srv_status srv_send_request(srv_pid server, const srv_module *module, unsigned m
     return send_to(srv__process_get(server), server, module, message, args, req);
 }
 
+srv_status srv_send_request_to(srv_ref server, const srv_module *module, unsigned message,
+                               const void *args, srv_request_id *req)
+{
+    if (req == NULL || !is_call(module, message))
+        return SRV_EINVAL;
+    srv_pid pid = SRV_PID_NONE;
+    srv_status status = srv_resolve(server, &pid);
+    if (status != SRV_OK && status != SRV_ENOTREG)
+        return status; /* SRV_EINVAL, SRV_ENOMEM: nothing sent */
+    /* a name nobody holds: answered at once with noproc, as OTP's */
+    struct process *p = srv_pid_is_none(pid) ? NULL : srv__process_get(pid);
+    return send_to(p, pid, module, message, args, req);
+}
+
 srv_status srv_send_request_name(const char *name, const srv_module *module,
                                  unsigned message, const void *args,
                                  srv_request_id *req)
 {
-    if (name == NULL || req == NULL || !is_call(module, message))
+    if (name == NULL)
         return SRV_EINVAL;
-    srv_pid server = SRV_PID_NONE;
-    if (srv_whereis(name, &server) != SRV_OK)
-        server = SRV_PID_NONE;
-    struct process *p = srv_pid_is_none(server) ? NULL : srv__process_get(server);
-    return send_to(p, server, module, message, args, req);
+    return srv_send_request_to(srv_ref_name(name), module, message, args, req);
 }
 
 bool srv_request_is(const srv_request_id *req, const srv_module *module, unsigned message)

@@ -3,11 +3,15 @@
  * proc_lib.erl do them: the starter blocks until init has answered, and
  * gets exactly what Erlang's would.
  *
- * init runs right here, on the starter's thread, against the new server's
- * state: the acknowledgement costs nothing.  The new process is RUNNING
- * and owned by the starter until init is done; then it is released (or, if
- * init asked for a zero timeout, its timeout runs first, as the server's
- * own loop would run it at once on an empty mailbox).
+ * init runs right here, on the starter's thread (on a stack of its own,
+ * as a call's handler does: inline.c), against the new server's state:
+ * the acknowledgement costs nothing.  The new process is RUNNING and owned
+ * by init's job until init is done; then it is released (or, if init
+ * asked for a zero timeout, its timeout runs first, as the server's own
+ * loop would run it at once on an empty mailbox).  init may answer its
+ * starter early, as proc_lib:init_ack does (srv_init_ack): the starter
+ * then goes on, and init goes on as the server's, on a scheduler thread,
+ * while what is sent to the server waits.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +20,7 @@
 #include "atom.h"
 #include "debug.h"
 #include "exit.h"
+#include "inline.h"
 #include "link.h"
 #include "log.h"
 #include "loop.h"
@@ -29,16 +34,6 @@
 #include "thread.h"
 #include "timer.h"
 #include "wait.h"
-
-struct init_call {
-    const void *args;
-};
-
-static srv_action call_init(struct process *p, void *arg)
-{
-    struct init_call *c = arg;
-    return p->module->init(srv__state(p), c->args);
-}
 
 /* The start timeout: if init is still running at the deadline, the child
  * is killed, which ends a wait init is blocked in (srv__interrupt).  The
@@ -79,18 +74,169 @@ static void abandon(struct process *p, srv_atom reason)
     srv__exit(p, reason, NULL, 0); /* no terminate, and p is not held by a lookup */
 }
 
-/* Ends a server whose init stopped or crashed with reason and detail (a
- * reference it takes): result gets both, the detail kept by the starter
- * for it to read (srv_start_result.detail). */
-static void abandon_with(struct process *p, srv_atom reason, const srv_detail *detail,
-                         srv_start_result *result)
+/* A start in progress: what init's job needs, and how it answers its
+ * starter (by the starter's reply slot: its status and reason).  The
+ * starter's copy lives in its frame until it is answered; the job works
+ * on a copy of its own, since init may go on after the answer
+ * (srv_init_ack). */
+enum { TIMER_UNSETTLED, TIMER_IN_TIME, TIMER_LATE };
+
+struct start_job {
+    struct process *p;
+    const void *args;
+    /* in the starter's copy, set before its answer: the detail of a
+     * failed init's reason, a reference the starter takes */
+    const srv_detail *detail;
+    srv_from starter;
+    struct start_timer *timer; /* NULL: no start timeout */
+    uint64_t timer_ref;
+    uint64_t deadline;
+    int timer_outcome;         /* TIMER_* */
+    bool answered;
+};
+
+/* Whether init answered within the start timeout.  Decided once: the
+ * timer, or the first of us (the ack, or init's end) to look. */
+static bool in_time(struct start_job *j)
 {
-    struct process *self = srv__caller();
-    result->reason = reason;
-    result->detail = self != NULL ? srv__keep_detail(self, KEPT_START,
-                                                     srv_detail_retain(detail))
-                                  : NULL;
-    srv__exit(p, reason, detail, 0);
+    if (j->timer_outcome == TIMER_UNSETTLED) {
+        bool late = false;
+        if (j->timer != NULL) {
+            int running = START_RUNNING;
+            /* Whoever moves the state first decides: the timer, or us. */
+            late = !atomic_compare_exchange_strong(&j->timer->state, &running, START_DONE);
+            srv__timer_cancel(j->timer_ref);
+            start_timer_release(j->timer);
+            j->timer = NULL;
+        }
+        if (j->deadline != UINT64_MAX && srv__now_ns() > j->deadline)
+            late = true;
+        j->timer_outcome = late ? TIMER_LATE : TIMER_IN_TIME;
+    }
+    return j->timer_outcome == TIMER_IN_TIME;
+}
+
+/* The starter's answer, once: what init returns after an ack is not. */
+static void answer(struct start_job *j, srv_status status, srv_atom reason)
+{
+    if (j->answered)
+        return;
+    j->answered = true;
+    srv__slot_complete(j->starter, status, reason, NULL, 0);
+}
+
+static srv_action call_init(struct process *p, void *arg)
+{
+    struct start_job *j = arg;
+    return p->module->init(srv__state(p), j->args);
+}
+
+/* init, and what gen.erl and proc_lib.erl make of its result, as a job
+ * that the starter runs at once on a stack of its own (inline.c): if init
+ * acknowledges early (srv_init_ack) or blocks, the starter goes on and
+ * this goes on as the server's, on a scheduler thread.  The new process is
+ * RUNNING and ours until the end: whatever is sent to it meanwhile waits
+ * in its mailbox. */
+/* Ends a server whose init stopped or crashed with reason and detail (a
+ * reference this takes) and answers its starter with status: the
+ * starter's job gets its own reference, which srv_start keeps for
+ * srv_start_result.detail. */
+static void fail(struct start_job *j, struct start_job *starters, srv_status status,
+                 srv_atom reason, const srv_detail *detail)
+{
+    if (!j->answered)
+        starters->detail = srv_detail_retain(detail);
+    srv__exit(j->p, reason, detail, 0);
+    answer(j, status, reason);
+}
+
+static void run_init(void *arg)
+{
+    struct start_job *starters = arg;
+    struct start_job j = *starters;
+    struct process *p = j.p;
+    srv_action action;
+    /* init: no message yet, and its start for srv_init_ack */
+    struct current_message current = {.start = &j};
+    p->current = &current;
+    /* srv_process_info sees init running; not a message, not counted */
+    srv__handling_again(p, HANDLING_INIT);
+    bool finished = srv__run_callback(p, call_init, &j, &action);
+    srv__handling_again(p, HANDLING_NONE);
+    current.start = NULL;
+    bool late = !in_time(&j);
+    /* a continue goes with a start that succeeds, and init's ok only */
+    if (finished && (late || action.kind != SRV_ACTION_OK ||
+                     !srv__timeout_valid(action.timeout_ms)))
+        srv__drop_next(p, &action);
+    if (late) {
+        /* init outran the start timeout: the child is killed (a detail
+         * its stop or exit came with goes) */
+        if (!finished || action.kind == SRV_ACTION_STOP)
+            srv_detail_release(action.detail);
+        abandon(p, srv_atom_killed);
+        answer(&j, SRV_ETIMEOUT, srv_atom_timeout);
+        return;
+    }
+    if (!finished) {
+        srv__report_crash(p, action.reason, action.detail, false, NULL);
+        fail(&j, starters, SRV_EINIT, action.reason, action.detail);
+        return;
+    }
+    /* A negative timeout other than infinity is a bad return value. */
+    switch (srv__timeout_valid(action.timeout_ms) ? action.kind : SRV_ACTION_NONE) {
+    case SRV_ACTION_OK: {
+        if (!srv__after_action(p, &action)) { /* no memory for its timeout */
+            abandon(p, srv__atom_out_of_memory);
+            answer(&j, SRV_ENOMEM, srv__atom_out_of_memory);
+            return;
+        }
+        /* Hold p across the release: another may end it the moment it is
+         * idle (srv__release). */
+        struct process *held = srv__process_get(p->pid);
+        bool alive = true;
+        if (p->timeout_ms == 0 && srv__mailbox_empty(&p->mailbox))
+            alive = srv__handle_timeout_now(p);
+        if (alive) {
+            p->current = NULL;
+            srv__release(p);
+            srv__process_put(held);
+        }
+        answer(&j, SRV_OK, NULL);
+        return;
+    }
+    case SRV_ACTION_IGNORE:
+        abandon(p, srv_atom_normal);
+        answer(&j, SRV_IGNORE, NULL);
+        return;
+    case SRV_ACTION_STOP:
+        fail(&j, starters, SRV_EINIT,
+             srv__atom(action.reason != NULL ? action.reason : "undefined"), action.detail);
+        return;
+    default: {
+        const srv_detail *detail = srv__detail_bad_return(p, &action);
+        srv__report_crash(p, srv_atom_bad_return_value, detail, false, NULL);
+        fail(&j, starters, SRV_EBADRETURN, srv_atom_bad_return_value, detail);
+        return;
+    }
+    }
+}
+
+srv_status srv_init_ack(void)
+{
+    struct process *p = srv__current_or_null();
+    /* only init runs with its start in its current message */
+    if (p == NULL || p->current == NULL || p->current->start == NULL)
+        return SRV_EINVAL;
+    struct start_job *j = p->current->start;
+    if (j->answered)
+        return SRV_OK;
+    if (!in_time(j)) /* the starter gave up: the child is killed */
+        srv_exit(srv_atom_killed);
+    answer(j, SRV_OK, NULL);
+    /* Let the starter go on now, if it is waiting beneath us. */
+    srv__inline_detach();
+    return SRV_OK;
 }
 
 srv_status srv_start(const srv_module *module, const void *init_args,
@@ -173,6 +319,15 @@ srv_status srv_start(const srv_module *module, const void *init_args,
         abandon(p, srv_atom_normal);
         return SRV_ENOMEM;
     }
+    /* proc_lib's first ancestor: a plain start's starter is kept where
+     * the extra part is made anyway (a name, hibernate_after, a debug
+     * option), marked as no Parent; an idle server without one keeps
+     * none, as it holds only what every server needs. */
+    struct process_extra *x = srv__extra(p);
+    if (mode == SRV_START_PLAIN && x != NULL) {
+        x->parent = starter->pid;
+        x->parent.node |= SRV__PLAIN_START;
+    }
 
     long timeout = opts != NULL && opts->timeout_ms != 0 ? opts->timeout_ms
                                                          : SRV_INFINITY;
@@ -194,71 +349,17 @@ srv_status srv_start(const srv_module *module, const void *init_args,
             return SRV_ENOMEM;
         }
     }
-    struct init_call call = {init_args};
-    srv_action action;
-    p->current = NULL; /* init: no message yet */
-    /* srv_process_info sees init running; not a message, not counted */
-    srv__handling_again(p, HANDLING_INIT);
-    bool finished = srv__run_callback(p, call_init, &call, &action);
-    srv__handling_again(p, HANDLING_NONE);
-    bool timed_out = false;
-    if (timer != NULL) {
-        int running = START_RUNNING;
-        /* Whoever moves the state first decides: the timer, or us. */
-        timed_out = !atomic_compare_exchange_strong(&timer->state, &running, START_DONE);
-        srv__timer_cancel(timer_ref);
-        start_timer_release(timer);
-    }
-    bool late = timed_out || (deadline != UINT64_MAX && srv__now_ns() > deadline);
-    /* a continue goes with a start that succeeds, and init's ok only */
-    if (finished && (late || action.kind != SRV_ACTION_OK ||
-                     !srv__timeout_valid(action.timeout_ms)))
-        srv__drop_next(p, &action);
-    if (late) {
-        /* init outran the start timeout: the child is killed (a detail
-         * its stop or exit came with goes) */
-        if (!finished || action.kind == SRV_ACTION_STOP)
-            srv_detail_release(action.detail);
-        abandon(p, srv_atom_killed);
-        result->reason = srv_atom_timeout;
-        return SRV_ETIMEOUT;
-    }
-    if (!finished) {
-        srv__report_crash(p, action.reason, action.detail, false, NULL);
-        abandon_with(p, action.reason, action.detail, result);
-        return SRV_EINIT;
-    }
-    /* A negative timeout other than infinity is a bad return value. */
-    switch (srv__timeout_valid(action.timeout_ms) ? action.kind : SRV_ACTION_NONE) {
-    case SRV_ACTION_OK:
-        if (!srv__after_action(p, &action)) { /* no memory for its timeout */
-            abandon(p, srv__atom_out_of_memory);
-            result->reason = srv__atom_out_of_memory;
-            return SRV_ENOMEM;
-        }
-        result->pid = p->pid;
-        /* Hold p across the release: another may end it the moment it is
-         * idle (srv__release). */
-        struct process *held = srv__process_get(p->pid);
-        if (p->timeout_ms == 0 && srv__mailbox_empty(&p->mailbox)) {
-            if (!srv__handle_timeout_now(p))
-                return SRV_OK;
-        }
-        srv__release(p);
-        srv__process_put(held);
-        return SRV_OK;
-    case SRV_ACTION_IGNORE:
-        abandon(p, srv_atom_normal);
-        return SRV_IGNORE;
-    case SRV_ACTION_STOP:
-        abandon_with(p, srv__atom(action.reason != NULL ? action.reason : "undefined"),
-                     action.detail, result);
-        return SRV_EINIT;
-    default: {
-        const srv_detail *detail = srv__detail_bad_return(p, &action);
-        srv__report_crash(p, srv_atom_bad_return_value, detail, false, NULL);
-        abandon_with(p, srv_atom_bad_return_value, detail, result);
-        return SRV_EBADRETURN;
-    }
-    }
+    srv_pid pid = p->pid; /* p may be gone once init has answered */
+    struct start_job job = {p, init_args, NULL, {starter->pid, 0, NULL}, timer, timer_ref,
+                            deadline, TIMER_UNSETTLED, false};
+    job.starter.tag = srv__slot_arm(srv__slot(starter), NULL);
+    srv__inline_call(run_init, &job, srv__slot(starter), job.starter.tag);
+    srv_status status = srv__slot_wait(srv__slot(starter), UINT64_MAX, &result->reason);
+    if (status == SRV_OK)
+        result->pid = pid;
+    /* the detail of a failed init's reason, kept by the starter for it
+     * to read (srv__keep_detail releases the one it replaces) */
+    result->detail = job.detail != NULL ? srv__keep_detail(starter, KEPT_START, job.detail)
+                                        : NULL;
+    return status;
 }

@@ -19,20 +19,47 @@ static pthread_key_t identity_key;
 static pthread_once_t identity_once = PTHREAD_ONCE_INIT;
 static bool identity_key_made;
 
-/* A plain thread's identity ends with the thread: its links and monitors
- * hear `normal`. */
-static void identity_destroy(void *arg)
+/* Ends a plain thread's identity: its links and monitors hear reason. */
+static void identity_end(struct process *p, srv_atom reason)
 {
-    struct process *p = arg;
     srv__process_close(p);
     srv__process_quiesce(p, false);
-    srv__links_exit(p, SRV_NORMAL, NULL);
+    srv__links_exit(p, reason, NULL);
     struct envelope *e;
     while ((e = srv__mailbox_pop(&p->mailbox)) != NULL)
         srv__envelope_free(NULL, e);
     srv__requests_release(p); /* replies nobody read */
     srv__process_free(p);
     srv__overflow_unwatch_thread();
+}
+
+/* A plain thread's identity ends with the thread: its links and monitors
+ * hear `normal`. */
+static void identity_destroy(void *arg)
+{
+    identity_end(arg, SRV_NORMAL);
+}
+
+/* The thread has no identity from here on (a fresh one on its next need). */
+static void identity_forget(void)
+{
+    identity = NULL;
+    if (identity_key_made)
+        pthread_setspecific(identity_key, NULL);
+}
+
+void srv__thread_identity_exit(srv_atom reason)
+{
+    struct process *p = identity;
+    if (p == NULL)
+        return;
+    identity_forget();
+    identity_end(p, reason);
+}
+
+void srv__thread_identity_lend(void)
+{
+    identity_forget();
 }
 
 static void identity_key_make(void)

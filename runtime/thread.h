@@ -6,6 +6,7 @@
 #define SRV_THREAD_H
 
 #include "os.h"
+#include "srv.h"
 
 struct process;
 
@@ -20,6 +21,12 @@ struct process *srv__caller(void);
 struct process *srv__current(void);
 /* This thread's identity, whatever runs on it; NULL: out of memory. */
 struct process *srv__thread_identity(void);
+
+/* enter.c: the thread's identity ends with reason, as if the thread did;
+ * or it becomes a server's and the thread no longer is it.  Either way
+ * the thread gets a fresh identity on its next need. */
+void srv__thread_identity_exit(srv_atom reason);
+void srv__thread_identity_lend(void);
 
 void srv__thread_fork(enum srv_fork_phase phase);
 

@@ -84,8 +84,9 @@ extern "C" {
     XX(NOREQUEST, "no request to wait for")                                   \
     XX(ENOCHILD, "no child of that id")                                       \
     XX(EPRESENT, "a child of that id is already present")                     \
-    XX(ERUNNING, "the child is running")                                       \
-    XX(ENODE, "the node could not start: epmd, or its port")
+    XX(ERUNNING, "it is running (a child; a server not suspended)")           \
+    XX(ENODE, "the node could not start: epmd, or its port")                  \
+    XX(ECHANGE, "code_change returned an error")
 
 typedef enum srv_status {
 #define SRV__STATUS_ENUM(name, text) SRV_##name,
@@ -326,6 +327,50 @@ SRV_API srv_status srv_start(const srv_module *module, const void *init_args,
                              srv_start_mode mode, const srv_start_opts *opts,
                              srv_start_result *result);
 
+/* gen_server:enter_loop(Module, [], State, ServerName, Timeout): the
+ * calling plain thread's own process (its pid, registered name, links,
+ * monitors, mail) becomes a server of module, whose state is a copy of
+ * *state (module->state_size bytes: the generated NAME_state, made by the
+ * caller as init would; what it owns goes with it, and is freed by the
+ * module's free_state when the server ends).  No init runs.  The thread
+ * then waits while others run the server, and returns SRV_OK once it has
+ * ended, with its exit reason in *reason; the thread gets a fresh pid on
+ * its next need.  Mail sent to the pid before the call (signals the
+ * thread had not received) is the server's.  opts may be NULL:
+ *   name        the name the thread must hold already (srv_register);
+ *               when it does not, its process exits with
+ *               process_not_registered (links and monitors hear it) and
+ *               the call returns SRV_ENOTREG, as gen.erl's enter_loop
+ *   timeout_ms  the callback timeout to begin with, as init's
+ *               ok_timeout (0 here means none: SRV_INFINITY)
+ * SRV_EINVAL from a handler (a server cannot become another: its
+ * handler's frames would have no process to return to), for a bad module
+ * or timeout.  A call to the pid before the thread enters is refused
+ * (SRV_EINVAL, as one to any plain thread). */
+typedef struct srv_enter_opts {
+    const char *name;
+    long timeout_ms;
+} srv_enter_opts;
+SRV_API srv_status srv_enter_loop(const srv_module *module, void *state,
+                                  const srv_enter_opts *opts, srv_atom *reason);
+
+/* proc_lib:init_ack: from init, answers the starter now (SRV_OK, with
+ * the pid) and lets init go on with slow setup, as the server's, on a
+ * scheduler thread; whatever is sent to the server meanwhile (calls,
+ * casts, info, system messages) waits in its mailbox, and is handled once
+ * init returns.  The start timeout stops at the ack.  What init returns
+ * afterwards is no answer any more, as in OTP: ok() goes on into the
+ * loop; stop(reason), a crash or a bad return value end the server with
+ * that reason (links, monitors and the crash report see it; terminate
+ * does not run), ignore() ends it with normal.  After the ack, init's
+ * arguments are gone (they are the starter's, which has gone on): a
+ * string or bytes argument init still needs must be copied before it.
+ * SRV_OK, also for a second ack (which does nothing); SRV_EINVAL outside
+ * init.  At an ack that comes after the start timeout, the server is
+ * killed instead (init does not go on), and its starter gets
+ * SRV_ETIMEOUT.  In a spec, init's body says init_ack(). */
+SRV_API srv_status srv_init_ack(void);
+
 /* ---------------------------------------------------------------------- */
 /* Calls, casts, replies                                                   */
 
@@ -444,8 +489,9 @@ typedef struct srv_request_id {
 SRV_API srv_status srv_send_request(srv_pid server, const srv_module *module,
                                     unsigned message, const void *args,
                                     srv_request_id *req);
-/* The same to a registered name: a name nobody holds is answered at once
- * with SRV_ENOPROC, as OTP answers {error, {noproc, Name}}. */
+/* The same to a registered name (srv_send_request_to takes any srv_ref):
+ * a name nobody holds is answered at once with SRV_ENOPROC, as OTP
+ * answers {error, {noproc, Name}}. */
 SRV_API srv_status srv_send_request_name(const char *name,
                                          const srv_module *module, unsigned message,
                                          const void *args, srv_request_id *req);
@@ -712,6 +758,11 @@ static inline srv_ref srv__ref_same(srv_ref ref)
 #define SRV__ROUTE(by_pid, by_ref, ...)                                       \
     SRV__BY_PID(SRV__FIRST(__VA_ARGS__, ~), by_pid, by_ref)                   \
     (SRV__TARGET(SRV__FIRST(__VA_ARGS__, ~)), SRV__REST(__VA_ARGS__))
+/* The same for a function whose server comes second, after `before` (a
+ * timer's delay). */
+#define SRV__ROUTE_AFTER(by_pid, by_ref, before, ...)                          \
+    SRV__BY_PID(SRV__FIRST(__VA_ARGS__, ~), by_pid, by_ref)                   \
+    (before, SRV__TARGET(SRV__FIRST(__VA_ARGS__, ~)), SRV__REST(__VA_ARGS__))
 #endif
 
 /* gen:whereis: the pid a reference names now; SRV_ENOTREG when nobody
@@ -735,6 +786,11 @@ SRV_API srv_status srv_send_to(srv_ref server, const struct srv_module *module,
 SRV_API srv_status srv_stop_to(srv_ref server, srv_atom reason, long timeout_ms,
                                srv_call_result *result);
 SRV_API srv_status srv_monitor_to(srv_ref server, srv_monitor_ref *ref_out);
+/* srv_send_request to an srv_ref: a name nobody holds is answered at once
+ * with SRV_ENOPROC, as OTP answers {error, {noproc, Name}}. */
+SRV_API srv_status srv_send_request_to(srv_ref server, const struct srv_module *module,
+                                       unsigned message, const void *args,
+                                       srv_request_id *req);
 
 /* gen_server:multi_call and abcast over this node's servers of one local
  * name.  The nodes are numbered as srv_pid.node: this one is 0, the only
@@ -781,6 +837,18 @@ SRV_API srv_status srv_send_after(long delay_ms, srv_pid pid,
 SRV_API srv_status srv_start_timer(long delay_ms, srv_pid pid,
                                    const srv_module *module, unsigned message,
                                    const void *args, srv_timer_ref *ref_out);
+/* The same to an srv_ref (generated code: NAME_INFO_send_after(ms, x,
+ * ...) with x a name or an srv_ref).  A name is looked up when the timer
+ * fires, as Erlang's send_after to an atom: when nobody holds it then, or
+ * its holder runs another module, the message is dropped.  The name is
+ * copied; a via registry must outlive the timer (its whereis_name runs
+ * on the timer's thread). */
+SRV_API srv_status srv_send_after_to(long delay_ms, srv_ref server,
+                                     const srv_module *module, unsigned message,
+                                     const void *args, srv_timer_ref *ref_out);
+SRV_API srv_status srv_start_timer_to(long delay_ms, srv_ref server,
+                                      const srv_module *module, unsigned message,
+                                      const void *args, srv_timer_ref *ref_out);
 /* Inside an info handler: the ref of the srv_start_timer that sent the
  * message it handles; 0 for any other message (srv_send, srv_send_after),
  * outside an info handler, and on a plain thread. */
@@ -822,7 +890,8 @@ SRV_API srv_status srv_sys_resume(srv_pid server, long timeout_ms);
  *             {"Logged events", Log}]},
  *     {data, [{"State", State}]}]]}
  * as fields, and whole in text (one line, as io:format's ~w would print
- * it; PDict holds '$initial_call' alone: C has no process dictionary).
+ * it; PDict holds '$initial_call' and '$ancestors' alone: C has no
+ * process dictionary of its own).
  * state and log are format_status's (srv_status_map), when the module
  * has one.  A suspended server answers too.  Free with
  * srv_sys_status_free. */
@@ -832,7 +901,14 @@ typedef struct srv_sys_status {
     const char *module; /* the callback module: "counter" */
     bool suspended;     /* SysState: suspended, or running */
     srv_pid parent;     /* itself when started without link or monitor */
-    srv_buf debug;      /* [], [{trace,true}], [{log,{N,Events}}] */
+    srv_buf debug;      /* [], [{trace,true}], [{log,{N,Events}}],
+                         * {statistics,{Start,{reductions,R},In,Out}} first
+                         * while statistics are on */
+    srv_buf ancestors;  /* '$ancestors': [Starter, its starter, ...], each
+                         * by its registered name if it has one; a plain
+                         * thread ends it, so does one that is gone, and
+                         * a plain start without a name, hibernate_after
+                         * or debug option keeps no starter: [] */
     srv_buf log;        /* "Logged events" */
     srv_buf state;      /* "State" */
     srv_buf text;       /* the whole status term */
@@ -858,6 +934,50 @@ SRV_API srv_status srv_sys_log(srv_pid server, unsigned n, long timeout_ms);
 SRV_API srv_status srv_sys_log_get(srv_pid server, srv_buf *out, long timeout_ms);
 /* sys:log(Server, print): the events kept, to the logger as *DBG* lines. */
 SRV_API srv_status srv_sys_log_print(srv_pid server, long timeout_ms);
+/* sys:no_debug: trace, log (its events dropped) and statistics off. */
+SRV_API srv_status srv_sys_no_debug(srv_pid server, long timeout_ms);
+
+/* sys:statistics(Name, true | false | get). */
+typedef enum srv_statistics_op {
+    SRV_STATISTICS_ON = 1, /* start counting, afresh */
+    SRV_STATISTICS_OFF,    /* stop, and forget the counts */
+    SRV_STATISTICS_GET     /* the counts so far */
+} srv_statistics_op;
+
+/* What a server counted since its statistics were turned on.  on is
+ * false when they are off (sys's no_statistics); the rest is then 0. */
+typedef struct srv_statistics {
+    bool on;
+    int64_t start_time;    /* when turned on: seconds since the Epoch */
+    int64_t current_time;  /* when read */
+    uint64_t reductions;   /* handler runs: a handled message, timeout,
+                            * EXIT or DOWN that ran a handler counts one */
+    uint64_t messages_in;  /* messages taken: calls (those their callers
+                            * ran too), casts, info, timeouts, EXITs and
+                            * DOWNs; not system messages */
+    uint64_t messages_out; /* replies returned by call handlers (reply,
+                            * stop_reply; not a deferred srv_reply) */
+} srv_statistics;
+
+/* out may be NULL for on and off.  SRV_ENOMEM when statistics cannot be
+ * turned on for want of memory. */
+SRV_API srv_status srv_sys_statistics(srv_pid server, srv_statistics_op op,
+                                      srv_statistics *out, long timeout_ms);
+
+/* sys:change_code(Server, Module, OldVsn, Extra): runs module's
+ * code_change on the state of a server suspended by srv_sys_suspend (it
+ * goes on suspended; srv_sys_resume lets it run with the changed state).
+ * old_vsn (interned: any string) and extra are what code_change gets;
+ * extra is the caller's and must outlive the request.  SRV_OK when
+ * code_change returned ok(); SRV_ECHANGE with result->reason when it
+ * returned error(reason), crashed (the reason it exited with; the server
+ * goes on, as sys's catch lets it), or the module has none (undef), as
+ * sys's {error, Reason}; SRV_ERUNNING when the server is not suspended
+ * (sys's {error, {unknown_system_msg, ...}}: nothing runs); SRV_EINVAL
+ * when the server runs another module. */
+SRV_API srv_status srv_sys_change_code(srv_pid server, const srv_module *module,
+                                       const char *old_vsn, void *extra,
+                                       long timeout_ms, srv_call_result *result);
 
 /* ---------------------------------------------------------------------- */
 /* Processes: listing and inspecting (process_info, registered, processes) */

@@ -61,6 +61,34 @@ Test(emit, line_directive_after_a_body_names_the_next_output_line)
     srvc_job_free(&job);
 }
 
+Test(emit, code_change_goes_to_the_module_table_and_error_only_to_its_body)
+{
+    struct srvc_job job = {0};
+    compile("server s;\ncast go() {\n    return noreply();\n}\n"
+            "code_change {\n    return old_vsn ? ok() : error(\"none\");\n}\n", &job);
+    cr_assert_not_null(strstr(job.c.data, "    .code_change = s_code_change,\n"));
+    cr_assert_not_null(strstr(job.c.data, "#define error(reason) srv_code_change_error(reason)"));
+    /* one definition, in code_change's body: a cast's error() is no form */
+    const char *first = strstr(job.c.data, "#define error(");
+    cr_assert_null(strstr(first + 1, "#define error("));
+    cr_assert(strstr(job.c.data, "s_handle_go") < first);
+    srvc_job_free(&job);
+    compile("server s;\n", &job);
+    cr_assert_not_null(strstr(job.c.data, "    .code_change = NULL,\n"));
+    srvc_job_free(&job);
+}
+
+Test(emit, init_ack_is_defined_in_an_init_that_says_it)
+{
+    struct srvc_job job = {0};
+    compile("server s;\ninit() {\n    init_ack();\n    return ok();\n}\n", &job);
+    cr_assert_not_null(strstr(job.c.data, "#define init_ack() srv_init_ack()"));
+    srvc_job_free(&job);
+    compile("server s;\ninit() {\n    return ok();\n}\n", &job);
+    cr_assert_null(strstr(job.c.data, "#define init_ack"), "no noise where init does not ack");
+    srvc_job_free(&job);
+}
+
 /* Renders text with d; returns the output (to free), or NULL with the
  * error in error. */
 static char *render(const char *text, const struct tmpl_dict *d, char *error, size_t size)

@@ -125,6 +125,12 @@ static void continued_add_later_format_args(srv_buf *out, const void *args)
 /* A handler that can reach its end without returning a result is an
  * error, reported at its closing brace in the spec. */
 #pragma GCC diagnostic error "-Wreturn-type"
+/* What only one kind of handler may say (init's init_ack(), code_change's
+ * error()) is defined for its body alone: elsewhere it names no function,
+ * an error at the spec's line (not C89's implicit declaration). */
+#ifndef __cplusplus /* which has no implicit declarations */
+#pragma GCC diagnostic error "-Wimplicit-function-declaration"
+#endif
 
 /* What handler bodies may use beside their arguments (docs/language.md):
  * the results of the handler's kind, which SRV_RESULTS names for each. */
@@ -204,7 +210,7 @@ static srv_init_result continued_handle_init(continued_state *state, int64_t fir
                  
     return ok_continue(load(first, "init"));
 }
-#line 208 "continued.srv.c"
+#line 214 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* continue load: continued.srv:14 */
@@ -216,7 +222,7 @@ static srv_noreply_result continued_handle_load(continued_state *state, int64_t 
     state->loaded += n;
     return why[0] == 'i' ? noreply_continue(settle()) : noreply();
 }
-#line 220 "continued.srv.c"
+#line 226 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* continue settle: continued.srv:19 */
@@ -228,7 +234,7 @@ static srv_noreply_result continued_handle_settle(continued_state *state)
                    
     return noreply_hibernate();
 }
-#line 232 "continued.srv.c"
+#line 238 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* call add: continued.srv:23 */
@@ -241,7 +247,7 @@ static continued_add_result continued_handle_add(continued_state *state, continu
                                  
     return reply_continue(load(n, "add"), state->loaded);
 }
-#line 245 "continued.srv.c"
+#line 251 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* cast add_later: continued.srv:27 */
@@ -253,7 +259,7 @@ static srv_noreply_result continued_handle_add_later(continued_state *state, int
                        
     return noreply_continue(load(n, "cast"));
 }
-#line 257 "continued.srv.c"
+#line 263 "continued.srv.c"
 #undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
@@ -493,6 +499,7 @@ const srv_module continued_module = {
     .copy_init_args = NULL,
     .free_init_args = NULL,
     .codec = &continued_codec,
+    .code_change = NULL,
 };
 
 /* ---- The client API ------------------------------------------------ */
@@ -530,6 +537,12 @@ srv_status continued_start_monitor(int64_t first, srv_pid *srv_new_pid,
     *srv_new_pid = srv_result.pid;
     *srv_monitor = srv_result.monitor_ref;
     return srv_code;
+}
+
+srv_status continued_enter_loop(continued_state *state, const srv_enter_opts *srv_opts,
+                                srv_atom *srv_reason)
+{
+    return srv_enter_loop(&continued_module, state, srv_opts, srv_reason);
 }
 
 /* The functions a pid goes to are named in parentheses: the header's
@@ -646,12 +659,19 @@ srv_status continued_add_reply_to(continued_add_from srv_caller, int64_t loaded)
     return srv_reply(srv_caller.from, &continued_module, CONTINUED_CALL_ADD, &srv_r.reply);
 }
 
-srv_status continued_add_send_request(srv_pid srv_server, int64_t n, srv_request_id *srv_req)
+srv_status (continued_add_send_request)(srv_pid srv_server, int64_t n, srv_request_id *srv_req)
 {
     struct continued_add_args srv_args;
-    memset(&srv_args, 0, sizeof srv_args);
-    srv_args.n = n;
+    continued_add_args_fill(&srv_args, n);
     return srv_send_request(srv_server, &continued_module, CONTINUED_CALL_ADD, &srv_args, srv_req);
+}
+
+srv_status continued_add_send_request_ref(srv_ref srv_server, int64_t n, srv_request_id *srv_req)
+{
+    struct continued_add_args srv_args;
+    continued_add_args_fill(&srv_args, n);
+    return srv_send_request_to(srv_server, &continued_module, CONTINUED_CALL_ADD, &srv_args,
+                               srv_req);
 }
 
 /* The responses refuse a request of another call: its reply has another

@@ -58,6 +58,10 @@ srv_status continued_start_monitor(int64_t first, srv_pid *srv_new_pid,
                                    srv_monitor_ref *srv_monitor);
 srv_status continued_start_opts(int64_t first, srv_start_mode srv_mode,
                                 const srv_start_opts *srv_opts, srv_start_result *srv_result);
+/* gen_server:enter_loop: this plain thread becomes a continued server with
+ * the state *state, and returns once the server has ended (srv_enter_loop). */
+srv_status continued_enter_loop(continued_state *state, const srv_enter_opts *srv_opts,
+                                srv_atom *srv_reason);
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status continued_stop(srv_pid server);
 srv_status continued_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
@@ -96,6 +100,7 @@ srv_status continued_add_node(const char *srv_node, const char *srv_name, int64_
 void continued_add_reply_free(continued_add_reply *reply);
 srv_status continued_add_reply_to(continued_add_from srv_caller, int64_t loaded);
 srv_status continued_add_send_request(srv_pid srv_server, int64_t n, srv_request_id *srv_req);
+srv_status continued_add_send_request_ref(srv_ref srv_server, int64_t n, srv_request_id *srv_req);
 srv_status continued_add_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
                                        continued_add_reply *srv_out);
 srv_status continued_add_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
@@ -121,6 +126,7 @@ srv_status continued_add_later_node(const char *srv_node, const char *srv_name, 
 #define continued_add(...) SRV__ROUTE(continued_add, continued_add_ref, __VA_ARGS__)
 #define continued_add_timeout(...) SRV__ROUTE(continued_add_timeout, continued_add_timeout_ref, __VA_ARGS__)
 #define continued_add_full(...) SRV__ROUTE(continued_add_full, continued_add_full_ref, __VA_ARGS__)
+#define continued_add_send_request(...) SRV__ROUTE(continued_add_send_request, continued_add_send_request_ref, __VA_ARGS__)
 #define continued_add_later(...) SRV__ROUTE(continued_add_later, continued_add_later_ref, __VA_ARGS__)
 #endif
 

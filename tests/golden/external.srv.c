@@ -366,6 +366,7 @@ const srv_module external_module = {
     .copy_init_args = NULL,
     .free_init_args = NULL,
     .codec = &external_codec,
+    .code_change = NULL,
 };
 
 /* ---- The client API ------------------------------------------------ */
@@ -402,6 +403,12 @@ srv_status external_start_monitor(int64_t first, srv_pid *srv_new_pid, srv_monit
     *srv_new_pid = srv_result.pid;
     *srv_monitor = srv_result.monitor_ref;
     return srv_code;
+}
+
+srv_status external_enter_loop(external_state *state, const srv_enter_opts *srv_opts,
+                               srv_atom *srv_reason)
+{
+    return srv_enter_loop(&external_module, state, srv_opts, srv_reason);
 }
 
 /* The functions a pid goes to are named in parentheses: the header's
@@ -522,13 +529,21 @@ srv_status external_lookup_reply_to(external_lookup_from srv_caller, const char 
                      srv_r.action.kind == SRV_ACTION_REPLY_ENOMEM ? NULL : &srv_r.reply);
 }
 
-srv_status external_lookup_send_request(srv_pid srv_server, const char *key,
-                                        srv_request_id *srv_req)
+srv_status (external_lookup_send_request)(srv_pid srv_server, const char *key,
+                                          srv_request_id *srv_req)
 {
     struct external_lookup_args srv_args;
-    memset(&srv_args, 0, sizeof srv_args);
-    srv_args.key = key;
+    external_lookup_args_fill(&srv_args, key);
     return srv_send_request(srv_server, &external_module, EXTERNAL_CALL_LOOKUP, &srv_args, srv_req);
+}
+
+srv_status external_lookup_send_request_ref(srv_ref srv_server, const char *key,
+                                            srv_request_id *srv_req)
+{
+    struct external_lookup_args srv_args;
+    external_lookup_args_fill(&srv_args, key);
+    return srv_send_request_to(srv_server, &external_module, EXTERNAL_CALL_LOOKUP, &srv_args,
+                               srv_req);
 }
 
 /* The responses refuse a request of another call: its reply has another

@@ -227,6 +227,10 @@ srv_status external_start_monitor(int64_t first, srv_pid *srv_new_pid,
                                   srv_monitor_ref *srv_monitor);
 srv_status external_start_opts(int64_t first, srv_start_mode srv_mode,
                                const srv_start_opts *srv_opts, srv_start_result *srv_result);
+/* gen_server:enter_loop: this plain thread becomes a external server with
+ * the state *state, and returns once the server has ended (srv_enter_loop). */
+srv_status external_enter_loop(external_state *state, const srv_enter_opts *srv_opts,
+                               srv_atom *srv_reason);
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status external_stop(srv_pid server);
 srv_status external_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
@@ -267,6 +271,8 @@ void external_lookup_reply_free(external_lookup_reply *reply);
 srv_status external_lookup_reply_to(external_lookup_from srv_caller, const char *value, bool found);
 srv_status external_lookup_send_request(srv_pid srv_server, const char *key,
                                         srv_request_id *srv_req);
+srv_status external_lookup_send_request_ref(srv_ref srv_server, const char *key,
+                                            srv_request_id *srv_req);
 srv_status external_lookup_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
                                          external_lookup_reply *srv_out);
 srv_status external_lookup_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
@@ -292,6 +298,7 @@ srv_status external_forget_node(const char *srv_node, const char *srv_name, cons
 #define external_lookup(...) SRV__ROUTE(external_lookup, external_lookup_ref, __VA_ARGS__)
 #define external_lookup_timeout(...) SRV__ROUTE(external_lookup_timeout, external_lookup_timeout_ref, __VA_ARGS__)
 #define external_lookup_full(...) SRV__ROUTE(external_lookup_full, external_lookup_full_ref, __VA_ARGS__)
+#define external_lookup_send_request(...) SRV__ROUTE(external_lookup_send_request, external_lookup_send_request_ref, __VA_ARGS__)
 #define external_forget(...) SRV__ROUTE(external_forget, external_forget_ref, __VA_ARGS__)
 #endif
 

@@ -80,6 +80,12 @@ static void pool_waiting_format_args(srv_buf *out, const void *args)
 /* A handler that can reach its end without returning a result is an
  * error, reported at its closing brace in the spec. */
 #pragma GCC diagnostic error "-Wreturn-type"
+/* What only one kind of handler may say (init's init_ack(), code_change's
+ * error()) is defined for its body alone: elsewhere it names no function,
+ * an error at the spec's line (not C89's implicit declaration). */
+#ifndef __cplusplus /* which has no implicit declarations */
+#pragma GCC diagnostic error "-Wimplicit-function-declaration"
+#endif
 
 /* What handler bodies may use beside their arguments (docs/language.md):
  * the results of the handler's kind, which SRV_RESULTS names for each. */
@@ -158,7 +164,7 @@ static srv_init_result pool_handle_init(pool_state *state, int size)
     state->free_slots = size;
     return ok();
 }
-#line 162 "pool.srv.c"
+#line 168 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* call acquire: pool.srv:30 */
@@ -177,7 +183,7 @@ static pool_acquire_result pool_handle_acquire(pool_state *state, pool_acquire_f
     state->waiting[state->n_waiting++] = from;
     return noreply();
 }
-#line 181 "pool.srv.c"
+#line 187 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* cast release: pool.srv:42 */
@@ -198,7 +204,7 @@ static srv_noreply_result pool_handle_release(pool_state *state, int slot)
     pool_acquire_reply_to(first, slot);
     return noreply();
 }
-#line 202 "pool.srv.c"
+#line 208 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* call waiting: pool.srv:56 */
@@ -210,7 +216,7 @@ static pool_waiting_result pool_handle_waiting(pool_state *state, pool_waiting_f
                            
     return reply(state->n_waiting);
 }
-#line 214 "pool.srv.c"
+#line 220 "pool.srv.c"
 #undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
@@ -461,6 +467,7 @@ const srv_module pool_module = {
     .copy_init_args = NULL,
     .free_init_args = NULL,
     .codec = &pool_codec,
+    .code_change = NULL,
 };
 
 /* ---- The client API ------------------------------------------------ */
@@ -497,6 +504,11 @@ srv_status pool_start_monitor(int size, srv_pid *srv_new_pid, srv_monitor_ref *s
     *srv_new_pid = srv_result.pid;
     *srv_monitor = srv_result.monitor_ref;
     return srv_code;
+}
+
+srv_status pool_enter_loop(pool_state *state, const srv_enter_opts *srv_opts, srv_atom *srv_reason)
+{
+    return srv_enter_loop(&pool_module, state, srv_opts, srv_reason);
 }
 
 /* The functions a pid goes to are named in parentheses: the header's
@@ -604,9 +616,14 @@ srv_status pool_acquire_reply_to(pool_acquire_from srv_caller, int slot)
     return srv_reply(srv_caller.from, &pool_module, POOL_CALL_ACQUIRE, &srv_r.reply);
 }
 
-srv_status pool_acquire_send_request(srv_pid srv_server, srv_request_id *srv_req)
+srv_status (pool_acquire_send_request)(srv_pid srv_server, srv_request_id *srv_req)
 {
     return srv_send_request(srv_server, &pool_module, POOL_CALL_ACQUIRE, NULL, srv_req);
+}
+
+srv_status pool_acquire_send_request_ref(srv_ref srv_server, srv_request_id *srv_req)
+{
+    return srv_send_request_to(srv_server, &pool_module, POOL_CALL_ACQUIRE, NULL, srv_req);
 }
 
 /* The responses refuse a request of another call: its reply has another
@@ -734,9 +751,14 @@ srv_status pool_waiting_reply_to(pool_waiting_from srv_caller, int n)
     return srv_reply(srv_caller.from, &pool_module, POOL_CALL_WAITING, &srv_r.reply);
 }
 
-srv_status pool_waiting_send_request(srv_pid srv_server, srv_request_id *srv_req)
+srv_status (pool_waiting_send_request)(srv_pid srv_server, srv_request_id *srv_req)
 {
     return srv_send_request(srv_server, &pool_module, POOL_CALL_WAITING, NULL, srv_req);
+}
+
+srv_status pool_waiting_send_request_ref(srv_ref srv_server, srv_request_id *srv_req)
+{
+    return srv_send_request_to(srv_server, &pool_module, POOL_CALL_WAITING, NULL, srv_req);
 }
 
 /* The responses refuse a request of another call: its reply has another

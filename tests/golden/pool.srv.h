@@ -80,6 +80,9 @@ srv_status pool_start_link(int size, srv_pid *srv_new_pid);
 srv_status pool_start_monitor(int size, srv_pid *srv_new_pid, srv_monitor_ref *srv_monitor);
 srv_status pool_start_opts(int size, srv_start_mode srv_mode, const srv_start_opts *srv_opts,
                            srv_start_result *srv_result);
+/* gen_server:enter_loop: this plain thread becomes a pool server with
+ * the state *state, and returns once the server has ended (srv_enter_loop). */
+srv_status pool_enter_loop(pool_state *state, const srv_enter_opts *srv_opts, srv_atom *srv_reason);
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status pool_stop(srv_pid server);
 srv_status pool_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
@@ -117,6 +120,7 @@ srv_status pool_acquire_node(const char *srv_node, const char *srv_name,
 void pool_acquire_reply_free(pool_acquire_reply *reply);
 srv_status pool_acquire_reply_to(pool_acquire_from srv_caller, int slot);
 srv_status pool_acquire_send_request(srv_pid srv_server, srv_request_id *srv_req);
+srv_status pool_acquire_send_request_ref(srv_ref srv_server, srv_request_id *srv_req);
 srv_status pool_acquire_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
                                       pool_acquire_reply *srv_out);
 srv_status pool_acquire_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
@@ -152,6 +156,7 @@ srv_status pool_waiting_node(const char *srv_node, const char *srv_name,
 void pool_waiting_reply_free(pool_waiting_reply *reply);
 srv_status pool_waiting_reply_to(pool_waiting_from srv_caller, int n);
 srv_status pool_waiting_send_request(srv_pid srv_server, srv_request_id *srv_req);
+srv_status pool_waiting_send_request_ref(srv_ref srv_server, srv_request_id *srv_req);
 srv_status pool_waiting_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
                                       pool_waiting_reply *srv_out);
 srv_status pool_waiting_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
@@ -170,10 +175,12 @@ srv_status pool_waiting_check_response(srv_request_id *srv_req, pool_waiting_rep
 #define pool_acquire(...) SRV__ROUTE(pool_acquire, pool_acquire_ref, __VA_ARGS__)
 #define pool_acquire_timeout(...) SRV__ROUTE(pool_acquire_timeout, pool_acquire_timeout_ref, __VA_ARGS__)
 #define pool_acquire_full(...) SRV__ROUTE(pool_acquire_full, pool_acquire_full_ref, __VA_ARGS__)
+#define pool_acquire_send_request(...) SRV__ROUTE(pool_acquire_send_request, pool_acquire_send_request_ref, __VA_ARGS__)
 #define pool_release(...) SRV__ROUTE(pool_release, pool_release_ref, __VA_ARGS__)
 #define pool_waiting(...) SRV__ROUTE(pool_waiting, pool_waiting_ref, __VA_ARGS__)
 #define pool_waiting_timeout(...) SRV__ROUTE(pool_waiting_timeout, pool_waiting_timeout_ref, __VA_ARGS__)
 #define pool_waiting_full(...) SRV__ROUTE(pool_waiting_full, pool_waiting_full_ref, __VA_ARGS__)
+#define pool_waiting_send_request(...) SRV__ROUTE(pool_waiting_send_request, pool_waiting_send_request_ref, __VA_ARGS__)
 #endif
 
 extern const srv_module pool_module;

@@ -304,6 +304,12 @@ static void types_moved_format_args(srv_buf *out, const void *args)
 /* A handler that can reach its end without returning a result is an
  * error, reported at its closing brace in the spec. */
 #pragma GCC diagnostic error "-Wreturn-type"
+/* What only one kind of handler may say (init's init_ack(), code_change's
+ * error()) is defined for its body alone: elsewhere it names no function,
+ * an error at the spec's line (not C89's implicit declaration). */
+#ifndef __cplusplus /* which has no implicit declarations */
+#pragma GCC diagnostic error "-Wimplicit-function-declaration"
+#endif
 
 /* What handler bodies may use beside their arguments (docs/language.md):
  * the results of the handler's kind, which SRV_RESULTS names for each. */
@@ -368,7 +374,7 @@ static srv_init_result types_handle_init(types_state *state)
         
     return ok();
 }
-#line 372 "types.srv.c"
+#line 378 "types.srv.c"
 #undef SRV_RESULTS
 
 /* call everything: types.srv:54 */
@@ -390,7 +396,7 @@ static types_everything_result types_handle_everything(types_state *state,
     state->p = p;
     return reply(m, n, q);
 }
-#line 394 "types.srv.c"
+#line 400 "types.srv.c"
 #undef SRV_RESULTS
 
 /* cast hand_over: types.srv:65 */
@@ -404,7 +410,7 @@ static srv_noreply_result types_handle_hand_over(types_state *state, struct job 
     state->current = job;
     return noreply();
 }
-#line 408 "types.srv.c"
+#line 414 "types.srv.c"
 #undef SRV_RESULTS
 
 /* info moved: types.srv:72 */
@@ -416,7 +422,7 @@ static srv_noreply_result types_handle_moved(types_state *state, types_point to)
     state->q.at = to;
     return noreply();
 }
-#line 420 "types.srv.c"
+#line 426 "types.srv.c"
 #undef SRV_RESULTS
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
@@ -793,6 +799,7 @@ const srv_module types_module = {
     .copy_init_args = NULL,
     .free_init_args = NULL,
     .codec = &types_codec,
+    .code_change = NULL,
 };
 
 /* ---- The client API ------------------------------------------------ */
@@ -826,6 +833,12 @@ srv_status types_start_monitor(srv_pid *srv_new_pid, srv_monitor_ref *srv_monito
     *srv_new_pid = srv_result.pid;
     *srv_monitor = srv_result.monitor_ref;
     return srv_code;
+}
+
+srv_status types_enter_loop(types_state *state, const srv_enter_opts *srv_opts,
+                            srv_atom *srv_reason)
+{
+    return srv_enter_loop(&types_module, state, srv_opts, srv_reason);
 }
 
 /* The functions a pid goes to are named in parentheses: the header's
@@ -967,22 +980,23 @@ srv_status types_everything_reply_to(types_everything_from srv_caller, const cha
                      srv_r.action.kind == SRV_ACTION_REPLY_ENOMEM ? NULL : &srv_r.reply);
 }
 
-srv_status types_everything_send_request(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,
-                                         const char *m, srv_bytes n, srv_atom o, srv_pid p,
-                                         types_labelled q, srv_request_id *srv_req)
+srv_status (types_everything_send_request)(srv_pid srv_server, int8_t a, uint64_t h, double j,
+                                           bool l, const char *m, srv_bytes n, srv_atom o,
+                                           srv_pid p, types_labelled q, srv_request_id *srv_req)
 {
     struct types_everything_args srv_args;
-    memset(&srv_args, 0, sizeof srv_args);
-    srv_args.a = a;
-    srv_args.h = h;
-    srv_args.j = j;
-    srv_args.l = l;
-    srv_args.m = m;
-    srv_args.n = n;
-    srv_args.o = o;
-    srv_args.p = p;
-    srv_args.q = q;
+    types_everything_args_fill(&srv_args, a, h, j, l, m, n, o, p, q);
     return srv_send_request(srv_server, &types_module, TYPES_CALL_EVERYTHING, &srv_args, srv_req);
+}
+
+srv_status types_everything_send_request_ref(srv_ref srv_server, int8_t a, uint64_t h, double j,
+                                             bool l, const char *m, srv_bytes n, srv_atom o,
+                                             srv_pid p, types_labelled q, srv_request_id *srv_req)
+{
+    struct types_everything_args srv_args;
+    types_everything_args_fill(&srv_args, a, h, j, l, m, n, o, p, q);
+    return srv_send_request_to(srv_server, &types_module, TYPES_CALL_EVERYTHING, &srv_args,
+                               srv_req);
 }
 
 /* The responses refuse a request of another call: its reply has another
@@ -1052,8 +1066,8 @@ srv_status types_send_moved_ref(srv_ref srv_server, types_point to)
     return srv_send_to(srv_server, &types_module, TYPES_INFO_MOVED, &srv_args);
 }
 
-srv_status types_moved_send_after(long srv_delay_ms, srv_pid srv_server, types_point to,
-                                  srv_timer_ref *srv_timer)
+srv_status (types_moved_send_after)(long srv_delay_ms, srv_pid srv_server, types_point to,
+                                    srv_timer_ref *srv_timer)
 {
     struct types_moved_args srv_args;
     types_moved_args_fill(&srv_args, to);
@@ -1061,11 +1075,29 @@ srv_status types_moved_send_after(long srv_delay_ms, srv_pid srv_server, types_p
                           srv_timer);
 }
 
-srv_status types_moved_start_timer(long srv_delay_ms, srv_pid srv_server, types_point to,
-                                   srv_timer_ref *srv_timer)
+srv_status types_moved_send_after_ref(long srv_delay_ms, srv_ref srv_server, types_point to,
+                                      srv_timer_ref *srv_timer)
+{
+    struct types_moved_args srv_args;
+    types_moved_args_fill(&srv_args, to);
+    return srv_send_after_to(srv_delay_ms, srv_server, &types_module, TYPES_INFO_MOVED, &srv_args,
+                             srv_timer);
+}
+
+srv_status (types_moved_start_timer)(long srv_delay_ms, srv_pid srv_server, types_point to,
+                                     srv_timer_ref *srv_timer)
 {
     struct types_moved_args srv_args;
     types_moved_args_fill(&srv_args, to);
     return srv_start_timer(srv_delay_ms, srv_server, &types_module, TYPES_INFO_MOVED, &srv_args,
                            srv_timer);
+}
+
+srv_status types_moved_start_timer_ref(long srv_delay_ms, srv_ref srv_server, types_point to,
+                                       srv_timer_ref *srv_timer)
+{
+    struct types_moved_args srv_args;
+    types_moved_args_fill(&srv_args, to);
+    return srv_start_timer_to(srv_delay_ms, srv_server, &types_module, TYPES_INFO_MOVED, &srv_args,
+                              srv_timer);
 }

@@ -113,6 +113,10 @@ srv_status types_start_link(srv_pid *srv_new_pid);
 srv_status types_start_monitor(srv_pid *srv_new_pid, srv_monitor_ref *srv_monitor);
 srv_status types_start_opts(srv_start_mode srv_mode, const srv_start_opts *srv_opts,
                             srv_start_result *srv_result);
+/* gen_server:enter_loop: this plain thread becomes a types server with
+ * the state *state, and returns once the server has ended (srv_enter_loop). */
+srv_status types_enter_loop(types_state *state, const srv_enter_opts *srv_opts,
+                            srv_atom *srv_reason);
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status types_stop(srv_pid server);
 srv_status types_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
@@ -168,6 +172,9 @@ srv_status types_everything_reply_to(types_everything_from srv_caller, const cha
 srv_status types_everything_send_request(srv_pid srv_server, int8_t a, uint64_t h, double j, bool l,
                                          const char *m, srv_bytes n, srv_atom o, srv_pid p,
                                          types_labelled q, srv_request_id *srv_req);
+srv_status types_everything_send_request_ref(srv_ref srv_server, int8_t a, uint64_t h, double j,
+                                             bool l, const char *m, srv_bytes n, srv_atom o,
+                                             srv_pid p, types_labelled q, srv_request_id *srv_req);
 srv_status types_everything_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
                                           types_everything_reply *srv_out);
 srv_status types_everything_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
@@ -187,8 +194,12 @@ srv_status types_send_moved(srv_pid srv_server, types_point to);
 srv_status types_send_moved_ref(srv_ref srv_server, types_point to);
 srv_status types_moved_send_after(long srv_delay_ms, srv_pid srv_server, types_point to,
                                   srv_timer_ref *srv_timer);
+srv_status types_moved_send_after_ref(long srv_delay_ms, srv_ref srv_server, types_point to,
+                                      srv_timer_ref *srv_timer);
 srv_status types_moved_start_timer(long srv_delay_ms, srv_pid srv_server, types_point to,
                                    srv_timer_ref *srv_timer);
+srv_status types_moved_start_timer_ref(long srv_delay_ms, srv_ref srv_server, types_point to,
+                                       srv_timer_ref *srv_timer);
 
 #ifndef __cplusplus
 /* ---- A pid, a name or an srv_ref, as OTP's ServerRef ---------------- */
@@ -202,8 +213,11 @@ srv_status types_moved_start_timer(long srv_delay_ms, srv_pid srv_server, types_
 #define types_everything(...) SRV__ROUTE(types_everything, types_everything_ref, __VA_ARGS__)
 #define types_everything_timeout(...) SRV__ROUTE(types_everything_timeout, types_everything_timeout_ref, __VA_ARGS__)
 #define types_everything_full(...) SRV__ROUTE(types_everything_full, types_everything_full_ref, __VA_ARGS__)
+#define types_everything_send_request(...) SRV__ROUTE(types_everything_send_request, types_everything_send_request_ref, __VA_ARGS__)
 #define types_hand_over(...) SRV__ROUTE(types_hand_over, types_hand_over_ref, __VA_ARGS__)
 #define types_send_moved(...) SRV__ROUTE(types_send_moved, types_send_moved_ref, __VA_ARGS__)
+#define types_moved_send_after(srv_delay_ms, ...) SRV__ROUTE_AFTER(types_moved_send_after, types_moved_send_after_ref, srv_delay_ms, __VA_ARGS__)
+#define types_moved_start_timer(srv_delay_ms, ...) SRV__ROUTE_AFTER(types_moved_start_timer, types_moved_start_timer_ref, srv_delay_ms, __VA_ARGS__)
 #endif
 
 extern const srv_module types_module;

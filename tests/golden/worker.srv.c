@@ -118,6 +118,12 @@ static void worker_show_format_args(srv_buf *out, const void *args)
 /* A handler that can reach its end without returning a result is an
  * error, reported at its closing brace in the spec. */
 #pragma GCC diagnostic error "-Wreturn-type"
+/* What only one kind of handler may say (init's init_ack(), code_change's
+ * error()) is defined for its body alone: elsewhere it names no function,
+ * an error at the spec's line (not C89's implicit declaration). */
+#ifndef __cplusplus /* which has no implicit declarations */
+#pragma GCC diagnostic error "-Wimplicit-function-declaration"
+#endif
 
 /* What handler bodies may use beside their arguments (docs/language.md):
  * the results of the handler's kind, which SRV_RESULTS names for each. */
@@ -184,7 +190,7 @@ static srv_init_result worker_handle_init(worker_state *state, srv_atom key, srv
     /* {ok, State, 0}: handle the timeout as soon as the mailbox is empty. */
     return ok_timeout(0);
 }
-#line 188 "worker.srv.c"
+#line 194 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* call query: worker.srv:32 */
@@ -199,7 +205,7 @@ static worker_query_result worker_handle_query(worker_state *state, worker_query
     printf("query from %s, self: %s\n", FROM, SELF);
     return reply(state->value);
 }
-#line 203 "worker.srv.c"
+#line 209 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* call set: worker.srv:40 */
@@ -214,7 +220,7 @@ static worker_set_result worker_handle_set(worker_state *state, worker_set_from 
     state->value = value;
     return reply(key, value);
 }
-#line 218 "worker.srv.c"
+#line 224 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* cast show: worker.srv:47 */
@@ -229,7 +235,7 @@ static srv_noreply_result worker_handle_show(worker_state *state, srv_atom key)
            srv_atom_format(state->value).s, SELF);
     return noreply();
 }
-#line 233 "worker.srv.c"
+#line 239 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* info timeout: worker.srv:55 */
@@ -242,7 +248,7 @@ static srv_noreply_result worker_handle_timeout(worker_state *state)
     printf("Timeout\n");
     return noreply();
 }
-#line 246 "worker.srv.c"
+#line 252 "worker.srv.c"
 #undef SRV_RESULTS
 
 /* terminate: worker.srv:60 */
@@ -253,7 +259,7 @@ static void worker_handle_terminate(worker_state *state, srv_atom reason)
            
     printf("terminate reason %s, self: %s\n", srv_atom_format(reason).s, SELF);
 }
-#line 257 "worker.srv.c"
+#line 263 "worker.srv.c"
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
@@ -537,6 +543,7 @@ const srv_module worker_module = {
     .copy_init_args = NULL,
     .free_init_args = NULL,
     .codec = &worker_codec,
+    .code_change = NULL,
 };
 
 /* ---- The client API ------------------------------------------------ */
@@ -575,6 +582,12 @@ srv_status worker_start_monitor(srv_atom key, srv_atom value, srv_pid *srv_new_p
     *srv_new_pid = srv_result.pid;
     *srv_monitor = srv_result.monitor_ref;
     return srv_code;
+}
+
+srv_status worker_enter_loop(worker_state *state, const srv_enter_opts *srv_opts,
+                             srv_atom *srv_reason)
+{
+    return srv_enter_loop(&worker_module, state, srv_opts, srv_reason);
 }
 
 /* The functions a pid goes to are named in parentheses: the header's
@@ -691,12 +704,18 @@ srv_status worker_query_reply_to(worker_query_from srv_caller, srv_atom value)
     return srv_reply(srv_caller.from, &worker_module, WORKER_CALL_QUERY, &srv_r.reply);
 }
 
-srv_status worker_query_send_request(srv_pid srv_server, srv_atom key, srv_request_id *srv_req)
+srv_status (worker_query_send_request)(srv_pid srv_server, srv_atom key, srv_request_id *srv_req)
 {
     struct worker_query_args srv_args;
-    memset(&srv_args, 0, sizeof srv_args);
-    srv_args.key = key;
+    worker_query_args_fill(&srv_args, key);
     return srv_send_request(srv_server, &worker_module, WORKER_CALL_QUERY, &srv_args, srv_req);
+}
+
+srv_status worker_query_send_request_ref(srv_ref srv_server, srv_atom key, srv_request_id *srv_req)
+{
+    struct worker_query_args srv_args;
+    worker_query_args_fill(&srv_args, key);
+    return srv_send_request_to(srv_server, &worker_module, WORKER_CALL_QUERY, &srv_args, srv_req);
 }
 
 /* The responses refuse a request of another call: its reply has another
@@ -808,14 +827,20 @@ srv_status worker_set_reply_to(worker_set_from srv_caller, srv_atom key, srv_ato
     return srv_reply(srv_caller.from, &worker_module, WORKER_CALL_SET, &srv_r.reply);
 }
 
-srv_status worker_set_send_request(srv_pid srv_server, srv_atom key, srv_atom value,
-                                   srv_request_id *srv_req)
+srv_status (worker_set_send_request)(srv_pid srv_server, srv_atom key, srv_atom value,
+                                     srv_request_id *srv_req)
 {
     struct worker_set_args srv_args;
-    memset(&srv_args, 0, sizeof srv_args);
-    srv_args.key = key;
-    srv_args.value = value;
+    worker_set_args_fill(&srv_args, key, value);
     return srv_send_request(srv_server, &worker_module, WORKER_CALL_SET, &srv_args, srv_req);
+}
+
+srv_status worker_set_send_request_ref(srv_ref srv_server, srv_atom key, srv_atom value,
+                                       srv_request_id *srv_req)
+{
+    struct worker_set_args srv_args;
+    worker_set_args_fill(&srv_args, key, value);
+    return srv_send_request_to(srv_server, &worker_module, WORKER_CALL_SET, &srv_args, srv_req);
 }
 
 /* The responses refuse a request of another call: its reply has another

@@ -72,6 +72,10 @@ srv_status worker_start_monitor(srv_atom key, srv_atom value, srv_pid *srv_new_p
                                 srv_monitor_ref *srv_monitor);
 srv_status worker_start_opts(srv_atom key, srv_atom value, srv_start_mode srv_mode,
                              const srv_start_opts *srv_opts, srv_start_result *srv_result);
+/* gen_server:enter_loop: this plain thread becomes a worker server with
+ * the state *state, and returns once the server has ended (srv_enter_loop). */
+srv_status worker_enter_loop(worker_state *state, const srv_enter_opts *srv_opts,
+                             srv_atom *srv_reason);
 /* gen_server:stop/1: reason normal, no timeout. */
 srv_status worker_stop(srv_pid server);
 srv_status worker_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
@@ -110,6 +114,7 @@ srv_status worker_query_node(const char *srv_node, const char *srv_name, srv_ato
 void worker_query_reply_free(worker_query_reply *reply);
 srv_status worker_query_reply_to(worker_query_from srv_caller, srv_atom value);
 srv_status worker_query_send_request(srv_pid srv_server, srv_atom key, srv_request_id *srv_req);
+srv_status worker_query_send_request_ref(srv_ref srv_server, srv_atom key, srv_request_id *srv_req);
 srv_status worker_query_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
                                       worker_query_reply *srv_out);
 srv_status worker_query_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
@@ -143,6 +148,8 @@ void worker_set_reply_free(worker_set_reply *reply);
 srv_status worker_set_reply_to(worker_set_from srv_caller, srv_atom key, srv_atom value);
 srv_status worker_set_send_request(srv_pid srv_server, srv_atom key, srv_atom value,
                                    srv_request_id *srv_req);
+srv_status worker_set_send_request_ref(srv_ref srv_server, srv_atom key, srv_atom value,
+                                       srv_request_id *srv_req);
 srv_status worker_set_wait_response(srv_request_id *srv_req, long srv_timeout_ms,
                                     worker_set_reply *srv_out);
 srv_status worker_set_receive_response(srv_request_id *srv_req, long srv_timeout_ms,
@@ -168,9 +175,11 @@ srv_status worker_show_node(const char *srv_node, const char *srv_name, srv_atom
 #define worker_query(...) SRV__ROUTE(worker_query, worker_query_ref, __VA_ARGS__)
 #define worker_query_timeout(...) SRV__ROUTE(worker_query_timeout, worker_query_timeout_ref, __VA_ARGS__)
 #define worker_query_full(...) SRV__ROUTE(worker_query_full, worker_query_full_ref, __VA_ARGS__)
+#define worker_query_send_request(...) SRV__ROUTE(worker_query_send_request, worker_query_send_request_ref, __VA_ARGS__)
 #define worker_set(...) SRV__ROUTE(worker_set, worker_set_ref, __VA_ARGS__)
 #define worker_set_timeout(...) SRV__ROUTE(worker_set_timeout, worker_set_timeout_ref, __VA_ARGS__)
 #define worker_set_full(...) SRV__ROUTE(worker_set_full, worker_set_full_ref, __VA_ARGS__)
+#define worker_set_send_request(...) SRV__ROUTE(worker_set_send_request, worker_set_send_request_ref, __VA_ARGS__)
 #define worker_show(...) SRV__ROUTE(worker_show, worker_show_ref, __VA_ARGS__)
 #endif
 

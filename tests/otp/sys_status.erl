@@ -1,8 +1,10 @@
 #!/usr/bin/env escript
 %% C twin: tests/runtime/test_sys.c, sys::get_status_has_otp_layout_and_format_status_state,
-%% sys::get_state_is_the_state_not_format_status and
-%% sys::trace_prints_every_message_in_and_out_as_dbg_lines (statistics and
-%% change_code: not yet).
+%% sys::get_state_is_the_state_not_format_status,
+%% sys::trace_prints_every_message_in_and_out_as_dbg_lines,
+%% sys::statistics_count_messages_in_and_out_from_when_turned_on (statistics),
+%% sys::change_code_on_a_suspended_server_runs_code_change and
+%% sys::change_code_while_running_is_refused_and_runs_nothing (change_code).
 %% sys_status.erl: sys:get_status's layout with a format_status/1 (OTP 25
 %% map form) that hides part of the state; sys:get_state; sys:trace's
 %% *DBG* lines for a call, a cast and an info; sys:statistics; and

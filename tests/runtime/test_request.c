@@ -194,6 +194,31 @@ Test(request, to_a_registered_name_reaches_its_holder, .timeout = T(10))
     counter_stop(pid);
 }
 
+/* The typed send_request takes a name or an srv_ref where a pid goes, as
+ * gen_server:send_request takes any ServerRef. */
+Test(request, typed_send_request_by_name_or_srv_ref_reaches_its_holder, .timeout = T(10))
+{
+    srv_pid pid = start_counter(20);
+    cr_assert_eq(srv_register("typed_request_counter", pid), SRV_OK);
+    srv_request_id by_name, by_ref;
+    cr_assert_eq(counter_add_send_request("typed_request_counter", 1, &by_name), SRV_OK);
+    cr_assert(srv_pid_equal(by_name.server, pid));
+    cr_assert_eq(counter_add_send_request(srv_ref_name("typed_request_counter"), 2, &by_ref),
+                 SRV_OK);
+    counter_add_reply r;
+    cr_assert_eq(counter_add_wait_response(&by_name, 1000, &r), SRV_OK);
+    cr_assert_eq(r.total, 21);
+    cr_assert_eq(counter_add_wait_response(&by_ref, 1000, &r), SRV_OK);
+    cr_assert_eq(r.total, 23);
+    counter_stop(pid);
+    srv_request_id none;
+    cr_assert_eq(counter_add_send_request("typed_request_counter", 1, &none), SRV_OK,
+                 "a name nobody holds is answered, not refused");
+    srv_call_result why = {NULL};
+    cr_assert_eq(srv_receive_response(&none, 1000, NULL, &why), SRV_ENOPROC);
+    cr_assert_eq(why.reason, SRV_NOPROC);
+}
+
 Test(request, of_a_cast_or_to_another_module_is_einval, .timeout = T(10))
 {
     srv_pid pid = start_counter(0);

@@ -4,7 +4,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "peer.srv.h"
 #include "support.h"
 
 Test(sys, get_state_prints_the_state, .timeout = T(10))
@@ -77,6 +79,14 @@ static srv_buf take_log(void)
     return text;
 }
 
+/* The logger keeps what comes from here on. */
+static void log_afresh(void)
+{
+    srv_set_logger(keep_log, NULL);
+    srv_buf old = take_log();
+    srv_buf_free(&old);
+}
+
 /* sys_status.erl's server: gen_server:start({local, Name}, ...) with
  * #{count => 1, secret => "pw"} and the debug option given. */
 static srv_pid start_status(const char *name, bool trace, unsigned log)
@@ -101,14 +111,15 @@ Test(sys, get_status_has_otp_layout_and_format_status_state, .timeout = T(10))
     srv_pid pid = start_status("st", false, 0);
     srv_sys_status st;
     cr_assert_eq(srv_sys_get_status(pid, &st, 5000), SRV_OK);
-    const char *p = srv_pid_format(pid).s;
+    srv_pid_text p = srv_pid_format(pid), me = srv_pid_format(srv_self());
     char want[1024];
     snprintf(want, sizeof want,
-             "{status,%s,{module,gen_server},[[{'$initial_call',{status,init,1}}],"
+             "{status,%s,{module,gen_server},[[{'$initial_call',{status,init,1}},"
+             "{'$ancestors',[%s]}],"
              "running,%s,[],[{header,\"Status for generic server st\"},"
              "{data,[{\"Status\",running},{\"Parent\",%s},{\"Logged events\",[]}]},"
              "{data,[{\"State\",#{count => 1,secret => hidden}}]}]]}",
-             p, p, p);
+             p.s, me.s, p.s, p.s);
     cr_assert_str_eq(st.text.data, want);
     cr_assert(srv_pid_equal(st.pid, pid));
     cr_assert(srv_pid_equal(st.parent, pid), "a plain start is its own parent");
@@ -118,6 +129,9 @@ Test(sys, get_status_has_otp_layout_and_format_status_state, .timeout = T(10))
     cr_assert_str_eq(st.state.data, "#{count => 1,secret => hidden}");
     cr_assert_str_eq(st.log.data, "[]");
     cr_assert_str_eq(st.debug.data, "[]");
+    char ancestors[64];
+    snprintf(ancestors, sizeof ancestors, "[%s]", me.s);
+    cr_assert_str_eq(st.ancestors.data, ancestors, "the plain thread that started it");
     srv_sys_status_free(&st);
     status_stop(pid);
 }
@@ -146,13 +160,85 @@ Test(sys, get_state_is_the_state_not_format_status, .timeout = T(10))
     status_stop(pid);
 }
 
+/* proc_lib's '$ancestors' (twin: tests/otp/ancestors.erl): a server's
+ * starter, then the starter's, each by its registered name if it has
+ * one; the plain thread that started the first ends the list.  A plain
+ * start keeps its starter only where the server has its extra part from
+ * the start (here, its name): an idle unnamed one keeps none. */
+Test(sys, get_status_shows_the_ancestors_by_name_or_pid, .timeout = T(10))
+{
+    srv_start_opts opts = {.name = "elder"};
+    srv_start_result started;
+    cr_assert_eq(counter_start_opts(0, COUNTER_INIT_OK, SRV_START_PLAIN, &opts, &started),
+                 SRV_OK);
+    srv_pid elder = started.pid;
+    long before = atomic_load(&counter_observed.children);
+    cr_assert_eq(counter_start_child(elder, COUNTER_INIT_OK), SRV_OK);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.children) == before + 1);
+    uint64_t c = atomic_load(&counter_observed.child);
+    srv_pid child = {0, (uint32_t)(c >> 32), (uint32_t)c};
+    srv_sys_status st;
+    cr_assert_eq(srv_sys_get_status(child, &st, 5000), SRV_OK);
+    char want[128];
+    snprintf(want, sizeof want, "[elder,%s]", srv_pid_format(srv_self()).s);
+    cr_assert_str_eq(st.ancestors.data, want);
+    cr_assert(srv_pid_equal(st.parent, elder), "start_link: the starter is the parent");
+    cr_assert(strstr(st.text.data, "{'$initial_call',{counter,init,1}},{'$ancestors',") != NULL,
+              "%s", st.text.data);
+    srv_sys_status_free(&st);
+    cr_assert_eq(srv_sys_get_status(elder, &st, 5000), SRV_OK);
+    snprintf(want, sizeof want, "[%s]", srv_pid_format(srv_self()).s);
+    cr_assert_str_eq(st.ancestors.data, want);
+    srv_sys_status_free(&st);
+    counter_stop(child);
+    counter_stop(elder);
+    srv_pid unnamed = start_counter(0);
+    cr_assert_eq(srv_sys_get_status(unnamed, &st, 5000), SRV_OK);
+    cr_assert_str_eq(st.ancestors.data, "[]", "it kept no starter");
+    srv_sys_status_free(&st);
+    counter_stop(unnamed);
+}
+
+/* tests/otp/format_status_crash.erl: a format_status that exits is
+ * caught, as gen:format_status/4 catches a crash: get_status and the
+ * crash report show the state as "status:format_status/1 crashed", the
+ * last message and the reason as they were; get_state is untouched. */
+Test(sys, crashing_format_status_is_caught_as_otp_25_catches_it, .timeout = T(10))
+{
+    log_afresh();
+    srv_start_result started;
+    srv_start_opts opts = {.name = "fsc"};
+    cr_assert_eq(status_start_opts(1, "crash", SRV_START_PLAIN, &opts, &started), SRV_OK);
+    srv_pid pid = started.pid;
+    srv_sys_status st;
+    cr_assert_eq(srv_sys_get_status(pid, &st, 5000), SRV_OK);
+    cr_assert_str_eq(st.state.data, "\"status:format_status/1 crashed\"");
+    cr_assert(strstr(st.text.data,
+                     "{data,[{\"State\",\"status:format_status/1 crashed\"}]}") != NULL,
+              "%s", st.text.data);
+    srv_sys_status_free(&st);
+    srv_buf text = {0};
+    cr_assert_eq(srv_sys_get_state(pid, &text, 5000), SRV_OK);
+    cr_assert_str_eq(text.data, "#{count => 1,secret => <<\"crash\">>}");
+    srv_buf_free(&text);
+    status_crash_reply r;
+    srv_call_result why = {NULL};
+    cr_assert_eq(status_crash_full(pid, srv_atom_from("boom"), &r, 5000, &why), SRV_EEXIT);
+    cr_assert_str_eq(why.reason, "boom", "the handler's reason, not format_status's");
+    srv_buf got = take_log();
+    cr_assert(strstr(got.data, "** Last message in was {crash,boom}\n"
+                               "** When Server state == \"status:format_status/1 crashed\"\n"
+                               "** Reason for termination ==\n** boom\n") != NULL,
+              "%s", got.data);
+    srv_buf_free(&got);
+    srv_set_logger(NULL, NULL);
+}
+
 /* sys_status.erl's trace: a call, a cast, an info and a call, traced
  * with the state itself (format_status is not used); then trace off. */
 Test(sys, trace_prints_every_message_in_and_out_as_dbg_lines, .timeout = T(10))
 {
-    srv_set_logger(keep_log, NULL);
-    srv_buf old = take_log();
-    srv_buf_free(&old);
+    log_afresh();
     srv_pid pid = start_status("st", false, 0);
     cr_assert_eq(srv_sys_trace(pid, true, 5000), SRV_OK);
     cr_assert_eq(status_read(pid), 1);
@@ -180,11 +266,52 @@ Test(sys, trace_prints_every_message_in_and_out_as_dbg_lines, .timeout = T(10))
     srv_set_logger(NULL, NULL);
 }
 
+/* tests/otp/trace_continue.erl: a continue is a dbg event before the
+ * state it leaves; the log keeps it as {continue,C}; statistics do not
+ * count it as a message in. */
+Test(sys, trace_shows_a_continue_as_otp_25_prints_it, .timeout = T(10))
+{
+    log_afresh();
+    srv_pid pid = start_status("stc", false, 0);
+    cr_assert_eq(srv_sys_trace(pid, true, 5000), SRV_OK);
+    cr_assert_eq(srv_sys_log(pid, 10, 5000), SRV_OK);
+    cr_assert_eq(srv_sys_statistics(pid, SRV_STATISTICS_ON, NULL, 5000), SRV_OK);
+    status_grow_later_reply r;
+    cr_assert_eq(status_grow_later(pid, 10, &r), SRV_OK);
+    cr_assert_eq(r.count, 1);
+    cr_assert_eq(status_step(pid), SRV_OK);
+    srv_buf log = {0};
+    cr_assert_eq(srv_sys_log_get(pid, &log, 5000), SRV_OK);
+    cr_assert(strstr(log.data, "{continue,{grow,10}},{noreply,") != NULL, "%s", log.data);
+    cr_assert(strstr(log.data, "{continue,more},{noreply,") != NULL, "%s", log.data);
+    srv_buf_free(&log);
+    srv_statistics stats;
+    cr_assert_eq(srv_sys_statistics(pid, SRV_STATISTICS_GET, &stats, 5000), SRV_OK);
+    cr_assert_eq(stats.messages_in, 2, "the call and the cast, not the continues");
+    cr_assert_eq(stats.messages_out, 1);
+    cr_assert_eq(srv_sys_trace(pid, false, 5000), SRV_OK);
+    const char *me = srv_pid_format(srv_self()).s;
+    char want[1024];
+    snprintf(want, sizeof want,
+             "*DBG* stc got call {grow_later,10} from %s\n"
+             "*DBG* stc sent 1 to %s, new state #{count => 1,secret => <<\"pw\">>}\n"
+             "*DBG* stc dbg  {continue,{grow,10}}\n"
+             "*DBG* stc new state #{count => 11,secret => <<\"pw\">>}\n"
+             "*DBG* stc got cast step\n"
+             "*DBG* stc new state #{count => 11,secret => <<\"pw\">>}\n"
+             "*DBG* stc dbg  {continue,more}\n"
+             "*DBG* stc new state #{count => 12,secret => <<\"pw\">>}\n",
+             me, me);
+    srv_buf got = take_log();
+    cr_assert_str_eq(got.data, want);
+    srv_buf_free(&got);
+    status_stop(pid);
+    srv_set_logger(NULL, NULL);
+}
+
 Test(sys, debug_trace_start_option_traces_from_the_first_message, .timeout = T(10))
 {
-    srv_set_logger(keep_log, NULL);
-    srv_buf old = take_log();
-    srv_buf_free(&old);
+    log_afresh();
     srv_pid pid = start_status("st2", true, 0);
     srv_sys_status st;
     cr_assert_eq(srv_sys_get_status(pid, &st, 5000), SRV_OK);
@@ -230,9 +357,7 @@ Test(sys, log_keeps_the_last_n_events, .timeout = T(10))
     srv_sys_status_free(&st);
     srv_buf_free(&log);
 
-    srv_set_logger(keep_log, NULL);
-    srv_buf old = take_log();
-    srv_buf_free(&old);
+    log_afresh();
     cr_assert_eq(srv_sys_log_print(pid, 5000), SRV_OK);
     srv_buf got = take_log();
     srv_set_logger(NULL, NULL);
@@ -249,6 +374,37 @@ Test(sys, log_keeps_the_last_n_events, .timeout = T(10))
     cr_assert_str_eq(log.data, "[]", "log false drops the events");
     srv_buf_free(&log);
     status_stop(pid);
+}
+
+/* sys:no_debug: every debug option off at once; get_status's Debug is
+ * [] again, and the trace prints nothing more. */
+Test(sys, no_debug_turns_trace_log_and_statistics_off, .timeout = T(10))
+{
+    srv_set_logger(keep_log, NULL);
+    srv_pid pid = start_status("nd", true, 5);
+    cr_assert_eq(srv_sys_statistics(pid, SRV_STATISTICS_ON, NULL, 5000), SRV_OK);
+    cr_assert_eq(status_add(pid, 1), SRV_OK);
+    srv_sys_status st;
+    cr_assert_eq(srv_sys_get_status(pid, &st, 5000), SRV_OK);
+    cr_assert_str_neq(st.debug.data, "[]");
+    srv_sys_status_free(&st);
+    cr_assert_eq(srv_sys_no_debug(pid, 5000), SRV_OK);
+    srv_buf old = take_log();
+    srv_buf_free(&old);
+    cr_assert_eq(status_read(pid), 2);
+    cr_assert_eq(srv_sys_get_status(pid, &st, 5000), SRV_OK);
+    cr_assert_str_eq(st.debug.data, "[]");
+    cr_assert_str_eq(st.log.data, "[]");
+    srv_sys_status_free(&st);
+    srv_statistics stats;
+    cr_assert_eq(srv_sys_statistics(pid, SRV_STATISTICS_GET, &stats, 5000), SRV_OK);
+    cr_assert(!stats.on);
+    srv_buf got = take_log();
+    cr_assert(got.data == NULL || strstr(got.data, "*DBG*") == NULL, "%s", got.data);
+    srv_buf_free(&got);
+    status_stop(pid);
+    cr_assert_eq(srv_sys_no_debug(pid, 5000), SRV_ENOPROC);
+    srv_set_logger(NULL, NULL);
 }
 
 Test(sys, trace_and_log_of_a_dead_server_are_noproc, .timeout = T(10))
@@ -278,4 +434,126 @@ Test(sys, typed_get_state_copies_the_state_itself, .timeout = T(10))
     counter_stop(other);
     status_stop(pid);
     cr_assert_eq(status_get_state(pid, &state, 5000), SRV_ENOPROC);
+}
+
+/* sys:statistics (twin: tests/otp/sys_status.erl, its statistics line):
+ * after a call and a cast, 2 messages in, 1 out (the call's reply). */
+Test(sys, statistics_count_messages_in_and_out_from_when_turned_on, .timeout = T(10))
+{
+    srv_pid pid = start_counter(1);
+    counter_read(pid); /* before: not counted */
+    int64_t before = (int64_t)time(NULL);
+    cr_assert_eq(srv_sys_statistics(pid, SRV_STATISTICS_ON, NULL, 5000), SRV_OK);
+    counter_read(pid);
+    cr_assert_eq(counter_bump(pid, 1), SRV_OK);
+    srv_statistics s;
+    cr_assert_eq(srv_sys_statistics(pid, SRV_STATISTICS_GET, &s, 5000), SRV_OK);
+    cr_assert(s.on);
+    cr_assert_eq(s.messages_in, 2);
+    cr_assert_eq(s.messages_out, 1);
+    cr_assert_eq(s.reductions, 2);
+    cr_assert(s.start_time >= before && s.start_time <= s.current_time);
+    cr_assert(s.current_time <= (int64_t)time(NULL));
+    /* sys keeps them among its debug options: get_status's Debug shows
+     * {statistics,{StartTime,{reductions,R},In,Out}} */
+    srv_sys_status st;
+    cr_assert_eq(srv_sys_get_status(pid, &st, 5000), SRV_OK);
+    cr_assert(strncmp(st.debug.data, "[{statistics,{{{", 16) == 0, "%s", st.debug.data);
+    cr_assert(strstr(st.debug.data, "},{reductions,2},2,1}}]") != NULL, "%s", st.debug.data);
+    srv_sys_status_free(&st);
+    counter_stop(pid);
+}
+
+Test(sys, statistics_off_gives_none_and_on_again_starts_afresh, .timeout = T(10))
+{
+    srv_pid pid = start_counter(1);
+    srv_statistics s;
+    cr_assert_eq(srv_sys_statistics(pid, SRV_STATISTICS_GET, &s, 5000), SRV_OK);
+    cr_assert_not(s.on, "off until turned on: sys's no_statistics");
+    cr_assert_eq(srv_sys_statistics(pid, SRV_STATISTICS_ON, NULL, 5000), SRV_OK);
+    counter_read(pid);
+    cr_assert_eq(srv_sys_statistics(pid, SRV_STATISTICS_OFF, NULL, 5000), SRV_OK);
+    cr_assert_eq(srv_sys_statistics(pid, SRV_STATISTICS_GET, &s, 5000), SRV_OK);
+    cr_assert_not(s.on);
+    cr_assert_eq(s.messages_in, 0);
+    cr_assert_eq(srv_sys_statistics(pid, SRV_STATISTICS_ON, NULL, 5000), SRV_OK);
+    cr_assert_eq(srv_sys_statistics(pid, SRV_STATISTICS_GET, &s, 5000), SRV_OK);
+    cr_assert(s.on);
+    cr_assert_eq(s.messages_in, 0, "on again forgets the old counts");
+    cr_assert_eq(srv_sys_statistics(pid, SRV_STATISTICS_GET, NULL, 5000), SRV_EINVAL);
+    cr_assert_eq(srv_sys_statistics(pid, 0, NULL, 5000), SRV_EINVAL);
+    counter_stop(pid);
+}
+
+Test(sys, statistics_count_timeouts_and_info_as_messages_in, .timeout = T(10))
+{
+    srv_pid pid = start_counter(1);
+    long timeouts = atomic_load(&counter_observed.timeouts);
+    cr_assert_eq(srv_sys_statistics(pid, SRV_STATISTICS_ON, NULL, 5000), SRV_OK);
+    cr_assert_eq(counter_send_tick(pid, 1), SRV_OK);
+    cr_assert_eq(counter_arm_timeout(pid, 1, NULL), SRV_OK);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.timeouts) == timeouts + 1);
+    srv_statistics s;
+    cr_assert_eq(srv_sys_statistics(pid, SRV_STATISTICS_GET, &s, 5000), SRV_OK);
+    /* tick, arm_timeout (out: its reply), timeout: each a handler run */
+    cr_assert_eq(s.messages_in, 3);
+    cr_assert_eq(s.messages_out, 1);
+    cr_assert_eq(s.reductions, 3);
+    counter_stop(pid);
+}
+
+/* sys:change_code through suspend / code_change / resume (twin:
+ * tests/otp/sys_status.erl, its change_code lines). */
+Test(sys, change_code_on_a_suspended_server_runs_code_change, .timeout = T(10))
+{
+    srv_pid pid = start_counter(4);
+    cr_assert_eq(srv_sys_suspend(pid, 5000), SRV_OK);
+    int extra = 5;
+    cr_assert_eq(srv_sys_change_code(pid, &counter_module, "1", &extra, 5000, NULL), SRV_OK);
+    cr_assert_eq(srv_sys_resume(pid, 5000), SRV_OK);
+    cr_assert_eq(counter_read(pid).total, 105);
+    counter_stop(pid);
+}
+
+Test(sys, change_code_while_running_is_refused_and_runs_nothing, .timeout = T(10))
+{
+    srv_pid pid = start_counter(4);
+    srv_call_result r;
+    cr_assert_eq(srv_sys_change_code(pid, &counter_module, "1", NULL, 5000, &r), SRV_ERUNNING);
+    cr_assert_eq(counter_read(pid).total, 4);
+    counter_stop(pid);
+}
+
+Test(sys, code_change_that_fails_leaves_the_server_suspended_and_alive, .timeout = T(10))
+{
+    srv_set_logger(NULL, NULL);
+    srv_pid pid = start_counter(4);
+    cr_assert_eq(srv_sys_suspend(pid, 5000), SRV_OK);
+    srv_call_result r;
+    cr_assert_eq(srv_sys_change_code(pid, &counter_module, "bad", NULL, 5000, &r), SRV_ECHANGE);
+    cr_assert_str_eq(r.reason, "bad_vsn");
+    cr_assert_eq(srv_sys_change_code(pid, &counter_module, "crash", NULL, 5000, &r), SRV_ECHANGE);
+    cr_assert_str_eq(r.reason, "change_crashed");
+    cr_assert_eq(srv_sys_resume(pid, 5000), SRV_OK);
+    cr_assert_eq(counter_read(pid).total, 4);
+    counter_stop(pid);
+}
+
+Test(sys, change_code_of_another_module_is_einval, .timeout = T(10))
+{
+    srv_pid pid = start_counter(4);
+    cr_assert_eq(srv_sys_change_code(pid, &peer_module, "1", NULL, 5000, NULL), SRV_EINVAL);
+    counter_stop(pid);
+}
+
+Test(sys, change_code_of_a_module_without_code_change_fails_with_undef, .timeout = T(10))
+{
+    srv_pid pid;
+    cr_assert_eq(peer_start(&pid), SRV_OK);
+    cr_assert_eq(srv_sys_suspend(pid, 5000), SRV_OK);
+    srv_call_result r;
+    cr_assert_eq(srv_sys_change_code(pid, &peer_module, "1", NULL, 5000, &r), SRV_ECHANGE);
+    cr_assert_str_eq(r.reason, "undef");
+    cr_assert_eq(srv_sys_resume(pid, 5000), SRV_OK);
+    cr_assert_eq(srv_stop(pid, SRV_NORMAL, 5000, NULL), SRV_OK);
 }

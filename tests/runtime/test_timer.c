@@ -57,6 +57,30 @@ Test(timer, send_after_to_a_dead_pid_is_dropped_when_it_fires, .timeout = T(10))
     ASSERT_EVENTUALLY(srv__timer_pending() == pending);
 }
 
+/* erlang:send_after to an atom looks the name up when the timer fires:
+ * the typed functions take a name or an srv_ref where a pid goes. */
+Test(timer, typed_timers_to_a_name_look_it_up_when_they_fire, .timeout = T(10))
+{
+    /* nobody holds the name: no error now, and dropped when it fires */
+    size_t pending = srv__timer_pending();
+    srv_timer_ref sent, started;
+    cr_assert_eq(peer_ping_send_after(1, "timer_peer", 1, &sent), SRV_OK);
+    ASSERT_EVENTUALLY(srv__timer_pending() == pending);
+    srv_pid peer;
+    cr_assert_eq(peer_start(&peer), SRV_OK);
+    cr_assert_eq(srv_register("timer_peer", peer), SRV_OK);
+    cr_assert_eq(peer_ping_send_after(1, "timer_peer", 2, &sent), SRV_OK);
+    /* later than the first: its ping is the last one taken */
+    cr_assert_eq(peer_ping_start_timer(T(50), srv_ref_name("timer_peer"), 3, &started),
+                 SRV_OK);
+    peer_pings_reply p = {0};
+    ASSERT_EVENTUALLY(peer_pings(peer, &p) == SRV_OK && p.n == 5);
+    peer_last_timer_reply last = {0};
+    cr_assert_eq(peer_last_timer(peer, &last), SRV_OK);
+    cr_assert_eq(last.timer, started, "start_timer's ping carries its ref");
+    peer_stop(peer);
+}
+
 static _Atomic int warnings;
 static char warning_text[1024];
 

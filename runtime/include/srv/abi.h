@@ -36,8 +36,9 @@ typedef enum srv_action_kind {
     SRV_ACTION_NOREPLY,  /* {noreply, State[, Timeout]} */
     SRV_ACTION_STOP,     /* {stop, Reason, State} or init's {stop, Reason} */
     SRV_ACTION_STOP_REPLY, /* call: {stop, Reason, Reply, State} */
-    SRV_ACTION_REPLY_ENOMEM /* call: a reply that could not be copied for
-                             * want of memory: the call returns SRV_ENOMEM */
+    SRV_ACTION_REPLY_ENOMEM, /* call: a reply that could not be copied for
+                              * want of memory: the call returns SRV_ENOMEM */
+    SRV_ACTION_ERROR     /* code_change: {error, Reason} */
 } srv_action_kind;
 
 /* A continue handler to run next, with its arguments: what the spec's
@@ -178,6 +179,21 @@ static inline srv_noreply_result srv_result_stop_detail(srv_atom reason,
                                                         const char *detail_text) {
     srv_noreply_result r = {
         srv__action_stop_detail(SRV_ACTION_STOP, reason, srv_detail_new(detail_text))};
+    return r;
+}
+
+/* code_change's result: ok() (its changes to the state stand) or
+ * error(reason) (srv_sys_change_code returns SRV_ECHANGE with reason). */
+typedef struct srv_code_change_result {
+    srv_action action;
+} srv_code_change_result;
+
+static inline srv_code_change_result srv_code_change_ok(void) {
+    srv_code_change_result r = {srv__action(SRV_ACTION_OK, SRV_INFINITY, 0)};
+    return r;
+}
+static inline srv_code_change_result srv_code_change_error(srv_atom reason) {
+    srv_code_change_result r = {srv__action(SRV_ACTION_ERROR, SRV_INFINITY, reason)};
     return r;
 }
 
@@ -360,6 +376,9 @@ struct srv_module {
     void (*free_init_args)(void *args);
     /* its Erlang terms, for the node (NULL: none of its messages map) */
     const srv_codec *codec;
+    /* code_change, run by srv_sys_change_code on a suspended server (NULL:
+     * the change fails with undef, as a module without one does in OTP) */
+    srv_action (*code_change)(void *state, const char *old_vsn, void *extra);
 };
 
 /* sys:get_state for generated NAME_get_state: a copy of server's state
