@@ -1,6 +1,7 @@
 /*
  * name.c: registered names (register/2, unregister/1, whereis/1,
- * registered/0).
+ * registered/0), and what a reference names now (srv_resolve: gen's
+ * whereis), which ref.c, call.c's timers and request.c look up.
  *
  * One table of atom -> pid, open addressing keyed by the atom's pointer
  * (atoms are interned), behind a lock: names change at start and exit,
@@ -282,4 +283,37 @@ void srv__name_fork(enum srv_fork_phase phase)
         memset(table, 0, capacity * sizeof *table);
     used = 0;
     n_vias = 0;
+}
+
+/* ---- References: a pid, a local name, or a name in a registry ------ */
+
+bool srv__via_valid(const srv_ref *server)
+{
+    return server->name != NULL && server->via != NULL &&
+           server->via->whereis_name != NULL;
+}
+
+srv_status srv_resolve(srv_ref server, srv_pid *pid_out)
+{
+    if (pid_out == NULL)
+        return SRV_EINVAL;
+    *pid_out = SRV_PID_NONE;
+    switch (server.kind) {
+    case SRV_REF_PID:
+        *pid_out = server.pid;
+        return SRV_OK;
+    case SRV_REF_NAME:
+        return srv_whereis(server.name, pid_out);
+    case SRV_REF_VIA: {
+        if (!srv__via_valid(&server))
+            return SRV_EINVAL;
+        srv_status status = server.via->whereis_name(server.via->user, server.name, pid_out);
+        if (status != SRV_OK) {
+            *pid_out = SRV_PID_NONE;
+            return status == SRV_ENOMEM || status == SRV_EINVAL ? status : SRV_ENOTREG;
+        }
+        return SRV_OK;
+    }
+    }
+    return SRV_EINVAL;
 }

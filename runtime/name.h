@@ -18,4 +18,7 @@ srv_status srv__name_add_via(const srv_registry *via, srv_atom name, srv_pid pid
 void srv__name_remove(srv_atom name, srv_pid pid);
 void srv__name_fork(enum srv_fork_phase phase);
 
+/* Whether a via reference names a registry that can look it up. */
+bool srv__via_valid(const srv_ref *server);
+
 #endif /* SRV_NAME_H */

@@ -3,12 +3,13 @@
  * name in a registry of the user's), and multi_call and abcast over the
  * servers of one name.
  *
- * Each function looks the name up, as gen:do_call and gen:send do, then
- * goes the pid's way (call.c, link.c): the pid functions themselves never
- * look at a name.  What a name nobody holds answers is OTP's: a call and
+ * Each function looks the name up (srv_resolve, name.c), as gen:do_call
+ * and gen:send do, then goes the pid's way (call.c, link.c): the pid
+ * functions themselves never look at a name.  What a name nobody holds answers is OTP's: a call and
  * a stop exit noproc, a cast is ok, `Name ! Msg` raises badarg, a monitor
  * fires at once with noproc.
  */
+#include "name.h"
 #include "reason.h"
 #include "srv.h"
 
@@ -24,37 +25,6 @@ srv_status srv_deliver(srv_pid pid, const srv_message *msg)
     default:
         return SRV_EINVAL; /* a call is not sent blind */
     }
-}
-
-static bool via_valid(const srv_ref *server)
-{
-    return server->name != NULL && server->via != NULL &&
-           server->via->whereis_name != NULL;
-}
-
-srv_status srv_resolve(srv_ref server, srv_pid *pid_out)
-{
-    if (pid_out == NULL)
-        return SRV_EINVAL;
-    *pid_out = SRV_PID_NONE;
-    switch (server.kind) {
-    case SRV_REF_PID:
-        *pid_out = server.pid;
-        return SRV_OK;
-    case SRV_REF_NAME:
-        return srv_whereis(server.name, pid_out);
-    case SRV_REF_VIA: {
-        if (!via_valid(&server))
-            return SRV_EINVAL;
-        srv_status status = server.via->whereis_name(server.via->user, server.name, pid_out);
-        if (status != SRV_OK) {
-            *pid_out = SRV_PID_NONE;
-            return status == SRV_ENOMEM || status == SRV_EINVAL ? status : SRV_ENOTREG;
-        }
-        return SRV_OK;
-    }
-    }
-    return SRV_EINVAL;
 }
 
 /* The pid a call or a stop goes to; a name nobody holds is noproc, as
@@ -102,7 +72,7 @@ srv_status srv_stop_to(srv_ref server, srv_atom reason, long timeout_ms,
  * (gen:send calls Module:send), else to the pid its name gives. */
 static srv_status post_to(srv_ref server, const srv_message *msg)
 {
-    if (server.kind == SRV_REF_VIA && via_valid(&server) && server.via->send != NULL)
+    if (server.kind == SRV_REF_VIA && srv__via_valid(&server) && server.via->send != NULL)
         return server.via->send(server.via->user, server.name, msg);
     srv_pid pid;
     srv_status status = srv_resolve(server, &pid);
