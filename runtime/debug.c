@@ -12,8 +12,9 @@
  * the state itself.
  *
  * sys:statistics counts, as sys's stat_func does, the {in, _} and
- * {out, _} events (messages in, replies out), and callbacks run as the
- * reductions (C has no reduction count of its own).
+ * {out, _} events (messages in, replies out), and as the reductions (C
+ * has no count of its own) the messages and continues taken: what a
+ * traced server pays already, nothing more per callback.
  */
 #include <string.h>
 #include <time.h>
@@ -123,13 +124,6 @@ srv_status srv__debug_statistics(struct process *p, srv_statistics_op op,
     return SRV_EINVAL;
 }
 
-void srv__debug_ran(struct process *p)
-{
-    struct sys_debug *d = srv__debug(p);
-    if (d->counting)
-        d->reductions++;
-}
-
 /* Whether events are traced or logged (not only counted). */
 static bool shows_events(const struct sys_debug *d)
 {
@@ -191,8 +185,10 @@ static void event(struct process *p, srv_buf *term, srv_buf *line)
 void srv__debug_in(struct process *p)
 {
     struct sys_debug *d = srv__debug(p);
-    if (d->counting)
+    if (d->counting) {
         d->messages_in++;
+        d->reductions++;
+    }
     if (!shows_events(d))
         return;
     const struct current_message *c = p->current;
@@ -217,7 +213,10 @@ void srv__debug_in(struct process *p)
  * as any other event, "dbg  " (two spaces) and the term. */
 void srv__debug_continue(struct process *p)
 {
-    if (!shows_events(srv__debug(p)))
+    struct sys_debug *d = srv__debug(p);
+    if (d->counting)
+        d->reductions++;
+    if (!shows_events(d))
         return;
     srv_buf term = {0}, line = {0};
     srv__format_message(&term, p, p->current);

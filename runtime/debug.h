@@ -27,8 +27,6 @@ bool srv__debug_log(struct process *p, unsigned n);
  * when there is no memory to turn them on. */
 srv_status srv__debug_statistics(struct process *p, srv_statistics_op op,
                                  srv_statistics *out);
-/* A callback ran on p (which has a debug record): a reduction. */
-void srv__debug_ran(struct process *p);
 /* Frees p's debug record (at exit). */
 void srv__debug_free(struct process *p);
 

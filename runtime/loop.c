@@ -122,8 +122,6 @@ bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
     struct current_message *const c = p->current != NULL ? p->current : &none;
     struct exit_frame frame;
     struct exit_frame *saved_frame = c->exit;
-    if (srv__flag(p, PF_DEBUG)) /* sys:statistics' reductions */
-        srv__debug_ran(p);
     struct process *saved_current = srv__current_or_null();
     bool finished = false;
     srv__set_current(p);

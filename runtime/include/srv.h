@@ -950,13 +950,14 @@ typedef struct srv_statistics {
     bool on;
     int64_t start_time;    /* when turned on: seconds since the Epoch */
     int64_t current_time;  /* when read */
-    uint64_t reductions;   /* handler runs: a handled message, timeout,
-                            * EXIT or DOWN that ran a handler counts one */
+    uint64_t reductions;   /* C has no reductions: the messages in and
+                            * the continues run */
     uint64_t messages_in;  /* messages taken: calls (those their callers
                             * ran too), casts, info, timeouts, EXITs and
-                            * DOWNs; not system messages */
-    uint64_t messages_out; /* replies returned by call handlers (reply,
-                            * stop_reply; not a deferred srv_reply) */
+                            * DOWNs; not system messages, nor continues */
+    uint64_t messages_out; /* replies returned by call handlers (reply;
+                            * not stop_reply, nor a deferred srv_reply,
+                            * which OTP's trace shows no event for) */
 } srv_statistics;
 
 /* out may be NULL for on and off.  SRV_ENOMEM when statistics cannot be
