@@ -136,9 +136,11 @@ static bool is_shutdown(srv_atom reason)
 /* ---------------------------------------------------------------------- */
 /* Reports: OTP's supervisor report and progress report                     */
 
-static void put_reason(srv_buf *out, srv_atom reason)
+static void put_reason(srv_buf *out, srv_atom reason, const srv_detail *detail)
 {
-    if (reason != NULL && reason[0] == '{')
+    if (detail != NULL)
+        srv_buf_put_reason(out, reason, detail); /* {shutdown,going_home} */
+    else if (reason != NULL && reason[0] == '{')
         srv_buf_printf(out, "%s", reason); /* a term's text */
     else
         srv_buf_put_atom(out, reason);
@@ -192,14 +194,15 @@ static void put_child(srv_buf *out, const struct child *c, srv_pid pid, size_t n
 /* ?report_error: errorContext start_error, child_terminated,
  * shutdown_error or shutdown (reached_max_restart_intensity). */
 static void report_error(const struct sup_state *s, const char *context, srv_atom reason,
-                         const struct child *c, srv_pid pid, size_t nb_children)
+                         const srv_detail *detail, const struct child *c, srv_pid pid,
+                         size_t nb_children)
 {
     srv_buf out = {0};
     srv_buf_printf(&out, "=SUPERVISOR REPORT==== srv %s ===\n    supervisor: ",
                    srv_pid_format(srv__current()->pid).s);
     put_sup_name(&out, s);
     srv_buf_printf(&out, "\n    errorContext: %s\n    reason: ", context);
-    put_reason(&out, reason);
+    put_reason(&out, reason, detail);
     srv_buf_printf(&out, "\n    offender: ");
     put_child(&out, c, pid, nb_children, "               ");
     srv__log(SRV_LOG_ERROR, out.data);
@@ -492,7 +495,7 @@ static srv_status start_children(struct sup_state *s, size_t from, size_t *faile
         struct child *c = &s->children[i];
         srv_status status = start_static(s, c, reason, NULL);
         if (status != SRV_OK) {
-            report_error(s, "start_error", *reason, c, SRV_PID_NONE, 0);
+            report_error(s, "start_error", *reason, NULL, c, SRV_PID_NONE, 0);
             *failed = i;
             return status;
         }
@@ -563,7 +566,7 @@ static void terminate_child(struct sup_state *s, struct child *c)
     }
     srv__watch_done(w);
     if (!shutdown_ok(c, reason, brutal))
-        report_error(s, "shutdown_error", reason, c, pid, 0);
+        report_error(s, "shutdown_error", reason, NULL, c, pid, 0);
     c->pid = SRV_PID_NONE;
 }
 
@@ -614,7 +617,7 @@ static void report_dynamic(struct sup_state *s, struct exit_watch *w, bool bruta
         size_t same = 0;
         for (size_t j = i; j < n; j++)
             same += srv__watch_reason(w, j) == reason;
-        report_error(s, "shutdown_error", reason, c, SRV_PID_NONE, same);
+        report_error(s, "shutdown_error", reason, NULL, c, SRV_PID_NONE, same);
     }
 }
 
@@ -715,7 +718,7 @@ static void restart_static(struct sup_state *s, struct child *c)
     default: {
         srv_atom reason;
         if (start_static(s, c, &reason, NULL) != SRV_OK) {
-            report_error(s, "start_error", reason, c, SRV_PID_NONE, 0);
+            report_error(s, "start_error", reason, NULL, c, SRV_PID_NONE, 0);
             c->restarting = true;
             try_again(s);
         }
@@ -747,7 +750,7 @@ static void restart_dynamic(struct sup_state *s, struct dyn_entry *e)
         return;
     }
     if (status != SRV_OK) {
-        report_error(s, "start_error", reason, c, SRV_PID_NONE, 0);
+        report_error(s, "start_error", reason, NULL, c, SRV_PID_NONE, 0);
         try_again(s);
     }
 }
@@ -773,7 +776,7 @@ static void forget_child(struct sup_state *s, struct child *c, struct dyn_entry 
 static bool restart(struct sup_state *s, struct child *c, struct dyn_entry *e, srv_pid pid)
 {
     if (!add_restart(s)) {
-        report_error(s, "shutdown", srv__atom("reached_max_restart_intensity"), c, pid, 0);
+        report_error(s, "shutdown", srv__atom("reached_max_restart_intensity"), NULL, c, pid, 0);
         forget_child(s, c, e);
         return false;
     }
@@ -789,9 +792,11 @@ static bool restart(struct sup_state *s, struct child *c, struct dyn_entry *e, s
 static bool child_ended(struct sup_state *s, struct child *c, struct dyn_entry *e,
                         srv_pid pid, srv_atom reason)
 {
-    bool quiet = reason == srv_atom_normal || is_shutdown(reason);
+    /* the EXIT's detail: {normal, X} is a failure, {shutdown, X} none */
+    const srv_detail *detail = srv_reason_detail();
+    bool quiet = srv_reason_is_quiet(reason, detail);
     if (c->restart == SRV_PERMANENT || !quiet)
-        report_error(s, "child_terminated", reason, c, pid, 0);
+        report_error(s, "child_terminated", reason, detail, c, pid, 0);
     if (c->restart == SRV_TEMPORARY || (c->restart == SRV_TRANSIENT && quiet)) {
         forget_child(s, c, e);
         return true;

@@ -256,6 +256,33 @@ Test(supervisor, transient_child_is_restarted_only_after_an_abnormal_exit, .time
     shut_down(sup);
 }
 
+/* A transient child's reason with a detail counts as OTP counts it:
+ * {shutdown, X} is no failure, {normal, X} is one (restarted, reported). */
+Test(supervisor, transient_child_with_a_detail_is_restarted_after_normal_x_not_shutdown_x,
+     .timeout = T(20))
+{
+    quiet();
+    struct tree_args a = tree(SRV_ONE_FOR_ONE, 5, 10);
+    struct tree_child t = worker("t", SUP_WORKER_OK, 1000);
+    t.restart = SRV_TRANSIENT;
+    add(&a, t);
+    srv_pid sup = start_tree(&a);
+    expect_events(1, "init t;");
+    srv_pid p = child_pid(sup, "t");
+    sup_worker_stop_with_detail_reply ignored;
+    cr_assert_eq(sup_worker_stop_with_detail(p, SRV_SHUTDOWN, "going_home", &ignored), SRV_OK);
+    expect_events(1, "terminate t shutdown;");
+    cr_assert(srv_pid_is_none(child_pid(sup, "t")), "{shutdown, going_home}: not restarted");
+    srv_pid again;
+    cr_assert_eq(srv_sup_restart_child(sup, "t", &again), SRV_OK);
+    expect_events(1, "init t;");
+    cr_assert_eq(sup_worker_stop_with_detail(again, SRV_NORMAL, "odd", &ignored), SRV_OK);
+    expect_events(2, "terminate t normal;init t;");
+    srv_pid now = child_pid(sup, "t");
+    cr_assert(!srv_pid_is_none(now) && !srv_pid_equal(now, again), "{normal, odd}: restarted");
+    shut_down(sup);
+}
+
 /* A temporary child is never restarted, and its spec goes with it. */
 Test(supervisor, temporary_child_is_forgotten_when_it_dies, .timeout = T(20))
 {
