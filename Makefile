@@ -229,7 +229,7 @@ $(B)/fuzz/fuzz_parse: tests/fuzz/fuzz_parse.c $(GEN_SRCS) $(GRAMMAR_C) $(B)/gen/
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
 	    -DSRVC_VERSION='"$(VERSION)"' \
-	    -fsanitize=fuzzer,address,undefined -Igen -I$(B)/grammar -o $@ $^
+	    -fsanitize=fuzzer,address,undefined -Igen -I$(B)/grammar -Iruntime/include -o $@ $^
 # The node's term decoding: every generated decoder of the examples over
 # external-format terms (seeds in tests/fuzz/terms/), with the runtime
 # built by clang for it.
