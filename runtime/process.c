@@ -154,12 +154,18 @@ struct process *srv__process_new(const srv_module *module)
     return p;
 }
 
-struct process *srv__process_get(srv_pid pid)
+/* The slot a local pid names, NULL if none was ever made. */
+static struct slot *slot_of(srv_pid pid)
 {
     if (pid.node != 0 || pid.index == 0 ||
         pid.index >= atomic_load_explicit(&next_index, memory_order_acquire))
         return NULL;
-    struct slot *slot = slot_at(pid.index);
+    return slot_at(pid.index);
+}
+
+struct process *srv__process_get(srv_pid pid)
+{
+    struct slot *slot = slot_of(pid);
     if (slot == NULL)
         return NULL;
     uint64_t word = atomic_load_explicit(&slot->word, memory_order_acquire);
@@ -205,10 +211,7 @@ void srv__process_quiesce(struct process *p, bool executor_holds_ref)
 
 struct process *srv__process_peek(srv_pid pid)
 {
-    if (pid.node != 0 || pid.index == 0 ||
-        pid.index >= atomic_load_explicit(&next_index, memory_order_acquire))
-        return NULL;
-    struct slot *slot = slot_at(pid.index);
+    struct slot *slot = slot_of(pid);
     if (slot == NULL)
         return NULL;
     /* seq_cst: see epoch.c.  Acquire: pairs with srv__process_new's
