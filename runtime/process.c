@@ -296,9 +296,15 @@ void srv__process_free(struct process *p)
     if (p->module == NULL)
         atomic_fetch_sub_explicit(&identities, 1, memory_order_relaxed);
     atomic_fetch_sub_explicit(&live, 1, memory_order_relaxed);
-    /* Senders on scheduler threads may still see p: it waits for them. */
+    /* Senders on scheduler threads may still see p: it waits for them,
+     * unless none can (none is in a turn since the unlinking above). */
+    uint64_t epoch = srv__epoch_retire();
+    if (srv__epoch_passed(epoch)) {
+        reclaim_one(p);
+        return;
+    }
     pthread_mutex_lock(&free_lock);
-    atomic_store_explicit(&p->handling, srv__epoch_retire(), memory_order_relaxed);
+    atomic_store_explicit(&p->handling, epoch, memory_order_relaxed);
     p->next_run = NULL;
     if (retired_last != NULL)
         retired_last->next_run = p;
