@@ -29,7 +29,7 @@ void srv_exit(srv_atom reason)
         srv__fatal("srv: srv_exit(%s) outside a server's handler",
                    reason != NULL ? reason : "NULL");
     frame->reason = srv__atom(reason != NULL ? reason : "undefined");
-    siglongjmp(frame->env, 1);
+    SRV__EXIT_JUMP(frame->env);
 }
 
 void srv_exit_detail(srv_atom reason, const srv_detail *detail)
@@ -60,10 +60,10 @@ void srv__fail_request(const srv_from *from, srv_atom reason, const srv_detail *
     srv__slot_complete_detail(*from, SRV_EEXIT, reason, detail, NULL, 0);
 }
 
-static srv_action run_terminate(struct process *p, void *arg)
+static void run_terminate(struct process *p, void *arg, srv_action *action)
 {
     p->module->terminate(srv__state(p), *(srv_atom *)arg);
-    return srv__action(SRV_ACTION_NOREPLY, -1, NULL);
+    *action = srv__action(SRV_ACTION_NOREPLY, -1, NULL);
 }
 
 /* Answers the request p was handling when it ended: a stop that ended it

@@ -192,7 +192,7 @@ static bool format_status_ran(struct process *p, struct status_parts *parts)
     srv__set_current(p);
     p->current = c;
     c->exit = &frame;
-    if (sigsetjmp(frame.env, 0) == 0) {
+    if (SRV__EXIT_SET(frame.env) == 0) {
         p->module->format_status(&parts->map, srv__state(p));
         ran = true;
     }

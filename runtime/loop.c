@@ -128,8 +128,8 @@ bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
     p->current = c;
     c->exit = &frame;
     frame.detail = NULL;
-    if (sigsetjmp(frame.env, 0) == 0) {
-        *action = fn(p, arg);
+    if (SRV__EXIT_SET(frame.env) == 0) {
+        fn(p, arg, action);
         finished = true;
     } else {
         /* srv_exit's reason, and srv_exit_detail's detail: the caller's */
@@ -221,9 +221,16 @@ static bool arm_timer(struct process *p, uint64_t deadline, struct envelope *not
     return false;
 }
 
+/* Stored only when it changes: its cache line is the state's (process.h). */
+static void set_timeout_ms(struct process *p, int32_t ms)
+{
+    if (p->timeout_ms != ms)
+        p->timeout_ms = ms;
+}
+
 static void cancel_timeout(struct process *p)
 {
-    p->timeout_ms = -1;
+    set_timeout_ms(p, -1);
     srv__set_flag(p, PF_TIMEOUT_HIBERNATES, false);
     struct process_extra *x = srv__extra(p);
     if (x != NULL)
@@ -320,7 +327,7 @@ static __attribute__((noinline)) bool after_action(struct process *p,
         ms = hibernate_after_ms;
     if (action->hibernate)
         hibernate(p);
-    p->timeout_ms = ms < 0 ? -1 : ms > INT32_MAX ? INT32_MAX : (int32_t)ms;
+    set_timeout_ms(p, ms < 0 ? -1 : ms > INT32_MAX ? INT32_MAX : (int32_t)ms);
     if (hibernate_after || srv__flag(p, PF_TIMEOUT_HIBERNATES))
         srv__set_flag(p, PF_TIMEOUT_HIBERNATES, hibernate_after);
     uint64_t due = p->timeout_ms > 0 ? srv__deadline_after_ms(p->timeout_ms) : 0;
@@ -364,34 +371,34 @@ struct dispatch_args {
     void *reply;
 };
 
-static srv_action call_dispatch(struct process *p, void *arg)
+static void call_dispatch(struct process *p, void *arg, srv_action *action)
 {
     struct dispatch_args *d = arg;
-    return p->module->dispatch(srv__state(p), d->message, d->args, d->from, d->reply);
+    p->module->dispatch(srv__state(p), d->message, d->args, d->from, d->reply, action);
 }
 
-static srv_action call_timeout(struct process *p, void *arg)
+static void call_timeout(struct process *p, void *arg, srv_action *action)
 {
     (void)arg;
-    return p->module->handle_timeout(srv__state(p));
+    *action = p->module->handle_timeout(srv__state(p));
 }
 
-static srv_action call_exit(struct process *p, void *arg)
+static void call_exit(struct process *p, void *arg, srv_action *action)
 {
     struct envelope *e = arg;
-    return p->module->handle_exit(srv__state(p), e->pid, e->reason);
+    *action = p->module->handle_exit(srv__state(p), e->pid, e->reason);
 }
 
-static srv_action call_down(struct process *p, void *arg)
+static void call_down(struct process *p, void *arg, srv_action *action)
 {
     struct envelope *e = arg;
-    return p->module->handle_down(srv__state(p), e->ref, e->pid, e->reason);
+    *action = p->module->handle_down(srv__state(p), e->ref, e->pid, e->reason);
 }
 
-static srv_action call_code_change(struct process *p, void *arg)
+static void call_code_change(struct process *p, void *arg, srv_action *action)
 {
     struct envelope *e = arg;
-    return p->module->code_change(srv__state(p), e->reason, e->arg);
+    *action = p->module->code_change(srv__state(p), e->reason, e->arg);
 }
 
 /* sys:change_code, through suspend and resume as sys allows it: the
@@ -418,11 +425,11 @@ static srv_status change_code(struct process *p, struct envelope *e, srv_atom *r
     return SRV_ECHANGE;
 }
 
-static srv_action call_replace_state(struct process *p, void *arg)
+static void call_replace_state(struct process *p, void *arg, srv_action *action)
 {
     struct envelope *e = arg;
     e->fn(srv__state(p), e->arg);
-    return srv__action(SRV_ACTION_NOREPLY, p->timeout_ms, NULL);
+    *action = srv__action(SRV_ACTION_NOREPLY, p->timeout_ms, NULL);
 }
 
 /* Acts on what a noreply-style callback returned: false if p exited.  A
@@ -467,8 +474,10 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
 {
     const srv_message_type *type = &p->module->messages[message];
     struct dispatch_args d = {message, args, from, reply};
-    struct current_message current = {.kind = ENV_CALL, .message = message,
-                                      .args = args, .has_from = true, .from = from};
+    struct current_message current;
+    srv__current_begin(&current, ENV_CALL, message, args);
+    current.has_from = true;
+    current.from = from;
     struct current_message *outer = p->current;
     unsigned outer_code = srv__handling_now(p);
     p->current = &current;
@@ -813,17 +822,19 @@ static bool handle(struct process *p, struct envelope *e)
     bool alive = true;
     srv_action action;
     bool finished;
-    struct current_message current = {.kind = e->kind, .system = e->system,
-                                      .message = e->message, .args = e->args,
-                                      .has_from = e->kind == ENV_SYSTEM,
-                                      .from = e->from, .reason = e->reason,
-                                      .detail = e->kind == ENV_EXIT || e->kind == ENV_DOWN ||
-                                                        (e->kind == ENV_SYSTEM &&
-                                                         e->system == SYS_TERMINATE)
-                                                    ? e->detail
-                                                    : NULL,
-                                      .pid = e->pid,
-                                      .timer = e->kind == ENV_INFO ? e->ref : 0};
+    struct current_message current;
+    srv__current_begin(&current, e->kind, e->message, e->args);
+    if (e->kind == ENV_INFO) {
+        current.timer = e->ref;
+    } else if (e->kind == ENV_EXIT || e->kind == ENV_DOWN || e->kind == ENV_SYSTEM) {
+        current.system = e->system;
+        current.reason = e->reason;
+        current.pid = e->pid;
+        if (e->kind != ENV_SYSTEM || e->system == SYS_TERMINATE)
+            current.detail = e->detail;
+        current.has_from = e->kind == ENV_SYSTEM;
+        current.from = e->from;
+    }
     p->current = &current;
     if (e->kind != ENV_CALL && e->kind != ENV_TIMEOUT) /* they count their own */
         srv__handling(p, handling_code(e));
@@ -902,7 +913,8 @@ bool srv__handle_timeout_now(struct process *p)
         srv__handling(p, HANDLING_NONE);
         return true;
     }
-    struct current_message current = {.kind = ENV_TIMEOUT};
+    struct current_message current;
+    srv__current_begin(&current, ENV_TIMEOUT, 0, NULL);
     p->current = &current;
     if (srv__flag(p, PF_DEBUG))
         srv__debug_in(p);
@@ -923,8 +935,8 @@ static bool run_continue(struct process *p)
 {
     srv_continue next = srv__extra(p)->next;
     srv__set_flag(p, PF_HAS_NEXT, false);
-    struct current_message current = {.kind = ENV_CONTINUE, .message = next.message,
-                                      .args = next.args};
+    struct current_message current;
+    srv__current_begin(&current, ENV_CONTINUE, next.message, next.args);
     p->current = &current;
     /* srv_process_info's current callback, but no message handled */
     srv__handling_again(p, HANDLING_MESSAGE + next.message);

@@ -39,7 +39,7 @@ void srv__release(struct process *p);
 /* Runs one callback of p on this thread, with srv_exit caught: fills
  * *action; false if the callback exited (action->reason says why, and
  * action->detail, a reference the caller takes, its detail or NULL). */
-typedef srv_action (*callback_fn)(struct process *p, void *arg);
+typedef void (*callback_fn)(struct process *p, void *arg, srv_action *action);
 bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
                        srv_action *action);
 

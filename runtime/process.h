@@ -46,10 +46,29 @@ struct enter_wait {
     srv_atom reason;
 };
 
+/* srv_exit's jump out of a callback.  The compiler's builtin setjmp
+ * keeps three words (frame, stack, where to go on) and the function that
+ * sets it saves its callee-saved registers itself, where sigsetjmp saves
+ * them all and calls into libc: a callback costs some 30 instructions
+ * less.  The sanitizers follow libc's jumps, not the builtin's (ASan to
+ * unpoison the stack left, TSan to unwind its shadow stack): they keep
+ * sigsetjmp.  Either is set in a function of its own, never inlined, and
+ * taken from another (exit.c). */
+#if defined(SRV_SANITIZE_ADDRESS) || defined(SRV_SANITIZE_THREAD) || \
+    !(defined(__GNUC__) || defined(__clang__))
+typedef sigjmp_buf srv__exit_env;
+#define SRV__EXIT_SET(env) sigsetjmp(env, 0)
+#define SRV__EXIT_JUMP(env) siglongjmp(env, 1)
+#else
+typedef void *srv__exit_env[5];
+#define SRV__EXIT_SET(env) __builtin_setjmp(env)
+#define SRV__EXIT_JUMP(env) __builtin_longjmp(env, 1)
+#endif
+
 /* Where srv_exit jumps from a callback, and the reason it leaves there
  * (srv__run_callback keeps it on its stack). */
 struct exit_frame {
-    sigjmp_buf env;
+    srv__exit_env env;
     srv_atom reason;
     const srv_detail *detail; /* srv_exit_detail's, a reference, or NULL */
 };
@@ -58,6 +77,10 @@ struct exit_frame {
  * to tell if the server exits in the middle of it; and, while a callback
  * runs on it, where srv_exit goes. */
 struct current_message {
+    /* srv__current_begin sets what any reader looks at; reason, pid and
+     * system are read only for the kinds that carry them (ENV_EXIT,
+     * ENV_DOWN, ENV_SYSTEM), from only when has_from, exit_detail only
+     * when exiting. */
     uint16_t kind;                /* enum envelope_kind, 0: none (init) */
     uint16_t system;
     unsigned message;
@@ -75,6 +98,22 @@ struct current_message {
     struct start_job *start;      /* while init runs (kind 0): its start,
                                      which srv_init_ack answers (start.c) */
 };
+
+/* Begins c for a message of kind: the fields every reader may look at,
+ * not the whole struct (zeroing it costs a rep stos per message). */
+static inline void srv__current_begin(struct current_message *c, uint16_t kind,
+                                      unsigned message, const void *args)
+{
+    c->kind = kind;
+    c->message = message;
+    c->args = args;
+    c->has_from = false;
+    c->detail = NULL;
+    c->exiting = false;
+    c->timer = 0;
+    c->exit = NULL;
+    c->start = NULL;
+}
 
 /* struct process's flags: one word that only the process's executor (or
  * its starter, before anyone can see it) writes, with a plain store, and
@@ -119,25 +158,15 @@ struct process_extra {
                                       waiting for its end (enter.c) */
 };
 
+/* Fields a handler's run writes (run state, current, handling) and those
+ * senders write (mailbox, sent) come first; the ones that are only read
+ * while the process lives come last, next to its state.  The block is
+ * 16-byte aligned, not 64: this keeps the state's first cache line free
+ * of per-message writes, so that a state only read stays shared between
+ * the cores whose callers run its handlers (contended calls). */
 struct process {
     _Atomic uint32_t run_state;
     _Atomic uint32_t flags;       /* PF_*: see above */
-    srv_pid pid;                  /* pid.index is its slot in the table */
-    int32_t timeout_ms;           /* pending callback timeout, or -1 (24 days at most) */
-    /* NULL for a plain thread's identity, until srv_enter_loop makes it a
-     * server (enter.c): atomic for that one change under readers */
-    const srv_module *_Atomic module;
-    struct mailbox mailbox;
-    /* srv_message_queue_len: sent - taken, modulo 2^32.  Senders add to
-     * sent (a scheduler thread a run at a time); only the owner moves
-     * taken, with a plain store (no read-modify-write). */
-    _Atomic uint32_t sent, taken;
-    struct process *next_run;     /* shared run queue link (sched.c) */
-    struct process_extra *_Atomic extra;
-    /* A pending exit signal that ends the process (kill, or an abnormal
-     * reason when it does not trap): the executor takes it before the next
-     * message, a blocked handler at once (srv__interrupt). */
-    srv_atom _Atomic interrupt;
     struct current_message *current; /* the message being handled, on the
                                       executor's stack; NULL between them */
     /* srv_process_info's view of the handler, safe to read from any
@@ -146,6 +175,25 @@ struct process {
      * message's number).  The executor writes it (srv__handling); relaxed:
      * a snapshot that orders nothing. */
     _Atomic uint64_t handling;
+    /* srv_message_queue_len: sent - taken, modulo 2^32.  Senders add to
+     * sent (a scheduler thread a run at a time); only the owner moves
+     * taken, with a plain store (no read-modify-write). */
+    _Atomic uint32_t sent, taken;
+    struct mailbox mailbox;
+    /* A pending exit signal that ends the process (kill, or an abnormal
+     * reason when it does not trap): the executor takes it before the next
+     * message, a blocked handler at once (srv__interrupt). */
+    srv_atom _Atomic interrupt;
+    /* Read-mostly from here. */
+    srv_pid pid;                  /* pid.index is its slot in the table */
+    /* pending callback timeout, or -1 (24 days at most); stored only when
+     * it changes */
+    int32_t timeout_ms;
+    /* NULL for a plain thread's identity, until srv_enter_loop makes it a
+     * server (enter.c): atomic for that one change under readers */
+    const srv_module *_Atomic module;
+    struct process *next_run;     /* shared run queue link (sched.c) */
+    struct process_extra *_Atomic extra;
     /* Then the module's state, module->state_size bytes (srv__state). */
 };
 

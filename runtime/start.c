@@ -125,10 +125,10 @@ static void answer(struct start_job *j, srv_status status, srv_atom reason)
     srv__slot_complete(j->starter, status, reason, NULL, 0);
 }
 
-static srv_action call_init(struct process *p, void *arg)
+static void call_init(struct process *p, void *arg, srv_action *action)
 {
     struct start_job *j = arg;
-    return p->module->init(srv__state(p), j->args);
+    *action = p->module->init(srv__state(p), j->args);
 }
 
 /* init, and what gen.erl and proc_lib.erl make of its result, as a job

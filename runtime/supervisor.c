@@ -1031,16 +1031,19 @@ static void call_count_children(struct sup_state *s, struct sup_reply *r)
     }
 }
 
-static srv_action sup_dispatch(void *state, unsigned message, void *args, srv_from from,
-                               void *reply)
+static void sup_dispatch(void *state, unsigned message, void *args, srv_from from,
+                         void *reply, srv_action *action)
 {
     (void)from;
     struct sup_state *s = state;
     const struct sup_request *a = args;
     struct sup_reply *r = reply;
-    if (message == SUP_TRY_AGAIN)
-        return sup_try_again(s) ? srv__action(SRV_ACTION_NOREPLY, SRV_INFINITY, 0)
-                                : srv__action(SRV_ACTION_STOP, SRV_INFINITY, srv_atom_shutdown);
+    if (message == SUP_TRY_AGAIN) {
+        *action = sup_try_again(s)
+                      ? srv__action(SRV_ACTION_NOREPLY, SRV_INFINITY, 0)
+                      : srv__action(SRV_ACTION_STOP, SRV_INFINITY, srv_atom_shutdown);
+        return;
+    }
     memset(r, 0, sizeof *r);
     switch (message) {
     case SUP_START_CHILD:
@@ -1062,7 +1065,7 @@ static srv_action sup_dispatch(void *state, unsigned message, void *args, srv_fr
         call_by_id(s, message, a->id, r);
         break;
     }
-    return srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0);
+    *action = srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0);
 }
 
 /* terminate: the children, in reverse start order, or all at once. */

@@ -81,9 +81,8 @@ struct process *srv__thread_identity(void)
     return identity;
 }
 
-struct process *srv__caller(void)
+struct process *srv__caller_slow(struct process *p)
 {
-    struct process *p = srv__current_or_null();
     if (p == NULL)
         return srv__thread_identity(); /* made with its extra part */
     return srv__extra_made(p) != NULL ? p : NULL;

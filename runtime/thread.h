@@ -6,9 +6,8 @@
 #define SRV_THREAD_H
 
 #include "os.h"
+#include "process.h"
 #include "srv.h"
-
-struct process;
 
 /* The process the calling code runs as: the server whose handler runs on
  * this thread, or the thread's own identity (made on first use).
@@ -17,7 +16,6 @@ struct process;
  * that part or the identity cannot be made for want of memory (functions
  * that return a status answer SRV_ENOMEM).  srv__current, for those that
  * cannot, aborts then, and makes no extra part. */
-struct process *srv__caller(void);
 struct process *srv__current(void);
 /* This thread's identity, whatever runs on it; NULL: out of memory. */
 struct process *srv__thread_identity(void);
@@ -29,5 +27,18 @@ void srv__thread_identity_exit(srv_atom reason);
 void srv__thread_identity_lend(void);
 
 void srv__thread_fork(enum srv_fork_phase phase);
+
+/* srv__caller's way when the handler running here has no extra part yet,
+ * or none runs (p NULL). */
+struct process *srv__caller_slow(struct process *p);
+
+/* A server that has called before, the common case: two loads. */
+static inline struct process *srv__caller(void)
+{
+    struct process *p = srv__current_or_null();
+    if (p != NULL && srv__extra(p) != NULL)
+        return p;
+    return srv__caller_slow(p);
+}
 
 #endif /* SRV_THREAD_H */

@@ -114,11 +114,10 @@ bool srv__interrupt(struct process *p, srv_atom reason)
  * resets the futex word srv__interrupt set, so the caller must look at
  * the slot after it: a reply that came before the reset is seen then, one
  * that comes after sets the word again. */
-static void take_interrupt(struct reply_slot *slot)
+static __attribute__((noinline)) void take_interrupt_now(struct process *p,
+                                                          struct reply_slot *slot)
 {
-    struct process *p = srv__slot_owner(slot);
-    if (atomic_load_explicit(&p->interrupt, memory_order_relaxed) == NULL ||
-        srv__exit_frame(p) == NULL || srv__current_or_null() != p)
+    if (srv__exit_frame(p) == NULL || srv__current_or_null() != p)
         return; /* not in p's handler: left for p's next message boundary */
     const srv_detail *detail;
     srv_atom why = srv__interrupt_take(p, &detail);
@@ -136,6 +135,14 @@ static void take_interrupt(struct reply_slot *slot)
     srv__slot_disarm(slot);
     srv__set_flag(p, PF_SIGNALLED, true);
     srv_exit_detail(why == srv_atom_kill ? srv_atom_killed : why, detail);
+}
+
+/* Most waits find no signal: one load. */
+static inline void take_interrupt(struct reply_slot *slot)
+{
+    struct process *p = srv__slot_owner(slot);
+    if (atomic_load_explicit(&p->interrupt, memory_order_relaxed) != NULL)
+        take_interrupt_now(p, slot);
 }
 
 /* A plain thread (or a scheduler out of stacks): spin for a reply from

@@ -264,16 +264,18 @@ static srv_noreply_result continued_handle_add_later(continued_state *state, int
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
-static srv_action continued_dispatch(void *state, unsigned message, void *args, srv_from from,
-                                     void *reply)
+static void continued_dispatch(void *state, unsigned message, void *args, srv_from from,
+                               void *reply, srv_action *action)
 {
     switch (message) {
     case CONTINUED_CONTINUE_LOAD: {
         struct continued_load_args *a = (struct continued_load_args *)args;
-        return continued_handle_load((continued_state *)state, a->n, a->why).action;
+        *action = continued_handle_load((continued_state *)state, a->n, a->why).action;
+        return;
     }
     case CONTINUED_CONTINUE_SETTLE: {
-        return continued_handle_settle((continued_state *)state).action;
+        *action = continued_handle_settle((continued_state *)state).action;
+        return;
     }
     case CONTINUED_CALL_ADD: {
         struct continued_add_args *a = (struct continued_add_args *)args;
@@ -283,14 +285,17 @@ static srv_action continued_dispatch(void *state, unsigned message, void *args, 
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
             *(continued_add_reply *)reply = r.reply;
-        return r.action;
+        *action = r.action;
+        return;
     }
     case CONTINUED_CAST_ADD_LATER: {
         struct continued_add_later_args *a = (struct continued_add_later_args *)args;
-        return continued_handle_add_later((continued_state *)state, a->n).action;
+        *action = continued_handle_add_later((continued_state *)state, a->n).action;
+        return;
     }
     default:
-        return srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
+        *action = srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
+        return;
     }
 }
 

@@ -128,8 +128,8 @@ static void external_forget_format_args(srv_buf *out, const void *args)
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
-static srv_action external_dispatch(void *state, unsigned message, void *args, srv_from from,
-                                    void *reply)
+static void external_dispatch(void *state, unsigned message, void *args, srv_from from, void *reply,
+                              srv_action *action)
 {
     switch (message) {
     case EXTERNAL_CALL_LOOKUP: {
@@ -140,14 +140,17 @@ static srv_action external_dispatch(void *state, unsigned message, void *args, s
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
             *(external_lookup_reply *)reply = r.reply;
-        return r.action;
+        *action = r.action;
+        return;
     }
     case EXTERNAL_CAST_FORGET: {
         struct external_forget_args *a = (struct external_forget_args *)args;
-        return external_handle_forget((external_state *)state, a->key).action;
+        *action = external_handle_forget((external_state *)state, a->key).action;
+        return;
     }
     default:
-        return srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
+        *action = srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
+        return;
     }
 }
 

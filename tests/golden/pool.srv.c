@@ -221,8 +221,8 @@ static pool_waiting_result pool_handle_waiting(pool_state *state, pool_waiting_f
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
-static srv_action pool_dispatch(void *state, unsigned message, void *args, srv_from from,
-                                void *reply)
+static void pool_dispatch(void *state, unsigned message, void *args, srv_from from, void *reply,
+                          srv_action *action)
 {
     switch (message) {
     case POOL_CALL_ACQUIRE: {
@@ -232,11 +232,13 @@ static srv_action pool_dispatch(void *state, unsigned message, void *args, srv_f
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
             *(pool_acquire_reply *)reply = r.reply;
-        return r.action;
+        *action = r.action;
+        return;
     }
     case POOL_CAST_RELEASE: {
         struct pool_release_args *a = (struct pool_release_args *)args;
-        return pool_handle_release((pool_state *)state, a->slot).action;
+        *action = pool_handle_release((pool_state *)state, a->slot).action;
+        return;
     }
     case POOL_CALL_WAITING: {
         pool_waiting_from caller = {from};
@@ -245,10 +247,12 @@ static srv_action pool_dispatch(void *state, unsigned message, void *args, srv_f
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
             *(pool_waiting_reply *)reply = r.reply;
-        return r.action;
+        *action = r.action;
+        return;
     }
     default:
-        return srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
+        *action = srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
+        return;
     }
 }
 

@@ -427,8 +427,8 @@ static srv_noreply_result types_handle_moved(types_state *state, types_point to)
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
-static srv_action types_dispatch(void *state, unsigned message, void *args, srv_from from,
-                                 void *reply)
+static void types_dispatch(void *state, unsigned message, void *args, srv_from from, void *reply,
+                           srv_action *action)
 {
     switch (message) {
     case TYPES_CALL_EVERYTHING: {
@@ -441,18 +441,22 @@ static srv_action types_dispatch(void *state, unsigned message, void *args, srv_
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
             *(types_everything_reply *)reply = r.reply;
-        return r.action;
+        *action = r.action;
+        return;
     }
     case TYPES_CAST_HAND_OVER: {
         struct types_hand_over_args *a = (struct types_hand_over_args *)args;
-        return types_handle_hand_over((types_state *)state, a->job).action;
+        *action = types_handle_hand_over((types_state *)state, a->job).action;
+        return;
     }
     case TYPES_INFO_MOVED: {
         struct types_moved_args *a = (struct types_moved_args *)args;
-        return types_handle_moved((types_state *)state, a->to).action;
+        *action = types_handle_moved((types_state *)state, a->to).action;
+        return;
     }
     default:
-        return srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
+        *action = srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
+        return;
     }
 }
 

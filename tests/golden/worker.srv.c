@@ -263,8 +263,8 @@ static void worker_handle_terminate(worker_state *state, srv_atom reason)
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
-static srv_action worker_dispatch(void *state, unsigned message, void *args, srv_from from,
-                                  void *reply)
+static void worker_dispatch(void *state, unsigned message, void *args, srv_from from, void *reply,
+                            srv_action *action)
 {
     switch (message) {
     case WORKER_CALL_QUERY: {
@@ -275,7 +275,8 @@ static srv_action worker_dispatch(void *state, unsigned message, void *args, srv
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
             *(worker_query_reply *)reply = r.reply;
-        return r.action;
+        *action = r.action;
+        return;
     }
     case WORKER_CALL_SET: {
         struct worker_set_args *a = (struct worker_set_args *)args;
@@ -285,14 +286,17 @@ static srv_action worker_dispatch(void *state, unsigned message, void *args, srv
          * reply may be on its way from another thread */
         if (r.action.kind == SRV_ACTION_REPLY || r.action.kind == SRV_ACTION_STOP_REPLY)
             *(worker_set_reply *)reply = r.reply;
-        return r.action;
+        *action = r.action;
+        return;
     }
     case WORKER_CAST_SHOW: {
         struct worker_show_args *a = (struct worker_show_args *)args;
-        return worker_handle_show((worker_state *)state, a->key).action;
+        *action = worker_handle_show((worker_state *)state, a->key).action;
+        return;
     }
     default:
-        return srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
+        *action = srv__action(SRV_ACTION_NONE, SRV_INFINITY, 0);
+        return;
     }
 }
 

@@ -60,12 +60,12 @@ typedef struct srv_action {
     bool has_next;       /* ..., {continue, C}}: next is C */
     long timeout_ms;
     srv_atom reason;
-    union {
-        srv_continue next;        /* has_next */
-        const srv_detail *detail; /* SRV_ACTION_STOP, SRV_ACTION_STOP_REPLY:
-                                   * the reason's detail, a reference the
-                                   * runtime takes, or NULL */
-    };
+    srv_continue next;        /* has_next */
+    /* SRV_ACTION_STOP, SRV_ACTION_STOP_REPLY: the reason's detail, a
+     * reference the runtime takes, or NULL.  Not in a union with next: a
+     * struct with a union in it is kept in memory, not in registers, and
+     * its copy stalls on the stores it cannot forward (some 15 ns a call). */
+    const srv_detail *detail;
 } srv_action;
 
 /* init's result: a distinct type so that init cannot return noreply. */
@@ -93,7 +93,7 @@ static inline srv_action srv__action(srv_action_kind kind, long timeout_ms,
     a.has_next = false;
     a.next.message = 0;
     a.next.args = NULL;
-    a.detail = NULL; /* all of the union: next.message has padding after it */
+    a.detail = NULL;
     return a;
 }
 
@@ -235,10 +235,13 @@ typedef struct srv_message_type {
     void (*format_reply)(srv_buf *out, const void *reply);
 } srv_message_type;
 
-/* Dispatch one message to its handler.  For a call, the handler's typed
- * reply (if it replied) is written to reply, reply_size bytes. */
-typedef srv_action (*srv_dispatch_fn)(void *state, unsigned message,
-                                      void *args, srv_from from, void *reply);
+/* Dispatch one message to its handler, which writes what it returned to
+ * *action; for a call, its typed reply (if it replied) to reply,
+ * reply_size bytes.  The action is written where the runtime reads it,
+ * not returned: a struct returned is copied, and a copy that follows the
+ * handler's stores at once stalls on them (store forwarding). */
+typedef void (*srv_dispatch_fn)(void *state, unsigned message, void *args, srv_from from,
+                                void *reply, srv_action *action);
 
 /* ---------------------------------------------------------------------- */
 /* Erlang terms: what a generated codec reads and writes (term.c)          */
