@@ -333,7 +333,7 @@ static void bench_supervisors(void)
     start = now_s();
     for (int i = 0; i < DYNAMIC; i++) {
         srv_pid child;
-        check("start_child", srv_sup_start_child_args(dyn, NULL, &child));
+        check("start_child", srv_sup_start_child_args(dyn, &bench_sup, NULL, &child));
     }
     double started = now_s();
     printf("start_100k_dynamic_children_s %.4f\n", started - start);

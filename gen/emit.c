@@ -321,6 +321,24 @@ void set_copy(struct emitter *e, struct tmpl_dict *d, const struct ast_field *fi
     set_text(d, "uncopy", &undo);
 }
 
+/* A struct's deep copy and free, for a module table: one item of d's
+ * list with copy, copy_fails, uncopy and free when fields own memory,
+ * none otherwise.  Returns whether they do. */
+bool set_copies(struct emitter *e, struct tmpl_dict *d, const char *list,
+                const struct ast_field *fields)
+{
+    tmpl_list(d, list);
+    if (!value_fields_own_memory(fields))
+        return false;
+    struct tmpl_dict *item = tmpl_add(d, list);
+    set_copy(e, item, fields, true);
+    struct buf b;
+    buf_init(&b);
+    value_each(e->name, &b, VALUE_FREE, "a->", "", fields);
+    set_text(item, "free", &b);
+    return true;
+}
+
 /* ", const char *key, srv_atom value": the fields as parameters, into d. */
 void set_params(struct emitter *e, struct tmpl_dict *d, const char *name,
                 const struct ast_field *fields)
@@ -679,14 +697,7 @@ void server_init(struct emitter *e, struct tmpl_dict *d)
     tmpl_setf(d, "init_args_size", args ? "sizeof(struct %s_init_args)" : "0", e->name);
     tmpl_setf(d, "init_copy_fn", copies ? "%s_init_copy_args" : "NULL", e->name);
     tmpl_setf(d, "init_free_fn", copies ? "%s_init_free_args" : "NULL", e->name);
-    tmpl_list(d, "init_copies");
-    if (copies) {
-        struct tmpl_dict *c = tmpl_add(d, "init_copies");
-        set_copy(e, c, args, true);
-        buf_init(&b);
-        value_each(e->name, &b, VALUE_FREE, "a->", "", args);
-        set_text(c, "free", &b);
-    }
+    set_copies(e, d, "init_copies", args);
     buf_init(&b);
     buf_puts(&b, "");
     for (const struct ast_field *f = args; f != NULL; f = f->next)

@@ -125,6 +125,9 @@ static void start_child_args(struct emitter *e, struct tmpl_dict *d, const struc
     tmpl_setf(d, "combine_fn", "%s_combine_args", e->name);
     tmpl_setf(d, "extra_size", rest != NULL ? "sizeof(struct %s_start_child_args)" : "0",
               e->name);
+    bool copies = set_copies(e, d, "extra_copies", rest);
+    tmpl_setf(d, "copy_extra_fn", copies ? "%s_copy_extra_args" : "NULL", e->name);
+    tmpl_setf(d, "free_extra_fn", copies ? "%s_free_extra_args" : "NULL", e->name);
 }
 
 /* The supervisor's own arguments: the struct, its copy and free. */
@@ -188,7 +191,10 @@ static int supervisor_data(struct emitter *e, struct tmpl_dict *d)
     tmpl_set(d, "simple", simple ? "1" : "");
     tmpl_set(d, "combine_fn", "NULL");
     tmpl_set(d, "extra_size", "0");
+    tmpl_set(d, "copy_extra_fn", "NULL");
+    tmpl_set(d, "free_extra_fn", "NULL");
     tmpl_list(d, "extra_args");
+    tmpl_list(d, "extra_copies");
     if (simple)
         start_child_args(e, d, spec->children);
     return 0;

@@ -39,6 +39,11 @@ void field_items(struct emitter *e, struct tmpl_dict *d, const char *list,
 /* A copy of fields from src-> to dst-> into d as copy, copy_fails, uncopy. */
 void set_copy(struct emitter *e, struct tmpl_dict *d, const struct ast_field *fields,
               bool free_each);
+/* A deep copy and free of fields (a->), for a module table, as the one
+ * item of d's list (copy, copy_fails, uncopy, free) when they own memory;
+ * the list is empty otherwise.  Returns whether they do. */
+bool set_copies(struct emitter *e, struct tmpl_dict *d, const char *list,
+                const struct ast_field *fields);
 /* ", const char *key, srv_atom value": the fields as parameters, into d. */
 void set_params(struct emitter *e, struct tmpl_dict *d, const char *name,
                 const struct ast_field *fields);

@@ -90,13 +90,26 @@ enum {
     SUP_MESSAGE_COUNT
 };
 
-/* Every call's arguments: the caller's own memory, which it keeps while
- * it waits (supervisor calls wait forever, as OTP's do). */
+/* Every call's arguments.  The caller fills the first part with
+ * pointers into its own memory; the message's copy_args (copy_spec,
+ * copy_extra, copy_id) makes the request the supervisor reads: the
+ * second part, a deep copy, with the caller's pointers cleared.  The copy
+ * is made before the call is queued or run, so a caller that leaves its
+ * wait (killed by an exit signal while its call waits in the mailbox)
+ * leaves the supervisor nothing of its own to read; free_request frees
+ * the copy after the supervisor handled the call, or when the call is
+ * dropped unhandled (the mailbox of a supervisor that exited). */
 struct sup_request {
-    const srv_child_spec *spec;
-    const void *extra;
-    const char *id;
-    srv_pid pid;
+    const srv_child_spec *spec; /* start_child */
+    const void *extra;          /* start_child_args */
+    const char *id;             /* the calls by id */
+    const srv_sup_module *sup;  /* start_child_args: the supervisor's module,
+                                 * as the caller knows it */
+    srv_pid pid;                /* terminate_child by pid */
+    struct child child;         /* start_child: spec's copy, the
+                                 * supervisor's own once it keeps it */
+    void *own_extra;            /* start_child_args: extra's copy, or NULL */
+    char *own_id;               /* the calls by id: id's copy */
 };
 
 /* Every call's reply. */
@@ -228,6 +241,38 @@ static void report_progress(const struct sup_state *s, const struct child *c, sr
 /* ---------------------------------------------------------------------- */
 /* Child specs: checked, copied, freed                                     */
 
+/* A deep copy of the size bytes at src into a block of its own (copier
+ * NULL: memcpy), or NULL when there is nothing to copy (src NULL, size
+ * 0); false when out of memory, with nothing left behind. */
+static bool copy_block(size_t size, bool (*copier)(void *, const void *), const void *src,
+                       void **out)
+{
+    *out = NULL;
+    if (size == 0 || src == NULL)
+        return true;
+    void *copy = srv__calloc(1, size);
+    if (copy == NULL)
+        return false;
+    if (copier == NULL) {
+        memcpy(copy, src, size);
+    } else if (!copier(copy, src)) {
+        srv__free(copy);
+        return false;
+    }
+    *out = copy;
+    return true;
+}
+
+/* Frees a block of copy_block's and what it owns (freer NULL: nothing). */
+static void free_block(void (*freer)(void *), void *block)
+{
+    if (block == NULL)
+        return;
+    if (freer != NULL)
+        freer(block);
+    srv__free(block);
+}
+
 static size_t args_size(const struct child *c)
 {
     return c->sup != NULL ? c->sup->args_size : c->module->init_args_size;
@@ -237,31 +282,15 @@ static size_t args_size(const struct child *c)
  * out of memory. */
 static bool copy_args(const struct child *c, const void *args, void **out)
 {
-    size_t size = args_size(c);
-    *out = NULL;
-    if (size == 0 || args == NULL)
-        return true;
-    void *copy = srv__calloc(1, size);
-    if (copy == NULL)
-        return false;
     bool (*copier)(void *, const void *) =
         c->sup != NULL ? c->sup->copy_args : c->module->copy_init_args;
-    if (copier != NULL ? !copier(copy, args) : (memcpy(copy, args, size), false)) {
-        srv__free(copy);
-        return false;
-    }
-    *out = copy;
-    return true;
+    return copy_block(args_size(c), copier, args, out);
 }
 
 static void free_args(const struct child *c, void *args)
 {
-    if (args == NULL)
-        return;
-    void (*freer)(void *) = c->sup != NULL ? c->sup->free_args : c->module->free_init_args;
-    if (freer != NULL)
-        freer(args);
-    srv__free(args);
+    if (args != NULL) /* c may be a zeroed child, of no module */
+        free_block(c->sup != NULL ? c->sup->free_args : c->module->free_init_args, args);
 }
 
 static void child_free(struct child *c)
@@ -846,30 +875,25 @@ static bool sup_try_again(struct sup_state *s)
     return true;
 }
 
-/* start_child with a spec (handle_start_child). */
-static void call_start_child(struct sup_state *s, const srv_child_spec *spec,
-                             struct sup_reply *r)
+/* start_child with a spec (handle_start_child): c, the request's copy
+ * of it (checked by srv_sup_start_child), is taken when the child is
+ * kept, and left to the request's free otherwise. */
+static void call_start_child(struct sup_state *s, struct child *c, struct sup_reply *r)
 {
-    if (is_simple(s) || !spec_valid(spec)) {
+    if (is_simple(s)) {
         r->status = SRV_EINVAL;
         return;
     }
-    struct child *old = find_id(s, spec->id);
+    struct child *old = find_id(s, c->id);
     if (old != NULL) {
         r->pid = old->pid;
         r->status = srv_pid_is_none(old->pid) ? SRV_EPRESENT : SRV_EALREADY;
-        return;
-    }
-    struct child c;
-    if (child_from_spec(&c, spec) != SRV_OK) {
-        r->status = SRV_ENOMEM;
         return;
     }
     if (s->count == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 4;
         struct child *more = srv__realloc(s->children, cap * sizeof *more);
         if (more == NULL) {
-            child_free(&c);
             r->status = SRV_ENOMEM;
             return;
         }
@@ -877,18 +901,19 @@ static void call_start_child(struct sup_state *s, const srv_child_spec *spec,
         s->cap = cap;
     }
     srv_atom reason;
-    r->status = start_static(s, &c, &reason, &r->pid);
-    if (r->status != SRV_OK || (srv_pid_is_none(c.pid) && c.restart == SRV_TEMPORARY)) {
-        child_free(&c);
+    r->status = start_static(s, c, &reason, &r->pid);
+    if (r->status != SRV_OK || (srv_pid_is_none(c->pid) && c->restart == SRV_TEMPORARY))
         return;
-    }
-    s->children[s->count++] = c;
+    s->children[s->count++] = *c;
+    memset(c, 0, sizeof *c); /* the supervisor's now */
 }
 
-/* start_child with extra args (simple_one_for_one). */
-static void call_start_dynamic(struct sup_state *s, const void *extra, struct sup_reply *r)
+/* start_child with extra args (simple_one_for_one), for the supervisor of
+ * module sup (another's: SRV_EINVAL, as a call with another's module). */
+static void call_start_dynamic(struct sup_state *s, const srv_sup_module *sup,
+                               const void *extra, struct sup_reply *r)
 {
-    if (!is_simple(s)) {
+    if (!is_simple(s) || sup != s->sup) {
         r->status = SRV_EINVAL;
         return;
     }
@@ -1036,7 +1061,7 @@ static void sup_dispatch(void *state, unsigned message, void *args, srv_from fro
 {
     (void)from;
     struct sup_state *s = state;
-    const struct sup_request *a = args;
+    struct sup_request *a = args;
     struct sup_reply *r = reply;
     if (message == SUP_TRY_AGAIN) {
         *action = sup_try_again(s)
@@ -1047,10 +1072,10 @@ static void sup_dispatch(void *state, unsigned message, void *args, srv_from fro
     memset(r, 0, sizeof *r);
     switch (message) {
     case SUP_START_CHILD:
-        call_start_child(s, a->spec, r);
+        call_start_child(s, &a->child, r);
         break;
     case SUP_START_CHILD_ARGS:
-        call_start_dynamic(s, a->extra, r);
+        call_start_dynamic(s, a->sup, a->own_extra, r);
         break;
     case SUP_TERMINATE_CHILD_PID:
         call_terminate_pid(s, a->pid, r);
@@ -1062,7 +1087,7 @@ static void sup_dispatch(void *state, unsigned message, void *args, srv_from fro
         call_count_children(s, r);
         break;
     default:
-        call_by_id(s, message, a->id, r);
+        call_by_id(s, message, a->own_id, r);
         break;
     }
     *action = srv__action(SRV_ACTION_REPLY, SRV_INFINITY, 0);
@@ -1089,11 +1114,7 @@ static void sup_free_state(void *state)
         child_free(&s->children[i]);
     srv__free(s->children);
     srv__free(s->restarts);
-    if (s->args != NULL) {
-        if (s->sup->free_args != NULL)
-            s->sup->free_args(s->args);
-        srv__free(s->args);
-    }
+    free_block(s->sup->free_args, s->args);
 }
 
 static void sup_format_state(srv_buf *out, const void *state)
@@ -1151,16 +1172,8 @@ static srv_action sup_init(void *state, const void *init_args)
     memset(s, 0, sizeof *s);
     s->sup = a->sup;
     srv_trap_exit(true);
-    if (s->sup->args_size > 0 && a->args != NULL) {
-        s->args = srv__calloc(1, s->sup->args_size);
-        if (s->args == NULL ||
-            (s->sup->copy_args != NULL ? !s->sup->copy_args(s->args, a->args)
-                                       : (memcpy(s->args, a->args, s->sup->args_size), false))) {
-            srv__free(s->args);
-            s->args = NULL;
-            return srv_init_stop(srv__atom_out_of_memory).action;
-        }
-    }
+    if (!copy_block(s->sup->args_size, s->sup->copy_args, a->args, &s->args))
+        return srv_init_stop(srv__atom_out_of_memory).action;
     srv_sup_init out;
     memset(&out, 0, sizeof out);
     out.flags.intensity = 1;
@@ -1196,19 +1209,71 @@ static srv_action sup_init(void *state, const void *init_args)
     return srv_init_ok().action;
 }
 
+/* ---------------------------------------------------------------------- */
+/* The calls' requests: the copies the supervisor reads                    */
+
+/* start_child's: the spec, copied as the child the supervisor keeps. */
+static bool copy_spec(void *dst, const void *src)
+{
+    const struct sup_request *from = src;
+    struct sup_request *to = dst;
+    memset(to, 0, sizeof *to);
+    return child_from_spec(&to->child, from->spec) == SRV_OK;
+}
+
+/* start_child_args': the extra args, copied by the module the caller
+ * named (which frees them too, free_request). */
+static bool copy_extra(void *dst, const void *src)
+{
+    const struct sup_request *from = src;
+    struct sup_request *to = dst;
+    memset(to, 0, sizeof *to);
+    to->sup = from->sup;
+    return copy_block(from->sup->extra_args_size, from->sup->copy_extra_args, from->extra,
+                      &to->own_extra);
+}
+
+/* The calls by id: the id. */
+static bool copy_id(void *dst, const void *src)
+{
+    const struct sup_request *from = src;
+    struct sup_request *to = dst;
+    memset(to, 0, sizeof *to);
+    to->own_id = srv__strdup(from->id);
+    return to->own_id != NULL;
+}
+
+/* What a copy_* made (and the supervisor did not take). */
+static void free_request(void *args)
+{
+    struct sup_request *q = args;
+    child_free(&q->child);
+    if (q->sup != NULL)
+        free_block(q->sup->free_extra_args, q->own_extra);
+    srv__free(q->own_id);
+}
+
 /* ORDER SUP_MESSAGE */
 static void free_reply(void *reply)
 {
     srv__free(((struct sup_reply *)reply)->children);
 }
 
-#define SUP_CALL(n)                                                            \
+/* A call whose request copy makes (NULL: it holds no pointer). */
+#define SUP_CALL(n, copy, free)                                                     \
     {.name = n, .kind = SRV_MESSAGE_CALL, .args_size = sizeof(struct sup_request), \
-     .reply_size = sizeof(struct sup_reply), .free_reply = free_reply}
+     .reply_size = sizeof(struct sup_reply), .copy_args = copy, .free_args = free, \
+     .free_reply = free_reply}
 static const srv_message_type sup_messages[SUP_MESSAGE_COUNT] = {
-    SUP_CALL("start_child"),    SUP_CALL("start_child"),   SUP_CALL("terminate_child"),
-    SUP_CALL("terminate_child"), SUP_CALL("restart_child"), SUP_CALL("delete_child"),
-    SUP_CALL("which_children"), SUP_CALL("count_children"), SUP_CALL("get_childspec"),
+    SUP_CALL("start_child", copy_spec, free_request),
+    SUP_CALL("start_child", copy_extra, free_request),
+    SUP_CALL("terminate_child", copy_id, free_request),
+    SUP_CALL("terminate_child", NULL, NULL),
+    SUP_CALL("restart_child", copy_id, free_request),
+    SUP_CALL("delete_child", copy_id, free_request),
+    SUP_CALL("which_children", NULL, NULL),
+    SUP_CALL("count_children", NULL, NULL),
+    SUP_CALL("get_childspec", copy_id, free_request),
     {.name = "try_again_restart", .kind = SRV_MESSAGE_CAST,
      .args_size = sizeof(struct sup_request)},
 };
@@ -1261,7 +1326,7 @@ static srv_status sup_call(srv_ref sup, unsigned message, const struct sup_reque
 
 srv_status (srv_sup_start_child)(srv_ref sup, const srv_child_spec *spec, srv_pid *child)
 {
-    struct sup_request q = {spec, NULL, NULL, SRV_PID_NONE};
+    struct sup_request q = {.spec = spec, .pid = SRV_PID_NONE};
     struct sup_reply r;
     srv_status status = spec_valid(spec) ? sup_call(sup, SUP_START_CHILD, &q, &r) : SRV_EINVAL;
     if (child != NULL)
@@ -1269,11 +1334,14 @@ srv_status (srv_sup_start_child)(srv_ref sup, const srv_child_spec *spec, srv_pi
     return status;
 }
 
-srv_status (srv_sup_start_child_args)(srv_ref sup, const void *extra_args, srv_pid *child)
+srv_status (srv_sup_start_child_args)(srv_ref sup, const srv_sup_module *module,
+                                     const void *extra_args, srv_pid *child)
 {
-    struct sup_request q = {NULL, extra_args, NULL, SRV_PID_NONE};
+    struct sup_request q = {.extra = extra_args, .sup = module, .pid = SRV_PID_NONE};
     struct sup_reply r;
-    srv_status status = sup_call(sup, SUP_START_CHILD_ARGS, &q, &r);
+    srv_status status = module != NULL && module->abi_version == SRV_ABI_VERSION
+                            ? sup_call(sup, SUP_START_CHILD_ARGS, &q, &r)
+                            : SRV_EINVAL;
     if (child != NULL)
         *child = status == SRV_OK ? r.pid : SRV_PID_NONE;
     return status;
@@ -1284,7 +1352,7 @@ static srv_status call_id(srv_ref sup, unsigned message, const char *id, struct 
 {
     if (id == NULL)
         return SRV_EINVAL;
-    struct sup_request q = {NULL, NULL, id, SRV_PID_NONE};
+    struct sup_request q = {.id = id, .pid = SRV_PID_NONE};
     return sup_call(sup, message, &q, r);
 }
 
@@ -1296,7 +1364,7 @@ srv_status (srv_sup_terminate_child)(srv_ref sup, const char *id)
 
 srv_status (srv_sup_terminate_child_pid)(srv_ref sup, srv_pid child)
 {
-    struct sup_request q = {NULL, NULL, NULL, child};
+    struct sup_request q = {.pid = child};
     struct sup_reply r;
     return sup_call(sup, SUP_TERMINATE_CHILD_PID, &q, &r);
 }
@@ -1322,7 +1390,7 @@ srv_status (srv_sup_which_children)(srv_ref sup, srv_child_info *out, size_t cap
     if (count == NULL || (out == NULL && cap > 0))
         return SRV_EINVAL;
     *count = 0;
-    struct sup_request q = {NULL, NULL, NULL, SRV_PID_NONE};
+    struct sup_request q = {.pid = SRV_PID_NONE};
     struct sup_reply r;
     srv_status status = sup_call(sup, SUP_WHICH_CHILDREN, &q, &r);
     if (status == SRV_OK) {
@@ -1338,7 +1406,7 @@ srv_status (srv_sup_count_children)(srv_ref sup, srv_sup_counts *out)
 {
     if (out == NULL)
         return SRV_EINVAL;
-    struct sup_request q = {NULL, NULL, NULL, SRV_PID_NONE};
+    struct sup_request q = {.pid = SRV_PID_NONE};
     struct sup_reply r;
     srv_status status = sup_call(sup, SUP_COUNT_CHILDREN, &q, &r);
     *out = status == SRV_OK ? r.counts : (srv_sup_counts){0, 0, 0, 0};

@@ -1130,6 +1130,10 @@ struct srv_sup_module {
     bool (*combine_args)(void *child_args, const void *template_args,
                          const void *extra_args);
     size_t extra_args_size;  /* simple_one_for_one: start_child's args */
+    /* start_child's args as a call carries them: a deep copy (false when
+     * out of memory, having freed what it copied), and its free */
+    bool (*copy_extra_args)(void *dst, const void *src); /* NULL: memcpy */
+    void (*free_extra_args)(void *args);                 /* NULL: nothing */
 };
 
 /* supervisor:start_link/2,3 (mode SRV_START_LINK; PLAIN and MONITOR as
@@ -1148,7 +1152,11 @@ SRV_API srv_status srv_sup_start(const srv_sup_module *sup, const void *args,
 /* The calls to a running supervisor: SRV_ENOPROC when it is not alive
  * (or nobody holds its name), SRV_EINVAL when sup is not a supervisor
  * or the call does not fit its strategy (an id for simple_one_for_one,
- * extra args for another).  OTP's errors:
+ * extra args for another).  Each call carries its own copy of what it is
+ * given (the spec and all it points to, the extra args, the id), made
+ * before it is sent: a caller that leaves its wait (killed while the
+ * call waits in the supervisor's mailbox) may free its memory at once.
+ * OTP's errors:
  *   SRV_ENOCHILD  {error, not_found}
  *   SRV_EPRESENT  {error, already_present}: a spec of that id is kept,
  *                 its child not running
@@ -1163,10 +1171,12 @@ SRV_API srv_status srv_sup_start(const srv_sup_module *sup, const void *args,
  * {ok, undefined}. */
 SRV_API srv_status srv_sup_start_child(srv_ref sup, const srv_child_spec *spec,
                                        srv_pid *child);
-/* ... or, simple_one_for_one, start_child's extra args (the sup module's
- * extra_args_size bytes) */
-SRV_API srv_status srv_sup_start_child_args(srv_ref sup, const void *extra_args,
-                                            srv_pid *child);
+/* ... or, simple_one_for_one, start_child's extra args (module's
+ * extra_args_size bytes, copied by its copy_extra_args).  module is the
+ * supervisor's own (SRV_EINVAL when it is not, as a call to a server of
+ * another module). */
+SRV_API srv_status srv_sup_start_child_args(srv_ref sup, const srv_sup_module *module,
+                                            const void *extra_args, srv_pid *child);
 /* supervisor:terminate_child/2: shuts the child down (as at the
  * supervisor's shutdown) and keeps its spec; a temporary child's spec is
  * dropped.  SRV_OK also when it was not running. */
@@ -1220,7 +1230,8 @@ SRV_API int srv_run(const srv_sup_module *root, const void *args);
 #ifndef __cplusplus
 /* The supervisor calls take a pid, a name or an srv_ref alike. */
 #define srv_sup_start_child(s, spec, child) (srv_sup_start_child)(SRV_REF(s), spec, child)
-#define srv_sup_start_child_args(s, a, child) (srv_sup_start_child_args)(SRV_REF(s), a, child)
+#define srv_sup_start_child_args(s, m, a, child)                               \
+    (srv_sup_start_child_args)(SRV_REF(s), m, a, child)
 #define srv_sup_terminate_child(s, id) (srv_sup_terminate_child)(SRV_REF(s), id)
 #define srv_sup_terminate_child_pid(s, c) (srv_sup_terminate_child_pid)(SRV_REF(s), c)
 #define srv_sup_restart_child(s, id, child) (srv_sup_restart_child)(SRV_REF(s), id, child)

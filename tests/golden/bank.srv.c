@@ -100,6 +100,8 @@ const srv_sup_module bank_module = {
     .init = bank_init,
     .combine_args = NULL,
     .extra_args_size = 0,
+    .copy_extra_args = NULL,
+    .free_extra_args = NULL,
 };
 
 /* ---- The client API ------------------------------------------------- */

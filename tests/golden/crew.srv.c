@@ -66,6 +66,39 @@ struct crew_start_child_args {
     int64_t offset;
 };
 
+/* The copy of them that start_child's call carries, the supervisor's to
+ * read even if the caller is gone: false when out of memory, the copy
+ * then owning nothing. */
+static bool crew_copy_extra_args(void *to, const void *from)
+{
+    struct crew_start_child_args *dst = (struct crew_start_child_args *)to;
+    const struct crew_start_child_args *src = (const struct crew_start_child_args *)from;
+    memset(dst, 0, sizeof *dst);
+    dst->ratio = src->ratio;
+    dst->weight = src->weight;
+    dst->verbose = src->verbose;
+    dst->kind = src->kind;
+    dst->seed.data = (unsigned char *)srv_memdup(src->seed.data, src->seed.len);
+    dst->seed.len = src->seed.len;
+    if (dst->seed.data == NULL && src->seed.data != NULL && src->seed.len > 0)
+        goto fail;
+    dst->offset = src->offset;
+    return true;
+fail: /* out of memory */
+    free(dst->seed.data);
+    dst->seed.data = NULL;
+    dst->seed.len = 0;
+    return false;
+}
+
+static void crew_free_extra_args(void *args)
+{
+    struct crew_start_child_args *a = (struct crew_start_child_args *)args;
+    free(a->seed.data);
+    a->seed.data = NULL;
+    a->seed.len = 0;
+}
+
 /* A child's whole start arguments: the template's fixed ones and
  * start_child's; the runtime copies them (copy_init_args), so they may
  * point into both. */
@@ -113,6 +146,8 @@ const srv_sup_module crew_module = {
     .init = crew_init,
     .combine_args = crew_combine_args,
     .extra_args_size = sizeof(struct crew_start_child_args),
+    .copy_extra_args = crew_copy_extra_args,
+    .free_extra_args = crew_free_extra_args,
 };
 
 /* ---- The client API ------------------------------------------------- */
@@ -161,7 +196,7 @@ srv_status (crew_start_child)(srv_ref srv_sup, double ratio, float weight, bool 
     srv_extra.kind = kind;
     srv_extra.seed = seed;
     srv_extra.offset = offset;
-    return srv_sup_start_child_args(srv_sup, &srv_extra, srv_child);
+    return srv_sup_start_child_args(srv_sup, &crew_module, &srv_extra, srv_child);
 }
 
 srv_status (crew_terminate_child)(srv_ref srv_sup, srv_pid srv_child)

@@ -555,7 +555,7 @@ Test(supervisor, simple_one_for_one_child_gets_template_and_extra_args, .timeout
     srv_pid sup = start_dyn(SRV_TEMPORARY);
     int64_t seven = 7;
     srv_pid c1;
-    cr_assert_eq(srv_sup_start_child_args(sup, &seven, &c1), SRV_OK);
+    cr_assert_eq(srv_sup_start_child_args(sup, &dyn_sup, &seven, &c1), SRV_OK);
     sup_worker_get_reply r;
     cr_assert_eq(sup_worker_get(c1, &r), SRV_OK);
     cr_assert_eq(r.base, 1007);
@@ -577,7 +577,7 @@ Test(supervisor, simple_one_for_one_restarts_a_child_with_the_args_it_had, .time
     srv_pid sup = start_dyn(SRV_PERMANENT);
     int64_t five = 5;
     srv_pid c1;
-    cr_assert_eq(srv_sup_start_child_args(sup, &five, &c1), SRV_OK);
+    cr_assert_eq(srv_sup_start_child_args(sup, &dyn_sup, &five, &c1), SRV_OK);
     expect_events(1, "init w;");
     srv_exit_signal(c1, SRV_KILL);
     expect_events(1, "init w;");
@@ -604,7 +604,7 @@ Test(supervisor, simple_one_for_one_holds_and_shuts_down_100k_children, .timeout
     srv_pid sup = start_dyn(SRV_TEMPORARY);
     for (int64_t i = 1; i <= MANY; i++) {
         srv_pid c;
-        cr_assert_eq(srv_sup_start_child_args(sup, &i, &c), SRV_OK);
+        cr_assert_eq(srv_sup_start_child_args(sup, &dyn_sup, &i, &c), SRV_OK);
     }
     srv_sup_counts n;
     cr_assert_eq(srv_sup_count_children(sup, &n), SRV_OK);
@@ -612,6 +612,233 @@ Test(supervisor, simple_one_for_one_holds_and_shuts_down_100k_children, .timeout
     shut_down(sup);
     cr_assert_eq(sup_log_count(), 2 * MANY, "every child ran init and terminate");
     ASSERT_EVENTUALLY(srv_process_count() == before);
+}
+
+/* start_child_args names the supervisor's module: another's is refused,
+ * as a call with another server's module is. */
+Test(supervisor, start_child_args_with_another_supervisors_module_is_einval, .timeout = T(20))
+{
+    quiet();
+    srv_pid sup = start_dyn(SRV_TEMPORARY);
+    int64_t seven = 7;
+    srv_pid c = {1, 1, 1}; /* any pid: a refused call sets SRV_PID_NONE */
+    cr_assert_eq(srv_sup_start_child_args(sup, &tree_sup, &seven, &c), SRV_EINVAL);
+    cr_assert(srv_pid_is_none(c));
+    cr_assert_eq(srv_sup_start_child_args(sup, NULL, &seven, &c), SRV_EINVAL);
+    srv_sup_counts n;
+    cr_assert_eq(srv_sup_count_children(sup, &n), SRV_OK);
+    cr_assert_eq(n.active, 0, "nothing was started");
+    cr_assert_eq(srv_sup_start_child_args(sup, &dyn_sup, &seven, &c), SRV_OK);
+    shut_down(sup);
+}
+
+/* ---------------------------------------------------------------------- */
+/* A caller killed while its call waits: the supervisor reads its copy     */
+
+/* A supervisor call that a sup_worker makes in its handler (sup_worker_run),
+ * with what the call takes. */
+struct sup_call {
+    srv_pid sup;
+    const srv_child_spec *spec;
+    const srv_sup_module *module;
+    const void *extra;
+    const char *id;
+};
+
+static void run_start_child(void *arg)
+{
+    const struct sup_call *c = arg;
+    srv_pid child;
+    srv_sup_start_child(c->sup, c->spec, &child);
+}
+
+static void run_start_child_args(void *arg)
+{
+    const struct sup_call *c = arg;
+    srv_pid child;
+    srv_sup_start_child_args(c->sup, c->module, c->extra, &child);
+}
+
+static void run_terminate_child(void *arg)
+{
+    const struct sup_call *c = arg;
+    srv_sup_terminate_child(c->sup, c->id);
+}
+
+/* busy makes sup busy (a call that starts a child whose init waits at the
+ * gate); then a worker sends caller's call, which waits in the
+ * supervisor's mailbox behind it, and is killed.  When this returns, the
+ * caller is gone and the gate still shut. */
+static void kill_queued_caller(srv_pid sup, struct sup_job *busy, struct sup_job *caller)
+{
+    srv_pid busy_pid, caller_pid;
+    cr_assert_eq(sup_worker_start("busy", SUP_WORKER_OK, 0, &busy_pid), SRV_OK);
+    cr_assert_eq(sup_worker_start("caller", SUP_WORKER_OK, 0, &caller_pid), SRV_OK);
+    expect_events(2, "init busy;init caller;");
+    cr_assert_eq(sup_worker_run(busy_pid, busy), SRV_OK);
+    expect_events(1, "init_begins gated;");
+    cr_assert_eq(sup_worker_run(caller_pid, caller), SRV_OK);
+    size_t queued = 0;
+    ASSERT_EVENTUALLY(srv_message_queue_len(sup, &queued) == SRV_OK && queued == 1);
+    srv_monitor_ref ref;
+    cr_assert_eq(srv_monitor(caller_pid, &ref), SRV_OK);
+    cr_assert_eq(srv_exit_signal(caller_pid, SRV_KILL), SRV_OK);
+    srv_signal down;
+    do
+        cr_assert_eq(srv_receive_signal(&down, T(10) * 1000), SRV_OK);
+    while (down.kind != SRV_SIGNAL_DOWN || down.ref != ref);
+}
+
+/* A heap copy of text, and its end: overwritten, then freed. */
+static char *heap_text(const char *text)
+{
+    char *copy = strdup(text);
+    cr_assert_not_null(copy);
+    return copy;
+}
+
+static void scrap(void *memory, size_t size)
+{
+    memset(memory, 0x5a, size);
+    free(memory);
+}
+
+static void scrap_text(char *text)
+{
+    scrap(text, strlen(text) + 1);
+}
+
+static const struct sup_worker_init_args gated_args = {"gated", SUP_WORKER_GATED, 0};
+
+Test(supervisor, start_child_of_a_caller_killed_while_queued_starts_the_spec_as_sent,
+     .timeout = T(20))
+{
+    quiet();
+    struct tree_args a = tree(SRV_ONE_FOR_ONE, 1, 5);
+    srv_pid sup = start_tree(&a);
+    srv_child_spec gated = {.id = "g", .module = &sup_worker_module, .args = &gated_args,
+                            .restart = SRV_TEMPORARY, .shutdown_ms = 1000};
+    struct sup_call busy_call = {.sup = sup, .spec = &gated};
+    struct sup_job busy = {run_start_child, &busy_call};
+    /* the caller's spec, all of it on the heap */
+    struct sup_worker_init_args *args = malloc(sizeof *args);
+    srv_child_spec *spec = malloc(sizeof *spec);
+    cr_assert(args != NULL && spec != NULL);
+    *args = (struct sup_worker_init_args){heap_text("x_args"), SUP_WORKER_OK, 42};
+    *spec = (srv_child_spec){.id = heap_text("x"), .module = &sup_worker_module, .args = args,
+                             .name = heap_text("x_name"), .restart = SRV_PERMANENT,
+                             .shutdown_ms = 1000};
+    struct sup_call caller_call = {.sup = sup, .spec = spec};
+    struct sup_job caller = {run_start_child, &caller_call};
+    kill_queued_caller(sup, &busy, &caller);
+    scrap_text((char *)args->id);
+    scrap(args, sizeof *args);
+    scrap_text((char *)spec->id);
+    scrap_text((char *)spec->name);
+    scrap(spec, sizeof *spec);
+    sup_gate_open();
+    expect_events(2, "init gated;init x_args;");
+    srv_pid x = child_pid(sup, "x"), named;
+    cr_assert_eq(srv_whereis("x_name", &named), SRV_OK);
+    cr_assert(srv_pid_equal(named, x));
+    sup_worker_get_reply r;
+    cr_assert_eq(sup_worker_get(x, &r), SRV_OK);
+    cr_assert_str_eq(r.id, "x_args");
+    cr_assert_eq(r.base, 42);
+    sup_worker_get_reply_free(&r);
+    shut_down(sup);
+}
+
+/* A simple_one_for_one supervisor whose extra args own a string: the
+ * child's id and mode. */
+struct named_extra {
+    const char *id;
+    int mode;
+};
+
+static bool named_combine(void *child_args, const void *template_args, const void *extra_args)
+{
+    const struct named_extra *x = extra_args;
+    struct sup_worker_init_args *c = child_args;
+    *c = *(const struct sup_worker_init_args *)template_args;
+    c->id = x->id;
+    c->mode = x->mode;
+    return true;
+}
+
+static bool named_copy_extra(void *dst, const void *src)
+{
+    struct named_extra *to = dst;
+    *to = *(const struct named_extra *)src;
+    to->id = strdup(to->id);
+    return to->id != NULL;
+}
+
+static void named_free_extra(void *args)
+{
+    free((void *)((struct named_extra *)args)->id);
+}
+
+static const srv_sup_module named_dyn_sup = {
+    .abi_version = SRV_ABI_VERSION,
+    .name = "named_dyn_sup",
+    .args_size = sizeof(struct dyn_args),
+    .child_count = 1,
+    .init = dyn_init,
+    .combine_args = named_combine,
+    .extra_args_size = sizeof(struct named_extra),
+    .copy_extra_args = named_copy_extra,
+    .free_extra_args = named_free_extra,
+};
+
+Test(supervisor, start_child_args_of_a_caller_killed_while_queued_starts_with_the_args_sent,
+     .timeout = T(20))
+{
+    quiet();
+    struct dyn_args a = {SUP_WORKER_OK, SRV_TEMPORARY, 1000};
+    srv_start_result started;
+    cr_assert_eq(srv_sup_start(&named_dyn_sup, &a, SRV_START_LINK, NULL, &started), SRV_OK);
+    srv_pid sup = started.pid;
+    struct named_extra gated = {"gated", SUP_WORKER_GATED};
+    struct sup_call busy_call = {.sup = sup, .module = &named_dyn_sup, .extra = &gated};
+    struct sup_job busy = {run_start_child_args, &busy_call};
+    struct named_extra *extra = malloc(sizeof *extra);
+    cr_assert_not_null(extra);
+    *extra = (struct named_extra){heap_text("y"), SUP_WORKER_OK};
+    struct sup_call caller_call = {.sup = sup, .module = &named_dyn_sup, .extra = extra};
+    struct sup_job caller = {run_start_child_args, &caller_call};
+    kill_queued_caller(sup, &busy, &caller);
+    scrap_text((char *)extra->id);
+    scrap(extra, sizeof *extra);
+    sup_gate_open();
+    expect_events(2, "init gated;init y;");
+    srv_sup_counts n;
+    cr_assert_eq(srv_sup_count_children(sup, &n), SRV_OK);
+    cr_assert_eq(n.active, 2);
+    shut_down(sup);
+}
+
+Test(supervisor, terminate_child_of_a_caller_killed_while_queued_finds_the_id_sent,
+     .timeout = T(20))
+{
+    quiet();
+    struct tree_args a = tree(SRV_ONE_FOR_ONE, 1, 5);
+    add(&a, worker("t", SUP_WORKER_OK, 1000));
+    srv_pid sup = start_tree(&a);
+    expect_events(1, "init t;");
+    srv_child_spec gated = {.id = "g", .module = &sup_worker_module, .args = &gated_args,
+                            .restart = SRV_TEMPORARY, .shutdown_ms = 1000};
+    struct sup_call busy_call = {.sup = sup, .spec = &gated};
+    struct sup_job busy = {run_start_child, &busy_call};
+    char *id = heap_text("t");
+    struct sup_call caller_call = {.sup = sup, .id = id};
+    struct sup_job caller = {run_terminate_child, &caller_call};
+    kill_queued_caller(sup, &busy, &caller);
+    scrap_text(id);
+    sup_gate_open();
+    expect_events(2, "init gated;terminate t shutdown;");
+    cr_assert(srv_pid_is_none(child_pid(sup, "t")), "t was terminated");
+    shut_down(sup);
 }
 
 /* ---------------------------------------------------------------------- */
