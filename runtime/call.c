@@ -356,12 +356,10 @@ static void run_inline_stop(void *arg)
      * own: the stopper may leave at its deadline while terminate runs.
      * srv__exit takes it and holds it to its end. */
     const srv_detail *detail = srv_detail_retain(job.detail);
-    struct current_message current = {.kind = ENV_SYSTEM,
-                                      .system = SYS_TERMINATE,
-                                      .has_from = true,
-                                      .from = job.from,
-                                      .reason = job.reason,
-                                      .detail = detail};
+    struct current_message current;
+    srv__current_terminate(&current, job.reason, detail);
+    current.has_from = true;
+    current.from = job.from;
     job.p->current = &current;
     srv__exit(job.p, job.reason, detail, EXIT_TERMINATE | EXIT_HOLDS_REF);
 }
@@ -379,10 +377,8 @@ static srv_status stop(srv_pid server, srv_atom reason, const srv_detail *detail
         if (p->module->terminate == NULL) {
             /* Idle, and no terminate: nothing of the exit can block, so
              * it runs here as a plain call, over when that returns. */
-            struct current_message current = {.kind = ENV_SYSTEM,
-                                              .system = SYS_TERMINATE,
-                                              .reason = reason,
-                                              .detail = detail};
+            struct current_message current;
+            srv__current_terminate(&current, reason, detail);
             p->current = &current;
             srv_atom final = srv__exit(p, reason, srv_detail_retain(detail),
                                        EXIT_TERMINATE | EXIT_HOLDS_REF);

@@ -129,9 +129,11 @@ srv_atom srv__exit(struct process *p, srv_atom reason, const srv_detail *detail,
         terminate = false; /* killed by a signal in a wait: no terminate */
     srv__process_close(p);
     /* terminate reads the detail there (srv_reason_detail) */
-    struct current_message none = {0};
-    if (p->current == NULL)
+    struct current_message none;
+    if (p->current == NULL) {
+        srv__current_begin(&none, 0, 0, NULL);
         p->current = &none;
+    }
     p->current->exiting = true;
     p->current->exit_detail = detail;
 

@@ -183,7 +183,8 @@ static bool format_status_ran(struct process *p, struct status_parts *parts)
 {
     /* srv_exit's frame hangs on the message being handled (none: init's),
      * as srv__run_callback hangs it (loop.c, which calls us) */
-    struct current_message none = {0};
+    struct current_message none;
+    srv__current_begin(&none, 0, 0, NULL);
     struct current_message *const c = p->current != NULL ? p->current : &none;
     struct exit_frame frame;
     struct exit_frame *saved_frame = c->exit;

@@ -118,7 +118,7 @@ bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
     /* The frame hangs on the message being handled (none: init's). */
     struct current_message none;
     if (p->current == NULL)
-        none = (struct current_message){0};
+        srv__current_begin(&none, 0, 0, NULL);
     struct current_message *const c = p->current != NULL ? p->current : &none;
     struct exit_frame frame;
     struct exit_frame *saved_frame = c->exit;
@@ -364,10 +364,13 @@ bool srv__after_action(struct process *p, const srv_action *action)
 /* ---------------------------------------------------------------------- */
 /* Handling one message                                                    */
 
+/* A cast's, an info's and a continue's caller: none. */
+static const srv_from no_from; /* SRV_PID_NONE, no tag, no type */
+
 struct dispatch_args {
     unsigned message;
     void *args;
-    srv_from from;
+    const srv_from *from;
     void *reply;
 };
 
@@ -473,7 +476,7 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
                       srv_from from, void *reply)
 {
     const srv_message_type *type = &p->module->messages[message];
-    struct dispatch_args d = {message, args, from, reply};
+    struct dispatch_args d = {message, args, &from, reply};
     struct current_message current;
     srv__current_begin(&current, ENV_CALL, message, args);
     current.has_from = true;
@@ -850,7 +853,7 @@ static bool handle(struct process *p, struct envelope *e)
         break;
     case ENV_CAST:
     case ENV_INFO: {
-        struct dispatch_args d = {e->message, e->args, {SRV_PID_NONE, 0, NULL}, NULL};
+        struct dispatch_args d = {e->message, e->args, &no_from, NULL};
         if (srv__flag(p, PF_DEBUG))
             srv__debug_in(p);
         finished = srv__run_callback(p, call_dispatch, &d, &action);
@@ -943,7 +946,7 @@ static bool run_continue(struct process *p)
     wake(p);
     if (srv__flag(p, PF_DEBUG))
         srv__debug_continue(p);
-    struct dispatch_args d = {next.message, next.args, {SRV_PID_NONE, 0, NULL}, NULL};
+    struct dispatch_args d = {next.message, next.args, &no_from, NULL};
     srv_action action;
     bool finished = srv__run_callback(p, call_dispatch, &d, &action);
     const srv_module *module = p->module; /* p may be gone after finish */

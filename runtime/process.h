@@ -115,6 +115,16 @@ static inline void srv__current_begin(struct current_message *c, uint16_t kind,
     c->start = NULL;
 }
 
+/* Begins c for a stop's terminate: a system message with its reason. */
+static inline void srv__current_terminate(struct current_message *c, srv_atom reason,
+                                          const srv_detail *detail)
+{
+    srv__current_begin(c, ENV_SYSTEM, 0, NULL);
+    c->system = SYS_TERMINATE;
+    c->reason = reason;
+    c->detail = detail;
+}
+
 /* struct process's flags: one word that only the process's executor (or
  * its starter, before anyone can see it) writes, with a plain store, and
  * that others read (trap_exit for a signaller, suspended and hibernated

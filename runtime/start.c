@@ -157,7 +157,9 @@ static void run_init(void *arg)
     struct process *p = j.p;
     srv_action action;
     /* init: no message yet, and its start for srv_init_ack */
-    struct current_message current = {.start = &j};
+    struct current_message current;
+    srv__current_begin(&current, 0, 0, NULL);
+    current.start = &j;
     p->current = &current;
     /* srv_process_info sees init running; not a message, not counted */
     srv__handling_again(p, HANDLING_INIT);

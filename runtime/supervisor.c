@@ -1056,7 +1056,7 @@ static void call_count_children(struct sup_state *s, struct sup_reply *r)
     }
 }
 
-static void sup_dispatch(void *state, unsigned message, void *args, srv_from from,
+static void sup_dispatch(void *state, unsigned message, void *args, const srv_from *from,
                          void *reply, srv_action *action)
 {
     (void)from;

@@ -264,7 +264,7 @@ static srv_noreply_result continued_handle_add_later(continued_state *state, int
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
-static void continued_dispatch(void *state, unsigned message, void *args, srv_from from,
+static void continued_dispatch(void *state, unsigned message, void *args, const srv_from *from,
                                void *reply, srv_action *action)
 {
     switch (message) {
@@ -279,7 +279,7 @@ static void continued_dispatch(void *state, unsigned message, void *args, srv_fr
     }
     case CONTINUED_CALL_ADD: {
         struct continued_add_args *a = (struct continued_add_args *)args;
-        continued_add_from caller = {from};
+        continued_add_from caller = {*from};
         continued_add_result r = continued_handle_add((continued_state *)state, caller, a->n);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */

@@ -128,13 +128,13 @@ static void external_forget_format_args(srv_buf *out, const void *args)
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
-static void external_dispatch(void *state, unsigned message, void *args, srv_from from, void *reply,
-                              srv_action *action)
+static void external_dispatch(void *state, unsigned message, void *args, const srv_from *from,
+                              void *reply, srv_action *action)
 {
     switch (message) {
     case EXTERNAL_CALL_LOOKUP: {
         struct external_lookup_args *a = (struct external_lookup_args *)args;
-        external_lookup_from caller = {from};
+        external_lookup_from caller = {*from};
         external_lookup_result r = external_handle_lookup((external_state *)state, caller, a->key);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */

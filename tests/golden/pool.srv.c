@@ -221,12 +221,12 @@ static pool_waiting_result pool_handle_waiting(pool_state *state, pool_waiting_f
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
-static void pool_dispatch(void *state, unsigned message, void *args, srv_from from, void *reply,
-                          srv_action *action)
+static void pool_dispatch(void *state, unsigned message, void *args, const srv_from *from,
+                          void *reply, srv_action *action)
 {
     switch (message) {
     case POOL_CALL_ACQUIRE: {
-        pool_acquire_from caller = {from};
+        pool_acquire_from caller = {*from};
         pool_acquire_result r = pool_handle_acquire((pool_state *)state, caller);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
@@ -241,7 +241,7 @@ static void pool_dispatch(void *state, unsigned message, void *args, srv_from fr
         return;
     }
     case POOL_CALL_WAITING: {
-        pool_waiting_from caller = {from};
+        pool_waiting_from caller = {*from};
         pool_waiting_result r = pool_handle_waiting((pool_state *)state, caller);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */

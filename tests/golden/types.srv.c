@@ -427,13 +427,13 @@ static srv_noreply_result types_handle_moved(types_state *state, types_point to)
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
-static void types_dispatch(void *state, unsigned message, void *args, srv_from from, void *reply,
-                           srv_action *action)
+static void types_dispatch(void *state, unsigned message, void *args, const srv_from *from,
+                           void *reply, srv_action *action)
 {
     switch (message) {
     case TYPES_CALL_EVERYTHING: {
         struct types_everything_args *a = (struct types_everything_args *)args;
-        types_everything_from caller = {from};
+        types_everything_from caller = {*from};
         types_everything_result r = types_handle_everything((types_state *)state, caller, a->a,
                                                             a->h, a->j, a->l, a->m, a->n, a->o,
                                                             a->p, a->q);

@@ -263,13 +263,13 @@ static void worker_handle_terminate(worker_state *state, srv_atom reason)
 
 /* ---- Dispatch and callbacks ---------------------------------------- */
 
-static void worker_dispatch(void *state, unsigned message, void *args, srv_from from, void *reply,
-                            srv_action *action)
+static void worker_dispatch(void *state, unsigned message, void *args, const srv_from *from,
+                            void *reply, srv_action *action)
 {
     switch (message) {
     case WORKER_CALL_QUERY: {
         struct worker_query_args *a = (struct worker_query_args *)args;
-        worker_query_from caller = {from};
+        worker_query_from caller = {*from};
         worker_query_result r = worker_handle_query((worker_state *)state, caller, a->key);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */
@@ -280,7 +280,7 @@ static void worker_dispatch(void *state, unsigned message, void *args, srv_from 
     }
     case WORKER_CALL_SET: {
         struct worker_set_args *a = (struct worker_set_args *)args;
-        worker_set_from caller = {from};
+        worker_set_from caller = {*from};
         worker_set_result r = worker_handle_set((worker_state *)state, caller, a->key, a->value);
         /* only a reply may touch the caller's buffer: a deferred
          * reply may be on its way from another thread */

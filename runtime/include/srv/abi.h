@@ -236,12 +236,12 @@ typedef struct srv_message_type {
 } srv_message_type;
 
 /* Dispatch one message to its handler, which writes what it returned to
- * *action; for a call, its typed reply (if it replied) to reply,
- * reply_size bytes.  The action is written where the runtime reads it,
+ * *action; for a call (from: its caller; a cast's is none), its typed
+ * reply (if it replied) to reply, reply_size bytes.  The action is written where the runtime reads it,
  * not returned: a struct returned is copied, and a copy that follows the
  * handler's stores at once stalls on them (store forwarding). */
-typedef void (*srv_dispatch_fn)(void *state, unsigned message, void *args, srv_from from,
-                                void *reply, srv_action *action);
+typedef void (*srv_dispatch_fn)(void *state, unsigned message, void *args,
+                                const srv_from *from, void *reply, srv_action *action);
 
 /* ---------------------------------------------------------------------- */
 /* Erlang terms: what a generated codec reads and writes (term.c)          */
