@@ -171,7 +171,7 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
     srv_from from = {self->pid, tag, type};
 
     if (type->args_size <= INLINE_MAX && type->reply_size <= INLINE_MAX &&
-        srv__try_acquire(p)) {
+        srv__acquire_soon(p)) {
         struct inline_call job = {p, message, args, from};
         srv__inline_call(run_inline_call, &job, srv__slot(self), tag);
     } else {

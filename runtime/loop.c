@@ -82,6 +82,23 @@ bool srv__try_acquire(struct process *p)
     return true;
 }
 
+/* How long a caller waits for a server another core runs a handler of,
+ * in pauses: about a short handler's run. */
+#define ACQUIRE_SPINS 32
+
+bool srv__acquire_soon(struct process *p)
+{
+    for (int spins = 0;; spins++) {
+        if (srv__try_acquire(p))
+            return true;
+        if (spins == ACQUIRE_SPINS ||
+            atomic_load_explicit(&p->run_state, memory_order_relaxed) != PROC_RUNNING ||
+            !srv__mailbox_empty(&p->mailbox))
+            return false;
+        srv__cpu_relax();
+    }
+}
+
 /* Messages held while p was suspended, not yet handled. */
 static bool has_held(struct process *p)
 {
