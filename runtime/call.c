@@ -47,11 +47,22 @@ static bool valid_message(const srv_module *module, unsigned message,
  * The reply is written to the job's own buffer and goes to the caller's
  * only while the caller still waits. */
 struct inline_call {
-    struct process *p; /* held by the caller for the job */
+    struct process *p; /* RUNNING, the job's until it releases it */
+    bool held;         /* and held for it (a plain thread's call) */
     unsigned message;
     const void *args;
     srv_from from;
 };
+
+/* Gives back the server the job ran a handler of. */
+static void release_inline(const struct inline_call *c)
+{
+    if (!c->held)
+        srv__set_flag(c->p, PF_UNHELD, false);
+    srv__release(c->p);
+    if (c->held)
+        srv__process_put(c->p);
+}
 
 struct borrowed_args {
     struct process *p;
@@ -88,8 +99,7 @@ static void run_inline_call(void *arg)
     if (type->copy_args != NULL) {
         if (!type->copy_args(args, c.args)) { /* out of memory: not handled */
             srv__slot_complete(c.from, SRV_ENOMEM, NULL, NULL, 0);
-            srv__release(c.p);
-            srv__process_put(c.p);
+            release_inline(&c);
             return;
         }
     } else if (type->args_size > 0) {
@@ -101,10 +111,8 @@ static void run_inline_call(void *arg)
             me->on_detach_arg = &borrowed;
         }
     }
-    if (srv__handle_call(c.p, c.message, handled, c.from, reply)) {
-        srv__release(c.p);
-        srv__process_put(c.p);
-    }
+    if (srv__handle_call(c.p, c.message, handled, c.from, reply))
+        release_inline(&c);
     if (me != NULL && handled != args) {
         me->on_detach = borrowed.outer;
         me->on_detach_arg = borrowed.outer_arg;
@@ -143,12 +151,17 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
         return SRV_ENOMEM;
     if (srv_pid_equal(server, self->pid))
         return SRV_EDEADLK;
-    struct process *p = srv__process_get(server);
+    /* A handler on a scheduler thread finds the server without a hold
+     * (srv__post_find): the server it runs is RUNNING and its own, which
+     * no one else can end, and a queued call takes a hold below. */
+    bool held;
+    struct process *p = srv__post_find(server, &held);
     if (p == NULL)
         return call_outcome(SRV_ENOPROC, NULL, server, module, message, args, timeout_ms,
                             result);
     if (p->module != module) {
-        srv__process_put(p);
+        if (held)
+            srv__process_put(p);
         return SRV_EINVAL;
     }
     const srv_message_type *type = &module->messages[message];
@@ -160,7 +173,8 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
     if (reply == NULL) {
         unread = type->reply_size <= sizeof scratch ? scratch : srv__malloc(type->reply_size);
         if (unread == NULL) {
-            srv__process_put(p);
+            if (held)
+                srv__process_put(p);
             return SRV_ENOMEM;
         }
         memset(unread, 0, type->reply_size);
@@ -172,9 +186,20 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
 
     if (type->args_size <= INLINE_MAX && type->reply_size <= INLINE_MAX &&
         srv__acquire_soon(p)) {
-        struct inline_call job = {p, message, args, from};
+        struct inline_call job = {p, held, message, args, from};
+        if (!held)
+            srv__set_flag(p, PF_UNHELD, true);
         srv__inline_call(run_inline_call, &job, srv__slot(self), tag);
     } else {
+        /* Queued, it is held: an exit waits for its holders and answers
+         * what they queued, where a call pushed after its drain would
+         * never be answered. */
+        if (!held && (p = srv__process_get(server)) == NULL) {
+            if (unread != NULL && unread != scratch)
+                srv__free(unread);
+            return call_outcome(SRV_ENOPROC, NULL, server, module, message, args,
+                                timeout_ms, result);
+        }
         struct envelope *e = srv__envelope_with_args(type, args);
         if (e == NULL) {
             srv__process_put(p);

@@ -156,7 +156,7 @@ srv_atom srv__exit(struct process *p, srv_atom reason, const srv_detail *detail,
     /* After this no signaller holds p: one that came in time is in
      * p->interrupt, and wins, as it would end a BEAM process still in
      * terminate. */
-    srv__process_quiesce(p, flags & EXIT_HOLDS_REF);
+    srv__process_quiesce(p, (flags & EXIT_HOLDS_REF) && !srv__flag(p, PF_UNHELD));
     const srv_detail *signal_detail;
     srv_atom signal = signal_reason(p, &signal_detail);
     if (signal != NULL) {

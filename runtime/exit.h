@@ -14,7 +14,9 @@ enum {
     EXIT_TERMINATE = 1, /* run terminate first (unless an exit signal ended
                          * the process in a wait) */
     EXIT_HOLDS_REF = 2  /* the executor holds p by a lookup's hold, which
-                         * it keeps until p is freed */
+                         * it keeps until p is freed (unless p says
+                         * PF_UNHELD: its executor is a scheduler thread
+                         * that took it without one) */
 };
 
 /* Ends p: terminate (EXIT_TERMINATE), exit signals, DOWNs, the crash

@@ -184,23 +184,30 @@ static bool format_status_ran(struct process *p, struct status_parts *parts)
     /* srv_exit's frame hangs on the message being handled (none: init's),
      * as srv__run_callback hangs it (loop.c, which calls us) */
     struct current_message none;
-    srv__current_begin(&none, 0, 0, NULL);
-    struct current_message *const c = p->current != NULL ? p->current : &none;
-    struct exit_frame frame;
-    struct exit_frame *saved_frame = c->exit;
-    struct process *saved_current = srv__current_or_null();
-    volatile bool ran = false;
+    struct exit_frame frame; /* what a jump needs, in memory */
+    frame.message = p->current;
+    if (frame.message == NULL) {
+        srv__current_begin(&none, 0, 0, NULL);
+        frame.message = &none;
+    }
+    frame.outer = frame.message->exit;
+    frame.outer_current = srv__current_or_null();
+    frame.detail = NULL;
     srv__set_current(p);
-    p->current = c;
-    c->exit = &frame;
+    p->current = frame.message;
+    frame.message->exit = &frame;
+    bool ran;
     if (SRV__EXIT_SET(frame.env) == 0) {
         p->module->format_status(&parts->map, srv__state(p));
         ran = true;
+    } else {
+        srv_detail_release(frame.detail); /* an srv_exit_detail's: unused */
+        ran = false;
     }
-    c->exit = saved_frame;
-    if (c == &none)
+    frame.message->exit = frame.outer;
+    if (frame.message == &none)
         p->current = NULL;
-    srv__set_current(saved_current);
+    srv__set_current(frame.outer_current);
     return ran;
 }
 

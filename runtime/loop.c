@@ -93,7 +93,7 @@ bool srv__acquire_soon(struct process *p)
             return true;
         if (spins == ACQUIRE_SPINS ||
             atomic_load_explicit(&p->run_state, memory_order_relaxed) != PROC_RUNNING ||
-            !srv__mailbox_empty(&p->mailbox))
+            srv__mailbox_has_mail(&p->mailbox))
             return false;
         srv__cpu_relax();
     }
@@ -132,19 +132,23 @@ void srv__release(struct process *p)
 bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
                        srv_action *action)
 {
-    /* The frame hangs on the message being handled (none: init's). */
+    /* The frame hangs on the message being handled (none: init's).  What
+     * is needed after a jump is in the frame, in memory, not in registers
+     * the jump may have clobbered. */
     struct current_message none;
-    if (p->current == NULL)
-        srv__current_begin(&none, 0, 0, NULL);
-    struct current_message *const c = p->current != NULL ? p->current : &none;
     struct exit_frame frame;
-    struct exit_frame *saved_frame = c->exit;
-    struct process *saved_current = srv__current_or_null();
-    bool finished = false;
-    srv__set_current(p);
-    p->current = c;
-    c->exit = &frame;
+    frame.message = p->current;
+    if (frame.message == NULL) {
+        srv__current_begin(&none, 0, 0, NULL);
+        frame.message = &none;
+    }
+    frame.outer = frame.message->exit;
+    frame.outer_current = srv__current_or_null();
     frame.detail = NULL;
+    srv__set_current(p);
+    p->current = frame.message;
+    frame.message->exit = &frame;
+    bool finished;
     if (SRV__EXIT_SET(frame.env) == 0) {
         fn(p, arg, action);
         finished = true;
@@ -153,11 +157,12 @@ bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
         action->reason = frame.reason;
         action->has_next = false;
         action->detail = frame.detail;
+        finished = false;
     }
-    c->exit = saved_frame;
-    if (c == &none)
+    frame.message->exit = frame.outer;
+    if (frame.message == &none)
         p->current = NULL;
-    srv__set_current(saved_current);
+    srv__set_current(frame.outer_current);
     return finished;
 }
 
@@ -1033,8 +1038,14 @@ static bool take_exit_signal(struct process *p)
 void srv__run_batch(struct process *p)
 {
     atomic_store_explicit(&p->run_state, PROC_RUNNING, memory_order_relaxed);
-    /* A running process is never closed, so this hold cannot fail. */
-    struct process *held = srv__process_get(p->pid);
+    /* A running process is never closed, so a hold cannot fail; but a
+     * scheduler thread in its turn needs none (epoch.h): two locked
+     * instructions a batch, often of one message, saved. */
+    struct process *held = NULL;
+    if (srv__sched_reads_unheld)
+        srv__set_flag(p, PF_UNHELD, true);
+    else
+        held = srv__process_get(p->pid);
     for (int i = 0; i < SRV__BATCH; i++) {
         /* One relaxed load a message: a signal that ends p goes first. */
         if (atomic_load_explicit(&p->interrupt, memory_order_relaxed) != NULL &&
@@ -1056,6 +1067,11 @@ void srv__run_batch(struct process *p)
         if (!handle(p, e))
             return;
     }
-    srv__release(p);
-    srv__process_put(held);
+    if (held != NULL) {
+        srv__release(p);
+        srv__process_put(held);
+    } else {
+        srv__set_flag(p, PF_UNHELD, false);
+        srv__release(p);
+    }
 }

@@ -19,7 +19,8 @@
 /* Delivers e to p and schedules p if it was idle.  For a plain thread's
  * identity, wakes the thread. */
 void srv__deliver(struct process *p, struct envelope *e);
-/* The server a cast or an info goes to, NULL if none: *held says whether
+/* The server a cast, an info or a call goes to, NULL if none (a call
+ * takes a hold before it queues): *held says whether
  * the sender holds it (srv__process_get) or, a handler on a scheduler
  * thread, found it without a hold (srv__process_peek: its loop keeps the
  * memory until the turn is over), saving two locked instructions a

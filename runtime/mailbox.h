@@ -142,5 +142,11 @@ void srv__mailbox_push(struct mailbox *mb, struct envelope *e);
 struct envelope *srv__mailbox_pop(struct mailbox *mb);
 /* The owner only. */
 bool srv__mailbox_empty(struct mailbox *mb);
+/* Any thread, a hint: whether something was pushed that the owner has not
+ * taken yet (head is the stub again once it has taken all). */
+static inline bool srv__mailbox_has_mail(struct mailbox *mb)
+{
+    return atomic_load_explicit(&mb->head, memory_order_relaxed) != &mb->stub;
+}
 
 #endif /* SRV_MAILBOX_H */

@@ -69,6 +69,9 @@ typedef void *srv__exit_env[5];
  * (srv__run_callback keeps it on its stack). */
 struct exit_frame {
     srv__exit_env env;
+    struct current_message *message; /* the message it hangs on */
+    struct exit_frame *outer;        /* the frame of an outer callback on it */
+    struct process *outer_current;   /* who ran on this thread before */
     srv_atom reason;
     const srv_detail *detail; /* srv_exit_detail's, a reference, or NULL */
 };
@@ -141,6 +144,10 @@ enum {
                                         extra->debug */
     PF_ENTERED = 1u << 7,            /* a thread's identity that became a
                                         server: extra->entered (enter.c) */
+    PF_UNHELD = 1u << 8,             /* its executor runs it without a hold:
+                                        a scheduler thread, whose turn keeps
+                                        the memory (epoch.h); set from the
+                                        take to the release */
 };
 
 /* What only some processes need, made on first use (srv__extra_made) and
@@ -372,7 +379,8 @@ struct process *srv__process_get(srv_pid pid);
 void srv__process_put(struct process *p);
 /* Finds a live process without a hold: only on a scheduler thread inside
  * a turn of its loop (srv__sched_reads_unheld), and only to push a cast
- * or an info.  Its memory stays until the thread's next quiescent point
+ * or an info, or to take it idle for a call's handler (srv__try_acquire:
+ * an ended process is never idle again).  Its memory stays until the thread's next quiescent point
  * (epoch.h); a push that comes after its exit drained its mailbox is
  * freed with it.  NULL if none. */
 struct process *srv__process_peek(srv_pid pid);

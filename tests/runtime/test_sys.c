@@ -199,6 +199,21 @@ Test(sys, get_status_shows_the_ancestors_by_name_or_pid, .timeout = T(10))
     counter_stop(unnamed);
 }
 
+/* A format_status that exits with a detail is caught as well, and the
+ * detail it gave is released (ASan and LSan see it). */
+Test(sys, format_status_exiting_with_a_detail_is_caught, .timeout = T(10))
+{
+    srv_pid pid;
+    cr_assert_eq(status_start(1, "crash_detail", &pid), SRV_OK);
+    for (int i = 0; i < 2; i++) {
+        srv_sys_status st;
+        cr_assert_eq(srv_sys_get_status(pid, &st, 5000), SRV_OK);
+        cr_assert_str_eq(st.state.data, "\"status:format_status/1 crashed\"");
+        srv_sys_status_free(&st);
+    }
+    cr_assert_eq(status_stop(pid), SRV_OK);
+}
+
 /* tests/otp/format_status_crash.erl: a format_status that exits is
  * caught, as gen:format_status/4 catches a crash: get_status and the
  * crash report show the state as "status:format_status/1 crashed", the
