@@ -3,16 +3,17 @@
  *
  * One thread of its own does the node's I/O: it accepts connections (ei's
  * handshake checks the cookie), reads their packets without blocking,
- * answers ticks, and turns what Erlang sends a registered server into its
- * module's messages, through the module's generated codec: a
- * {'$gen_cast', Req} or a plain message is sent at once (srv_cast,
- * srv_send); a {'$gen_call', From, Req} or a sys:terminate becomes a job
- * for a pool of call threads, which call the server as any plain thread
- * does and write the reply back.  Erlang's monitors of a name or a pid of
- * this node are kept per connection: a call that finds its server dead or
- * sees it exit fires them (MONITOR_P_EXIT) with noproc or the reason, so
- * an Erlang caller gets that instead of a timeout.  The scheduler threads
- * never touch a socket.
+ * ticks a connection it has written nothing on for a tick (tick_ms),
+ * closes one that has said nothing for four, and turns what Erlang sends
+ * a registered server into its module's messages, through the module's
+ * generated codec: a {'$gen_cast', Req} or a plain message is sent at
+ * once (srv_cast, srv_send); a {'$gen_call', From, Req} or a
+ * sys:terminate becomes a job for a pool of call threads, which call the
+ * server as any plain thread does and write the reply back.  Erlang's
+ * monitors of a name or a pid of this node are kept per connection: a
+ * call that finds its server dead or sees it exit fires them
+ * (MONITOR_P_EXIT) with noproc or the reason, so an Erlang caller gets
+ * that instead of a timeout.  The scheduler threads never touch a socket.
  *
  * Packets after the handshake (the distribution protocol without the
  * atom cache, as ei speaks it): a 4-byte length, then nothing (a tick),
@@ -84,6 +85,10 @@ struct conn {
     char *in;                   /* bytes read, not yet a whole packet */
     size_t in_len, in_cap;
     uint64_t heard_ns;          /* when it last said anything */
+    /* when we last wrote on it: stored under lock (write_iov), read
+     * without by the node thread, which ticks it when that is old */
+    _Atomic uint64_t wrote_ns;
+    unsigned ticks_out;         /* the node thread's: our ticks not answered */
 };
 
 /* What a call thread does for an Erlang caller. */
@@ -167,7 +172,8 @@ static void conn_put(struct conn *c)
 
 /* Writes all of the iov's bytes to a non-blocking socket, in one
  * system call when there is room, waiting for room at most
- * WRITE_TIMEOUT_MS each time.  Under c->lock. */
+ * WRITE_TIMEOUT_MS each time, and notes when.  Under c->lock: every
+ * packet of ours goes out through here. */
 static bool write_iov(struct conn *c, struct iovec *iov, int count)
 {
     while (count > 0) {
@@ -193,6 +199,7 @@ static bool write_iov(struct conn *c, struct iovec *iov, int count)
         }
         return false;
     }
+    atomic_store_explicit(&c->wrote_ns, srv__now_ns(), memory_order_relaxed);
     return true;
 }
 
@@ -881,17 +888,32 @@ static void on_exit2(struct conn *c, const char *buf, int i)
 static bool take_reply(const char *buf, int at, int end);
 static void on_monitor_exit(const char *buf, int i);
 
+/* A packet of length 0 on c: false when c is dead or its lock is held
+ * (then a writer is saying something already). */
+static bool write_tick(struct conn *c)
+{
+    static const char zero[4];
+    struct iovec iov = {(void *)zero, sizeof zero};
+    if (pthread_mutex_trylock(&c->lock) != 0)
+        return false;
+    bool written = !c->dead && write_iov(c, &iov, 1);
+    if (!written && !c->dead) {
+        c->dead = true;
+        shutdown(c->fd, SHUT_RDWR);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return written;
+}
+
 /* One packet of p[0..len): false when it is garbage (the connection
  * then goes). */
 static bool on_packet(struct conn *c, const char *p, int len)
 {
-    if (len == 0) { /* a tick: answer it */
-        static char tock[4];
-        struct iovec iov = {tock, sizeof tock};
-        pthread_mutex_lock(&c->lock);
-        if (!c->dead && !write_iov(c, &iov, 1))
-            c->dead = true;
-        pthread_mutex_unlock(&c->lock);
+    if (len == 0) { /* a tick, or the answer to one of ours (tick_if_quiet) */
+        if (c->ticks_out > 0)
+            c->ticks_out--;
+        else
+            write_tick(c);
         return true;
     }
     int i = 2, control = 2, msg = -1;
@@ -1045,6 +1067,7 @@ static struct conn *conn_add(int fd, const char *peer)
     atomic_init(&c->refs, 1);
     pthread_mutex_init(&c->lock, NULL);
     c->heard_ns = srv__now_ns();
+    atomic_init(&c->wrote_ns, c->heard_ns); /* the handshake's last packet */
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     int on = 1; /* as Erlang's distribution: a reply goes out at once */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
@@ -1067,6 +1090,27 @@ static void accept_one(void)
         close(fd);
 }
 
+/* Ticks c when we have written nothing on it for tick_ns, as net_kernel
+ * does: a peer that hears nothing drops the connection (another srv node
+ * after four ticks), though only one side may have anything to say, or
+ * neither.  A tick that comes is answered (on_packet), as ei does: Erlang
+ * ticks a hidden node, such as this one, whenever it has heard nothing
+ * for a tick of its own, however short, and counts on the answer.
+ * Another srv node answers ours too; a tick that comes while some of
+ * ours are unanswered is taken as the answer to one, and not answered:
+ * else two srv nodes would answer each other's answers for ever.  Returns
+ * the time until c's next tick is due. */
+static uint64_t tick_if_quiet(struct conn *c, uint64_t tick_ns)
+{
+    uint64_t wrote = atomic_load_explicit(&c->wrote_ns, memory_order_relaxed);
+    uint64_t quiet = srv__now_ns() - wrote;
+    if (quiet < tick_ns)
+        return tick_ns - quiet;
+    if (write_tick(c))
+        c->ticks_out++;
+    return tick_ns;
+}
+
 /* The wake pipe's bytes: a connection was opened (poll it too), or the
  * node stops. */
 enum { WAKE_CONNECTED = 'c', WAKE_STOP = 's' };
@@ -1075,6 +1119,8 @@ static void *node_thread(void *unused)
 {
     struct pollfd fds[MAX_CONNS + 2];
     struct conn *polled[MAX_CONNS];
+    uint64_t tick_ns = (uint64_t)node.tick_ms * 1000000;
+    int timeout_ms = (int)node.tick_ms; /* until the next tick is due */
     for (bool stop = false; !stop;) {
         fds[0] = (struct pollfd){node.wake[0], POLLIN, 0};
         fds[1] = (struct pollfd){node.listen_fd, POLLIN, 0};
@@ -1085,7 +1131,7 @@ static void *node_thread(void *unused)
         pthread_mutex_unlock(&node.conns_lock);
         for (size_t k = 0; k < n; k++)
             fds[k + 2] = (struct pollfd){polled[k]->fd, POLLIN, 0};
-        int r = poll(fds, n + 2, (int)node.tick_ms);
+        int r = poll(fds, n + 2, timeout_ms);
         if (r < 0 && errno != EINTR)
             break;
         if (fds[0].revents != 0) {
@@ -1093,16 +1139,22 @@ static void *node_thread(void *unused)
             ssize_t got = read(node.wake[0], bytes, sizeof bytes);
             stop = got > 0 && memchr(bytes, WAKE_STOP, (size_t)got) != NULL;
         }
+        uint64_t next = tick_ns;
         for (size_t k = 0; k < n && !stop; k++) {
             struct conn *c = polled[k];
             const char *why = NULL;
-            if (fds[k + 2].revents != 0 && !conn_read(c, &why))
+            if (fds[k + 2].revents != 0 && !conn_read(c, &why)) {
                 conn_close(c, why);
-            else if (srv__now_ns() - c->heard_ns > 4 * (uint64_t)node.tick_ms * 1000000)
+            } else if (srv__now_ns() - c->heard_ns > 4 * tick_ns) {
                 conn_close(c, "no tick from it");
-            else if (c->dead)
+            } else if (c->dead) {
                 conn_close(c, "a write failed");
+            } else {
+                uint64_t due = tick_if_quiet(c, tick_ns);
+                next = due < next ? due : next;
+            }
         }
+        timeout_ms = (int)((next + 999999) / 1000000);
         if (!stop && fds[1].revents != 0)
             accept_one();
     }

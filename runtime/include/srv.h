@@ -1307,7 +1307,8 @@ SRV_API srv_status srv_message_queue_len(srv_pid pid, size_t *out);
 typedef struct srv_node_options {
     int port;     /* the port to listen on; 0: any free one (epmd tells it) */
     long tick_ms; /* a connection that says nothing for four of these is
-                   * closed; 0: 15000, Erlang's net_ticktime of 60 s */
+                   * closed, and one the node writes nothing on for one
+                   * is ticked; 0: 15000, Erlang's net_ticktime of 60 s */
 } srv_node_options;
 
 /* Makes the program the node `name` ("srv@localhost"; no host:

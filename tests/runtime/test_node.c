@@ -35,18 +35,34 @@ static void keep_log(srv_log_level level, const char *text, void *user)
     pthread_mutex_unlock(&logged.lock);
 }
 
+static int count_logged(const char *what)
+{
+    int n = 0;
+    pthread_mutex_lock(&logged.lock);
+    for (const char *at = logged.text; (at = strstr(at, what)) != NULL; at++)
+        n++;
+    pthread_mutex_unlock(&logged.lock);
+    return n;
+}
+
 static bool was_logged(const char *what)
 {
-    pthread_mutex_lock(&logged.lock);
-    bool found = strstr(logged.text, what) != NULL;
-    pthread_mutex_unlock(&logged.lock);
-    return found;
+    return count_logged(what) > 0;
+}
+
+/* Whether what is logged within ms: the span a connection must outlive. */
+static bool logged_within(const char *what, int ms)
+{
+    for (int waited = 0; waited < ms && !was_logged(what); waited += 10)
+        srv_sleep(10);
+    return was_logged(what);
 }
 static char node_name[64];
 static int erl_runs;
 
-/* A random cookie, and the node up as srvtPID@localhost. */
-static void node_up(void)
+/* A random cookie, and the node up as srvtPID@localhost with options
+ * (NULL: the defaults). */
+static void node_up_with(const srv_node_options *options)
 {
     FILE *f = fopen("/dev/urandom", "r");
     cr_assert_not_null(f);
@@ -56,8 +72,13 @@ static void node_up(void)
     for (size_t i = 0; i < sizeof r; i++)
         snprintf(cookie + 2 * i, 3, "%02x", r[i]);
     snprintf(node_name, sizeof node_name, "srvt%d@localhost", (int)getpid());
-    cr_assert_eq(srv_node_start(node_name, cookie, NULL), SRV_OK);
+    cr_assert_eq(srv_node_start(node_name, cookie, options), SRV_OK);
     cr_assert_str_eq(srv_node_name(), node_name);
+}
+
+static void node_up(void)
+{
+    node_up_with(NULL);
 }
 
 static void node_down(void)
@@ -96,23 +117,28 @@ static char *run(const char *cmd)
     return finish(start(cmd));
 }
 
-/* An Erlang node with cookie (NULL: the node's) running expr, started;
- * N in expr is the srv node's name, as an atom.  finish() gives what it
- * printed: expr's value. */
-static FILE *erl_start(const char *with_cookie, const char *expr)
+/* An Erlang node with erl's flags and cookie (NULL: the node's) running
+ * expr, started; N in expr is the srv node's name, as an atom.  finish()
+ * gives what it printed: expr's value. */
+static FILE *erl_start_flags(const char *flags, const char *with_cookie, const char *expr)
 {
     char cmd[1024];
     setenv("SRV_TEST_NODE", node_name, 1);
     setenv("SRV_TEST_EXPR", expr, 1);
     snprintf(cmd, sizeof cmd,
-             "timeout 60 erl -noshell -sname e%d_%d@localhost -setcookie %s "
+             "timeout 60 erl -noshell -sname e%d_%d@localhost -setcookie %s %s "
              "-eval 'N = list_to_atom(os:getenv(\"SRV_TEST_NODE\")), "
              "{ok, Ts, _} = erl_scan:string(os:getenv(\"SRV_TEST_EXPR\") ++ \".\"), "
              "{ok, Es} = erl_parse:parse_exprs(Ts), "
              "{value, V, _} = erl_eval:exprs(Es, [{'\"'\"'N'\"'\"', N}]), "
              "io:format(\"~p~n\", [V])' -s init stop 2>&1",
-             (int)getpid(), erl_runs++, with_cookie != NULL ? with_cookie : cookie);
+             (int)getpid(), erl_runs++, with_cookie != NULL ? with_cookie : cookie, flags);
     return start(cmd);
+}
+
+static FILE *erl_start(const char *with_cookie, const char *expr)
+{
+    return erl_start_flags("", with_cookie, expr);
 }
 
 static char *erl_eval(const char *with_cookie, const char *expr)
@@ -468,4 +494,83 @@ Test(node, two_srv_programs_call_each_other_through_the_cluster, .timeout = T(90
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the other program: %d", status);
     srv_stop(mine, SRV_NORMAL, T(5000), NULL);
     node_down();
+}
+
+/* Erlang drops a node it has heard nothing from for its net_ticktime (4 s
+ * here), however much it writes itself; a hidden node, such as this one,
+ * it ticks each second it has heard nothing, casting or idle.  The node's
+ * own ticks come each 15 s (the default): only its answers to Erlang's
+ * keep the connection, for the eight seconds Erlang casts (which get no
+ * answer) and the six it is idle.  One connection throughout. */
+Test(node, an_erlang_node_with_a_short_net_ticktime_keeps_us_casting_or_idle,
+     .timeout = T(90))
+{
+    srv_set_logger(keep_log, NULL);
+    node_up();
+    srv_pid pid = start_remote();
+    char *got = finish(erl_start_flags(
+        "-kernel net_ticktime 4", NULL,
+        "ok = net_kernel:monitor_nodes(true, [{node_type, all}]), "
+        "Cast = fun C(0) -> up; C(K) -> gen_server:cast({remote, N}, {note, busy}), "
+        "receive {nodedown, N, _} -> nodedown after 100 -> C(K - 1) end end, "
+        "Casting = Cast(80), "
+        "Idle = receive {nodedown, N, _} -> nodedown after 6000 -> up end, "
+        "{Casting, Idle, gen_server:call({remote, N}, {get, last})}"));
+    cr_assert_str_eq(got, "{up,up,{last,busy}}\n");
+    free(got);
+    cr_assert_eq(count_logged(" connected\n"), 1, "logged: %s", logged.text);
+    srv_stop(pid, SRV_NORMAL, T(5000), NULL);
+    node_down();
+    srv_set_logger(NULL, NULL);
+}
+
+/* Two srv nodes with nothing to say to each other each close a
+ * connection silent for four ticks: their ticks keep it. */
+Test(node, two_idle_srv_nodes_tick_each_other_and_stay_connected, .timeout = T(90))
+{
+    enum { TICK_MS = 200 };
+    srv_node_options options = {.tick_ms = TICK_MS};
+    srv_set_logger(keep_log, NULL);
+    node_up_with(&options);
+    srv_node_stop(); /* the cookie and name made; the fork comes before any node */
+    char other[64];
+    snprintf(other, sizeof other, "srvb%d@localhost", (int)getpid());
+    int ready[2];
+    cr_assert_eq(pipe(ready), 0);
+    pid_t child = fork();
+    cr_assert_neq(child, -1);
+    if (child == 0) { /* the other program, idle until its server stops */
+        close(ready[0]);
+        srv_pid pid;
+        srv_start_opts opts = {.name = "remote"};
+        if (srv_node_start(other, cookie, &options) != SRV_OK ||
+            remote_start_opts(SRV_START_PLAIN, &opts, NULL) != SRV_OK ||
+            srv_whereis("remote", &pid) != SRV_OK || write(ready[1], "r", 1) != 1)
+            _exit(1);
+        srv_monitor_ref ref;
+        srv_monitor(pid, &ref);
+        srv_signal down;
+        srv_receive_signal(&down, T(60000));
+        srv_node_stop();
+        _exit(0);
+    }
+    close(ready[1]);
+    cr_assert_eq(srv_node_start(node_name, cookie, &options), SRV_OK);
+    char byte;
+    cr_assert_eq(read(ready[0], &byte, 1), 1, "the other program is up");
+    close(ready[0]);
+    remote_add_reply sum;
+    cr_assert_eq(remote_add_node(other, "remote", 1, &sum, 5000, NULL), SRV_OK);
+    cr_assert(!logged_within("closed", 10 * TICK_MS), "logged: %s", logged.text);
+    cr_assert_eq(remote_add_node(other, "remote", 2, &sum, 5000, NULL), SRV_OK);
+    cr_assert_eq(sum.total, 3);
+    cr_assert_eq(count_logged(" connected\n"), 1, "one connection: %s", logged.text);
+    remote_crash_reply crash;
+    cr_assert_eq(remote_crash_node(other, "remote", srv_atom_from("done"), &crash, 5000,
+                                   NULL), SRV_EEXIT);
+    int status;
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the other program: %d", status);
+    node_down();
+    srv_set_logger(NULL, NULL);
 }
