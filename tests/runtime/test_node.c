@@ -438,24 +438,50 @@ Test(node, an_erlang_server_crashing_under_an_srv_caller_gives_the_reason, .time
     node_down();
 }
 
-Test(node, two_srv_programs_call_each_other_through_the_cluster, .timeout = T(90))
+/* The cookie and name made, another program forked (before any node of
+ * this one), with a pipe from it in ready: the child (0 returned) has its
+ * own runtime, the node `other` with options and the server `remote`,
+ * *server; the parent gets the child's pid. */
+static pid_t fork_other(const srv_node_options *options, char *other, size_t size,
+                        int ready[2], srv_pid *server)
 {
-    node_up();
-    srv_node_stop(); /* the cookie and name made; the fork comes before any node */
-    char other[64];
-    snprintf(other, sizeof other, "srvb%d@localhost", (int)getpid());
-    int ready[2];
+    node_up_with(options);
+    srv_node_stop();
+    snprintf(other, size, "srvb%d@localhost", (int)getpid());
     cr_assert_eq(pipe(ready), 0);
     pid_t child = fork();
     cr_assert_neq(child, -1);
-    if (child == 0) { /* the other program: its own runtime, node and server */
-        close(ready[0]);
-        srv_pid pid;
-        srv_start_opts opts = {.name = "remote"};
-        if (srv_node_start(other, cookie, NULL) != SRV_OK ||
-            remote_start_opts(SRV_START_PLAIN, &opts, NULL) != SRV_OK ||
-            srv_whereis("remote", &pid) != SRV_OK)
-            _exit(1);
+    if (child != 0) {
+        close(ready[1]);
+        return child;
+    }
+    close(ready[0]);
+    srv_start_opts opts = {.name = "remote"};
+    if (srv_node_start(other, cookie, options) != SRV_OK ||
+        remote_start_opts(SRV_START_PLAIN, &opts, NULL) != SRV_OK ||
+        srv_whereis("remote", server) != SRV_OK)
+        _exit(1);
+    return 0;
+}
+
+/* The other program ends once its server stops. */
+static void other_ends_with(srv_pid server)
+{
+    srv_monitor_ref ref;
+    srv_monitor(server, &ref);
+    srv_signal down;
+    srv_receive_signal(&down, T(60000));
+    srv_node_stop();
+    _exit(0);
+}
+
+Test(node, two_srv_programs_call_each_other_through_the_cluster, .timeout = T(90))
+{
+    char other[64];
+    int ready[2];
+    srv_pid pid;
+    pid_t child = fork_other(NULL, other, sizeof other, ready, &pid);
+    if (child == 0) {
         /* it calls the first program's server, once that node is up */
         remote_add_reply sum = {0};
         for (int tries = 0; tries < 500; tries++)
@@ -465,14 +491,8 @@ Test(node, two_srv_programs_call_each_other_through_the_cluster, .timeout = T(90
                 srv_sleep(20);
         if (sum.total != 100 || write(ready[1], "r", 1) != 1)
             _exit(2);
-        srv_monitor_ref ref;
-        srv_monitor(pid, &ref);
-        srv_signal down;
-        srv_receive_signal(&down, T(60000)); /* until its server stops */
-        srv_node_stop();
-        _exit(0);
+        other_ends_with(pid);
     }
-    close(ready[1]);
     cr_assert_eq(srv_node_start(node_name, cookie, NULL), SRV_OK);
     srv_pid mine = start_remote();
     char byte;
@@ -531,30 +551,15 @@ Test(node, two_idle_srv_nodes_tick_each_other_and_stay_connected, .timeout = T(9
     enum { TICK_MS = 200 };
     srv_node_options options = {.tick_ms = TICK_MS};
     srv_set_logger(keep_log, NULL);
-    node_up_with(&options);
-    srv_node_stop(); /* the cookie and name made; the fork comes before any node */
     char other[64];
-    snprintf(other, sizeof other, "srvb%d@localhost", (int)getpid());
     int ready[2];
-    cr_assert_eq(pipe(ready), 0);
-    pid_t child = fork();
-    cr_assert_neq(child, -1);
-    if (child == 0) { /* the other program, idle until its server stops */
-        close(ready[0]);
-        srv_pid pid;
-        srv_start_opts opts = {.name = "remote"};
-        if (srv_node_start(other, cookie, &options) != SRV_OK ||
-            remote_start_opts(SRV_START_PLAIN, &opts, NULL) != SRV_OK ||
-            srv_whereis("remote", &pid) != SRV_OK || write(ready[1], "r", 1) != 1)
-            _exit(1);
-        srv_monitor_ref ref;
-        srv_monitor(pid, &ref);
-        srv_signal down;
-        srv_receive_signal(&down, T(60000));
-        srv_node_stop();
-        _exit(0);
+    srv_pid pid;
+    pid_t child = fork_other(&options, other, sizeof other, ready, &pid);
+    if (child == 0) { /* the other program, idle */
+        if (write(ready[1], "r", 1) != 1)
+            _exit(2);
+        other_ends_with(pid);
     }
-    close(ready[1]);
     cr_assert_eq(srv_node_start(node_name, cookie, &options), SRV_OK);
     char byte;
     cr_assert_eq(read(ready[0], &byte, 1), 1, "the other program is up");
