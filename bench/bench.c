@@ -290,12 +290,16 @@ static srv_pid start_bench_sup(bool simple)
     return r.pid;
 }
 
-/* Waits for pid to end (a monitor's DOWN): main is its parent, whose
- * exit(shutdown) it takes as its order to shut down. */
-static void wait_down(srv_pid pid)
+/* Shuts pid down and waits for its end (a monitor's DOWN): main is its
+ * parent, whose exit(shutdown) it takes as its order to shut down.  The
+ * monitor comes first, as in the Erlang side's stop_sup: one taken once
+ * the supervisor has begun to exit would fire at once, with noproc,
+ * before its children were shut down. */
+static void stop_sup(srv_pid pid)
 {
     srv_monitor_ref ref;
     check("monitor", srv_monitor(pid, &ref));
+    srv_exit_signal(pid, SRV_SHUTDOWN);
     srv_signal down;
     do
         check("down", srv_receive_signal(&down, SRV_INFINITY));
@@ -326,8 +330,7 @@ static void bench_supervisors(void)
         check("query", worker_query(now, key, &r));
     }
     printf("restart_us_per_child %.3f\n", (now_s() - start) * 1e6 / RESTARTS);
-    srv_exit_signal(sup, SRV_SHUTDOWN);
-    wait_down(sup);
+    stop_sup(sup);
 
     srv_pid dyn = start_bench_sup(true);
     start = now_s();
@@ -337,8 +340,7 @@ static void bench_supervisors(void)
     }
     double started = now_s();
     printf("start_100k_dynamic_children_s %.4f\n", started - start);
-    srv_exit_signal(dyn, SRV_SHUTDOWN);
-    wait_down(dyn);
+    stop_sup(dyn);
     printf("shutdown_100k_dynamic_children_s %.4f\n", now_s() - started);
 }
 
