@@ -92,8 +92,10 @@ Test(info, a_handler_blocked_in_a_wait_is_waiting_on_its_message, .timeout = T(1
     srv_pid pid = start_counter(0);
     cr_assert_eq(counter_sleep_later(pid, 60000), SRV_OK);
     ASSERT_EVENTUALLY(atomic_load(&counter_observed.parked) == 1);
+    /* the handler says so just before its wait begins */
+    ASSERT_EVENTUALLY(info_of(pid).status == SRV_PROCESS_WAITING);
     struct srv_process_info info = info_of(pid);
-    cr_assert_eq(info.status, SRV_PROCESS_WAITING);
+    cr_assert_eq(info.status, SRV_PROCESS_WAITING, "and stays so while it waits");
     cr_assert_str_eq(info.current, "sleep_later");
     cr_assert_eq(srv_exit_signal(pid, SRV_KILL), SRV_OK);
     ASSERT_EVENTUALLY(!srv_is_alive(pid));
@@ -128,6 +130,8 @@ Test(info, a_suspended_server_is_suspended_and_its_mail_is_counted, .timeout = T
     for (int i = 0; i < 10; i++)
         cr_assert_eq(counter_bump(pid, 1), SRV_OK);
     ASSERT_EVENTUALLY(info_of(pid).message_queue_len == 10);
+    /* a scheduler thread runs it for a moment to hold its mail aside */
+    ASSERT_EVENTUALLY(info_of(pid).status == SRV_PROCESS_SUSPENDED);
     struct srv_process_info info = info_of(pid);
     cr_assert_eq(info.status, SRV_PROCESS_SUSPENDED);
     cr_assert_gt(info.memory, idle_memory, "queued mail is held memory");
