@@ -184,18 +184,8 @@ static bool format_status_ran(struct process *p, struct status_parts *parts)
     /* srv_exit's frame hangs on the message being handled (none: init's),
      * as srv__run_callback hangs it (loop.c, which calls us) */
     struct current_message none;
-    struct exit_frame frame; /* what a jump needs, in memory */
-    frame.message = p->current;
-    if (frame.message == NULL) {
-        srv__current_begin(&none, 0, 0, NULL);
-        frame.message = &none;
-    }
-    frame.outer = frame.message->exit;
-    frame.outer_current = srv__current_or_null();
-    frame.detail = NULL;
-    srv__set_current(p);
-    p->current = frame.message;
-    frame.message->exit = &frame;
+    struct exit_frame frame;
+    srv__exit_frame_enter(p, &frame, &none);
     bool ran;
     if (SRV__EXIT_SET(frame.env) == 0) {
         p->module->format_status(&parts->map, srv__state(p));
@@ -204,10 +194,7 @@ static bool format_status_ran(struct process *p, struct status_parts *parts)
         srv_detail_release(frame.detail); /* an srv_exit_detail's: unused */
         ran = false;
     }
-    frame.message->exit = frame.outer;
-    if (frame.message == &none)
-        p->current = NULL;
-    srv__set_current(frame.outer_current);
+    srv__exit_frame_leave(p, &frame, &none);
     return ran;
 }
 

@@ -137,17 +137,7 @@ bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
      * the jump may have clobbered. */
     struct current_message none;
     struct exit_frame frame;
-    frame.message = p->current;
-    if (frame.message == NULL) {
-        srv__current_begin(&none, 0, 0, NULL);
-        frame.message = &none;
-    }
-    frame.outer = frame.message->exit;
-    frame.outer_current = srv__current_or_null();
-    frame.detail = NULL;
-    srv__set_current(p);
-    p->current = frame.message;
-    frame.message->exit = &frame;
+    srv__exit_frame_enter(p, &frame, &none);
     bool finished;
     if (SRV__EXIT_SET(frame.env) == 0) {
         fn(p, arg, action);
@@ -159,10 +149,7 @@ bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
         action->detail = frame.detail;
         finished = false;
     }
-    frame.message->exit = frame.outer;
-    if (frame.message == &none)
-        p->current = NULL;
-    srv__set_current(frame.outer_current);
+    srv__exit_frame_leave(p, &frame, &none);
     return finished;
 }
 

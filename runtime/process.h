@@ -413,4 +413,35 @@ void srv__set_current(struct process *p);
 
 void srv__process_fork(enum srv_fork_phase phase);
 
+/* A callback's frame for srv_exit (its caller then sets frame->env with
+ * SRV__EXIT_SET, in its own body): hung on the message being handled, or
+ * on *none when there is none (init's), with p made current.  What a jump
+ * needs is kept in the frame, in memory, not in registers it may clobber. */
+static inline void srv__exit_frame_enter(struct process *p, struct exit_frame *frame,
+                                         struct current_message *none)
+{
+    frame->message = p->current;
+    if (frame->message == NULL) {
+        srv__current_begin(none, 0, 0, NULL);
+        frame->message = none;
+    }
+    frame->outer = frame->message->exit;
+    frame->outer_current = srv__current_or_null();
+    frame->detail = NULL;
+    srv__set_current(p);
+    p->current = frame->message;
+    frame->message->exit = frame;
+}
+
+/* After the callback, jumped out of or not: the outer frame and the
+ * outer current process back. */
+static inline void srv__exit_frame_leave(struct process *p, struct exit_frame *frame,
+                                         const struct current_message *none)
+{
+    frame->message->exit = frame->outer;
+    if (frame->message == none)
+        p->current = NULL;
+    srv__set_current(frame->outer_current);
+}
+
 #endif /* SRV_PROCESS_H */
