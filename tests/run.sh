@@ -10,7 +10,8 @@ passed=0
 failed=0
 failures=
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+why=$(mktemp)
+trap 'rm -f "$log" "$why"' EXIT
 
 # Criterion allocates a little it never frees: not ours to report.
 export LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0"
@@ -31,12 +32,16 @@ run_criterion() {
     c=$(echo "$line" | sed -n 's/.*Crashing: \([0-9]*\).*/\1/p')
     if [ -z "$p" ]; then
         failed=$((failed + 1)); failures="$failures $bin(no-synthesis)"
+        { echo "== $bin (no synthesis)"; tail -n 40 "$log"; } >>"$why"
         return
     fi
     passed=$((passed + p))
     failed=$((failed + f))
     if [ "$f" != 0 ] || [ "$status" != 0 ]; then
         failures="$failures $bin"
+        # kept for the end, where a log's tail shows it
+        { echo "== $bin"; grep -a -E -A4 '\[(FAIL|ERR|WARN)\]|Assertion|Crash|ERROR|runtime error' "$log" |
+              head -n 40; } >>"$why"
     fi
     : "$c"
 }
@@ -61,6 +66,11 @@ for script in tests/scripts/*.sh; do
 done
 
 echo
+if [ -s "$why" ]; then
+    echo "why they failed:"
+    cat "$why"
+    echo
+fi
 [ -n "$failures" ] && echo "failed:$failures"
 echo "tests: $passed passed, $failed failed"
 [ "$failed" = 0 ] && [ -z "$failures" ]
