@@ -997,35 +997,36 @@ static void conn_close(struct conn *c, const char *why)
     conn_put(c);
 }
 
-/* Reads what c has; false when it closed or sent garbage. */
+/* Reads what c has and handles its packets; false when it closed or
+ * sent garbage.  A peer that sends and closes at once has its last
+ * packets and its end in one read: they are handled before it goes, as
+ * they were sent before it went. */
 static bool conn_read(struct conn *c, const char **why)
 {
-    for (;;) {
+    const char *ended = NULL;
+    while (ended == NULL) {
         if (c->in_cap - c->in_len < 4096) {
             size_t cap = c->in_cap != 0 ? 2 * c->in_cap : 16384;
             char *grown = srv__realloc(c->in, cap);
             if (grown == NULL) {
-                *why = "out of memory";
-                return false;
+                ended = "out of memory";
+                break;
             }
             c->in = grown;
             c->in_cap = cap;
         }
         ssize_t r = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
         if (r == 0) {
-            *why = "closed by the peer";
-            return false;
-        }
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
+            ended = "closed by the peer";
+        } else if (r < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
-            *why = strerror(errno);
-            return false;
+            if (errno != EINTR)
+                ended = strerror(errno);
+        } else {
+            c->in_len += (size_t)r;
+            c->heard_ns = srv__now_ns();
         }
-        c->in_len += (size_t)r;
-        c->heard_ns = srv__now_ns();
     }
     size_t at = 0;
     while (c->in_len - at >= 4) {
@@ -1045,7 +1046,8 @@ static bool conn_read(struct conn *c, const char **why)
     }
     memmove(c->in, c->in + at, c->in_len - at);
     c->in_len -= at;
-    return true;
+    *why = ended;
+    return ended == NULL;
 }
 
 /* A connection on fd, whose handshake is done, to peer: in the node's

@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <ei.h>
+
 #include "support.h"
 #include "remote.srv.h"
 #include "worker.srv.h"
@@ -363,6 +365,39 @@ Test(node, a_connection_that_sends_garbage_is_closed_and_logged, .timeout = T(60
     cr_assert(was_logged("refused in its handshake"), "logged: %s", logged.text);
     node_down();
     srv_set_logger(NULL, NULL);
+}
+
+/* A peer that sends and closes at once: its packets and its end come in
+ * one read, and every packet is handled before the connection goes. */
+Test(node, what_a_peer_sends_just_before_it_closes_is_handled, .timeout = T(60))
+{
+    node_up();
+    srv_pid pid = start_remote();
+    ei_cnode peer;
+    char peer_name[64];
+    snprintf(peer_name, sizeof peer_name, "peer%d", (int)getpid());
+    cr_assert_geq(ei_connect_init(&peer, peer_name, cookie, 0), 0);
+    for (int round = 0; round < 10; round++) {
+        int fd = ei_connect(&peer, node_name);
+        cr_assert_geq(fd, 0, "round %d: connected", round);
+        char what[16];
+        snprintf(what, sizeof what, "sent%d", round);
+        ei_x_buff cast;
+        cr_assert_eq(ei_x_new_with_version(&cast), 0);
+        cr_assert_eq(ei_x_encode_tuple_header(&cast, 2), 0);
+        cr_assert_eq(ei_x_encode_atom(&cast, "$gen_cast"), 0);
+        cr_assert_eq(ei_x_encode_tuple_header(&cast, 2), 0);
+        cr_assert_eq(ei_x_encode_atom(&cast, "note"), 0);
+        cr_assert_eq(ei_x_encode_atom(&cast, what), 0);
+        cr_assert_eq(ei_reg_send(&peer, fd, "remote", cast.buff, cast.index), 0);
+        ei_x_free(&cast);
+        close(fd);
+        remote_last_reply last = {0};
+        ASSERT_EVENTUALLY(remote_last(pid, &last) == SRV_OK && last.what != NULL &&
+                          strcmp(last.what, what) == 0);
+    }
+    srv_stop(pid, SRV_NORMAL, T(5000), NULL);
+    node_down();
 }
 
 /* An Erlang node running remote_twin.erl (remote.srv's protocol) as
