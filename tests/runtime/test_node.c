@@ -376,10 +376,10 @@ Test(node, what_a_peer_sends_just_before_it_closes_is_handled, .timeout = T(60))
     ei_cnode peer;
     char peer_name[64];
     snprintf(peer_name, sizeof peer_name, "peer%d", (int)getpid());
-    cr_assert_geq(ei_connect_init(&peer, peer_name, cookie, 0), 0);
+    cr_assert(ei_connect_init(&peer, peer_name, cookie, 0) >= 0);
     for (int round = 0; round < 10; round++) {
         int fd = ei_connect(&peer, node_name);
-        cr_assert_geq(fd, 0, "round %d: connected", round);
+        cr_assert(fd >= 0, "round %d: connected", round);
         char what[16];
         snprintf(what, sizeof what, "sent%d", round);
         ei_x_buff cast;
