@@ -127,7 +127,6 @@ srv_atom srv__exit(struct process *p, srv_atom reason, const srv_detail *detail,
     reason = srv__atom(reason != NULL ? reason : "undefined");
     if (srv__flag(p, PF_SIGNALLED))
         terminate = false; /* killed by a signal in a wait: no terminate */
-    srv__process_close(p);
     /* terminate reads the detail there (srv_reason_detail) */
     struct current_message none;
     if (p->current == NULL) {
@@ -153,9 +152,12 @@ srv_atom srv__exit(struct process *p, srv_atom reason, const srv_detail *detail,
             reported = true;
         }
     }
-    /* After this no signaller holds p: one that came in time is in
-     * p->interrupt, and wins, as it would end a BEAM process still in
-     * terminate. */
+    /* p was alive through terminate, as a BEAM process is: callers and
+     * stoppers queued (drain answers them with the reason), monitors and
+     * links taken then hear it.  Now it is closed; after the quiesce no
+     * signaller holds p: one that came in time is in p->interrupt, and
+     * wins, as it would end a BEAM process still in terminate. */
+    srv__process_close(p);
     srv__process_quiesce(p, (flags & EXIT_HOLDS_REF) && !srv__flag(p, PF_UNHELD));
     const srv_detail *signal_detail;
     srv_atom signal = signal_reason(p, &signal_detail);

@@ -58,9 +58,9 @@ static void *watch_signals(void *arg)
             srv__exit_signal_from_runtime(w->root, SRV_SHUTDOWN);
             continue;
         }
-        /* The second: the root is killed, and srv_run returns at once,
-         * for the program to end whatever is left of the tree (a root or
-         * child in its terminate has no pid to signal any more). */
+        /* The second: the root is killed, in its terminate too (where
+         * it waits for a child's), as exit(Root, kill) would; srv_run
+         * returns at once, for the program to end whatever is left. */
         atomic_store(&w->killed, true);
         srv__exit_signal_from_runtime(w->root, SRV_KILL);
         srv__exit_signal_from_runtime(w->runner, SRV_KILL); /* wakes it */

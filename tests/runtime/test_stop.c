@@ -77,6 +77,81 @@ Test(stop, while_calls_are_queued_tells_the_callers_the_reason, .timeout = T(10)
     cr_assert_str_eq(waiting.reason, "normal");
 }
 
+struct stopper {
+    srv_pid pid;
+    srv_status status;
+    srv_atom reason;
+};
+
+static void *stop_normal(void *arg)
+{
+    struct stopper *s = arg;
+    srv_call_result why = {0};
+    s->status = srv_stop(s->pid, SRV_NORMAL, T(5000), &why);
+    s->reason = why.reason;
+    return NULL;
+}
+
+/* A server is alive through its terminate, as an Erlang process is
+ * (tests/otp/terminating.erl): it is alive and keeps its name; a monitor
+ * or a link taken then hears the reason once terminate is done, not
+ * noproc; a caller and a second stopper wait in its mailbox and hear the
+ * reason too; the first stopper's stop succeeds. */
+Test(stop, a_server_in_terminate_is_alive_and_its_end_is_heard_as_a_live_ones,
+     .timeout = T(20))
+{
+    srv_pid pid = start_counter(0);
+    cr_assert_eq(srv_register("terminating", pid), SRV_OK);
+    counter_hold_terminate_reply held;
+    cr_assert_eq(counter_hold_terminate(pid, &held), SRV_OK);
+    atomic_store(&counter_observed.released, false);
+    long terminating = atomic_load(&counter_observed.terminating);
+    struct stopper first = {pid, -1, NULL}, second = {pid, -1, NULL};
+    pthread_t stopping, stopping_again, calling;
+    pthread_create(&stopping, NULL, stop_normal, &first);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.terminating) == terminating + 1);
+
+    cr_assert(srv_is_alive(pid), "alive in terminate");
+    srv_pid named;
+    cr_assert_eq(srv_whereis("terminating", &named), SRV_OK);
+    cr_assert(srv_pid_equal(named, pid), "its name still its own");
+    srv_monitor_ref ref;
+    cr_assert_eq(srv_monitor(pid, &ref), SRV_OK);
+    cr_assert_eq(srv_link(pid), SRV_OK);
+    struct queued caller = {pid, SRV_OK, NULL};
+    pthread_create(&calling, NULL, queued_call, &caller);
+    pthread_create(&stopping_again, NULL, stop_normal, &second);
+    cr_assert_eq(counter_bump(pid, 1), SRV_OK, "a cast is taken");
+    size_t queued = 0;
+    ASSERT_EVENTUALLY(srv_message_queue_len(pid, &queued) == SRV_OK && queued == 3);
+    srv_signal signal;
+    cr_assert_eq(srv_receive_signal(&signal, 0), SRV_ETIMEOUT, "nothing heard yet");
+
+    atomic_store(&counter_observed.released, true);
+    pthread_join(stopping, NULL);
+    pthread_join(stopping_again, NULL);
+    pthread_join(calling, NULL);
+    cr_assert_eq(first.status, SRV_OK);
+    cr_assert_eq(second.status, SRV_EEXIT, "%s", srv_status_name(second.status));
+    cr_assert_str_eq(second.reason, "normal");
+    cr_assert_eq(caller.status, SRV_EEXIT, "%s", srv_status_name(caller.status));
+    cr_assert_str_eq(caller.reason, "normal");
+    bool down = false, exit = false;
+    while (!down || !exit) {
+        cr_assert_eq(srv_receive_signal(&signal, T(5000)), SRV_OK);
+        cr_assert(srv_pid_equal(signal.pid, pid));
+        cr_assert_str_eq(signal.reason, "normal");
+        if (signal.kind == SRV_SIGNAL_DOWN) {
+            cr_assert_eq(signal.ref, ref);
+            down = true;
+        } else {
+            exit = true;
+        }
+    }
+    cr_assert_not(srv_is_alive(pid));
+    cr_assert_eq(srv_whereis("terminating", &named), SRV_ENOTREG);
+}
+
 Test(stop, timeout_when_terminate_cannot_run_in_time, .timeout = T(10))
 {
     srv_pid pid = start_counter(0);
