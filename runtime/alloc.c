@@ -13,10 +13,17 @@
  * thread's allocation fails among several racing ones does not matter. */
 _Atomic unsigned long srv__alloc_countdown;
 static _Atomic bool failed;
+/* srv__alloc_fail_after_here: only the thread that armed it counts,
+ * known by the address of its mark; NULL: every thread. */
+static _Thread_local char thread_mark;
+static _Atomic(const char *) only_thread;
 
 /* The injector is on: counts this allocation down. */
 bool srv__alloc_inject_now(void)
 {
+    const char *only = atomic_load_explicit(&only_thread, memory_order_relaxed);
+    if (only != NULL && only != &thread_mark)
+        return false;
     unsigned long left = atomic_load_explicit(&srv__alloc_countdown, memory_order_relaxed);
     while (left != 0)
         if (atomic_compare_exchange_weak_explicit(&srv__alloc_countdown, &left, left - 1,
@@ -55,10 +62,22 @@ void srv__free(void *block)
     free(block);
 }
 
-void srv__alloc_fail_after(unsigned long nth)
+static void arm(unsigned long nth, bool here)
 {
+    atomic_store_explicit(&srv__alloc_countdown, 0, memory_order_relaxed);
+    atomic_store_explicit(&only_thread, here ? &thread_mark : NULL, memory_order_relaxed);
     atomic_store_explicit(&failed, false, memory_order_relaxed);
     atomic_store_explicit(&srv__alloc_countdown, nth, memory_order_relaxed);
+}
+
+void srv__alloc_fail_after(unsigned long nth)
+{
+    arm(nth, false);
+}
+
+void srv__alloc_fail_after_here(unsigned long nth)
+{
+    arm(nth, true);
 }
 
 bool srv__alloc_failed(void)

@@ -36,6 +36,9 @@ static inline bool srv__alloc_inject(void)
 /* For the tests: the nth allocation from now (1: the next) fails, once;
  * 0 turns the injector off.  srv__alloc_failed says whether it did. */
 void srv__alloc_fail_after(unsigned long nth);
+/* The same, counting only this thread's allocations: the others' go on
+ * as if the injector were off. */
+void srv__alloc_fail_after_here(unsigned long nth);
 bool srv__alloc_failed(void);
 
 #endif /* SRV_ALLOC_H */

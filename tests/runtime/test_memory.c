@@ -203,17 +203,18 @@ Test(memory, cast_of_a_string_returns_enomem_when_its_copy_fails, .timeout = T(1
     srv_pid pid = start_counter(0);
     srv_self();
     cr_assert_eq(counter_bump(pid, 0), SRV_OK); /* this thread's pool cache */
-    /* Suspended, the server handles none of the casts while the injector
-     * is armed: only this thread's allocations can meet it. */
+    /* Suspended, the server handles none of the casts; the injector
+     * counts this thread's allocations only, the cast's. */
     cr_assert_eq(srv_sys_suspend(pid, SRV_INFINITY), SRV_OK);
     /* The envelope first, then the string's copy: each fails in turn. */
     int failures = 0;
     for (unsigned long n = 1; n <= 10; n++) {
-        srv__alloc_fail_after(n);
+        srv__alloc_fail_after_here(n);
         srv_status s = counter_note(pid, "abc");
         bool failed = srv__alloc_failed();
         srv__alloc_fail_after(0);
-        cr_assert_eq(s, failed ? SRV_ENOMEM : SRV_OK);
+        cr_assert_eq(s, failed ? SRV_ENOMEM : SRV_OK, "n=%lu: %s, %s", n, srv_status_name(s),
+                     failed ? "an allocation failed" : "none failed");
         failures += failed;
         if (!failed)
             break;
@@ -241,7 +242,8 @@ Test(memory, call_whose_copies_fail_returns_enomem_and_the_server_goes_on, .time
         srv_status s = counter_echo(pid, "text", (srv_bytes){NULL, 0}, &echo);
         bool failed = srv__alloc_failed();
         srv__alloc_fail_after(0);
-        cr_assert_eq(s, failed ? SRV_ENOMEM : SRV_OK, "n=%lu: %s", n, srv_status_name(s));
+        cr_assert_eq(s, failed ? SRV_ENOMEM : SRV_OK, "n=%lu: %s, %s", n, srv_status_name(s),
+                     failed ? "an allocation failed" : "none failed");
         cr_assert(srv_is_alive(pid));
         if (!failed) {
             cr_assert_str_eq(echo.text, "text");
