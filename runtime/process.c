@@ -36,11 +36,25 @@ static _Atomic uint32_t next_index = 1; /* index 0 is no process */
 static _Atomic size_t live;
 static _Atomic size_t identities; /* of those, plain threads' identities */
 
-/* Freed indices, reused first.  A lock is fine here: starts and exits
- * take it once each, never a message. */
+/* Freed indices, reused first.  A lock is fine here: each thread keeps
+ * a few freed indices of its own (as slab.c keeps blocks), so starts and
+ * exits take it once per INDEX_BATCH, and messages never. */
 static pthread_mutex_t free_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t *free_indices;
 static size_t free_count, free_cap;
+
+#define INDEX_BATCH 32
+
+struct index_cache {
+    uint32_t index[2 * INDEX_BATCH];
+    unsigned count;
+    bool registered; /* its thread's end gives its indices back */
+};
+
+static _Thread_local struct index_cache my_indices;
+static pthread_key_t indices_key;
+static pthread_once_t indices_key_once = PTHREAD_ONCE_INIT;
+static bool indices_key_made;
 
 /* Processes that ended while a scheduler thread may still see them
  * (srv__process_peek): oldest first, linked by next_run, each with the
@@ -58,17 +72,65 @@ static struct slot *slot_at(uint32_t index)
     return chunk == NULL ? NULL : &chunk[index & (CHUNK_SIZE - 1)];
 }
 
+static void index_free_locked(uint32_t index);
+
+/* The thread's end: its indices go back to the shared list.  One freed
+ * after this (another key's destructor ending a process) registers the
+ * cache again, and the thread's next round of destructors takes it. */
+static void indices_flush(void *arg)
+{
+    struct index_cache *t = arg;
+    pthread_mutex_lock(&free_lock);
+    while (t->count > 0)
+        index_free_locked(t->index[--t->count]);
+    pthread_mutex_unlock(&free_lock);
+    t->registered = false;
+}
+
+static void indices_key_make(void)
+{
+    indices_key_made = pthread_key_create(&indices_key, indices_flush) == 0;
+}
+
+static void indices_register(struct index_cache *t)
+{
+    pthread_once(&indices_key_once, indices_key_make);
+    if (indices_key_made)
+        pthread_setspecific(indices_key, t);
+    t->registered = true;
+}
+
+/* A freed index goes to the thread's cache; half of a full one goes
+ * back to the shared list. */
+static void index_free(uint32_t index)
+{
+    struct index_cache *t = &my_indices;
+    if (!t->registered)
+        indices_register(t);
+    if (t->count == 2 * INDEX_BATCH) {
+        pthread_mutex_lock(&free_lock);
+        for (unsigned i = 0; i < INDEX_BATCH; i++)
+            index_free_locked(t->index[--t->count]);
+        pthread_mutex_unlock(&free_lock);
+    }
+    t->index[t->count++] = index;
+}
+
 /* A free slot's index; 0 when out of memory for its chunk. */
 static uint32_t take_index(void)
 {
     srv__process_reclaim(); /* a slot that may come back now */
-    pthread_mutex_lock(&free_lock);
-    if (free_count > 0) {
-        uint32_t index = free_indices[--free_count];
+    struct index_cache *t = &my_indices;
+    if (t->count == 0) {
+        if (!t->registered)
+            indices_register(t);
+        pthread_mutex_lock(&free_lock);
+        while (free_count > 0 && t->count < INDEX_BATCH)
+            t->index[t->count++] = free_indices[--free_count];
         pthread_mutex_unlock(&free_lock);
-        return index;
     }
-    pthread_mutex_unlock(&free_lock);
+    if (t->count > 0)
+        return t->index[--t->count];
     uint32_t index = atomic_fetch_add_explicit(&next_index, 1, memory_order_relaxed);
     uint32_t c = index >> CHUNK_BITS;
     if (c >= MAX_CHUNKS)
@@ -250,9 +312,7 @@ static void reclaim_one(struct process *p)
         srv__envelope_free(p->module, e);
     uint32_t index = p->pid.index;
     free_memory(p);
-    pthread_mutex_lock(&free_lock);
-    index_free_locked(index);
-    pthread_mutex_unlock(&free_lock);
+    index_free(index);
 }
 
 size_t srv__process_retired(void)
@@ -423,6 +483,7 @@ void srv__process_fork(enum srv_fork_phase phase)
         atomic_store_explicit(&chunks[c], NULL, memory_order_relaxed);
     atomic_store_explicit(&live, 0, memory_order_relaxed);
     free_count = 0;
+    my_indices.count = 0; /* the parent's too */
     retired_first = retired_last = NULL; /* the parent's, unreachable here */
     atomic_store_explicit(&retired_count, 0, memory_order_relaxed);
     current = NULL;

@@ -4,14 +4,16 @@
  * malloc puts a header before each block and rounds it up: a process of
  * 128 bytes took 144.  Here a class holds blocks of one size (a multiple
  * of 16), carved from 64 KB chunks and kept on a free list when given
- * back; the lock is taken once per start and once per exit, never
- * per message.  Memory given back stays in its class for the next
- * process, as the process table's slots do.  Larger blocks, and every
+ * back; each thread keeps a few free blocks of each class, so that the
+ * lock is taken once per BATCH starts or exits, never per message.
+ * Memory given back stays in its class for the next process, as the
+ * process table's slots do.  Larger blocks, and every
  * block under a sanitizer (so that it sees each one), go to the runtime's
  * allocator.
  */
 #include <pthread.h>
 #include <stdalign.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -38,13 +40,112 @@ struct slab_class {
     unsigned char *bump, *end; /* the rest of the newest chunk */
 };
 
-/* One lock for every class: taken once per start and once per exit. */
+/* One lock for every class, taken once per BATCH starts or exits of a
+ * thread: each thread keeps up to CACHE_MAX free blocks of each class of
+ * its own, as pool.c keeps envelopes. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct slab_class classes[CLASSES];
+
+#define BATCH 32
+#define CACHE_MAX (2 * BATCH)
+
+struct thread_cache {
+    struct free_block *free[CLASSES];
+    unsigned count[CLASSES];
+    bool registered; /* its thread's end gives its blocks back */
+};
+
+static _Thread_local struct thread_cache mine;
+static pthread_key_t cache_key;
+static pthread_once_t cache_key_once = PTHREAD_ONCE_INIT;
+static bool cache_key_made;
+
+/* The thread's end: its blocks go back to the shared lists.  A block
+ * freed after this (another key's destructor ending a process) registers
+ * the cache again, and the thread's next round of destructors takes it. */
+static void cache_flush(void *arg)
+{
+    struct thread_cache *t = arg;
+    pthread_mutex_lock(&lock);
+    for (size_t c = 0; c < CLASSES; c++) {
+        while (t->free[c] != NULL) {
+            struct free_block *b = t->free[c];
+            t->free[c] = b->next;
+            b->next = classes[c].free;
+            classes[c].free = b;
+        }
+        t->count[c] = 0;
+    }
+    pthread_mutex_unlock(&lock);
+    t->registered = false;
+}
+
+static void cache_key_make(void)
+{
+    cache_key_made = pthread_key_create(&cache_key, cache_flush) == 0;
+}
+
+static void cache_register(struct thread_cache *t)
+{
+    pthread_once(&cache_key_once, cache_key_make);
+    if (cache_key_made)
+        pthread_setspecific(cache_key, t);
+    t->registered = true;
+}
 
 static size_t class_of(size_t size)
 {
     return (size + ALIGN - 1) / ALIGN - 1;
+}
+
+/* Up to BATCH blocks of class c for t, from the shared free list or a
+ * chunk; false when there is none and no memory for a chunk. */
+static bool refill(struct thread_cache *t, size_t c)
+{
+    size_t block_size = (c + 1) * ALIGN;
+    struct slab_class *k = &classes[c];
+    if (!t->registered)
+        cache_register(t);
+    pthread_mutex_lock(&lock);
+    unsigned n = 0;
+    for (; n < BATCH && k->free != NULL; n++) {
+        struct free_block *b = k->free;
+        k->free = b->next;
+        b->next = t->free[c];
+        t->free[c] = b;
+    }
+    for (; n < BATCH; n++) {
+        if (k->bump == NULL || (size_t)(k->end - k->bump) < block_size) {
+            /* The chunk's tail, too small for a block, is left unused. */
+            unsigned char *chunk = srv__malloc(CHUNK_SIZE);
+            if (chunk == NULL)
+                break;
+            /* malloc aligns for any type; blocks of 16-byte multiples keep it. */
+            k->bump = chunk;
+            k->end = chunk + CHUNK_SIZE;
+        }
+        struct free_block *b = (struct free_block *)k->bump;
+        k->bump += block_size;
+        b->next = t->free[c];
+        t->free[c] = b;
+    }
+    pthread_mutex_unlock(&lock);
+    t->count[c] += n;
+    return n > 0;
+}
+
+/* t holds too many blocks of class c: BATCH of them go back. */
+static void spill(struct thread_cache *t, size_t c)
+{
+    struct free_block *first = t->free[c], *last = first;
+    for (unsigned i = 1; i < BATCH; i++)
+        last = last->next;
+    t->free[c] = last->next;
+    t->count[c] -= BATCH;
+    pthread_mutex_lock(&lock);
+    last->next = classes[c].free;
+    classes[c].free = first;
+    pthread_mutex_unlock(&lock);
 }
 
 void *srv__slab_alloc(size_t size)
@@ -54,30 +155,13 @@ void *srv__slab_alloc(size_t size)
         return srv__calloc(1, size);
     if (srv__alloc_inject()) /* a block of a slab counts as an allocation */
         return NULL;
-    size_t block_size = (c + 1) * ALIGN;
-    struct slab_class *k = &classes[c];
-    void *block = NULL;
-    pthread_mutex_lock(&lock);
-    if (k->free != NULL) {
-        block = k->free;
-        k->free = k->free->next;
-    } else {
-        if (k->bump == NULL || (size_t)(k->end - k->bump) < block_size) {
-            /* The chunk's tail, too small for a block, is left unused. */
-            unsigned char *chunk = srv__malloc(CHUNK_SIZE);
-            if (chunk == NULL) {
-                pthread_mutex_unlock(&lock);
-                return NULL;
-            }
-            /* malloc aligns for any type; blocks of 16-byte multiples keep it. */
-            k->bump = chunk;
-            k->end = chunk + CHUNK_SIZE;
-        }
-        block = k->bump;
-        k->bump += block_size;
-    }
-    pthread_mutex_unlock(&lock);
-    return memset(block, 0, block_size);
+    struct thread_cache *t = &mine;
+    if (t->free[c] == NULL && !refill(t, c))
+        return NULL;
+    struct free_block *b = t->free[c];
+    t->free[c] = b->next;
+    t->count[c]--;
+    return memset(b, 0, (c + 1) * ALIGN);
 }
 
 void srv__slab_free(void *block, size_t size)
@@ -89,15 +173,19 @@ void srv__slab_free(void *block, size_t size)
     }
     if (block == NULL)
         return;
-    struct slab_class *k = &classes[c];
+    struct thread_cache *t = &mine;
+    if (!t->registered)
+        cache_register(t);
     struct free_block *b = block;
-    pthread_mutex_lock(&lock);
-    b->next = k->free;
-    k->free = b;
-    pthread_mutex_unlock(&lock);
+    b->next = t->free[c];
+    t->free[c] = b;
+    if (++t->count[c] > CACHE_MAX)
+        spill(t, c);
 }
 
-/* fork: the lists are whole in the child, which goes on using them. */
+/* fork: the shared lists are whole in the child, which goes on using
+ * them, and the forking thread's cache with them (other threads' caches
+ * stay unused there). */
 void srv__slab_fork(enum srv_fork_phase phase)
 {
     srv__fork_lock(phase, &lock);
