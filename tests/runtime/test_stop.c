@@ -77,15 +77,9 @@ Test(stop, while_calls_are_queued_tells_the_callers_the_reason, .timeout = T(10)
     cr_assert_str_eq(waiting.reason, "normal");
 }
 
-struct stopper {
-    srv_pid pid;
-    srv_status status;
-    srv_atom reason;
-};
-
 static void *stop_normal(void *arg)
 {
-    struct stopper *s = arg;
+    struct queued *s = arg;
     srv_call_result why = {0};
     s->status = srv_stop(s->pid, SRV_NORMAL, T(5000), &why);
     s->reason = why.reason;
@@ -106,7 +100,7 @@ Test(stop, a_server_in_terminate_is_alive_and_its_end_is_heard_as_a_live_ones,
     cr_assert_eq(counter_hold_terminate(pid, &held), SRV_OK);
     atomic_store(&counter_observed.released, false);
     long terminating = atomic_load(&counter_observed.terminating);
-    struct stopper first = {pid, -1, NULL}, second = {pid, -1, NULL};
+    struct queued first = {pid, -1, NULL}, second = {pid, -1, NULL};
     pthread_t stopping, stopping_again, calling;
     pthread_create(&stopping, NULL, stop_normal, &first);
     ASSERT_EVENTUALLY(atomic_load(&counter_observed.terminating) == terminating + 1);
