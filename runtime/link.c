@@ -24,6 +24,7 @@
 #include "mailbox.h"
 #include "os.h"
 #include "process.h"
+#include "slab.h"
 #include "sched.h"
 #include "thread.h"
 #include "wait.h"
@@ -42,11 +43,17 @@ struct monitor_entry {
     struct envelope *signal; /* in `watchers`: the DOWN, made by srv_monitor */
 };
 
+enum { FIRST_LINKS = 2 }; /* links held in the record itself */
+
 struct link_set {
     pthread_mutex_t lock;
     bool dead;
+    /* first_links, or an array of its own once there are more: most
+     * linked processes have one or two (a child and its supervisor), and
+     * need no array. */
     struct link_entry *links;
     size_t n_links, cap_links;
+    struct link_entry first_links[FIRST_LINKS];
     /* With many links (a supervisor's children), an index of them by pid:
      * slots hold a position in links plus 1, 0 is empty.  NULL: none, and
      * the list is searched (few links, or no memory for the index). */
@@ -106,17 +113,19 @@ static struct link_set *extra_made(struct process *p)
     struct link_set *x = atomic_load_explicit(&e->links, memory_order_acquire);
     if (x != NULL)
         return x;
-    struct link_set *fresh = srv__calloc(1, sizeof *fresh);
+    struct link_set *fresh = srv__slab_alloc(sizeof *fresh);
     if (fresh == NULL)
         return NULL;
     pthread_mutex_init(&fresh->lock, NULL);
+    fresh->links = fresh->first_links;
+    fresh->cap_links = FIRST_LINKS;
     /* acq_rel: the winner's record is seen initialised by every loser. */
     if (atomic_compare_exchange_strong_explicit(&e->links, &x, fresh,
                                                 memory_order_acq_rel,
                                                 memory_order_acquire))
         return fresh;
     pthread_mutex_destroy(&fresh->lock);
-    srv__free(fresh);
+    srv__slab_free(fresh, sizeof *fresh);
     return x;
 }
 
@@ -162,13 +171,45 @@ static size_t shrink(void **array, size_t *cap, size_t count, size_t size)
     return freed;
 }
 
+/* Room for one more link; false when out of memory. */
+static bool links_grow(struct link_set *x)
+{
+    if (x->links != x->first_links)
+        return grow((void **)&x->links, &x->cap_links, x->n_links, sizeof *x->links);
+    if (x->n_links < FIRST_LINKS)
+        return true;
+    struct link_entry *own = srv__malloc(2 * FIRST_LINKS * sizeof *own);
+    if (own == NULL)
+        return false;
+    memcpy(own, x->first_links, sizeof x->first_links);
+    x->links = own;
+    x->cap_links = 2 * FIRST_LINKS;
+    return true;
+}
+
+/* The links fitted to their count, back in the record when they fit it:
+ * the bytes given back. */
+static size_t links_shrink(struct link_set *x)
+{
+    if (x->links == x->first_links)
+        return 0;
+    if (x->n_links > FIRST_LINKS)
+        return shrink((void **)&x->links, &x->cap_links, x->n_links, sizeof *x->links);
+    size_t freed = x->cap_links * sizeof *x->links;
+    memcpy(x->first_links, x->links, x->n_links * sizeof *x->links);
+    srv__free(x->links);
+    x->links = x->first_links;
+    x->cap_links = FIRST_LINKS;
+    return freed;
+}
+
 size_t srv__links_compact(struct process *p)
 {
     struct link_set *x = extra_of(p);
     if (x == NULL)
         return 0;
     pthread_mutex_lock(&x->lock);
-    size_t freed = shrink((void **)&x->links, &x->cap_links, x->n_links, sizeof *x->links) +
+    size_t freed = links_shrink(x) +
                    shrink((void **)&x->watchers, &x->cap_watchers, x->n_watchers,
                           sizeof *x->watchers) +
                    shrink((void **)&x->watching, &x->cap_watching, x->n_watching,
@@ -450,8 +491,7 @@ static srv_status link_processes(struct process *a, struct process *b)
             status = SRV_ENOPROC;
         } else if (linked_locked(xa, b->pid)) {
             status = SRV_OK;
-        } else if (grow((void **)&xa->links, &xa->cap_links, xa->n_links, sizeof *xa->links) &&
-                   grow((void **)&xb->links, &xb->cap_links, xb->n_links, sizeof *xb->links)) {
+        } else if (links_grow(xa) && links_grow(xb)) {
             xa->links[xa->n_links++] = (struct link_entry){b->pid, to_b};
             xb->links[xb->n_links++] = (struct link_entry){a->pid, to_a};
             index_added(xa);
@@ -870,12 +910,13 @@ void srv__links_exit(struct process *p, srv_atom reason, const srv_detail *detai
     srv_detail_release(x->interrupt_detail);
     for (size_t i = 0; i < KEPT_COUNT; i++)
         srv_detail_release(x->kept[i]);
-    srv__free(x->links);
+    if (x->links != x->first_links)
+        srv__free(x->links);
     srv__free(x->watchers);
     srv__free(x->watching);
     srv__free(x->deferred);
     pthread_mutex_destroy(&x->lock);
-    srv__free(x);
+    srv__slab_free(x, sizeof *x);
 }
 
 const srv_detail *srv__keep_detail(struct process *p, enum kept_detail which,
@@ -908,7 +949,8 @@ void srv__links_info(struct process *p, struct srv_process_info *info)
     info->links = x->n_links;
     info->monitors = x->n_watching;
     info->monitored_by = x->n_watchers;
-    info->memory += sizeof *x + x->cap_links * sizeof *x->links +
+    info->memory += sizeof *x +
+                    (x->links != x->first_links ? x->cap_links * sizeof *x->links : 0) +
                     x->index_cap * sizeof *x->link_index +
                     x->cap_watchers * sizeof *x->watchers +
                     x->cap_watching * sizeof *x->watching +

@@ -158,9 +158,7 @@ static size_t process_size(const srv_module *module)
 /* p's memory, and its extra part's. */
 static void free_memory(struct process *p)
 {
-    struct process_extra *x = srv__extra(p);
-    if (x != NULL)
-        srv__free(x);
+    srv__slab_free(srv__extra(p), sizeof(struct process_extra));
     /* a thread's identity that entered a server's loop was made without
      * room for a state (its state is a block of its own) */
     srv__slab_free(p, process_size(srv__flag(p, PF_ENTERED) ? NULL : p->module));
@@ -171,7 +169,7 @@ struct process_extra *srv__extra_made(struct process *p)
     struct process_extra *x = srv__extra(p);
     if (x != NULL)
         return x;
-    struct process_extra *fresh = srv__calloc(1, sizeof *fresh);
+    struct process_extra *fresh = srv__slab_alloc(sizeof *fresh);
     if (fresh == NULL)
         return NULL;
     fresh->process = p;
@@ -180,7 +178,7 @@ struct process_extra *srv__extra_made(struct process *p)
     if (atomic_compare_exchange_strong_explicit(&p->extra, &x, fresh, memory_order_seq_cst,
                                                 memory_order_acquire))
         return fresh;
-    srv__free(fresh);
+    srv__slab_free(fresh, sizeof *fresh);
     return x;
 }
 

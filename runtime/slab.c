@@ -1,17 +1,19 @@
 /*
- * slab.c: blocks by size class, for processes.
+ * slab.c: blocks by size class, for what each process has: the process,
+ * its extra part and link record, the pool's envelope blocks.
  *
  * malloc puts a header before each block and rounds it up: a process of
  * 128 bytes took 144.  Here a class holds blocks of one size (a multiple
- * of 16), carved from 64 KB chunks and kept on a free list when given
- * back; each thread keeps a few free blocks of each class, so that the
- * lock is taken once per BATCH starts or exits, never per message.
- * Memory given back stays in its class for the next process, as the
- * process table's slots do.  Larger blocks, and every
- * block under a sanitizer (so that it sees each one), go to the runtime's
- * allocator.
+ * of 16), carved from 64 KB chunks (mmap'd: memory the slab never gives
+ * back needs no malloc header) and kept on a free list when given back;
+ * each thread keeps a few free blocks of each class, so that the lock is
+ * taken once per BATCH starts or exits, never per message.  Memory given
+ * back stays in its class for the next process, as the process table's
+ * slots do.  Larger blocks, and every block under a sanitizer (so that
+ * it sees each one), go to the runtime's allocator.
  */
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -116,11 +118,14 @@ static bool refill(struct thread_cache *t, size_t c)
     }
     for (; n < BATCH; n++) {
         if (k->bump == NULL || (size_t)(k->end - k->bump) < block_size) {
-            /* The chunk's tail, too small for a block, is left unused. */
-            unsigned char *chunk = srv__malloc(CHUNK_SIZE);
-            if (chunk == NULL)
+            /* The chunk's tail, too small for a block, is left unused.  Its
+             * pages are populated here, at once: a mass start would
+             * otherwise fault once per page as blocks are carved. */
+            unsigned char *chunk = mmap(NULL, CHUNK_SIZE, PROT_READ | PROT_WRITE,
+                                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+            if (chunk == MAP_FAILED)
                 break;
-            /* malloc aligns for any type; blocks of 16-byte multiples keep it. */
+            /* Pages are aligned for any type; blocks of 16-byte multiples keep it. */
             k->bump = chunk;
             k->end = chunk + CHUNK_SIZE;
         }

@@ -91,6 +91,60 @@ Test(hibernate, a_negative_hibernate_after_is_einval, .timeout = T(10))
     cr_assert_eq(later_start_opts(2, SRV_START_PLAIN, &opts, NULL), SRV_EINVAL);
 }
 
+static size_t links_of(srv_pid pid, srv_pid *out, size_t cap)
+{
+    size_t n = 0;
+    cr_assert_eq(srv_links(pid, out, cap, &n), SRV_OK);
+    return n;
+}
+
+static srv_pid link_counter(srv_pid pid)
+{
+    srv_pid counter = start_counter(0);
+    counter_link_to_reply r;
+    cr_assert_eq(counter_link_to(counter, pid, &r), SRV_OK);
+    cr_assert_eq(r.status, SRV_OK);
+    return counter;
+}
+
+/* The first two links live in the link record itself; more take a list
+ * of their own, which hibernate gives back once two or fewer are left:
+ * the server then holds what one that only ever had one link holds. */
+Test(hibernate, hibernate_moves_the_links_left_back_into_the_record, .timeout = T(10))
+{
+    srv_pid pid, one, counters[4], alone;
+    cr_assert_eq(later_start(2, &pid), SRV_OK);
+    cr_assert_eq(later_start(2, &one), SRV_OK);
+    for (int i = 0; i < 4; i++)
+        counters[i] = link_counter(pid);
+    alone = link_counter(one);
+    for (int i = 1; i < 4; i++) /* a normal exit takes its link off */
+        cr_assert_eq(counter_stop(counters[i]), SRV_OK);
+    ASSERT_EVENTUALLY(info_of(pid).links == 1);
+    cr_assert_eq(later_bump(pid), SRV_OK);
+    cr_assert_eq(later_bump(one), SRV_OK);
+    ASSERT_EVENTUALLY(hibernated(pid) && hibernated(one));
+    cr_assert_eq(info_of(pid).memory, info_of(one).memory, "the list went back");
+    srv_pid out[4];
+    cr_assert_eq(links_of(pid, out, 4), 1);
+    cr_assert(srv_pid_equal(out[0], counters[0]), "the link left is kept");
+    for (int i = 1; i < 4; i++) /* and the list grows again */
+        counters[i] = link_counter(pid);
+    cr_assert_eq(links_of(pid, out, 4), 4);
+    for (int i = 0; i < 4; i++) {
+        bool found = false;
+        for (int j = 0; j < 4; j++)
+            found |= srv_pid_equal(out[j], counters[i]);
+        cr_assert(found, "counter %d is linked", i);
+    }
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(counter_stop(counters[i]), SRV_OK);
+    cr_assert_eq(counter_stop(alone), SRV_OK);
+    ASSERT_EVENTUALLY(info_of(pid).links == 0);
+    later_stop(pid);
+    later_stop(one);
+}
+
 Test(hibernate, hibernate_gives_back_the_spare_room_of_link_and_monitor_lists, .timeout = T(10))
 {
     srv_pid pid;
