@@ -121,6 +121,7 @@ static void start_child_args(struct emitter *e, struct tmpl_dict *d, const struc
     field_items(e, d, "extra_args", rest, "x->", VALUE_ARG);
     set_params(e, d, "extra_params", rest);
     tmpl_set(d, "template_spec", ch->spec->name);
+    tmpl_set(d, "template_id", ch->id);
     tmpl_set(d, "template_args", init_param(ch->spec, 0) != NULL ? "1" : "");
     tmpl_setf(d, "combine_fn", "%s_combine_args", e->name);
     tmpl_setf(d, "extra_size", rest != NULL ? "sizeof(struct %s_start_child_args)" : "0",

@@ -334,15 +334,20 @@ static srv_status child_from_spec(struct child *c, const srv_child_spec *spec)
     return SRV_OK;
 }
 
-static void child_to_spec(const struct child *c, srv_child_spec *spec)
+/* c's spec, a copy of its own for the caller (srv_sup_childspec_free):
+ * SRV_OK, SRV_ENOMEM. */
+static srv_status child_to_spec(const struct child *c, srv_child_spec *spec)
 {
-    spec->id = c->id;
-    spec->module = c->module;
-    spec->sup = c->sup;
-    spec->args = c->args;
-    spec->name = c->name;
-    spec->restart = c->restart;
-    spec->shutdown_ms = c->shutdown_ms;
+    struct child copy;
+    srv_status status = child_from_spec(
+        &copy, &(srv_child_spec){.id = c->id, .module = c->module, .sup = c->sup,
+                                 .args = c->args, .name = c->name, .restart = c->restart,
+                                 .shutdown_ms = c->shutdown_ms});
+    if (status == SRV_OK)
+        *spec = (srv_child_spec){.id = copy.id, .module = copy.module, .sup = copy.sup,
+                                 .args = copy.args, .name = copy.name,
+                                 .restart = copy.restart, .shutdown_ms = copy.shutdown_ms};
+    return status;
 }
 
 static struct child *find_id(struct sup_state *s, const char *id)
@@ -1005,7 +1010,7 @@ static void call_by_id(struct sup_state *s, unsigned message, const char *id,
             remove_child(s, c);
         return;
     default: /* SUP_GET_CHILDSPEC */
-        child_to_spec(c, &r->spec);
+        r->status = child_to_spec(c, &r->spec);
         return;
     }
 }
@@ -1256,7 +1261,9 @@ static void free_request(void *args)
 /* ORDER SUP_MESSAGE */
 static void free_reply(void *reply)
 {
-    srv__free(((struct sup_reply *)reply)->children);
+    struct sup_reply *r = reply;
+    srv__free(r->children);
+    srv_sup_childspec_free(&r->spec);
 }
 
 /* A call whose request copy makes (NULL: it holds no pointer). */
@@ -1424,4 +1431,15 @@ srv_status (srv_sup_get_childspec)(srv_ref sup, const char *id, srv_child_spec *
     else
         memset(out, 0, sizeof *out);
     return status;
+}
+
+void srv_sup_childspec_free(srv_child_spec *spec)
+{
+    if (spec == NULL || spec->id == NULL)
+        return;
+    struct child c = {.module = spec->module, .sup = spec->sup};
+    free_args(&c, (void *)spec->args);
+    srv__free((char *)spec->id);
+    srv__free((char *)spec->name);
+    memset(spec, 0, sizeof *spec);
 }

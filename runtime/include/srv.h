@@ -1212,11 +1212,14 @@ typedef struct srv_sup_counts {
     size_t specs, active, supervisors, workers;
 } srv_sup_counts;
 SRV_API srv_status srv_sup_count_children(srv_ref sup, srv_sup_counts *out);
-/* supervisor:get_childspec/2: the kept spec of id; its strings and args
- * are the supervisor's, valid while the spec is kept.  For a
- * simple_one_for_one supervisor, id names the template. */
+/* supervisor:get_childspec/2: a copy of the kept spec of id, the
+ * caller's own (its id, name and args, copied by the supervisor): free it
+ * with srv_sup_childspec_free.  For a simple_one_for_one supervisor, id
+ * names the template.  SRV_ENOCHILD: no such child; SRV_ENOMEM. */
 SRV_API srv_status srv_sup_get_childspec(srv_ref sup, const char *id,
                                          srv_child_spec *out);
+/* Frees what srv_sup_get_childspec copied (a zeroed spec: nothing). */
+SRV_API void srv_sup_childspec_free(srv_child_spec *spec);
 
 /* Runs a tree: starts root (linked to the calling thread, args as
  * srv_sup_start takes them), turns SIGTERM and SIGINT into an orderly

@@ -169,6 +169,12 @@ srv_status (bank_delete_child)(srv_ref srv_sup, bank_child srv_child)
     return srv_id != NULL ? srv_sup_delete_child(srv_sup, srv_id) : SRV_EINVAL;
 }
 
+srv_status (bank_get_childspec)(srv_ref srv_sup, bank_child srv_child, srv_child_spec *srv_out)
+{
+    /* an id out of range is NULL: SRV_EINVAL */
+    return srv_sup_get_childspec(srv_sup, bank_child_id(srv_child), srv_out);
+}
+
 srv_status (bank_child_pid)(srv_ref srv_sup, bank_child srv_child, srv_pid *srv_pid_out)
 {
     const char *srv_id = bank_child_id(srv_child);

@@ -68,6 +68,10 @@ const char *bank_child_id(bank_child srv_child);
 srv_status bank_terminate_child(srv_ref srv_sup, bank_child srv_child);
 srv_status bank_restart_child(srv_ref srv_sup, bank_child srv_child, srv_pid *srv_pid_out);
 srv_status bank_delete_child(srv_ref srv_sup, bank_child srv_child);
+/* supervisor:get_childspec/2 by a child's typed id: a copy of the
+ * caller's own (srv_sup_childspec_free), whose args are the child's
+ * struct SPEC_init_args (its spec is in the enum above). */
+srv_status bank_get_childspec(srv_ref srv_sup, bank_child srv_child, srv_child_spec *srv_out);
 /* The pid a child runs as now (SRV_PID_NONE: not running), from
  * supervisor:which_children/1. */
 srv_status bank_child_pid(srv_ref srv_sup, bank_child srv_child, srv_pid *srv_pid_out);
@@ -79,6 +83,7 @@ srv_status bank_count_children(srv_ref srv_sup, srv_sup_counts *srv_out);
 #define bank_terminate_child(srv_sup, srv_child) (bank_terminate_child)(SRV_REF(srv_sup), srv_child)
 #define bank_restart_child(srv_sup, srv_child, srv_pid_out) (bank_restart_child)(SRV_REF(srv_sup), srv_child, srv_pid_out)
 #define bank_delete_child(srv_sup, srv_child) (bank_delete_child)(SRV_REF(srv_sup), srv_child)
+#define bank_get_childspec(srv_sup, srv_child, srv_out) (bank_get_childspec)(SRV_REF(srv_sup), srv_child, srv_out)
 #define bank_child_pid(srv_sup, srv_child, srv_pid_out) (bank_child_pid)(SRV_REF(srv_sup), srv_child, srv_pid_out)
 #define bank_count_children(srv_sup, srv_out) (bank_count_children)(SRV_REF(srv_sup), srv_out)
 #endif

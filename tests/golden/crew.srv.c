@@ -204,6 +204,11 @@ srv_status (crew_terminate_child)(srv_ref srv_sup, srv_pid srv_child)
     return srv_sup_terminate_child_pid(srv_sup, srv_child);
 }
 
+srv_status (crew_get_childspec)(srv_ref srv_sup, srv_child_spec *srv_out)
+{
+    return srv_sup_get_childspec(srv_sup, "member", srv_out);
+}
+
 srv_status (crew_count_children)(srv_ref srv_sup, srv_sup_counts *srv_out)
 {
     return srv_sup_count_children(srv_sup, srv_out);

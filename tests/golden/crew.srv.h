@@ -63,6 +63,10 @@ srv_status crew_start_child(srv_ref srv_sup, double ratio, float weight, bool ve
 /* supervisor:terminate_child/2 of a child by its pid: shut down and
  * forgotten (SRV_ENOCHILD when it is none of crew's). */
 srv_status crew_terminate_child(srv_ref srv_sup, srv_pid srv_child);
+/* supervisor:get_childspec/2 of the template: a copy of the caller's own
+ * (srv_sup_childspec_free), whose args are a struct
+ * station_init_args with the fixed arguments set. */
+srv_status crew_get_childspec(srv_ref srv_sup, srv_child_spec *srv_out);
 /* supervisor:count_children/1 */
 srv_status crew_count_children(srv_ref srv_sup, srv_sup_counts *srv_out);
 
@@ -70,6 +74,7 @@ srv_status crew_count_children(srv_ref srv_sup, srv_sup_counts *srv_out);
 /* A supervisor is addressed by pid, name or srv_ref alike. */
 #define crew_start_child(srv_sup, ...) (crew_start_child)(SRV_REF(srv_sup), __VA_ARGS__)
 #define crew_terminate_child(srv_sup, srv_child) (crew_terminate_child)(SRV_REF(srv_sup), srv_child)
+#define crew_get_childspec(srv_sup, srv_out) (crew_get_childspec)(SRV_REF(srv_sup), srv_out)
 #define crew_count_children(srv_sup, srv_out) (crew_count_children)(SRV_REF(srv_sup), srv_out)
 #endif
 

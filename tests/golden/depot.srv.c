@@ -183,6 +183,12 @@ srv_status (depot_delete_child)(srv_ref srv_sup, depot_child srv_child)
     return srv_id != NULL ? srv_sup_delete_child(srv_sup, srv_id) : SRV_EINVAL;
 }
 
+srv_status (depot_get_childspec)(srv_ref srv_sup, depot_child srv_child, srv_child_spec *srv_out)
+{
+    /* an id out of range is NULL: SRV_EINVAL */
+    return srv_sup_get_childspec(srv_sup, depot_child_id(srv_child), srv_out);
+}
+
 srv_status (depot_child_pid)(srv_ref srv_sup, depot_child srv_child, srv_pid *srv_pid_out)
 {
     const char *srv_id = depot_child_id(srv_child);

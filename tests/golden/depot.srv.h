@@ -71,6 +71,10 @@ const char *depot_child_id(depot_child srv_child);
 srv_status depot_terminate_child(srv_ref srv_sup, depot_child srv_child);
 srv_status depot_restart_child(srv_ref srv_sup, depot_child srv_child, srv_pid *srv_pid_out);
 srv_status depot_delete_child(srv_ref srv_sup, depot_child srv_child);
+/* supervisor:get_childspec/2 by a child's typed id: a copy of the
+ * caller's own (srv_sup_childspec_free), whose args are the child's
+ * struct SPEC_init_args (its spec is in the enum above). */
+srv_status depot_get_childspec(srv_ref srv_sup, depot_child srv_child, srv_child_spec *srv_out);
 /* The pid a child runs as now (SRV_PID_NONE: not running), from
  * supervisor:which_children/1. */
 srv_status depot_child_pid(srv_ref srv_sup, depot_child srv_child, srv_pid *srv_pid_out);
@@ -82,6 +86,7 @@ srv_status depot_count_children(srv_ref srv_sup, srv_sup_counts *srv_out);
 #define depot_terminate_child(srv_sup, srv_child) (depot_terminate_child)(SRV_REF(srv_sup), srv_child)
 #define depot_restart_child(srv_sup, srv_child, srv_pid_out) (depot_restart_child)(SRV_REF(srv_sup), srv_child, srv_pid_out)
 #define depot_delete_child(srv_sup, srv_child) (depot_delete_child)(SRV_REF(srv_sup), srv_child)
+#define depot_get_childspec(srv_sup, srv_child, srv_out) (depot_get_childspec)(SRV_REF(srv_sup), srv_child, srv_out)
 #define depot_child_pid(srv_sup, srv_child, srv_pid_out) (depot_child_pid)(SRV_REF(srv_sup), srv_child, srv_pid_out)
 #define depot_count_children(srv_sup, srv_out) (depot_count_children)(SRV_REF(srv_sup), srv_out)
 #endif

@@ -93,6 +93,41 @@ Test(sup_spec, typed_ids_terminate_restart_and_find_a_child, .timeout = T(20))
     stop_league(league);
 }
 
+/* get_childspec by typed id: the caller's copy of the child's spec, its
+ * args the child's struct member_init_args; the template's for a
+ * simple_one_for_one supervisor, with the fixed argument set. */
+Test(sup_spec, get_childspec_by_typed_id_gives_the_childs_typed_args, .timeout = T(20))
+{
+    srv_pid league = start_league("Lyon");
+    srv_child_spec spec;
+    cr_assert_eq(league_get_childspec(league, LEAGUE_CAPTAIN, &spec), SRV_OK);
+    cr_assert_str_eq(spec.id, "captain");
+    cr_assert_str_eq(spec.name, "captain");
+    cr_assert_eq(spec.module, &member_module);
+    cr_assert_eq(spec.restart, SRV_PERMANENT);
+    cr_assert_eq(spec.shutdown_ms, 5000);
+    const struct member_init_args *args = spec.args;
+    cr_assert_str_eq(args->team, "Lyon");
+    cr_assert_eq(args->number, 1);
+    cr_assert_str_eq(args->role, "captain");
+    srv_sup_childspec_free(&spec);
+    cr_assert_eq(league_get_childspec(league, LEAGUE_REDS, &spec), SRV_OK);
+    cr_assert_eq(spec.sup, &team_module, "a supervisor child");
+    cr_assert_eq(spec.shutdown_ms, SRV_INFINITY);
+    srv_sup_childspec_free(&spec);
+    cr_assert_eq(league_get_childspec(league, (league_child)99, &spec), SRV_EINVAL);
+    cr_assert_eq(spec.id, NULL);
+    srv_pid reds;
+    cr_assert_eq(league_child_pid(league, LEAGUE_REDS, &reds), SRV_OK);
+    cr_assert_eq(team_get_childspec(reds, &spec), SRV_OK);
+    cr_assert_str_eq(spec.id, "player");
+    cr_assert_eq(spec.restart, SRV_TRANSIENT);
+    cr_assert_eq(spec.shutdown_ms, SRV_BRUTAL_KILL);
+    cr_assert_str_eq(((const struct member_init_args *)spec.args)->team, "reds");
+    srv_sup_childspec_free(&spec);
+    stop_league(league);
+}
+
 Test(sup_spec, a_supervisor_child_restarts_with_its_arguments, .timeout = T(20))
 {
     srv_pid league = start_league("Lyon");

@@ -430,6 +430,37 @@ static srv_child_spec spec_x(const struct sup_worker_init_args *args)
                             .restart = SRV_PERMANENT, .shutdown_ms = 5000};
 }
 
+/* get_childspec gives the caller a copy of its own: it outlives the
+ * child's spec, deleted by then (ASan sees a read of freed memory
+ * otherwise), and it is freed by srv_sup_childspec_free (LSan sees a
+ * leak otherwise). */
+Test(supervisor, get_childspec_gives_a_copy_that_outlives_the_spec, .timeout = T(20))
+{
+    quiet();
+    struct tree_args a = tree(SRV_ONE_FOR_ONE, 1, 5);
+    srv_pid sup = start_tree(&a);
+    struct sup_worker_init_args w = {"x", SUP_WORKER_OK, 7};
+    srv_child_spec spec = spec_x(&w);
+    spec.name = "named_x";
+    srv_pid p;
+    cr_assert_eq(srv_sup_start_child(sup, &spec, &p), SRV_OK);
+    srv_child_spec got;
+    cr_assert_eq(srv_sup_get_childspec(sup, "x", &got), SRV_OK);
+    cr_assert_neq(got.args, NULL);
+    cr_assert_neq(got.id, spec.id, "a copy, not the caller's string");
+    cr_assert_eq(srv_sup_terminate_child(sup, "x"), SRV_OK);
+    cr_assert_eq(srv_sup_delete_child(sup, "x"), SRV_OK);
+    cr_assert_str_eq(got.id, "x");
+    cr_assert_str_eq(got.name, "named_x");
+    const struct sup_worker_init_args *args = got.args;
+    cr_assert_str_eq(args->id, "x");
+    cr_assert_eq(args->base, 7);
+    srv_sup_childspec_free(&got);
+    cr_assert_eq(got.id, NULL, "freed and zeroed");
+    srv_sup_childspec_free(&got); /* a zeroed spec: nothing */
+    shut_down(sup);
+}
+
 /* start_child, terminate_child, restart_child, delete_child,
  * which_children, count_children, get_childspec on a one_for_one
  * supervisor, with OTP's answers. */
@@ -455,6 +486,7 @@ Test(supervisor, child_calls_answer_as_otp_does, .timeout = T(20))
     cr_assert_eq(got.restart, SRV_PERMANENT);
     cr_assert_eq(got.shutdown_ms, 5000);
     cr_assert_str_eq(((const struct sup_worker_init_args *)got.args)->id, "x");
+    srv_sup_childspec_free(&got);
     cr_assert_eq(srv_sup_delete_child(sup, "x"), SRV_ERUNNING);
     cr_assert_eq(srv_sup_terminate_child(sup, "x"), SRV_OK);
     cr_assert(!srv_is_alive(p));
