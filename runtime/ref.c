@@ -50,11 +50,24 @@ srv_status srv_call_to(srv_ref server, const srv_module *module, unsigned messag
     if (status == SRV_OK)
         status = srv_call(pid, module, message, args, reply, timeout_ms, result);
     /* gen_server:call(Name, ...) exits with the name, not the pid */
-    if (server.kind == SRV_REF_NAME &&
+    if (server.kind != SRV_REF_PID &&
         (status == SRV_ENOPROC || status == SRV_ETIMEOUT || status == SRV_EEXIT) &&
-        module != NULL && message < module->message_count)
-        srv__call_failed(result, status, srv_atom_format(server.name).s, module, message, args,
-                         timeout_ms);
+        module != NULL && message < module->message_count) {
+        srv_buf name = {0};
+        if (server.kind == SRV_REF_VIA) {
+            srv_buf_printf(&name, "{via,");
+            srv_buf_put_atom(&name, server.via != NULL && server.via->module != NULL
+                                        ? server.via->module
+                                        : "via");
+            srv_buf_printf(&name, ",");
+        }
+        srv_buf_put_atom(&name, server.name);
+        if (server.kind == SRV_REF_VIA)
+            srv_buf_printf(&name, "}");
+        if (name.data != NULL)
+            srv__call_failed(result, status, name.data, module, message, args, timeout_ms);
+        srv_buf_free(&name);
+    }
     return status;
 }
 

@@ -690,13 +690,16 @@ SRV_API srv_status srv_deliver(srv_pid pid, const srv_message *msg);
  *   send             may be NULL: the runtime then delivers to what
  *                    whereis_name answers; otherwise it is given every
  *                    cast and info message to the name, and delivers it
- *                    (srv_deliver) or answers SRV_ENOTREG (OTP's badarg) */
+ *                    (srv_deliver) or answers SRV_ENOTREG (OTP's badarg)
+ *   module           the Module of {via, Module, Name} in the exit term of a
+ *                    call that fails; NULL prints `via` */
 typedef struct srv_registry {
     void *user;
     srv_status (*register_name)(void *user, const char *name, srv_pid pid);
     srv_status (*unregister_name)(void *user, const char *name);
     srv_status (*whereis_name)(void *user, const char *name, srv_pid *pid_out);
     srv_status (*send)(void *user, const char *name, const srv_message *msg);
+    const char *module;
 } srv_registry;
 
 /* Where a message goes: a pid, a locally registered name, or a name in a

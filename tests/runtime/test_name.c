@@ -243,7 +243,7 @@ static srv_status reg_send(void *user, const char *name, const srv_message *msg)
 
 static struct test_registry registry_state = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static const srv_registry test_registry = {&registry_state, reg_register, reg_unregister,
-                                           reg_whereis, reg_send};
+                                           reg_whereis, reg_send, "test_registry"};
 
 static srv_pid start_via(const srv_registry *via, const char *name, int64_t start,
                          srv_status expect, srv_start_result *started)
@@ -284,6 +284,17 @@ Test(name, start_call_cast_and_stop_by_a_via_name, .timeout = T(10))
     srv_call_result why;
     cr_assert_eq(counter_get_full(vacc, &r, 1000, &why), SRV_ENOPROC);
     cr_assert_eq(why.reason, srv_atom_noproc);
+    /* gen_server:call({via, global, vacc}, get) exits
+     * {noproc,{gen_server,call,[{via,global,vacc},get]}} (names.erl) */
+    cr_assert_str_eq(srv_detail_text(why.exit),
+                     "{noproc,{gen_server,call,[{via,test_registry,vacc},get,1000]}}");
+    const srv_registry anonymous = {&registry_state, reg_register, reg_unregister, reg_whereis,
+                                    reg_send, NULL};
+    cr_assert_eq(counter_get_full(srv_ref_via(&anonymous, "vacc"), &r, SRV_DEFAULT_CALL_TIMEOUT,
+                                  &why),
+                 SRV_ENOPROC);
+    cr_assert_str_eq(srv_detail_text(why.exit),
+                     "{noproc,{gen_server,call,[{via,via,vacc},get]}}");
     cr_assert_eq(counter_bump(vacc, 1), SRV_OK);
     cr_assert_eq(counter_send_tick(vacc, 1), SRV_ENOTREG);
     cr_assert_eq(counter_stop(vacc), SRV_ENOPROC);
@@ -292,7 +303,7 @@ Test(name, start_call_cast_and_stop_by_a_via_name, .timeout = T(10))
 Test(name, a_via_registry_without_send_is_sent_to_through_whereis, .timeout = T(10))
 {
     static struct test_registry plain = {.lock = PTHREAD_MUTEX_INITIALIZER};
-    const srv_registry no_send = {&plain, reg_register, reg_unregister, reg_whereis, NULL};
+    const srv_registry no_send = {&plain, reg_register, reg_unregister, reg_whereis, NULL, "plain"};
     srv_start_result started;
     srv_pid pid = start_via(&no_send, "plain", 1, SRV_OK, &started);
     srv_ref ref = srv_ref_via(&no_send, "plain");
@@ -306,7 +317,8 @@ Test(name, a_via_registry_without_send_is_sent_to_through_whereis, .timeout = T(
 Test(name, a_via_name_in_a_crash_report_is_given_back_after_the_crash, .timeout = T(10))
 {
     static struct test_registry crashing = {.lock = PTHREAD_MUTEX_INITIALIZER};
-    const srv_registry via = {&crashing, reg_register, reg_unregister, reg_whereis, reg_send};
+    const srv_registry via = {&crashing, reg_register, reg_unregister, reg_whereis, reg_send,
+                              "crashing"};
     srv_start_result started;
     start_via(&via, "fragile", 0, SRV_OK, &started);
     srv_monitor_ref ref;
@@ -347,7 +359,7 @@ Test(name, a_bad_reference_is_refused, .timeout = T(10))
 Test(name, a_via_start_without_memory_leaves_the_registry_as_it_was, .timeout = T(30))
 {
     static struct test_registry tight = {.lock = PTHREAD_MUTEX_INITIALIZER};
-    const srv_registry via = {&tight, reg_register, reg_unregister, reg_whereis, reg_send};
+    const srv_registry via = {&tight, reg_register, reg_unregister, reg_whereis, reg_send, "tight"};
     srv_self(); /* this thread's identity, made before the injector runs */
     size_t processes = srv_process_count();
     bool started = false;
