@@ -183,3 +183,40 @@ void srv__call_failed(srv_call_result *result, srv_status status, const char *se
                                     whole.data != NULL ? srv_detail_new(whole.data) : NULL);
     srv_buf_free(&whole);
 }
+
+void srv__put_server(srv_buf *buf, srv_ref server)
+{
+    switch (server.kind) {
+    case SRV_REF_PID:
+        srv_buf_printf(buf, "%s", srv_pid_format(server.pid).s);
+        return;
+    case SRV_REF_NAME:
+        srv_buf_put_atom(buf, server.name);
+        return;
+    case SRV_REF_VIA:
+        srv_buf_printf(buf, "{via,");
+        srv_buf_put_atom(buf, server.via != NULL && server.via->module != NULL
+                                  ? server.via->module
+                                  : "via");
+        srv_buf_printf(buf, ",");
+        srv_buf_put_atom(buf, server.name);
+        srv_buf_printf(buf, "}");
+        return;
+    }
+}
+
+void srv__request_failed(srv_call_result *result, srv_ref server)
+{
+    struct process *self = srv__caller();
+    if (result == NULL || self == NULL)
+        return;
+    srv_buf text = {0};
+    srv_buf_printf(&text, "{");
+    srv_buf_put_reason(&text, result->reason, result->detail);
+    srv_buf_printf(&text, ",");
+    srv__put_server(&text, server);
+    srv_buf_printf(&text, "}");
+    result->exit = srv__keep_detail(self, KEPT_CALL_EXIT,
+                                    text.data != NULL ? srv_detail_new(text.data) : NULL);
+    srv_buf_free(&text);
+}

@@ -24,4 +24,13 @@ void srv__call_failed(srv_call_result *result, srv_status status, const char *se
                       const srv_module *module, unsigned message, const void *args,
                       long timeout_ms);
 
+/* A server as OTP prints a ServerRef in an exit term: <0.81.0>, counter,
+ * {via,my_registry,keeper} (via without a module name: {via,via,Name}). */
+void srv__put_server(srv_buf *buf, srv_ref server);
+
+/* A request that failed: result's exit, {Reason, ServerRef} as
+ * gen_server's {error, {Reason, ServerRef}} gives it, kept by the
+ * requesting process.  result may be NULL. */
+void srv__request_failed(srv_call_result *result, srv_ref server);
+
 #endif /* SRV_REASON_H */

@@ -54,16 +54,7 @@ srv_status srv_call_to(srv_ref server, const srv_module *module, unsigned messag
         (status == SRV_ENOPROC || status == SRV_ETIMEOUT || status == SRV_EEXIT) &&
         module != NULL && message < module->message_count) {
         srv_buf name = {0};
-        if (server.kind == SRV_REF_VIA) {
-            srv_buf_printf(&name, "{via,");
-            srv_buf_put_atom(&name, server.via != NULL && server.via->module != NULL
-                                        ? server.via->module
-                                        : "via");
-            srv_buf_printf(&name, ",");
-        }
-        srv_buf_put_atom(&name, server.name);
-        if (server.kind == SRV_REF_VIA)
-            srv_buf_printf(&name, "}");
+        srv__put_server(&name, server);
         if (name.data != NULL)
             srv__call_failed(result, status, name.data, module, message, args, timeout_ms);
         srv_buf_free(&name);

@@ -43,6 +43,7 @@
 #include "mailbox.h"
 #include "os.h"
 #include "process.h"
+#include "reason.h"
 #include "request.h"
 #include "thread.h"
 #include "wait.h"
@@ -513,8 +514,13 @@ static srv_status respond(srv_request_id *req, long timeout_ms, bool abandon,
                          req->from.tag);
         return SRV_ETIMEOUT;
     }
-    return take_answer(table_of(self, memory_order_relaxed), r,
-                       req->from.tag, reply, result);
+    srv_status status = take_answer(table_of(self, memory_order_relaxed), r, req->from.tag,
+                                    reply, result);
+    if (status == SRV_EEXIT || status == SRV_ENOPROC)
+        srv__request_failed(result, req->name == NULL ? srv_ref_pid(req->server)
+                                    : req->via != NULL ? srv_ref_via(req->via, req->name)
+                                                       : srv_ref_name(req->name));
+    return status;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -551,7 +557,7 @@ static srv_status send_to(struct process *p, srv_pid server, const srv_module *m
         return status;
     }
     srv_from from = {self->pid, tag, type};
-    *req = (srv_request_id){server, from};
+    *req = (srv_request_id){server, from, NULL, NULL};
     if (p == NULL) {
         /* No such process: answered now, as OTP's monitor fires at once. */
         srv__request_complete(self, tag, SRV_ENOPROC, srv_atom_noproc, NULL, NULL, 0);
@@ -583,7 +589,15 @@ srv_status srv_send_request_to(srv_ref server, const srv_module *module, unsigne
         return status; /* SRV_EINVAL, SRV_ENOMEM: nothing sent */
     /* a name nobody holds: answered at once with noproc, as OTP's */
     struct process *p = srv_pid_is_none(pid) ? NULL : srv__process_get(pid);
-    return send_to(p, pid, module, message, args, req);
+    status = send_to(p, pid, module, message, args, req);
+    if (status == SRV_OK && p == NULL && server.kind != SRV_REF_PID) {
+        /* gen's term names the ServerRef a request could not reach,
+         * {noproc, nobody_here}, and the pid of one it reached; without
+         * memory for the name, it shows none */
+        req->name = srv_atom_from(server.name);
+        req->via = req->name != NULL && server.kind == SRV_REF_VIA ? server.via : NULL;
+    }
+    return status;
 }
 
 srv_status srv_send_request_name(const char *name, const srv_module *module,

@@ -475,6 +475,11 @@ SRV_API srv_status srv_stop_detail(srv_pid server, srv_atom reason,
 typedef struct srv_request_id {
     srv_pid server; /* the server asked; SRV_PID_NONE for a name nobody held */
     srv_from from;  /* private: the requester, which request, its call */
+    /* private: the name it was sent to when nobody held it (interned),
+     * else NULL, and its registry for a via name: the ServerRef of the
+     * answer's term */
+    srv_atom name;
+    const struct srv_registry *via;
 } srv_request_id;
 
 /* gen_server:send_request: sends call number `message` of module with args
@@ -503,7 +508,10 @@ SRV_API bool srv_request_is(const srv_request_id *req, const srv_module *module,
 /* gen_server:wait_response: waits up to timeout_ms for req's answer.  Its
  * status is the call's (SRV_OK, with the reply written to reply, the
  * call's reply struct, or freed unread when reply is NULL; SRV_EEXIT with
- * result->reason and result->detail when the server exited first; SRV_ENOPROC; SRV_ENOMEM),
+ * result->reason and result->detail when the server exited first; SRV_ENOPROC; SRV_ENOMEM;
+ * for SRV_EEXIT and SRV_ENOPROC, result->exit is OTP's {error, Term}'s
+ * Term, {Reason, ServerRef}, the pid of the server asked, or the name
+ * nobody held: {{shutdown,bye},<0.81.0>}, {noproc,nobody_here}),
  * and the request is then over.  SRV_ETIMEOUT: no answer yet, and the
  * request still stands (a later wait may get it).  reply is zeroed first,
  * as a call leaves it, and written only with SRV_OK.  SRV_EINVAL for a

@@ -3,14 +3,17 @@
 %% times out keeps the request (a later wait gets the reply);
 %% receive_response that times out abandons it (the late reply is never
 %% seen); check_response matches a message against a request;
-%% request-id collections with labels; a request to a dead server.
+%% request-id collections with labels; a request to a dead server, to a
+%% name nobody holds, to a name whose server exits: {error, {Reason,
+%% ServerRef}}.
 %% C twin: tests/runtime/test_request.c, line by line: request::
 %% wait_response_that_times_out_keeps_the_request,
 %% receive_response_abandons_at_its_timeout_and_the_late_reply_is_freed,
 %% check_response_says_noreply_until_the_answer_has_come,
 %% collection_says_which_request_and_label_answered,
 %% collection_receive_abandons_every_request_at_its_timeout,
-%% to_a_dead_server_is_answered_noproc, to_a_name_nobody_holds_is_answered_noproc.
+%% to_a_dead_server_is_answered_noproc, to_a_name_nobody_holds_is_answered_noproc,
+%% to_a_name_whose_server_exits_is_answered_with_the_reason_and_the_name.
 -module(send_request).
 -mode(compile).
 -behaviour(gen_server).
@@ -18,7 +21,8 @@
 
 init(_) -> {ok, 0}.
 handle_call({sleep, Ms}, _From, S) -> timer:sleep(Ms), {reply, {slept, Ms}, S};
-handle_call({echo, X}, _From, S) -> {reply, X, S}.
+handle_call({echo, X}, _From, S) -> {reply, X, S};
+handle_call({leave, R}, _From, S) -> {stop, R, S}.
 handle_cast(_, S) -> {noreply, S}.
 
 main(_) ->
@@ -50,4 +54,9 @@ main(_) ->
     R6 = gen_server:send_request(P, {echo, x}),
     io:format("to a dead server: ~p~n", [gen_server:receive_response(R6, 1000)]),
     R7 = gen_server:send_request(nobody_here, {echo, x}),
-    io:format("to an unregistered name: ~p~n", [gen_server:receive_response(R7, 1000)]).
+    io:format("to an unregistered name: ~p~n", [gen_server:receive_response(R7, 1000)]),
+    {ok, _} = gen_server:start({local, leaving}, ?MODULE, [], []),
+    R8 = gen_server:send_request(leaving, {leave, {shutdown, bye}}),
+    io:format("to a name that exits: ~p~n", [gen_server:receive_response(R8, 1000)]),
+    R9 = gen_server:send_request({via, global, nobody}, {echo, x}),
+    io:format("to a via name nobody holds: ~p~n", [gen_server:receive_response(R9, 1000)]).

@@ -5,6 +5,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 
 #include "request.h" /* srv__requests_outstanding */
 #include "support.h"
@@ -17,6 +18,25 @@ struct token_args {
     int value;
     int ms;
 };
+
+/* A via registry where nobody is registered. */
+static srv_status no_register(void *user, const char *name, srv_pid pid)
+{
+    (void)user, (void)name, (void)pid;
+    return SRV_EALREADY;
+}
+
+static srv_status no_unregister(void *user, const char *name)
+{
+    (void)user, (void)name;
+    return SRV_OK;
+}
+
+static srv_status nobody_there(void *user, const char *name, srv_pid *pid_out)
+{
+    (void)user, (void)name, (void)pid_out;
+    return SRV_ENOTREG;
+}
 
 static srv_request_id send_add(srv_pid pid, const char *call, int64_t n)
 {
@@ -162,6 +182,9 @@ Test(request, to_a_dead_server_is_answered_noproc, .timeout = T(10))
     srv_call_result why = {NULL};
     cr_assert_eq(srv_receive_response(&req, 1000, NULL, &why), SRV_ENOPROC);
     cr_assert_eq(why.reason, SRV_NOPROC);
+    char term[64];
+    snprintf(term, sizeof term, "{noproc,%s}", srv_pid_format(pid).s);
+    cr_assert_str_eq(srv_detail_text(why.exit), term);
 }
 
 /* "to an unregistered name: {error,{noproc,nobody_here}}" */
@@ -176,6 +199,42 @@ Test(request, to_a_name_nobody_holds_is_answered_noproc, .timeout = T(10))
     srv_call_result why = {NULL};
     cr_assert_eq(srv_receive_response(&req, 1000, NULL, &why), SRV_ENOPROC);
     cr_assert_eq(why.reason, SRV_NOPROC);
+    cr_assert_str_eq(srv_detail_text(why.exit), "{noproc,nobody_here}");
+}
+
+/* "to a name that exits: {error,{{shutdown,bye},<0.81.0>}}": the pid the
+ * name gave, not the name */
+Test(request, to_a_name_whose_server_exits_is_answered_with_the_reason_and_its_pid,
+     .timeout = T(10))
+{
+    srv_pid pid = start_counter(0);
+    cr_assert_eq(srv_register("leaving", pid), SRV_OK);
+    srv_request_id req;
+    cr_assert_eq(srv_send_request_name("leaving", &counter_module,
+                                       message_named(&counter_module, "defer"), NULL, &req),
+                 SRV_OK);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.deferred) == 1);
+    cr_assert_eq(srv_exit_signal_detail(pid, SRV_SHUTDOWN, srv_detail_new("bye")), SRV_OK);
+    srv_call_result why = {NULL};
+    cr_assert_eq(srv_receive_response(&req, 5000, NULL, &why), SRV_EEXIT);
+    char term[64];
+    snprintf(term, sizeof term, "{{shutdown,bye},%s}", srv_pid_format(pid).s);
+    cr_assert_str_eq(srv_detail_text(why.exit), term);
+}
+
+/* "to a via name nobody holds: {error,{noproc,{via,global,nobody}}}" */
+Test(request, to_a_via_name_nobody_holds_is_answered_noproc_with_the_via_name,
+     .timeout = T(10))
+{
+    const srv_registry empty = {NULL, no_register, no_unregister, nobody_there, NULL, "empty"};
+    srv_request_id req;
+    struct add_args args = {1};
+    cr_assert_eq(srv_send_request_to(srv_ref_via(&empty, "nobody"), &counter_module,
+                                     message_named(&counter_module, "add"), &args, &req),
+                 SRV_OK);
+    srv_call_result why = {NULL};
+    cr_assert_eq(srv_receive_response(&req, 1000, NULL, &why), SRV_ENOPROC);
+    cr_assert_str_eq(srv_detail_text(why.exit), "{noproc,{via,empty,nobody}}");
 }
 
 Test(request, to_a_registered_name_reaches_its_holder, .timeout = T(10))
