@@ -62,14 +62,22 @@ srv_status srv_call_to(srv_ref server, const srv_module *module, unsigned messag
     return status;
 }
 
-srv_status srv_stop_to(srv_ref server, srv_atom reason, long timeout_ms,
-                       srv_call_result *result)
+srv_status srv_stop_detail_to(srv_ref server, srv_atom reason, const srv_detail *detail,
+                              long timeout_ms, srv_call_result *result)
 {
     srv_pid pid;
     srv_status status = call_target(server, result, &pid);
-    if (status != SRV_OK)
+    if (status != SRV_OK) {
+        srv_detail_release(detail); /* the stop's reference, as srv_stop_detail takes it */
         return status;
-    return srv_stop(pid, reason, timeout_ms, result);
+    }
+    return srv_stop_detail(pid, reason, detail, timeout_ms, result);
+}
+
+srv_status srv_stop_to(srv_ref server, srv_atom reason, long timeout_ms,
+                       srv_call_result *result)
+{
+    return srv_stop_detail_to(server, reason, NULL, timeout_ms, result);
 }
 
 /* A cast or an info message: through the registry's send when it has one

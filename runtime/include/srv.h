@@ -796,6 +796,9 @@ SRV_API srv_status srv_send_to(srv_ref server, const struct srv_module *module,
                                unsigned message, const void *args);
 SRV_API srv_status srv_stop_to(srv_ref server, srv_atom reason, long timeout_ms,
                                srv_call_result *result);
+SRV_API srv_status srv_stop_detail_to(srv_ref server, srv_atom reason,
+                                      const srv_detail *detail, long timeout_ms,
+                                      srv_call_result *result);
 SRV_API srv_status srv_monitor_to(srv_ref server, srv_monitor_ref *ref_out);
 /* srv_send_request to an srv_ref: a name nobody holds is answered at once
  * with SRV_ENOPROC, as OTP answers {error, {noproc, Name}}. */

@@ -67,6 +67,12 @@ srv_status continued_stop(srv_pid server);
 srv_status continued_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
 srv_status continued_stop_ref(srv_ref server);
 srv_status continued_stop_timeout_ref(srv_ref server, srv_atom reason, long timeout_ms);
+/* gen_server:stop(Server, {Reason, Detail}, Timeout): the detail is the
+ * stop's reference (srv_detail_new("rebalance")). */
+srv_status continued_stop_detail(srv_pid server, srv_atom reason, const srv_detail *detail,
+                                 long timeout_ms);
+srv_status continued_stop_detail_ref(srv_ref server, srv_atom reason, const srv_detail *detail,
+                                     long timeout_ms);
 /* sys:get_state, for code that knows the module: a deep copy of the
  * server's state, made inside it (ptr(...) fields NULL: they stay the
  * server's; c(...) fields copied as they are).  Free it with
@@ -123,6 +129,7 @@ srv_status continued_add_later_node(const char *srv_node, const char *srv_name, 
  * compile time; the rest to its _ref twin. */
 #define continued_stop(srv_server) SRV__BY_PID(srv_server, continued_stop, continued_stop_ref)(SRV__TARGET(srv_server))
 #define continued_stop_timeout(srv_server, srv_reason, srv_timeout_ms) SRV__BY_PID(srv_server, continued_stop_timeout, continued_stop_timeout_ref)(SRV__TARGET(srv_server), srv_reason, srv_timeout_ms)
+#define continued_stop_detail(srv_server, srv_reason, srv_detail, srv_timeout_ms) SRV__BY_PID(srv_server, continued_stop_detail, continued_stop_detail_ref)(SRV__TARGET(srv_server), srv_reason, srv_detail, srv_timeout_ms)
 #define continued_add(...) SRV__ROUTE(continued_add, continued_add_ref, __VA_ARGS__)
 #define continued_add_timeout(...) SRV__ROUTE(continued_add_timeout, continued_add_timeout_ref, __VA_ARGS__)
 #define continued_add_full(...) SRV__ROUTE(continued_add_full, continued_add_full_ref, __VA_ARGS__)

@@ -437,6 +437,18 @@ srv_status external_stop_timeout_ref(srv_ref server, srv_atom reason, long timeo
     return srv_stop_to(server, reason, timeout_ms, NULL);
 }
 
+srv_status (external_stop_detail)(srv_pid server, srv_atom reason, const srv_detail *detail,
+                                  long timeout_ms)
+{
+    return srv_stop_detail(server, reason, detail, timeout_ms, NULL);
+}
+
+srv_status external_stop_detail_ref(srv_ref server, srv_atom reason, const srv_detail *detail,
+                                    long timeout_ms)
+{
+    return srv_stop_detail_to(server, reason, detail, timeout_ms, NULL);
+}
+
 srv_status external_get_state(srv_pid srv_server, external_state *srv_out, long srv_timeout_ms)
 {
     return srv_sys_copy_state(srv_server, &external_module, srv_out, srv_timeout_ms);

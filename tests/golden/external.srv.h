@@ -236,6 +236,12 @@ srv_status external_stop(srv_pid server);
 srv_status external_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
 srv_status external_stop_ref(srv_ref server);
 srv_status external_stop_timeout_ref(srv_ref server, srv_atom reason, long timeout_ms);
+/* gen_server:stop(Server, {Reason, Detail}, Timeout): the detail is the
+ * stop's reference (srv_detail_new("rebalance")). */
+srv_status external_stop_detail(srv_pid server, srv_atom reason, const srv_detail *detail,
+                                long timeout_ms);
+srv_status external_stop_detail_ref(srv_ref server, srv_atom reason, const srv_detail *detail,
+                                    long timeout_ms);
 /* sys:get_state, for code that knows the module: a deep copy of the
  * server's state, made inside it (ptr(...) fields NULL: they stay the
  * server's; c(...) fields copied as they are).  Free it with
@@ -295,6 +301,7 @@ srv_status external_forget_node(const char *srv_node, const char *srv_name, cons
  * compile time; the rest to its _ref twin. */
 #define external_stop(srv_server) SRV__BY_PID(srv_server, external_stop, external_stop_ref)(SRV__TARGET(srv_server))
 #define external_stop_timeout(srv_server, srv_reason, srv_timeout_ms) SRV__BY_PID(srv_server, external_stop_timeout, external_stop_timeout_ref)(SRV__TARGET(srv_server), srv_reason, srv_timeout_ms)
+#define external_stop_detail(srv_server, srv_reason, srv_detail, srv_timeout_ms) SRV__BY_PID(srv_server, external_stop_detail, external_stop_detail_ref)(SRV__TARGET(srv_server), srv_reason, srv_detail, srv_timeout_ms)
 #define external_lookup(...) SRV__ROUTE(external_lookup, external_lookup_ref, __VA_ARGS__)
 #define external_lookup_timeout(...) SRV__ROUTE(external_lookup_timeout, external_lookup_timeout_ref, __VA_ARGS__)
 #define external_lookup_full(...) SRV__ROUTE(external_lookup_full, external_lookup_full_ref, __VA_ARGS__)

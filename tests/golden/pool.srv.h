@@ -88,6 +88,12 @@ srv_status pool_stop(srv_pid server);
 srv_status pool_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
 srv_status pool_stop_ref(srv_ref server);
 srv_status pool_stop_timeout_ref(srv_ref server, srv_atom reason, long timeout_ms);
+/* gen_server:stop(Server, {Reason, Detail}, Timeout): the detail is the
+ * stop's reference (srv_detail_new("rebalance")). */
+srv_status pool_stop_detail(srv_pid server, srv_atom reason, const srv_detail *detail,
+                            long timeout_ms);
+srv_status pool_stop_detail_ref(srv_ref server, srv_atom reason, const srv_detail *detail,
+                                long timeout_ms);
 /* sys:get_state, for code that knows the module: a deep copy of the
  * server's state, made inside it (ptr(...) fields NULL: they stay the
  * server's; c(...) fields copied as they are).  Free it with
@@ -172,6 +178,7 @@ srv_status pool_waiting_check_response(srv_request_id *srv_req, pool_waiting_rep
  * compile time; the rest to its _ref twin. */
 #define pool_stop(srv_server) SRV__BY_PID(srv_server, pool_stop, pool_stop_ref)(SRV__TARGET(srv_server))
 #define pool_stop_timeout(srv_server, srv_reason, srv_timeout_ms) SRV__BY_PID(srv_server, pool_stop_timeout, pool_stop_timeout_ref)(SRV__TARGET(srv_server), srv_reason, srv_timeout_ms)
+#define pool_stop_detail(srv_server, srv_reason, srv_detail, srv_timeout_ms) SRV__BY_PID(srv_server, pool_stop_detail, pool_stop_detail_ref)(SRV__TARGET(srv_server), srv_reason, srv_detail, srv_timeout_ms)
 #define pool_acquire(...) SRV__ROUTE(pool_acquire, pool_acquire_ref, __VA_ARGS__)
 #define pool_acquire_timeout(...) SRV__ROUTE(pool_acquire_timeout, pool_acquire_timeout_ref, __VA_ARGS__)
 #define pool_acquire_full(...) SRV__ROUTE(pool_acquire_full, pool_acquire_full_ref, __VA_ARGS__)

@@ -122,6 +122,12 @@ srv_status types_stop(srv_pid server);
 srv_status types_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
 srv_status types_stop_ref(srv_ref server);
 srv_status types_stop_timeout_ref(srv_ref server, srv_atom reason, long timeout_ms);
+/* gen_server:stop(Server, {Reason, Detail}, Timeout): the detail is the
+ * stop's reference (srv_detail_new("rebalance")). */
+srv_status types_stop_detail(srv_pid server, srv_atom reason, const srv_detail *detail,
+                             long timeout_ms);
+srv_status types_stop_detail_ref(srv_ref server, srv_atom reason, const srv_detail *detail,
+                                 long timeout_ms);
 /* sys:get_state, for code that knows the module: a deep copy of the
  * server's state, made inside it (ptr(...) fields NULL: they stay the
  * server's; c(...) fields copied as they are).  Free it with
@@ -210,6 +216,7 @@ srv_status types_moved_start_timer_ref(long srv_delay_ms, srv_ref srv_server, ty
  * compile time; the rest to its _ref twin. */
 #define types_stop(srv_server) SRV__BY_PID(srv_server, types_stop, types_stop_ref)(SRV__TARGET(srv_server))
 #define types_stop_timeout(srv_server, srv_reason, srv_timeout_ms) SRV__BY_PID(srv_server, types_stop_timeout, types_stop_timeout_ref)(SRV__TARGET(srv_server), srv_reason, srv_timeout_ms)
+#define types_stop_detail(srv_server, srv_reason, srv_detail, srv_timeout_ms) SRV__BY_PID(srv_server, types_stop_detail, types_stop_detail_ref)(SRV__TARGET(srv_server), srv_reason, srv_detail, srv_timeout_ms)
 #define types_everything(...) SRV__ROUTE(types_everything, types_everything_ref, __VA_ARGS__)
 #define types_everything_timeout(...) SRV__ROUTE(types_everything_timeout, types_everything_timeout_ref, __VA_ARGS__)
 #define types_everything_full(...) SRV__ROUTE(types_everything_full, types_everything_full_ref, __VA_ARGS__)

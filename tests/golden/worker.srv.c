@@ -617,6 +617,18 @@ srv_status worker_stop_timeout_ref(srv_ref server, srv_atom reason, long timeout
     return srv_stop_to(server, reason, timeout_ms, NULL);
 }
 
+srv_status (worker_stop_detail)(srv_pid server, srv_atom reason, const srv_detail *detail,
+                                long timeout_ms)
+{
+    return srv_stop_detail(server, reason, detail, timeout_ms, NULL);
+}
+
+srv_status worker_stop_detail_ref(srv_ref server, srv_atom reason, const srv_detail *detail,
+                                  long timeout_ms)
+{
+    return srv_stop_detail_to(server, reason, detail, timeout_ms, NULL);
+}
+
 srv_status worker_get_state(srv_pid srv_server, worker_state *srv_out, long srv_timeout_ms)
 {
     return srv_sys_copy_state(srv_server, &worker_module, srv_out, srv_timeout_ms);

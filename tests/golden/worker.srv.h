@@ -81,6 +81,12 @@ srv_status worker_stop(srv_pid server);
 srv_status worker_stop_timeout(srv_pid server, srv_atom reason, long timeout_ms);
 srv_status worker_stop_ref(srv_ref server);
 srv_status worker_stop_timeout_ref(srv_ref server, srv_atom reason, long timeout_ms);
+/* gen_server:stop(Server, {Reason, Detail}, Timeout): the detail is the
+ * stop's reference (srv_detail_new("rebalance")). */
+srv_status worker_stop_detail(srv_pid server, srv_atom reason, const srv_detail *detail,
+                              long timeout_ms);
+srv_status worker_stop_detail_ref(srv_ref server, srv_atom reason, const srv_detail *detail,
+                                  long timeout_ms);
 /* sys:get_state, for code that knows the module: a deep copy of the
  * server's state, made inside it (ptr(...) fields NULL: they stay the
  * server's; c(...) fields copied as they are).  Free it with
@@ -172,6 +178,7 @@ srv_status worker_show_node(const char *srv_node, const char *srv_name, srv_atom
  * compile time; the rest to its _ref twin. */
 #define worker_stop(srv_server) SRV__BY_PID(srv_server, worker_stop, worker_stop_ref)(SRV__TARGET(srv_server))
 #define worker_stop_timeout(srv_server, srv_reason, srv_timeout_ms) SRV__BY_PID(srv_server, worker_stop_timeout, worker_stop_timeout_ref)(SRV__TARGET(srv_server), srv_reason, srv_timeout_ms)
+#define worker_stop_detail(srv_server, srv_reason, srv_detail, srv_timeout_ms) SRV__BY_PID(srv_server, worker_stop_detail, worker_stop_detail_ref)(SRV__TARGET(srv_server), srv_reason, srv_detail, srv_timeout_ms)
 #define worker_query(...) SRV__ROUTE(worker_query, worker_query_ref, __VA_ARGS__)
 #define worker_query_timeout(...) SRV__ROUTE(worker_query_timeout, worker_query_timeout_ref, __VA_ARGS__)
 #define worker_query_full(...) SRV__ROUTE(worker_query_full, worker_query_full_ref, __VA_ARGS__)

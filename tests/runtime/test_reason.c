@@ -297,6 +297,27 @@ Test(reason, stop_with_detail_reaches_terminate_and_monitors, .timeout = T(20))
     cr_assert_eq(reports.reports, 0, "a report: %s", reports.text);
 }
 
+/* The generated stop with a detail, by pid and by name; a name nobody
+ * holds is noproc, and the detail given is released all the same (LSan
+ * sees a leak otherwise). */
+Test(reason, generated_stop_detail_by_pid_and_by_name_reaches_terminate, .timeout = T(20))
+{
+    setup();
+    srv_pid p = start_parting();
+    cr_assert_eq(parting_stop_detail(p, SRV_SHUTDOWN, srv_detail_new("by_pid"), T(5000)), SRV_OK);
+    cr_assert(logged("terminate {shutdown,by_pid}\n"));
+    srv_pid named = start_parting();
+    cr_assert_eq(srv_register("parting_named", named), SRV_OK);
+    cr_assert_eq(parting_stop_detail("parting_named", SRV_SHUTDOWN, srv_detail_new("by_name"),
+                                     T(5000)),
+                 SRV_OK);
+    cr_assert(logged("terminate {shutdown,by_name}\n"));
+    cr_assert_eq(parting_stop_detail("parting_named", SRV_SHUTDOWN, srv_detail_new("gone"),
+                                     T(5000)),
+                 SRV_ENOPROC);
+    cr_assert_eq(reports.reports, 0, "a report: %s", reports.text);
+}
+
 /* A stop that waits behind a busy server's handler (queued, as a system
  * message) carries its detail too. */
 Test(reason, stop_with_detail_of_a_busy_server_reaches_terminate, .timeout = T(20))
