@@ -113,6 +113,19 @@ void diag_note(struct diag *d, struct srv_loc loc, const char *fmt, ...)
     va_end(ap);
 }
 
+void diag_note_in(struct diag *d, const char *path, const char *text, size_t len,
+                  struct srv_loc loc, const char *fmt, ...)
+{
+    if (d->gave_up)
+        return;
+    struct diag other = *d;
+    diag_set_source(&other, path, text, len);
+    va_list ap;
+    va_start(ap, fmt);
+    report(&other, loc, "note", fmt, ap);
+    va_end(ap);
+}
+
 void diag_errorf(struct diag *d, const char *fmt, ...)
 {
     d->errors++;
