@@ -17,6 +17,7 @@
 
 struct diag;
 
+/* out NULL: a diag that counts errors and prints none. */
 struct diag *diag_new(FILE *out);
 void diag_free(struct diag *d);
 /* The file the next located messages are about, and its text. */

@@ -95,6 +95,23 @@ static const char *shown_path(struct ast_spec *spec, const char *from, const cha
     return path;
 }
 
+/* The job's list of the specs it read (for -M) takes path (malloc'd),
+ * once: returns the list's own string, which lives as long as the job. */
+static const char *add_used(struct srvc_job *job, char *path)
+{
+    for (size_t i = 0; i < job->n_used; i++)
+        if (strcmp(job->used[i], path) == 0) {
+            free(path);
+            return job->used[i];
+        }
+    char **grown = realloc(job->used, (job->n_used + 1) * sizeof *grown);
+    if (grown == NULL)
+        abort();
+    job->used = grown;
+    job->used[job->n_used++] = path;
+    return path;
+}
+
 /* How deep the uses of used supervisors are read: far enough for any
  * tree a person writes, and a stop to a spec that uses itself. */
 #define USE_DEPTH 8
@@ -102,12 +119,16 @@ static const char *shown_path(struct ast_spec *spec, const char *from, const cha
 /* A supervisor's `use` lines: each spec named is read and parsed (not
  * checked: it is compiled on its own), so that the checks see its init's
  * signature and the records it declares; a used supervisor's own uses
- * are read too, for the records of its init.  A syntax error in one is
- * reported in its own file; a used supervisor's unreadable use is left
- * to its own compilation.  spec is read from path (shown as shown). */
+ * are read too, for the records of its init.  A syntax error in a used
+ * spec is reported in its own file; what is wrong deeper (a used
+ * supervisor's unreadable or broken use) is left to that supervisor's
+ * own compilation.  spec is read from path (shown as shown). */
 static void read_uses(struct srvc_job *job, struct ast_spec *spec, const char *path,
                       const char *shown, int depth, struct diag *d)
 {
+    struct diag *quiet = diag_new(NULL);
+    if (quiet == NULL)
+        abort();
     for (struct ast_use *u = spec->uses; u != NULL && depth < USE_DEPTH; u = u->next) {
         char *used = used_path(job, path, u->path);
         size_t used_len = 0;
@@ -118,16 +139,13 @@ static void read_uses(struct srvc_job *job, struct ast_spec *spec, const char *p
             free(used);
             continue;
         }
+        const char *kept = add_used(job, used);
         u->shown_path = shown_path(spec, shown, u->path);
-        char **grown = realloc(job->used, (job->n_used + 1) * sizeof *grown);
-        if (grown == NULL)
-            abort();
-        job->used = grown;
-        job->used[job->n_used++] = used;
-        u->spec = parse_spec(used, u->text, used_len, d);
+        u->spec = parse_spec(kept, u->text, used_len, depth == 0 ? d : quiet);
         if (u->spec != NULL && u->spec->supervisor)
-            read_uses(job, u->spec, used, u->shown_path, depth + 1, d);
+            read_uses(job, u->spec, kept, u->shown_path, depth + 1, d);
     }
+    diag_free(quiet);
 }
 
 int srvc_compile_text(struct srvc_job *job, const char *text, size_t len, struct diag *d)
