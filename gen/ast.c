@@ -65,6 +65,14 @@ const struct ast_handler *ast_find_handler(const struct ast_spec *spec,
     return NULL;
 }
 
+const struct ast_record *ast_find_record(const struct ast_spec *spec, const char *name)
+{
+    for (const struct ast_record *r = spec->records; r != NULL; r = r->next)
+        if (strcmp(r->name, name) == 0)
+            return r;
+    return NULL;
+}
+
 /* ORDER AST_TYPE */
 static const char *const type_names[] = {
     "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "int", "double", "float",
@@ -85,7 +93,7 @@ enum ast_type_kind ast_builtin_type(const char *name)
 
 struct ast_type ast_type_named(const char *name, struct srv_loc loc)
 {
-    struct ast_type t = {ast_builtin_type(name), name, NULL, NULL, NULL, loc};
+    struct ast_type t = {.kind = ast_builtin_type(name), .name = name, .loc = loc};
     if (t.kind == AST_TYPE_UNKNOWN)
         t.kind = AST_TYPE_RECORD; /* resolved, or reported, by check.c */
     return t;
@@ -106,7 +114,7 @@ static char *trimmed(struct ast_spec *spec, const char *s, size_t n)
 
 struct ast_type ast_type_ptr(struct ast_spec *spec, const char *text, struct srv_loc loc)
 {
-    struct ast_type t = {AST_TYPE_PTR, "ptr", NULL, NULL, NULL, loc};
+    struct ast_type t = {.kind = AST_TYPE_PTR, .name = "ptr", .loc = loc};
     /* ptr(CTYPE, FREEFN): the destructor follows the last top-level comma */
     const char *comma = NULL;
     int depth = 0;
@@ -129,7 +137,7 @@ struct ast_type ast_type_ptr(struct ast_spec *spec, const char *text, struct srv
 
 struct ast_type ast_type_c(struct ast_spec *spec, const char *text, struct srv_loc loc)
 {
-    struct ast_type t = {AST_TYPE_C, "c", NULL, NULL, NULL, loc};
+    struct ast_type t = {.kind = AST_TYPE_C, .name = "c", .loc = loc};
     t.c_type = trimmed(spec, text, strlen(text));
     return t;
 }

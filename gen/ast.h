@@ -41,6 +41,8 @@ struct ast_type {
     const char *c_type;           /* PTR and C: the C type text, trimmed */
     const char *free_fn;          /* PTR: the destructor, or NULL */
     const struct ast_record *record; /* RECORD: set by check.c */
+    const char *owner;            /* RECORD: the used spec that declares it, when
+                                     not this spec (a supervisor's): NULL, this one */
     struct srv_loc loc;
 };
 
@@ -145,6 +147,7 @@ struct ast_use {
     struct srv_loc loc;
     struct ast_spec *spec;
     char *text;                   /* its source, which spec's nodes point into */
+    const char *shown_path;       /* its path as diagnostics name it (the driver's) */
     struct ast_use *next;
 };
 
@@ -214,6 +217,7 @@ struct ast_spec {
 size_t ast_field_count(const struct ast_field *fields);
 const struct ast_handler *ast_find_handler(const struct ast_spec *spec,
                                            enum ast_handler_kind kind);
+const struct ast_record *ast_find_record(const struct ast_spec *spec, const char *name);
 const char *ast_type_kind_name(enum ast_type_kind kind); /* "string" */
 /* The built-in type (i8 ... pid) called name, or AST_TYPE_UNKNOWN. */
 enum ast_type_kind ast_builtin_type(const char *name);

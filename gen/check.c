@@ -123,8 +123,21 @@ size_t check_distance(const char *a, const char *b)
     return row[lb];
 }
 
-/* The closest of the spec's types and records to name, or NULL. */
-static const char *closest_type(const struct ast_spec *spec, const char *name)
+/* The closer of best and the records of list to name, within *distance. */
+static const char *closer_record(const struct ast_record *list, const char *name,
+                                 const char *best, size_t *distance)
+{
+    for (const struct ast_record *r = list; r != NULL; r = r->next) {
+        size_t dist = check_distance(name, r->name);
+        if (dist < *distance || (dist == *distance && best == NULL)) {
+            best = r->name;
+            *distance = dist;
+        }
+    }
+    return best;
+}
+
+const char *check_closest_type(const struct ast_spec *spec, const char *name)
 {
     const char *best = NULL;
     size_t best_distance = strlen(name) <= 3 ? 1 : 2;
@@ -136,13 +149,10 @@ static const char *closest_type(const struct ast_spec *spec, const char *name)
             best_distance = dist;
         }
     }
-    for (const struct ast_record *r = spec->records; r != NULL; r = r->next) {
-        size_t dist = check_distance(name, r->name);
-        if (dist < best_distance || (dist == best_distance && best == NULL)) {
-            best = r->name;
-            best_distance = dist;
-        }
-    }
+    best = closer_record(spec->records, name, best, &best_distance);
+    for (const struct ast_use *u = spec->uses; u != NULL; u = u->next)
+        if (u->spec != NULL)
+            best = closer_record(u->spec->records, name, best, &best_distance);
     return best;
 }
 
@@ -163,21 +173,14 @@ void check_name(struct checker *c, const char *what, const char *name, struct sr
                    "generated code's", what, name, name);
 }
 
-static const struct ast_record *find_record(const struct ast_spec *spec, const char *name)
-{
-    for (const struct ast_record *r = spec->records; r != NULL; r = r->next)
-        if (strcmp(r->name, name) == 0)
-            return r;
-    return NULL;
-}
-
-
 static void check_type(struct checker *c, struct ast_type *t, enum place place)
 {
-    if (t->kind == AST_TYPE_RECORD) {
-        t->record = find_record(c->spec, t->name);
+    if (t->kind == AST_TYPE_RECORD && c->spec->supervisor) {
+        check_used_record(c, t);
+    } else if (t->kind == AST_TYPE_RECORD) {
+        t->record = ast_find_record(c->spec, t->name);
         if (t->record == NULL) {
-            const char *hint = closest_type(c->spec, t->name);
+            const char *hint = check_closest_type(c->spec, t->name);
             if (hint != NULL)
                 diag_error(c->d, t->loc, "unknown type '%s'; did you mean '%s'?", t->name,
                            hint);

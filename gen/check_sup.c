@@ -149,6 +149,121 @@ static const struct ast_spec *used_spec(const struct ast_spec *spec, const char 
     return NULL;
 }
 
+/* The first use after `after` (NULL: from the first) of a server spec
+ * that declares a record called name, and that record (*record). */
+static const struct ast_use *next_declaring(const struct ast_spec *spec, const char *name,
+                                            const struct ast_use *after,
+                                            const struct ast_record **record)
+{
+    for (const struct ast_use *u = after != NULL ? after->next : spec->uses; u != NULL;
+         u = u->next) {
+        if (u->spec == NULL || u->spec->name == NULL || u->spec->supervisor)
+            continue;
+        *record = ast_find_record(u->spec, name);
+        if (*record != NULL)
+            return u;
+    }
+    return NULL;
+}
+
+/* A record type t of spec, resolved: a server's own record, or for a
+ * supervisor the first record of a spec it uses.  What is not found is
+ * left for the spec's own compilation to report. */
+static void resolve_type(const struct ast_spec *spec, struct ast_type *t)
+{
+    if (t->kind != AST_TYPE_RECORD || t->record != NULL)
+        return;
+    if (!spec->supervisor) {
+        t->record = ast_find_record(spec, t->name);
+        t->owner = spec->name;
+        return;
+    }
+    const struct ast_use *u = next_declaring(spec, t->name, NULL, &t->record);
+    t->owner = u != NULL ? u->spec->name : NULL;
+}
+
+/* The record types of the specs spec uses, however deep: their records'
+ * fields and their init's arguments, which the children's start
+ * arguments are typed against, and which a supervisor's own init
+ * argument may take.  (The used specs are not checked here: each one's
+ * own compilation does that.) */
+static void resolve_used_types(const struct ast_spec *spec)
+{
+    for (const struct ast_use *u = spec->uses; u != NULL; u = u->next) {
+        if (u->spec == NULL || u->spec->name == NULL)
+            continue;
+        resolve_used_types(u->spec); /* ends: the driver read USE_DEPTH levels */
+        for (struct ast_record *r = u->spec->records; r != NULL; r = r->next)
+            for (struct ast_field *f = r->fields; f != NULL; f = f->next)
+                resolve_type(u->spec, &f->type);
+        const struct ast_handler *init = ast_find_handler(u->spec, AST_INIT);
+        for (struct ast_field *f = init != NULL ? init->args : NULL; f != NULL; f = f->next)
+            resolve_type(u->spec, &f->type);
+    }
+}
+
+void check_used_record(struct checker *c, struct ast_type *t)
+{
+    const struct ast_record *r, *other;
+    const struct ast_use *first = next_declaring(c->spec, t->name, NULL, &r), *u = first;
+    while (u != NULL && (u = next_declaring(c->spec, t->name, u, &other)) != NULL)
+        if (strcmp(first->spec->name, u->spec->name) != 0)
+            break; /* not the same spec used twice (reported) */
+    if (first != NULL && u == NULL) {
+        t->record = r;
+        t->owner = first->spec->name;
+        return;
+    }
+    if (u != NULL) {
+        diag_error(c->d, t->loc, "record '%s' is declared by two specs %s uses, %s and %s: "
+                   "which one is meant?", t->name, c->spec->name, first->spec->name,
+                   u->spec->name);
+        diag_note_in(c->d, first->shown_path, first->text, strlen(first->text), r->loc,
+                     "%s's record '%s' is declared here", first->spec->name, t->name);
+        diag_note_in(c->d, u->shown_path, u->text, strlen(u->text), other->loc,
+                     "%s's record '%s' is declared here", u->spec->name, t->name);
+    } else {
+        const char *hint = check_closest_type(c->spec, t->name);
+        char buf[96];
+        diag_error(c->d, t->loc, "unknown type '%s'%s", t->name,
+                   hint != NULL ? hint_text(buf, sizeof buf, hint)
+                                : ": no spec used here declares a record so named");
+    }
+    t->kind = AST_TYPE_UNKNOWN;
+}
+
+/* A ptr(...) field of record r, however deep in its records, or NULL;
+ * depth stops a record that holds itself (its own spec reports it). */
+static const struct ast_field *moved_field(const struct ast_record *r, int depth)
+{
+    for (const struct ast_field *f = r->fields; f != NULL && depth < 64; f = f->next) {
+        const struct ast_field *inner = NULL;
+        if (f->type.kind == AST_TYPE_PTR)
+            return f;
+        if (f->type.kind == AST_TYPE_RECORD && f->type.record != NULL)
+            inner = moved_field(f->type.record, depth + 1);
+        if (inner != NULL)
+            return inner;
+    }
+    return NULL;
+}
+
+/* An argument f that a supervisor cannot give again at each restart: a
+ * ptr, whose ownership moves with the start, or a record that holds one.
+ * What f is, in words, into buf; NULL for any other argument. */
+static const char *moves(char *buf, size_t size, const struct ast_field *f)
+{
+    const struct ast_field *moved = f->type.kind == AST_TYPE_RECORD && f->type.record != NULL
+                                        ? moved_field(f->type.record, 0) : NULL;
+    if (f->type.kind != AST_TYPE_PTR && moved == NULL)
+        return NULL;
+    if (moved == NULL)
+        snprintf(buf, size, "ptr");
+    else
+        snprintf(buf, size, "record %s, whose field '%s' is ptr", f->type.name, moved->name);
+    return buf;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Start arguments                                                         */
 
@@ -211,13 +326,42 @@ static const char *type_text(const struct ast_type *t)
     return t->kind == AST_TYPE_RECORD ? t->name : ast_type_kind_name(t->kind);
 }
 
+/* A parameter p of child's init that giver cannot give (what: moves()). */
+static void moved_arg(struct checker *c, struct srv_loc loc, const char *giver,
+                      const struct ast_spec *child, const struct ast_field *p, const char *what)
+{
+    diag_error(c->d, loc, "argument '%s' of %s's init is %s: %s cannot give it, for its "
+               "ownership moves to the child, and every restart would give it again",
+               p->name, child->name, what, giver);
+}
+
+/* A type as a message names it: "string", "record point of pt". */
+static const char *type_words(char *buf, size_t size, const struct ast_type *t)
+{
+    if (t->kind != AST_TYPE_RECORD || t->owner == NULL)
+        return type_text(t);
+    snprintf(buf, size, "record %s of %s", t->name, t->owner);
+    return buf;
+}
+
+/* Whether an init argument of type own can give a parameter of type p:
+ * the same type, and for a record the same spec's record (its C type). */
+static bool same_type(const struct ast_type *own, const struct ast_type *p)
+{
+    if (own->kind != p->kind)
+        return false;
+    return own->kind != AST_TYPE_RECORD ||
+           (own->owner != NULL && p->owner != NULL && strcmp(own->owner, p->owner) == 0 &&
+            strcmp(own->name, p->name) == 0);
+}
+
 /* One start argument v for the child spec's parameter p. */
 static void check_arg(struct checker *c, const struct ast_spec *child,
                       const struct ast_value *v, const struct ast_field *p)
 {
     enum ast_type_kind k = p->type.kind;
     const char *why = NULL;
-    char buf[160];
+    char buf[160], wanted[160];
     if (v->kind == AST_VALUE_NUMBER) {
         why = number_fits(v->text, k);
     } else if (v->kind == AST_VALUE_STRING) {
@@ -232,21 +376,24 @@ static void check_arg(struct checker *c, const struct ast_spec *child,
                        "argument of %s's init", v->text, c->spec->name);
             return;
         }
-        if (own->type.kind != k) {
-            snprintf(buf, sizeof buf, "%s", type_text(&own->type));
-            why = buf;
-        }
+        if (own->type.kind == AST_TYPE_UNKNOWN)
+            return; /* reported */
+        if (!same_type(&own->type, &p->type))
+            why = type_words(buf, sizeof buf, &own->type);
     }
-    if (k == AST_TYPE_PTR || k == AST_TYPE_RECORD || k == AST_TYPE_PID) {
-        if (v->kind != AST_VALUE_NAME || why != NULL)
-            diag_error(c->d, v->loc, "argument '%s' of %s's init is %s: only an init argument "
-                       "of %s of that type can give it", p->name, child->name,
-                       type_text(&p->type), c->spec->name);
+    if (moves(wanted, sizeof wanted, p) != NULL) {
+        moved_arg(c, v->loc, "a supervisor", child, p, wanted);
+        return;
+    }
+    if ((k == AST_TYPE_RECORD || k == AST_TYPE_PID) && v->kind != AST_VALUE_NAME) {
+        diag_error(c->d, v->loc, "argument '%s' of %s's init is %s: only an init argument "
+                   "of %s of that type can give it", p->name, child->name,
+                   type_words(wanted, sizeof wanted, &p->type), c->spec->name);
         return;
     }
     if (why != NULL)
         diag_error(c->d, v->loc, "argument '%s' of %s's init is %s; %s is %s", p->name,
-                   child->name, type_text(&p->type), v->text, why);
+                   child->name, type_words(wanted, sizeof wanted, &p->type), v->text, why);
 }
 
 /* start SPEC(ARGS): SPEC used, ARGS typed against its init. */
@@ -275,6 +422,7 @@ static void check_start(struct checker *c, struct ast_child *ch, const struct as
     const struct ast_handler *init = ast_find_handler(ch->spec, AST_INIT);
     const struct ast_field *p = init != NULL ? init->args : NULL;
     size_t given = 0, wanted = ast_field_count(p);
+    char why[160];
     for (const struct ast_value *a = s->args; a != NULL; a = a->next) {
         if (a->kind == AST_VALUE_REST) {
             if (a->next != NULL)
@@ -284,6 +432,9 @@ static void check_start(struct checker *c, struct ast_child *ch, const struct as
                 diag_error(c->d, a->loc, "'...' (start_child's arguments) is for a "
                            "simple_one_for_one supervisor's child");
             ch->rest = true;
+            for (const struct ast_field *q = p; q != NULL; q = q->next)
+                if (moves(why, sizeof why, q) != NULL)
+                    moved_arg(c, a->loc, "start_child", ch->spec, q, why);
             break;
         }
         if (p != NULL)
@@ -399,6 +550,7 @@ static void check_children(struct checker *c)
 static void check_items(struct checker *c)
 {
     const struct ast_handler *init = NULL;
+    char why[160];
     for (const struct ast_handler *h = c->spec->handlers; h != NULL; h = h->next) {
         if (h->kind != AST_INIT) {
             diag_error(c->d, h->loc, "a supervisor has no '%s': it runs its children, "
@@ -413,10 +565,9 @@ static void check_items(struct checker *c)
             init = h;
             check_fields(c, h->args, "argument", IN_INIT);
             for (const struct ast_field *f = h->args; f != NULL; f = f->next)
-                if (f->type.kind == AST_TYPE_PTR)
+                if (moves(why, sizeof why, f) != NULL)
                     diag_error(c->d, f->type.loc, "a supervisor's init argument cannot be %s: "
-                               "it gives its children the same at every restart",
-                               type_text(&f->type));
+                               "it gives its children the same at every restart", why);
         }
     }
     if (c->spec->has_state)
@@ -427,6 +578,7 @@ static void check_items(struct checker *c)
 
 void check_supervisor(struct checker *c)
 {
+    resolve_used_types(c->spec);
     check_items(c);
     check_settings(c);
     check_uses(c);

@@ -24,6 +24,9 @@ enum place { IN_STATE, IN_RECORD, IN_MESSAGE, IN_REPLY, IN_INIT };
 bool check_in_list(const char *name, const char *const *list, size_t n);
 /* Edit distance, for "did you mean". */
 size_t check_distance(const char *a, const char *b);
+/* The closest to name of the built-in types and the records the spec
+ * knows (a supervisor's: those of the specs it uses), or NULL. */
+const char *check_closest_type(const struct ast_spec *spec, const char *name);
 /* A name of the spec's own: not a C keyword, not reserved to the C
  * implementation, not srv_-prefixed; what says what it names. */
 void check_name(struct checker *c, const char *what, const char *name, struct srv_loc loc);
@@ -34,5 +37,8 @@ void check_fields(struct checker *c, struct ast_field *fields, const char *what,
 const char *handler_kind_name(enum ast_handler_kind kind);
 /* A supervisor spec's own checks (check_sup.c). */
 void check_supervisor(struct checker *c);
+/* A record type in a supervisor spec: a record of one of the specs it
+ * uses, resolved (record, owner), or reported and made unknown. */
+void check_used_record(struct checker *c, struct ast_type *t);
 
 #endif /* SRVC_CHECKER_H */

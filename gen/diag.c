@@ -79,6 +79,8 @@ static void show_line(struct diag *d, struct srv_loc loc)
 static void report(struct diag *d, struct srv_loc loc, const char *kind,
                    const char *fmt, va_list ap)
 {
+    if (d->out == NULL)
+        return;
     fprintf(d->out, "%s:%d:%d: %s: ", d->path ? d->path : "srvc", loc.first_line,
             loc.first_column, kind);
     vfprintf(d->out, fmt, ap);
@@ -91,8 +93,9 @@ void diag_error(struct diag *d, struct srv_loc loc, const char *fmt, ...)
     if (d->gave_up)
         return;
     if (d->errors == DIAG_MAX_ERRORS) {
-        fprintf(d->out, "%s: error: too many errors, giving up\n",
-                d->path ? d->path : "srvc");
+        if (d->out != NULL)
+            fprintf(d->out, "%s: error: too many errors, giving up\n",
+                    d->path ? d->path : "srvc");
         d->gave_up = true;
         return;
     }
@@ -113,9 +116,24 @@ void diag_note(struct diag *d, struct srv_loc loc, const char *fmt, ...)
     va_end(ap);
 }
 
+void diag_note_in(struct diag *d, const char *path, const char *text, size_t len,
+                  struct srv_loc loc, const char *fmt, ...)
+{
+    if (d->gave_up)
+        return;
+    struct diag other = *d;
+    diag_set_source(&other, path, text, len);
+    va_list ap;
+    va_start(ap, fmt);
+    report(&other, loc, "note", fmt, ap);
+    va_end(ap);
+}
+
 void diag_errorf(struct diag *d, const char *fmt, ...)
 {
     d->errors++;
+    if (d->out == NULL)
+        return;
     fputs("srvc: error: ", d->out);
     va_list ap;
     va_start(ap, fmt);

@@ -17,6 +17,7 @@
 
 struct diag;
 
+/* out NULL: a diag that counts errors and prints none. */
 struct diag *diag_new(FILE *out);
 void diag_free(struct diag *d);
 /* The file the next located messages are about, and its text. */
@@ -25,6 +26,10 @@ void diag_error(struct diag *d, struct srv_loc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void diag_note(struct diag *d, struct srv_loc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A note at loc in another file (path, its text): a used spec's. */
+void diag_note_in(struct diag *d, const char *path, const char *text, size_t len,
+                  struct srv_loc loc, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 /* A message with no place in a spec: "srvc: error: ..." */
 void diag_errorf(struct diag *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ast_build.h"
 #include "check.h"
 #include "driver.h"
 #include "emit.h"
@@ -65,45 +66,86 @@ static void output_paths(struct srvc_job *job)
 }
 
 /* Where `use "name"` looks: name itself when absolute, else in the use
- * folder (the job's, or the spec's own). */
-static char *used_path(const struct srvc_job *job, const char *name)
+ * folder: the job's, or that of the spec that uses it (from). */
+static char *used_path(const struct srvc_job *job, const char *from, const char *name)
 {
     struct buf b;
     buf_init(&b);
-    const char *slash = strrchr(job->spec_path, '/');
+    const char *slash = strrchr(from, '/');
     if (name[0] == '/')
         buf_puts(&b, "");
-    else if (job->use_dir != NULL)
+    else if (job->use_dir != NULL && from == job->spec_path)
         buf_printf(&b, "%s/", job->use_dir);
     else if (slash != NULL)
-        buf_append(&b, job->spec_path, (size_t)(slash - job->spec_path + 1));
+        buf_append(&b, from, (size_t)(slash - from + 1));
     buf_puts(&b, name);
     return b.data;
 }
 
+/* A used spec's path as its diagnostics name it: beside the spec that
+ * uses it (shown as from), as the user wrote both (not where a test's use
+ * folder put it). */
+static const char *shown_path(struct ast_spec *spec, const char *from, const char *name)
+{
+    const char *slash = strrchr(from, '/');
+    size_t dir = name[0] != '/' && slash != NULL ? (size_t)(slash - from + 1) : 0;
+    char *path = ast_alloc(spec, dir + strlen(name) + 1);
+    memcpy(path, from, dir);
+    strcpy(path + dir, name);
+    return path;
+}
+
+/* The job's list of the specs it read (for -M) takes path (malloc'd),
+ * once: returns the list's own string, which lives as long as the job. */
+static const char *add_used(struct srvc_job *job, char *path)
+{
+    for (size_t i = 0; i < job->n_used; i++)
+        if (strcmp(job->used[i], path) == 0) {
+            free(path);
+            return job->used[i];
+        }
+    char **grown = realloc(job->used, (job->n_used + 1) * sizeof *grown);
+    if (grown == NULL)
+        abort();
+    job->used = grown;
+    job->used[job->n_used++] = path;
+    return path;
+}
+
+/* How deep the uses of used supervisors are read: far enough for any
+ * tree a person writes, and a stop to a spec that uses itself. */
+#define USE_DEPTH 8
+
 /* A supervisor's `use` lines: each spec named is read and parsed (not
  * checked: it is compiled on its own), so that the checks see its init's
- * signature.  A syntax error in it is reported in its own file. */
-static void read_uses(struct srvc_job *job, struct ast_spec *spec, const char *text,
-                      size_t len, struct diag *d)
+ * signature and the records it declares; a used supervisor's own uses
+ * are read too, for the records of its init.  A syntax error in a used
+ * spec is reported in its own file; what is wrong deeper (a used
+ * supervisor's unreadable or broken use) is left to that supervisor's
+ * own compilation.  spec is read from path (shown as shown). */
+static void read_uses(struct srvc_job *job, struct ast_spec *spec, const char *path,
+                      const char *shown, int depth, struct diag *d)
 {
-    for (struct ast_use *u = spec->uses; u != NULL; u = u->next) {
-        char *path = used_path(job, u->path);
+    struct diag *quiet = diag_new(NULL);
+    if (quiet == NULL)
+        abort();
+    for (struct ast_use *u = spec->uses; u != NULL && depth < USE_DEPTH; u = u->next) {
+        char *used = used_path(job, path, u->path);
         size_t used_len = 0;
-        u->text = read_file(path, &used_len);
+        u->text = read_file(used, &used_len);
         if (u->text == NULL) {
-            diag_error(d, u->loc, "cannot read '%s': %s", u->path, strerror(errno));
-            free(path);
+            if (depth == 0)
+                diag_error(d, u->loc, "cannot read '%s': %s", u->path, strerror(errno));
+            free(used);
             continue;
         }
-        char **grown = realloc(job->used, (job->n_used + 1) * sizeof *grown);
-        if (grown == NULL)
-            abort();
-        job->used = grown;
-        job->used[job->n_used++] = path;
-        u->spec = parse_spec(path, u->text, used_len, d);
-        diag_set_source(d, job->spec_path, text, len);
+        const char *kept = add_used(job, used);
+        u->shown_path = shown_path(spec, shown, u->path);
+        u->spec = parse_spec(kept, u->text, used_len, depth == 0 ? d : quiet);
+        if (u->spec != NULL && u->spec->supervisor)
+            read_uses(job, u->spec, kept, u->shown_path, depth + 1, d);
     }
+    diag_free(quiet);
 }
 
 int srvc_compile_text(struct srvc_job *job, const char *text, size_t len, struct diag *d)
@@ -118,8 +160,10 @@ int srvc_compile_text(struct srvc_job *job, const char *text, size_t len, struct
         diag_errorf(d, "out of memory");
         return 1;
     }
-    if (spec->supervisor)
-        read_uses(job, spec, text, len, d);
+    if (spec->supervisor) {
+        read_uses(job, spec, job->spec_path, job->spec_path, 0, d);
+        diag_set_source(d, job->spec_path, text, len);
+    }
     /* Checks run after syntax errors too, to report more in one run. */
     if (!diag_too_many(d))
         check_spec(spec, d, diag_error_count(d) > before);

@@ -23,6 +23,13 @@ static const struct {
     {"srv_atom", NULL, NULL},           {"srv_pid", NULL, NULL},
 };
 
+/* The prefix of a record's C names (type, copy, free, format): the spec
+ * that declares it, the server's own or a used one's. */
+static const char *record_spec(const char *server, const struct ast_type *t)
+{
+    return t->owner != NULL ? t->owner : server;
+}
+
 void value_declare(const char *server, struct buf *b, const struct ast_field *f,
                    enum value_role role)
 {
@@ -32,7 +39,7 @@ void value_declare(const char *server, struct buf *b, const struct ast_field *f,
     } else if (t->kind == AST_TYPE_STRING) {
         buf_printf(b, "%schar *%s", role == VALUE_ARG ? "const " : "", f->name);
     } else if (t->kind == AST_TYPE_RECORD) {
-        buf_printf(b, "%s_%s %s", server, t->name, f->name);
+        buf_printf(b, "%s_%s %s", record_spec(server, t), t->name, f->name);
     } else if (t->kind == AST_TYPE_PTR || t->kind == AST_TYPE_C) {
         size_t n = strlen(t->c_type);
         bool star = n > 0 && t->c_type[n - 1] == '*';
@@ -111,10 +118,10 @@ static void copy_value(const char *server, struct buf *b, const char *dst, const
             buf_printf(b, "if (%s.data == NULL && %s.data != NULL && %s.len > 0)\n"
                           "    goto fail;\n", dst, src, src);
     } else if (t->kind == AST_TYPE_RECORD && fail && copy_allocates(t)) {
-        buf_printf(b, "if (!%s_%s_copy(&%s, &%s))\n    goto fail;\n", server, t->name, dst,
-                   src);
+        buf_printf(b, "if (!%s_%s_copy(&%s, &%s))\n    goto fail;\n", record_spec(server, t),
+                   t->name, dst, src);
     } else if (t->kind == AST_TYPE_RECORD) {
-        buf_printf(b, "%s_%s_copy(&%s, &%s);\n", server, t->name, dst, src);
+        buf_printf(b, "%s_%s_copy(&%s, &%s);\n", record_spec(server, t), t->name, dst, src);
     } else {
         buf_printf(b, "%s = %s;\n", dst, src);
     }
@@ -147,7 +154,7 @@ static void free_value(const char *server, struct buf *b, const char *expr,
     else if (t->kind == AST_TYPE_BYTES)
         buf_printf(b, "free(%s.data);\n%s.data = NULL;\n%s.len = 0;\n", expr, expr, expr);
     else if (t->kind == AST_TYPE_RECORD)
-        buf_printf(b, "%s_%s_free(&%s);\n", server, t->name, expr);
+        buf_printf(b, "%s_%s_free(&%s);\n", record_spec(server, t), t->name, expr);
     else if (t->kind == AST_TYPE_PTR && t->free_fn != NULL)
         buf_printf(b, "if (%s != NULL)\n    %s(%s);\n%s = NULL;\n", expr, t->free_fn, expr,
                    expr);
@@ -171,7 +178,7 @@ void value_format(const char *server, struct buf *b, const char *expr,
     else if (k == AST_TYPE_PID)
         buf_printf(b, "srv_buf_printf(out, \"%%s\", srv_pid_format(%s).s);\n", expr);
     else if (k == AST_TYPE_RECORD)
-        buf_printf(b, "%s_%s_format(out, &%s);\n", server, t->name, expr);
+        buf_printf(b, "%s_%s_format(out, &%s);\n", record_spec(server, t), t->name, expr);
     else /* ptr and raw C: shown, not printed */
         buf_puts(b, "srv_buf_printf(out, \"...\");\n");
 }

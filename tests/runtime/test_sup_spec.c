@@ -1,13 +1,19 @@
 /*
  * test_sup_spec.c: the code srvc generates from `supervisor` specs
- * (servers/league.srv, team.srv, member.srv) run by libsrv: the
- * children's start arguments (literals, the supervisor's own, fixed ones
- * and start_child's), kept across restarts of the child and of its
- * supervisor, and the typed child calls.
+ * (servers/league.srv, team.srv, member.srv; keeper.srv, roster.srv,
+ * holder.srv) run by libsrv: the children's start arguments (literals,
+ * the supervisor's own, fixed ones and start_child's, records among
+ * them), kept across restarts of the child and of its supervisor, and
+ * the typed child calls.
  */
+#include <stdlib.h>
+
 #include "support.h"
+#include "holder.srv.h"
+#include "keeper.srv.h"
 #include "league.srv.h"
 #include "member.srv.h"
+#include "roster.srv.h"
 #include "team.srv.h"
 
 /* The league of city, started linked to a test of its own. */
@@ -148,4 +154,79 @@ Test(sup_spec, a_supervisor_child_restarts_with_its_arguments, .timeout = T(20))
     assert_member(srv_ref_pid(player), "reds", 9, "keeper");
     assert_member(srv_ref_name("captain"), "Lyon", 1, "captain");
     stop_league(league);
+}
+
+/* A badge whose every string and bytes is on the heap, the caller's to
+ * free (holder_badge_free) as soon as it has given it. */
+static holder_badge new_badge(const char *label, const char *code, const char *town)
+{
+    holder_badge b;
+    b.label = strdup(label);
+    b.code.len = strlen(code);
+    b.code.data = (unsigned char *)strdup(code);
+    b.home.town = strdup(town);
+    b.home.zone = 7;
+    cr_assert(b.label != NULL && b.code.data != NULL && b.home.town != NULL);
+    return b;
+}
+
+static void assert_holder(srv_ref who, const char *shelf, const char *label, const char *code,
+                          const char *town)
+{
+    holder_show_reply r;
+    cr_assert_eq(holder_show_ref(who, &r), SRV_OK);
+    cr_assert_str_eq(r.shelf, shelf);
+    cr_assert_str_eq(r.badge.label, label);
+    cr_assert_eq(r.badge.code.len, strlen(code));
+    cr_assert_eq(memcmp(r.badge.code.data, code, strlen(code)), 0);
+    cr_assert_str_eq(r.badge.home.town, town);
+    cr_assert_eq(r.badge.home.zone, 7);
+    holder_show_reply_free(&r);
+}
+
+Test(sup_spec, a_record_argument_of_the_supervisor_reaches_its_child_at_every_start,
+     .timeout = T(20))
+{
+    holder_badge badge = new_badge("warden", "k-17", "Lyon");
+    srv_pid keeper, front, again;
+    cr_assert_eq(keeper_start(badge, &keeper), SRV_OK);
+    holder_badge_free(&badge); /* the supervisor keeps its own copy */
+    assert_holder(srv_ref_name("front_holder"), "front", "warden", "k-17", "Lyon");
+    cr_assert_eq(keeper_child_pid(keeper, KEEPER_FRONT, &front), SRV_OK);
+    cr_assert_eq(srv_exit_signal(front, SRV_KILL), SRV_OK);
+    await_down(front);
+    srv_sup_counts counts;
+    cr_assert_eq(keeper_count_children(keeper, &counts), SRV_OK); /* after the restart */
+    cr_assert_eq(counts.active, 1);
+    cr_assert_eq(keeper_child_pid(keeper, KEEPER_FRONT, &again), SRV_OK);
+    cr_assert_not(srv_pid_equal(front, again));
+    assert_holder(srv_ref_pid(again), "front", "warden", "k-17", "Lyon");
+    cr_assert_eq(srv_stop(keeper, SRV_SHUTDOWN, T(5000), NULL), SRV_OK);
+}
+
+/* The one child roster runs now. */
+static srv_pid running_child(srv_pid roster)
+{
+    srv_child_info info[2];
+    size_t count = 0;
+    cr_assert_eq(srv_sup_which_children(roster, info, 2, &count), SRV_OK);
+    cr_assert_eq(count, 1);
+    return info[0].pid;
+}
+
+Test(sup_spec, start_child_carries_a_record_that_a_restart_gives_again, .timeout = T(20))
+{
+    srv_pid roster, child;
+    cr_assert_eq(roster_start("back", &roster), SRV_OK);
+    holder_badge badge = new_badge("porter", "x-2", "Nantes");
+    cr_assert_eq(roster_start_child(roster, badge, &child), SRV_OK);
+    holder_badge_free(&badge); /* the child's copy is the runtime's */
+    assert_holder(srv_ref_pid(child), "back", "porter", "x-2", "Nantes");
+    /* transient: killed, it starts again with the same arguments */
+    cr_assert_eq(srv_exit_signal(child, SRV_KILL), SRV_OK);
+    await_down(child);
+    srv_pid again = running_child(roster);
+    cr_assert_not(srv_pid_equal(child, again));
+    assert_holder(srv_ref_pid(again), "back", "porter", "x-2", "Nantes");
+    cr_assert_eq(srv_stop(roster, SRV_SHUTDOWN, T(5000), NULL), SRV_OK);
 }
