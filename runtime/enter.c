@@ -42,7 +42,7 @@ srv_status srv_enter_loop(const srv_module *module, void *state,
             return SRV_ENOMEM;
         if (srv__name(p) != name) {
             /* gen.erl: the process exits with process_not_registered */
-            srv__thread_identity_exit(srv__atom("process_not_registered"));
+            srv__thread_identity_exit(srv__atom("process_not_registered"), NULL);
             if (reason != NULL)
                 *reason = srv__atom("process_not_registered");
             return SRV_ENOTREG;

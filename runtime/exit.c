@@ -19,14 +19,22 @@
 #include "os.h"
 #include "process.h"
 #include "request.h"
+#include "spawn.h"
 #include "wait.h"
+
+/* Where srv_exit jumps from here: the frame of the server's callback
+ * running on this thread, or of the function srv_spawn runs on it. */
+static struct exit_frame *frame_here(void)
+{
+    struct process *p = srv__current_or_null();
+    return p != NULL ? srv__exit_frame(p) : srv__spawn_frame(NULL);
+}
 
 void srv_exit(srv_atom reason)
 {
-    struct process *p = srv__current_or_null();
-    struct exit_frame *frame = p != NULL ? srv__exit_frame(p) : NULL;
+    struct exit_frame *frame = frame_here();
     if (frame == NULL)
-        srv__fatal("srv: srv_exit(%s) outside a server's handler",
+        srv__fatal("srv: srv_exit(%s) outside a server's handler or a spawned function",
                    reason != NULL ? reason : "NULL");
     frame->reason = srv__atom(reason != NULL ? reason : "undefined");
     SRV__EXIT_JUMP(frame->env);
@@ -34,10 +42,9 @@ void srv_exit(srv_atom reason)
 
 void srv_exit_detail(srv_atom reason, const srv_detail *detail)
 {
-    struct process *p = srv__current_or_null();
-    struct exit_frame *frame = p != NULL ? srv__exit_frame(p) : NULL;
+    struct exit_frame *frame = frame_here();
     if (frame == NULL)
-        srv__fatal("srv: srv_exit_detail(%s) outside a server's handler",
+        srv__fatal("srv: srv_exit_detail(%s) outside a server's handler or a spawned function",
                    reason != NULL ? reason : "NULL");
     /* The frame's until the callback's runner takes it (srv__run_callback
      * gives it to the caller in the action's detail). */
@@ -50,7 +57,7 @@ void srv__assert_failed(const char *expr, const char *file, int line)
 {
     char text[512];
     snprintf(text, sizeof text, "assert: %s (%s:%d)", expr, file, line);
-    if (srv__current_or_null() == NULL)
+    if (frame_here() == NULL)
         srv__fatal("srv: %s", text);
     srv_exit(text); /* interned there (out_of_memory if it cannot be) */
 }
@@ -104,10 +111,7 @@ static void drain(struct process *p, srv_atom reason, const srv_detail *detail)
     }
 }
 
-/* An exit signal still pending on p that ends it (kill, or an abnormal
- * reason when p does not trap): the reason it gives, or NULL, and its
- * detail into *detail (a reference, or NULL). */
-static srv_atom signal_reason(struct process *p, const srv_detail **detail)
+srv_atom srv__signal_reason(struct process *p, const srv_detail **detail)
 {
     srv_atom why = srv__interrupt_take(p, detail);
     if (why == srv_atom_kill)
@@ -118,6 +122,32 @@ static srv_atom signal_reason(struct process *p, const srv_detail **detail)
         return NULL;
     }
     return why;
+}
+
+bool srv__signal_replaces(struct process *p, srv_atom *reason, const srv_detail **detail)
+{
+    const srv_detail *signal_detail;
+    srv_atom signal = srv__signal_reason(p, &signal_detail);
+    if (signal == NULL)
+        return false;
+    srv_detail_release(*detail);
+    *reason = signal;
+    *detail = signal_detail;
+    return true;
+}
+
+void srv__exit_if_signalled(struct process *p, struct reply_slot *slot)
+{
+    const srv_detail *detail;
+    srv_atom why = srv__signal_reason(p, &detail);
+    if (why == NULL)
+        return; /* it traps by now: the EXIT waits in the mailbox */
+    /* Give the call up; a reply being written into our buffer (on the
+     * stack we are about to leave) is waited out first. */
+    if (slot != NULL)
+        srv__slot_disarm(slot);
+    srv__set_flag(p, PF_SIGNALLED, true);
+    srv_exit_detail(why, detail);
 }
 
 srv_atom srv__exit(struct process *p, srv_atom reason, const srv_detail *detail,
@@ -159,12 +189,8 @@ srv_atom srv__exit(struct process *p, srv_atom reason, const srv_detail *detail,
      * wins, as it would end a BEAM process still in terminate. */
     srv__process_close(p);
     srv__process_quiesce(p, (flags & EXIT_HOLDS_REF) && !srv__flag(p, PF_UNHELD));
-    const srv_detail *signal_detail;
-    srv_atom signal = signal_reason(p, &signal_detail);
-    if (signal != NULL) {
-        reason = signal;
-        srv_detail_release(detail);
-        detail = p->current->exit_detail = signal_detail;
+    if (srv__signal_replaces(p, &reason, &detail)) {
+        p->current->exit_detail = detail;
         reported = true;
     }
     if (terminate && !reported && !srv_reason_is_quiet(reason, detail))
@@ -172,13 +198,8 @@ srv_atom srv__exit(struct process *p, srv_atom reason, const srv_detail *detail,
                           p->current->has_from ? &p->current->from : NULL);
 
     /* The name goes after terminate and the crash report (which names
-     * it), as an Erlang process holds its name until it is dead; and
-     * before anyone hears of the exit, so that whoever does may take it. */
-    struct process_extra *x = srv__extra(p);
-    srv_atom name = x != NULL ? atomic_exchange_explicit(&x->name, NULL, memory_order_acq_rel)
-                              : NULL;
-    if (name != NULL)
-        srv__name_remove(name, p->pid);
+     * it), as an Erlang process holds its name until it is dead. */
+    srv__name_release(p);
     answer_current(p, reason, detail);
     /* Links and monitors first: their EXIT and DOWN need not wait for a
      * long queue to be freed. */

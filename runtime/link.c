@@ -336,7 +336,7 @@ static bool remove_ref(struct monitor_entry *list, size_t *count, srv_monitor_re
  * q looks again when it takes the signal (srv__interrupt). */
 static bool signal_ends(struct process *q, srv_atom reason, const srv_detail *detail)
 {
-    return q->module != NULL &&
+    return srv__killable(q) &&
            (reason == srv_atom_kill ||
             ((reason != srv_atom_normal || detail != NULL) && /* {normal, _} ends it */
              !srv__flag(q, PF_TRAP_EXIT)));
@@ -528,7 +528,7 @@ srv_status srv_link(srv_pid pid)
     if (status != SRV_ENOPROC)
         return status;
     /* Erlang: linking to a dead process brings an exit signal noproc. */
-    if ((srv__flag(self, PF_TRAP_EXIT) || self->module == NULL) &&
+    if (srv__traps_exits(self) &&
         !send_signal(self->pid, ENV_EXIT, pid, 0, srv_atom_noproc, NULL))
         return SRV_ENOMEM;
     return SRV_ENOPROC;
@@ -570,7 +570,7 @@ srv_status srv_unlink(srv_pid pid)
 bool srv_trap_exit(bool on)
 {
     struct process *self = srv__current();
-    if (self->module == NULL)
+    if (!srv__killable(self))
         return true; /* plain threads always trap */
     /* Relaxed: only this process sets it; signallers read it (signal_ends). */
     bool was = srv__flag(self, PF_TRAP_EXIT);
@@ -1027,10 +1027,24 @@ srv_status srv_receive_signal(srv_signal *out, long timeout_ms)
         return SRV_ENOMEM;
     uint64_t deadline = srv__deadline_after_ms(timeout_ms);
     for (;;) {
+        /* A spawned function's process that a signal ends exits from
+         * here (a plain thread's identity never has one pending); the
+         * signaller makes it pending before it queues the EXIT, so it is
+         * seen here by the time the EXIT is taken.  Relaxed: the take
+         * (srv__interrupt_take) acquires. */
+        if (atomic_load_explicit(&self->interrupt, memory_order_relaxed) != NULL)
+            srv__exit_if_signalled(self, NULL);
         uint32_t seen = atomic_load_explicit(&srv__extra(self)->mail_futex, memory_order_acquire);
         struct envelope *e = srv__mailbox_pop(&self->mailbox);
         if (e != NULL) {
             srv__message_taken(self);
+            if (e->kind == ENV_EXIT && !srv__traps_exits(self)) {
+                /* One that does not trap exits takes no EXIT message: a
+                 * normal one does nothing, one that ends it is pending,
+                 * and taken at the top. */
+                srv__envelope_free(NULL, e);
+                continue;
+            }
             bool signal = e->kind == ENV_EXIT || e->kind == ENV_DOWN;
             if (signal) {
                 out->kind = e->kind == ENV_EXIT ? SRV_SIGNAL_EXIT : SRV_SIGNAL_DOWN;

@@ -4,7 +4,9 @@
  * The report has the shape of OTP's (gen_server:format_log): who
  * terminated, the last message in, the state, the reason, the events sys
  * logged if any, and the client if a call was in progress; the message,
- * state, reason and log as the module's format_status leaves them.  The default logger writes each report to
+ * state, reason and log as the module's format_status leaves them.  And
+ * proc_lib's crash report, of a spawned function's process (spawn.c),
+ * with the same header and notation.  The default logger writes each report to
  * stderr in one write, so reports from several threads never interleave.
  */
 #include <pthread.h>
@@ -14,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "log.h"
 #include "mailbox.h"
 #include "os.h"
@@ -174,6 +177,33 @@ void srv__debug_format_options(srv_buf *out, const struct process *p)
     srv_buf_printf(out, "]");
 }
 
+/* proc_lib's '$ancestors' of p: its starter, then the starter's, ... each
+ * by its registered name if it has one (proc_lib's get_my_name); a plain
+ * thread ends the list, as a process that proc_lib did not start has
+ * none, and so do one that is gone (a C process keeps no copy) and one
+ * that kept no starter (srv__starter).  A spawned function's process
+ * goes on with its spawner, as proc_lib's spawn keeps it. */
+void srv__format_ancestors(srv_buf *out, const struct process *p)
+{
+    srv_buf_printf(out, "[");
+    srv_pid next = srv__starter(p);
+    for (int depth = 0; !srv_pid_is_none(next) && depth < 64; depth++) {
+        struct process *a = srv__process_get(next);
+        if (a == NULL)
+            break;
+        srv_atom name = srv__name(a);
+        if (depth > 0)
+            srv_buf_printf(out, ",");
+        if (name != NULL)
+            srv_buf_put_atom(out, name);
+        else
+            srv_buf_printf(out, "%s", srv_pid_format(next).s);
+        next = srv__killable(a) ? srv__starter(a) : SRV_PID_NONE;
+        srv__process_put(a);
+    }
+    srv_buf_printf(out, "]");
+}
+
 /* Runs the module's format_status on parts with srv_exit caught (a
  * crash in C: srv_exit, or a failed srv_assert, inside it): false when it
  * exited.  Whatever else it does (a fault, a wait) is not caught.  Its
@@ -241,6 +271,20 @@ void srv__status_parts_free(struct status_parts *parts)
     srv_buf_free(&parts->message);
     srv_buf_free(&parts->reason);
 }
+/* A report's first line: =ERROR REPORT==== srv <0.81.0> ===, where OTP's
+ * logger writes the time. */
+static void report_header(srv_buf *out, const char *kind, const struct process *p)
+{
+    srv_buf_printf(out, "=%s REPORT==== srv %s ===\n", kind, srv_pid_format(p->pid).s);
+}
+
+/* A report's text to the logger, in one piece, and its buffer freed. */
+static void report_send(srv_buf *out)
+{
+    srv__log(SRV_LOG_ERROR, out->data);
+    srv_buf_free(out);
+}
+
 /* A part of format_status's map; "" for one it dropped or lost to memory. */
 static const char *text_of(const srv_buf *part)
 {
@@ -253,7 +297,7 @@ void srv__report_crash(struct process *p, srv_atom reason, const srv_detail *det
     const srv_module *m = p->module;
     srv_buf out = {0};
     srv_atom name = srv__name(p);
-    srv_buf_printf(&out, "=ERROR REPORT==== srv %s ===\n", srv_pid_format(p->pid).s);
+    report_header(&out, "ERROR", p);
     srv_buf_printf(&out, "** Generic server %s %s%s%s terminating%s\n", m->name,
                    srv_pid_format(p->pid).s, name ? " registered as " : "",
                    name ? name : "", in_terminate ? " (terminate itself failed)" : "");
@@ -272,8 +316,51 @@ void srv__report_crash(struct process *p, srv_atom reason, const srv_detail *det
         srv_buf_printf(&out, "** Client %s was waiting for the reply\n",
                        srv_pid_format(client->pid).s);
     srv__status_parts_free(&parts);
-    srv__log(SRV_LOG_ERROR, out.data);
-    srv_buf_free(&out);
+    report_send(&out);
+}
+
+/* process_info(Pid, links): [<0.9.0>,<0.12.0>]. */
+static void put_links(srv_buf *out, srv_pid pid)
+{
+    srv_pid few[16], *links = few;
+    size_t count = 0;
+    srv_links(pid, few, 16, &count);
+    if (count > 16 && (links = srv__malloc(count * sizeof *links)) != NULL)
+        srv_links(pid, links, count, &count); /* as many, or fewer by now */
+    if (links == NULL) /* no memory for them all: the first 16 */
+        links = few, count = 16;
+    srv_buf_printf(out, "[");
+    for (size_t i = 0; i < count; i++)
+        srv_buf_printf(out, "%s%s", i > 0 ? "," : "", srv_pid_format(links[i]).s);
+    srv_buf_printf(out, "]");
+    if (links != few)
+        srv__free(links);
+}
+
+void srv__report_spawn_crash(struct process *p, srv_atom initial_call, srv_atom reason,
+                             const srv_detail *detail)
+{
+    srv_buf out = {0};
+    srv_atom name = srv__name(p);
+    report_header(&out, "CRASH", p);
+    srv_buf_printf(&out, "  crasher:\n");
+    if (initial_call != NULL)
+        srv_buf_printf(&out, "    initial call: %s\n", initial_call);
+    srv_buf_printf(&out, "    pid: %s\n", srv_pid_format(p->pid).s);
+    srv_buf_printf(&out, "    registered_name: ");
+    if (name != NULL)
+        srv_buf_put_atom(&out, name);
+    else
+        srv_buf_printf(&out, "[]");
+    srv_buf_printf(&out, "\n    exception exit: ");
+    srv_buf_put_reason(&out, reason, detail);
+    srv_buf_printf(&out, "\n    ancestors: ");
+    srv__format_ancestors(&out, p);
+    srv_buf_printf(&out, "\n    message_queue_len: %zu\n    links: ", srv__queue_len(p));
+    put_links(&out, p->pid);
+    srv_buf_printf(&out, "\n    trap_exit: %s\n    status: running\n",
+                   srv__flag(p, PF_TRAP_EXIT) ? "true" : "false");
+    report_send(&out);
 }
 
 /* fork: the child keeps the logger. */

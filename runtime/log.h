@@ -41,6 +41,14 @@ bool srv__log_custom(void);
  * plain atom): {shutdown,going_home} whole. */
 void srv__report_crash(struct process *p, srv_atom reason, const srv_detail *detail,
                        bool in_terminate, const srv_from *client);
+/* proc_lib's crash report of p, a spawned function's process that ends
+ * with reason and its detail: initial call (when known), pid,
+ * registered_name, the exit, ancestors, message_queue_len, links,
+ * trap_exit, status, as OTP's `crasher` part. */
+void srv__report_spawn_crash(struct process *p, srv_atom initial_call, srv_atom reason,
+                             const srv_detail *detail);
+/* proc_lib's '$ancestors' of p: [Starter, its starter, ...]. */
+void srv__format_ancestors(srv_buf *out, const struct process *p);
 void srv__log_fork(enum srv_fork_phase phase);
 
 /* A message in Erlang's notation: the one c describes (NULL: in init). */

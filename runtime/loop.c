@@ -589,32 +589,6 @@ static void answer_text(srv_from from, srv_buf *text)
         srv_buf_free(text);
 }
 
-/* proc_lib's '$ancestors' of p: its starter, then the starter's, ... each
- * by its registered name if it has one (proc_lib's get_my_name); a plain
- * thread ends the list, as a process that proc_lib did not start has
- * none, and so do one that is gone (a C process keeps no copy) and one
- * that kept no starter (srv__starter). */
-static void ancestors(srv_buf *out, const struct process *p)
-{
-    srv_buf_printf(out, "[");
-    srv_pid next = srv__starter(p);
-    for (int depth = 0; !srv_pid_is_none(next) && depth < 64; depth++) {
-        struct process *a = srv__process_get(next);
-        if (a == NULL)
-            break;
-        srv_atom name = srv__name(a);
-        if (depth > 0)
-            srv_buf_printf(out, ",");
-        if (name != NULL)
-            srv_buf_put_atom(out, name);
-        else
-            srv_buf_printf(out, "%s", srv_pid_format(next).s);
-        next = a->module != NULL ? srv__starter(a) : SRV_PID_NONE;
-        srv__process_put(a);
-    }
-    srv_buf_printf(out, "]");
-}
-
 /* sys:get_status, in the status's fields and in one text. */
 static void answer_status(struct process *p, srv_from from)
 {
@@ -626,7 +600,7 @@ static void answer_status(struct process *p, srv_from from)
     struct status_parts parts;
     srv__status_parts(p, &parts, false, NULL, NULL);
     srv__debug_format_options(&st.debug, p);
-    ancestors(&st.ancestors, p);
+    srv__format_ancestors(&st.ancestors, p);
     st.state = parts.state;
     st.log = parts.log;
     parts.state = parts.log = (srv_buf){0};

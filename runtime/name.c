@@ -246,6 +246,15 @@ srv_status srv_unregister(const char *name)
     return SRV_OK;
 }
 
+void srv__name_release(struct process *p)
+{
+    struct process_extra *x = srv__extra(p);
+    srv_atom name = x != NULL ? atomic_exchange_explicit(&x->name, NULL, memory_order_acq_rel)
+                              : NULL;
+    if (name != NULL)
+        srv__name_remove(name, p->pid);
+}
+
 srv_status srv_whereis(const char *name, srv_pid *pid_out)
 {
     if (pid_out == NULL)

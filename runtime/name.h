@@ -7,6 +7,8 @@
 #include "os.h"
 #include "srv.h"
 
+struct process;
+
 /* SRV_EALREADY, with *holder set, when the name is taken. */
 srv_status srv__name_add(srv_atom name, srv_pid pid, srv_pid *holder);
 /* The same in a registry of the user's: its register_name, and pid kept
@@ -16,6 +18,10 @@ srv_status srv__name_add_via(const srv_registry *via, srv_atom name, srv_pid pid
                              srv_pid *holder);
 /* Removes name if pid still holds it, locally or in its via registry. */
 void srv__name_remove(srv_atom name, srv_pid pid);
+/* An ending process's name goes (srv__exit, a thread's identity's end):
+ * after its crash report, which names it, and before anyone hears of
+ * the exit, so that whoever does may take it. */
+void srv__name_release(struct process *p);
 void srv__name_fork(enum srv_fork_phase phase);
 
 /* Whether a via reference names a registry that can look it up. */

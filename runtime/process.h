@@ -148,6 +148,10 @@ enum {
                                         a scheduler thread, whose turn keeps
                                         the memory (epoch.h); set from the
                                         take to the release */
+    PF_SPAWNED = 1u << 9,            /* a thread's identity made by srv_spawn
+                                        (spawn.c): unlike a plain thread's,
+                                        it traps exits only when it says so,
+                                        and a signal may end it */
 };
 
 /* What only some processes need, made on first use (srv__extra_made) and
@@ -250,6 +254,18 @@ static inline uint32_t srv__flags(const struct process *p)
 static inline bool srv__flag(const struct process *p, uint32_t flag)
 {
     return (srv__flags(p) & flag) != 0;
+}
+/* Whether an exit signal may end p: a server, or a function spawned as
+ * a process (srv_spawn).  A plain thread's own identity never ends by a
+ * signal: it always traps exits. */
+static inline bool srv__killable(const struct process *p)
+{
+    return p->module != NULL || srv__flag(p, PF_SPAWNED);
+}
+/* Whether p takes exit signals as messages (process_flag(trap_exit)). */
+static inline bool srv__traps_exits(const struct process *p)
+{
+    return srv__flag(p, PF_TRAP_EXIT) || !srv__killable(p);
 }
 /* The executor (or the starter before p is seen): a load and a store. */
 static inline void srv__set_flag(struct process *p, uint32_t flag, bool on)

@@ -2,12 +2,15 @@
  * thread.c: a plain thread's own process identity.  A thread that starts,
  * calls or links to servers is a process to them: it gets a pid the first
  * time it needs one, and when the thread ends its links and monitors hear
- * `normal`.
+ * `normal`.  A function spawned as a process (spawn.c) runs on a thread
+ * that adopts the identity made for it.
  */
 #include <pthread.h>
 
+#include "exit.h"
 #include "link.h"
 #include "mailbox.h"
+#include "name.h"
 #include "os.h"
 #include "overflow.h"
 #include "process.h"
@@ -19,25 +22,29 @@ static pthread_key_t identity_key;
 static pthread_once_t identity_once = PTHREAD_ONCE_INIT;
 static bool identity_key_made;
 
-/* Ends a plain thread's identity: its links and monitors hear reason. */
-static void identity_end(struct process *p, srv_atom reason)
+void srv__identity_end(struct process *p, srv_atom reason, const srv_detail *detail)
 {
     srv__process_close(p);
     srv__process_quiesce(p, false);
-    srv__links_exit(p, reason, NULL);
+    /* a spawned function's process: a signal that came before the close
+     * ended it first (a plain thread's identity never has one) */
+    srv__signal_replaces(p, &reason, &detail);
+    srv__name_release(p);
+    srv__links_exit(p, reason, detail);
+    srv_detail_release(detail); /* each signal has its own */
     struct envelope *e;
     while ((e = srv__mailbox_pop(&p->mailbox)) != NULL)
         srv__envelope_free(NULL, e);
     srv__requests_release(p); /* replies nobody read */
     srv__process_free(p);
-    srv__overflow_unwatch_thread();
 }
 
 /* A plain thread's identity ends with the thread: its links and monitors
  * hear `normal`. */
 static void identity_destroy(void *arg)
 {
-    identity_end(arg, SRV_NORMAL);
+    srv__identity_end(arg, SRV_NORMAL, NULL);
+    srv__overflow_unwatch_thread();
 }
 
 /* The thread has no identity from here on (a fresh one on its next need). */
@@ -48,13 +55,16 @@ static void identity_forget(void)
         pthread_setspecific(identity_key, NULL);
 }
 
-void srv__thread_identity_exit(srv_atom reason)
+void srv__thread_identity_exit(srv_atom reason, const srv_detail *detail)
 {
     struct process *p = identity;
-    if (p == NULL)
+    if (p == NULL) {
+        srv_detail_release(detail);
         return;
+    }
     identity_forget();
-    identity_end(p, reason);
+    srv__identity_end(p, reason, detail);
+    srv__overflow_unwatch_thread();
 }
 
 void srv__thread_identity_lend(void)
@@ -70,14 +80,25 @@ static void identity_key_make(void)
 struct process *srv__thread_identity(void)
 {
     if (identity == NULL) {
-        pthread_once(&identity_once, identity_key_make);
-        identity = srv__process_new(NULL);
-        if (identity == NULL)
+        struct process *p = srv__process_new(NULL);
+        if (p == NULL)
             return NULL;
-        pthread_setspecific(identity_key, identity);
-        /* a thread that calls servers may run their handlers itself */
-        srv__overflow_watch_thread();
+        srv__thread_identity_adopt(p);
     }
+    return identity;
+}
+
+void srv__thread_identity_adopt(struct process *p)
+{
+    pthread_once(&identity_once, identity_key_make);
+    identity = p;
+    pthread_setspecific(identity_key, p);
+    /* a thread that calls servers may run their handlers itself */
+    srv__overflow_watch_thread();
+}
+
+struct process *srv__thread_identity_peek(void)
+{
     return identity;
 }
 

@@ -20,11 +20,23 @@ struct process *srv__current(void);
 /* This thread's identity, whatever runs on it; NULL: out of memory. */
 struct process *srv__thread_identity(void);
 
-/* enter.c: the thread's identity ends with reason, as if the thread did;
- * or it becomes a server's and the thread no longer is it.  Either way
- * the thread gets a fresh identity on its next need. */
-void srv__thread_identity_exit(srv_atom reason);
+/* The calling thread's identity, or NULL when it has none now. */
+struct process *srv__thread_identity_peek(void);
+/* The calling thread takes p, a thread's identity made for it (spawn.c),
+ * as its own. */
+void srv__thread_identity_adopt(struct process *p);
+
+/* The thread's identity ends with reason and its detail (a reference
+ * this takes), as if the thread did; or (enter.c) it becomes a server's
+ * and the thread no longer is it.  Either way the thread gets a fresh
+ * identity on its next need. */
+void srv__thread_identity_exit(srv_atom reason, const srv_detail *detail);
 void srv__thread_identity_lend(void);
+/* Ends p, a thread's identity, on any thread (the thread's own ending
+ * above is this and its stack's watch taken off): its name goes, then
+ * links and monitors hear reason (detail: a reference this takes), or
+ * the signal pending that ended it first. */
+void srv__identity_end(struct process *p, srv_atom reason, const srv_detail *detail);
 
 void srv__thread_fork(enum srv_fork_phase phase);
 

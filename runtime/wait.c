@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "atom.h"
+#include "exit.h"
 #include "fiber.h"
 #include "inline.h"
 #include "link.h"
@@ -15,6 +16,7 @@
 #include "process.h"
 #include "request.h"
 #include "sched.h"
+#include "spawn.h"
 #include "thread.h"
 #include "wait.h"
 
@@ -82,7 +84,7 @@ static void wake_waiter(struct reply_slot *slot, uint64_t tag)
 
 bool srv__interrupt(struct process *p, srv_atom reason)
 {
-    if (p->module == NULL)
+    if (!srv__killable(p))
         return false; /* a plain thread's identity is never killed */
     /* The first signal pending wins, except that kill replaces another
      * (which p could still drop if it traps exits by then).  seq_cst, then
@@ -109,7 +111,7 @@ bool srv__interrupt(struct process *p, srv_atom reason)
     return ours;
 }
 
-/* The waiting handler's side of srv__interrupt: exits from the wait when
+/* The waiting process's side of srv__interrupt: exits from the wait when
  * the signal ends p; otherwise the signal is left to the mailbox.  It
  * resets the futex word srv__interrupt set, so the caller must look at
  * the slot after it: a reply that came before the reset is seen then, one
@@ -117,24 +119,18 @@ bool srv__interrupt(struct process *p, srv_atom reason)
 static __attribute__((noinline)) void take_interrupt_now(struct process *p,
                                                           struct reply_slot *slot)
 {
-    if (srv__exit_frame(p) == NULL || srv__current_or_null() != p)
-        return; /* not in p's handler: left for p's next message boundary */
-    const srv_detail *detail;
-    srv_atom why = srv__interrupt_take(p, &detail);
+    /* p's handler on this thread, or the function srv_spawn runs as p */
+    struct exit_frame *frame = srv__current_or_null() == p ? srv__exit_frame(p)
+                                                           : srv__spawn_frame(p);
+    if (frame == NULL)
+        return; /* not p's code: left for p's next message boundary */
     /* An exchange, not a store: if a replier's exchange came first, ours
      * reads it and synchronises with it, so the caller's next look at the
-     * slot sees DONE; if ours came first, the replier's sets 1 again. */
+     * slot sees DONE; if ours came first, the replier's sets 1 again.  A
+     * signal that comes after it is seen by the take below, or sets the
+     * word again. */
     atomic_exchange_explicit(&slot->futex, 0, memory_order_acq_rel);
-    if (why == NULL ||
-        (why != srv_atom_kill && srv__flag(p, PF_TRAP_EXIT))) {
-        srv_detail_release(detail);
-        return; /* it traps by now: the EXIT waits in the mailbox */
-    }
-    /* Give the call up; a reply being written into our buffer (on the
-     * stack we are about to leave) is waited out first. */
-    srv__slot_disarm(slot);
-    srv__set_flag(p, PF_SIGNALLED, true);
-    srv_exit_detail(why == srv_atom_kill ? srv_atom_killed : why, detail);
+    srv__exit_if_signalled(p, slot);
 }
 
 /* Most waits find no signal: one load. */

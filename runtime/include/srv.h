@@ -594,8 +594,9 @@ SRV_API srv_status srv_reqids_check(srv_reqids *reqids, bool delete_answered,
 /* Inside a process: exiting, links, monitors, trapping exits             */
 
 /* Ends the calling server's handler now, as erlang:exit/1 would: terminate
- * runs with reason, then links and monitors are told.  From a plain thread
- * it aborts the program. */
+ * runs with reason, then links and monitors are told.  In a function run
+ * by srv_spawn, its process exits with reason.  From a plain thread it
+ * aborts the program. */
 SRV_API SRV_NORETURN void srv_exit(srv_atom reason);
 /* erlang:exit({Reason, Detail}): as srv_exit, with a detail (the
  * reference is the exit's: srv_exit_detail(SRV_SHUTDOWN,
@@ -646,7 +647,8 @@ SRV_API srv_status srv_demonitor(srv_monitor_ref ref);
 /* Receiving on a plain thread                                             */
 
 /* What a plain thread receives: the signals its links and monitors bring
- * (plain threads always trap exits: they cannot be killed by a signal). */
+ * (plain threads always trap exits: they cannot be killed by a signal; a
+ * function spawned as a process, srv_spawn, traps only when it says so). */
 typedef enum srv_signal_kind {
     SRV_SIGNAL_EXIT = 1, /* {'EXIT', Pid, Reason} */
     SRV_SIGNAL_DOWN      /* {'DOWN', Ref, process, Pid, Reason} */
@@ -664,6 +666,50 @@ typedef struct srv_signal {
 
 /* Waits up to timeout_ms for the next signal to the calling plain thread. */
 SRV_API srv_status srv_receive_signal(srv_signal *out, long timeout_ms);
+
+/* ---------------------------------------------------------------------- */
+/* A function as a process: proc_lib's spawn, spawn_link, spawn_opt       */
+
+/* spawn_opt's options that mean something for a C function (BEAM's
+ * heap, priority and message queue options have none).  NULL: all zero. */
+typedef struct srv_spawn_opts {
+    bool link;         /* linked, with whatever mode: spawn_opt [link, monitor] */
+    bool monitor;      /* monitored, with whatever mode */
+    bool trap_exit;    /* process_flag(trap_exit, true) before fn runs */
+    /* the crash report's initial call, "worker:loop/1" (interned); NULL:
+     * the report has no such line, as OTP's when it knows none */
+    const char *initial_call;
+} srv_spawn_opts;
+
+/* proc_lib:spawn (SRV_START_PLAIN), spawn_link (SRV_START_LINK),
+ * spawn_opt with monitor (SRV_START_MONITOR): runs fn(arg) as a process
+ * of its own, on a thread of its own, and returns at once with its pid
+ * in result->pid (and the monitor's ref in result->monitor_ref).  The
+ * link or monitor is made before fn runs, as Erlang's spawn_link is one
+ * step.  Inside fn the process is srv_self(): it calls, links, monitors,
+ * registers a name, receives its signals (srv_receive_signal) as a plain
+ * thread does, and may become a server (srv_enter_loop).  How it ends:
+ *   fn returns          exit normal
+ *   srv_exit(reason)    (or srv_exit_detail, a failed SRV_ASSERT) from fn:
+ *                       exit with that reason
+ *   an exit signal      kill, or an abnormal reason when it does not trap
+ *                       exits (opts->trap_exit, srv_trap_exit; one that
+ *                       traps gets it from srv_receive_signal): a wait it
+ *                       is in (srv_call, srv_receive_signal, srv_sleep,
+ *                       ...) ends and it exits from there; fn busy
+ *                       computing cannot be interrupted in C: it exits
+ *                       as soon as it next waits, or returns.  A normal
+ *                       signal to one that does not trap does nothing.
+ * Links get an EXIT, monitors a DOWN, with the reason.  An exit of its
+ * own with a reason other than normal, shutdown or {shutdown, _} logs
+ * proc_lib's crash report (=CRASH REPORT====: initial call, pid,
+ * registered_name, the exit, ancestors, message_queue_len, links,
+ * trap_exit, status); a signal's end logs none, as in OTP.  arg is the
+ * caller's: it must outlive fn's use of it.  SRV_EINVAL for a NULL fn or
+ * a bad mode, SRV_ENOMEM when the process or its thread cannot be made
+ * (nothing ran), SRV_ESHUTDOWN once srv_runtime_shutdown has begun. */
+SRV_API srv_status srv_spawn(void (*fn)(void *arg), void *arg, srv_start_mode mode,
+                             const srv_spawn_opts *opts, srv_start_result *result);
 
 /* ---------------------------------------------------------------------- */
 /* Registered names                                                        */

@@ -1,0 +1,16 @@
+/*
+ * spawn.h: proc_lib's spawn (spawn.c): a function run as a process on a
+ * thread of its own.
+ */
+#ifndef SRV_SPAWN_H
+#define SRV_SPAWN_H
+
+struct exit_frame;
+struct process;
+
+/* Where srv_exit jumps in the function srv_spawn runs on this thread as
+ * p (NULL: whichever it runs as): NULL when none runs here, or the thread
+ * is no longer p (it lent its identity to srv_enter_loop). */
+struct exit_frame *srv__spawn_frame(const struct process *p);
+
+#endif /* SRV_SPAWN_H */
