@@ -8,7 +8,6 @@
  * stderr in one write, so reports from several threads never interleave.
  */
 #include <pthread.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -43,16 +42,7 @@ void srv__log(srv_log_level level, const char *text)
         fn(level, text, user);
         return;
     }
-    size_t len = 0;
-    while (text[len] != '\0')
-        len++;
-    while (len > 0) {
-        ssize_t n = write(STDERR_FILENO, text, len);
-        if (n <= 0)
-            break;
-        text += n;
-        len -= (size_t)n;
-    }
+    srv__write_all(STDERR_FILENO, text);
 }
 
 bool srv__log_custom(void)
@@ -174,28 +164,24 @@ void srv__debug_format_options(srv_buf *out, const struct process *p)
     srv_buf_printf(out, "]");
 }
 
+struct format_status_job {
+    struct process *p;
+    struct status_parts *parts;
+};
+
+static void run_format_status(void *arg)
+{
+    struct format_status_job *job = arg;
+    job->p->module->format_status(&job->parts->map, srv__state(job->p));
+}
+
 /* Runs the module's format_status on parts with srv_exit caught (a
  * crash in C: srv_exit, or a failed srv_assert, inside it): false when it
- * exited.  Whatever else it does (a fault, a wait) is not caught.  Its
- * exit leaves the process's own frame and reason as they were: a crash
- * report may be on its way. */
+ * exited. */
 static bool format_status_ran(struct process *p, struct status_parts *parts)
 {
-    /* srv_exit's frame hangs on the message being handled (none: init's),
-     * as srv__run_callback hangs it (loop.c, which calls us) */
-    struct current_message none;
-    struct exit_frame frame;
-    srv__exit_frame_enter(p, &frame, &none);
-    bool ran;
-    if (SRV__EXIT_SET(frame.env) == 0) {
-        p->module->format_status(&parts->map, srv__state(p));
-        ran = true;
-    } else {
-        srv_detail_release(frame.detail); /* an srv_exit_detail's: unused */
-        ran = false;
-    }
-    srv__exit_frame_leave(p, &frame, &none);
-    return ran;
+    struct format_status_job job = {p, parts};
+    return srv__run_caught(p, run_format_status, &job);
 }
 
 /* What the runtime prints of p for format_status: its state (or, once
