@@ -7,6 +7,7 @@
  * state, reason and log as the module's format_status leaves them.  The default logger writes each report to
  * stderr in one write, so reports from several threads never interleave.
  */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -137,11 +138,32 @@ void srv__debug_format_log(srv_buf *out, const struct process *p)
     srv_buf_printf(out, "]");
 }
 
+/* The file and the installed functions in the debug list: the file by
+ * its path (sys shows its io device, a pid), a function and its state by
+ * their addresses, as Erlang shows a fun: {#Fun<0x4012a0>,#Ptr<0x...>}. */
+static void format_file_and_fns(srv_buf *out, const struct sys_debug *d, bool first)
+{
+    if (d->file_name != NULL) {
+        srv_buf_printf(out, "%s{log_to_file,", first ? "" : ",");
+        srv_buf_put_string(out, d->file_name);
+        srv_buf_printf(out, "}");
+        first = false;
+    }
+    for (const struct debug_fn *f = d->fns; f != NULL; f = f->next, first = false)
+        srv_buf_printf(out, "%s{#Fun<0x%" PRIxPTR ">,#Ptr<0x%" PRIxPTR ">}", first ? "" : ",",
+                       (uintptr_t)f->fn, (uintptr_t)f->state);
+}
+
 void srv__debug_format_options(srv_buf *out, const struct process *p)
 {
     const struct sys_debug *d = srv__debug(p);
     srv_buf_printf(out, "[");
-    if (d != NULL && d->counting) {
+    if (d == NULL) {
+        srv_buf_printf(out, "]");
+        return;
+    }
+    bool others = d->trace || d->log_max > 0;
+    if (d->counting) {
         /* sys:statistics' entry: its start as local time, the counts */
         struct tm tm;
         time_t start = (time_t)d->start_time;
@@ -150,17 +172,18 @@ void srv__debug_format_options(srv_buf *out, const struct process *p)
                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
                        tm.tm_sec, (unsigned long long)d->reductions,
                        (unsigned long long)d->messages_in, (unsigned long long)d->messages_out,
-                       d->trace || d->log_max > 0 ? "," : "");
+                       others ? "," : "");
     }
-    if (d != NULL && d->trace)
+    if (d->trace)
         srv_buf_printf(out, "{trace,true}");
-    if (d != NULL && d->log_max > 0) {
+    if (d->log_max > 0) {
         /* sys keeps its log newest first */
         srv_buf_printf(out, "%s{log,{%u,[", d->trace ? "," : "", d->log_max);
         for (unsigned i = d->n; i > 0; i--)
             srv_buf_printf(out, "%s%s", i < d->n ? "," : "", srv__debug_event_at(d, i - 1)->term);
         srv_buf_printf(out, "]}}");
     }
+    format_file_and_fns(out, d, !others && !d->counting);
     srv_buf_printf(out, "]");
 }
 
