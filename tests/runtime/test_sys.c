@@ -1,6 +1,7 @@
 /*
  * test_sys.c: sys: get_state, replace_state, suspend and resume; get_status
- * with format_status, trace and log (the debug option).
+ * with format_status, trace and log (the debug option), statistics,
+ * change_code, log_to_file, and the debug functions of install and remove.
  */
 #include <stdio.h>
 #include <string.h>
@@ -52,31 +53,44 @@ Test(sys, suspended_server_holds_messages_until_resumed, .timeout = T(10))
 
 #include "status.srv.h"
 
-/* What the logger got, trace lines and reports, from any thread. */
-static struct {
+/* A text that any thread adds to and the test takes. */
+struct shared_text {
     pthread_mutex_t lock;
     srv_buf text;
-} logged = {PTHREAD_MUTEX_INITIALIZER, {0}};
+};
+
+static void shared_add(struct shared_text *shared, const char *text)
+{
+    pthread_mutex_lock(&shared->lock);
+    srv_buf_printf(&shared->text, "%s", text);
+    pthread_mutex_unlock(&shared->lock);
+}
+
+/* The text so far, taken ("" if none; the caller frees it). */
+static srv_buf shared_take(struct shared_text *shared)
+{
+    pthread_mutex_lock(&shared->lock);
+    srv_buf text = shared->text;
+    shared->text = (srv_buf){0};
+    pthread_mutex_unlock(&shared->lock);
+    if (text.data == NULL)
+        srv_buf_printf(&text, "%s", "");
+    return text;
+}
+
+/* What the logger got, trace lines and reports, from any thread. */
+static struct shared_text logged = {PTHREAD_MUTEX_INITIALIZER, {0}};
 
 static void keep_log(srv_log_level level, const char *text, void *user)
 {
     (void)level;
     (void)user;
-    pthread_mutex_lock(&logged.lock);
-    srv_buf_printf(&logged.text, "%s", text);
-    pthread_mutex_unlock(&logged.lock);
+    shared_add(&logged, text);
 }
 
-/* The text logged so far, taken (the caller frees it). */
 static srv_buf take_log(void)
 {
-    pthread_mutex_lock(&logged.lock);
-    srv_buf text = logged.text;
-    logged.text = (srv_buf){0};
-    pthread_mutex_unlock(&logged.lock);
-    if (text.data == NULL)
-        srv_buf_printf(&text, "%s", "");
-    return text;
+    return shared_take(&logged);
 }
 
 /* The logger keeps what comes from here on. */
@@ -583,11 +597,8 @@ Test(sys, change_code_of_a_module_without_code_change_fails_with_undef, .timeout
  * server as gen_server names it to sys's function, the state the
  * function had, the event's term, with a From of the test's own written
  * From, as the twin binds it); "st removed 4": taken off with state 4. */
-static struct {
-    pthread_mutex_t lock;
-    srv_buf lines;
-    srv_pid tester; /* whose From is written From */
-} seen = {PTHREAD_MUTEX_INITIALIZER, {0}, {0}};
+static struct shared_text seen = {PTHREAD_MUTEX_INITIALIZER, {0}};
+static srv_pid tester; /* whose From is written From */
 
 static void see(const srv_sys_event *event, const char *tag, intptr_t n)
 {
@@ -602,7 +613,7 @@ static void see(const srv_sys_event *event, const char *tag, intptr_t n)
         srv_buf term = {0};
         srv_sys_event_format(&term, event);
         srv_from_text from_text = srv_from_format(event->from);
-        const char *at = srv_pid_equal(event->from.pid, seen.tester)
+        const char *at = srv_pid_equal(event->from.pid, tester)
                              ? strstr(term.data, from_text.s) : NULL;
         if (at != NULL)
             srv_buf_printf(&line, "%s%ld %.*sFrom%s", tag, (long)n, (int)(at - term.data),
@@ -611,27 +622,14 @@ static void see(const srv_sys_event *event, const char *tag, intptr_t n)
             srv_buf_printf(&line, "%s%ld %s", tag, (long)n, term.data);
         srv_buf_free(&term);
     }
-    pthread_mutex_lock(&seen.lock);
-    srv_buf_printf(&seen.lines, "%s\n", line.data);
-    pthread_mutex_unlock(&seen.lock);
+    srv_buf_printf(&line, "\n");
+    shared_add(&seen, line.data);
     srv_buf_free(&line);
-}
-
-/* What was seen since the last take (the caller frees it). */
-static srv_buf take_seen(void)
-{
-    pthread_mutex_lock(&seen.lock);
-    srv_buf lines = seen.lines;
-    seen.lines = (srv_buf){0};
-    pthread_mutex_unlock(&seen.lock);
-    if (lines.data == NULL)
-        srv_buf_printf(&lines, "%s", "");
-    return lines;
 }
 
 static void assert_seen(const char *want)
 {
-    srv_buf got = take_seen();
+    srv_buf got = shared_take(&seen);
     cr_assert_str_eq(got.data, want);
     srv_buf_free(&got);
 }
@@ -658,7 +656,7 @@ static bool done_at_two(void **state, const srv_sys_event *event)
 Test(sys, installed_function_sees_a_call_and_a_cast_with_its_state_threaded,
      .timeout = T(10))
 {
-    seen.tester = srv_self();
+    tester = srv_self();
     srv_pid pid = start_status("st", false, 0);
     cr_assert_eq(srv_sys_install(pid, count_events, (void *)0, 5000), SRV_OK);
     cr_assert_eq(status_read(pid), 1);
@@ -741,7 +739,7 @@ Test(sys, installing_a_function_again_keeps_the_one_installed, .timeout = T(10))
  * event and is not told removed (it ended itself). */
 Test(sys, installed_function_that_says_done_is_removed, .timeout = T(10))
 {
-    seen.tester = srv_self();
+    tester = srv_self();
     srv_pid pid = start_status("st", false, 0);
     cr_assert_eq(srv_sys_install(pid, count_events, (void *)4, 5000), SRV_OK);
     cr_assert_eq(srv_sys_install(pid, done_at_two, (void *)0, 5000), SRV_OK);
