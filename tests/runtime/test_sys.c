@@ -634,6 +634,16 @@ static void assert_seen(const char *want)
     srv_buf_free(&got);
 }
 
+/* get_status's Debug list of pid is want (the installed functions by
+ * their addresses are not known here: "[]" and the file's). */
+static void assert_debug(srv_pid pid, const char *want)
+{
+    srv_sys_status st;
+    cr_assert_eq(srv_sys_get_status(pid, &st, 5000), SRV_OK);
+    cr_assert_str_eq(st.debug.data, want);
+    srv_sys_status_free(&st);
+}
+
 /* The twin's F: fun(N, Ev, Name) -> Me ! {ev, Name, N, Ev}, N + 1 end,
  * its number threaded through *state. */
 static bool count_events(void **state, const srv_sys_event *event)
@@ -770,10 +780,7 @@ Test(sys, remove_takes_the_function_off_and_it_sees_nothing_more, .timeout = T(1
     cr_assert_eq(status_add(pid, 1), SRV_OK);
     cr_assert_eq(status_read(pid), 2);
     assert_seen("st removed 0\n");
-    srv_sys_status st;
-    cr_assert_eq(srv_sys_get_status(pid, &st, 5000), SRV_OK);
-    cr_assert_str_eq(st.debug.data, "[]");
-    srv_sys_status_free(&st);
+    assert_debug(pid, "[]");
     status_stop(pid);
 }
 
@@ -794,10 +801,7 @@ Test(sys, installed_function_that_crashes_is_removed, .timeout = T(10))
     cr_assert_eq(status_add(pid, 1), SRV_OK);
     cr_assert_eq(status_read(pid), 2, "the server goes on, as sys's catch lets it");
     cr_assert_eq(atomic_load(&crashes), 1, "taken off at its crash");
-    srv_sys_status st;
-    cr_assert_eq(srv_sys_get_status(pid, &st, 5000), SRV_OK);
-    cr_assert_str_eq(st.debug.data, "[]");
-    srv_sys_status_free(&st);
+    assert_debug(pid, "[]");
     status_stop(pid);
 }
 
@@ -904,12 +908,9 @@ Test(sys, log_to_file_writes_the_trace_lines_of_a_call_and_a_cast,
     cr_assert_eq(srv_sys_log_to_file(pid, one, 5000), SRV_OK);
     cr_assert_eq(status_read(pid), 1);
     cr_assert_eq(status_add(pid, 2), SRV_OK);
-    srv_sys_status st;
-    cr_assert_eq(srv_sys_get_status(pid, &st, 5000), SRV_OK); /* the cast's lines are in */
     char debug[256];
     snprintf(debug, sizeof debug, "[{log_to_file,<<\"%s\">>}]", one);
-    cr_assert_str_eq(st.debug.data, debug);
-    srv_sys_status_free(&st);
+    assert_debug(pid, debug); /* a call: the cast's lines are in */
     const char *me = srv_pid_format(srv_self()).s;
     char want[512];
     snprintf(want, sizeof want,
@@ -958,10 +959,7 @@ Test(sys, log_to_file_that_cannot_open_is_an_error_and_closes_the_file,
     char nowhere[128];
     snprintf(nowhere, sizeof nowhere, "%s/no/such.log", dir);
     cr_assert_eq(srv_sys_log_to_file(pid, nowhere, 5000), SRV_EOPEN);
-    srv_sys_status st;
-    cr_assert_eq(srv_sys_get_status(pid, &st, 5000), SRV_OK);
-    cr_assert_str_eq(st.debug.data, "[]", "the first is closed all the same");
-    srv_sys_status_free(&st);
+    assert_debug(pid, "[]"); /* the first is closed all the same */
     add_1(pid);
     cr_assert_str_eq(file_text(one), "");
     status_stop(pid);
