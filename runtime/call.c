@@ -322,11 +322,19 @@ static bool runs_another_module(srv_pid pid, const srv_module *module)
     return other;
 }
 
-/* A system request: its envelope carries reason, fn and arg, and n in
- * its ref; the answer comes to reply through the caller's slot. */
+/* What a system request's envelope carries: reason, fn (or debug_fn)
+ * and arg, and n in its ref. */
+struct system_args {
+    srv_atom reason;
+    void (*fn)(void *, void *);
+    srv_sys_debug_fn debug_fn;
+    void *arg;
+    uint64_t n;
+};
+
+/* A system request; the answer comes to reply through the caller's slot. */
 static srv_status system_request_with(srv_pid server, enum system_request request,
-                                      srv_atom reason, void (*fn)(void *, void *),
-                                      void *arg, uint64_t n, void *reply,
+                                      const struct system_args *a, void *reply,
                                       long timeout_ms, srv_atom *exit_reason)
 {
     if (!srv__timeout_valid(timeout_ms))
@@ -341,16 +349,25 @@ static srv_status system_request_with(srv_pid server, enum system_request reques
         srv__process_put(p);
         return SRV_ENOMEM;
     }
+    e->arg = a->arg;
+    if (request == SYS_LOG_TO_FILE && a->arg != NULL &&
+        (e->arg = srv__strdup(a->arg)) == NULL) { /* the envelope's own copy */
+        srv__envelope_free(NULL, e);
+        srv__process_put(p);
+        return SRV_ENOMEM;
+    }
     uint64_t tag = srv__slot_arm(srv__slot(self), reply);
     e->kind = ENV_SYSTEM;
     e->system = (uint16_t)request;
     e->from = (srv_from){self->pid, tag, NULL};
-    e->reason = reason;
-    e->fn = fn;
-    e->arg = arg;
+    e->reason = a->reason;
+    if (a->debug_fn != NULL)
+        e->debug_fn = a->debug_fn;
+    else
+        e->fn = a->fn;
     if (request == SYS_TERMINATE) /* arg is the reason's detail: the envelope's own */
-        e->detail = srv_detail_retain(arg);
-    e->ref = n;
+        e->detail = srv_detail_retain(a->arg);
+    e->ref = a->n;
     srv__deliver(p, e);
     srv__process_put(p);
     return srv__slot_wait(srv__slot(self), deadline, exit_reason);
@@ -361,8 +378,8 @@ static srv_status system_request(srv_pid server, enum system_request request,
                                  void *arg, void *reply, long timeout_ms,
                                  srv_atom *exit_reason)
 {
-    return system_request_with(server, request, reason, fn, arg, 0, reply, timeout_ms,
-                               exit_reason);
+    struct system_args a = {.reason = reason, .fn = fn, .arg = arg};
+    return system_request_with(server, request, &a, reply, timeout_ms, exit_reason);
 }
 
 /* A stop its stopper runs at once: terminate, then the exit, answered
@@ -491,8 +508,8 @@ srv_status srv_sys_resume(srv_pid server, long timeout_ms)
 static srv_status system_request_n(srv_pid server, enum system_request request,
                                    uint64_t n, void *reply, long timeout_ms)
 {
-    return system_request_with(server, request, NULL, NULL, NULL, n, reply, timeout_ms,
-                               NULL);
+    struct system_args a = {.n = n};
+    return system_request_with(server, request, &a, reply, timeout_ms, NULL);
 }
 
 srv_status srv_sys_get_status(srv_pid server, srv_sys_status *out, long timeout_ms)
@@ -555,6 +572,30 @@ srv_status srv_sys_log_print(srv_pid server, long timeout_ms)
 srv_status srv_sys_no_debug(srv_pid server, long timeout_ms)
 {
     return system_request_n(server, SYS_NO_DEBUG, 0, NULL, timeout_ms);
+}
+
+srv_status srv_sys_log_to_file(srv_pid server, const char *path, long timeout_ms)
+{
+    /* the server opens it, as sys's does; the envelope takes a copy */
+    struct system_args a = {.arg = (void *)path};
+    return system_request_with(server, SYS_LOG_TO_FILE, &a, NULL, timeout_ms, NULL);
+}
+
+srv_status srv_sys_install(srv_pid server, srv_sys_debug_fn fn, void *state,
+                           long timeout_ms)
+{
+    if (fn == NULL)
+        return SRV_EINVAL;
+    struct system_args a = {.debug_fn = fn, .arg = state};
+    return system_request_with(server, SYS_INSTALL, &a, NULL, timeout_ms, NULL);
+}
+
+srv_status srv_sys_remove(srv_pid server, srv_sys_debug_fn fn, long timeout_ms)
+{
+    if (fn == NULL)
+        return SRV_EINVAL;
+    struct system_args a = {.debug_fn = fn};
+    return system_request_with(server, SYS_REMOVE, &a, NULL, timeout_ms, NULL);
 }
 
 srv_status srv_sys_statistics(srv_pid server, srv_statistics_op op,

@@ -1,7 +1,7 @@
 /*
- * debug.h: sys's debug options on a server, trace and log (debug.c): the
- * events a server's handlers make, traced or kept in its log (log.h
- * holds the log and prints it).
+ * debug.h: sys's debug options on a server (debug.c): the events a
+ * server's handlers make, traced, kept in its log (log.h holds the log
+ * and prints it), written to a file, given to installed functions.
  *
  * A server's debug record is its executor's alone (made by the start
  * option or a system message, read by its handlers' hooks): no lock.
@@ -27,7 +27,16 @@ bool srv__debug_log(struct process *p, unsigned n);
  * when there is no memory to turn them on. */
 srv_status srv__debug_statistics(struct process *p, srv_statistics_op op,
                                  srv_statistics *out);
-/* Frees p's debug record (at exit). */
+/* sys:log_to_file: the file before closed, path opened for writing (NULL:
+ * none).  SRV_EOPEN when it cannot be opened, SRV_ENOMEM. */
+srv_status srv__debug_log_to_file(struct process *p, const char *path);
+/* sys:install: fn with its state, first in p's list; SRV_EALREADY (state
+ * not taken) when fn is there already, SRV_ENOMEM. */
+srv_status srv__debug_install(struct process *p, srv_sys_debug_fn fn, void *state);
+/* sys:remove: fn, if installed, told SRV_SYS_EVENT_REMOVED and taken off. */
+void srv__debug_remove(struct process *p, srv_sys_debug_fn fn);
+/* Frees p's debug record (at exit, and sys:no_debug): the file closed,
+ * each function told SRV_SYS_EVENT_REMOVED. */
 void srv__debug_free(struct process *p);
 
 /* The events, on p with a debug record (test PF_DEBUG first): a message

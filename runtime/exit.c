@@ -197,6 +197,10 @@ srv_atom srv__exit(struct process *p, srv_atom reason, const srv_detail *detail,
         srv__report_crash(p, reason, detail, false,
                           p->current->has_from ? &p->current->from : NULL);
 
+    /* sys's debug options go after the crash report (which shows the
+     * log), while the name is still held: an installed function is told
+     * it is removed under the name it knew. */
+    srv__debug_free(p);
     /* The name goes after terminate and the crash report (which names
      * it), as an Erlang process holds its name until it is dead. */
     srv__name_release(p);
@@ -206,7 +210,6 @@ srv_atom srv__exit(struct process *p, srv_atom reason, const srv_detail *detail,
     srv__links_exit(p, reason, detail);
     drain(p, reason, detail);
     srv_detail_release(detail); /* each signal and caller has its own */
-    srv__debug_free(p);
     srv__drop_next(p, NULL); /* a continue that was to run next */
     if (p->module->free_state != NULL)
         p->module->free_state(srv__state(p));

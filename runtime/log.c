@@ -9,8 +9,8 @@
  * with the same header and notation.  The default logger writes each report to
  * stderr in one write, so reports from several threads never interleave.
  */
+#include <inttypes.h>
 #include <pthread.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -46,16 +46,7 @@ void srv__log(srv_log_level level, const char *text)
         fn(level, text, user);
         return;
     }
-    size_t len = 0;
-    while (text[len] != '\0')
-        len++;
-    while (len > 0) {
-        ssize_t n = write(STDERR_FILENO, text, len);
-        if (n <= 0)
-            break;
-        text += n;
-        len -= (size_t)n;
-    }
+    srv__write_all(STDERR_FILENO, text);
 }
 
 bool srv__log_custom(void)
@@ -150,11 +141,32 @@ void srv__debug_format_log(srv_buf *out, const struct process *p)
     srv_buf_printf(out, "]");
 }
 
+/* The file and the installed functions in the debug list: the file by
+ * its path (sys shows its io device, a pid), a function and its state by
+ * their addresses, as Erlang shows a fun: {#Fun<0x4012a0>,#Ptr<0x...>}. */
+static void format_file_and_fns(srv_buf *out, const struct sys_debug *d, bool first)
+{
+    if (d->file_name != NULL) {
+        srv_buf_printf(out, "%s{log_to_file,", first ? "" : ",");
+        srv_buf_put_string(out, d->file_name);
+        srv_buf_printf(out, "}");
+        first = false;
+    }
+    for (const struct debug_fn *f = d->fns; f != NULL; f = f->next, first = false)
+        srv_buf_printf(out, "%s{#Fun<0x%" PRIxPTR ">,#Ptr<0x%" PRIxPTR ">}", first ? "" : ",",
+                       (uintptr_t)f->fn, (uintptr_t)f->state);
+}
+
 void srv__debug_format_options(srv_buf *out, const struct process *p)
 {
     const struct sys_debug *d = srv__debug(p);
     srv_buf_printf(out, "[");
-    if (d != NULL && d->counting) {
+    if (d == NULL) {
+        srv_buf_printf(out, "]");
+        return;
+    }
+    bool others = d->trace || d->log_max > 0;
+    if (d->counting) {
         /* sys:statistics' entry: its start as local time, the counts */
         struct tm tm;
         time_t start = (time_t)d->start_time;
@@ -163,17 +175,18 @@ void srv__debug_format_options(srv_buf *out, const struct process *p)
                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
                        tm.tm_sec, (unsigned long long)d->reductions,
                        (unsigned long long)d->messages_in, (unsigned long long)d->messages_out,
-                       d->trace || d->log_max > 0 ? "," : "");
+                       others ? "," : "");
     }
-    if (d != NULL && d->trace)
+    if (d->trace)
         srv_buf_printf(out, "{trace,true}");
-    if (d != NULL && d->log_max > 0) {
+    if (d->log_max > 0) {
         /* sys keeps its log newest first */
         srv_buf_printf(out, "%s{log,{%u,[", d->trace ? "," : "", d->log_max);
         for (unsigned i = d->n; i > 0; i--)
             srv_buf_printf(out, "%s%s", i < d->n ? "," : "", srv__debug_event_at(d, i - 1)->term);
         srv_buf_printf(out, "]}}");
     }
+    format_file_and_fns(out, d, !others && !d->counting);
     srv_buf_printf(out, "]");
 }
 
@@ -204,28 +217,24 @@ void srv__format_ancestors(srv_buf *out, const struct process *p)
     srv_buf_printf(out, "]");
 }
 
+struct format_status_job {
+    struct process *p;
+    struct status_parts *parts;
+};
+
+static void run_format_status(void *arg)
+{
+    struct format_status_job *job = arg;
+    job->p->module->format_status(&job->parts->map, srv__state(job->p));
+}
+
 /* Runs the module's format_status on parts with srv_exit caught (a
  * crash in C: srv_exit, or a failed srv_assert, inside it): false when it
- * exited.  Whatever else it does (a fault, a wait) is not caught.  Its
- * exit leaves the process's own frame and reason as they were: a crash
- * report may be on its way. */
+ * exited. */
 static bool format_status_ran(struct process *p, struct status_parts *parts)
 {
-    /* srv_exit's frame hangs on the message being handled (none: init's),
-     * as srv__run_callback hangs it (loop.c, which calls us) */
-    struct current_message none;
-    struct exit_frame frame;
-    srv__exit_frame_enter(p, &frame, &none);
-    bool ran;
-    if (SRV__EXIT_SET(frame.env) == 0) {
-        p->module->format_status(&parts->map, srv__state(p));
-        ran = true;
-    } else {
-        srv_detail_release(frame.detail); /* an srv_exit_detail's: unused */
-        ran = false;
-    }
-    srv__exit_frame_leave(p, &frame, &none);
-    return ran;
+    struct format_status_job job = {p, parts};
+    return srv__run_caught(p, run_format_status, &job);
 }
 
 /* What the runtime prints of p for format_status: its state (or, once

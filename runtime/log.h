@@ -19,12 +19,21 @@ struct debug_event {
     char *term; /* {in,hello}: as sys:get_log gives it */
     char *line; /* got hello: its *DBG* line */
 };
+/* A function of sys:install, in the record's list. */
+struct debug_fn {
+    struct debug_fn *next;
+    srv_sys_debug_fn fn;
+    void *state; /* fn's own: it frees it at SRV_SYS_EVENT_REMOVED */
+};
 struct sys_debug {
     bool trace;
     bool counting;              /* sys:statistics is on */
     unsigned log_max;           /* 0: no log */
     unsigned n, next;           /* events held; where the next one goes */
     struct debug_event *events; /* log_max of them */
+    char *file_name;            /* sys:log_to_file: its path, or NULL */
+    int file;                   /* its descriptor, when file_name is set */
+    struct debug_fn *fns;       /* sys:install: the newest first */
     /* sys:statistics' counts since they were turned on: the time (seconds
      * since the Epoch), callbacks run, {in, _} and {out, _} events */
     int64_t start_time;

@@ -649,20 +649,29 @@ static void answer_state_copy(struct process *p, srv_from from)
 }
 
 /* The system requests that came with get_status: get_status, trace, log,
- * the state's copy. */
+ * log_to_file, install and remove, the state's copy. */
 static bool handle_debug_request(struct process *p, struct envelope *e)
 {
     srv_buf text = {0};
-    bool done;
+    srv_status status = SRV_OK;
     switch (e->system) {
     case SYS_GET_STATUS:
         answer_status(p, e->from);
         return true;
     case SYS_TRACE:
-        done = srv__debug_trace(p, e->ref != 0);
+        status = srv__debug_trace(p, e->ref != 0) ? SRV_OK : SRV_ENOMEM;
         break;
     case SYS_LOG:
-        done = srv__debug_log(p, (unsigned)e->ref);
+        status = srv__debug_log(p, (unsigned)e->ref) ? SRV_OK : SRV_ENOMEM;
+        break;
+    case SYS_LOG_TO_FILE:
+        status = srv__debug_log_to_file(p, e->arg);
+        break;
+    case SYS_INSTALL:
+        status = srv__debug_install(p, e->debug_fn, e->arg);
+        break;
+    case SYS_REMOVE:
+        srv__debug_remove(p, e->debug_fn);
         break;
     case SYS_LOG_GET:
         srv__debug_format_log(&text, p);
@@ -670,19 +679,17 @@ static bool handle_debug_request(struct process *p, struct envelope *e)
         return true;
     case SYS_LOG_PRINT:
         srv__debug_print_log(p);
-        done = true;
         break;
     case SYS_COPY_STATE:
         answer_state_copy(p, e->from);
         return true;
     case SYS_NO_DEBUG: /* turning off never needs memory */
         srv__debug_free(p);
-        done = true;
         break;
     default:
         return true;
     }
-    srv__slot_complete(e->from, done ? SRV_OK : SRV_ENOMEM, NULL, NULL, 0);
+    srv__slot_complete(e->from, status, NULL, NULL, 0);
     return true;
 }
 

@@ -7,6 +7,7 @@
  * is never empty in the structural sense; the consumer re-inserts the stub
  * when it takes the last envelope.
  */
+#include "alloc.h"
 #include "mailbox.h"
 
 struct envelope *srv__envelope_new(size_t args_size)
@@ -41,6 +42,8 @@ void srv__envelope_free(const srv_module *module, struct envelope *e)
     if (e->kind == ENV_EXIT || e->kind == ENV_DOWN ||
         (e->kind == ENV_SYSTEM && e->system == SYS_TERMINATE))
         srv_detail_release(e->detail);
+    if (e->kind == ENV_SYSTEM && e->system == SYS_LOG_TO_FILE)
+        srv__free(e->arg);
     srv__pool_free(e);
 }
 

@@ -41,7 +41,11 @@ enum system_request {
     SYS_COPY_STATE,
     SYS_STATISTICS,                /* arg: the srv_statistics_op, as an integer */
     SYS_CHANGE_CODE,               /* reason: the old version; arg: extra */
-    SYS_NO_DEBUG
+    SYS_NO_DEBUG,
+    SYS_LOG_TO_FILE,               /* arg: the file's path, the envelope's
+                                      own copy (NULL: close it) */
+    SYS_INSTALL,                   /* debug_fn, arg: its state */
+    SYS_REMOVE                     /* debug_fn */
 };
 
 /* The mailbox link: first in every envelope, and the mailbox's stub. */
@@ -60,9 +64,13 @@ struct envelope {
     uint64_t ref;                  /* ENV_DOWN: the monitor; ENV_TIMEOUT: seq;
                                       ENV_INFO: the timer of srv_start_timer */
     srv_atom reason;               /* ENV_EXIT, ENV_DOWN, SYS_TERMINATE */
-    void (*fn)(void *state, void *arg); /* SYS_REPLACE_STATE */
     union {
-        void *arg;                 /* SYS_REPLACE_STATE: fn's */
+        void (*fn)(void *state, void *arg); /* SYS_REPLACE_STATE */
+        srv_sys_debug_fn debug_fn;          /* SYS_INSTALL, SYS_REMOVE */
+    };
+    union {
+        void *arg;                 /* SYS_REPLACE_STATE: fn's; SYS_INSTALL:
+                                      debug_fn's state; SYS_LOG_TO_FILE */
         const srv_detail *detail;  /* ENV_EXIT, ENV_DOWN, SYS_TERMINATE: the
                                       reason's, a reference the envelope
                                       owns (srv__envelope_free gives it

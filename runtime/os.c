@@ -3,12 +3,14 @@
  * part uses: fatal errors, the monotonic clock, futexes, and the lock a
  * part holds across a fork.  It calls nothing of the runtime's own.
  */
+#include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,4 +73,19 @@ bool srv__fork_lock(enum srv_fork_phase phase, void *mutex)
     }
     pthread_mutex_unlock(lock); /* in the child: taken by this thread before */
     return phase == SRV_FORK_CHILD;
+}
+
+bool srv__write_all(int fd, const char *text)
+{
+    size_t len = strlen(text);
+    while (len > 0) {
+        ssize_t n = write(fd, text, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        text += n;
+        len -= (size_t)n;
+    }
+    return true;
 }

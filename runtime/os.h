@@ -35,6 +35,10 @@ static inline void srv__cpu_relax(void)
 #endif
 }
 
+/* Writes all of text to fd, in as few writes as it takes (one, for a
+ * line that fits a pipe's or a file's write); false on an error. */
+bool srv__write_all(int fd, const char *text);
+
 /* Blocks the calling thread until *word != value or deadline_ns passes. */
 void srv__futex_wait(_Atomic uint32_t *word, uint32_t value,
                      uint64_t deadline_ns);

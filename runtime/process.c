@@ -486,3 +486,22 @@ void srv__process_fork(enum srv_fork_phase phase)
     atomic_store_explicit(&retired_count, 0, memory_order_relaxed);
     current = NULL;
 }
+
+bool srv__run_caught(struct process *p, void (*fn)(void *arg), void *arg)
+{
+    /* srv_exit's frame hangs on the message being handled (none: init's),
+     * as srv__run_callback hangs it (loop.c) */
+    struct current_message none;
+    struct exit_frame frame;
+    srv__exit_frame_enter(p, &frame, &none);
+    bool ran;
+    if (SRV__EXIT_SET(frame.env) == 0) {
+        fn(arg);
+        ran = true;
+    } else {
+        srv_detail_release(frame.detail); /* an srv_exit_detail's: unused */
+        ran = false;
+    }
+    srv__exit_frame_leave(p, &frame, &none);
+    return ran;
+}

@@ -460,4 +460,11 @@ static inline void srv__exit_frame_leave(struct process *p, struct exit_frame *f
     srv__set_current(frame->outer_current);
 }
 
+/* Runs fn(arg) as a callback of p that the runtime calls for itself
+ * (format_status, a sys debug function), srv_exit caught: false when it
+ * exited.  Whatever else it does (a fault, a wait) is not caught.  Its
+ * exit leaves p's own frame and reason as they were: a crash report may
+ * be on its way. */
+bool srv__run_caught(struct process *p, void (*fn)(void *arg), void *arg);
+
 #endif /* SRV_PROCESS_H */

@@ -86,7 +86,8 @@ extern "C" {
     XX(EPRESENT, "a child of that id is already present")                     \
     XX(ERUNNING, "it is running (a child; a server not suspended)")           \
     XX(ENODE, "the node could not start: epmd, or its port")                  \
-    XX(ECHANGE, "code_change returned an error")
+    XX(ECHANGE, "code_change returned an error")                              \
+    XX(EOPEN, "the file could not be opened")
 
 typedef enum srv_status {
 #define SRV__STATUS_ENUM(name, text) SRV_##name,
@@ -963,7 +964,12 @@ typedef struct srv_sys_status {
     srv_pid parent;     /* itself when started without link or monitor */
     srv_buf debug;      /* [], [{trace,true}], [{log,{N,Events}}],
                          * {statistics,{Start,{reductions,R},In,Out}} first
-                         * while statistics are on */
+                         * while statistics are on; then
+                         * {log_to_file,<<"Path">>} (sys shows its io
+                         * device)
+                         * and each installed function, newest first,
+                         * {#Fun<0x...>,#Ptr<0x...>} (its address, and its
+                         * state's) */
     srv_buf ancestors;  /* '$ancestors': [Starter, its starter, ...], each
                          * by its registered name if it has one; a plain
                          * thread ends it, so does one that is gone, and
@@ -994,8 +1000,73 @@ SRV_API srv_status srv_sys_log(srv_pid server, unsigned n, long timeout_ms);
 SRV_API srv_status srv_sys_log_get(srv_pid server, srv_buf *out, long timeout_ms);
 /* sys:log(Server, print): the events kept, to the logger as *DBG* lines. */
 SRV_API srv_status srv_sys_log_print(srv_pid server, long timeout_ms);
-/* sys:no_debug: trace, log (its events dropped) and statistics off. */
+/* sys:no_debug: trace, log (its events dropped), statistics, the file
+ * of srv_sys_log_to_file and the installed functions off. */
 SRV_API srv_status srv_sys_no_debug(srv_pid server, long timeout_ms);
+
+/* sys:log_to_file(Server, FileName): the server writes each event, the
+ * *DBG* line srv_sys_trace would log, to the file as it happens (opened
+ * for writing by the server: emptied first; one write a line).  A new
+ * file closes the one before; NULL (false) closes it, as srv_sys_no_debug
+ * and the server's exit do.  SRV_EOPEN when the file cannot be opened
+ * (sys's {error, open_file}): the one before is closed all the same. */
+SRV_API srv_status srv_sys_log_to_file(srv_pid server, const char *path,
+                                       long timeout_ms);
+
+/* sys:install: a debug function of the user's, run inside the server at
+ * each event that sys:trace prints.  The kinds are OTP's events, the
+ * message in split as gen_server's term for it says: */
+typedef enum srv_sys_event_kind {
+    SRV_SYS_EVENT_CALL = 1, /* {in,{'$gen_call',From,Msg}}: a call taken */
+    SRV_SYS_EVENT_CAST,     /* {in,{'$gen_cast',Msg}}: a cast taken */
+    SRV_SYS_EVENT_INFO,     /* {in,Msg}: an info message, timeout, EXIT or DOWN */
+    SRV_SYS_EVENT_OUT,      /* {out,Reply,To,State}: a call's reply */
+    SRV_SYS_EVENT_NOREPLY,  /* {noreply,State}: the state after a handler
+                             * that did not reply */
+    SRV_SYS_EVENT_CONTINUE, /* {continue,C}: a continue about to run */
+    SRV_SYS_EVENT_REMOVED   /* not OTP's: the function is taken off by
+                             * srv_sys_remove, srv_sys_no_debug or the
+                             * server's exit, and should free its state
+                             * (what it returns is not looked at) */
+} srv_sys_event_kind;
+
+/* An event, valid during the function's call only.  server and name are
+ * what gen_server gives sys's function as its third argument (Name: the
+ * registered name, else the pid). */
+typedef struct srv_sys_event {
+    srv_sys_event_kind kind;
+    srv_pid server;
+    srv_atom name;      /* NULL: none */
+    /* CALL, CAST, INFO, CONTINUE: the message's name in the spec ("add"),
+     * or "timeout", "EXIT", "DOWN" (its arguments are in the term that
+     * srv_sys_event_format prints) */
+    const char *message;
+    srv_from from;      /* CALL: the caller; OUT: whom the reply goes to */
+    const void *reply;  /* OUT: the reply, the call's NAME_MSG_reply */
+    const void *state;  /* OUT, NOREPLY: the state, a NAME_state to read only */
+} srv_sys_event;
+
+/* The event as sys:get_log lists it: {in,{'$gen_cast',{add,2}}}. */
+SRV_API void srv_sys_event_format(srv_buf *out, const srv_sys_event *event);
+
+/* A debug function: *state is its FuncState, which it may change.  It
+ * returns true to stay, false to be taken off (OTP's done).  It runs on
+ * the server's executor, as a callback: an srv_exit in it takes it off,
+ * as sys catches a crash; it must not call the server it runs in. */
+typedef bool (*srv_sys_debug_fn)(void **state, const srv_sys_event *event);
+
+/* sys:install(Server, {Func, FuncState}): fn, with state, runs at each
+ * event from now on, before the ones installed earlier (sys's order).
+ * SRV_OK: the state is fn's from now on; fn sees SRV_SYS_EVENT_REMOVED
+ * at its end, unless it ends itself.  SRV_EALREADY: fn is installed
+ * already, and keeps its own state (sys keeps the first): state is still
+ * the caller's, as on any other failure but SRV_ETIMEOUT, after which the
+ * server may yet install it.  SRV_EINVAL when fn is NULL. */
+SRV_API srv_status srv_sys_install(srv_pid server, srv_sys_debug_fn fn, void *state,
+                                   long timeout_ms);
+/* sys:remove(Server, Func): fn off, after its SRV_SYS_EVENT_REMOVED;
+ * SRV_OK whether it was installed or not, as sys's ok. */
+SRV_API srv_status srv_sys_remove(srv_pid server, srv_sys_debug_fn fn, long timeout_ms);
 
 /* sys:statistics(Name, true | false | get). */
 typedef enum srv_statistics_op {

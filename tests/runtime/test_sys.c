@@ -1,6 +1,7 @@
 /*
  * test_sys.c: sys: get_state, replace_state, suspend and resume; get_status
- * with format_status, trace and log (the debug option).
+ * with format_status, trace and log (the debug option), statistics,
+ * change_code, log_to_file, and the debug functions of install and remove.
  */
 #include <stdio.h>
 #include <string.h>
@@ -52,31 +53,44 @@ Test(sys, suspended_server_holds_messages_until_resumed, .timeout = T(10))
 
 #include "status.srv.h"
 
-/* What the logger got, trace lines and reports, from any thread. */
-static struct {
+/* A text that any thread adds to and the test takes. */
+struct shared_text {
     pthread_mutex_t lock;
     srv_buf text;
-} logged = {PTHREAD_MUTEX_INITIALIZER, {0}};
+};
+
+static void shared_add(struct shared_text *shared, const char *text)
+{
+    pthread_mutex_lock(&shared->lock);
+    srv_buf_printf(&shared->text, "%s", text);
+    pthread_mutex_unlock(&shared->lock);
+}
+
+/* The text so far, taken ("" if none; the caller frees it). */
+static srv_buf shared_take(struct shared_text *shared)
+{
+    pthread_mutex_lock(&shared->lock);
+    srv_buf text = shared->text;
+    shared->text = (srv_buf){0};
+    pthread_mutex_unlock(&shared->lock);
+    if (text.data == NULL)
+        srv_buf_printf(&text, "%s", "");
+    return text;
+}
+
+/* What the logger got, trace lines and reports, from any thread. */
+static struct shared_text logged = {PTHREAD_MUTEX_INITIALIZER, {0}};
 
 static void keep_log(srv_log_level level, const char *text, void *user)
 {
     (void)level;
     (void)user;
-    pthread_mutex_lock(&logged.lock);
-    srv_buf_printf(&logged.text, "%s", text);
-    pthread_mutex_unlock(&logged.lock);
+    shared_add(&logged, text);
 }
 
-/* The text logged so far, taken (the caller frees it). */
 static srv_buf take_log(void)
 {
-    pthread_mutex_lock(&logged.lock);
-    srv_buf text = logged.text;
-    logged.text = (srv_buf){0};
-    pthread_mutex_unlock(&logged.lock);
-    if (text.data == NULL)
-        srv_buf_printf(&text, "%s", "");
-    return text;
+    return shared_take(&logged);
 }
 
 /* The logger keeps what comes from here on. */
@@ -571,4 +585,402 @@ Test(sys, change_code_of_a_module_without_code_change_fails_with_undef, .timeout
     cr_assert_str_eq(r.reason, "undef");
     cr_assert_eq(srv_sys_resume(pid, 5000), SRV_OK);
     cr_assert_eq(srv_stop(pid, SRV_NORMAL, 5000, NULL), SRV_OK);
+}
+
+/* ---- sys:install and remove: tests/otp/sys_install.erl */
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+/* What the installed functions saw, one line an event, as the twin's
+ * {ev, Name, FuncState, Event}: "st 0 {in,{'$gen_call',From,get}}" (the
+ * server as gen_server names it to sys's function, the state the
+ * function had, the event's term, with a From of the test's own written
+ * From, as the twin binds it); "st removed 4": taken off with state 4. */
+static struct shared_text seen = {PTHREAD_MUTEX_INITIALIZER, {0}};
+static srv_pid tester; /* whose From is written From */
+
+static void see(const srv_sys_event *event, const char *tag, intptr_t n)
+{
+    srv_buf line = {0};
+    if (event->name != NULL)
+        srv_buf_printf(&line, "%s ", event->name);
+    else
+        srv_buf_printf(&line, "%s ", srv_pid_format(event->server).s);
+    if (event->kind == SRV_SYS_EVENT_REMOVED) {
+        srv_buf_printf(&line, "%sremoved %ld", tag, (long)n);
+    } else {
+        srv_buf term = {0};
+        srv_sys_event_format(&term, event);
+        srv_from_text from_text = srv_from_format(event->from);
+        const char *at = srv_pid_equal(event->from.pid, tester)
+                             ? strstr(term.data, from_text.s) : NULL;
+        if (at != NULL)
+            srv_buf_printf(&line, "%s%ld %.*sFrom%s", tag, (long)n, (int)(at - term.data),
+                           term.data, at + strlen(from_text.s));
+        else
+            srv_buf_printf(&line, "%s%ld %s", tag, (long)n, term.data);
+        srv_buf_free(&term);
+    }
+    srv_buf_printf(&line, "\n");
+    shared_add(&seen, line.data);
+    srv_buf_free(&line);
+}
+
+static void assert_seen(const char *want)
+{
+    srv_buf got = shared_take(&seen);
+    cr_assert_str_eq(got.data, want);
+    srv_buf_free(&got);
+}
+
+/* get_status's Debug list of pid is want (the installed functions by
+ * their addresses are not known here: "[]" and the file's). */
+static void assert_debug(srv_pid pid, const char *want)
+{
+    srv_sys_status st;
+    cr_assert_eq(srv_sys_get_status(pid, &st, 5000), SRV_OK);
+    cr_assert_str_eq(st.debug.data, want);
+    srv_sys_status_free(&st);
+}
+
+/* The twin's F: fun(N, Ev, Name) -> Me ! {ev, Name, N, Ev}, N + 1 end,
+ * its number threaded through *state. */
+static bool count_events(void **state, const srv_sys_event *event)
+{
+    intptr_t n = (intptr_t)*state;
+    see(event, "", n);
+    *state = (void *)(n + 1);
+    return true;
+}
+
+/* The twin's G: done at its second event. */
+static bool done_at_two(void **state, const srv_sys_event *event)
+{
+    intptr_t n = (intptr_t)*state;
+    see(event, "g", n);
+    *state = (void *)(n + 1);
+    return n < 1;
+}
+
+Test(sys, installed_function_sees_a_call_and_a_cast_with_its_state_threaded,
+     .timeout = T(10))
+{
+    tester = srv_self();
+    srv_pid pid = start_status("st", false, 0);
+    cr_assert_eq(srv_sys_install(pid, count_events, (void *)0, 5000), SRV_OK);
+    cr_assert_eq(status_read(pid), 1);
+    cr_assert_eq(status_add(pid, 2), SRV_OK);
+    cr_assert_eq(srv_sys_remove(pid, count_events, 5000), SRV_OK);
+    assert_seen("st 0 {in,{'$gen_call',From,get}}\n"
+                "st 1 {out,1,From,#{count => 1,secret => <<\"pw\">>}}\n"
+                "st 2 {in,{'$gen_cast',{add,2}}}\n"
+                "st 3 {noreply,#{count => 3,secret => <<\"pw\">>}}\n"
+                "st removed 4\n");
+    status_stop(pid);
+}
+
+/* What a function gets beside the term: the message's name, the call's
+ * caller and its reply, the state; each as the server has it then. */
+static struct {
+    srv_sys_event_kind kinds[8];
+    const char *messages[8];
+    int64_t reply_count, state_count;
+    srv_pid from;
+    int n;
+} fields;
+
+static bool keep_fields(void **state, const srv_sys_event *event)
+{
+    (void)state;
+    if (fields.n < 8) {
+        fields.kinds[fields.n] = event->kind;
+        fields.messages[fields.n++] = event->message;
+    }
+    if (event->kind == SRV_SYS_EVENT_CALL)
+        fields.from = event->from.pid;
+    if (event->kind == SRV_SYS_EVENT_OUT)
+        fields.reply_count = ((const status_get_reply *)event->reply)->count;
+    if (event->kind == SRV_SYS_EVENT_NOREPLY)
+        fields.state_count = ((const status_state *)event->state)->count;
+    return true;
+}
+
+Test(sys, an_event_gives_its_kind_message_caller_reply_and_state, .timeout = T(10))
+{
+    srv_pid pid = start_status(NULL, false, 0);
+    cr_assert_eq(srv_sys_install(pid, keep_fields, NULL, 5000), SRV_OK);
+    cr_assert_eq(status_add(pid, 4), SRV_OK);
+    cr_assert_eq(status_send_hello(pid), SRV_OK);
+    cr_assert_eq(status_read(pid), 5);
+    cr_assert_eq(srv_sys_remove(pid, keep_fields, 5000), SRV_OK);
+    srv_sys_event_kind want[] = {SRV_SYS_EVENT_CAST, SRV_SYS_EVENT_NOREPLY,
+                                 SRV_SYS_EVENT_INFO, SRV_SYS_EVENT_NOREPLY,
+                                 SRV_SYS_EVENT_CALL, SRV_SYS_EVENT_OUT,
+                                 SRV_SYS_EVENT_REMOVED};
+    cr_assert_eq(fields.n, 7);
+    for (int i = 0; i < 7; i++)
+        cr_assert_eq(fields.kinds[i], want[i], "event %d", i);
+    cr_assert_str_eq(fields.messages[0], "add");
+    cr_assert_str_eq(fields.messages[2], "hello");
+    cr_assert_str_eq(fields.messages[4], "get");
+    cr_assert_null(fields.messages[1]);
+    cr_assert(srv_pid_equal(fields.from, srv_self()));
+    cr_assert_eq(fields.reply_count, 5);
+    cr_assert_eq(fields.state_count, 5);
+    status_stop(pid);
+}
+
+Test(sys, installing_a_function_again_keeps_the_one_installed, .timeout = T(10))
+{
+    srv_pid pid = start_status("st", false, 0);
+    cr_assert_eq(srv_sys_install(pid, count_events, (void *)0, 5000), SRV_OK);
+    cr_assert_eq(srv_sys_install(pid, count_events, (void *)100, 5000), SRV_EALREADY,
+                 "sys keeps the first; the state given is still the caller's");
+    cr_assert_eq(status_add(pid, 2), SRV_OK);
+    cr_assert_eq(srv_sys_remove(pid, count_events, 5000), SRV_OK);
+    assert_seen("st 0 {in,{'$gen_cast',{add,2}}}\n"
+                "st 1 {noreply,#{count => 3,secret => <<\"pw\">>}}\n"
+                "st removed 2\n");
+    status_stop(pid);
+}
+
+/* The twin's G beside F: the newest runs first; G is done at its second
+ * event and is not told removed (it ended itself). */
+Test(sys, installed_function_that_says_done_is_removed, .timeout = T(10))
+{
+    tester = srv_self();
+    srv_pid pid = start_status("st", false, 0);
+    cr_assert_eq(srv_sys_install(pid, count_events, (void *)4, 5000), SRV_OK);
+    cr_assert_eq(srv_sys_install(pid, done_at_two, (void *)0, 5000), SRV_OK);
+    cr_assert_eq(status_add(pid, 1), SRV_OK);
+    cr_assert_eq(status_read(pid), 2);
+    srv_sys_status st;
+    cr_assert_eq(srv_sys_get_status(pid, &st, 5000), SRV_OK);
+    cr_assert(strncmp(st.debug.data, "[{#Fun<0x", 9) == 0 && strstr(st.debug.data, "},{") == NULL,
+              "one function left: %s", st.debug.data);
+    srv_sys_status_free(&st);
+    cr_assert_eq(srv_sys_remove(pid, count_events, 5000), SRV_OK);
+    assert_seen("st g0 {in,{'$gen_cast',{add,1}}}\n"
+                "st 4 {in,{'$gen_cast',{add,1}}}\n"
+                "st g1 {noreply,#{count => 2,secret => <<\"pw\">>}}\n"
+                "st 5 {noreply,#{count => 2,secret => <<\"pw\">>}}\n"
+                "st 6 {in,{'$gen_call',From,get}}\n"
+                "st 7 {out,2,From,#{count => 2,secret => <<\"pw\">>}}\n"
+                "st removed 8\n");
+    status_stop(pid);
+}
+
+Test(sys, remove_takes_the_function_off_and_it_sees_nothing_more, .timeout = T(10))
+{
+    srv_pid pid = start_status("st", false, 0);
+    cr_assert_eq(srv_sys_install(pid, count_events, (void *)0, 5000), SRV_OK);
+    cr_assert_eq(srv_sys_remove(pid, count_events, 5000), SRV_OK);
+    cr_assert_eq(srv_sys_remove(pid, count_events, 5000), SRV_OK, "ok, as sys's");
+    cr_assert_eq(status_add(pid, 1), SRV_OK);
+    cr_assert_eq(status_read(pid), 2);
+    assert_seen("st removed 0\n");
+    assert_debug(pid, "[]");
+    status_stop(pid);
+}
+
+static _Atomic int crashes;
+
+static bool crash_at_once(void **state, const srv_sys_event *event)
+{
+    (void)state;
+    (void)event;
+    atomic_fetch_add(&crashes, 1);
+    srv_exit("boom");
+}
+
+Test(sys, installed_function_that_crashes_is_removed, .timeout = T(10))
+{
+    srv_pid pid = start_status("st", false, 0);
+    cr_assert_eq(srv_sys_install(pid, crash_at_once, NULL, 5000), SRV_OK);
+    cr_assert_eq(status_add(pid, 1), SRV_OK);
+    cr_assert_eq(status_read(pid), 2, "the server goes on, as sys's catch lets it");
+    cr_assert_eq(atomic_load(&crashes), 1, "taken off at its crash");
+    assert_debug(pid, "[]");
+    status_stop(pid);
+}
+
+Test(sys, no_debug_removes_installed_functions, .timeout = T(10))
+{
+    srv_set_logger(keep_log, NULL);
+    srv_pid pid = start_status("st", true, 0);
+    cr_assert_eq(srv_sys_install(pid, count_events, (void *)0, 5000), SRV_OK);
+    cr_assert_eq(srv_sys_no_debug(pid, 5000), SRV_OK);
+    cr_assert_eq(status_add(pid, 1), SRV_OK);
+    cr_assert_eq(status_read(pid), 2);
+    assert_seen("st removed 0\n");
+    status_stop(pid);
+    srv_set_logger(NULL, NULL);
+}
+
+Test(sys, installed_function_names_an_unnamed_server_by_its_pid, .timeout = T(10))
+{
+    srv_pid pid = start_status(NULL, false, 0);
+    cr_assert_eq(srv_sys_install(pid, count_events, (void *)0, 5000), SRV_OK);
+    cr_assert_eq(status_add(pid, 1), SRV_OK);
+    cr_assert_eq(srv_sys_remove(pid, count_events, 5000), SRV_OK);
+    const char *p = srv_pid_format(pid).s;
+    char want[256];
+    snprintf(want, sizeof want,
+             "%s 0 {in,{'$gen_cast',{add,1}}}\n"
+             "%s 1 {noreply,#{count => 2,secret => <<\"pw\">>}}\n"
+             "%s removed 2\n", p, p, p);
+    assert_seen(want);
+    status_stop(pid);
+}
+
+/* Not OTP's, but C's: a function still installed when its server ends is
+ * told so, and frees its state. */
+Test(sys, installed_function_is_told_removed_when_its_server_exits, .timeout = T(10))
+{
+    srv_pid pid = start_status("st", false, 0);
+    cr_assert_eq(srv_sys_install(pid, count_events, (void *)0, 5000), SRV_OK);
+    cr_assert_eq(status_stop(pid), SRV_OK);
+    assert_seen("st removed 0\n");
+}
+
+Test(sys, install_on_a_dead_server_is_noproc_and_a_null_function_einval, .timeout = T(10))
+{
+    srv_pid pid = start_status(NULL, false, 0);
+    cr_assert_eq(srv_sys_install(pid, NULL, NULL, 5000), SRV_EINVAL);
+    cr_assert_eq(srv_sys_remove(pid, NULL, 5000), SRV_EINVAL);
+    status_stop(pid);
+    cr_assert_eq(srv_sys_install(pid, count_events, NULL, 5000), SRV_ENOPROC);
+    cr_assert_eq(srv_sys_remove(pid, count_events, 5000), SRV_ENOPROC);
+    assert_seen("");
+}
+
+/* ---- sys:log_to_file: tests/otp/log_to_file.erl */
+
+#include <stdlib.h>
+#include <unistd.h>
+
+/* A directory of the test's own (each test's .init makes it), and the
+ * paths of its files. */
+static char dir[64];
+
+static void dir_make(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/srv_test_sys.XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static const char *path_in_dir(const char *name)
+{
+    static char paths[2][128];
+    static int next;
+    char *path = paths[next++ % 2];
+    snprintf(path, sizeof paths[0], "%s/%s", dir, name);
+    return path;
+}
+
+/* Each test's .fini: it runs after a failed assertion too. */
+static void dir_remove(void)
+{
+    unlink(path_in_dir("one.log"));
+    unlink(path_in_dir("two.log"));
+    rmdir(dir);
+}
+
+/* The file's text ("" when empty), until the next call. */
+static char *file_text(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    static char text[4096];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    return text;
+}
+
+Test(sys, log_to_file_writes_the_trace_lines_of_a_call_and_a_cast,
+     .init = dir_make, .fini = dir_remove,
+     .timeout = T(10))
+{
+    srv_pid pid = start_status("st", false, 0);
+    const char *one = path_in_dir("one.log");
+    cr_assert_eq(srv_sys_log_to_file(pid, one, 5000), SRV_OK);
+    cr_assert_eq(status_read(pid), 1);
+    cr_assert_eq(status_add(pid, 2), SRV_OK);
+    char debug[256];
+    snprintf(debug, sizeof debug, "[{log_to_file,<<\"%s\">>}]", one);
+    assert_debug(pid, debug); /* a call: the cast's lines are in */
+    const char *me = srv_pid_format(srv_self()).s;
+    char want[512];
+    snprintf(want, sizeof want,
+             "*DBG* st got call get from %s\n"
+             "*DBG* st sent 1 to %s, new state #{count => 1,secret => <<\"pw\">>}\n"
+             "*DBG* st got cast {add,2}\n"
+             "*DBG* st new state #{count => 3,secret => <<\"pw\">>}\n",
+             me, me);
+    cr_assert_str_eq(file_text(one), want);
+    status_stop(pid);
+}
+
+static const char *after_add_1 = "*DBG* st got cast {add,1}\n"
+                                 "*DBG* st new state #{count => 2,secret => <<\"pw\">>}\n";
+
+/* A cast, then a call that says its lines are written. */
+static void add_1(srv_pid pid)
+{
+    cr_assert_eq(status_add(pid, 1), SRV_OK);
+    srv_buf text = {0};
+    cr_assert_eq(srv_sys_get_state(pid, &text, 5000), SRV_OK);
+    srv_buf_free(&text);
+}
+
+Test(sys, log_to_file_to_another_file_closes_the_first,
+     .init = dir_make, .fini = dir_remove,
+     .timeout = T(10))
+{
+    srv_pid pid = start_status("st", false, 0);
+    const char *one = path_in_dir("one.log"), *two = path_in_dir("two.log");
+    cr_assert_eq(srv_sys_log_to_file(pid, one, 5000), SRV_OK);
+    cr_assert_eq(srv_sys_log_to_file(pid, two, 5000), SRV_OK);
+    add_1(pid);
+    cr_assert_str_eq(file_text(one), "");
+    cr_assert_str_eq(file_text(two), after_add_1);
+    status_stop(pid);
+}
+
+Test(sys, log_to_file_that_cannot_open_is_an_error_and_closes_the_file,
+     .init = dir_make, .fini = dir_remove,
+     .timeout = T(10))
+{
+    srv_pid pid = start_status("st", false, 0);
+    const char *one = path_in_dir("one.log");
+    cr_assert_eq(srv_sys_log_to_file(pid, one, 5000), SRV_OK);
+    char nowhere[128];
+    snprintf(nowhere, sizeof nowhere, "%s/no/such.log", dir);
+    cr_assert_eq(srv_sys_log_to_file(pid, nowhere, 5000), SRV_EOPEN);
+    assert_debug(pid, "[]"); /* the first is closed all the same */
+    add_1(pid);
+    cr_assert_str_eq(file_text(one), "");
+    status_stop(pid);
+}
+
+Test(sys, log_to_file_false_and_no_debug_stop_the_writing,
+     .init = dir_make, .fini = dir_remove,
+     .timeout = T(10))
+{
+    srv_pid pid = start_status("st", false, 0);
+    const char *one = path_in_dir("one.log"), *two = path_in_dir("two.log");
+    cr_assert_eq(srv_sys_log_to_file(pid, one, 5000), SRV_OK);
+    add_1(pid);
+    cr_assert_eq(srv_sys_log_to_file(pid, NULL, 5000), SRV_OK);
+    cr_assert_eq(srv_sys_log_to_file(pid, NULL, 5000), SRV_OK, "none open: ok");
+    add_1(pid);
+    cr_assert_str_eq(file_text(one), after_add_1);
+    cr_assert_eq(srv_sys_log_to_file(pid, two, 5000), SRV_OK);
+    cr_assert_eq(srv_sys_no_debug(pid, 5000), SRV_OK);
+    add_1(pid);
+    cr_assert_str_eq(file_text(two), "");
+    status_stop(pid);
+    cr_assert_eq(srv_sys_log_to_file(pid, one, 5000), SRV_ENOPROC);
 }

@@ -5,7 +5,9 @@
  * arena fails: Criterion issue #274), so the TSan build runs the same test
  * files with this small runner: the same Test() and cr_assert*() surface,
  * each test in a child process of its own with a time limit, and
- * Criterion's synthesis line at the end for tests/run.sh to count.
+ * Criterion's synthesis line at the end for tests/run.sh to count.  A
+ * test's .init and .fini run around it, .fini after a failed assertion
+ * too, as Criterion's; its .timeout is the runner's own limit.
  */
 #ifndef SRV_TSAN_RUNNER_H
 #define SRV_TSAN_RUNNER_H
@@ -21,6 +23,9 @@ struct mini_test {
     const char *suite, *name;
     void (*fn)(void);
     struct mini_test *next;
+    /* Test()'s options, by their names in Criterion */
+    void (*init)(void), (*fini)(void);
+    double timeout;
 };
 
 static struct mini_test *mini_tests;
@@ -30,17 +35,30 @@ static __attribute__((unused)) struct mini_test **mini_tail = &mini_tests;
     static void suite##_##name(void);                                         \
     __attribute__((constructor)) static void register_##suite##_##name(void)  \
     {                                                                         \
-        static struct mini_test t = {#suite, #name, suite##_##name, NULL};    \
+        static struct mini_test t = {#suite, #name, suite##_##name, NULL,     \
+                                     __VA_ARGS__};                            \
         *mini_tail = &t;                                                      \
         mini_tail = &t.next;                                                  \
     }                                                                         \
     static void suite##_##name(void)
 
+/* The running test's .fini, for a failure to run before it exits. */
+static __attribute__((unused)) void (*mini_fini)(void);
+
+static __attribute__((unused)) void mini_end(int status)
+{
+    void (*fini)(void) = mini_fini;
+    mini_fini = NULL; /* once, even if it fails itself */
+    if (fini != NULL)
+        fini();
+    _exit(status);
+}
+
 #define MINI_FAIL(text)                                                       \
     do {                                                                      \
         fprintf(stderr, "[----] %s:%d: assertion failed: %s\n", __FILE__,     \
                 __LINE__, text);                                              \
-        _exit(1);                                                             \
+        mini_end(1);                                                          \
     } while (0)
 
 /* Each takes an optional message after its operands, as Criterion's do;
@@ -70,8 +88,11 @@ int main(void)
         pid_t child = fork();
         if (child == 0) {
             alarm(300);
+            if (t->init != NULL)
+                t->init();
+            mini_fini = t->fini;
             t->fn();
-            _exit(0);
+            mini_end(0);
         }
         int status = 0;
         waitpid(child, &status, 0);
