@@ -40,6 +40,8 @@
 #include "os.h"
 #include "process.h"
 #include "term.h"
+#include "thread.h"
+#include "wait.h"
 
 /* Control messages of the distribution protocol. */
 enum {
@@ -1180,22 +1182,30 @@ static void close_all(void)
 /* Calls and casts to other nodes                                          */
 
 /* A call of this node's to another: its tag (a ref, also its monitor's),
- * the connection it went on, and its answer once it comes. */
+ * the connection it went on (while c is in the list, it is open: its
+ * close answers and takes off its calls), and the caller's reply slot.
+ * The caller waits on its slot as for a local call: a handler's fiber
+ * parks and leaves its scheduler thread to others, and an exit signal
+ * ends the wait.  Whoever takes a call off the list frees it: the node
+ * thread when it answers, the caller when it gave up first.  A caller
+ * ended in its wait leaves its call listed until the answer, the DOWN or
+ * the connection's close takes it off. */
 struct pending {
     struct pending *next;
     erlang_ref ref;
     struct conn *conn;
-    bool done;
-    srv_status status;
-    srv_atom reason;
-    char *reply;                /* the reply term (no version byte), owned */
-    int reply_len;
+    srv_from from;
+};
+
+/* What the caller's slot gets with SRV_OK: the reply term (no version
+ * byte), the caller's to free. */
+struct remote_reply {
+    char *term;
+    int len;
 };
 
 static struct {
-    pthread_mutex_t lock;       /* the list, each one's answer, ei_make_ref */
-    pthread_cond_t answered;    /* (CLOCK_MONOTONIC) a call was answered */
-    bool cond_ready;
+    pthread_mutex_t lock;       /* the list, ei_make_ref */
     struct pending *list;
     pthread_mutex_t connect_lock; /* one connect at a time */
 } calls = {.lock = PTHREAD_MUTEX_INITIALIZER, .connect_lock = PTHREAD_MUTEX_INITIALIZER};
@@ -1206,15 +1216,31 @@ static bool same_ref(const erlang_ref *a, const erlang_ref *b)
            strcmp(a->node, b->node) == 0;
 }
 
-/* Answers p (under calls.lock). */
-static void answer(struct pending *p, srv_status status, srv_atom reason)
+/* Takes the call of ref (or the first on c, when ref is NULL) off the
+ * list: the caller's now, or NULL. */
+static struct pending *pending_take(const erlang_ref *ref, const struct conn *c)
 {
-    if (p->done)
-        return;
-    p->done = true;
-    p->status = status;
-    p->reason = reason;
-    pthread_cond_broadcast(&calls.answered);
+    pthread_mutex_lock(&calls.lock);
+    struct pending *found = NULL;
+    for (struct pending **at = &calls.list; *at != NULL; at = &(*at)->next)
+        if (ref != NULL ? same_ref(&(*at)->ref, ref) : (*at)->conn == c) {
+            found = *at;
+            *at = found->next;
+            break;
+        }
+    pthread_mutex_unlock(&calls.lock);
+    return found;
+}
+
+/* Answers p's caller and frees p; a reply the caller did not take (it
+ * gave up, or ended) is freed too. */
+static void answer(struct pending *p, srv_status status, srv_atom reason,
+                   struct remote_reply reply)
+{
+    if (!srv__slot_complete(p->from, status, reason, status == SRV_OK ? &reply : NULL,
+                            sizeof reply))
+        srv__free(reply.term);
+    srv__free(p);
 }
 
 /* A message to a local pid that is {Ref, Reply} for a call of ours:
@@ -1226,20 +1252,14 @@ static bool take_reply(const char *buf, int at, int end)
     if (ei_decode_tuple_header(buf, &i, &arity) != 0 || arity != 2 ||
         ei_decode_ref(buf, &i, &ref) != 0)
         return false;
-    bool taken = false;
-    pthread_mutex_lock(&calls.lock);
-    for (struct pending *p = calls.list; p != NULL && !taken; p = p->next)
-        if (!p->done && same_ref(&p->ref, &ref)) {
-            p->reply = srv__malloc((size_t)(end - i));
-            if (p->reply != NULL) {
-                memcpy(p->reply, buf + i, (size_t)(end - i));
-                p->reply_len = end - i;
-            }
-            answer(p, p->reply != NULL ? SRV_OK : SRV_ENOMEM, NULL);
-            taken = true;
-        }
-    pthread_mutex_unlock(&calls.lock);
-    return taken;
+    struct pending *p = pending_take(&ref, NULL);
+    if (p == NULL)
+        return false;
+    struct remote_reply reply = {srv__malloc((size_t)(end - i)), end - i};
+    if (reply.term != NULL)
+        memcpy(reply.term, buf + i, (size_t)(end - i));
+    answer(p, reply.term != NULL ? SRV_OK : SRV_ENOMEM, NULL, reply);
+    return true;
 }
 
 /* MONITOR_P_EXIT {21, FromProc, ToPid, Ref, Reason}: the server a call
@@ -1258,29 +1278,23 @@ static void on_monitor_exit(const char *buf, int i)
     if (ei_decode_atom_as(buf, &i, reason, sizeof reason, ERLANG_UTF8, NULL, NULL) != 0)
         snprintf(reason, sizeof reason, "unknown");
     srv_atom why = srv_atom_from(reason);
-    pthread_mutex_lock(&calls.lock);
-    for (struct pending *p = calls.list; p != NULL; p = p->next)
-        if (same_ref(&p->ref, &ref))
-            answer(p, why == srv_atom_noproc ? SRV_ENOPROC : SRV_EEXIT, why);
-    pthread_mutex_unlock(&calls.lock);
+    struct pending *p = pending_take(&ref, NULL);
+    if (p != NULL)
+        answer(p, why == srv_atom_noproc ? SRV_ENOPROC : SRV_EEXIT, why,
+               (struct remote_reply){NULL, 0});
 }
 
 /* c went away: its calls answer noconnection, as gen_server's caller of
  * a node that goes exits. */
 static void fail_pending(struct conn *c)
 {
-    pthread_mutex_lock(&calls.lock);
-    for (struct pending *p = calls.list; p != NULL; p = p->next)
-        if (p->conn == c)
-            answer(p, SRV_ENOPROC, srv_atom_from("noconnection"));
-    pthread_mutex_unlock(&calls.lock);
+    for (struct pending *p; (p = pending_take(NULL, c)) != NULL;)
+        answer(p, SRV_ENOPROC, srv_atom_from("noconnection"), (struct remote_reply){NULL, 0});
 }
 
-/* The connection to peer, held; opened (and handed to the node thread)
- * when there is none.  NULL when peer cannot be reached. */
-static struct conn *conn_to(const char *peer)
+/* The open connection to peer, held, or NULL. */
+static struct conn *conn_find(const char *peer)
 {
-    pthread_mutex_lock(&calls.connect_lock);
     struct conn *found = NULL;
     pthread_mutex_lock(&node.conns_lock);
     for (size_t k = 0; k < node.conn_count && found == NULL; k++)
@@ -1289,6 +1303,15 @@ static struct conn *conn_to(const char *peer)
     if (found != NULL)
         atomic_fetch_add_explicit(&found->refs, 1, memory_order_relaxed);
     pthread_mutex_unlock(&node.conns_lock);
+    return found;
+}
+
+/* The connection to peer, held; opened (and handed to the node thread)
+ * when there is none.  NULL when peer cannot be reached. */
+static struct conn *conn_to(const char *peer)
+{
+    pthread_mutex_lock(&calls.connect_lock);
+    struct conn *found = conn_find(peer);
     if (found == NULL) {
         int fd = ei_connect_tmo(&node.ec, (char *)peer, HANDSHAKE_TIMEOUT_MS);
         if (fd < 0) {
@@ -1376,71 +1399,62 @@ srv_status srv_node_call(const char *peer, const char *name, const srv_module *m
     if (result != NULL)
         result->reason = NULL;
     if (!can_send(peer, name, module, message, SRV_MESSAGE_CALL) ||
-        (timeout_ms < 0 && timeout_ms != SRV_INFINITY))
+        !srv__timeout_valid(timeout_ms))
         return SRV_EINVAL;
-    erlang_pid self;
-    srv__term_pid_out(srv_self(), &self);
-    struct pending p = {0};
+    struct process *self = srv__caller();
+    struct pending *p = self != NULL ? srv__calloc(1, sizeof *p) : NULL;
+    if (p == NULL)
+        return SRV_ENOMEM;
+    erlang_pid me;
+    srv__term_pid_out(self->pid, &me);
     pthread_mutex_lock(&calls.lock);
-    if (!calls.cond_ready) {
-        pthread_condattr_t attr;
-        pthread_condattr_init(&attr);
-        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-        pthread_cond_init(&calls.answered, &attr);
-        pthread_condattr_destroy(&attr);
-        calls.cond_ready = true;
-    }
-    ei_make_ref(&node.ec, &p.ref);
+    ei_make_ref(&node.ec, &p->ref);
     pthread_mutex_unlock(&calls.lock);
     struct srv_term_out out;
-    if (!request_term(&out, module, message, args, &self, &p.ref))
+    if (!request_term(&out, module, message, args, &me, &p->ref)) {
+        srv__free(p);
         return SRV_EINVAL;
+    }
     struct conn *c = conn_to(peer);
     if (c == NULL) {
         srv__term_out_free(&out);
+        srv__free(p);
         if (result != NULL)
             result->reason = srv_atom_from("noconnection");
         return SRV_ENOPROC;
     }
-    p.conn = c;
+    uint64_t deadline = srv__deadline_after_ms(timeout_ms);
+    struct remote_reply got = {NULL, 0};
+    p->conn = c;
+    p->from = (srv_from){self->pid, srv__slot_arm(srv__slot(self), &got), NULL};
+    erlang_ref ref = p->ref; /* p is the node thread's once listed */
     pthread_mutex_lock(&calls.lock);
-    p.next = calls.list;
-    calls.list = &p;
+    p->next = calls.list;
+    calls.list = p;
     pthread_mutex_unlock(&calls.lock);
-    send_monitor_op(c, DOP_MONITOR_P, &self, name, &p.ref);
-    send_to_name(c, &self, name, &out.x);
+    send_monitor_op(c, DOP_MONITOR_P, &me, name, &ref);
+    send_to_name(c, &me, name, &out.x);
     srv__term_out_free(&out);
+    conn_put(c); /* listed, the call keeps c open or is answered by its close */
 
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += timeout_ms % 1000 * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
+    srv_atom reason = NULL;
+    srv_status status = srv__slot_wait(srv__slot(self), deadline, &reason);
+    if (status == SRV_ETIMEOUT) {
+        struct pending *mine = pending_take(&ref, NULL);
+        srv__free(mine); /* NULL when the node thread took it, and frees it */
     }
-    pthread_mutex_lock(&calls.lock);
-    bool timed_out = false;
-    while (!p.done && !timed_out)
-        timed_out = (timeout_ms == SRV_INFINITY
-                         ? pthread_cond_wait(&calls.answered, &calls.lock)
-                         : pthread_cond_timedwait(&calls.answered, &calls.lock, &deadline)) ==
-                        ETIMEDOUT;
-    for (struct pending **at = &calls.list; *at != NULL; at = &(*at)->next)
-        if (*at == &p) {
-            *at = p.next;
-            break;
+    if (status == SRV_OK || status == SRV_ETIMEOUT) { /* as gen_server: demonitor */
+        struct conn *still = conn_find(peer);
+        if (still != NULL) {
+            send_monitor_op(still, DOP_DEMONITOR_P, &me, name, &ref);
+            conn_put(still);
         }
-    pthread_mutex_unlock(&calls.lock);
-    if (!p.done || p.status == SRV_OK) /* as gen_server: demonitor */
-        send_monitor_op(c, DOP_DEMONITOR_P, &self, name, &p.ref);
-    conn_put(c);
-    srv_status status = p.done ? p.status : SRV_ETIMEOUT;
+    }
     if (status == SRV_OK) {
-        srv_term_in in = {p.reply, 0, p.reply_len};
+        srv_term_in in = {got.term, 0, got.len};
         if (!module->codec->decode_reply(&in, message, reply)) {
             srv_buf text = {0};
-            srv__term_print(&text, p.reply, 0);
+            srv__term_print(&text, got.term, 0);
             node_log(SRV_LOG_ERROR, "node: a reply from %s's %s to %s: %s is no reply of it",
                      peer, name, module->messages[message].name,
                      text.data != NULL ? text.data : "");
@@ -1448,9 +1462,9 @@ srv_status srv_node_call(const char *peer, const char *name, const srv_module *m
             status = SRV_EINVAL;
         }
     }
-    srv__free(p.reply);
+    srv__free(got.term);
     if (result != NULL)
-        result->reason = p.reason;
+        result->reason = reason;
     return status;
 }
 

@@ -1475,8 +1475,8 @@ SRV_API void srv_node_stop(void);
  * first (reason: the exit reason, or the atom at the head of a tuple
  * reason: badarith for {badarith, Stack}), SRV_ETIMEOUT, SRV_EINVAL when no
  * node runs, the message has no term or the reply does not decode.  It
- * blocks its thread while it waits: call it from plain threads (a
- * handler would hold its scheduler thread). */
+ * waits as srv_call does: a handler's fiber parks (its scheduler thread
+ * runs other servers), and an exit signal ends the wait. */
 SRV_API srv_status srv_node_call(const char *node, const char *name,
                                  const srv_module *module, unsigned message,
                                  const void *args, void *reply, long timeout_ms,

@@ -473,6 +473,60 @@ Test(node, an_erlang_server_crashing_under_an_srv_caller_gives_the_reason, .time
     node_down();
 }
 
+/* A handler waiting for another node's answer parks its fiber: the
+ * runtime's only scheduler thread runs the other servers meanwhile (a
+ * call queued behind a cast needs it). */
+Test(node, a_handler_in_a_remote_call_leaves_its_scheduler_to_the_others, .timeout = T(90))
+{
+    cr_assert_eq(srv_runtime_start(1), SRV_OK);
+    node_up();
+    char twin[64];
+    FILE *erl = twin_up(twin, sizeof twin);
+    srv_pid relay = start_remote();
+    cr_assert_eq(remote_relay_hold(relay, twin), SRV_OK);
+    ASSERT_EVENTUALLY(atomic_load(&remote_observed.relaying) == 1);
+    srv_pid other = start_counter(0);
+    cr_assert_eq(counter_bump(other, 1), SRV_OK); /* queued: the call cannot run inline */
+    counter_get_reply got;
+    cr_assert_eq(counter_get(other, &got), SRV_OK);
+    cr_assert_eq(got.total, 1);
+    cr_assert_eq(atomic_load(&remote_observed.relayed), 0, "the remote call still waits");
+    cr_assert_eq(remote_note_node(twin, "remote", srv_atom_from("release")), SRV_OK);
+    ASSERT_EVENTUALLY(atomic_load(&remote_observed.relayed) == 1);
+    remote_note_node(twin, "remote", srv_atom_from("stop"));
+    free(finish(erl));
+    node_down();
+}
+
+/* An exit signal ends a handler waiting for another node's answer at
+ * once, as it ends a local call's wait; the late answer goes nowhere. */
+Test(node, an_exit_signal_ends_a_handler_in_a_remote_call, .timeout = T(90))
+{
+    node_up();
+    char twin[64];
+    FILE *erl = twin_up(twin, sizeof twin);
+    srv_pid relay = start_remote();
+    srv_monitor_ref ref;
+    cr_assert_eq(srv_monitor(relay, &ref), SRV_OK);
+    cr_assert_eq(remote_relay_hold(relay, twin), SRV_OK);
+    ASSERT_EVENTUALLY(atomic_load(&remote_observed.relaying) == 1);
+    cr_assert_eq(srv_exit_signal(relay, SRV_KILL), SRV_OK);
+    srv_signal down;
+    cr_assert_eq(srv_receive_signal(&down, T(10000)), SRV_OK);
+    cr_assert_eq(down.kind, SRV_SIGNAL_DOWN);
+    cr_assert_eq(down.ref, ref);
+    cr_assert_str_eq(down.reason, "killed");
+    cr_assert_eq(atomic_load(&remote_observed.relayed), 0, "ended in its wait");
+    /* the twin answers the dead caller; the node goes on */
+    cr_assert_eq(remote_note_node(twin, "remote", srv_atom_from("release")), SRV_OK);
+    remote_add_reply sum;
+    cr_assert_eq(remote_add_node(twin, "remote", 2, &sum, 5000, NULL), SRV_OK);
+    cr_assert_eq(sum.total, 2);
+    remote_note_node(twin, "remote", srv_atom_from("stop"));
+    free(finish(erl));
+    node_down();
+}
+
 /* The cookie and name made, another program forked (before any node of
  * this one), with a pipe from it in ready: the child (0 returned) has its
  * own runtime, the node `other` with options and the server `remote`,

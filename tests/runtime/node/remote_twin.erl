@@ -13,7 +13,9 @@ handle_call({add, N}, _From, {Total, Last}) -> {reply, Total + N, {Total + N, La
 handle_call({echo, T, D, F, R, S, W}, _From, State) -> {reply, {T, D, F, R, S, W}, State};
 handle_call(whoami, _From, State) -> {reply, self(), State};
 handle_call({crash, Reason}, _From, _State) -> exit(Reason);
-handle_call({get, last}, _From, State = {_, Last}) -> {reply, {last, Last}, State}.
+handle_call({get, last}, _From, State = {_, Last}) -> {reply, {last, Last}, State};
+handle_call(hold, From, State) -> put(held, From), {noreply, State}.
 
 handle_cast({note, stop}, State) -> init:stop(), {noreply, State};
+handle_cast({note, release}, State) -> gen_server:reply(get(held), held), {noreply, State};
 handle_cast({note, What}, {Total, _}) -> {noreply, {Total, What}}.
