@@ -303,7 +303,8 @@ static srv_status system_target(srv_pid server, struct process **self,
     if (srv_pid_equal(server, (*self)->pid))
         return SRV_EDEADLK;
     *p = srv__process_get(server);
-    if (*p == NULL || (*p)->module == NULL) {
+    /* a server, or a spawned process, which may answer as a special one */
+    if (*p == NULL || !srv__killable(*p)) {
         if (*p != NULL)
             srv__process_put(*p);
         return SRV_ENOPROC;
@@ -616,7 +617,8 @@ srv_status srv_sys_change_code(srv_pid server, const srv_module *module,
 {
     if (result != NULL)
         result->reason = NULL;
-    if (runs_another_module(server, module))
+    /* a special process has no module: its code_change is its own */
+    if (module != NULL && runs_another_module(server, module))
         return SRV_EINVAL;
     /* Interned: the envelope outlives a caller that gave up. */
     srv_atom vsn = old_vsn != NULL ? srv_atom_from(old_vsn) : NULL;

@@ -30,7 +30,9 @@
 #include "alloc.h"
 #include "debug.h"
 #include "log.h"
+#include "mailbox.h"
 #include "process.h"
+#include "wait.h"
 
 static struct sys_debug *debug_made(struct process *p)
 {
@@ -257,6 +259,8 @@ struct event {
     srv_sys_event pub;
     struct process *p;
     const srv_message_type *reply_type; /* OUT */
+    srv_sys_format_fn format;           /* SPECIAL: its FormFunc, and Extra */
+    void *extra;
 };
 
 /* How trace names a server: its registered name, else its pid. */
@@ -277,13 +281,6 @@ static void dbg_line(srv_buf *out, const struct process *p, const char *line)
     srv_buf_printf(out, " %s\n", line);
 }
 
-static void print_line(const struct process *p, const char *line)
-{
-    srv_buf out = {0};
-    dbg_line(&out, p, line);
-    srv__log(SRV_LOG_INFO, out.data);
-    srv_buf_free(&out);
-}
 
 /* A message in: the term sys:get_log gives, and trace's text. */
 static void format_in(const struct event *ev, srv_buf *term, srv_buf *line)
@@ -358,8 +355,24 @@ static void format_event(const struct event *ev, srv_buf *term, srv_buf *line)
     case SRV_SYS_EVENT_CONTINUE:
         format_continue(ev, term, line);
         return;
+    case SRV_SYS_EVENT_SPECIAL: /* the term is the process's, as given */
+        srv_buf_printf(term, "%s", ev->pub.message);
+        return;
     case SRV_SYS_EVENT_REMOVED: /* no event of OTP's: nothing to print */
         return;
+    }
+}
+
+/* The whole *DBG* line of an event, its end included: a special
+ * process's formatter writes all of it, as sys's FormFunc does; the
+ * runtime writes "*DBG* name " before a server's. */
+static void whole_line(srv_buf *out, const struct event *ev, const srv_buf *line)
+{
+    if (ev->pub.kind == SRV_SYS_EVENT_SPECIAL) {
+        ev->format(out, ev->pub.message, ev->extra);
+        srv_buf_printf(out, "\n");
+    } else if (line->data != NULL) {
+        dbg_line(out, ev->p, line->data);
     }
 }
 
@@ -372,7 +385,8 @@ void srv_sys_event_format(srv_buf *out, const srv_sys_event *event)
     srv_buf_free(&line);
 }
 
-/* Keeps an event in the log's ring, which takes its texts. */
+/* Keeps an event in the log's ring, which takes its texts (the term and
+ * the whole line). */
 static void log_keep(struct sys_debug *d, srv_buf *term, srv_buf *line)
 {
     struct debug_event *ev = &d->events[d->next];
@@ -389,7 +403,7 @@ static void log_keep(struct sys_debug *d, srv_buf *term, srv_buf *line)
 }
 
 /* sys:statistics' counts of an event. */
-static void count(struct sys_debug *d, srv_sys_event_kind kind)
+static void count(struct sys_debug *d, srv_sys_event_kind kind, const char *message)
 {
     if (!d->counting)
         return;
@@ -406,6 +420,14 @@ static void count(struct sys_debug *d, srv_sys_event_kind kind)
     case SRV_SYS_EVENT_CONTINUE:
         d->reductions++;
         return;
+    case SRV_SYS_EVENT_SPECIAL: /* sys's stat/2 goes by the event's shape */
+        if (strncmp(message, "{in,", 4) == 0) {
+            d->messages_in++;
+            d->reductions++;
+        } else if (strncmp(message, "{out,", 5) == 0) {
+            d->messages_out++;
+        }
+        return;
     default:
         return;
     }
@@ -418,23 +440,20 @@ static void deliver(struct event *ev)
 {
     struct process *p = ev->p;
     struct sys_debug *d = srv__debug(p);
-    count(d, ev->pub.kind);
+    count(d, ev->pub.kind, ev->pub.message);
     if (d->trace || d->file_name != NULL || d->log_max > 0) {
-        srv_buf term = {0}, line = {0};
+        srv_buf term = {0}, line = {0}, whole = {0};
         format_event(ev, &term, &line);
-        if (line.data != NULL && d->trace)
-            print_line(p, line.data);
-        if (line.data != NULL && d->file_name != NULL) {
-            srv_buf whole = {0};
-            dbg_line(&whole, p, line.data);
-            if (whole.data != NULL)
-                srv__write_all(d->file, whole.data);
-            srv_buf_free(&whole);
-        }
-        if (d->log_max > 0 && term.data != NULL && line.data != NULL)
-            log_keep(d, &term, &line);
+        whole_line(&whole, ev, &line);
+        if (whole.data != NULL && d->trace)
+            srv__log(SRV_LOG_INFO, whole.data);
+        if (whole.data != NULL && d->file_name != NULL)
+            srv__write_all(d->file, whole.data);
+        if (d->log_max > 0 && term.data != NULL && whole.data != NULL)
+            log_keep(d, &term, &whole);
         srv_buf_free(&term);
         srv_buf_free(&line);
+        srv_buf_free(&whole);
     }
     if (d->fns != NULL) {
         run_fns(p, d, &ev->pub);
@@ -512,11 +531,21 @@ void srv__debug_noreply(struct process *p)
     deliver(&ev);
 }
 
+void srv__debug_special(struct process *p, srv_sys_format_fn format, void *extra,
+                        const char *event)
+{
+    struct event ev = event_of(p, SRV_SYS_EVENT_SPECIAL);
+    ev.pub.message = event;
+    ev.format = format;
+    ev.extra = extra;
+    deliver(&ev);
+}
+
 void srv__debug_print_log(const struct process *p)
 {
     const struct sys_debug *d = srv__debug(p);
     for (unsigned i = 0; d != NULL && i < d->n; i++)
-        print_line(p, srv__debug_event_at(d, i)->line);
+        srv__log(SRV_LOG_INFO, srv__debug_event_at(d, i)->line);
 }
 
 void srv__debug_free(struct process *p)
@@ -532,4 +561,46 @@ void srv__debug_free(struct process *p)
         fn_removed(p, f);
     }
     debug_drop(p);
+}
+
+bool srv__debug_request(struct process *p, struct envelope *e)
+{
+    srv_buf text = {0};
+    srv_statistics stats;
+    srv_status status = SRV_OK;
+    switch (e->system) {
+    case SYS_TRACE:
+        status = srv__debug_trace(p, e->ref != 0) ? SRV_OK : SRV_ENOMEM;
+        break;
+    case SYS_LOG:
+        status = srv__debug_log(p, (unsigned)e->ref) ? SRV_OK : SRV_ENOMEM;
+        break;
+    case SYS_LOG_TO_FILE:
+        status = srv__debug_log_to_file(p, e->arg);
+        break;
+    case SYS_INSTALL:
+        status = srv__debug_install(p, e->debug_fn, e->arg);
+        break;
+    case SYS_REMOVE:
+        srv__debug_remove(p, e->debug_fn);
+        break;
+    case SYS_LOG_GET:
+        srv__debug_format_log(&text, p);
+        srv__slot_complete_text(e->from, &text);
+        return true;
+    case SYS_LOG_PRINT:
+        srv__debug_print_log(p);
+        break;
+    case SYS_STATISTICS:
+        status = srv__debug_statistics(p, (srv_statistics_op)e->ref, &stats);
+        srv__slot_complete(e->from, status, NULL, &stats, sizeof stats);
+        return true;
+    case SYS_NO_DEBUG: /* turning off never needs memory */
+        srv__debug_free(p);
+        break;
+    default:
+        return false;
+    }
+    srv__slot_complete(e->from, status, NULL, NULL, 0);
+    return true;
 }

@@ -51,6 +51,17 @@ void srv__debug_noreply(struct process *p);
  * as a message in, as sys's statistics do not count it. */
 void srv__debug_continue(struct process *p);
 
+/* A special process's own event (srv_sys_handle_debug), on p with a
+ * debug record: its term, and the formatter of its line. */
+void srv__debug_special(struct process *p, srv_sys_format_fn format, void *extra,
+                        const char *event);
+
+struct envelope;
+/* Answers a system request of sys's debug options (trace, log and its get
+ * and print, log_to_file, install, remove, statistics, no_debug) on p,
+ * a server or a special process: false when e is none of them. */
+bool srv__debug_request(struct process *p, struct envelope *e);
+
 /* Writes the logged events to the logger as *DBG* lines (sys:log print). */
 void srv__debug_print_log(const struct process *p);
 

@@ -1018,6 +1018,101 @@ void srv__monitor_counts(srv_pid pid, size_t *watchers, size_t *watching)
     srv__process_put(p);
 }
 
+/* Whether a receive in mode takes e; what it does not take waits in the
+ * held list, in order, for a receive that does (an Erlang receive leaves
+ * in the mailbox what it does not match). */
+static bool receive_takes(const struct envelope *e, enum receive_mode mode, srv_pid parent)
+{
+    switch (mode) {
+    case RECEIVE_SIGNALS:
+        return e->kind == ENV_EXIT || e->kind == ENV_DOWN;
+    case RECEIVE_ALL:
+        return true;
+    case RECEIVE_SUSPENDED:
+        return e->kind == ENV_SYSTEM || (e->kind == ENV_EXIT && srv_pid_equal(e->pid, parent));
+    }
+    return false;
+}
+
+/* The first envelope of the held list that mode takes, taken off it. */
+static struct envelope *take_held(struct envelope_list *held, enum receive_mode mode,
+                                  srv_pid parent)
+{
+    struct envelope *before = NULL;
+    for (struct envelope *e = held->first; e != NULL; before = e,
+                         e = (struct envelope *)atomic_load_explicit(&e->link.next,
+                                                                     memory_order_relaxed)) {
+        if (!receive_takes(e, mode, parent))
+            continue;
+        struct envelope *after =
+            (struct envelope *)atomic_load_explicit(&e->link.next, memory_order_relaxed);
+        if (before == NULL)
+            held->first = after;
+        else /* relaxed: the list's owner alone reads these links */
+            atomic_store_explicit(&before->link.next, &after->link, memory_order_relaxed);
+        if (held->last == e)
+            held->last = before;
+        return e;
+    }
+    return NULL;
+}
+
+struct envelope *srv__receive(struct process *self, uint64_t deadline,
+                              enum receive_mode mode, srv_pid parent)
+{
+    struct process_extra *x = srv__extra(self); /* a thread's identity has it */
+    for (;;) {
+        /* A spawned function's process that a signal ends exits from
+         * here (a plain thread's identity never has one pending); the
+         * signaller makes it pending before it queues the EXIT, so it is
+         * seen here by the time the EXIT is taken.  Relaxed: the take
+         * (srv__interrupt_take) acquires. */
+        if (atomic_load_explicit(&self->interrupt, memory_order_relaxed) != NULL)
+            srv__exit_if_signalled(self, NULL);
+        struct envelope *e = take_held(&x->held, mode, parent);
+        if (e != NULL) {
+            srv__message_taken(self);
+            return e;
+        }
+        uint32_t seen = atomic_load_explicit(&x->mail_futex, memory_order_acquire);
+        e = srv__mailbox_pop(&self->mailbox);
+        if (e != NULL) {
+            if (e->kind == ENV_EXIT && !srv__traps_exits(self)) {
+                /* One that does not trap exits takes no EXIT message: a
+                 * normal one does nothing, one that ends it is pending,
+                 * and taken at the top. */
+                srv__message_taken(self);
+                srv__envelope_free(NULL, e);
+            } else if (receive_takes(e, mode, parent)) {
+                srv__message_taken(self);
+                return e;
+            } else {
+                srv__envelope_list_push(&x->held, e); /* still queued */
+            }
+            continue;
+        }
+        if (!srv__mailbox_empty(&self->mailbox))
+            continue; /* a push is half done */
+        if (deadline != UINT64_MAX && srv__now_ns() >= deadline)
+            return NULL;
+        srv__futex_wait(&x->mail_futex, seen, deadline);
+    }
+}
+
+bool srv__signal_of(struct process *self, struct envelope *e, srv_signal *out)
+{
+    bool signal = e->kind == ENV_EXIT || e->kind == ENV_DOWN;
+    if (signal) {
+        out->kind = e->kind == ENV_EXIT ? SRV_SIGNAL_EXIT : SRV_SIGNAL_DOWN;
+        out->pid = e->pid;
+        out->ref = e->ref;
+        out->reason = e->reason;
+        out->detail = srv__keep_detail(self, KEPT_SIGNAL, srv_detail_retain(e->detail));
+    }
+    srv__envelope_free(NULL, e);
+    return signal;
+}
+
 srv_status srv_receive_signal(srv_signal *out, long timeout_ms)
 {
     if (out == NULL || srv__current_or_null() != NULL || !srv__timeout_valid(timeout_ms))
@@ -1027,42 +1122,10 @@ srv_status srv_receive_signal(srv_signal *out, long timeout_ms)
         return SRV_ENOMEM;
     uint64_t deadline = srv__deadline_after_ms(timeout_ms);
     for (;;) {
-        /* A spawned function's process that a signal ends exits from
-         * here (a plain thread's identity never has one pending); the
-         * signaller makes it pending before it queues the EXIT, so it is
-         * seen here by the time the EXIT is taken.  Relaxed: the take
-         * (srv__interrupt_take) acquires. */
-        if (atomic_load_explicit(&self->interrupt, memory_order_relaxed) != NULL)
-            srv__exit_if_signalled(self, NULL);
-        uint32_t seen = atomic_load_explicit(&srv__extra(self)->mail_futex, memory_order_acquire);
-        struct envelope *e = srv__mailbox_pop(&self->mailbox);
-        if (e != NULL) {
-            srv__message_taken(self);
-            if (e->kind == ENV_EXIT && !srv__traps_exits(self)) {
-                /* One that does not trap exits takes no EXIT message: a
-                 * normal one does nothing, one that ends it is pending,
-                 * and taken at the top. */
-                srv__envelope_free(NULL, e);
-                continue;
-            }
-            bool signal = e->kind == ENV_EXIT || e->kind == ENV_DOWN;
-            if (signal) {
-                out->kind = e->kind == ENV_EXIT ? SRV_SIGNAL_EXIT : SRV_SIGNAL_DOWN;
-                out->pid = e->pid;
-                out->ref = e->ref;
-                out->reason = e->reason;
-                out->detail = srv__keep_detail(self, KEPT_SIGNAL,
-                                               srv_detail_retain(e->detail));
-            }
-            srv__envelope_free(NULL, e);
-            if (signal)
-                return SRV_OK;
-            continue;
-        }
-        if (!srv__mailbox_empty(&self->mailbox))
-            continue; /* a push is half done */
-        if (deadline != UINT64_MAX && srv__now_ns() >= deadline)
+        struct envelope *e = srv__receive(self, deadline, RECEIVE_SIGNALS, SRV_PID_NONE);
+        if (e == NULL)
             return SRV_ETIMEOUT;
-        srv__futex_wait(&srv__extra(self)->mail_futex, seen, deadline);
+        if (srv__signal_of(self, e, out))
+            return SRV_OK;
     }
 }

@@ -79,4 +79,21 @@ void srv__watch_put(struct exit_watch *w);
  * which leaves it the watch's waiter. */
 void srv__watch_done(struct exit_watch *w);
 
+/* What a thread's receive takes (srv__receive): its signals
+ * (srv_receive_signal), everything (a special process's srv_sys_receive),
+ * or a suspended special process's system messages and EXIT from its
+ * parent alone. */
+enum receive_mode { RECEIVE_SIGNALS, RECEIVE_ALL, RECEIVE_SUSPENDED };
+struct envelope;
+/* The calling thread's process self (its identity) takes the next
+ * envelope mode takes, up to deadline (NULL then), held ones first, in
+ * the order they came; what it does not take is held.  An exit signal
+ * that ends self ends it here; an EXIT to one that does not trap is
+ * dropped. */
+struct envelope *srv__receive(struct process *self, uint64_t deadline,
+                              enum receive_mode mode, srv_pid parent);
+/* The signal e brings, into *out (its detail kept by self), and e freed:
+ * false when e was no signal. */
+bool srv__signal_of(struct process *self, struct envelope *e, srv_signal *out);
+
 #endif /* SRV_LINK_H */

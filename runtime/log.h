@@ -17,7 +17,7 @@ struct current_message;
  * and the last log_max events kept, a ring. */
 struct debug_event {
     char *term; /* {in,hello}: as sys:get_log gives it */
-    char *line; /* got hello: its *DBG* line */
+    char *line; /* its whole *DBG* line: "*DBG* st got hello\n" */
 };
 /* A function of sys:install, in the record's list. */
 struct debug_fn {

@@ -579,16 +579,6 @@ static bool handle_call_envelope(struct process *p, struct envelope *e)
     return alive;
 }
 
-/* A text for the caller of a system request; SRV_ENOMEM when it found
- * no memory. */
-static void answer_text(srv_from from, srv_buf *text)
-{
-    if (text->data == NULL)
-        srv__slot_complete(from, SRV_ENOMEM, NULL, NULL, 0);
-    else if (!srv__slot_complete(from, SRV_OK, NULL, text, sizeof *text))
-        srv_buf_free(text);
-}
-
 /* sys:get_status, in the status's fields and in one text. */
 static void answer_status(struct process *p, srv_from from)
 {
@@ -648,48 +638,16 @@ static void answer_state_copy(struct process *p, srv_from from)
     srv__free(copy);
 }
 
-/* The system requests that came with get_status: get_status, trace, log,
- * log_to_file, install and remove, the state's copy. */
+/* The system requests that came with get_status: get_status and the
+ * state's copy here, sys's debug options in debug.c. */
 static bool handle_debug_request(struct process *p, struct envelope *e)
 {
-    srv_buf text = {0};
-    srv_status status = SRV_OK;
-    switch (e->system) {
-    case SYS_GET_STATUS:
+    if (e->system == SYS_GET_STATUS)
         answer_status(p, e->from);
-        return true;
-    case SYS_TRACE:
-        status = srv__debug_trace(p, e->ref != 0) ? SRV_OK : SRV_ENOMEM;
-        break;
-    case SYS_LOG:
-        status = srv__debug_log(p, (unsigned)e->ref) ? SRV_OK : SRV_ENOMEM;
-        break;
-    case SYS_LOG_TO_FILE:
-        status = srv__debug_log_to_file(p, e->arg);
-        break;
-    case SYS_INSTALL:
-        status = srv__debug_install(p, e->debug_fn, e->arg);
-        break;
-    case SYS_REMOVE:
-        srv__debug_remove(p, e->debug_fn);
-        break;
-    case SYS_LOG_GET:
-        srv__debug_format_log(&text, p);
-        answer_text(e->from, &text);
-        return true;
-    case SYS_LOG_PRINT:
-        srv__debug_print_log(p);
-        break;
-    case SYS_COPY_STATE:
+    else if (e->system == SYS_COPY_STATE)
         answer_state_copy(p, e->from);
-        return true;
-    case SYS_NO_DEBUG: /* turning off never needs memory */
-        srv__debug_free(p);
-        break;
-    default:
-        return true;
-    }
-    srv__slot_complete(e->from, status, NULL, NULL, 0);
+    else
+        srv__debug_request(p, e);
     return true;
 }
 
@@ -703,7 +661,7 @@ static bool handle_system(struct process *p, struct envelope *e)
             p->module->format_state(&text, srv__state(p));
         else
             srv_buf_printf(&text, "%s", "");
-        answer_text(e->from, &text);
+        srv__slot_complete_text(e->from, &text);
         return true;
     }
     case SYS_REPLACE_STATE:
@@ -733,12 +691,6 @@ static bool handle_system(struct process *p, struct envelope *e)
         srv_atom reason = NULL;
         srv_status status = change_code(p, e, &reason);
         srv__slot_complete(e->from, status, reason, NULL, 0);
-        return true;
-    }
-    case SYS_STATISTICS: {
-        srv_statistics stats;
-        srv_status status = srv__debug_statistics(p, (srv_statistics_op)e->ref, &stats);
-        srv__slot_complete(e->from, status, NULL, &stats, sizeof stats);
         return true;
     }
     default:

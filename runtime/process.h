@@ -173,7 +173,12 @@ struct process_extra {
     _Atomic uint64_t timeout_at;   /* when the callback timeout is due (ns), 0: none */
     _Atomic uint64_t timer_at;     /* the deadline of the timer pending for it, 0: none */
     srv_continue next;             /* PF_HAS_NEXT: C and its arguments */
-    struct envelope_list held;     /* messages held while suspended */
+    struct envelope_list held;     /* messages held while suspended; a
+                                      spawned process's mail that its
+                                      receive has not taken yet */
+    struct envelope *system;       /* a special process's system message,
+                                      taken by srv_sys_receive and not yet
+                                      handled (special.c) */
     struct sys_debug *debug;       /* PF_DEBUG: sys trace and log (debug.c) */
     struct enter_wait *entered;    /* PF_ENTERED: its state, and the thread
                                       waiting for its end (enter.c) */

@@ -48,6 +48,11 @@ struct exit_frame *srv__spawn_frame(const struct process *p)
     return &r->frame;
 }
 
+srv_atom srv__spawn_initial_call(void)
+{
+    return running != NULL ? running->initial_call : NULL;
+}
+
 /* Runs the function with srv_exit's frame set: its reason, normal when
  * it returns, is left in the frame (and its detail, a reference).  The
  * frame is set here and jumped to from below, never inlined. */

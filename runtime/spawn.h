@@ -13,4 +13,8 @@ struct process;
  * is no longer p (it lent its identity to srv_enter_loop). */
 struct exit_frame *srv__spawn_frame(const struct process *p);
 
+/* The initial call ("M:F/A", interned) of the function srv_spawn runs on
+ * this thread, or NULL. */
+const char *srv__spawn_initial_call(void);
+
 #endif /* SRV_SPAWN_H */

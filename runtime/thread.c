@@ -15,6 +15,7 @@
 #include "overflow.h"
 #include "process.h"
 #include "request.h"
+#include "special.h"
 #include "thread.h"
 
 static _Thread_local struct process *identity;
@@ -29,12 +30,21 @@ void srv__identity_end(struct process *p, srv_atom reason, const srv_detail *det
     /* a spawned function's process: a signal that came before the close
      * ended it first (a plain thread's identity never has one) */
     srv__signal_replaces(p, &reason, &detail);
+    /* a special process's debug options, while its name is held, and the
+     * system message it was handling (sys:terminate's, answered) */
+    srv__special_end(p, reason, detail);
     srv__name_release(p);
     srv__links_exit(p, reason, detail);
-    srv_detail_release(detail); /* each signal has its own */
+    /* what is queued: system requests hear the reason, as a server's do */
     struct envelope *e;
-    while ((e = srv__mailbox_pop(&p->mailbox)) != NULL)
+    struct envelope_list *held = &srv__extra(p)->held;
+    while ((e = srv__envelope_list_pop(held)) != NULL ||
+           (e = srv__mailbox_pop(&p->mailbox)) != NULL) {
+        if (e->kind == ENV_SYSTEM)
+            srv__fail_request(&e->from, reason, detail);
         srv__envelope_free(NULL, e);
+    }
+    srv_detail_release(detail); /* each signal and caller has its own */
     srv__requests_release(p); /* replies nobody read */
     srv__process_free(p);
 }

@@ -295,6 +295,16 @@ bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
     return srv__slot_complete_detail(from, status, reason, NULL, reply, size);
 }
 
+bool srv__slot_complete_text(srv_from from, srv_buf *text)
+{
+    if (text->data == NULL)
+        return srv__slot_complete(from, SRV_ENOMEM, NULL, NULL, 0);
+    if (srv__slot_complete(from, SRV_OK, NULL, text, sizeof *text))
+        return true;
+    srv_buf_free(text);
+    return false;
+}
+
 bool srv__slot_complete_detail(srv_from from, srv_status status, srv_atom reason,
                                const srv_detail *detail, const void *reply, size_t size)
 {

@@ -48,6 +48,9 @@ srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
  * gave up: the reply was not taken. */
 bool srv__slot_complete(srv_from from, srv_status status, srv_atom reason,
                         const void *reply, size_t size);
+/* Completes a system request with a text, which the caller takes (freed
+ * here if it is gone); SRV_ENOMEM when the text found no memory. */
+bool srv__slot_complete_text(srv_from from, srv_buf *text);
 /* Completes the call tag of caller, which the completer knows to be
  * alive by other means than a lookup (which does not find a process in
  * its terminate): no reply.  False if it does not wait for tag. */

@@ -1024,10 +1024,12 @@ typedef enum srv_sys_event_kind {
     SRV_SYS_EVENT_NOREPLY,  /* {noreply,State}: the state after a handler
                              * that did not reply */
     SRV_SYS_EVENT_CONTINUE, /* {continue,C}: a continue about to run */
-    SRV_SYS_EVENT_REMOVED   /* not OTP's: the function is taken off by
+    SRV_SYS_EVENT_REMOVED,  /* not OTP's: the function is taken off by
                              * srv_sys_remove, srv_sys_no_debug or the
                              * server's exit, and should free its state
                              * (what it returns is not looked at) */
+    SRV_SYS_EVENT_SPECIAL   /* a special process's own event
+                             * (srv_sys_handle_debug): its term in message */
 } srv_sys_event_kind;
 
 /* An event, valid during the function's call only.  server and name are
@@ -1110,6 +1112,108 @@ SRV_API srv_status srv_sys_statistics(srv_pid server, srv_statistics_op op,
 SRV_API srv_status srv_sys_change_code(srv_pid server, const srv_module *module,
                                        const char *old_vsn, void *extra,
                                        long timeout_ms, srv_call_result *result);
+
+/* ---------------------------------------------------------------------- */
+/* sys: special processes (sys's handle_system_msg, handle_debug, ...)     */
+
+/* A function run by srv_spawn becomes a special process, one that is not
+ * a server but answers sys, by taking its mail with srv_sys_receive and
+ * handing each system message to srv_sys_handle_system_msg with its
+ * callbacks.  Its own mail is its signals (EXIT when it traps exits,
+ * DOWN): a spawned process has no module to type other messages by.
+ * Then srv_sys_get_status, _suspend, _resume, _get_state,
+ * _replace_state, _trace, _log, _statistics, _log_to_file, _install,
+ * _no_debug and srv_stop (sys:terminate) work on it as on a server. */
+
+/* sys's special-process callbacks, all optional but module; misc is the
+ * process's own (sys's Misc), given to srv_sys_handle_system_msg.
+ * system_continue has no callback: srv_sys_handle_system_msg returns,
+ * and the process's loop goes on where it called it (C has no tail
+ * call to make into the loop). */
+typedef struct srv_sys_special {
+    const char *module; /* get_status's {module, Mod}: "counter" */
+    /* system_get_state: the state printed, as sys:get_state shows it
+     * (NULL: the atom undefined) */
+    void (*get_state)(srv_buf *out, void *misc);
+    /* system_replace_state: runs fn on the state (NULL: fn gets misc) */
+    void (*replace_state)(void *misc, void (*fn)(void *state, void *arg), void *arg);
+    /* system_code_change: SRV_OK, or SRV_ECHANGE with *reason (NULL:
+     * sys:change_code is refused, undef) */
+    srv_status (*code_change)(void *misc, srv_atom old_vsn, void *extra,
+                              srv_atom *reason);
+    /* system_terminate: sys:terminate's reason (and an EXIT's from the
+     * parent while suspended); the process then exits with that reason,
+     * unless it exits itself first (srv_exit) */
+    void (*terminate)(srv_atom reason, const srv_detail *detail, srv_pid parent,
+                      void *misc);
+    /* format_status/2 (opt normal): the last item of get_status (NULL:
+     * get_state's text, as sys shows Misc itself) */
+    void (*format_status)(srv_buf *out, srv_pid parent, bool suspended, void *misc);
+} srv_sys_special;
+
+/* What srv_sys_receive took: a system message, to be given to
+ * srv_sys_handle_system_msg (the process keeps it until then), or a
+ * signal of its own. */
+typedef enum srv_sys_receive_kind {
+    SRV_SYS_RECEIVED_SYSTEM = 1, /* {system, From, Request} */
+    SRV_SYS_RECEIVED_SIGNAL      /* out->signal: as srv_receive_signal's */
+} srv_sys_receive_kind;
+typedef struct srv_sys_received {
+    srv_sys_receive_kind kind;
+    srv_signal signal; /* SIGNAL only */
+} srv_sys_received;
+
+/* receive {system, From, Req} -> ...; Signal -> ... end, in a spawned
+ * process: waits up to timeout_ms for the next system message or signal,
+ * in the order they came.  A signal that ends it ends it here, as in
+ * srv_receive_signal.  (srv_receive_signal leaves system messages for
+ * srv_sys_receive, as an Erlang receive leaves what it does not match.)
+ * SRV_EINVAL outside a spawned process, SRV_ETIMEOUT. */
+SRV_API srv_status srv_sys_receive(srv_sys_received *out, long timeout_ms);
+
+/* sys:handle_system_msg(Req, From, Parent, Module, Debug, Misc): answers
+ * the system message srv_sys_receive gave, with module's callbacks on
+ * misc and the process's debug options; returns when the loop is to go
+ * on (system_continue).  A suspend holds it here, answering system
+ * messages alone, until a resume; an EXIT from parent meanwhile calls
+ * terminate, as sys's suspend_loop does.  sys:terminate does not return:
+ * terminate runs, then the process exits with the reason.  SRV_EINVAL
+ * when no system message waits. */
+SRV_API srv_status srv_sys_handle_system_msg(srv_pid parent, const srv_sys_special *module,
+                                             void *misc);
+
+/* sys:debug_options(Options): the calling special process's debug
+ * options, which sys's requests change later.  Unlike OTP's Debug value,
+ * they live in the process (a server's are there too): nothing to
+ * thread through the loop. */
+typedef struct srv_sys_debug_opts {
+    bool trace;                 /* trace */
+    unsigned log;               /* {log, N} (0: none) */
+    bool statistics;            /* statistics */
+    const char *log_to_file;    /* {log_to_file, FileName} (NULL: none) */
+    srv_sys_debug_fn install;   /* {install, {Func, FuncState}} (NULL: none) */
+    void *install_state;
+} srv_sys_debug_opts;
+/* SRV_OK, SRV_EOPEN (the file), SRV_ENOMEM, SRV_EINVAL outside a spawned
+ * process. */
+SRV_API srv_status srv_sys_debug_options(const srv_sys_debug_opts *opts);
+
+/* sys's FormFunc: writes the whole text of event (with "*DBG* ", as
+ * sys's formatters do; the line's end is added) for trace, log_to_file
+ * and print_log.  extra is handle_debug's Extra. */
+typedef void (*srv_sys_format_fn)(srv_buf *out, const char *event, void *extra);
+/* sys:handle_debug(Debug, FormFunc, Extra, Event): the calling special
+ * process's event, written in Erlang's notation ("{in,{'EXIT',<0.9.0>,bump}}",
+ * as sys:get_log lists it), to every debug option on: traced with format,
+ * written to the log_to_file file, kept by log, counted by statistics
+ * ({in,_} a message in, {out,_} one out), given to installed functions
+ * (as SRV_SYS_EVENT_SPECIAL, the event in message).  Nothing while no
+ * option is on. */
+SRV_API void srv_sys_handle_debug(srv_sys_format_fn format, void *extra, const char *event);
+/* sys:get_log(Debug): the events kept, oldest first: [] if none. */
+SRV_API void srv_sys_get_log(srv_buf *out);
+/* sys:print_log(Debug): the events kept, to the logger, as trace wrote them. */
+SRV_API void srv_sys_print_log(void);
 
 /* ---------------------------------------------------------------------- */
 /* Processes: listing and inspecting (process_info, registered, processes) */
