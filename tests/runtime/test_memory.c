@@ -236,19 +236,25 @@ Test(memory, call_whose_copies_fail_returns_enomem_and_the_server_goes_on, .time
     counter_echo_reply echo;
     cr_assert_eq(counter_echo(pid, "warm", (srv_bytes){NULL, 0}, &echo), SRV_OK);
     counter_echo_reply_free(&echo);
+    /* A failed allocation the runtime can do without (an inline call's
+     * new stack: the call is queued instead) leaves the call SRV_OK, with
+     * its reply; one it cannot (the arguments' copy, the reply's) makes it
+     * SRV_ENOMEM.  Never another status, never a wrong reply. */
     int failures = 0;
     for (unsigned long n = 1; n <= 20; n++) {
         srv__alloc_fail_after(n);
         srv_status s = counter_echo(pid, "text", (srv_bytes){NULL, 0}, &echo);
         bool failed = srv__alloc_failed();
         srv__alloc_fail_after(0);
-        cr_assert_eq(s, failed ? SRV_ENOMEM : SRV_OK, "n=%lu: %s, %s", n, srv_status_name(s),
-                     failed ? "an allocation failed" : "none failed");
+        cr_assert(s == SRV_OK || (s == SRV_ENOMEM && failed), "n=%lu: %s, %s", n,
+                  srv_status_name(s), failed ? "an allocation failed" : "none failed");
         cr_assert(srv_is_alive(pid));
-        if (!failed) {
+        if (s == SRV_OK) {
             cr_assert_str_eq(echo.text, "text");
             counter_echo_reply_free(&echo);
-            break;
+            if (!failed)
+                break;
+            continue;
         }
         failures++;
     }
