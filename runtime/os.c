@@ -89,3 +89,22 @@ bool srv__write_all(int fd, const char *text)
     }
     return true;
 }
+
+static pthread_mutex_t thread_end_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void srv__at_thread_end(struct srv_thread_end *t, void *value)
+{
+    /* Acquire: the key is seen made with the state that says so. */
+    int state = atomic_load_explicit(&t->state, memory_order_acquire);
+    if (state == 0) {
+        pthread_mutex_lock(&thread_end_lock);
+        state = atomic_load_explicit(&t->state, memory_order_relaxed);
+        if (state == 0) {
+            state = pthread_key_create(&t->key, t->end) == 0 ? 1 : 2;
+            atomic_store_explicit(&t->state, state, memory_order_release);
+        }
+        pthread_mutex_unlock(&thread_end_lock);
+    }
+    if (state == 1)
+        pthread_setspecific(t->key, value);
+}

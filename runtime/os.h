@@ -6,6 +6,7 @@
 #ifndef SRV_OS_H
 #define SRV_OS_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,6 +39,19 @@ static inline void srv__cpu_relax(void)
 /* Writes all of text to fd, in as few writes as it takes (one, for a
  * line that fits a pipe's or a file's write); false on an error. */
 bool srv__write_all(int fd, const char *text);
+
+/* What a part does at a thread's end with the value that thread gave it
+ * (its per-thread cache): a pthread key made on first use, which one
+ * pthread_once per part cannot make without a function of its own. */
+struct srv_thread_end {
+    void (*end)(void *value);
+    _Atomic int state; /* 0: no key yet; 1: made; 2: none to be had */
+    pthread_key_t key;
+};
+#define SRV_THREAD_END(fn) {.end = (fn)}
+/* t->end(value) runs at the calling thread's end (unless the system had
+ * no key to give: then nothing does, and the value stays where it is). */
+void srv__at_thread_end(struct srv_thread_end *t, void *value);
 
 /* Blocks the calling thread until *word != value or deadline_ns passes. */
 void srv__futex_wait(_Atomic uint32_t *word, uint32_t value,

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 
 #include "alloc.h"
+#include "os.h"
 #include "pool.h"
 #include "slab.h"
 
@@ -57,9 +58,6 @@ struct cache {
 
 static _Thread_local struct cache *mine;
 static struct cache *_Atomic caches;
-static pthread_key_t cache_key;
-static pthread_once_t cache_key_once = PTHREAD_ONCE_INIT;
-static bool cache_key_made;
 
 static void free_list(struct block *b, size_t block_size)
 {
@@ -92,10 +90,7 @@ static void orphan(void *arg)
         free_remote(&c->shelves[i]);
 }
 
-static void cache_key_make(void)
-{
-    cache_key_made = pthread_key_create(&cache_key, orphan) == 0;
-}
+static struct srv_thread_end cache_end = SRV_THREAD_END(orphan);
 
 /* An orphaned cache, now ours; NULL if none. */
 static struct cache *adopt(void)
@@ -117,7 +112,6 @@ static struct cache *my_cache(void)
 {
     if (mine != NULL)
         return mine;
-    pthread_once(&cache_key_once, cache_key_make);
     struct cache *c = adopt();
     if (c == NULL) {
         c = srv__calloc(1, sizeof *c);
@@ -133,8 +127,7 @@ static struct cache *my_cache(void)
         while (!atomic_compare_exchange_weak_explicit(&caches, &head, c, memory_order_release,
                                                       memory_order_relaxed));
     }
-    if (cache_key_made)
-        pthread_setspecific(cache_key, c);
+    srv__at_thread_end(&cache_end, c);
     mine = c;
     return c;
 }

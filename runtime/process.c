@@ -52,9 +52,6 @@ struct index_cache {
 };
 
 static _Thread_local struct index_cache my_indices;
-static pthread_key_t indices_key;
-static pthread_once_t indices_key_once = PTHREAD_ONCE_INIT;
-static bool indices_key_made;
 
 /* Processes that ended while a scheduler thread may still see them
  * (srv__process_peek): oldest first, linked by next_run, each with the
@@ -87,16 +84,11 @@ static void indices_flush(void *arg)
     t->registered = false;
 }
 
-static void indices_key_make(void)
-{
-    indices_key_made = pthread_key_create(&indices_key, indices_flush) == 0;
-}
+static struct srv_thread_end indices_end = SRV_THREAD_END(indices_flush);
 
 static void indices_register(struct index_cache *t)
 {
-    pthread_once(&indices_key_once, indices_key_make);
-    if (indices_key_made)
-        pthread_setspecific(indices_key, t);
+    srv__at_thread_end(&indices_end, t);
     t->registered = true;
 }
 

@@ -58,9 +58,6 @@ struct thread_cache {
 };
 
 static _Thread_local struct thread_cache mine;
-static pthread_key_t cache_key;
-static pthread_once_t cache_key_once = PTHREAD_ONCE_INIT;
-static bool cache_key_made;
 
 /* The thread's end: its blocks go back to the shared lists.  A block
  * freed after this (another key's destructor ending a process) registers
@@ -82,16 +79,11 @@ static void cache_flush(void *arg)
     t->registered = false;
 }
 
-static void cache_key_make(void)
-{
-    cache_key_made = pthread_key_create(&cache_key, cache_flush) == 0;
-}
+static struct srv_thread_end cache_end = SRV_THREAD_END(cache_flush);
 
 static void cache_register(struct thread_cache *t)
 {
-    pthread_once(&cache_key_once, cache_key_make);
-    if (cache_key_made)
-        pthread_setspecific(cache_key, t);
+    srv__at_thread_end(&cache_end, t);
     t->registered = true;
 }
 
