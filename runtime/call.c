@@ -224,8 +224,9 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
     return call_outcome(status, reason, server, module, message, args, timeout_ms, result);
 }
 
-/* Casts and info messages: queued, never run by the sender. */
-static srv_status post(srv_pid server, const srv_module *module,
+/* Casts and info messages: queued, never run by the sender.  Inline in
+ * each: a cast is a call nearer its mailbox. */
+static inline __attribute__((always_inline)) srv_status post(srv_pid server, const srv_module *module,
                        unsigned message, const void *args,
                        srv_message_kind kind, enum envelope_kind envelope_kind)
 {

@@ -129,6 +129,15 @@ void srv__release(struct process *p)
         srv__schedule(p);
 }
 
+/* A callback jumped out of by srv_exit: its reason, and srv_exit_detail's
+ * detail, which the caller takes. */
+static void exited(const struct exit_frame *frame, srv_action *action)
+{
+    action->reason = frame->reason;
+    action->has_next = false;
+    action->detail = frame->detail;
+}
+
 bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
                        srv_action *action)
 {
@@ -138,17 +147,29 @@ bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
     struct current_message none;
     struct exit_frame frame;
     srv__exit_frame_enter(p, &frame, &none);
-    bool finished;
-    if (SRV__EXIT_SET(frame.env) == 0) {
+    bool finished = SRV__EXIT_SET(frame.env) == 0;
+    if (finished)
         fn(p, arg, action);
-        finished = true;
-    } else {
-        /* srv_exit's reason, and srv_exit_detail's detail: the caller's */
-        action->reason = frame.reason;
-        action->has_next = false;
-        action->detail = frame.detail;
-        finished = false;
-    }
+    else
+        exited(&frame, action);
+    srv__exit_frame_leave(p, &frame, &none);
+    return finished;
+}
+
+/* srv__run_callback of the module's dispatch, the callback of nearly
+ * every message, called from here rather than through a callback_fn and
+ * its arguments' struct: a message's handler is a call nearer. */
+static bool run_dispatch(struct process *p, unsigned message, void *args,
+                         const srv_from *from, void *reply, srv_action *action)
+{
+    struct current_message none;
+    struct exit_frame frame;
+    srv__exit_frame_enter(p, &frame, &none);
+    bool finished = SRV__EXIT_SET(frame.env) == 0;
+    if (finished)
+        p->module->dispatch(srv__state(p), message, args, from, reply, action);
+    else
+        exited(&frame, action);
     srv__exit_frame_leave(p, &frame, &none);
     return finished;
 }
@@ -307,10 +328,8 @@ static void wake(struct process *p)
         srv__set_flag(p, PF_HIBERNATED, false);
 }
 
-/* srv__after_action when there is something to do: out of line, so that
- * the common case saves no registers. */
-static __attribute__((noinline)) bool after_action(struct process *p,
-                                                    const srv_action *action)
+/* srv__after_action when there is something to do (loop.h). */
+bool srv__after_action_work(struct process *p, const srv_action *action)
 {
     long ms = action->timeout_ms;
     struct process_extra *x = srv__extra(p);
@@ -357,37 +376,12 @@ static __attribute__((noinline)) bool after_action(struct process *p,
     return false;
 }
 
-bool srv__after_action(struct process *p, const srv_action *action)
-{
-    /* Most callbacks: no timeout asked, none pending, nothing to run next,
-     * no hibernation: nothing to do. */
-    if (action->timeout_ms < 0 && p->timeout_ms < 0 && !action->has_next &&
-        !action->hibernate) {
-        struct process_extra *x = srv__extra(p);
-        if (x == NULL || x->hibernate_after_ms == 0)
-            return true;
-    }
-    return after_action(p, action);
-}
 
 /* ---------------------------------------------------------------------- */
 /* Handling one message                                                    */
 
 /* A cast's, an info's and a continue's caller: none. */
 static const srv_from no_from; /* SRV_PID_NONE, no tag, no type */
-
-struct dispatch_args {
-    unsigned message;
-    void *args;
-    const srv_from *from;
-    void *reply;
-};
-
-static void call_dispatch(struct process *p, void *arg, srv_action *action)
-{
-    struct dispatch_args *d = arg;
-    p->module->dispatch(srv__state(p), d->message, d->args, d->from, d->reply, action);
-}
 
 static void call_timeout(struct process *p, void *arg, srv_action *action)
 {
@@ -444,32 +438,38 @@ static void call_replace_state(struct process *p, void *arg, srv_action *action)
     *action = srv__action(SRV_ACTION_NOREPLY, p->timeout_ms, NULL);
 }
 
-/* Acts on what a noreply-style callback returned: false if p exited.  A
- * negative timeout other than infinity is a bad return value (OTP 25). */
-static bool finish(struct process *p, bool finished, srv_action *action)
+/* finish for all but a noreply with a valid timeout: an exit, a stop, or
+ * a bad return value; false, p exited. */
+static bool finish_otherwise(struct process *p, bool finished, srv_action *action)
 {
     if (!finished) {
         srv__exit(p, action->reason, action->detail, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     }
-    if (action->kind != SRV_ACTION_NOREPLY || !srv__timeout_valid(action->timeout_ms))
-        srv__drop_next(p, action); /* a continue only goes with noreply */
-    switch (srv__timeout_valid(action->timeout_ms) ? action->kind : SRV_ACTION_NONE) {
-    case SRV_ACTION_NOREPLY:
-        if (srv__flag(p, PF_DEBUG))
-            srv__debug_noreply(p);
-        if (srv__after_action(p, action))
-            return true;
-        srv__exit(p, srv__atom_out_of_memory, NULL, EXIT_TERMINATE | EXIT_HOLDS_REF);
-        return false;
-    case SRV_ACTION_STOP:
+    srv__drop_next(p, action); /* a continue only goes with noreply */
+    if (action->kind == SRV_ACTION_STOP && srv__timeout_valid(action->timeout_ms))
         srv__exit(p, action->reason, action->detail, EXIT_TERMINATE | EXIT_HOLDS_REF);
-        return false;
-    default:
+    else
         srv__exit(p, srv_atom_bad_return_value, srv__detail_bad_return(p, action),
                   EXIT_TERMINATE | EXIT_HOLDS_REF);
-        return false;
-    }
+    return false;
+}
+
+/* Acts on what a noreply-style callback returned: false if p exited.  A
+ * negative timeout other than infinity is a bad return value (OTP 25).
+ * Inline: a noreply, nearly every message's outcome, costs no call. */
+static inline __attribute__((always_inline)) bool finish(struct process *p, bool finished,
+                                                        srv_action *action)
+{
+    if (!finished || action->kind != SRV_ACTION_NOREPLY ||
+        !srv__timeout_valid(action->timeout_ms))
+        return finish_otherwise(p, finished, action);
+    if (srv__flag(p, PF_DEBUG))
+        srv__debug_noreply(p);
+    if (srv__after_action(p, action))
+        return true;
+    srv__exit(p, srv__atom_out_of_memory, NULL, EXIT_TERMINATE | EXIT_HOLDS_REF);
+    return false;
 }
 
 /* A handler that took its message inside another's gives back the
@@ -485,7 +485,6 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
                       srv_from from, void *reply)
 {
     const srv_message_type *type = &p->module->messages[message];
-    struct dispatch_args d = {message, args, &from, reply};
     struct current_message current;
     srv__current_begin(&current, ENV_CALL, message, args);
     current.has_from = true;
@@ -498,7 +497,7 @@ bool srv__handle_call(struct process *p, unsigned message, void *args,
         srv__debug_in(p);
     wake(p);
     srv_action action;
-    if (!srv__run_callback(p, call_dispatch, &d, &action)) {
+    if (!run_dispatch(p, message, args, &from, reply, &action)) {
         srv__exit(p, action.reason, action.detail, EXIT_TERMINATE | EXIT_HOLDS_REF);
         return false;
     }
@@ -759,8 +758,33 @@ static unsigned handling_code(const struct envelope *e)
     }
 }
 
-/* Handles e; false if p exited (p is then gone).  e is freed here.  Run by
- * a scheduler thread, which holds p (srv__run_batch). */
+/* A cast or an info, most of what servers handle: handle's work for
+ * them alone, without its questions about the other kinds. */
+static bool handle_message(struct process *p, struct envelope *e)
+{
+    const srv_module *module = p->module;
+    struct current_message current;
+    srv__current_begin(&current, e->kind, e->message, e->args);
+    current.timer = e->ref; /* an info of srv_start_timer: its ref; else 0 */
+    p->current = &current;
+    srv__handling(p, HANDLING_MESSAGE + e->message);
+    if (p->timeout_ms >= 0)
+        cancel_timeout(p); /* any message does */
+    wake(p);
+    if (srv__flag(p, PF_DEBUG))
+        srv__debug_in(p);
+    srv_action action;
+    bool finished = run_dispatch(p, e->message, e->args, &no_from, NULL, &action);
+    bool alive = finish(p, finished, &action);
+    if (alive)
+        p->current = NULL; /* the batch says HANDLING_NONE once it ends */
+    srv__envelope_free_message(module, e);
+    return alive;
+}
+
+/* Handles e, of any kind but those of handle_message; false if p exited
+ * (p is then gone).  e is freed here.  Run by a scheduler thread, which
+ * holds p (srv__run_batch). */
 static bool handle(struct process *p, struct envelope *e)
 {
     const srv_module *module = p->module;
@@ -769,9 +793,7 @@ static bool handle(struct process *p, struct envelope *e)
     bool finished;
     struct current_message current;
     srv__current_begin(&current, e->kind, e->message, e->args);
-    if (e->kind == ENV_INFO) {
-        current.timer = e->ref;
-    } else if (e->kind == ENV_EXIT || e->kind == ENV_DOWN || e->kind == ENV_SYSTEM) {
+    if (e->kind == ENV_EXIT || e->kind == ENV_DOWN || e->kind == ENV_SYSTEM) {
         current.system = e->system;
         current.reason = e->reason;
         current.pid = e->pid;
@@ -793,15 +815,6 @@ static bool handle(struct process *p, struct envelope *e)
     case ENV_CALL:
         alive = handle_call_envelope(p, e);
         break;
-    case ENV_CAST:
-    case ENV_INFO: {
-        struct dispatch_args d = {e->message, e->args, &no_from, NULL};
-        if (srv__flag(p, PF_DEBUG))
-            srv__debug_in(p);
-        finished = srv__run_callback(p, call_dispatch, &d, &action);
-        alive = finish(p, finished, &action);
-        break;
-    }
     case ENV_TIMEOUT:
         if (p->timeout_ms < 0 ||
             e->ref != atomic_load_explicit(&srv__extra(p)->timeout_at, memory_order_relaxed))
@@ -888,9 +901,8 @@ static bool run_continue(struct process *p)
     wake(p);
     if (srv__flag(p, PF_DEBUG))
         srv__debug_continue(p);
-    struct dispatch_args d = {next.message, next.args, &no_from, NULL};
     srv_action action;
-    bool finished = srv__run_callback(p, call_dispatch, &d, &action);
+    bool finished = run_dispatch(p, next.message, next.args, &no_from, NULL, &action);
     const srv_module *module = p->module; /* p may be gone after finish */
     bool alive = finish(p, finished, &action);
     free_next(module, &next);
@@ -984,9 +996,11 @@ void srv__run_batch(struct process *p)
                 return;
             continue;
         }
-        if (!handle(p, e))
+        bool message = e->kind == ENV_CAST || e->kind == ENV_INFO;
+        if (!(message ? handle_message(p, e) : handle(p, e)))
             return;
     }
+    srv__handling(p, HANDLING_NONE); /* handle_message leaves it to us */
     if (held != NULL) {
         srv__release(p);
         srv__process_put(held);

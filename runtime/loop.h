@@ -53,7 +53,19 @@ bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
 
 /* After a callback: arms its timeout.  False when out of memory for the
  * timer: the caller then ends p with out_of_memory. */
-bool srv__after_action(struct process *p, const srv_action *action);
+bool srv__after_action_work(struct process *p, const srv_action *action);
+static inline bool srv__after_action(struct process *p, const srv_action *action)
+{
+    /* Most callbacks: no timeout asked, none pending, nothing to run next,
+     * no hibernation: nothing to do, and no call to do it. */
+    if (action->timeout_ms < 0 && p->timeout_ms < 0 && !action->has_next &&
+        !action->hibernate) {
+        struct process_extra *x = srv__extra(p);
+        if (x == NULL || x->hibernate_after_ms == 0)
+            return true;
+    }
+    return srv__after_action_work(p, action);
+}
 
 /* Frees the arguments of a continue that will not run: the action's (if
  * not NULL), and one pending on p (p ends, or its callback stopped). */

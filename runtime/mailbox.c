@@ -10,29 +10,6 @@
 #include "alloc.h"
 #include "mailbox.h"
 
-struct envelope *srv__envelope_new(size_t args_size)
-{
-    size_t size = sizeof(struct envelope) + args_size;
-    struct envelope *e = srv__pool_alloc(size);
-    if (e == NULL)
-        return NULL;
-    /* Field by field: a memset of the struct is a rep stos, which costs
-     * a cast more than all its other stores together. */
-    _Static_assert(sizeof(struct envelope) == 112, "every field is set below");
-    atomic_store_explicit(&e->link.next, NULL, memory_order_relaxed);
-    e->kind = 0;
-    e->system = 0;
-    e->message = 0;
-    e->size = size;
-    e->from = (srv_from){SRV_PID_NONE, 0, NULL};
-    e->pid = SRV_PID_NONE;
-    e->ref = 0;
-    e->reason = NULL;
-    e->fn = NULL;
-    e->arg = NULL; /* and detail, the union's other member */
-    return e;
-}
-
 void srv__envelope_free(const srv_module *module, struct envelope *e)
 {
     bool has_args = e->kind == ENV_CALL || e->kind == ENV_CAST || e->kind == ENV_INFO;

@@ -134,9 +134,10 @@ static struct cache *my_cache(void)
 
 void *srv__pool_alloc(size_t size)
 {
-    size_t i = 0;
-    while (i < SHELVES && size > block_sizes[i] - sizeof(struct block))
-        i++;
+    _Static_assert(SHELVES == 2, "the shelf is chosen below");
+    size_t i = size <= block_sizes[0] - sizeof(struct block)   ? 0
+               : size <= block_sizes[1] - sizeof(struct block) ? 1
+                                                               : SHELVES;
     if (i == SHELVES) {
         struct block *big = srv__malloc(sizeof *big + size);
         if (big == NULL)

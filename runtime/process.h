@@ -445,12 +445,12 @@ static inline void srv__exit_frame_enter(struct process *p, struct exit_frame *f
     if (frame->message == NULL) {
         srv__current_begin(none, 0, 0, NULL);
         frame->message = none;
+        p->current = none;
     }
     frame->outer = frame->message->exit;
     frame->outer_current = srv__current_or_null();
     frame->detail = NULL;
     srv__set_current(p);
-    p->current = frame->message;
     frame->message->exit = frame;
 }
 
