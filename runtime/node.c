@@ -37,6 +37,7 @@
 
 #include "alloc.h"
 #include "log.h"
+#include "node.h"
 #include "os.h"
 #include "process.h"
 #include "term.h"
@@ -1329,37 +1330,63 @@ static struct conn *conn_to(const char *peer)
     return found;
 }
 
-/* Sends {op, Self, Name, Ref} (MONITOR_P, DEMONITOR_P). */
+/* Whom a call, cast or monitor of ours is to: the server name holds on
+ * peer, or the process pid (name NULL), whose node is peer. */
+struct target {
+    const char *peer;
+    const char *name;
+    erlang_pid pid;
+};
+
+/* t as pid (t's peer points into t itself: t is not to be copied). */
+static void target_pid(struct target *t, srv_pid pid)
+{
+    t->name = NULL;
+    srv__term_pid_out(pid, &t->pid);
+    t->peer = t->pid.node;
+}
+
+static int encode_target(ei_x_buff *x, const struct target *t)
+{
+    return t->name != NULL ? ei_x_encode_atom(x, t->name) : ei_x_encode_pid(x, &t->pid);
+}
+
+/* Sends {op, Self, To, Ref} (MONITOR_P, DEMONITOR_P): To by name or pid. */
 static void send_monitor_op(struct conn *c, long op, const erlang_pid *self,
-                            const char *name, const erlang_ref *ref)
+                            const struct target *t, const erlang_ref *ref)
 {
     ei_x_buff control;
     if (ei_x_new_with_version(&control) != 0)
         return;
     if (ei_x_encode_tuple_header(&control, 4) == 0 && ei_x_encode_long(&control, op) == 0 &&
-        ei_x_encode_pid(&control, self) == 0 && ei_x_encode_atom(&control, name) == 0 &&
+        ei_x_encode_pid(&control, self) == 0 && encode_target(&control, t) == 0 &&
         ei_x_encode_ref(&control, ref) == 0)
         send_packet(c, &control, NULL);
     ei_x_free(&control);
 }
 
-/* msg to name on c, from self: REG_SEND. */
-static void send_to_name(struct conn *c, const erlang_pid *self, const char *name,
-                         const ei_x_buff *msg)
+/* msg to t on c, from self: REG_SEND to a name, SEND to a pid. */
+static void send_to_target(struct conn *c, const erlang_pid *self, const struct target *t,
+                           const ei_x_buff *msg)
 {
+    if (t->name == NULL) {
+        send_to_pid(c, &t->pid, msg);
+        return;
+    }
     ei_x_buff control;
     if (ei_x_new_with_version(&control) != 0)
         return;
     if (ei_x_encode_tuple_header(&control, 4) == 0 &&
         ei_x_encode_long(&control, DOP_REG_SEND) == 0 &&
         ei_x_encode_pid(&control, self) == 0 && ei_x_encode_atom(&control, "") == 0 &&
-        ei_x_encode_atom(&control, name) == 0)
+        ei_x_encode_atom(&control, t->name) == 0)
         send_packet(c, &control, msg);
     ei_x_free(&control);
 }
 
-/* The request of module's message, in {'$gen_call', {Self, Ref}, Req}
- * (ref non-NULL) or {'$gen_cast', Req}; false when it has no term. */
+/* The term of module's message: a call's request in {'$gen_call', {Self,
+ * Ref}, Req} (ref non-NULL), a cast's in {'$gen_cast', Req}, an info
+ * message as it is; false when it has no term. */
 static bool request_term(struct srv_term_out *out, const srv_module *module,
                          unsigned message, const void *args, const erlang_pid *self,
                          const erlang_ref *ref)
@@ -1372,7 +1399,7 @@ static bool request_term(struct srv_term_out *out, const srv_module *module,
         srv_term_put_tuple(out, 2);
         if (ei_x_encode_pid(&out->x, self) != 0 || ei_x_encode_ref(&out->x, ref) != 0)
             out->failed = true;
-    } else {
+    } else if (module->messages[message].kind == SRV_MESSAGE_CAST) {
         srv_term_put_tuple(out, 2);
         srv_term_put_atom(out, "$gen_cast");
     }
@@ -1384,23 +1411,36 @@ static bool request_term(struct srv_term_out *out, const srv_module *module,
     return true;
 }
 
-static bool can_send(const char *peer, const char *name, const srv_module *module,
-                     unsigned message, srv_message_kind kind)
+static bool can_send(const srv_module *module, unsigned message, srv_message_kind kind)
 {
-    return node.running && peer != NULL && name != NULL && module != NULL &&
-           module->codec != NULL && message < module->message_count &&
+    return module != NULL && module->codec != NULL && message < module->message_count &&
            module->messages[message].kind == kind;
 }
 
-srv_status srv_node_call(const char *peer, const char *name, const srv_module *module,
-                         unsigned message, const void *args, void *reply, long timeout_ms,
-                         srv_call_result *result)
+/* The reply term got to call number message of module, read into reply:
+ * false (and logged) when it is no reply of it. */
+static bool reply_read(const struct target *t, const srv_module *module, unsigned message,
+                       struct remote_reply got, void *reply)
 {
-    if (result != NULL)
-        result->reason = NULL;
-    if (!can_send(peer, name, module, message, SRV_MESSAGE_CALL) ||
-        !srv__timeout_valid(timeout_ms))
-        return SRV_EINVAL;
+    srv_term_in in = {got.term, 0, got.len};
+    if (module->codec->decode_reply(&in, message, reply))
+        return true;
+    srv_buf text = {0};
+    srv__term_print(&text, got.term, 0);
+    node_log(SRV_LOG_ERROR, "node: a reply from %s's %s to %s: %s is no reply of it",
+             t->peer, t->name != NULL ? t->name : "pid", module->messages[message].name,
+             text.data != NULL ? text.data : "");
+    srv_buf_free(&text);
+    return false;
+}
+
+/* gen_server:call to t: the request with a monitor of t (its ref the
+ * call's tag), the wait in the caller's reply slot, the demonitor. */
+static srv_status remote_call(const struct target *t, const srv_module *module,
+                              unsigned message, const void *args, void *reply,
+                              long timeout_ms, srv_atom *reason)
+{
+    *reason = NULL;
     struct process *self = srv__caller();
     struct pending *p = self != NULL ? srv__calloc(1, sizeof *p) : NULL;
     if (p == NULL)
@@ -1415,12 +1455,11 @@ srv_status srv_node_call(const char *peer, const char *name, const srv_module *m
         srv__free(p);
         return SRV_EINVAL;
     }
-    struct conn *c = conn_to(peer);
+    struct conn *c = conn_to(t->peer);
     if (c == NULL) {
         srv__term_out_free(&out);
         srv__free(p);
-        if (result != NULL)
-            result->reason = srv_atom_from("noconnection");
+        *reason = srv_atom_from("noconnection");
         return SRV_ENOPROC;
     }
     uint64_t deadline = srv__deadline_after_ms(timeout_ms);
@@ -1432,59 +1471,100 @@ srv_status srv_node_call(const char *peer, const char *name, const srv_module *m
     p->next = calls.list;
     calls.list = p;
     pthread_mutex_unlock(&calls.lock);
-    send_monitor_op(c, DOP_MONITOR_P, &me, name, &ref);
-    send_to_name(c, &me, name, &out.x);
+    send_monitor_op(c, DOP_MONITOR_P, &me, t, &ref);
+    send_to_target(c, &me, t, &out.x);
     srv__term_out_free(&out);
     conn_put(c); /* listed, the call keeps c open or is answered by its close */
 
-    srv_atom reason = NULL;
-    srv_status status = srv__slot_wait(srv__slot(self), deadline, &reason);
+    srv_status status = srv__slot_wait(srv__slot(self), deadline, reason);
     if (status == SRV_ETIMEOUT) {
         struct pending *mine = pending_take(&ref, NULL);
         srv__free(mine); /* NULL when the node thread took it, and frees it */
     }
     if (status == SRV_OK || status == SRV_ETIMEOUT) { /* as gen_server: demonitor */
-        struct conn *still = conn_find(peer);
+        struct conn *still = conn_find(t->peer);
         if (still != NULL) {
-            send_monitor_op(still, DOP_DEMONITOR_P, &me, name, &ref);
+            send_monitor_op(still, DOP_DEMONITOR_P, &me, t, &ref);
             conn_put(still);
         }
     }
-    if (status == SRV_OK) {
-        srv_term_in in = {got.term, 0, got.len};
-        if (!module->codec->decode_reply(&in, message, reply)) {
-            srv_buf text = {0};
-            srv__term_print(&text, got.term, 0);
-            node_log(SRV_LOG_ERROR, "node: a reply from %s's %s to %s: %s is no reply of it",
-                     peer, name, module->messages[message].name,
-                     text.data != NULL ? text.data : "");
-            srv_buf_free(&text);
-            status = SRV_EINVAL;
-        }
-    }
+    if (status == SRV_OK && !reply_read(t, module, message, got, reply))
+        status = SRV_EINVAL;
     srv__free(got.term);
+    return status;
+}
+
+srv_status srv_node_call(const char *peer, const char *name, const srv_module *module,
+                         unsigned message, const void *args, void *reply, long timeout_ms,
+                         srv_call_result *result)
+{
+    if (result != NULL)
+        result->reason = NULL;
+    if (!node.running || peer == NULL || name == NULL ||
+        !can_send(module, message, SRV_MESSAGE_CALL) || !srv__timeout_valid(timeout_ms))
+        return SRV_EINVAL;
+    struct target t = {.peer = peer, .name = name};
+    srv_atom reason;
+    srv_status status = remote_call(&t, module, message, args, reply, timeout_ms, &reason);
     if (result != NULL)
         result->reason = reason;
     return status;
 }
 
-srv_status srv_node_cast(const char *peer, const char *name, const srv_module *module,
-                         unsigned message, const void *args)
+srv_status srv__node_call(srv_pid to, const srv_module *module, unsigned message,
+                          const void *args, void *reply, long timeout_ms, srv_atom *reason)
 {
-    if (!can_send(peer, name, module, message, SRV_MESSAGE_CAST))
+    *reason = NULL;
+    if (!can_send(module, message, SRV_MESSAGE_CALL))
         return SRV_EINVAL;
+    if (!node.running) { /* no node: no other node can be reached */
+        *reason = srv_atom_from("noconnection");
+        return SRV_ENOPROC;
+    }
+    struct target t;
+    target_pid(&t, to);
+    return remote_call(&t, module, message, args, reply, timeout_ms, reason);
+}
+
+/* A cast or a message to t: dropped when t's node cannot be reached, as
+ * Erlang's. */
+static srv_status remote_post(const struct target *t, const srv_module *module,
+                              unsigned message, const void *args)
+{
     erlang_pid self;
     srv__term_pid_out(srv_self(), &self);
     struct srv_term_out out;
     if (!request_term(&out, module, message, args, &self, NULL))
         return SRV_EINVAL;
-    struct conn *c = conn_to(peer);
-    if (c != NULL) { /* a node that cannot be reached: dropped, as Erlang's cast */
-        send_to_name(c, &self, name, &out.x);
+    struct conn *c = conn_to(t->peer);
+    if (c != NULL) {
+        send_to_target(c, &self, t, &out.x);
         conn_put(c);
     }
     srv__term_out_free(&out);
     return SRV_OK;
+}
+
+srv_status srv_node_cast(const char *peer, const char *name, const srv_module *module,
+                         unsigned message, const void *args)
+{
+    if (!node.running || peer == NULL || name == NULL ||
+        !can_send(module, message, SRV_MESSAGE_CAST))
+        return SRV_EINVAL;
+    struct target t = {.peer = peer, .name = name};
+    return remote_post(&t, module, message, args);
+}
+
+srv_status srv__node_post(srv_pid to, const srv_module *module, unsigned message,
+                          const void *args, srv_message_kind kind)
+{
+    if (!can_send(module, message, kind))
+        return SRV_EINVAL;
+    if (!node.running)
+        return SRV_OK; /* no node reaches it: lost, as a message to a dead pid */
+    struct target t;
+    target_pid(&t, to);
+    return remote_post(&t, module, message, args);
 }
 
 /* ---------------------------------------------------------------------- */

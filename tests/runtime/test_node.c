@@ -688,3 +688,43 @@ Test(node, two_idle_srv_nodes_tick_each_other_and_stay_connected, .timeout = T(9
     node_down();
     srv_set_logger(NULL, NULL);
 }
+
+/* srv_call, srv_cast and srv_send to an Erlang process's pid (one that
+ * came in a reply) go through the node: by pid, as Erlang's Pid ! Msg,
+ * gen_server:cast(Pid, ...) and gen_server:call(Pid, ...); a call to a
+ * pid that crashes under it, or is dead, gets the reason or noproc, as
+ * gen_server's caller does; with no node, noconnection. */
+Test(node, calls_casts_and_sends_to_an_erlang_pid_arrive_and_reply, .timeout = T(90))
+{
+    node_up();
+    char twin[64];
+    FILE *erl = twin_up(twin, sizeof twin);
+    remote_whoami_reply who;
+    cr_assert_eq(remote_whoami_node(twin, "remote", &who, 5000, NULL), SRV_OK);
+    cr_assert_neq(who.me.node, 0);
+    remote_add_reply sum;
+    cr_assert_eq(remote_add(who.me, 40, &sum), SRV_OK);
+    cr_assert_eq(remote_add(who.me, 2, &sum), SRV_OK);
+    cr_assert_eq(sum.total, 42);
+    remote_last_reply last;
+    cr_assert_eq(remote_note(who.me, srv_atom_from("cast_by_pid")), SRV_OK);
+    cr_assert_eq(remote_last(who.me, &last), SRV_OK);
+    cr_assert_str_eq(last.what, "cast_by_pid");
+    cr_assert_eq(remote_send_ping(who.me, srv_atom_from("sent_by_pid")), SRV_OK);
+    cr_assert_eq(remote_last(who.me, &last), SRV_OK);
+    cr_assert_str_eq(last.what, "sent_by_pid");
+    /* the process crashes under the call, then is dead */
+    srv_call_result result;
+    remote_crash_reply crash;
+    cr_assert_eq(remote_crash_full(who.me, srv_atom_from("boom"), &crash, 5000, &result),
+                 SRV_EEXIT);
+    cr_assert_str_eq(result.reason, "boom");
+    cr_assert_eq(remote_add_full(who.me, 1, &sum, 5000, &result), SRV_ENOPROC);
+    cr_assert_str_eq(result.reason, "noproc");
+    cr_assert_eq(remote_note(who.me, srv_atom_from("lost")), SRV_OK, "dropped, as Erlang's");
+    pclose(erl);
+    node_down();
+    cr_assert_eq(remote_add_full(who.me, 1, &sum, 5000, &result), SRV_ENOPROC);
+    cr_assert_str_eq(result.reason, "noconnection");
+    cr_assert_eq(remote_send_ping(who.me, srv_atom_from("lost")), SRV_OK);
+}
