@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "link.h"
 #include "log.h"
 #include "node.h"
 #include "os.h"
@@ -48,8 +49,8 @@
 enum {
     DOP_LINK = 1, DOP_SEND = 2, DOP_EXIT = 3, DOP_UNLINK = 4, DOP_REG_SEND = 6,
     DOP_EXIT2 = 8, DOP_SEND_TT = 12, DOP_REG_SEND_TT = 16, DOP_MONITOR_P = 19,
-    DOP_DEMONITOR_P = 20, DOP_MONITOR_P_EXIT = 21, DOP_SEND_SENDER = 22,
-    DOP_SEND_SENDER_TT = 23
+    DOP_EXIT_TT = 13, DOP_DEMONITOR_P = 20, DOP_MONITOR_P_EXIT = 21, DOP_SEND_SENDER = 22,
+    DOP_SEND_SENDER_TT = 23, DOP_EXIT2_TT = 18, DOP_UNLINK_ID = 35, DOP_UNLINK_ID_ACK = 36
 };
 
 #define MAX_CONNS 256
@@ -73,8 +74,20 @@ struct monitor {
     srv_atom down;
 };
 
+/* A link or a monitor between a process of ours (local) and one of the
+ * node at the other end of a connection (remote): link.c keeps the local
+ * side in local's lists; the tie is what the connection must tell local
+ * when it goes (noconnection), and, for a monitor of ours, its ref as
+ * Erlang knows it (the DOWN names that ref). */
+struct tie {
+    srv_pid local, remote;
+    bool link;
+    srv_monitor_ref ref;        /* a monitor's, local's */
+    erlang_ref eref;            /* and as sent */
+};
+
 /* A connection to another node.  The node thread reads it; call threads
- * write to it under lock, which also guards its monitors.  refs: the
+ * write to it under lock, which also guards its monitors and ties.  refs: the
  * node thread's one, and one per job that will answer on it; the last
  * to let go frees it. */
 struct conn {
@@ -85,6 +98,8 @@ struct conn {
     bool dead;                  /* under lock: writes are dropped */
     struct monitor *monitors;   /* under lock */
     size_t monitor_count, monitor_cap;
+    struct tie *ties;           /* under lock */
+    size_t tie_count, tie_cap;
     char *in;                   /* bytes read, not yet a whole packet */
     size_t in_len, in_cap;
     uint64_t heard_ns;          /* when it last said anything */
@@ -169,8 +184,21 @@ static void conn_put(struct conn *c)
         return;
     pthread_mutex_destroy(&c->lock);
     srv__free(c->monitors);
+    srv__free(c->ties);
     srv__free(c->in);
     srv__free(c);
+}
+
+/* Room for more ties on c (under its lock); false when out of memory. */
+static bool grow_ties(struct conn *c)
+{
+    size_t cap = c->tie_cap != 0 ? 2 * c->tie_cap : 8;
+    struct tie *grown = srv__realloc(c->ties, cap * sizeof *grown);
+    if (grown == NULL)
+        return false;
+    c->ties = grown;
+    c->tie_cap = cap;
+    return true;
 }
 
 /* Writes all of the iov's bytes to a non-blocking socket, in one
@@ -874,9 +902,10 @@ static void on_exit2(struct conn *c, const char *buf, int i)
 {
     erlang_pid from, to;
     char reason[MAXATOMLEN_UTF8];
-    srv_pid target;
+    srv_pid target, sender;
     if (ei_decode_pid(buf, &i, &from) != 0 || ei_decode_pid(buf, &i, &to) != 0 ||
-        !srv__term_pid_in(&to, &target) || target.node != 0)
+        !srv__term_pid_in(&to, &target) || target.node != 0 ||
+        !srv__term_pid_in(&from, &sender))
         return;
     if (ei_decode_atom_as(buf, &i, reason, sizeof reason, ERLANG_UTF8, NULL, NULL) != 0) {
         node_log(SRV_LOG_WARNING, "node: an exit signal from %s with a reason that is no atom",
@@ -885,11 +914,13 @@ static void on_exit2(struct conn *c, const char *buf, int i)
     }
     srv_atom a = srv_atom_from(reason);
     if (a != NULL)
-        srv_exit_signal(target, a);
+        srv__remote_exit_signal(target, sender, a);
 }
 
 static bool take_reply(const char *buf, int at, int end);
-static void on_monitor_exit(const char *buf, int i);
+static void on_monitor_exit(struct conn *c, const char *buf, int i);
+static void on_link(struct conn *c, long op, const char *buf, int i);
+static void on_unlink_id(struct conn *c, const char *buf, int i);
 
 /* A packet of length 0 on c: false when c is dead or its lock is held
  * (then a writer is saying something already). */
@@ -959,7 +990,13 @@ static bool on_packet(struct conn *c, const char *p, int len)
         return true;
     }
     case DOP_MONITOR_P_EXIT:
-        on_monitor_exit(p, i);
+        on_monitor_exit(c, p, i);
+        return true;
+    case DOP_LINK: case DOP_UNLINK: case DOP_EXIT: case DOP_EXIT_TT:
+        on_link(c, op, p, i);
+        return true;
+    case DOP_UNLINK_ID:
+        on_unlink_id(c, p, i);
         return true;
     case DOP_MONITOR_P:
         on_monitor(c, p, i);
@@ -967,10 +1004,12 @@ static bool on_packet(struct conn *c, const char *p, int len)
     case DOP_DEMONITOR_P:
         on_demonitor(c, p, i);
         return true;
-    case DOP_EXIT2:
+    case DOP_EXIT2: case DOP_EXIT2_TT:
+        if (op == DOP_EXIT2_TT)
+            i = term_end(p, term_end(p, term_end(p, i))); /* From, To, Token */
         on_exit2(c, p, i);
         return true;
-    default: /* links, group leaders, aliases: not kept */
+    default: /* group leaders, aliases: not kept */
         return true;
     }
 }
@@ -979,6 +1018,7 @@ static bool on_packet(struct conn *c, const char *p, int len)
 /* The node thread                                                         */
 
 static void fail_pending(struct conn *c);
+static void ties_broken(struct tie *ties, size_t count);
 
 static void conn_close(struct conn *c, const char *why)
 {
@@ -987,6 +1027,10 @@ static void conn_close(struct conn *c, const char *why)
     pthread_mutex_lock(&c->lock);
     c->dead = true;
     c->monitor_count = 0;
+    struct tie *ties = c->ties;
+    size_t tie_count = c->tie_count;
+    c->ties = NULL;
+    c->tie_count = c->tie_cap = 0;
     pthread_mutex_unlock(&c->lock);
     close(c->fd);
     pthread_mutex_lock(&node.conns_lock);
@@ -997,6 +1041,7 @@ static void conn_close(struct conn *c, const char *why)
         }
     pthread_mutex_unlock(&node.conns_lock);
     fail_pending(c);
+    ties_broken(ties, tie_count);
     conn_put(c);
 }
 
@@ -1263,26 +1308,44 @@ static bool take_reply(const char *buf, int at, int end)
     return true;
 }
 
-/* MONITOR_P_EXIT {21, FromProc, ToPid, Ref, Reason}: the server a call
- * of ours monitors is gone: noproc, or its reason (an atom, or the atom
- * at the head of a tuple). */
-static void on_monitor_exit(const char *buf, int i)
+/* The reason of an exit at buf[*i..): an atom, or the atom at the head
+ * of a tuple ({badarith, Stack}: badarith); "unknown" for another. */
+static srv_atom reason_at(const char *buf, int *i)
+{
+    char reason[MAXATOMLEN_UTF8] = "";
+    int k = *i, arity;
+    if (ei_decode_tuple_header(buf, &k, &arity) == 0 && arity > 0)
+        *i = k;
+    if (ei_decode_atom_as(buf, i, reason, sizeof reason, ERLANG_UTF8, NULL, NULL) != 0)
+        snprintf(reason, sizeof reason, "unknown");
+    return srv_atom_from(reason);
+}
+
+static bool tie_take(struct conn *c, const struct tie *like, bool by_eref, struct tie *out);
+
+/* MONITOR_P_EXIT {21, FromProc, ToPid, Ref, Reason}: the process a call
+ * or a monitor of ours watches is gone: noproc, or its reason. */
+static void on_monitor_exit(struct conn *c, const char *buf, int i)
 {
     erlang_ref ref;
-    char reason[MAXATOMLEN_UTF8] = "";
+    erlang_pid from;
+    srv_pid remote;
+    int k = i;
+    if (ei_decode_pid(buf, &k, &from) != 0 || !srv__term_pid_in(&from, &remote))
+        remote = SRV_PID_NONE; /* a call's, by name */
     i = term_end(buf, term_end(buf, i)); /* FromProc, ToPid */
     if (ei_decode_ref(buf, &i, &ref) != 0)
         return;
-    int k = i, arity;
-    if (ei_decode_tuple_header(buf, &k, &arity) == 0 && arity > 0)
-        i = k;
-    if (ei_decode_atom_as(buf, &i, reason, sizeof reason, ERLANG_UTF8, NULL, NULL) != 0)
-        snprintf(reason, sizeof reason, "unknown");
-    srv_atom why = srv_atom_from(reason);
+    srv_atom why = reason_at(buf, &i);
     struct pending *p = pending_take(&ref, NULL);
-    if (p != NULL)
+    if (p != NULL) {
         answer(p, why == srv_atom_noproc ? SRV_ENOPROC : SRV_EEXIT, why,
                (struct remote_reply){NULL, 0});
+        return;
+    }
+    struct tie like = {.eref = ref}, mine;
+    if (tie_take(c, &like, true, &mine))
+        srv__remote_down(mine.local, mine.ref, mine.remote, why);
 }
 
 /* c went away: its calls answer noconnection, as gen_server's caller of
@@ -1565,6 +1628,214 @@ srv_status srv__node_post(srv_pid to, const srv_module *module, unsigned message
     struct target t;
     target_pid(&t, to);
     return remote_post(&t, module, message, args);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Links and monitors with other nodes' processes                          */
+
+/* Adds t to c's ties; false when c is dead (closed, or closing: its ties
+ * are told already) or out of memory. */
+static bool tie_add(struct conn *c, const struct tie *t)
+{
+    pthread_mutex_lock(&c->lock);
+    bool added = !c->dead && (c->tie_count < c->tie_cap || grow_ties(c));
+    if (added)
+        c->ties[c->tie_count++] = *t;
+    pthread_mutex_unlock(&c->lock);
+    return added;
+}
+
+static bool tie_is(const struct tie *t, const struct tie *like, bool by_eref)
+{
+    if (by_eref)
+        return !t->link && same_ref(&t->eref, &like->eref);
+    return t->link == like->link && srv_pid_equal(t->local, like->local) &&
+           srv_pid_equal(t->remote, like->remote) && (t->link || t->ref == like->ref);
+}
+
+/* Takes the tie like (by its eref, or by its ends and kind) off c's
+ * ties, into *out: false when there is none. */
+static bool tie_take(struct conn *c, const struct tie *like, bool by_eref, struct tie *out)
+{
+    bool found = false;
+    pthread_mutex_lock(&c->lock);
+    for (size_t k = 0; k < c->tie_count && !found; k++)
+        if (tie_is(&c->ties[k], like, by_eref)) {
+            *out = c->ties[k];
+            c->ties[k] = c->ties[--c->tie_count];
+            found = true;
+        }
+    pthread_mutex_unlock(&c->lock);
+    return found;
+}
+
+/* A closed connection's ties (owned, freed here): each link breaks and
+ * each monitor fires with noconnection, as Erlang's do when a node goes. */
+static void ties_broken(struct tie *ties, size_t count)
+{
+    srv_atom why = srv_atom_from("noconnection");
+    for (size_t k = 0; k < count; k++)
+        if (ties[k].link)
+            srv__remote_link_exit(ties[k].local, ties[k].remote, why);
+        else
+            srv__remote_down(ties[k].local, ties[k].ref, ties[k].remote, why);
+    srv__free(ties);
+}
+
+/* Sends {op, From, To} (LINK, UNLINK), or {op, From, To, Reason} (EXIT)
+ * when reason is not NULL. */
+static void send_link_op(struct conn *c, long op, srv_pid from, srv_pid to, srv_atom reason)
+{
+    erlang_pid f, t;
+    srv__term_pid_out(from, &f);
+    srv__term_pid_out(to, &t);
+    ei_x_buff control;
+    if (ei_x_new_with_version(&control) != 0)
+        return;
+    if (ei_x_encode_tuple_header(&control, reason != NULL ? 4 : 3) == 0 &&
+        ei_x_encode_long(&control, op) == 0 && ei_x_encode_pid(&control, &f) == 0 &&
+        ei_x_encode_pid(&control, &t) == 0 &&
+        (reason == NULL || ei_x_encode_atom(&control, reason) == 0))
+        send_packet(c, &control, NULL);
+    ei_x_free(&control);
+}
+
+/* LINK, UNLINK {op, From, To}, EXIT {3, From, To, Reason}, EXIT_TT {13,
+ * From, To, Token, Reason}: an Erlang process links to, unlinks from or,
+ * linked, ends under a process of ours. */
+static void on_link(struct conn *c, long op, const char *buf, int i)
+{
+    erlang_pid from, to;
+    struct tie t = {.link = true}, old;
+    if (ei_decode_pid(buf, &i, &from) != 0 || ei_decode_pid(buf, &i, &to) != 0 ||
+        !srv__term_pid_in(&from, &t.remote) || !srv__term_pid_in(&to, &t.local) ||
+        t.local.node != 0)
+        return;
+    if (op == DOP_LINK) {
+        if (srv__remote_link(t.local, t.remote) != SRV_OK) { /* as Erlang: noproc */
+            send_link_op(c, DOP_EXIT, t.local, t.remote, srv_atom_noproc);
+            return;
+        }
+        tie_take(c, &t, false, &old); /* linked already: one tie all the same */
+        if (!tie_add(c, &t))
+            srv__remote_link_exit(t.local, t.remote, srv_atom_from("noconnection"));
+        return;
+    }
+    tie_take(c, &t, false, &old);
+    if (op == DOP_UNLINK) {
+        srv__remote_unlink(t.local, t.remote);
+        return;
+    }
+    if (op == DOP_EXIT_TT)
+        i = term_end(buf, i); /* the trace token */
+    srv__remote_link_exit(t.local, t.remote, reason_at(buf, &i));
+}
+
+/* UNLINK_ID {35, Id, From, To}: unlink/1 on OTP 23 and later, even to a
+ * node that does not announce DFLAG_UNLINK_ID (OTP 25 here): the link
+ * goes, and UNLINK_ID_ACK {36, Id, To, From} says so. */
+static void on_unlink_id(struct conn *c, const char *buf, int i)
+{
+    int id_at = i, id_end = term_end(buf, i);
+    i = id_end;
+    on_link(c, DOP_UNLINK, buf, i);
+    erlang_pid from, to;
+    if (ei_decode_pid(buf, &i, &from) != 0 || ei_decode_pid(buf, &i, &to) != 0)
+        return;
+    ei_x_buff control;
+    if (ei_x_new_with_version(&control) != 0)
+        return;
+    if (ei_x_encode_tuple_header(&control, 4) == 0 &&
+        ei_x_encode_long(&control, DOP_UNLINK_ID_ACK) == 0 &&
+        ei_x_append_buf(&control, buf + id_at, id_end - id_at) == 0 &&
+        ei_x_encode_pid(&control, &to) == 0 && ei_x_encode_pid(&control, &from) == 0)
+        send_packet(c, &control, NULL);
+    ei_x_free(&control);
+}
+
+/* The open connection to pid's node, held: connected to (with_connect)
+ * or found (NULL when there is none), or NULL when no node runs. */
+static struct conn *conn_of(srv_pid pid, bool with_connect)
+{
+    if (!node.running)
+        return NULL;
+    erlang_pid e;
+    srv__term_pid_out(pid, &e);
+    return with_connect ? conn_to(e.node) : conn_find(e.node);
+}
+
+bool srv__node_link(srv_pid self, srv_pid remote)
+{
+    struct conn *c = conn_of(remote, true);
+    struct tie t = {.local = self, .remote = remote, .link = true};
+    if (c == NULL)
+        return false;
+    bool tied = tie_add(c, &t);
+    if (tied)
+        send_link_op(c, DOP_LINK, self, remote, NULL);
+    conn_put(c);
+    return tied;
+}
+
+void srv__node_unlink(srv_pid self, srv_pid remote)
+{
+    struct conn *c = conn_of(remote, false);
+    struct tie t = {.local = self, .remote = remote, .link = true}, old;
+    if (c == NULL)
+        return;
+    if (tie_take(c, &t, false, &old))
+        send_link_op(c, DOP_UNLINK, self, remote, NULL);
+    conn_put(c);
+}
+
+void srv__node_link_exit(srv_pid self, srv_pid remote, srv_atom reason,
+                         const srv_detail *detail)
+{
+    (void)detail; /* the reason alone crosses: {Reason, Detail} has no term */
+    struct conn *c = conn_of(remote, false);
+    struct tie t = {.local = self, .remote = remote, .link = true}, old;
+    if (c == NULL)
+        return;
+    if (tie_take(c, &t, false, &old))
+        send_link_op(c, DOP_EXIT, self, remote, reason);
+    conn_put(c);
+}
+
+bool srv__node_monitor(srv_pid self, srv_pid remote, srv_monitor_ref ref)
+{
+    struct conn *c = conn_of(remote, true);
+    if (c == NULL)
+        return false;
+    struct tie t = {.local = self, .remote = remote, .ref = ref};
+    pthread_mutex_lock(&calls.lock);
+    ei_make_ref(&node.ec, &t.eref);
+    pthread_mutex_unlock(&calls.lock);
+    bool tied = tie_add(c, &t);
+    if (tied) {
+        struct target to;
+        erlang_pid me;
+        target_pid(&to, remote);
+        srv__term_pid_out(self, &me);
+        send_monitor_op(c, DOP_MONITOR_P, &me, &to, &t.eref);
+    }
+    conn_put(c);
+    return tied;
+}
+
+void srv__node_demonitor(srv_pid self, srv_pid remote, srv_monitor_ref ref)
+{
+    struct conn *c = conn_of(remote, false);
+    struct tie t = {.local = self, .remote = remote, .ref = ref}, old;
+    if (c == NULL)
+        return;
+    if (tie_take(c, &t, false, &old)) {
+        struct target to;
+        erlang_pid me;
+        target_pid(&to, remote);
+        srv__term_pid_out(self, &me);
+        send_monitor_op(c, DOP_DEMONITOR_P, &me, &to, &old.eref);
+    }
+    conn_put(c);
 }
 
 /* ---------------------------------------------------------------------- */
