@@ -133,6 +133,7 @@ static struct {
     int listen_fd, epmd_fd;
     int wake[2];                /* srv_node_stop writes a byte */
     long tick_ms;
+    bool visible;               /* DFLAG_PUBLISHED in the handshake */
     pthread_t thread;
     struct conn *conns[MAX_CONNS]; /* the node thread's own */
     size_t conn_count;
@@ -1850,18 +1851,25 @@ void srv__node_demonitor(srv_pid self, srv_pid remote, srv_monitor_ref ref)
  * says so in the challenge it writes in the handshake: 'N' (OTP 23 and
  * later: 8 bytes of flags after the tag) or 'n' (2 of version, 4 of
  * flags), after the packet's 2-byte length.  The digest does not cover
- * the flags. */
+ * the flags.  A visible node adds DFLAG_PUBLISHED, which is all Erlang
+ * looks at to list a node in nodes() rather than nodes(hidden) (epmd
+ * still has it as ei's hidden type, 72, which ei_publish writes and
+ * Erlang does not read for this).  Such a node is sent global's and rpc's
+ * messages (global_name_server, rex), which nobody here holds: they are
+ * dropped, and OTP 25 keeps the connection all the same. */
 extern ei_socket_callbacks ei_default_socket_callbacks;
 static ei_socket_callbacks callbacks;
 
 #define DFLAG_DIST_MONITOR_NAME 0x20
+#define DFLAG_PUBLISHED 0x01
 
 static int handshake_write(void *ctx, const char *buf, ssize_t *len, unsigned tmo)
 {
     char patched[512];
     if (*len >= 11 && *len <= (ssize_t)sizeof patched && (buf[2] == 'N' || buf[2] == 'n')) {
         memcpy(patched, buf, (size_t)*len);
-        patched[buf[2] == 'N' ? 10 : 8] |= DFLAG_DIST_MONITOR_NAME;
+        patched[buf[2] == 'N' ? 10 : 8] |=
+            DFLAG_DIST_MONITOR_NAME | (node.visible ? DFLAG_PUBLISHED : 0);
         buf = patched;
     }
     return ei_default_socket_callbacks.write(ctx, buf, len, tmo);
@@ -1931,6 +1939,7 @@ srv_status srv_node_start(const char *name, const char *cookie,
     srv_status status = SRV_ENODE;
     int port = options != NULL ? options->port : 0;
     node.tick_ms = options != NULL && options->tick_ms > 0 ? options->tick_ms : 15000;
+    node.visible = options != NULL && options->visible;
     node.stopping = false;
     struct in_addr any = {0};
     if (ei_init() != 0 ||
@@ -1990,7 +1999,9 @@ srv_status srv_node_start_env(void)
         file_cookie[strcspn(file_cookie, "\r\n")] = '\0';
         cookie = file_cookie;
     }
-    return srv_node_start(name, cookie, NULL);
+    const char *visible = getenv("SRV_NODE_VISIBLE");
+    srv_node_options options = {.visible = visible != NULL && strcmp(visible, "1") == 0};
+    return srv_node_start(name, cookie, &options);
 }
 
 void srv_node_stop(void)

@@ -922,3 +922,29 @@ Test(node, exit_2_from_erlang_kills_an_untrapping_srv_server, .timeout = T(60))
     cr_assert_str_eq(s.reason, "stop_it");
     node_down();
 }
+
+/* A hidden node (the default) is in Erlang's nodes(hidden), a visible
+ * one in nodes(), and stays connected though nobody answers global's
+ * messages to it. */
+Test(node, a_visible_node_is_in_erlangs_nodes_and_a_hidden_one_in_nodes_hidden,
+     .timeout = T(60))
+{
+    node_up();
+    ASSERT_ERL("pong = net_adm:ping(N), {lists:member(N, nodes()), "
+               "lists:member(N, nodes(hidden))}", "{false,true}");
+    node_down();
+    srv_node_options options = {.visible = true};
+    node_up_with(&options);
+    ASSERT_ERL("ok = net_kernel:monitor_nodes(true), pong = net_adm:ping(N), "
+               "{lists:member(N, nodes()), lists:member(N, nodes(hidden)), "
+               "receive {nodedown, N} -> nodedown after 5000 -> up end}",
+               "{true,false,up}");
+    node_down();
+    setenv("SRV_NODE", node_name, 1);
+    setenv("SRV_COOKIE", cookie, 1);
+    setenv("SRV_NODE_VISIBLE", "1", 1);
+    cr_assert_eq(srv_node_start_env(), SRV_OK);
+    unsetenv("SRV_NODE_VISIBLE");
+    ASSERT_ERL("pong = net_adm:ping(N), lists:member(N, nodes())", "true");
+    node_down();
+}
