@@ -1802,6 +1802,16 @@ void srv__node_link_exit(srv_pid self, srv_pid remote, srv_atom reason,
     conn_put(c);
 }
 
+/* MONITOR_P or DEMONITOR_P of monitor tie t's remote pid. */
+static void send_pid_monitor_op(struct conn *c, long op, const struct tie *t)
+{
+    struct target to;
+    erlang_pid me;
+    target_pid(&to, t->remote);
+    srv__term_pid_out(t->local, &me);
+    send_monitor_op(c, op, &me, &to, &t->eref);
+}
+
 bool srv__node_monitor(srv_pid self, srv_pid remote, srv_monitor_ref ref)
 {
     struct conn *c = conn_of(remote, true);
@@ -1812,13 +1822,8 @@ bool srv__node_monitor(srv_pid self, srv_pid remote, srv_monitor_ref ref)
     ei_make_ref(&node.ec, &t.eref);
     pthread_mutex_unlock(&calls.lock);
     bool tied = tie_add(c, &t);
-    if (tied) {
-        struct target to;
-        erlang_pid me;
-        target_pid(&to, remote);
-        srv__term_pid_out(self, &me);
-        send_monitor_op(c, DOP_MONITOR_P, &me, &to, &t.eref);
-    }
+    if (tied)
+        send_pid_monitor_op(c, DOP_MONITOR_P, &t);
     conn_put(c);
     return tied;
 }
@@ -1829,13 +1834,8 @@ void srv__node_demonitor(srv_pid self, srv_pid remote, srv_monitor_ref ref)
     struct tie t = {.local = self, .remote = remote, .ref = ref}, old;
     if (c == NULL)
         return;
-    if (tie_take(c, &t, false, &old)) {
-        struct target to;
-        erlang_pid me;
-        target_pid(&to, remote);
-        srv__term_pid_out(self, &me);
-        send_monitor_op(c, DOP_DEMONITOR_P, &me, &to, &old.eref);
-    }
+    if (tie_take(c, &t, false, &old))
+        send_pid_monitor_op(c, DOP_DEMONITOR_P, &old);
     conn_put(c);
 }
 
