@@ -780,20 +780,19 @@ static void server_codec(struct emitter *e, struct tmpl_dict *d)
         tmpl_set(item, "KIND", kind_word(h));
         tmpl_set(item, "CONST", constant);
         tmpl_set(item, "args", h->args != NULL ? "1" : "");
-        if (h->kind != AST_INFO) { /* the client's side: the request written */
-            struct tmpl_dict *req = tmpl_add(d, "requests");
-            struct pattern *q =
-                h->erlang_request != NULL
-                    ? pattern_parse(h->erlang_request->text, h->args, error, sizeof error)
-                    : pattern_default(h->name, h->args, true);
-            buf_init(&b);
-            pattern_encode(e->name, &b, q, "srv_a->");
-            set_text(req, "put", &b);
-            pattern_free(q);
-            tmpl_set(req, "msg", h->name);
-            tmpl_set(req, "CONST", constant);
-            tmpl_set(req, "args", h->args != NULL ? "1" : "");
-        }
+        /* the client's side: the request (or message) written */
+        struct tmpl_dict *req = tmpl_add(d, "requests");
+        struct pattern *q =
+            h->erlang_request != NULL
+                ? pattern_parse(h->erlang_request->text, h->args, error, sizeof error)
+                : pattern_default(h->name, h->args, true);
+        buf_init(&b);
+        pattern_encode(e->name, &b, q, "srv_a->");
+        set_text(req, "put", &b);
+        pattern_free(q);
+        tmpl_set(req, "msg", h->name);
+        tmpl_set(req, "CONST", constant);
+        tmpl_set(req, "args", h->args != NULL ? "1" : "");
         if (h->args != NULL)
             buf_printf(&all, "struct %s_%s_args %s;\n", e->name, h->name, h->name);
         any = true;

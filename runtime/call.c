@@ -20,6 +20,7 @@
 #include "link.h"
 #include "loop.h"
 #include "mailbox.h"
+#include "node.h"
 #include "os.h"
 #include "process.h"
 #include "reason.h"
@@ -156,9 +157,14 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
      * no one else can end, and a queued call takes a hold below. */
     bool held;
     struct process *p = srv__post_find(server, &held);
-    if (p == NULL)
-        return call_outcome(SRV_ENOPROC, NULL, server, module, message, args, timeout_ms,
+    if (p == NULL) { /* gone, or another node's (node.c's to call) */
+        srv_atom reason = NULL;
+        srv_status status = server.node != 0 ? srv__node_call(server, module, message, args,
+                                                              reply, timeout_ms, &reason)
+                                             : SRV_ENOPROC;
+        return call_outcome(status, reason, server, module, message, args, timeout_ms,
                             result);
+    }
     if (p->module != module) {
         if (held)
             srv__process_put(p);
@@ -234,8 +240,8 @@ static inline __attribute__((always_inline)) srv_status post(srv_pid server, con
         return SRV_EINVAL;
     bool held;
     struct process *p = srv__post_find(server, &held);
-    if (p == NULL)
-        return SRV_OK; /* like Erlang: a message to a dead process is lost */
+    if (p == NULL) /* like Erlang: a message to a dead process is lost */
+        return server.node != 0 ? srv__node_post(server, module, message, args, kind) : SRV_OK;
     srv_status status = SRV_OK;
     struct envelope *e = NULL;
     if (p->module != module)

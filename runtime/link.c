@@ -22,6 +22,7 @@
 #include "link.h"
 #include "loop.h"
 #include "mailbox.h"
+#include "node.h"
 #include "os.h"
 #include "process.h"
 #include "slab.h"
@@ -509,6 +510,84 @@ static srv_status link_processes(struct process *a, struct process *b)
     return status;
 }
 
+/* p's end of a link with another node's process: no EXIT made, the
+ * node sends it.  SRV_OK (linked already too), SRV_ENOPROC when p is
+ * dead, SRV_ENOMEM; *added says whether it is new. */
+static srv_status add_remote_link(struct process *p, srv_pid remote, bool *added)
+{
+    struct link_set *x = extra_made(p);
+    *added = false;
+    if (x == NULL)
+        return SRV_ENOMEM;
+    srv_status status = SRV_OK;
+    pthread_mutex_lock(&x->lock);
+    if (x->dead) {
+        status = SRV_ENOPROC;
+    } else if (!linked_locked(x, remote)) {
+        if (links_grow(x)) {
+            x->links[x->n_links++] = (struct link_entry){remote, NULL};
+            index_added(x);
+            *added = true;
+        } else {
+            status = SRV_ENOMEM;
+        }
+    }
+    pthread_mutex_unlock(&x->lock);
+    return status;
+}
+
+/* srv_link to another node's process: a node that cannot be reached
+ * gives self noconnection at once, as Erlang's link does. */
+static srv_status link_remote(struct process *self, srv_pid remote)
+{
+    bool added;
+    srv_status status = add_remote_link(self, remote, &added);
+    if (status != SRV_OK || !added || srv__node_link(self->pid, remote))
+        return status;
+    srv__remote_link_exit(self->pid, remote, srv_atom_from("noconnection"));
+    return SRV_OK;
+}
+
+srv_status srv__remote_link(srv_pid local, srv_pid remote)
+{
+    struct process *p = srv__process_get(local);
+    if (p == NULL)
+        return SRV_ENOPROC;
+    bool added;
+    srv_status status = add_remote_link(p, remote, &added);
+    srv__process_put(p);
+    return status;
+}
+
+bool srv__remote_unlink(srv_pid local, srv_pid remote)
+{
+    struct process *p = srv__process_get(local);
+    if (p == NULL)
+        return false;
+    struct link_set *x = extra_of(p);
+    bool linked = false;
+    if (x != NULL) {
+        pthread_mutex_lock(&x->lock);
+        linked = !x->dead && link_position(x, remote) != SIZE_MAX;
+        if (linked)
+            remove_link(x, remote);
+        pthread_mutex_unlock(&x->lock);
+    }
+    srv__process_put(p);
+    return linked;
+}
+
+void srv__remote_link_exit(srv_pid local, srv_pid remote, srv_atom reason)
+{
+    if (srv__remote_unlink(local, remote))
+        (void)exit_signal(local, remote, reason, NULL);
+}
+
+void srv__remote_exit_signal(srv_pid local, srv_pid remote, srv_atom reason)
+{
+    (void)exit_signal(local, remote, reason, NULL);
+}
+
 bool srv__link_pair(struct process *a, struct process *b)
 {
     return link_processes(a, b) == SRV_OK;
@@ -521,6 +600,8 @@ srv_status srv_link(srv_pid pid)
         return SRV_ENOMEM;
     if (srv_pid_equal(pid, self->pid))
         return SRV_OK;
+    if (pid.node != 0)
+        return link_remote(self, pid);
     struct process *q = srv__process_get(pid);
     srv_status status = q != NULL ? link_processes(self, q) : SRV_ENOPROC;
     if (q != NULL)
@@ -555,6 +636,10 @@ srv_status srv_unlink(srv_pid pid)
     if (self == NULL)
         return SRV_ENOMEM;
     struct envelope *mine = unlink_from(self, pid), *theirs = NULL;
+    if (pid.node != 0) { /* the other end is the other node's to drop */
+        srv__node_unlink(self->pid, pid);
+        return SRV_OK;
+    }
     struct process *q = srv__process_get(pid);
     if (q != NULL) {
         theirs = unlink_from(q, self->pid);
@@ -593,6 +678,39 @@ srv_status srv_exit_signal_detail(srv_pid pid, srv_atom reason, const srv_detail
     return sent ? SRV_OK : SRV_ENOMEM;
 }
 
+/* A monitor of another node's process, which the node keeps (its DOWN
+ * comes through srv__remote_down): one the node cannot reach is DOWN
+ * noconnection at once, as Erlang's. */
+static srv_status monitor_remote(struct process *self, struct link_set *x, srv_pid remote,
+                                 srv_monitor_ref ref, struct envelope *down)
+{
+    srv__envelope_free(NULL, down); /* the node's DOWN is made when it comes */
+    pthread_mutex_lock(&x->lock);
+    if (!x->dead) /* room was made */
+        x->watching[x->n_watching++] = (struct monitor_entry){ref, remote, NULL};
+    pthread_mutex_unlock(&x->lock);
+    if (!srv__node_monitor(self->pid, remote, ref))
+        srv__remote_down(self->pid, ref, remote, srv_atom_from("noconnection"));
+    return SRV_OK;
+}
+
+void srv__remote_down(srv_pid local, srv_monitor_ref ref, srv_pid remote, srv_atom reason)
+{
+    struct process *p = srv__process_get(local);
+    if (p == NULL)
+        return;
+    struct link_set *x = extra_of(p);
+    bool found = false;
+    if (x != NULL) {
+        pthread_mutex_lock(&x->lock);
+        found = !x->dead && remove_ref(x->watching, &x->n_watching, ref, NULL);
+        pthread_mutex_unlock(&x->lock);
+    }
+    srv__process_put(p);
+    if (found)
+        (void)send_signal(local, ENV_DOWN, remote, ref, reason, NULL);
+}
+
 srv_status srv_monitor(srv_pid pid, srv_monitor_ref *ref_out)
 {
     struct process *self = srv__caller();
@@ -617,6 +735,8 @@ srv_status srv_monitor(srv_pid pid, srv_monitor_ref *ref_out)
             srv__envelope_free(NULL, down);
         return SRV_ENOMEM;
     }
+    if (pid.node != 0)
+        return monitor_remote(self, x, pid, ref, down);
     struct process *q = srv__process_get(pid);
     bool watching = false;
     if (q != NULL) {
@@ -665,6 +785,10 @@ srv_status srv_demonitor(srv_monitor_ref ref)
     pthread_mutex_unlock(&x->lock);
     if (!found)
         return SRV_OK;
+    if (entry.pid.node != 0) {
+        srv__node_demonitor(self->pid, entry.pid, ref);
+        return SRV_OK;
+    }
     struct process *q = srv__process_get(entry.pid);
     if (q != NULL) {
         struct link_set *xq = extra_of(q);
@@ -704,8 +828,12 @@ bool srv__deferred_add(struct process *p, srv_from from)
 
 /* A monitor p holds ends with p: off the watched one's list, with the
  * DOWN it kept for p (Erlang drops a dead process's monitors). */
-static void unwatch(const struct monitor_entry *m)
+static void unwatch(srv_pid self, const struct monitor_entry *m)
 {
+    if (m->pid.node != 0) {
+        srv__node_demonitor(self, m->pid, m->ref);
+        return;
+    }
     struct process *q = srv__process_get(m->pid);
     if (q == NULL)
         return;
@@ -879,6 +1007,10 @@ void srv__links_exit(struct process *p, srv_atom reason, const srv_detail *detai
     pthread_mutex_unlock(&x->lock);
     /* From here the lists only shrink by our own hand. */
     for (size_t i = 0; i < x->n_links; i++) {
+        if (x->links[i].pid.node != 0) { /* the node tells the other end */
+            srv__node_link_exit(p->pid, x->links[i].pid, reason, detail);
+            continue;
+        }
         struct process *q = srv__process_get(x->links[i].pid);
         if (q != NULL) {
             struct link_set *xq = extra_of(q);
@@ -899,7 +1031,7 @@ void srv__links_exit(struct process *p, srv_atom reason, const srv_detail *detai
     for (size_t i = 0; i < x->n_watchers; i++)
         fire_monitor(p, &x->watchers[i], reason, detail);
     for (size_t i = 0; i < x->n_watching; i++)
-        unwatch(&x->watching[i]);
+        unwatch(p->pid, &x->watching[i]);
     for (size_t i = 0; i < x->n_deferred; i++)
         srv__fail_request(&x->deferred[i], reason, detail);
     for (size_t i = 0; i < x->n_watches; i++)

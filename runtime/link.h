@@ -39,6 +39,19 @@ void srv__exit_signal_from_runtime(srv_pid pid, srv_atom reason);
 /* Links parent and child without checks (start_link); false when out of
  * memory (or either is dead). */
 bool srv__link_pair(struct process *a, struct process *b);
+/* What the node (node.c) brings about another node's process remote and
+ * a local one.  srv__remote_link: remote linked to local (SRV_ENOPROC
+ * when local is dead).  srv__remote_unlink: the link is gone (false
+ * when there was none).  srv__remote_link_exit: the link broke with
+ * reason (remote ended, or the connection went: noconnection), which
+ * local gets as an exit signal from remote.  srv__remote_exit_signal:
+ * exit(Local, Reason) from remote.  srv__remote_down: local's monitor ref
+ * of remote fires with reason (DOWN). */
+srv_status srv__remote_link(srv_pid local, srv_pid remote);
+bool srv__remote_unlink(srv_pid local, srv_pid remote);
+void srv__remote_link_exit(srv_pid local, srv_pid remote, srv_atom reason);
+void srv__remote_exit_signal(srv_pid local, srv_pid remote, srv_atom reason);
+void srv__remote_down(srv_pid local, srv_monitor_ref ref, srv_pid remote, srv_atom reason);
 /* srv_process_info: p's links, monitors (held on others), monitors held
  * on p, and the bytes of its record of them, added to info. */
 void srv__links_info(struct process *p, struct srv_process_info *info);

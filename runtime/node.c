@@ -36,7 +36,9 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "link.h"
 #include "log.h"
+#include "node.h"
 #include "os.h"
 #include "process.h"
 #include "term.h"
@@ -47,8 +49,8 @@
 enum {
     DOP_LINK = 1, DOP_SEND = 2, DOP_EXIT = 3, DOP_UNLINK = 4, DOP_REG_SEND = 6,
     DOP_EXIT2 = 8, DOP_SEND_TT = 12, DOP_REG_SEND_TT = 16, DOP_MONITOR_P = 19,
-    DOP_DEMONITOR_P = 20, DOP_MONITOR_P_EXIT = 21, DOP_SEND_SENDER = 22,
-    DOP_SEND_SENDER_TT = 23
+    DOP_EXIT_TT = 13, DOP_DEMONITOR_P = 20, DOP_MONITOR_P_EXIT = 21, DOP_SEND_SENDER = 22,
+    DOP_SEND_SENDER_TT = 23, DOP_EXIT2_TT = 18, DOP_UNLINK_ID = 35, DOP_UNLINK_ID_ACK = 36
 };
 
 #define MAX_CONNS 256
@@ -72,8 +74,20 @@ struct monitor {
     srv_atom down;
 };
 
+/* A link or a monitor between a process of ours (local) and one of the
+ * node at the other end of a connection (remote): link.c keeps the local
+ * side in local's lists; the tie is what the connection must tell local
+ * when it goes (noconnection), and, for a monitor of ours, its ref as
+ * Erlang knows it (the DOWN names that ref). */
+struct tie {
+    srv_pid local, remote;
+    bool link;
+    srv_monitor_ref ref;        /* a monitor's, local's */
+    erlang_ref eref;            /* and as sent */
+};
+
 /* A connection to another node.  The node thread reads it; call threads
- * write to it under lock, which also guards its monitors.  refs: the
+ * write to it under lock, which also guards its monitors and ties.  refs: the
  * node thread's one, and one per job that will answer on it; the last
  * to let go frees it. */
 struct conn {
@@ -84,6 +98,8 @@ struct conn {
     bool dead;                  /* under lock: writes are dropped */
     struct monitor *monitors;   /* under lock */
     size_t monitor_count, monitor_cap;
+    struct tie *ties;           /* under lock */
+    size_t tie_count, tie_cap;
     char *in;                   /* bytes read, not yet a whole packet */
     size_t in_len, in_cap;
     uint64_t heard_ns;          /* when it last said anything */
@@ -117,6 +133,7 @@ static struct {
     int listen_fd, epmd_fd;
     int wake[2];                /* srv_node_stop writes a byte */
     long tick_ms;
+    bool visible;               /* DFLAG_PUBLISHED in the handshake */
     pthread_t thread;
     struct conn *conns[MAX_CONNS]; /* the node thread's own */
     size_t conn_count;
@@ -168,8 +185,21 @@ static void conn_put(struct conn *c)
         return;
     pthread_mutex_destroy(&c->lock);
     srv__free(c->monitors);
+    srv__free(c->ties);
     srv__free(c->in);
     srv__free(c);
+}
+
+/* Room for more ties on c (under its lock); false when out of memory. */
+static bool grow_ties(struct conn *c)
+{
+    size_t cap = c->tie_cap != 0 ? 2 * c->tie_cap : 8;
+    struct tie *grown = srv__realloc(c->ties, cap * sizeof *grown);
+    if (grown == NULL)
+        return false;
+    c->ties = grown;
+    c->tie_cap = cap;
+    return true;
 }
 
 /* Writes all of the iov's bytes to a non-blocking socket, in one
@@ -873,9 +903,10 @@ static void on_exit2(struct conn *c, const char *buf, int i)
 {
     erlang_pid from, to;
     char reason[MAXATOMLEN_UTF8];
-    srv_pid target;
+    srv_pid target, sender;
     if (ei_decode_pid(buf, &i, &from) != 0 || ei_decode_pid(buf, &i, &to) != 0 ||
-        !srv__term_pid_in(&to, &target) || target.node != 0)
+        !srv__term_pid_in(&to, &target) || target.node != 0 ||
+        !srv__term_pid_in(&from, &sender))
         return;
     if (ei_decode_atom_as(buf, &i, reason, sizeof reason, ERLANG_UTF8, NULL, NULL) != 0) {
         node_log(SRV_LOG_WARNING, "node: an exit signal from %s with a reason that is no atom",
@@ -884,11 +915,13 @@ static void on_exit2(struct conn *c, const char *buf, int i)
     }
     srv_atom a = srv_atom_from(reason);
     if (a != NULL)
-        srv_exit_signal(target, a);
+        srv__remote_exit_signal(target, sender, a);
 }
 
 static bool take_reply(const char *buf, int at, int end);
-static void on_monitor_exit(const char *buf, int i);
+static void on_monitor_exit(struct conn *c, const char *buf, int i);
+static void on_link(struct conn *c, long op, const char *buf, int i);
+static void on_unlink_id(struct conn *c, const char *buf, int i);
 
 /* A packet of length 0 on c: false when c is dead or its lock is held
  * (then a writer is saying something already). */
@@ -958,7 +991,13 @@ static bool on_packet(struct conn *c, const char *p, int len)
         return true;
     }
     case DOP_MONITOR_P_EXIT:
-        on_monitor_exit(p, i);
+        on_monitor_exit(c, p, i);
+        return true;
+    case DOP_LINK: case DOP_UNLINK: case DOP_EXIT: case DOP_EXIT_TT:
+        on_link(c, op, p, i);
+        return true;
+    case DOP_UNLINK_ID:
+        on_unlink_id(c, p, i);
         return true;
     case DOP_MONITOR_P:
         on_monitor(c, p, i);
@@ -966,10 +1005,12 @@ static bool on_packet(struct conn *c, const char *p, int len)
     case DOP_DEMONITOR_P:
         on_demonitor(c, p, i);
         return true;
-    case DOP_EXIT2:
+    case DOP_EXIT2: case DOP_EXIT2_TT:
+        if (op == DOP_EXIT2_TT)
+            i = term_end(p, term_end(p, term_end(p, i))); /* From, To, Token */
         on_exit2(c, p, i);
         return true;
-    default: /* links, group leaders, aliases: not kept */
+    default: /* group leaders, aliases: not kept */
         return true;
     }
 }
@@ -978,6 +1019,7 @@ static bool on_packet(struct conn *c, const char *p, int len)
 /* The node thread                                                         */
 
 static void fail_pending(struct conn *c);
+static void ties_broken(struct tie *ties, size_t count);
 
 static void conn_close(struct conn *c, const char *why)
 {
@@ -986,6 +1028,10 @@ static void conn_close(struct conn *c, const char *why)
     pthread_mutex_lock(&c->lock);
     c->dead = true;
     c->monitor_count = 0;
+    struct tie *ties = c->ties;
+    size_t tie_count = c->tie_count;
+    c->ties = NULL;
+    c->tie_count = c->tie_cap = 0;
     pthread_mutex_unlock(&c->lock);
     close(c->fd);
     pthread_mutex_lock(&node.conns_lock);
@@ -996,6 +1042,7 @@ static void conn_close(struct conn *c, const char *why)
         }
     pthread_mutex_unlock(&node.conns_lock);
     fail_pending(c);
+    ties_broken(ties, tie_count);
     conn_put(c);
 }
 
@@ -1262,26 +1309,44 @@ static bool take_reply(const char *buf, int at, int end)
     return true;
 }
 
-/* MONITOR_P_EXIT {21, FromProc, ToPid, Ref, Reason}: the server a call
- * of ours monitors is gone: noproc, or its reason (an atom, or the atom
- * at the head of a tuple). */
-static void on_monitor_exit(const char *buf, int i)
+/* The reason of an exit at buf[*i..): an atom, or the atom at the head
+ * of a tuple ({badarith, Stack}: badarith); "unknown" for another. */
+static srv_atom reason_at(const char *buf, int *i)
+{
+    char reason[MAXATOMLEN_UTF8] = "";
+    int k = *i, arity;
+    if (ei_decode_tuple_header(buf, &k, &arity) == 0 && arity > 0)
+        *i = k;
+    if (ei_decode_atom_as(buf, i, reason, sizeof reason, ERLANG_UTF8, NULL, NULL) != 0)
+        snprintf(reason, sizeof reason, "unknown");
+    return srv_atom_from(reason);
+}
+
+static bool tie_take(struct conn *c, const struct tie *like, bool by_eref, struct tie *out);
+
+/* MONITOR_P_EXIT {21, FromProc, ToPid, Ref, Reason}: the process a call
+ * or a monitor of ours watches is gone: noproc, or its reason. */
+static void on_monitor_exit(struct conn *c, const char *buf, int i)
 {
     erlang_ref ref;
-    char reason[MAXATOMLEN_UTF8] = "";
+    erlang_pid from;
+    srv_pid remote;
+    int k = i;
+    if (ei_decode_pid(buf, &k, &from) != 0 || !srv__term_pid_in(&from, &remote))
+        remote = SRV_PID_NONE; /* a call's, by name */
     i = term_end(buf, term_end(buf, i)); /* FromProc, ToPid */
     if (ei_decode_ref(buf, &i, &ref) != 0)
         return;
-    int k = i, arity;
-    if (ei_decode_tuple_header(buf, &k, &arity) == 0 && arity > 0)
-        i = k;
-    if (ei_decode_atom_as(buf, &i, reason, sizeof reason, ERLANG_UTF8, NULL, NULL) != 0)
-        snprintf(reason, sizeof reason, "unknown");
-    srv_atom why = srv_atom_from(reason);
+    srv_atom why = reason_at(buf, &i);
     struct pending *p = pending_take(&ref, NULL);
-    if (p != NULL)
+    if (p != NULL) {
         answer(p, why == srv_atom_noproc ? SRV_ENOPROC : SRV_EEXIT, why,
                (struct remote_reply){NULL, 0});
+        return;
+    }
+    struct tie like = {.eref = ref}, mine;
+    if (tie_take(c, &like, true, &mine))
+        srv__remote_down(mine.local, mine.ref, mine.remote, why);
 }
 
 /* c went away: its calls answer noconnection, as gen_server's caller of
@@ -1329,37 +1394,63 @@ static struct conn *conn_to(const char *peer)
     return found;
 }
 
-/* Sends {op, Self, Name, Ref} (MONITOR_P, DEMONITOR_P). */
+/* Whom a call, cast or monitor of ours is to: the server name holds on
+ * peer, or the process pid (name NULL), whose node is peer. */
+struct target {
+    const char *peer;
+    const char *name;
+    erlang_pid pid;
+};
+
+/* t as pid (t's peer points into t itself: t is not to be copied). */
+static void target_pid(struct target *t, srv_pid pid)
+{
+    t->name = NULL;
+    srv__term_pid_out(pid, &t->pid);
+    t->peer = t->pid.node;
+}
+
+static int encode_target(ei_x_buff *x, const struct target *t)
+{
+    return t->name != NULL ? ei_x_encode_atom(x, t->name) : ei_x_encode_pid(x, &t->pid);
+}
+
+/* Sends {op, Self, To, Ref} (MONITOR_P, DEMONITOR_P): To by name or pid. */
 static void send_monitor_op(struct conn *c, long op, const erlang_pid *self,
-                            const char *name, const erlang_ref *ref)
+                            const struct target *t, const erlang_ref *ref)
 {
     ei_x_buff control;
     if (ei_x_new_with_version(&control) != 0)
         return;
     if (ei_x_encode_tuple_header(&control, 4) == 0 && ei_x_encode_long(&control, op) == 0 &&
-        ei_x_encode_pid(&control, self) == 0 && ei_x_encode_atom(&control, name) == 0 &&
+        ei_x_encode_pid(&control, self) == 0 && encode_target(&control, t) == 0 &&
         ei_x_encode_ref(&control, ref) == 0)
         send_packet(c, &control, NULL);
     ei_x_free(&control);
 }
 
-/* msg to name on c, from self: REG_SEND. */
-static void send_to_name(struct conn *c, const erlang_pid *self, const char *name,
-                         const ei_x_buff *msg)
+/* msg to t on c, from self: REG_SEND to a name, SEND to a pid. */
+static void send_to_target(struct conn *c, const erlang_pid *self, const struct target *t,
+                           const ei_x_buff *msg)
 {
+    if (t->name == NULL) {
+        send_to_pid(c, &t->pid, msg);
+        return;
+    }
     ei_x_buff control;
     if (ei_x_new_with_version(&control) != 0)
         return;
     if (ei_x_encode_tuple_header(&control, 4) == 0 &&
         ei_x_encode_long(&control, DOP_REG_SEND) == 0 &&
         ei_x_encode_pid(&control, self) == 0 && ei_x_encode_atom(&control, "") == 0 &&
-        ei_x_encode_atom(&control, name) == 0)
+        ei_x_encode_atom(&control, t->name) == 0)
         send_packet(c, &control, msg);
     ei_x_free(&control);
 }
 
-/* The request of module's message, in {'$gen_call', {Self, Ref}, Req}
- * (ref non-NULL) or {'$gen_cast', Req}; false when it has no term. */
+/* The term of module's message: a call's request in {'$gen_call', {Self,
+ * Ref}, Req} (ref non-NULL), a cast's in {'$gen_cast', Req}, an info
+ * message as it is; false when it has no term. */
 static bool request_term(struct srv_term_out *out, const srv_module *module,
                          unsigned message, const void *args, const erlang_pid *self,
                          const erlang_ref *ref)
@@ -1372,7 +1463,7 @@ static bool request_term(struct srv_term_out *out, const srv_module *module,
         srv_term_put_tuple(out, 2);
         if (ei_x_encode_pid(&out->x, self) != 0 || ei_x_encode_ref(&out->x, ref) != 0)
             out->failed = true;
-    } else {
+    } else if (module->messages[message].kind == SRV_MESSAGE_CAST) {
         srv_term_put_tuple(out, 2);
         srv_term_put_atom(out, "$gen_cast");
     }
@@ -1384,23 +1475,36 @@ static bool request_term(struct srv_term_out *out, const srv_module *module,
     return true;
 }
 
-static bool can_send(const char *peer, const char *name, const srv_module *module,
-                     unsigned message, srv_message_kind kind)
+static bool can_send(const srv_module *module, unsigned message, srv_message_kind kind)
 {
-    return node.running && peer != NULL && name != NULL && module != NULL &&
-           module->codec != NULL && message < module->message_count &&
+    return module != NULL && module->codec != NULL && message < module->message_count &&
            module->messages[message].kind == kind;
 }
 
-srv_status srv_node_call(const char *peer, const char *name, const srv_module *module,
-                         unsigned message, const void *args, void *reply, long timeout_ms,
-                         srv_call_result *result)
+/* The reply term got to call number message of module, read into reply:
+ * false (and logged) when it is no reply of it. */
+static bool reply_read(const struct target *t, const srv_module *module, unsigned message,
+                       struct remote_reply got, void *reply)
 {
-    if (result != NULL)
-        result->reason = NULL;
-    if (!can_send(peer, name, module, message, SRV_MESSAGE_CALL) ||
-        !srv__timeout_valid(timeout_ms))
-        return SRV_EINVAL;
+    srv_term_in in = {got.term, 0, got.len};
+    if (module->codec->decode_reply(&in, message, reply))
+        return true;
+    srv_buf text = {0};
+    srv__term_print(&text, got.term, 0);
+    node_log(SRV_LOG_ERROR, "node: a reply from %s's %s to %s: %s is no reply of it",
+             t->peer, t->name != NULL ? t->name : "pid", module->messages[message].name,
+             text.data != NULL ? text.data : "");
+    srv_buf_free(&text);
+    return false;
+}
+
+/* gen_server:call to t: the request with a monitor of t (its ref the
+ * call's tag), the wait in the caller's reply slot, the demonitor. */
+static srv_status remote_call(const struct target *t, const srv_module *module,
+                              unsigned message, const void *args, void *reply,
+                              long timeout_ms, srv_atom *reason)
+{
+    *reason = NULL;
     struct process *self = srv__caller();
     struct pending *p = self != NULL ? srv__calloc(1, sizeof *p) : NULL;
     if (p == NULL)
@@ -1415,12 +1519,11 @@ srv_status srv_node_call(const char *peer, const char *name, const srv_module *m
         srv__free(p);
         return SRV_EINVAL;
     }
-    struct conn *c = conn_to(peer);
+    struct conn *c = conn_to(t->peer);
     if (c == NULL) {
         srv__term_out_free(&out);
         srv__free(p);
-        if (result != NULL)
-            result->reason = srv_atom_from("noconnection");
+        *reason = srv_atom_from("noconnection");
         return SRV_ENOPROC;
     }
     uint64_t deadline = srv__deadline_after_ms(timeout_ms);
@@ -1432,59 +1535,308 @@ srv_status srv_node_call(const char *peer, const char *name, const srv_module *m
     p->next = calls.list;
     calls.list = p;
     pthread_mutex_unlock(&calls.lock);
-    send_monitor_op(c, DOP_MONITOR_P, &me, name, &ref);
-    send_to_name(c, &me, name, &out.x);
+    send_monitor_op(c, DOP_MONITOR_P, &me, t, &ref);
+    send_to_target(c, &me, t, &out.x);
     srv__term_out_free(&out);
     conn_put(c); /* listed, the call keeps c open or is answered by its close */
 
-    srv_atom reason = NULL;
-    srv_status status = srv__slot_wait(srv__slot(self), deadline, &reason);
+    srv_status status = srv__slot_wait(srv__slot(self), deadline, reason);
     if (status == SRV_ETIMEOUT) {
         struct pending *mine = pending_take(&ref, NULL);
         srv__free(mine); /* NULL when the node thread took it, and frees it */
     }
     if (status == SRV_OK || status == SRV_ETIMEOUT) { /* as gen_server: demonitor */
-        struct conn *still = conn_find(peer);
+        struct conn *still = conn_find(t->peer);
         if (still != NULL) {
-            send_monitor_op(still, DOP_DEMONITOR_P, &me, name, &ref);
+            send_monitor_op(still, DOP_DEMONITOR_P, &me, t, &ref);
             conn_put(still);
         }
     }
-    if (status == SRV_OK) {
-        srv_term_in in = {got.term, 0, got.len};
-        if (!module->codec->decode_reply(&in, message, reply)) {
-            srv_buf text = {0};
-            srv__term_print(&text, got.term, 0);
-            node_log(SRV_LOG_ERROR, "node: a reply from %s's %s to %s: %s is no reply of it",
-                     peer, name, module->messages[message].name,
-                     text.data != NULL ? text.data : "");
-            srv_buf_free(&text);
-            status = SRV_EINVAL;
-        }
-    }
+    if (status == SRV_OK && !reply_read(t, module, message, got, reply))
+        status = SRV_EINVAL;
     srv__free(got.term);
+    return status;
+}
+
+srv_status srv_node_call(const char *peer, const char *name, const srv_module *module,
+                         unsigned message, const void *args, void *reply, long timeout_ms,
+                         srv_call_result *result)
+{
+    if (result != NULL)
+        result->reason = NULL;
+    if (!node.running || peer == NULL || name == NULL ||
+        !can_send(module, message, SRV_MESSAGE_CALL) || !srv__timeout_valid(timeout_ms))
+        return SRV_EINVAL;
+    struct target t = {.peer = peer, .name = name};
+    srv_atom reason;
+    srv_status status = remote_call(&t, module, message, args, reply, timeout_ms, &reason);
     if (result != NULL)
         result->reason = reason;
     return status;
 }
 
-srv_status srv_node_cast(const char *peer, const char *name, const srv_module *module,
-                         unsigned message, const void *args)
+srv_status srv__node_call(srv_pid to, const srv_module *module, unsigned message,
+                          const void *args, void *reply, long timeout_ms, srv_atom *reason)
 {
-    if (!can_send(peer, name, module, message, SRV_MESSAGE_CAST))
+    *reason = NULL;
+    if (!can_send(module, message, SRV_MESSAGE_CALL))
         return SRV_EINVAL;
+    if (!node.running) { /* no node: no other node can be reached */
+        *reason = srv_atom_from("noconnection");
+        return SRV_ENOPROC;
+    }
+    struct target t;
+    target_pid(&t, to);
+    return remote_call(&t, module, message, args, reply, timeout_ms, reason);
+}
+
+/* A cast or a message to t: dropped when t's node cannot be reached, as
+ * Erlang's. */
+static srv_status remote_post(const struct target *t, const srv_module *module,
+                              unsigned message, const void *args)
+{
     erlang_pid self;
     srv__term_pid_out(srv_self(), &self);
     struct srv_term_out out;
     if (!request_term(&out, module, message, args, &self, NULL))
         return SRV_EINVAL;
-    struct conn *c = conn_to(peer);
-    if (c != NULL) { /* a node that cannot be reached: dropped, as Erlang's cast */
-        send_to_name(c, &self, name, &out.x);
+    struct conn *c = conn_to(t->peer);
+    if (c != NULL) {
+        send_to_target(c, &self, t, &out.x);
         conn_put(c);
     }
     srv__term_out_free(&out);
     return SRV_OK;
+}
+
+srv_status srv_node_cast(const char *peer, const char *name, const srv_module *module,
+                         unsigned message, const void *args)
+{
+    if (!node.running || peer == NULL || name == NULL ||
+        !can_send(module, message, SRV_MESSAGE_CAST))
+        return SRV_EINVAL;
+    struct target t = {.peer = peer, .name = name};
+    return remote_post(&t, module, message, args);
+}
+
+srv_status srv__node_post(srv_pid to, const srv_module *module, unsigned message,
+                          const void *args, srv_message_kind kind)
+{
+    if (!can_send(module, message, kind))
+        return SRV_EINVAL;
+    if (!node.running)
+        return SRV_OK; /* no node reaches it: lost, as a message to a dead pid */
+    struct target t;
+    target_pid(&t, to);
+    return remote_post(&t, module, message, args);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Links and monitors with other nodes' processes                          */
+
+/* Adds t to c's ties; false when c is dead (closed, or closing: its ties
+ * are told already) or out of memory. */
+static bool tie_add(struct conn *c, const struct tie *t)
+{
+    pthread_mutex_lock(&c->lock);
+    bool added = !c->dead && (c->tie_count < c->tie_cap || grow_ties(c));
+    if (added)
+        c->ties[c->tie_count++] = *t;
+    pthread_mutex_unlock(&c->lock);
+    return added;
+}
+
+static bool tie_is(const struct tie *t, const struct tie *like, bool by_eref)
+{
+    if (by_eref)
+        return !t->link && same_ref(&t->eref, &like->eref);
+    return t->link == like->link && srv_pid_equal(t->local, like->local) &&
+           srv_pid_equal(t->remote, like->remote) && (t->link || t->ref == like->ref);
+}
+
+/* Takes the tie like (by its eref, or by its ends and kind) off c's
+ * ties, into *out: false when there is none. */
+static bool tie_take(struct conn *c, const struct tie *like, bool by_eref, struct tie *out)
+{
+    bool found = false;
+    pthread_mutex_lock(&c->lock);
+    for (size_t k = 0; k < c->tie_count && !found; k++)
+        if (tie_is(&c->ties[k], like, by_eref)) {
+            *out = c->ties[k];
+            c->ties[k] = c->ties[--c->tie_count];
+            found = true;
+        }
+    pthread_mutex_unlock(&c->lock);
+    return found;
+}
+
+/* A closed connection's ties (owned, freed here): each link breaks and
+ * each monitor fires with noconnection, as Erlang's do when a node goes. */
+static void ties_broken(struct tie *ties, size_t count)
+{
+    srv_atom why = srv_atom_from("noconnection");
+    for (size_t k = 0; k < count; k++)
+        if (ties[k].link)
+            srv__remote_link_exit(ties[k].local, ties[k].remote, why);
+        else
+            srv__remote_down(ties[k].local, ties[k].ref, ties[k].remote, why);
+    srv__free(ties);
+}
+
+/* Sends {op, From, To} (LINK, UNLINK), or {op, From, To, Reason} (EXIT)
+ * when reason is not NULL. */
+static void send_link_op(struct conn *c, long op, srv_pid from, srv_pid to, srv_atom reason)
+{
+    erlang_pid f, t;
+    srv__term_pid_out(from, &f);
+    srv__term_pid_out(to, &t);
+    ei_x_buff control;
+    if (ei_x_new_with_version(&control) != 0)
+        return;
+    if (ei_x_encode_tuple_header(&control, reason != NULL ? 4 : 3) == 0 &&
+        ei_x_encode_long(&control, op) == 0 && ei_x_encode_pid(&control, &f) == 0 &&
+        ei_x_encode_pid(&control, &t) == 0 &&
+        (reason == NULL || ei_x_encode_atom(&control, reason) == 0))
+        send_packet(c, &control, NULL);
+    ei_x_free(&control);
+}
+
+/* LINK, UNLINK {op, From, To}, EXIT {3, From, To, Reason}, EXIT_TT {13,
+ * From, To, Token, Reason}: an Erlang process links to, unlinks from or,
+ * linked, ends under a process of ours. */
+static void on_link(struct conn *c, long op, const char *buf, int i)
+{
+    erlang_pid from, to;
+    struct tie t = {.link = true}, old;
+    if (ei_decode_pid(buf, &i, &from) != 0 || ei_decode_pid(buf, &i, &to) != 0 ||
+        !srv__term_pid_in(&from, &t.remote) || !srv__term_pid_in(&to, &t.local) ||
+        t.local.node != 0)
+        return;
+    if (op == DOP_LINK) {
+        if (srv__remote_link(t.local, t.remote) != SRV_OK) { /* as Erlang: noproc */
+            send_link_op(c, DOP_EXIT, t.local, t.remote, srv_atom_noproc);
+            return;
+        }
+        tie_take(c, &t, false, &old); /* linked already: one tie all the same */
+        if (!tie_add(c, &t))
+            srv__remote_link_exit(t.local, t.remote, srv_atom_from("noconnection"));
+        return;
+    }
+    tie_take(c, &t, false, &old);
+    if (op == DOP_UNLINK) {
+        srv__remote_unlink(t.local, t.remote);
+        return;
+    }
+    if (op == DOP_EXIT_TT)
+        i = term_end(buf, i); /* the trace token */
+    srv__remote_link_exit(t.local, t.remote, reason_at(buf, &i));
+}
+
+/* UNLINK_ID {35, Id, From, To}: unlink/1 on OTP 23 and later, even to a
+ * node that does not announce DFLAG_UNLINK_ID (OTP 25 here): the link
+ * goes, and UNLINK_ID_ACK {36, Id, To, From} says so. */
+static void on_unlink_id(struct conn *c, const char *buf, int i)
+{
+    int id_at = i, id_end = term_end(buf, i);
+    i = id_end;
+    on_link(c, DOP_UNLINK, buf, i);
+    erlang_pid from, to;
+    if (ei_decode_pid(buf, &i, &from) != 0 || ei_decode_pid(buf, &i, &to) != 0)
+        return;
+    ei_x_buff control;
+    if (ei_x_new_with_version(&control) != 0)
+        return;
+    if (ei_x_encode_tuple_header(&control, 4) == 0 &&
+        ei_x_encode_long(&control, DOP_UNLINK_ID_ACK) == 0 &&
+        ei_x_append_buf(&control, buf + id_at, id_end - id_at) == 0 &&
+        ei_x_encode_pid(&control, &to) == 0 && ei_x_encode_pid(&control, &from) == 0)
+        send_packet(c, &control, NULL);
+    ei_x_free(&control);
+}
+
+/* The open connection to pid's node, held: connected to (with_connect)
+ * or found (NULL when there is none), or NULL when no node runs. */
+static struct conn *conn_of(srv_pid pid, bool with_connect)
+{
+    if (!node.running)
+        return NULL;
+    erlang_pid e;
+    srv__term_pid_out(pid, &e);
+    return with_connect ? conn_to(e.node) : conn_find(e.node);
+}
+
+bool srv__node_link(srv_pid self, srv_pid remote)
+{
+    struct conn *c = conn_of(remote, true);
+    struct tie t = {.local = self, .remote = remote, .link = true};
+    if (c == NULL)
+        return false;
+    bool tied = tie_add(c, &t);
+    if (tied)
+        send_link_op(c, DOP_LINK, self, remote, NULL);
+    conn_put(c);
+    return tied;
+}
+
+void srv__node_unlink(srv_pid self, srv_pid remote)
+{
+    struct conn *c = conn_of(remote, false);
+    struct tie t = {.local = self, .remote = remote, .link = true}, old;
+    if (c == NULL)
+        return;
+    if (tie_take(c, &t, false, &old))
+        send_link_op(c, DOP_UNLINK, self, remote, NULL);
+    conn_put(c);
+}
+
+void srv__node_link_exit(srv_pid self, srv_pid remote, srv_atom reason,
+                         const srv_detail *detail)
+{
+    (void)detail; /* the reason alone crosses: {Reason, Detail} has no term */
+    struct conn *c = conn_of(remote, false);
+    struct tie t = {.local = self, .remote = remote, .link = true}, old;
+    if (c == NULL)
+        return;
+    if (tie_take(c, &t, false, &old))
+        send_link_op(c, DOP_EXIT, self, remote, reason);
+    conn_put(c);
+}
+
+/* MONITOR_P or DEMONITOR_P of monitor tie t's remote pid. */
+static void send_pid_monitor_op(struct conn *c, long op, const struct tie *t)
+{
+    struct target to;
+    erlang_pid me;
+    target_pid(&to, t->remote);
+    srv__term_pid_out(t->local, &me);
+    send_monitor_op(c, op, &me, &to, &t->eref);
+}
+
+bool srv__node_monitor(srv_pid self, srv_pid remote, srv_monitor_ref ref)
+{
+    struct conn *c = conn_of(remote, true);
+    if (c == NULL)
+        return false;
+    struct tie t = {.local = self, .remote = remote, .ref = ref};
+    pthread_mutex_lock(&calls.lock);
+    ei_make_ref(&node.ec, &t.eref);
+    pthread_mutex_unlock(&calls.lock);
+    bool tied = tie_add(c, &t);
+    if (tied)
+        send_pid_monitor_op(c, DOP_MONITOR_P, &t);
+    conn_put(c);
+    return tied;
+}
+
+void srv__node_demonitor(srv_pid self, srv_pid remote, srv_monitor_ref ref)
+{
+    struct conn *c = conn_of(remote, false);
+    struct tie t = {.local = self, .remote = remote, .ref = ref}, old;
+    if (c == NULL)
+        return;
+    if (tie_take(c, &t, false, &old))
+        send_pid_monitor_op(c, DOP_DEMONITOR_P, &old);
+    conn_put(c);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1499,18 +1851,25 @@ srv_status srv_node_cast(const char *peer, const char *name, const srv_module *m
  * says so in the challenge it writes in the handshake: 'N' (OTP 23 and
  * later: 8 bytes of flags after the tag) or 'n' (2 of version, 4 of
  * flags), after the packet's 2-byte length.  The digest does not cover
- * the flags. */
+ * the flags.  A visible node adds DFLAG_PUBLISHED, which is all Erlang
+ * looks at to list a node in nodes() rather than nodes(hidden) (epmd
+ * still has it as ei's hidden type, 72, which ei_publish writes and
+ * Erlang does not read for this).  Such a node is sent global's and rpc's
+ * messages (global_name_server, rex), which nobody here holds: they are
+ * dropped, and OTP 25 keeps the connection all the same. */
 extern ei_socket_callbacks ei_default_socket_callbacks;
 static ei_socket_callbacks callbacks;
 
 #define DFLAG_DIST_MONITOR_NAME 0x20
+#define DFLAG_PUBLISHED 0x01
 
 static int handshake_write(void *ctx, const char *buf, ssize_t *len, unsigned tmo)
 {
     char patched[512];
     if (*len >= 11 && *len <= (ssize_t)sizeof patched && (buf[2] == 'N' || buf[2] == 'n')) {
         memcpy(patched, buf, (size_t)*len);
-        patched[buf[2] == 'N' ? 10 : 8] |= DFLAG_DIST_MONITOR_NAME;
+        patched[buf[2] == 'N' ? 10 : 8] |=
+            DFLAG_DIST_MONITOR_NAME | (node.visible ? DFLAG_PUBLISHED : 0);
         buf = patched;
     }
     return ei_default_socket_callbacks.write(ctx, buf, len, tmo);
@@ -1580,6 +1939,7 @@ srv_status srv_node_start(const char *name, const char *cookie,
     srv_status status = SRV_ENODE;
     int port = options != NULL ? options->port : 0;
     node.tick_ms = options != NULL && options->tick_ms > 0 ? options->tick_ms : 15000;
+    node.visible = options != NULL && options->visible;
     node.stopping = false;
     struct in_addr any = {0};
     if (ei_init() != 0 ||
@@ -1639,7 +1999,9 @@ srv_status srv_node_start_env(void)
         file_cookie[strcspn(file_cookie, "\r\n")] = '\0';
         cookie = file_cookie;
     }
-    return srv_node_start(name, cookie, NULL);
+    const char *visible = getenv("SRV_NODE_VISIBLE");
+    srv_node_options options = {.visible = visible != NULL && strcmp(visible, "1") == 0};
+    return srv_node_start(name, cookie, &options);
 }
 
 void srv_node_stop(void)

@@ -151,7 +151,12 @@ void srv__call_failed(srv_call_result *result, srv_status status, const char *se
     if (result == NULL || self == NULL)
         return;
     if (status == SRV_ENOPROC || status == SRV_ETIMEOUT) {
-        result->reason = status == SRV_ENOPROC ? srv_atom_noproc : srv_atom_timeout;
+        /* noproc, or the noconnection of another node's pid (node.c) */
+        bool unreachable = status == SRV_ENOPROC && result->reason != NULL &&
+                           result->reason == srv_atom_from("noconnection");
+        result->reason = status == SRV_ENOPROC
+                             ? (unreachable ? result->reason : srv_atom_noproc)
+                             : srv_atom_timeout;
         result->detail = NULL;
     } else if (status != SRV_EEXIT) {
         return;

@@ -1547,6 +1547,8 @@ typedef struct srv_node_options {
     long tick_ms; /* a connection that says nothing for four of these is
                    * closed, and one the node writes nothing on for one
                    * is ticked; 0: 15000, Erlang's net_ticktime of 60 s */
+    bool visible; /* a normal node, in Erlang's nodes(); false: hidden, in
+                   * nodes(hidden) only, as ei's nodes are */
 } srv_node_options;
 
 /* Makes the program the node `name` ("srv@localhost"; no host:
@@ -1561,9 +1563,9 @@ typedef struct srv_node_options {
  * SRV_ENODE when it cannot listen or publish. */
 SRV_API srv_status srv_node_start(const char *name, const char *cookie,
                                   const srv_node_options *options);
-/* srv_node_start(getenv("SRV_NODE"), getenv("SRV_COOKIE"), NULL), or,
- * without SRV_COOKIE, the cookie in ~/.erlang.cookie.  SRV_EINVAL when
- * SRV_NODE is not set. */
+/* srv_node_start(getenv("SRV_NODE"), getenv("SRV_COOKIE"), options), or,
+ * without SRV_COOKIE, the cookie in ~/.erlang.cookie; SRV_NODE_VISIBLE=1
+ * makes it visible.  SRV_EINVAL when SRV_NODE is not set. */
 SRV_API srv_status srv_node_start_env(void);
 /* Closes every connection, leaves epmd and ends the node's thread, once
  * the calls it runs for Erlang callers have returned. */

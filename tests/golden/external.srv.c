@@ -285,8 +285,8 @@ static void external_encode_reply(srv_term_out *srv_out, unsigned srv_number, co
     (void)srv_reply;
 }
 
-/* The client's side (srv_node_call, srv_node_cast): a call's or cast's
- * arguments as its request term */
+/* The client's side (srv_node_call, srv_node_cast, and srv_call, srv_cast,
+ * srv_send to another node's pid): a message's arguments as its term */
 static bool external_encode_request(srv_term_out *srv_out, unsigned srv_number,
                                     const void *srv_args)
 {

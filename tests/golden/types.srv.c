@@ -700,8 +700,8 @@ static void types_encode_reply(srv_term_out *srv_out, unsigned srv_number, const
     (void)srv_reply;
 }
 
-/* The client's side (srv_node_call, srv_node_cast): a call's or cast's
- * arguments as its request term */
+/* The client's side (srv_node_call, srv_node_cast, and srv_call, srv_cast,
+ * srv_send to another node's pid): a message's arguments as its term */
 static bool types_encode_request(srv_term_out *srv_out, unsigned srv_number, const void *srv_args)
 {
     switch (srv_number) {
@@ -725,6 +725,16 @@ static bool types_encode_request(srv_term_out *srv_out, unsigned srv_number, con
         srv_term_put_int(srv_out, srv_a->q.at.x);
         srv_term_put_int(srv_out, srv_a->q.at.y);
         srv_term_put_bytes(srv_out, srv_a->q.blob);
+        return true;
+    }
+    case TYPES_INFO_MOVED: { /* moved */
+        const struct types_moved_args *srv_a = (const struct types_moved_args *)srv_args;
+        srv_term_put_tuple(srv_out, 2);
+        srv_term_put_atom(srv_out, "moved");
+        srv_term_put_tuple(srv_out, 3);
+        srv_term_put_atom(srv_out, "point");
+        srv_term_put_int(srv_out, srv_a->to.x);
+        srv_term_put_int(srv_out, srv_a->to.y);
         return true;
     }
     default:

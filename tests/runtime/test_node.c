@@ -688,3 +688,263 @@ Test(node, two_idle_srv_nodes_tick_each_other_and_stay_connected, .timeout = T(9
     node_down();
     srv_set_logger(NULL, NULL);
 }
+
+/* srv_call, srv_cast and srv_send to an Erlang process's pid (one that
+ * came in a reply) go through the node: by pid, as Erlang's Pid ! Msg,
+ * gen_server:cast(Pid, ...) and gen_server:call(Pid, ...); a call to a
+ * pid that crashes under it, or is dead, gets the reason or noproc, as
+ * gen_server's caller does; with no node, noconnection. */
+Test(node, calls_casts_and_sends_to_an_erlang_pid_arrive_and_reply, .timeout = T(90))
+{
+    node_up();
+    char twin[64];
+    FILE *erl = twin_up(twin, sizeof twin);
+    remote_whoami_reply who;
+    cr_assert_eq(remote_whoami_node(twin, "remote", &who, 5000, NULL), SRV_OK);
+    cr_assert_neq(who.me.node, 0);
+    remote_add_reply sum;
+    cr_assert_eq(remote_add(who.me, 40, &sum), SRV_OK);
+    cr_assert_eq(remote_add(who.me, 2, &sum), SRV_OK);
+    cr_assert_eq(sum.total, 42);
+    remote_last_reply last;
+    cr_assert_eq(remote_note(who.me, srv_atom_from("cast_by_pid")), SRV_OK);
+    cr_assert_eq(remote_last(who.me, &last), SRV_OK);
+    cr_assert_str_eq(last.what, "cast_by_pid");
+    cr_assert_eq(remote_send_ping(who.me, srv_atom_from("sent_by_pid")), SRV_OK);
+    cr_assert_eq(remote_last(who.me, &last), SRV_OK);
+    cr_assert_str_eq(last.what, "sent_by_pid");
+    /* the process crashes under the call, then is dead */
+    srv_call_result result;
+    remote_crash_reply crash;
+    cr_assert_eq(remote_crash_full(who.me, srv_atom_from("boom"), &crash, 5000, &result),
+                 SRV_EEXIT);
+    cr_assert_str_eq(result.reason, "boom");
+    cr_assert_eq(remote_add_full(who.me, 1, &sum, 5000, &result), SRV_ENOPROC);
+    cr_assert_str_eq(result.reason, "noproc");
+    cr_assert_eq(remote_note(who.me, srv_atom_from("lost")), SRV_OK, "dropped, as Erlang's");
+    pclose(erl);
+    node_down();
+    cr_assert_eq(remote_add_full(who.me, 1, &sum, 5000, &result), SRV_ENOPROC);
+    cr_assert_str_eq(result.reason, "noconnection");
+    cr_assert_eq(remote_send_ping(who.me, srv_atom_from("lost")), SRV_OK);
+}
+
+/* An Erlang process (spawned by the node's expression) that makes itself
+ * known to the server remote ({meet, self(), Link}) and then does what
+ * body says; the expression prints what monitoring it gave.  Its pid,
+ * once met, in *who. */
+static FILE *erlang_process(const char *link, const char *body, srv_pid server, srv_pid *who)
+{
+    char expr[1024];
+    snprintf(expr, sizeof expr,
+             "P = spawn(fun() -> gen_server:cast({remote, N}, {meet, self(), %s}), %s end), "
+             "M = monitor(process, P), "
+             "receive {'DOWN', M, _, _, W} -> W after 30000 -> no_down end",
+             link, body);
+    FILE *erl = erl_start(NULL, expr);
+    remote_met_reply met = {SRV_PID_NONE};
+    ASSERT_EVENTUALLY(remote_met(server, &met) == SRV_OK && !srv_pid_is_none(met.who));
+    *who = met.who;
+    return erl;
+}
+
+#define EXIT_ON_PING "receive {ping, R} -> exit(R) end"
+
+static void assert_erl_printed(FILE *erl, const char *expected)
+{
+    char *got = finish(erl);
+    cr_assert_str_eq(got, expected);
+    free(got);
+}
+
+/* srv_link from a plain thread (which traps exits) to an Erlang process
+ * that exits boom: {'EXIT', Pid, boom}, as Erlang to Erlang (e2e.erl). */
+Test(node, a_trapping_srv_process_linked_to_an_erlang_process_gets_its_exit_reason,
+     .timeout = T(90))
+{
+    node_up();
+    srv_pid server = start_remote(), erlang;
+    FILE *erl = erlang_process("false", EXIT_ON_PING, server, &erlang);
+    cr_assert_eq(srv_link(erlang), SRV_OK);
+    size_t links = 0;
+    cr_assert_eq(srv_links(srv_self(), NULL, 0, &links), SRV_OK);
+    cr_assert_eq(links, 1);
+    cr_assert_eq(remote_send_ping(erlang, srv_atom_from("boom")), SRV_OK);
+    srv_signal s;
+    cr_assert_eq(srv_receive_signal(&s, T(10000)), SRV_OK);
+    cr_assert_eq(s.kind, SRV_SIGNAL_EXIT);
+    cr_assert(srv_pid_equal(s.pid, erlang));
+    cr_assert_str_eq(s.reason, "boom");
+    assert_erl_printed(erl, "boom\n");
+    cr_assert_eq(srv_links(srv_self(), NULL, 0, &links), SRV_OK);
+    cr_assert_eq(links, 0, "the link is gone with its process");
+    srv_stop(server, SRV_NORMAL, T(5000), NULL);
+    node_down();
+}
+
+/* A server that does not trap exits, linked to an Erlang process that
+ * exits boom, dies with boom. */
+Test(node, an_untrapping_srv_server_linked_to_an_erlang_process_dies_with_its_reason,
+     .timeout = T(90))
+{
+    node_up();
+    srv_pid server = start_remote(), erlang;
+    srv_monitor_ref ref;
+    cr_assert_eq(srv_monitor(server, &ref), SRV_OK);
+    FILE *erl = erlang_process("true", EXIT_ON_PING, server, &erlang);
+    size_t links = 0;
+    ASSERT_EVENTUALLY(srv_links(server, NULL, 0, &links) == SRV_OK && links == 1);
+    cr_assert_eq(remote_send_ping(erlang, srv_atom_from("boom")), SRV_OK);
+    srv_signal s;
+    cr_assert_eq(srv_receive_signal(&s, T(10000)), SRV_OK);
+    cr_assert_eq(s.kind, SRV_SIGNAL_DOWN);
+    cr_assert_str_eq(s.reason, "boom");
+    assert_erl_printed(erl, "boom\n");
+    node_down();
+}
+
+Test(node, an_erlang_process_linked_to_an_srv_server_gets_its_crash_reason, .timeout = T(60))
+{
+    node_up();
+    srv_pid server = start_remote();
+    ASSERT_ERL("process_flag(trap_exit, true), P = gen_server:call({remote, N}, whoami), "
+               "link(P), catch gen_server:call(P, {crash, boom}), "
+               "receive {'EXIT', P, R} -> R after 20000 -> no_exit end",
+               "boom");
+    cr_assert(!srv_is_alive(server));
+    node_down();
+}
+
+/* unlink from Erlang takes the link off: the server outlives the
+ * Erlang node, which would otherwise give it noconnection. */
+Test(node, an_erlang_unlink_takes_the_link_off_the_srv_server, .timeout = T(60))
+{
+    srv_set_logger(keep_log, NULL);
+    node_up();
+    srv_pid server = start_remote();
+    size_t links = 0;
+    FILE *erl = erl_start(NULL, "P = gen_server:call({remote, N}, whoami), link(P), "
+                                "unlink(P), gen_server:call(P, {add, 0}), "
+                                "gen_server:cast({remote, N}, {meet, self(), false}), "
+                                "receive {ping, R} -> R after 20000 -> timeout end");
+    remote_met_reply met = {SRV_PID_NONE};
+    ASSERT_EVENTUALLY(remote_met(server, &met) == SRV_OK && !srv_pid_is_none(met.who));
+    cr_assert_eq(srv_links(server, NULL, 0, &links), SRV_OK);
+    cr_assert_eq(links, 0);
+    cr_assert_eq(remote_send_ping(met.who, srv_atom_from("done")), SRV_OK);
+    assert_erl_printed(erl, "done\n");
+    cr_assert(logged_within("closed", 10000), "logged: %s", logged.text);
+    cr_assert(srv_is_alive(server));
+    srv_stop(server, SRV_NORMAL, T(5000), NULL);
+    node_down();
+    srv_set_logger(NULL, NULL);
+}
+
+/* srv_monitor of an Erlang process: DOWN with its exit reason; of one
+ * that is dead, DOWN noproc; a link to it, EXIT noproc; srv_unlink
+ * undoes a link. */
+Test(node, a_monitor_of_an_erlang_process_gets_down_with_its_reason_then_noproc,
+     .timeout = T(90))
+{
+    node_up();
+    srv_pid server = start_remote(), erlang;
+    FILE *erl = erlang_process("false", EXIT_ON_PING, server, &erlang);
+    srv_monitor_ref ref, again;
+    /* unlinked before it exits: no EXIT comes ahead of the DOWN */
+    cr_assert_eq(srv_link(erlang), SRV_OK);
+    cr_assert_eq(srv_unlink(erlang), SRV_OK);
+    cr_assert_eq(srv_monitor(erlang, &ref), SRV_OK);
+    cr_assert_eq(remote_send_ping(erlang, srv_atom_from("boom")), SRV_OK);
+    srv_signal s;
+    cr_assert_eq(srv_receive_signal(&s, T(10000)), SRV_OK);
+    cr_assert_eq(s.kind, SRV_SIGNAL_DOWN);
+    cr_assert_eq(s.ref, ref);
+    cr_assert(srv_pid_equal(s.pid, erlang));
+    cr_assert_str_eq(s.reason, "boom");
+    cr_assert_eq(srv_monitor(erlang, &again), SRV_OK);
+    cr_assert_eq(srv_receive_signal(&s, T(10000)), SRV_OK);
+    cr_assert_eq(s.kind, SRV_SIGNAL_DOWN);
+    cr_assert_eq(s.ref, again);
+    cr_assert_str_eq(s.reason, "noproc");
+    cr_assert_eq(srv_link(erlang), SRV_OK);
+    cr_assert_eq(srv_receive_signal(&s, T(10000)), SRV_OK);
+    cr_assert_eq(s.kind, SRV_SIGNAL_EXIT);
+    cr_assert_str_eq(s.reason, "noproc");
+    assert_erl_printed(erl, "boom\n");
+    srv_stop(server, SRV_NORMAL, T(5000), NULL);
+    node_down();
+}
+
+/* The Erlang node halts: the link gives noconnection, the monitor a
+ * DOWN noconnection, and a server linked to it dies with noconnection. */
+Test(node, the_erlang_node_going_away_gives_noconnection_to_links_and_monitors,
+     .timeout = T(90))
+{
+    node_up();
+    srv_pid server = start_remote(), erlang;
+    srv_monitor_ref server_ref, ref;
+    cr_assert_eq(srv_monitor(server, &server_ref), SRV_OK);
+    FILE *erl = erlang_process("true", "receive {ping, halt} -> erlang:halt() end", server,
+                               &erlang);
+    cr_assert_eq(srv_link(erlang), SRV_OK);
+    cr_assert_eq(srv_monitor(erlang, &ref), SRV_OK);
+    cr_assert_eq(remote_send_ping(erlang, srv_atom_from("halt")), SRV_OK);
+    bool exit_seen = false, down_seen = false, server_seen = false;
+    for (int i = 0; i < 3; i++) {
+        srv_signal s;
+        cr_assert_eq(srv_receive_signal(&s, T(10000)), SRV_OK);
+        cr_assert_str_eq(s.reason, "noconnection");
+        if (s.kind == SRV_SIGNAL_EXIT)
+            exit_seen = srv_pid_equal(s.pid, erlang);
+        else if (s.ref == ref)
+            down_seen = true;
+        else
+            server_seen = s.ref == server_ref;
+    }
+    cr_assert(exit_seen && down_seen && server_seen);
+    free(finish(erl));
+    node_down();
+}
+
+Test(node, exit_2_from_erlang_kills_an_untrapping_srv_server, .timeout = T(60))
+{
+    node_up();
+    srv_pid server = start_remote();
+    srv_monitor_ref ref;
+    cr_assert_eq(srv_monitor(server, &ref), SRV_OK);
+    ASSERT_ERL("P = gen_server:call({remote, N}, whoami), M = monitor(process, P), "
+               "exit(P, stop_it), receive {'DOWN', M, process, _, W} -> W "
+               "after 20000 -> no_down end",
+               "stop_it");
+    srv_signal s;
+    cr_assert_eq(srv_receive_signal(&s, T(10000)), SRV_OK);
+    cr_assert_eq(s.kind, SRV_SIGNAL_DOWN);
+    cr_assert_str_eq(s.reason, "stop_it");
+    node_down();
+}
+
+/* A hidden node (the default) is in Erlang's nodes(hidden), a visible
+ * one in nodes(), and stays connected though nobody answers global's
+ * messages to it. */
+Test(node, a_visible_node_is_in_erlangs_nodes_and_a_hidden_one_in_nodes_hidden,
+     .timeout = T(60))
+{
+    node_up();
+    ASSERT_ERL("pong = net_adm:ping(N), {lists:member(N, nodes()), "
+               "lists:member(N, nodes(hidden))}", "{false,true}");
+    node_down();
+    srv_node_options options = {.visible = true};
+    node_up_with(&options);
+    ASSERT_ERL("ok = net_kernel:monitor_nodes(true), pong = net_adm:ping(N), "
+               "{lists:member(N, nodes()), lists:member(N, nodes(hidden)), "
+               "receive {nodedown, N} -> nodedown after 5000 -> up end}",
+               "{true,false,up}");
+    node_down();
+    setenv("SRV_NODE", node_name, 1);
+    setenv("SRV_COOKIE", cookie, 1);
+    setenv("SRV_NODE_VISIBLE", "1", 1);
+    cr_assert_eq(srv_node_start_env(), SRV_OK);
+    unsetenv("SRV_NODE_VISIBLE");
+    ASSERT_ERL("pong = net_adm:ping(N), lists:member(N, nodes())", "true");
+    node_down();
+}

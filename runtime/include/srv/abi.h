@@ -328,9 +328,10 @@ typedef struct srv_codec {
     int (*decode)(srv_term_in *in, srv_message_kind kind, void *args);
     /* Writes call number message's reply struct as its term. */
     void (*encode_reply)(srv_term_out *out, unsigned message, const void *reply);
-    /* The client's side, for srv_node_call and srv_node_cast: writes the
-     * arguments of call or cast number message as its request (false:
-     * that message has no term), and reads call number message's reply
+    /* The client's side, for srv_node_call, srv_node_cast and calls,
+     * casts and sends to another node's pid: writes the arguments of
+     * message number message as its term (a call's or cast's request, an
+     * info message whole; false: that message has no term), and reads call number message's reply
      * into its reply struct (zeroed; false, owning nothing, when the term
      * is no such reply). */
     bool (*encode_request)(srv_term_out *out, unsigned message, const void *args);

@@ -1,11 +1,14 @@
 %% remote_twin.erl: tests/runtime/servers/remote.srv's protocol served by
 %% an Erlang gen_server, for test_node.c's calls from srv to Erlang.  The
-%% node that runs it stops when told {note, stop}.
+%% node that runs it stops when told {note, stop}, or when the server ends.
 -module(remote_twin).
 -behaviour(gen_server).
--export([start/0, init/1, handle_call/3, handle_cast/2]).
+-export([start/0, init/1, handle_call/3, handle_cast/2, handle_info/2]).
 
-start() -> gen_server:start({local, remote}, ?MODULE, [], []).
+start() ->
+    {ok, Pid} = gen_server:start({local, remote}, ?MODULE, [], []),
+    spawn(fun() -> M = monitor(process, Pid), receive {'DOWN', M, _, _, _} -> init:stop() end end),
+    {ok, Pid}.
 
 init([]) -> {ok, {0, undefined}}.
 
@@ -19,3 +22,5 @@ handle_call(hold, From, State) -> put(held, From), {noreply, State}.
 handle_cast({note, stop}, State) -> init:stop(), {noreply, State};
 handle_cast({note, release}, State) -> gen_server:reply(get(held), held), {noreply, State};
 handle_cast({note, What}, {Total, _}) -> {noreply, {Total, What}}.
+
+handle_info({ping, What}, {Total, _}) -> {noreply, {Total, What}}.
