@@ -96,6 +96,18 @@ struct conn {
     _Atomic int refs;
     pthread_mutex_t lock;
     bool dead;                  /* under lock: writes are dropped */
+    /* Every write to fd is made under write_lock (then lock, briefly):
+     * packets go out whole and in the order they were given. */
+    pthread_mutex_t write_lock;
+    /* Casts and sends wait in out (under lock) for the node thread, which
+     * writes all that came meanwhile at once: a system call costs a
+     * cast more than the rest of its way.  Any other packet is written
+     * by its sender, after what waits in out.  flush_asked: the node
+     * thread has been woken for out. */
+    char *out;
+    size_t out_len, out_cap;
+    _Atomic bool flush_asked; /* stored under lock; the node thread's look
+                               * at the top of its loop needs none */
     struct monitor *monitors;   /* under lock */
     size_t monitor_count, monitor_cap;
     struct tie *ties;           /* under lock */
@@ -178,12 +190,18 @@ static void node_log(srv_log_level level, const char *fmt, ...)
 /* ---------------------------------------------------------------------- */
 /* Writing packets                                                         */
 
+/* The wake pipe's bytes: a connection was opened (poll it too), casts
+ * wait to be written (flush_asked), or the node stops. */
+enum { WAKE_CONNECTED = 'c', WAKE_FLUSH = 'f', WAKE_STOP = 's' };
+
 static void conn_put(struct conn *c)
 {
     /* acq_rel: the last one sees every other holder's writes */
     if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
         return;
     pthread_mutex_destroy(&c->lock);
+    pthread_mutex_destroy(&c->write_lock);
+    srv__free(c->out);
     srv__free(c->monitors);
     srv__free(c->ties);
     srv__free(c->in);
@@ -204,8 +222,8 @@ static bool grow_ties(struct conn *c)
 
 /* Writes all of the iov's bytes to a non-blocking socket, in one
  * system call when there is room, waiting for room at most
- * WRITE_TIMEOUT_MS each time, and notes when.  Under c->lock: every
- * packet of ours goes out through here. */
+ * WRITE_TIMEOUT_MS each time, and notes when.  Under c->write_lock:
+ * every packet of ours goes out through here. */
 static bool write_iov(struct conn *c, struct iovec *iov, int count)
 {
     while (count > 0) {
@@ -235,26 +253,142 @@ static bool write_iov(struct conn *c, struct iovec *iov, int count)
     return true;
 }
 
-/* Sends 'p', control and msg (msg may be NULL) as one packet; a
- * connection that cannot take it is dead from then on (the node thread
- * closes it when it next reads). */
-static void send_packet(struct conn *c, const ei_x_buff *control, const ei_x_buff *msg)
+/* c is dead from now on (the node thread closes it when it next reads).
+ * Under c->lock. */
+static void conn_kill_locked(struct conn *c)
+{
+    if (!c->dead) {
+        c->dead = true;
+        shutdown(c->fd, SHUT_RDWR);
+    }
+}
+
+/* Writes what waits in c->out, then iov (count entries, 0: none), in one
+ * system call when there is room; a connection that cannot take it is
+ * dead.  Under c->write_lock. */
+static void write_after_out(struct conn *c, const struct iovec *iov, int count)
+{
+    struct iovec all[4];
+    pthread_mutex_lock(&c->lock);
+    bool dead = c->dead;
+    char *out = c->out;
+    size_t out_len = c->out_len;
+    c->out = NULL;
+    c->out_len = c->out_cap = 0;
+    atomic_store_explicit(&c->flush_asked, false, memory_order_relaxed);
+    pthread_mutex_unlock(&c->lock);
+    int n = 0;
+    if (out_len > 0)
+        all[n++] = (struct iovec){out, out_len};
+    for (int k = 0; k < count; k++)
+        all[n++] = iov[k];
+    if (!dead && n > 0 && !write_iov(c, all, n)) {
+        pthread_mutex_lock(&c->lock);
+        conn_kill_locked(c);
+        pthread_mutex_unlock(&c->lock);
+    }
+    srv__free(out);
+}
+
+/* The node thread: writes what of c->out the socket takes now, without
+ * waiting (it reads every connection: a peer that does not read must
+ * not stop it); true when some is left, to go once the socket has room
+ * (POLLOUT).  Under c->lock, so that an append cannot move out. */
+static bool flush_out(struct conn *c)
+{
+    pthread_mutex_lock(&c->write_lock);
+    pthread_mutex_lock(&c->lock);
+    if (!c->dead && c->out_len > 0) {
+        ssize_t w;
+        do
+            w = send(c->fd, c->out, c->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        while (w < 0 && errno == EINTR);
+        if (w > 0) {
+            memmove(c->out, c->out + w, c->out_len - (size_t)w);
+            c->out_len -= (size_t)w;
+            atomic_store_explicit(&c->wrote_ns, srv__now_ns(), memory_order_relaxed);
+        } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            conn_kill_locked(c);
+        }
+    }
+    if (c->dead)
+        c->out_len = 0;
+    bool left = c->out_len > 0;
+    atomic_store_explicit(&c->flush_asked, left, memory_order_relaxed);
+    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->write_lock);
+    return left;
+}
+
+/* Writes what waits in c->out, waiting for room as a sender does: the
+ * node's stop, so that no cast made before it is lost. */
+static void flush_out_all(struct conn *c)
+{
+    pthread_mutex_lock(&c->write_lock);
+    write_after_out(c, NULL, 0);
+    pthread_mutex_unlock(&c->write_lock);
+}
+
+/* Appends the packet to c->out, and wakes the node thread to write it
+ * if it is not woken already; false when out of memory. */
+static bool queue_out(struct conn *c, const struct iovec *iov, int count)
+{
+    size_t n = 0;
+    for (int k = 0; k < count; k++)
+        n += iov[k].iov_len;
+    pthread_mutex_lock(&c->lock);
+    bool fits = c->dead || c->out_cap - c->out_len >= n;
+    if (!fits) {
+        size_t cap = c->out_cap != 0 ? c->out_cap : 4096;
+        while (cap - c->out_len < n)
+            cap *= 2;
+        char *grown = srv__realloc(c->out, cap);
+        if (grown != NULL) {
+            c->out = grown;
+            c->out_cap = cap;
+            fits = true;
+        }
+    }
+    bool wake = false;
+    if (fits && !c->dead) {
+        for (int k = 0; k < count; k++) {
+            memcpy(c->out + c->out_len, iov[k].iov_base, iov[k].iov_len);
+            c->out_len += iov[k].iov_len;
+        }
+        wake = !atomic_load_explicit(&c->flush_asked, memory_order_relaxed);
+        atomic_store_explicit(&c->flush_asked, true, memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (wake) {
+        char byte = WAKE_FLUSH;
+        while (write(node.wake[1], &byte, 1) < 0 && errno == EINTR)
+            ;
+    }
+    return fits;
+}
+
+/* Sends 'p', control and msg (msg may be NULL) as one packet: by the
+ * node thread with what else waits when lazy (a cast, a send), at once
+ * otherwise.  A connection that cannot take it is dead from then on
+ * (the node thread closes it when it next reads). */
+static void send_packet(struct conn *c, const ei_x_buff *control, const ei_x_buff *msg,
+                        bool lazy)
 {
     size_t n = 1 + (size_t)control->index + (msg != NULL ? (size_t)msg->index : 0);
     char head[5] = {(char)(n >> 24), (char)(n >> 16), (char)(n >> 8), (char)n, 'p'};
     struct iovec iov[3] = {{head, sizeof head},
                            {control->buff, (size_t)control->index},
                            {msg != NULL ? msg->buff : NULL, msg != NULL ? (size_t)msg->index : 0}};
-    pthread_mutex_lock(&c->lock);
-    if (!c->dead && !write_iov(c, iov, msg != NULL ? 3 : 2)) {
-        c->dead = true;
-        shutdown(c->fd, SHUT_RDWR);
-    }
-    pthread_mutex_unlock(&c->lock);
+    int count = msg != NULL ? 3 : 2;
+    if (lazy && queue_out(c, iov, count))
+        return;
+    pthread_mutex_lock(&c->write_lock);
+    write_after_out(c, iov, count);
+    pthread_mutex_unlock(&c->write_lock);
 }
 
 /* msg, a whole encoded term with its version, to the Erlang pid to. */
-static void send_to_pid(struct conn *c, const erlang_pid *to, const ei_x_buff *msg)
+static void send_to_pid(struct conn *c, const erlang_pid *to, const ei_x_buff *msg, bool lazy)
 {
     ei_x_buff control;
     if (ei_x_new_with_version(&control) != 0)
@@ -262,7 +396,7 @@ static void send_to_pid(struct conn *c, const erlang_pid *to, const ei_x_buff *m
     if (ei_x_encode_tuple_header(&control, 3) == 0 &&
         ei_x_encode_long(&control, DOP_SEND) == 0 &&
         ei_x_encode_atom(&control, "") == 0 && ei_x_encode_pid(&control, to) == 0)
-        send_packet(c, &control, msg);
+        send_packet(c, &control, msg, lazy);
     ei_x_free(&control);
 }
 
@@ -285,7 +419,7 @@ static void send_monitor_exit(struct conn *c, const struct monitor *m, const cha
               (reason != NULL ? ei_x_append_buf(&control, reason, reason_len)
                               : ei_x_encode_atom(&control, atom)) == 0;
     if (ok)
-        send_packet(c, &control, NULL);
+        send_packet(c, &control, NULL, false);
     ei_x_free(&control);
 }
 
@@ -503,7 +637,7 @@ static void reply(struct job *j, void (*write_reply)(struct job *, srv_term_out 
         node_log(SRV_LOG_ERROR, "node: no memory for the reply to a call of %s",
              j->module->name);
     else
-        send_to_pid(j->conn, &j->from, &out.x);
+        send_to_pid(j->conn, &j->from, &out.x, false);
     srv__term_out_free(&out);
 }
 
@@ -784,7 +918,7 @@ static void answer_ping(struct conn *c, const char *buf, int at)
     if (ei_x_encode_tuple_header(&out, 2) == 0 &&
         ei_x_append_buf(&out, buf + tag_at, tag_end - tag_at) == 0 &&
         ei_x_encode_atom(&out, "yes") == 0)
-        send_to_pid(c, &from, &out);
+        send_to_pid(c, &from, &out, false);
     ei_x_free(&out);
 }
 
@@ -929,14 +1063,13 @@ static bool write_tick(struct conn *c)
 {
     static const char zero[4];
     struct iovec iov = {(void *)zero, sizeof zero};
-    if (pthread_mutex_trylock(&c->lock) != 0)
+    if (pthread_mutex_trylock(&c->write_lock) != 0)
         return false;
-    bool written = !c->dead && write_iov(c, &iov, 1);
-    if (!written && !c->dead) {
-        c->dead = true;
-        shutdown(c->fd, SHUT_RDWR);
-    }
+    write_after_out(c, &iov, 1);
+    pthread_mutex_lock(&c->lock);
+    bool written = !c->dead;
     pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->write_lock);
     return written;
 }
 
@@ -1102,6 +1235,15 @@ static bool conn_read(struct conn *c, const char **why)
 /* A connection on fd, whose handshake is done, to peer: in the node's
  * list (the node thread polls it from its next round), held once for
  * that list.  NULL when there is no room or memory. */
+/* fd closes in a program this one starts (exec): a child must not hold
+ * the node's name in epmd, its port or its connections. */
+static void keep_from_children(int fd)
+{
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0)
+        fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
 static struct conn *conn_add(int fd, const char *peer)
 {
     struct conn *c = srv__calloc(1, sizeof *c);
@@ -1117,9 +1259,11 @@ static struct conn *conn_add(int fd, const char *peer)
     snprintf(c->peer, sizeof c->peer, "%s", peer);
     atomic_init(&c->refs, 1);
     pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->write_lock, NULL);
     c->heard_ns = srv__now_ns();
     atomic_init(&c->wrote_ns, c->heard_ns); /* the handshake's last packet */
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    keep_from_children(fd);
     int on = 1; /* as Erlang's distribution: a reply goes out at once */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     node.conns[node.conn_count++] = c;
@@ -1162,9 +1306,6 @@ static uint64_t tick_if_quiet(struct conn *c, uint64_t tick_ns)
     return tick_ns;
 }
 
-/* The wake pipe's bytes: a connection was opened (poll it too), or the
- * node stops. */
-enum { WAKE_CONNECTED = 'c', WAKE_STOP = 's' };
 
 static void *node_thread(void *unused)
 {
@@ -1180,8 +1321,13 @@ static void *node_thread(void *unused)
         size_t n = node.conn_count;
         memcpy(polled, node.conns, n * sizeof *polled);
         pthread_mutex_unlock(&node.conns_lock);
-        for (size_t k = 0; k < n; k++)
-            fds[k + 2] = (struct pollfd){polled[k]->fd, POLLIN, 0};
+        /* casts that wait (WAKE_FLUSH), all at once; what a full socket
+         * leaves waits for its room */
+        for (size_t k = 0; k < n; k++) {
+            bool waits = atomic_load_explicit(&polled[k]->flush_asked, memory_order_relaxed) &&
+                         flush_out(polled[k]);
+            fds[k + 2] = (struct pollfd){polled[k]->fd, (short)(POLLIN | (waits ? POLLOUT : 0)), 0};
+        }
         int r = poll(fds, n + 2, timeout_ms);
         if (r < 0 && errno != EINTR)
             break;
@@ -1194,7 +1340,7 @@ static void *node_thread(void *unused)
         for (size_t k = 0; k < n && !stop; k++) {
             struct conn *c = polled[k];
             const char *why = NULL;
-            if (fds[k + 2].revents != 0 && !conn_read(c, &why)) {
+            if ((fds[k + 2].revents & ~POLLOUT) != 0 && !conn_read(c, &why)) {
                 conn_close(c, why);
             } else if (srv__now_ns() - c->heard_ns > 4 * tick_ns) {
                 conn_close(c, "no tick from it");
@@ -1221,6 +1367,7 @@ static void close_all(void)
         pthread_mutex_unlock(&node.conns_lock);
         if (c == NULL)
             break;
+        flush_out_all(c);
         conn_close(c, NULL);
     }
 }
@@ -1425,16 +1572,16 @@ static void send_monitor_op(struct conn *c, long op, const erlang_pid *self,
     if (ei_x_encode_tuple_header(&control, 4) == 0 && ei_x_encode_long(&control, op) == 0 &&
         ei_x_encode_pid(&control, self) == 0 && encode_target(&control, t) == 0 &&
         ei_x_encode_ref(&control, ref) == 0)
-        send_packet(c, &control, NULL);
+        send_packet(c, &control, NULL, false);
     ei_x_free(&control);
 }
 
 /* msg to t on c, from self: REG_SEND to a name, SEND to a pid. */
 static void send_to_target(struct conn *c, const erlang_pid *self, const struct target *t,
-                           const ei_x_buff *msg)
+                           const ei_x_buff *msg, bool lazy)
 {
     if (t->name == NULL) {
-        send_to_pid(c, &t->pid, msg);
+        send_to_pid(c, &t->pid, msg, lazy);
         return;
     }
     ei_x_buff control;
@@ -1444,7 +1591,7 @@ static void send_to_target(struct conn *c, const erlang_pid *self, const struct 
         ei_x_encode_long(&control, DOP_REG_SEND) == 0 &&
         ei_x_encode_pid(&control, self) == 0 && ei_x_encode_atom(&control, "") == 0 &&
         ei_x_encode_atom(&control, t->name) == 0)
-        send_packet(c, &control, msg);
+        send_packet(c, &control, msg, lazy);
     ei_x_free(&control);
 }
 
@@ -1536,7 +1683,7 @@ static srv_status remote_call(const struct target *t, const srv_module *module,
     calls.list = p;
     pthread_mutex_unlock(&calls.lock);
     send_monitor_op(c, DOP_MONITOR_P, &me, t, &ref);
-    send_to_target(c, &me, t, &out.x);
+    send_to_target(c, &me, t, &out.x, false);
     srv__term_out_free(&out);
     conn_put(c); /* listed, the call keeps c open or is answered by its close */
 
@@ -1602,7 +1749,7 @@ static srv_status remote_post(const struct target *t, const srv_module *module,
         return SRV_EINVAL;
     struct conn *c = conn_to(t->peer);
     if (c != NULL) {
-        send_to_target(c, &self, t, &out.x);
+        send_to_target(c, &self, t, &out.x, true);
         conn_put(c);
     }
     srv__term_out_free(&out);
@@ -1697,7 +1844,7 @@ static void send_link_op(struct conn *c, long op, srv_pid from, srv_pid to, srv_
         ei_x_encode_long(&control, op) == 0 && ei_x_encode_pid(&control, &f) == 0 &&
         ei_x_encode_pid(&control, &t) == 0 &&
         (reason == NULL || ei_x_encode_atom(&control, reason) == 0))
-        send_packet(c, &control, NULL);
+        send_packet(c, &control, NULL, false);
     ei_x_free(&control);
 }
 
@@ -1750,7 +1897,7 @@ static void on_unlink_id(struct conn *c, const char *buf, int i)
         ei_x_encode_long(&control, DOP_UNLINK_ID_ACK) == 0 &&
         ei_x_append_buf(&control, buf + id_at, id_end - id_at) == 0 &&
         ei_x_encode_pid(&control, &to) == 0 && ei_x_encode_pid(&control, &from) == 0)
-        send_packet(c, &control, NULL);
+        send_packet(c, &control, NULL, false);
     ei_x_free(&control);
 }
 
@@ -1955,6 +2102,10 @@ srv_status srv_node_start(const char *name, const char *cookie,
         pthread_mutex_unlock(&node.lock);
         return status;
     }
+    keep_from_children(node.listen_fd);
+    keep_from_children(node.epmd_fd);
+    keep_from_children(node.wake[0]);
+    keep_from_children(node.wake[1]);
     /* ei_publish learnt the node's creation from epmd */
     snprintf(node.name, sizeof node.name, "%s", ei_thisnodename(&node.ec));
     srv__term_set_node(node.name, ei_self(&node.ec)->creation);

@@ -452,6 +452,50 @@ Test(node, calls_and_casts_an_erlang_gen_server_with_the_typed_client, .timeout 
     node_down();
 }
 
+/* Casts a thousand notes, n0 to n999, to the twin's server. */
+static void cast_notes(const char *twin)
+{
+    for (int i = 0; i < 1000; i++) {
+        char note[16];
+        snprintf(note, sizeof note, "n%d", i);
+        cr_assert_eq(remote_note_node(twin, "remote", srv_atom_from(note)), SRV_OK);
+    }
+}
+
+Test(node, a_call_after_casts_reaches_the_erlang_server_after_them, .timeout = T(90))
+{
+    node_up();
+    char twin[64];
+    FILE *erl = twin_up(twin, sizeof twin);
+    /* the casts wait for the node thread to write them; the call is
+     * written at once, behind them */
+    cast_notes(twin);
+    remote_last_reply last;
+    cr_assert_eq(remote_last_node(twin, "remote", &last, 5000, NULL), SRV_OK);
+    cr_assert_str_eq(last.what, "n999");
+    remote_note_node(twin, "remote", srv_atom_from("stop"));
+    free(finish(erl));
+    node_down();
+}
+
+Test(node, casts_made_just_before_the_node_stops_are_not_lost, .timeout = T(90))
+{
+    node_up();
+    char twin[64];
+    FILE *erl = twin_up(twin, sizeof twin);
+    cast_notes(twin);
+    srv_node_stop();
+    /* the same node again, with the same cookie, asks what arrived (the
+     * twin, started after the node, held none of its sockets) */
+    cr_assert_eq(srv_node_start(node_name, cookie, NULL), SRV_OK);
+    remote_last_reply last;
+    ASSERT_EVENTUALLY(remote_last_node(twin, "remote", &last, 1000, NULL) == SRV_OK);
+    cr_assert_str_eq(last.what, "n999");
+    remote_note_node(twin, "remote", srv_atom_from("stop"));
+    free(finish(erl));
+    node_down();
+}
+
 Test(node, an_erlang_server_crashing_under_an_srv_caller_gives_the_reason, .timeout = T(90))
 {
     node_up();
