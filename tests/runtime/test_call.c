@@ -4,6 +4,7 @@
  */
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "names.srv.h"
 #include "peer.srv.h"
@@ -237,6 +238,29 @@ Test(call, deferred_reply_reaches_the_waiting_caller, .timeout = T(10))
     pthread_join(t, NULL);
     cr_assert_eq(d.status, SRV_OK);
     cr_assert_eq(d.value, 77);
+    counter_stop(pid);
+}
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A call's timeout ends its wait no earlier than it says, from the call's
+ * start. */
+Test(call, a_timeout_never_ends_the_wait_early, .timeout = T(30))
+{
+    srv_pid pid = start_counter(0);
+    for (long ms = 100; ms <= 102; ms++) {
+        uint64_t start = monotonic_ns();
+        counter_defer_reply r;
+        cr_assert_eq(counter_defer_timeout(pid, &r, ms), SRV_ETIMEOUT);
+        uint64_t waited = monotonic_ns() - start;
+        cr_assert_geq(waited, (uint64_t)ms * 1000000u, "%ld ms ended after %llu ns", ms,
+                      (unsigned long long)waited);
+    }
     counter_stop(pid);
 }
 
