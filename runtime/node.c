@@ -1925,28 +1925,29 @@ bool srv__node_link(srv_pid self, srv_pid remote)
     return tied;
 }
 
-void srv__node_unlink(srv_pid self, srv_pid remote)
+/* The link of self and remote ends: op (UNLINK, or EXIT with reason)
+ * tells the other node, if the link was still there. */
+static void untie_link(srv_pid self, srv_pid remote, long op, srv_atom reason)
 {
     struct conn *c = conn_of(remote, false);
     struct tie t = {.local = self, .remote = remote, .link = true}, old;
     if (c == NULL)
         return;
     if (tie_take(c, &t, false, &old))
-        send_link_op(c, DOP_UNLINK, self, remote, NULL);
+        send_link_op(c, op, self, remote, reason);
     conn_put(c);
+}
+
+void srv__node_unlink(srv_pid self, srv_pid remote)
+{
+    untie_link(self, remote, DOP_UNLINK, NULL);
 }
 
 void srv__node_link_exit(srv_pid self, srv_pid remote, srv_atom reason,
                          const srv_detail *detail)
 {
     (void)detail; /* the reason alone crosses: {Reason, Detail} has no term */
-    struct conn *c = conn_of(remote, false);
-    struct tie t = {.local = self, .remote = remote, .link = true}, old;
-    if (c == NULL)
-        return;
-    if (tie_take(c, &t, false, &old))
-        send_link_op(c, DOP_EXIT, self, remote, reason);
-    conn_put(c);
+    untie_link(self, remote, DOP_EXIT, reason);
 }
 
 /* MONITOR_P or DEMONITOR_P of monitor tie t's remote pid. */
