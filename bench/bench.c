@@ -312,16 +312,11 @@ static void stop_sup(srv_pid pid)
     while (down.kind != SRV_SIGNAL_DOWN || down.ref != ref);
 }
 
-static void no_log(srv_log_level level, const char *text, void *user)
-{
-    (void)level, (void)text, (void)user;
-}
-
 static void bench_supervisors(void)
 {
-    /* the supervisor reports go nowhere, as the Erlang side's (level
-     * emergency): a report per kill would time the logger */
-    srv_set_logger(no_log, NULL);
+    /* no report is made, as on the Erlang side (level emergency): a
+     * report per kill or start would time the logger */
+    srv_set_log_level(SRV_LOG_NONE);
     child_args = (struct worker_init_args){key, value};
     /* a child killed, until it runs again and answers under its name */
     srv_pid sup = start_bench_sup(false);

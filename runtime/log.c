@@ -11,6 +11,7 @@
  */
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +26,17 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static srv_logger_fn logger;
 static void *logger_user;
+static _Atomic int max_level = SRV_LOG_INFO; /* the least severe logged */
+
+void srv_set_log_level(srv_log_level level)
+{
+    atomic_store_explicit(&max_level, (int)level, memory_order_relaxed);
+}
+
+bool srv__log_wants(srv_log_level level)
+{
+    return (int)level <= atomic_load_explicit(&max_level, memory_order_relaxed);
+}
 
 void srv_set_logger(srv_logger_fn fn, void *user)
 {
@@ -36,6 +48,8 @@ void srv_set_logger(srv_logger_fn fn, void *user)
 
 void srv__log(srv_log_level level, const char *text)
 {
+    if (!srv__log_wants(level))
+        return;
     if (text == NULL) /* a report whose text found no memory */
         text = "srv: a report was lost: out of memory\n";
     pthread_mutex_lock(&lock);
@@ -303,6 +317,8 @@ static const char *text_of(const srv_buf *part)
 void srv__report_crash(struct process *p, srv_atom reason, const srv_detail *detail,
                        bool in_terminate, const srv_from *client)
 {
+    if (!srv__log_wants(SRV_LOG_ERROR))
+        return;
     const srv_module *m = p->module;
     srv_buf out = {0};
     srv_atom name = srv__name(p);
@@ -349,6 +365,8 @@ static void put_links(srv_buf *out, srv_pid pid)
 void srv__report_spawn_crash(struct process *p, srv_atom initial_call, srv_atom reason,
                              const srv_detail *detail)
 {
+    if (!srv__log_wants(SRV_LOG_ERROR))
+        return;
     srv_buf out = {0};
     srv_atom name = srv__name(p);
     report_header(&out, "CRASH", p);

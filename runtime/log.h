@@ -42,7 +42,11 @@ struct sys_debug {
 /* The i-th event held, oldest first. */
 const struct debug_event *srv__debug_event_at(const struct sys_debug *d, unsigned i);
 
+/* text to the logger, if its level is logged (srv_set_log_level). */
 void srv__log(srv_log_level level, const char *text);
+/* Whether a report of level is logged: a report that is not need not be
+ * made. */
+bool srv__log_wants(srv_log_level level);
 /* Whether the user set a logger (srv_set_logger): progress reports go to
  * it only, as OTP's default level (notice) leaves them out. */
 bool srv__log_custom(void);

@@ -731,6 +731,8 @@ static bool handle_exit_signal(struct process *p, struct envelope *e)
  * gen_server logs a message that no handle_info takes. */
 static void unhandled_timeout(struct process *p)
 {
+    if (!srv__log_wants(SRV_LOG_WARNING))
+        return;
     srv_buf out = {0};
     srv_buf_printf(&out, "=WARNING REPORT==== srv %s ===\n", srv_pid_format(p->pid).s);
     srv_buf_printf(&out, "** Undefined handle_info in %s\n", p->module->name);

@@ -210,6 +210,8 @@ static void report_error(const struct sup_state *s, const char *context, srv_ato
                          const srv_detail *detail, const struct child *c, srv_pid pid,
                          size_t nb_children)
 {
+    if (!srv__log_wants(SRV_LOG_ERROR))
+        return;
     srv_buf out = {0};
     srv_buf_printf(&out, "=SUPERVISOR REPORT==== srv %s ===\n    supervisor: ",
                    srv_pid_format(srv__current()->pid).s);
@@ -226,7 +228,7 @@ static void report_error(const struct sup_state *s, const char *context, srv_ato
  * set only: the default one, like OTP's (level notice), leaves it out. */
 static void report_progress(const struct sup_state *s, const struct child *c, srv_pid pid)
 {
-    if (!srv__log_custom())
+    if (!srv__log_custom() || !srv__log_wants(SRV_LOG_INFO))
         return;
     srv_buf out = {0};
     srv_buf_printf(&out, "=PROGRESS REPORT==== srv %s ===\n    supervisor: ",

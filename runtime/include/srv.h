@@ -1484,7 +1484,8 @@ SRV_API int srv_run(const srv_sup_module *root, const void *args);
 /* Logger and crash reports                                                */
 
 typedef enum srv_log_level {
-    SRV_LOG_ERROR = 1,
+    SRV_LOG_NONE = 0, /* for srv_set_log_level only: no report at all */
+    SRV_LOG_ERROR,
     SRV_LOG_WARNING,
     SRV_LOG_INFO
 } srv_log_level;
@@ -1494,6 +1495,11 @@ typedef void (*srv_logger_fn)(srv_log_level level, const char *text,
                               void *user);
 /* NULL restores the default, which writes to stderr. */
 SRV_API void srv_set_logger(srv_logger_fn fn, void *user);
+/* logger:set_primary_config(level, Level): reports less severe than level
+ * are neither made nor logged (SRV_LOG_NONE: none is).  The default,
+ * SRV_LOG_INFO, lets all through (progress reports go to a logger the
+ * user set only, as OTP's notice leaves them out). */
+SRV_API void srv_set_log_level(srv_log_level level);
 
 /* ---------------------------------------------------------------------- */
 /* The runtime                                                             */

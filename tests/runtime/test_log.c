@@ -37,6 +37,19 @@ Test(crash_report, names_the_registered_name, .timeout = T(10))
     cr_assert_eq(srv_whereis("named_crasher", &holder), SRV_ENOTREG, "the name is free after");
 }
 
+Test(crash_report, a_level_above_error_leaves_the_crash_unreported, .timeout = T(10))
+{
+    static struct captured c;
+    srv_set_logger(capture, &c);
+    srv_set_log_level(SRV_LOG_NONE);
+    counter_crash_reply r;
+    cr_assert_eq(counter_crash(start_counter(1), "bad_thing", &r), SRV_EEXIT);
+    srv_set_log_level(SRV_LOG_ERROR);
+    cr_assert_eq(counter_crash(start_counter(2), "worse_thing", &r), SRV_EEXIT);
+    cr_assert_eq(c.reports, 1, "only the crash under SRV_LOG_ERROR is reported");
+    cr_assert(strstr(c.text, "worse_thing") != NULL, "%s", c.text);
+}
+
 Test(crash_report, normal_and_shutdown_exits_are_not_reported, .timeout = T(10))
 {
     static struct captured c;

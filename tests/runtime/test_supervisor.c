@@ -368,6 +368,24 @@ Test(supervisor, shutdown_waits_each_child_its_time_then_kills_it, .timeout = T(
     expect_events(2, "terminate_begins s shutdown;terminate a shutdown;");
 }
 
+/* srv_set_log_level(SRV_LOG_WARNING): the supervisor report of a death,
+ * no progress report of a start. */
+Test(supervisor, a_log_level_of_warning_leaves_out_the_progress_reports, .timeout = T(20))
+{
+    srv_set_logger(keep_report, NULL);
+    srv_set_log_level(SRV_LOG_WARNING);
+    sup_log_reset();
+    struct tree_args a = tree(SRV_ONE_FOR_ONE, 2, 10);
+    add(&a, worker("r", SUP_WORKER_OK, 1000));
+    srv_pid sup = start_tree(&a);
+    expect_events(1, "init r;");
+    srv_exit_signal(child_pid(sup, "r"), SRV_KILL);
+    expect_events(1, "init r;");
+    child_pid(sup, "r"); /* a call behind the restart: its reports are made */
+    cr_assert_eq(reports_seen(), 1, "the supervisor report alone");
+    shut_down(sup);
+}
+
 /* The reports: a child's death is a supervisor report (child_terminated,
  * its reason and the offender); its start again, a progress report. */
 Test(supervisor, a_child_killed_gives_a_supervisor_report_and_a_progress_report, .timeout = T(20))
