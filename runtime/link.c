@@ -22,11 +22,11 @@
 #include "link.h"
 #include "loop.h"
 #include "mailbox.h"
-#include "node.h"
 #include "os.h"
 #include "process.h"
-#include "slab.h"
+#include "remote.h"
 #include "sched.h"
+#include "slab.h"
 #include "thread.h"
 #include "wait.h"
 

@@ -38,9 +38,9 @@
 #include "alloc.h"
 #include "link.h"
 #include "log.h"
-#include "node.h"
 #include "os.h"
 #include "process.h"
+#include "remote.h"
 #include "term.h"
 #include "thread.h"
 #include "wait.h"
@@ -1722,8 +1722,8 @@ srv_status srv_node_call(const char *peer, const char *name, const srv_module *m
     return status;
 }
 
-srv_status srv__node_call(srv_pid to, const srv_module *module, unsigned message,
-                          const void *args, void *reply, long timeout_ms, srv_atom *reason)
+static srv_status node_call(srv_pid to, const srv_module *module, unsigned message,
+                            const void *args, void *reply, long timeout_ms, srv_atom *reason)
 {
     *reason = NULL;
     if (!can_send(module, message, SRV_MESSAGE_CALL))
@@ -1766,8 +1766,8 @@ srv_status srv_node_cast(const char *peer, const char *name, const srv_module *m
     return remote_post(&t, module, message, args);
 }
 
-srv_status srv__node_post(srv_pid to, const srv_module *module, unsigned message,
-                          const void *args, srv_message_kind kind)
+static srv_status node_post(srv_pid to, const srv_module *module, unsigned message,
+                            const void *args, srv_message_kind kind)
 {
     if (!can_send(module, message, kind))
         return SRV_EINVAL;
@@ -1912,7 +1912,7 @@ static struct conn *conn_of(srv_pid pid, bool with_connect)
     return with_connect ? conn_to(e.node) : conn_find(e.node);
 }
 
-bool srv__node_link(srv_pid self, srv_pid remote)
+static bool node_link(srv_pid self, srv_pid remote)
 {
     struct conn *c = conn_of(remote, true);
     struct tie t = {.local = self, .remote = remote, .link = true};
@@ -1938,13 +1938,13 @@ static void untie_link(srv_pid self, srv_pid remote, long op, srv_atom reason)
     conn_put(c);
 }
 
-void srv__node_unlink(srv_pid self, srv_pid remote)
+static void node_unlink(srv_pid self, srv_pid remote)
 {
     untie_link(self, remote, DOP_UNLINK, NULL);
 }
 
-void srv__node_link_exit(srv_pid self, srv_pid remote, srv_atom reason,
-                         const srv_detail *detail)
+static void node_link_exit(srv_pid self, srv_pid remote, srv_atom reason,
+                           const srv_detail *detail)
 {
     (void)detail; /* the reason alone crosses: {Reason, Detail} has no term */
     untie_link(self, remote, DOP_EXIT, reason);
@@ -1960,7 +1960,7 @@ static void send_pid_monitor_op(struct conn *c, long op, const struct tie *t)
     send_monitor_op(c, op, &me, &to, &t->eref);
 }
 
-bool srv__node_monitor(srv_pid self, srv_pid remote, srv_monitor_ref ref)
+static bool node_monitor(srv_pid self, srv_pid remote, srv_monitor_ref ref)
 {
     struct conn *c = conn_of(remote, true);
     if (c == NULL)
@@ -1976,7 +1976,7 @@ bool srv__node_monitor(srv_pid self, srv_pid remote, srv_monitor_ref ref)
     return tied;
 }
 
-void srv__node_demonitor(srv_pid self, srv_pid remote, srv_monitor_ref ref)
+static void node_demonitor(srv_pid self, srv_pid remote, srv_monitor_ref ref)
 {
     struct conn *c = conn_of(remote, false);
     struct tie t = {.local = self, .remote = remote, .ref = ref}, old;
@@ -1986,6 +1986,17 @@ void srv__node_demonitor(srv_pid self, srv_pid remote, srv_monitor_ref ref)
         send_pid_monitor_op(c, DOP_DEMONITOR_P, &old);
     conn_put(c);
 }
+
+/* What the runtime asks of the node about other nodes' pids (remote.h). */
+static const struct srv__remote_hooks hooks = {
+    .call = node_call,
+    .post = node_post,
+    .link = node_link,
+    .unlink = node_unlink,
+    .link_exit = node_link_exit,
+    .monitor = node_monitor,
+    .demonitor = node_demonitor,
+};
 
 /* ---------------------------------------------------------------------- */
 /* Starting and stopping                                                   */
@@ -2107,6 +2118,7 @@ srv_status srv_node_start(const char *name, const char *cookie,
     keep_from_children(node.epmd_fd);
     keep_from_children(node.wake[0]);
     keep_from_children(node.wake[1]);
+    srv__remote_set(&hooks);
     /* ei_publish learnt the node's creation from epmd */
     snprintf(node.name, sizeof node.name, "%s", ei_thisnodename(&node.ec));
     srv__term_set_node(node.name, ei_self(&node.ec)->creation);
