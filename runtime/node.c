@@ -1389,6 +1389,13 @@ struct pending {
     erlang_ref ref;
     struct conn *conn;
     srv_from from;
+    /* A request's (srv_send_request): nobody waits now, its from names a
+     * place in the requester's table of requests (request.c), which gets
+     * the reply decoded here, by module's codec; the node thread
+     * demonitors server once the reply came.  module NULL: a call's. */
+    const srv_module *module;
+    unsigned message;
+    srv_pid server;
 };
 
 /* What the caller's slot gets with SRV_OK: the reply term (no version
@@ -1426,16 +1433,23 @@ static struct pending *pending_take(const erlang_ref *ref, const struct conn *c)
     return found;
 }
 
+static void answer_request(struct pending *p, srv_status status, srv_atom reason,
+                           struct remote_reply reply);
+
 /* Answers p's caller and frees p; a reply the caller did not take (it
  * gave up, or ended) is freed too. */
 static void answer(struct pending *p, srv_status status, srv_atom reason,
                    struct remote_reply reply)
 {
-    if (!srv__slot_complete(p->from, status, reason, status == SRV_OK ? &reply : NULL,
-                            sizeof reply))
+    if (p->module != NULL)
+        answer_request(p, status, reason, reply);
+    else if (!srv__slot_complete(p->from, status, reason, status == SRV_OK ? &reply : NULL,
+                                 sizeof reply))
         srv__free(reply.term);
     srv__free(p);
 }
+
+static void request_demonitor(const struct pending *p);
 
 /* A message to a local pid that is {Ref, Reply} for a call of ours:
  * taken (true), its reply copied for the caller. */
@@ -1449,6 +1463,8 @@ static bool take_reply(const char *buf, int at, int end)
     struct pending *p = pending_take(&ref, NULL);
     if (p == NULL)
         return false;
+    if (p->module != NULL) /* a request's: as gen_server, its monitor goes */
+        request_demonitor(p);
     struct remote_reply reply = {srv__malloc((size_t)(end - i)), end - i};
     if (reply.term != NULL)
         memcpy(reply.term, buf + i, (size_t)(end - i));
@@ -1562,9 +1578,10 @@ static int encode_target(ei_x_buff *x, const struct target *t)
     return t->name != NULL ? ei_x_encode_atom(x, t->name) : ei_x_encode_pid(x, &t->pid);
 }
 
-/* Sends {op, Self, To, Ref} (MONITOR_P, DEMONITOR_P): To by name or pid. */
+/* Sends {op, Self, To, Ref} (MONITOR_P, DEMONITOR_P): To by name or pid;
+ * lazy as send_packet's. */
 static void send_monitor_op(struct conn *c, long op, const erlang_pid *self,
-                            const struct target *t, const erlang_ref *ref)
+                            const struct target *t, const erlang_ref *ref, bool lazy)
 {
     ei_x_buff control;
     if (ei_x_new_with_version(&control) != 0)
@@ -1572,7 +1589,7 @@ static void send_monitor_op(struct conn *c, long op, const erlang_pid *self,
     if (ei_x_encode_tuple_header(&control, 4) == 0 && ei_x_encode_long(&control, op) == 0 &&
         ei_x_encode_pid(&control, self) == 0 && encode_target(&control, t) == 0 &&
         ei_x_encode_ref(&control, ref) == 0)
-        send_packet(c, &control, NULL, false);
+        send_packet(c, &control, NULL, lazy);
     ei_x_free(&control);
 }
 
@@ -1645,17 +1662,18 @@ static bool reply_read(const struct target *t, const srv_module *module, unsigne
     return false;
 }
 
-/* gen_server:call to t: the request with a monitor of t (its ref the
- * call's tag), the wait in the caller's reply slot, the demonitor. */
-static srv_status remote_call(const struct target *t, const srv_module *module,
-                              unsigned message, const void *args, void *reply,
-                              long timeout_ms, srv_atom *reason)
+/* Sends call number message of module to t from self, {'$gen_call',
+ * {Self, Ref}, Req}, with a monitor of t (Ref, its ref, in *ref); p, made
+ * by the caller, is listed first, for the node thread to answer: a
+ * call's caller's slot is armed here for got (p->module NULL), a
+ * request's from is the caller's.  SRV_EINVAL (the message has no term)
+ * or SRV_ENOPROC with noconnection (t's node cannot be reached): nothing
+ * sent, p freed. */
+static srv_status call_out(const struct target *t, const srv_module *module,
+                           unsigned message, const void *args, struct process *self,
+                           struct pending *p, struct remote_reply *got, erlang_ref *ref,
+                           srv_atom *reason)
 {
-    *reason = NULL;
-    struct process *self = srv__caller();
-    struct pending *p = self != NULL ? srv__calloc(1, sizeof *p) : NULL;
-    if (p == NULL)
-        return SRV_ENOMEM;
     erlang_pid me;
     srv__term_pid_out(self->pid, &me);
     pthread_mutex_lock(&calls.lock);
@@ -1673,21 +1691,40 @@ static srv_status remote_call(const struct target *t, const srv_module *module,
         *reason = srv_atom_from("noconnection");
         return SRV_ENOPROC;
     }
-    uint64_t deadline = srv__deadline_after_ms(timeout_ms);
-    struct remote_reply got = {NULL, 0};
     p->conn = c;
-    p->from = (srv_from){self->pid, srv__slot_arm(srv__slot(self), &got), NULL};
-    erlang_ref ref = p->ref; /* p is the node thread's once listed */
+    if (p->module == NULL)
+        p->from = (srv_from){self->pid, srv__slot_arm(srv__slot(self), got), NULL};
+    *ref = p->ref; /* p is the node thread's once listed */
     pthread_mutex_lock(&calls.lock);
     p->next = calls.list;
     calls.list = p;
     pthread_mutex_unlock(&calls.lock);
-    send_monitor_op(c, DOP_MONITOR_P, &me, t, &ref);
+    send_monitor_op(c, DOP_MONITOR_P, &me, t, ref, false);
     send_to_target(c, &me, t, &out.x, false);
     srv__term_out_free(&out);
     conn_put(c); /* listed, the call keeps c open or is answered by its close */
+    return SRV_OK;
+}
 
-    srv_status status = srv__slot_wait(srv__slot(self), deadline, reason);
+/* gen_server:call to t: the request with a monitor of t (its ref the
+ * call's tag), the wait in the caller's reply slot, the demonitor. */
+static srv_status remote_call(const struct target *t, const srv_module *module,
+                              unsigned message, const void *args, void *reply,
+                              long timeout_ms, srv_atom *reason)
+{
+    *reason = NULL;
+    struct process *self = srv__caller();
+    struct pending *p = self != NULL ? srv__calloc(1, sizeof *p) : NULL;
+    if (p == NULL)
+        return SRV_ENOMEM;
+    uint64_t deadline = srv__deadline_after_ms(timeout_ms);
+    struct remote_reply got = {NULL, 0};
+    erlang_ref ref;
+    srv_status status = call_out(t, module, message, args, self, p, &got, &ref, reason);
+    if (status != SRV_OK)
+        return status;
+
+    status = srv__slot_wait(srv__slot(self), deadline, reason);
     if (status == SRV_ETIMEOUT) {
         struct pending *mine = pending_take(&ref, NULL);
         srv__free(mine); /* NULL when the node thread took it, and frees it */
@@ -1695,7 +1732,9 @@ static srv_status remote_call(const struct target *t, const srv_module *module,
     if (status == SRV_OK || status == SRV_ETIMEOUT) { /* as gen_server: demonitor */
         struct conn *still = conn_find(t->peer);
         if (still != NULL) {
-            send_monitor_op(still, DOP_DEMONITOR_P, &me, t, &ref);
+            erlang_pid me;
+            srv__term_pid_out(self->pid, &me);
+            send_monitor_op(still, DOP_DEMONITOR_P, &me, t, &ref, false);
             conn_put(still);
         }
     }
@@ -1703,6 +1742,67 @@ static srv_status remote_call(const struct target *t, const srv_module *module,
         status = SRV_EINVAL;
     srv__free(got.term);
     return status;
+}
+
+srv_status srv__node_request(srv_pid to, const srv_module *module, unsigned message,
+                             const void *args, srv_from from, srv_atom *reason)
+{
+    *reason = NULL;
+    if (!can_send(module, message, SRV_MESSAGE_CALL))
+        return SRV_EINVAL;
+    if (!node.running) { /* no node: no other node can be reached */
+        *reason = srv_atom_from("noconnection");
+        return SRV_ENOPROC;
+    }
+    struct process *self = srv__caller();
+    struct pending *p = self != NULL ? srv__calloc(1, sizeof *p) : NULL;
+    if (p == NULL)
+        return SRV_ENOMEM;
+    p->from = from;
+    p->module = module;
+    p->message = message;
+    p->server = to;
+    struct target t;
+    target_pid(&t, to);
+    erlang_ref ref;
+    return call_out(&t, module, message, args, self, p, NULL, &ref, reason);
+}
+
+/* The node thread, once a request's reply came: the demonitor of its
+ * server, with the casts (it need not wait for room). */
+static void request_demonitor(const struct pending *p)
+{
+    erlang_pid me;
+    struct target t;
+    srv__term_pid_out(p->from.pid, &me);
+    target_pid(&t, p->server);
+    send_monitor_op(p->conn, DOP_DEMONITOR_P, &me, &t, &p->ref, true);
+}
+
+/* A request's answer, to its place in the requester's table: the reply
+ * read into the call's reply struct (one that does not read is
+ * SRV_EINVAL, as a call's), freed by its free_reply if the requester
+ * gave it up or ended. */
+static void answer_request(struct pending *p, srv_status status, srv_atom reason,
+                           struct remote_reply reply)
+{
+    const srv_message_type *type = &p->module->messages[p->message];
+    void *read = NULL;
+    if (status == SRV_OK) {
+        struct target t;
+        target_pid(&t, p->server);
+        read = srv__calloc(1, type->reply_size > 0 ? type->reply_size : 1);
+        if (read == NULL)
+            status = SRV_ENOMEM;
+        else if (!reply_read(&t, p->module, p->message, reply, read))
+            status = SRV_EINVAL;
+    }
+    if (!srv__slot_complete(p->from, status, reason, status == SRV_OK ? read : NULL,
+                            type->reply_size) &&
+        status == SRV_OK && type->free_reply != NULL)
+        type->free_reply(read);
+    srv__free(read);
+    srv__free(reply.term);
 }
 
 srv_status srv_node_call(const char *peer, const char *name, const srv_module *module,
@@ -1956,7 +2056,7 @@ static void send_pid_monitor_op(struct conn *c, long op, const struct tie *t)
     erlang_pid me;
     target_pid(&to, t->remote);
     srv__term_pid_out(t->local, &me);
-    send_monitor_op(c, op, &me, &to, &t->eref);
+    send_monitor_op(c, op, &me, &to, &t->eref, false);
 }
 
 bool srv__node_monitor(srv_pid self, srv_pid remote, srv_monitor_ref ref)

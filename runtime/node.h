@@ -16,6 +16,16 @@
 srv_status srv__node_call(srv_pid to, const srv_module *module, unsigned message,
                           const void *args, void *reply, long timeout_ms,
                           srv_atom *reason);
+/* srv_send_request to a remote pid: the call's request sent as
+ * srv__node_call sends it, its answer (the reply read into the call's
+ * reply struct, or SRV_ENOPROC, SRV_EEXIT with the reason) completed
+ * later, from the node's thread, to from (a place in the requester's
+ * table of requests, request.c).  SRV_OK once sent; SRV_ENOPROC with
+ * noconnection (in *reason) when no node runs or the pid's node cannot
+ * be reached, which the caller answers itself; SRV_EINVAL when the
+ * message has no term, SRV_ENOMEM: nothing sent, nothing to answer. */
+srv_status srv__node_request(srv_pid to, const srv_module *module, unsigned message,
+                             const void *args, srv_from from, srv_atom *reason);
 /* srv_cast ({'$gen_cast', Req}) or srv_send (the message's term) to a
  * remote pid: SRV_OK even when it cannot be delivered, as Erlang drops a
  * message to an unreachable node's pid; SRV_EINVAL when the message has

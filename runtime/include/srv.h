@@ -491,7 +491,13 @@ typedef struct srv_request_id {
  * {error, {noproc, Server}}.  SRV_EINVAL when message is not a call of
  * module, or the server runs another module; SRV_ENOMEM with nothing sent.
  * The handler is never run by the sender: the call is queued even to an
- * idle server. */
+ * idle server.  To another node's pid (a running node, srv_node_start) it
+ * goes as gen_server's, {'$gen_call', {Self, Ref}, Req} with a monitor of
+ * the pid, and is answered as a local one: the reply, read by module's
+ * term mapping (SRV_EINVAL when it does not read), or SRV_EEXIT with the
+ * exit reason, SRV_ENOPROC with noproc (the process is gone) or
+ * noconnection (its node goes, cannot be reached, or no node runs: then
+ * at once). */
 SRV_API srv_status srv_send_request(srv_pid server, const srv_module *module,
                                     unsigned message, const void *args,
                                     srv_request_id *req);
