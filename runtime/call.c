@@ -414,12 +414,28 @@ static void run_inline_stop(void *arg)
     srv__exit(job.p, job.reason, detail, EXIT_TERMINATE | EXIT_HOLDS_REF);
 }
 
+/* A stop of another node's pid: its reason goes as an atom, so one with
+ * a detail does not go (SRV_EINVAL). */
+static srv_status remote_stop(srv_pid server, srv_atom reason, const srv_detail *detail,
+                              long timeout_ms, srv_call_result *result)
+{
+    if (detail != NULL)
+        return SRV_EINVAL;
+    srv_atom why = NULL;
+    srv_status status = srv__node_stop(server, reason, timeout_ms, &why);
+    if (result != NULL)
+        result->reason = why;
+    return status;
+}
+
 /* srv_stop_detail once the reason is checked: the stopper holds detail. */
 static srv_status stop(srv_pid server, srv_atom reason, const srv_detail *detail,
                        long timeout_ms, srv_call_result *result)
 {
     struct process *self, *p;
     srv_status status = system_target(server, &self, &p);
+    if (status == SRV_ENOPROC && server.node != 0) /* another node's: node.c's */
+        return remote_stop(server, reason, detail, timeout_ms, result);
     if (status != SRV_OK)
         return status;
     srv_atom why = NULL;

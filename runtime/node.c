@@ -1662,35 +1662,33 @@ static bool reply_read(const struct target *t, const srv_module *module, unsigne
     return false;
 }
 
-/* Sends call number message of module to t from self, {'$gen_call',
- * {Self, Ref}, Req}, with a monitor of t (Ref, its ref, in *ref); p, made
- * by the caller, is listed first, for the node thread to answer: a
- * call's caller's slot is armed here for got (p->module NULL), a
- * request's from is the caller's.  SRV_EINVAL (the message has no term)
- * or SRV_ENOPROC with noconnection (t's node cannot be reached): nothing
- * sent, p freed. */
-static srv_status call_out(const struct target *t, const srv_module *module,
-                           unsigned message, const void *args, struct process *self,
-                           struct pending *p, struct remote_reply *got, erlang_ref *ref,
-                           srv_atom *reason)
+/* p's ref, made under the list's lock (ei_make_ref is not thread-safe). */
+static void pending_ref(struct pending *p)
 {
-    erlang_pid me;
-    srv__term_pid_out(self->pid, &me);
     pthread_mutex_lock(&calls.lock);
     ei_make_ref(&node.ec, &p->ref);
     pthread_mutex_unlock(&calls.lock);
-    struct srv_term_out out;
-    if (!request_term(&out, module, message, args, &me, &p->ref)) {
-        srv__free(p);
-        return SRV_EINVAL;
-    }
+}
+
+/* Sends out, a call's term with p's ref (pending_ref) in it, to t from
+ * self, after a monitor of t whose ref is p's (in *ref too); p, made by
+ * the caller, is listed first, for the node thread to answer: a call's
+ * caller's slot is armed here for got (p->module NULL), a request's from
+ * is the caller's.  out is freed.  SRV_ENOPROC with noconnection when
+ * t's node cannot be reached: nothing sent, p freed. */
+static srv_status call_out(const struct target *t, struct srv_term_out *out,
+                           struct process *self, struct pending *p,
+                           struct remote_reply *got, erlang_ref *ref, srv_atom *reason)
+{
     struct conn *c = conn_to(t->peer);
     if (c == NULL) {
-        srv__term_out_free(&out);
+        srv__term_out_free(out);
         srv__free(p);
         *reason = srv_atom_from("noconnection");
         return SRV_ENOPROC;
     }
+    erlang_pid me;
+    srv__term_pid_out(self->pid, &me);
     p->conn = c;
     if (p->module == NULL)
         p->from = (srv_from){self->pid, srv__slot_arm(srv__slot(self), got), NULL};
@@ -1700,10 +1698,33 @@ static srv_status call_out(const struct target *t, const srv_module *module,
     calls.list = p;
     pthread_mutex_unlock(&calls.lock);
     send_monitor_op(c, DOP_MONITOR_P, &me, t, ref, false);
-    send_to_target(c, &me, t, &out.x, false);
-    srv__term_out_free(&out);
+    send_to_target(c, &me, t, &out->x, false);
+    srv__term_out_free(out);
     conn_put(c); /* listed, the call keeps c open or is answered by its close */
     return SRV_OK;
+}
+
+/* The wait for what call_out sent: the answer in self's slot (a reply
+ * in the got given to call_out), or SRV_ETIMEOUT at deadline; as
+ * gen_server, the monitor goes once a reply came or the wait gave up. */
+static srv_status call_wait(const struct target *t, struct process *self,
+                            const erlang_ref *ref, uint64_t deadline, srv_atom *reason)
+{
+    srv_status status = srv__slot_wait(srv__slot(self), deadline, reason);
+    if (status == SRV_ETIMEOUT) {
+        struct pending *mine = pending_take(ref, NULL);
+        srv__free(mine); /* NULL when the node thread took it, and frees it */
+    }
+    if (status == SRV_OK || status == SRV_ETIMEOUT) {
+        struct conn *still = conn_find(t->peer);
+        if (still != NULL) {
+            erlang_pid me;
+            srv__term_pid_out(self->pid, &me);
+            send_monitor_op(still, DOP_DEMONITOR_P, &me, t, ref, false);
+            conn_put(still);
+        }
+    }
+    return status;
 }
 
 /* gen_server:call to t: the request with a monitor of t (its ref the
@@ -1718,29 +1739,72 @@ static srv_status remote_call(const struct target *t, const srv_module *module,
     if (p == NULL)
         return SRV_ENOMEM;
     uint64_t deadline = srv__deadline_after_ms(timeout_ms);
+    pending_ref(p);
+    erlang_pid me;
+    srv__term_pid_out(self->pid, &me);
+    struct srv_term_out out;
+    if (!request_term(&out, module, message, args, &me, &p->ref)) {
+        srv__free(p);
+        return SRV_EINVAL;
+    }
     struct remote_reply got = {NULL, 0};
     erlang_ref ref;
-    srv_status status = call_out(t, module, message, args, self, p, &got, &ref, reason);
-    if (status != SRV_OK)
-        return status;
-
-    status = srv__slot_wait(srv__slot(self), deadline, reason);
-    if (status == SRV_ETIMEOUT) {
-        struct pending *mine = pending_take(&ref, NULL);
-        srv__free(mine); /* NULL when the node thread took it, and frees it */
-    }
-    if (status == SRV_OK || status == SRV_ETIMEOUT) { /* as gen_server: demonitor */
-        struct conn *still = conn_find(t->peer);
-        if (still != NULL) {
-            erlang_pid me;
-            srv__term_pid_out(self->pid, &me);
-            send_monitor_op(still, DOP_DEMONITOR_P, &me, t, &ref, false);
-            conn_put(still);
-        }
-    }
+    srv_status status = call_out(t, &out, self, p, &got, &ref, reason);
+    if (status == SRV_OK)
+        status = call_wait(t, self, &ref, deadline, reason);
     if (status == SRV_OK && !reply_read(t, module, message, got, reply))
         status = SRV_EINVAL;
     srv__free(got.term);
+    return status;
+}
+
+srv_status srv__node_stop(srv_pid to, srv_atom reason, long timeout_ms, srv_atom *why)
+{
+    *why = NULL;
+    struct process *self = node.running ? srv__caller() : NULL;
+    if (!node.running) { /* no node: no other node can be reached */
+        *why = srv_atom_from("noconnection");
+        return SRV_ENOPROC;
+    }
+    struct pending *p = self != NULL ? srv__calloc(1, sizeof *p) : NULL;
+    struct srv_term_out out;
+    if (p == NULL || !srv__term_out_init(&out)) {
+        srv__free(p);
+        return SRV_ENOMEM;
+    }
+    uint64_t deadline = srv__deadline_after_ms(timeout_ms);
+    pending_ref(p);
+    erlang_pid me;
+    srv__term_pid_out(self->pid, &me);
+    /* {system, {Self, Ref}, {terminate, Reason}}: sys:terminate's */
+    srv_term_put_tuple(&out, 3);
+    srv_term_put_atom(&out, "system");
+    srv_term_put_tuple(&out, 2);
+    if (ei_x_encode_pid(&out.x, &me) != 0 || ei_x_encode_ref(&out.x, &p->ref) != 0)
+        out.failed = true;
+    srv_term_put_tuple(&out, 2);
+    srv_term_put_atom(&out, "terminate");
+    srv_term_put_atom(&out, reason);
+    if (out.failed) {
+        srv__term_out_free(&out);
+        srv__free(p);
+        return SRV_ENOMEM;
+    }
+    struct target t;
+    target_pid(&t, to);
+    struct remote_reply got = {NULL, 0};
+    erlang_ref ref;
+    srv_status status = call_out(&t, &out, self, p, &got, &ref, why);
+    if (status == SRV_OK)
+        status = call_wait(&t, self, &ref, deadline, why);
+    srv__free(got.term);
+    /* an srv server replies ok before it fires the monitor; Erlang's
+     * exits with the reason and only the DOWN says so, as proc_lib:stop
+     * hears it */
+    if (status == SRV_EEXIT && *why == reason)
+        status = SRV_OK;
+    if (status == SRV_OK)
+        *why = NULL;
     return status;
 }
 
@@ -1762,10 +1826,18 @@ srv_status srv__node_request(srv_pid to, const srv_module *module, unsigned mess
     p->module = module;
     p->message = message;
     p->server = to;
+    pending_ref(p);
+    erlang_pid me;
+    srv__term_pid_out(self->pid, &me);
+    struct srv_term_out out;
+    if (!request_term(&out, module, message, args, &me, &p->ref)) {
+        srv__free(p);
+        return SRV_EINVAL;
+    }
     struct target t;
     target_pid(&t, to);
     erlang_ref ref;
-    return call_out(&t, module, message, args, self, p, NULL, &ref, reason);
+    return call_out(&t, &out, self, p, NULL, &ref, reason);
 }
 
 /* The node thread, once a request's reply came: the demonitor of its

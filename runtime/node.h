@@ -26,6 +26,14 @@ srv_status srv__node_call(srv_pid to, const srv_module *module, unsigned message
  * message has no term, SRV_ENOMEM: nothing sent, nothing to answer. */
 srv_status srv__node_request(srv_pid to, const srv_module *module, unsigned message,
                              const void *args, srv_from from, srv_atom *reason);
+/* srv_stop of a remote pid: proc_lib:stop's {system, {Self, Ref},
+ * {terminate, Reason}} with a monitor of the pid, waiting up to
+ * timeout_ms for the reply (an srv server's ok) or the DOWN with reason
+ * (an Erlang server's).  SRV_OK then; SRV_EEXIT with another exit reason
+ * (in *why), SRV_ENOPROC with noproc (the process is gone) or
+ * noconnection (no node runs, or the pid's node cannot be reached or
+ * goes), SRV_ETIMEOUT, SRV_ENOMEM. */
+srv_status srv__node_stop(srv_pid to, srv_atom reason, long timeout_ms, srv_atom *why);
 /* srv_cast ({'$gen_cast', Req}) or srv_send (the message's term) to a
  * remote pid: SRV_OK even when it cannot be delivered, as Erlang drops a
  * message to an unreachable node's pid; SRV_EINVAL when the message has

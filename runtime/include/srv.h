@@ -451,14 +451,21 @@ SRV_API srv_status srv_reply(srv_from from, const srv_module *module,
  * reason meanwhile;
  * SRV_ETIMEOUT at the deadline, terminate going on (an idle server's
  * terminate runs on the stopper's thread, and keeps the deadline as a
- * call's handler does). */
+ * call's handler does).  Another node's pid (a running node,
+ * srv_node_start) gets proc_lib:stop's system message {terminate, Reason}
+ * with a monitor of it: SRV_OK once it replied (an srv server) or exited
+ * with reason (an Erlang one); SRV_ENOPROC with result->reason noproc
+ * when it is gone, noconnection when its node cannot be reached, goes,
+ * or no node runs (Erlang's stop exits {nodedown, Node} there);
+ * SRV_EEXIT, SRV_ETIMEOUT as above. */
 SRV_API srv_status srv_stop(srv_pid server, srv_atom reason, long timeout_ms,
                             srv_call_result *result);
 /* gen_server:stop(Server, {Reason, Detail}, Timeout): as srv_stop, with
  * the reason's detail, which terminate, links, monitors and callers see
  * (the reference is the stop's: srv_stop_detail(pid, SRV_SHUTDOWN,
  * srv_detail_new("rebalance"), ...) is stop(Pid, {shutdown, rebalance})).
- * SRV_OK when the server ended with that very reason, detail and all. */
+ * SRV_OK when the server ended with that very reason, detail and all.
+ * SRV_EINVAL for another node's pid: the reason goes there as an atom. */
 SRV_API srv_status srv_stop_detail(srv_pid server, srv_atom reason,
                                    const srv_detail *detail, long timeout_ms,
                                    srv_call_result *result);

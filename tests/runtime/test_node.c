@@ -877,6 +877,32 @@ Test(node, a_request_to_an_erlang_pid_fails_as_erlangs_when_it_dies_or_its_node_
     cr_assert_str_eq(result.reason, "noconnection");
 }
 
+/* srv_stop of an Erlang gen_server's pid, as gen_server:stop (e2e_rest.erl):
+ * ok once it has ended with the reason, noproc when it is dead already;
+ * noconnection (Erlang: exit {nodedown, Node}) when its node is gone. */
+Test(node, srv_stop_of_an_erlang_pid_ends_it_and_fails_as_erlangs_when_dead_or_unreachable,
+     .timeout = T(90))
+{
+    node_up();
+    char twin[64];
+    FILE *erl = twin_up(twin, sizeof twin);
+    srv_pid server = twin_pid(twin, "remote"), spare = twin_pid(twin, "spare");
+    srv_call_result result;
+    cr_assert_eq(srv_stop(spare, SRV_NORMAL, T(5000), &result), SRV_OK);
+    remote_whoami_reply who;
+    cr_assert_eq(remote_whoami_node(twin, "spare", &who, 5000, &result), SRV_ENOPROC,
+                 "spare is gone");
+    cr_assert_eq(srv_stop(spare, SRV_NORMAL, T(5000), &result), SRV_ENOPROC);
+    cr_assert_str_eq(result.reason, "noproc");
+    cr_assert_eq(remote_stop_timeout(server, SRV_SHUTDOWN, T(5000)), SRV_OK);
+    free(finish(erl)); /* the twin's node ends with its server */
+    cr_assert_eq(srv_stop(server, SRV_NORMAL, T(5000), &result), SRV_ENOPROC);
+    cr_assert_str_eq(result.reason, "noconnection");
+    node_down();
+    cr_assert_eq(srv_stop(server, SRV_NORMAL, T(5000), &result), SRV_ENOPROC);
+    cr_assert_str_eq(result.reason, "noconnection");
+}
+
 /* An Erlang process (spawned by the node's expression) that makes itself
  * known to the server remote ({meet, self(), Link}) and then does what
  * body says; the expression prints what monitoring it gave.  Its pid,
