@@ -1914,8 +1914,10 @@ srv_status srv__node_call(srv_pid to, const srv_module *module, unsigned message
 static srv_status remote_post(const struct target *t, const srv_module *module,
                               unsigned message, const void *args)
 {
-    erlang_pid self;
-    srv__term_pid_out(srv_self(), &self);
+    erlang_pid self = {0};
+    if (t->name != NULL) /* REG_SEND names its sender; a send to a pid
+                          * does not, and a timer's thread has no self */
+        srv__term_pid_out(srv_self(), &self);
     struct srv_term_out out;
     if (!request_term(&out, module, message, args, &self, NULL))
         return SRV_EINVAL;

@@ -900,14 +900,18 @@ typedef uint64_t srv_timer_ref;
  * when the timer fires: the message is then dropped, as one to a dead
  * process is), or delay_ms is negative.  ref_out may be NULL.  Generated
  * code wraps it per info message: NAME_INFO_send_after(ms, pid,
- * args..., &ref). */
+ * args..., &ref).  Another node's pid gets it through the node when the
+ * timer fires (as srv_send sends it, and timer:send_after: erlang's
+ * send_after refuses a remote pid). */
 SRV_API srv_status srv_send_after(long delay_ms, srv_pid pid,
                                   const srv_module *module, unsigned message,
                                   const void *args, srv_timer_ref *ref_out);
 /* erlang:start_timer: as srv_send_after, and the message carries its
  * timer's ref, as OTP's {timeout, Ref, Msg} does: the info handler that
  * takes it reads the ref with srv_current_timer().  Generated code wraps
- * it per info message: NAME_INFO_start_timer(ms, pid, args..., &ref). */
+ * it per info message: NAME_INFO_start_timer(ms, pid, args..., &ref).
+ * SRV_EINVAL for another node's pid, as erlang:start_timer's badarg: the
+ * ref means something to a handler of this node only. */
 SRV_API srv_status srv_start_timer(long delay_ms, srv_pid pid,
                                    const srv_module *module, unsigned message,
                                    const void *args, srv_timer_ref *ref_out);

@@ -903,6 +903,26 @@ Test(node, srv_stop_of_an_erlang_pid_ends_it_and_fails_as_erlangs_when_dead_or_u
     cr_assert_str_eq(result.reason, "noconnection");
 }
 
+/* srv_send_after to an Erlang pid: the timer fires here and the message
+ * goes through the node, as timer:send_after's; srv_start_timer's ref
+ * would mean nothing there: refused, as erlang:start_timer is (badarg). */
+Test(node, send_after_to_an_erlang_pid_reaches_it_when_the_timer_fires, .timeout = T(90))
+{
+    node_up();
+    char twin[64];
+    FILE *erl = twin_up(twin, sizeof twin);
+    srv_pid server = twin_pid(twin, "remote");
+    srv_timer_ref ref;
+    cr_assert_eq(remote_ping_send_after(1, server, srv_atom_from("timed"), &ref), SRV_OK);
+    remote_last_reply last = {NULL};
+    ASSERT_EVENTUALLY(remote_last(server, &last) == SRV_OK &&
+                      last.what == srv_atom_from("timed"));
+    cr_assert_eq(remote_ping_start_timer(1, server, srv_atom_from("refused"), &ref), SRV_EINVAL);
+    remote_note(server, srv_atom_from("stop"));
+    free(finish(erl));
+    node_down();
+}
+
 /* An Erlang process (spawned by the node's expression) that makes itself
  * known to the server remote ({meet, self(), Link}) and then does what
  * body says; the expression prints what monitoring it gave.  Its pid,
