@@ -1670,6 +1670,20 @@ static void pending_ref(struct pending *p)
     pthread_mutex_unlock(&calls.lock);
 }
 
+/* p's ref made, and out the term of call number message of module from
+ * self with it: false (p freed) when the message has no term. */
+static bool call_term(struct pending *p, struct process *self, const srv_module *module,
+                      unsigned message, const void *args, struct srv_term_out *out)
+{
+    pending_ref(p);
+    erlang_pid me;
+    srv__term_pid_out(self->pid, &me);
+    if (request_term(out, module, message, args, &me, &p->ref))
+        return true;
+    srv__free(p);
+    return false;
+}
+
 /* Sends out, a call's term with p's ref (pending_ref) in it, to t from
  * self, after a monitor of t whose ref is p's (in *ref too); p, made by
  * the caller, is listed first, for the node thread to answer: a call's
@@ -1739,14 +1753,9 @@ static srv_status remote_call(const struct target *t, const srv_module *module,
     if (p == NULL)
         return SRV_ENOMEM;
     uint64_t deadline = srv__deadline_after_ms(timeout_ms);
-    pending_ref(p);
-    erlang_pid me;
-    srv__term_pid_out(self->pid, &me);
     struct srv_term_out out;
-    if (!request_term(&out, module, message, args, &me, &p->ref)) {
-        srv__free(p);
+    if (!call_term(p, self, module, message, args, &out))
         return SRV_EINVAL;
-    }
     struct remote_reply got = {NULL, 0};
     erlang_ref ref;
     srv_status status = call_out(t, &out, self, p, &got, &ref, reason);
@@ -1826,14 +1835,9 @@ srv_status srv__node_request(srv_pid to, const srv_module *module, unsigned mess
     p->module = module;
     p->message = message;
     p->server = to;
-    pending_ref(p);
-    erlang_pid me;
-    srv__term_pid_out(self->pid, &me);
     struct srv_term_out out;
-    if (!request_term(&out, module, message, args, &me, &p->ref)) {
-        srv__free(p);
+    if (!call_term(p, self, module, message, args, &out))
         return SRV_EINVAL;
-    }
     struct target t;
     target_pid(&t, to);
     erlang_ref ref;

@@ -838,7 +838,7 @@ Test(node, requests_to_an_erlang_pid_are_answered_as_a_local_servers, .timeout =
     node_down();
 }
 
-/* As Erlang's (e2e_rest in e2e.erl): a request whose Erlang server exits
+/* As Erlang's (e2e_rest.erl): a request whose Erlang server exits
  * gives {error, {boom, Pid}}, one to the dead pid {noproc, Pid}, one whose
  * node goes or cannot be reached {noconnection, Pid}. */
 Test(node, a_request_to_an_erlang_pid_fails_as_erlangs_when_it_dies_or_its_node_goes,
@@ -923,6 +923,14 @@ Test(node, send_after_to_an_erlang_pid_reaches_it_when_the_timer_fires, .timeout
     node_down();
 }
 
+/* The Erlang process that met server ({meet, Pid, Link}), once it has. */
+static srv_pid met_by(srv_pid server)
+{
+    remote_met_reply met = {SRV_PID_NONE};
+    ASSERT_EVENTUALLY(remote_met(server, &met) == SRV_OK && !srv_pid_is_none(met.who));
+    return met.who;
+}
+
 /* An Erlang process (spawned by the node's expression) that makes itself
  * known to the server remote ({meet, self(), Link}) and then does what
  * body says; the expression prints what monitoring it gave.  Its pid,
@@ -936,9 +944,7 @@ static FILE *erlang_process(const char *link, const char *body, srv_pid server, 
              "receive {'DOWN', M, _, _, W} -> W after 30000 -> no_down end",
              link, body);
     FILE *erl = erl_start(NULL, expr);
-    remote_met_reply met = {SRV_PID_NONE};
-    ASSERT_EVENTUALLY(remote_met(server, &met) == SRV_OK && !srv_pid_is_none(met.who));
-    *who = met.who;
+    *who = met_by(server);
     return erl;
 }
 
@@ -1021,11 +1027,10 @@ Test(node, an_erlang_unlink_takes_the_link_off_the_srv_server, .timeout = T(60))
                                 "unlink(P), gen_server:call(P, {add, 0}), "
                                 "gen_server:cast({remote, N}, {meet, self(), false}), "
                                 "receive {ping, R} -> R after 20000 -> timeout end");
-    remote_met_reply met = {SRV_PID_NONE};
-    ASSERT_EVENTUALLY(remote_met(server, &met) == SRV_OK && !srv_pid_is_none(met.who));
+    srv_pid met = met_by(server);
     cr_assert_eq(srv_links(server, NULL, 0, &links), SRV_OK);
     cr_assert_eq(links, 0);
-    cr_assert_eq(remote_send_ping(met.who, srv_atom_from("done")), SRV_OK);
+    cr_assert_eq(remote_send_ping(met, srv_atom_from("done")), SRV_OK);
     assert_erl_printed(erl, "done\n");
     cr_assert(logged_within("closed", 10000), "logged: %s", logged.text);
     cr_assert(srv_is_alive(server));
