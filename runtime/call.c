@@ -414,12 +414,28 @@ static void run_inline_stop(void *arg)
     srv__exit(job.p, job.reason, detail, EXIT_TERMINATE | EXIT_HOLDS_REF);
 }
 
+/* A stop of another node's pid: its reason goes as an atom, so one with
+ * a detail does not go (SRV_EINVAL). */
+static srv_status remote_stop(srv_pid server, srv_atom reason, const srv_detail *detail,
+                              long timeout_ms, srv_call_result *result)
+{
+    if (detail != NULL)
+        return SRV_EINVAL;
+    srv_atom why = NULL;
+    srv_status status = srv__node_stop(server, reason, timeout_ms, &why);
+    if (result != NULL)
+        result->reason = why;
+    return status;
+}
+
 /* srv_stop_detail once the reason is checked: the stopper holds detail. */
 static srv_status stop(srv_pid server, srv_atom reason, const srv_detail *detail,
                        long timeout_ms, srv_call_result *result)
 {
     struct process *self, *p;
     srv_status status = system_target(server, &self, &p);
+    if (status == SRV_ENOPROC && server.node != 0) /* another node's: node.c's */
+        return remote_stop(server, reason, detail, timeout_ms, result);
     if (status != SRV_OK)
         return status;
     srv_atom why = NULL;
@@ -649,7 +665,9 @@ struct delayed {
  * names another process than the one it was made for, so this holds from
  * the arming on; checked again all the same, since a message of another
  * module would run the wrong handler).  A name nobody holds then, or
- * whose holder runs another module, drops it, as Erlang does. */
+ * whose holder runs another module, drops it, as Erlang does.  Another
+ * node's pid gets it through the node, as srv_send sends it (the timer's
+ * thread encodes it; the node thread writes it with the casts). */
 static void delayed_fire(void *arg, bool fire)
 {
     struct delayed *d = arg;
@@ -657,6 +675,9 @@ static void delayed_fire(void *arg, bool fire)
     if (fire && d->target.kind != SRV_REF_PID && srv_resolve(d->target, &pid) != SRV_OK)
         fire = false;
     struct process *p = fire ? srv__process_get(pid) : NULL;
+    if (p == NULL && fire && pid.node != 0) /* another node's: sent by the node */
+        srv__node_post(pid, d->module, d->envelope->message, d->envelope->args,
+                       SRV_MESSAGE_INFO);
     if (p != NULL && p->module == d->module) {
         srv__deliver(p, d->envelope);
         d->envelope = NULL;
@@ -681,6 +702,10 @@ static srv_status send_later(long delay_ms, srv_ref target, const srv_module *mo
         return SRV_EINVAL;
     /* As srv_send: a live target of another module is refused now. */
     if (target.kind == SRV_REF_PID && runs_another_module(target.pid, module))
+        return SRV_EINVAL;
+    /* erlang:start_timer refuses another node's pid (badarg): its ref
+     * means something to a handler of this node only */
+    if (with_ref && target.kind == SRV_REF_PID && target.pid.node != 0)
         return SRV_EINVAL;
     if (target.kind != SRV_REF_PID && (target.name = srv_atom_from(target.name)) == NULL)
         return SRV_ENOMEM;

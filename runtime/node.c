@@ -1389,6 +1389,13 @@ struct pending {
     erlang_ref ref;
     struct conn *conn;
     srv_from from;
+    /* A request's (srv_send_request): nobody waits now, its from names a
+     * place in the requester's table of requests (request.c), which gets
+     * the reply decoded here, by module's codec; the node thread
+     * demonitors server once the reply came.  module NULL: a call's. */
+    const srv_module *module;
+    unsigned message;
+    srv_pid server;
 };
 
 /* What the caller's slot gets with SRV_OK: the reply term (no version
@@ -1426,16 +1433,23 @@ static struct pending *pending_take(const erlang_ref *ref, const struct conn *c)
     return found;
 }
 
+static void answer_request(struct pending *p, srv_status status, srv_atom reason,
+                           struct remote_reply reply);
+
 /* Answers p's caller and frees p; a reply the caller did not take (it
  * gave up, or ended) is freed too. */
 static void answer(struct pending *p, srv_status status, srv_atom reason,
                    struct remote_reply reply)
 {
-    if (!srv__slot_complete(p->from, status, reason, status == SRV_OK ? &reply : NULL,
-                            sizeof reply))
+    if (p->module != NULL)
+        answer_request(p, status, reason, reply);
+    else if (!srv__slot_complete(p->from, status, reason, status == SRV_OK ? &reply : NULL,
+                                 sizeof reply))
         srv__free(reply.term);
     srv__free(p);
 }
+
+static void request_demonitor(const struct pending *p);
 
 /* A message to a local pid that is {Ref, Reply} for a call of ours:
  * taken (true), its reply copied for the caller. */
@@ -1449,6 +1463,8 @@ static bool take_reply(const char *buf, int at, int end)
     struct pending *p = pending_take(&ref, NULL);
     if (p == NULL)
         return false;
+    if (p->module != NULL) /* a request's: as gen_server, its monitor goes */
+        request_demonitor(p);
     struct remote_reply reply = {srv__malloc((size_t)(end - i)), end - i};
     if (reply.term != NULL)
         memcpy(reply.term, buf + i, (size_t)(end - i));
@@ -1562,9 +1578,10 @@ static int encode_target(ei_x_buff *x, const struct target *t)
     return t->name != NULL ? ei_x_encode_atom(x, t->name) : ei_x_encode_pid(x, &t->pid);
 }
 
-/* Sends {op, Self, To, Ref} (MONITOR_P, DEMONITOR_P): To by name or pid. */
+/* Sends {op, Self, To, Ref} (MONITOR_P, DEMONITOR_P): To by name or pid;
+ * lazy as send_packet's. */
 static void send_monitor_op(struct conn *c, long op, const erlang_pid *self,
-                            const struct target *t, const erlang_ref *ref)
+                            const struct target *t, const erlang_ref *ref, bool lazy)
 {
     ei_x_buff control;
     if (ei_x_new_with_version(&control) != 0)
@@ -1572,7 +1589,7 @@ static void send_monitor_op(struct conn *c, long op, const erlang_pid *self,
     if (ei_x_encode_tuple_header(&control, 4) == 0 && ei_x_encode_long(&control, op) == 0 &&
         ei_x_encode_pid(&control, self) == 0 && encode_target(&control, t) == 0 &&
         ei_x_encode_ref(&control, ref) == 0)
-        send_packet(c, &control, NULL, false);
+        send_packet(c, &control, NULL, lazy);
     ei_x_free(&control);
 }
 
@@ -1645,6 +1662,85 @@ static bool reply_read(const struct target *t, const srv_module *module, unsigne
     return false;
 }
 
+/* p's ref, made under the list's lock (ei_make_ref is not thread-safe). */
+static void pending_ref(struct pending *p)
+{
+    pthread_mutex_lock(&calls.lock);
+    ei_make_ref(&node.ec, &p->ref);
+    pthread_mutex_unlock(&calls.lock);
+}
+
+/* p's ref made, and out the term of call number message of module from
+ * self with it: false (p freed) when the message has no term. */
+static bool call_term(struct pending *p, struct process *self, const srv_module *module,
+                      unsigned message, const void *args, struct srv_term_out *out)
+{
+    pending_ref(p);
+    erlang_pid me;
+    srv__term_pid_out(self->pid, &me);
+    if (request_term(out, module, message, args, &me, &p->ref))
+        return true;
+    srv__free(p);
+    return false;
+}
+
+/* Sends out, a call's term with p's ref (pending_ref) in it, to t from
+ * self, after a monitor of t whose ref is p's (in *ref too); p, made by
+ * the caller, is listed first, for the node thread to answer: a call's
+ * caller's slot is armed here for got (p->module NULL), a request's from
+ * is the caller's.  out is freed.  SRV_ENOPROC with noconnection when
+ * t's node cannot be reached: nothing sent, p freed. */
+static srv_status call_out(const struct target *t, struct srv_term_out *out,
+                           struct process *self, struct pending *p,
+                           struct remote_reply *got, erlang_ref *ref, srv_atom *reason)
+{
+    struct conn *c = conn_to(t->peer);
+    if (c == NULL) {
+        srv__term_out_free(out);
+        srv__free(p);
+        *reason = srv_atom_from("noconnection");
+        return SRV_ENOPROC;
+    }
+    erlang_pid me;
+    srv__term_pid_out(self->pid, &me);
+    p->conn = c;
+    if (p->module == NULL)
+        p->from = (srv_from){self->pid, srv__slot_arm(srv__slot(self), got), NULL};
+    *ref = p->ref; /* p is the node thread's once listed */
+    pthread_mutex_lock(&calls.lock);
+    p->next = calls.list;
+    calls.list = p;
+    pthread_mutex_unlock(&calls.lock);
+    send_monitor_op(c, DOP_MONITOR_P, &me, t, ref, false);
+    send_to_target(c, &me, t, &out->x, false);
+    srv__term_out_free(out);
+    conn_put(c); /* listed, the call keeps c open or is answered by its close */
+    return SRV_OK;
+}
+
+/* The wait for what call_out sent: the answer in self's slot (a reply
+ * in the got given to call_out), or SRV_ETIMEOUT at deadline; as
+ * gen_server, the monitor goes once a reply came or the wait gave up. */
+static srv_status call_wait(const struct target *t, struct process *self,
+                            const erlang_ref *ref, uint64_t deadline, srv_atom *reason)
+{
+    srv_status status = srv__slot_wait(srv__slot(self), deadline, reason);
+    if (status == SRV_ETIMEOUT) {
+        struct pending *mine = pending_take(ref, NULL);
+        srv__free(mine); /* NULL when the node thread took it, and frees it */
+    }
+    if (status == SRV_OK || status == SRV_ETIMEOUT) {
+        struct conn *still = conn_find(t->peer);
+        if (still != NULL) {
+            erlang_pid me;
+            srv__term_pid_out(self->pid, &me);
+            send_monitor_op(still, DOP_DEMONITOR_P, &me, t, ref, false);
+            conn_put(still);
+        }
+    }
+    return status;
+}
+
 /* gen_server:call to t: the request with a monitor of t (its ref the
  * call's tag), the wait in the caller's reply slot, the demonitor. */
 static srv_status remote_call(const struct target *t, const srv_module *module,
@@ -1656,53 +1752,133 @@ static srv_status remote_call(const struct target *t, const srv_module *module,
     struct pending *p = self != NULL ? srv__calloc(1, sizeof *p) : NULL;
     if (p == NULL)
         return SRV_ENOMEM;
-    erlang_pid me;
-    srv__term_pid_out(self->pid, &me);
-    pthread_mutex_lock(&calls.lock);
-    ei_make_ref(&node.ec, &p->ref);
-    pthread_mutex_unlock(&calls.lock);
-    struct srv_term_out out;
-    if (!request_term(&out, module, message, args, &me, &p->ref)) {
-        srv__free(p);
-        return SRV_EINVAL;
-    }
-    struct conn *c = conn_to(t->peer);
-    if (c == NULL) {
-        srv__term_out_free(&out);
-        srv__free(p);
-        *reason = srv_atom_from("noconnection");
-        return SRV_ENOPROC;
-    }
     uint64_t deadline = srv__deadline_after_ms(timeout_ms);
+    struct srv_term_out out;
+    if (!call_term(p, self, module, message, args, &out))
+        return SRV_EINVAL;
     struct remote_reply got = {NULL, 0};
-    p->conn = c;
-    p->from = (srv_from){self->pid, srv__slot_arm(srv__slot(self), &got), NULL};
-    erlang_ref ref = p->ref; /* p is the node thread's once listed */
-    pthread_mutex_lock(&calls.lock);
-    p->next = calls.list;
-    calls.list = p;
-    pthread_mutex_unlock(&calls.lock);
-    send_monitor_op(c, DOP_MONITOR_P, &me, t, &ref);
-    send_to_target(c, &me, t, &out.x, false);
-    srv__term_out_free(&out);
-    conn_put(c); /* listed, the call keeps c open or is answered by its close */
-
-    srv_status status = srv__slot_wait(srv__slot(self), deadline, reason);
-    if (status == SRV_ETIMEOUT) {
-        struct pending *mine = pending_take(&ref, NULL);
-        srv__free(mine); /* NULL when the node thread took it, and frees it */
-    }
-    if (status == SRV_OK || status == SRV_ETIMEOUT) { /* as gen_server: demonitor */
-        struct conn *still = conn_find(t->peer);
-        if (still != NULL) {
-            send_monitor_op(still, DOP_DEMONITOR_P, &me, t, &ref);
-            conn_put(still);
-        }
-    }
+    erlang_ref ref;
+    srv_status status = call_out(t, &out, self, p, &got, &ref, reason);
+    if (status == SRV_OK)
+        status = call_wait(t, self, &ref, deadline, reason);
     if (status == SRV_OK && !reply_read(t, module, message, got, reply))
         status = SRV_EINVAL;
     srv__free(got.term);
     return status;
+}
+
+static srv_status node_stop(srv_pid to, srv_atom reason, long timeout_ms, srv_atom *why)
+{
+    *why = NULL;
+    struct process *self = node.running ? srv__caller() : NULL;
+    if (!node.running) { /* no node: no other node can be reached */
+        *why = srv_atom_from("noconnection");
+        return SRV_ENOPROC;
+    }
+    struct pending *p = self != NULL ? srv__calloc(1, sizeof *p) : NULL;
+    struct srv_term_out out;
+    if (p == NULL || !srv__term_out_init(&out)) {
+        srv__free(p);
+        return SRV_ENOMEM;
+    }
+    uint64_t deadline = srv__deadline_after_ms(timeout_ms);
+    pending_ref(p);
+    erlang_pid me;
+    srv__term_pid_out(self->pid, &me);
+    /* {system, {Self, Ref}, {terminate, Reason}}: sys:terminate's */
+    srv_term_put_tuple(&out, 3);
+    srv_term_put_atom(&out, "system");
+    srv_term_put_tuple(&out, 2);
+    if (ei_x_encode_pid(&out.x, &me) != 0 || ei_x_encode_ref(&out.x, &p->ref) != 0)
+        out.failed = true;
+    srv_term_put_tuple(&out, 2);
+    srv_term_put_atom(&out, "terminate");
+    srv_term_put_atom(&out, reason);
+    if (out.failed) {
+        srv__term_out_free(&out);
+        srv__free(p);
+        return SRV_ENOMEM;
+    }
+    struct target t;
+    target_pid(&t, to);
+    struct remote_reply got = {NULL, 0};
+    erlang_ref ref;
+    srv_status status = call_out(&t, &out, self, p, &got, &ref, why);
+    if (status == SRV_OK)
+        status = call_wait(&t, self, &ref, deadline, why);
+    srv__free(got.term);
+    /* an srv server replies ok before it fires the monitor; Erlang's
+     * exits with the reason and only the DOWN says so, as proc_lib:stop
+     * hears it */
+    if (status == SRV_EEXIT && *why == reason)
+        status = SRV_OK;
+    if (status == SRV_OK)
+        *why = NULL;
+    return status;
+}
+
+static srv_status node_request(srv_pid to, const srv_module *module, unsigned message,
+                               const void *args, srv_from from, srv_atom *reason)
+{
+    *reason = NULL;
+    if (!can_send(module, message, SRV_MESSAGE_CALL))
+        return SRV_EINVAL;
+    if (!node.running) { /* no node: no other node can be reached */
+        *reason = srv_atom_from("noconnection");
+        return SRV_ENOPROC;
+    }
+    struct process *self = srv__caller();
+    struct pending *p = self != NULL ? srv__calloc(1, sizeof *p) : NULL;
+    if (p == NULL)
+        return SRV_ENOMEM;
+    p->from = from;
+    p->module = module;
+    p->message = message;
+    p->server = to;
+    struct srv_term_out out;
+    if (!call_term(p, self, module, message, args, &out))
+        return SRV_EINVAL;
+    struct target t;
+    target_pid(&t, to);
+    erlang_ref ref;
+    return call_out(&t, &out, self, p, NULL, &ref, reason);
+}
+
+/* The node thread, once a request's reply came: the demonitor of its
+ * server, with the casts (it need not wait for room). */
+static void request_demonitor(const struct pending *p)
+{
+    erlang_pid me;
+    struct target t;
+    srv__term_pid_out(p->from.pid, &me);
+    target_pid(&t, p->server);
+    send_monitor_op(p->conn, DOP_DEMONITOR_P, &me, &t, &p->ref, true);
+}
+
+/* A request's answer, to its place in the requester's table: the reply
+ * read into the call's reply struct (one that does not read is
+ * SRV_EINVAL, as a call's), freed by its free_reply if the requester
+ * gave it up or ended. */
+static void answer_request(struct pending *p, srv_status status, srv_atom reason,
+                           struct remote_reply reply)
+{
+    const srv_message_type *type = &p->module->messages[p->message];
+    void *read = NULL;
+    if (status == SRV_OK) {
+        struct target t;
+        target_pid(&t, p->server);
+        read = srv__calloc(1, type->reply_size > 0 ? type->reply_size : 1);
+        if (read == NULL)
+            status = SRV_ENOMEM;
+        else if (!reply_read(&t, p->module, p->message, reply, read))
+            status = SRV_EINVAL;
+    }
+    if (!srv__slot_complete(p->from, status, reason, status == SRV_OK ? read : NULL,
+                            type->reply_size) &&
+        status == SRV_OK && type->free_reply != NULL)
+        type->free_reply(read);
+    srv__free(read);
+    srv__free(reply.term);
 }
 
 srv_status srv_node_call(const char *peer, const char *name, const srv_module *module,
@@ -1742,8 +1918,10 @@ static srv_status node_call(srv_pid to, const srv_module *module, unsigned messa
 static srv_status remote_post(const struct target *t, const srv_module *module,
                               unsigned message, const void *args)
 {
-    erlang_pid self;
-    srv__term_pid_out(srv_self(), &self);
+    erlang_pid self = {0};
+    if (t->name != NULL) /* REG_SEND names its sender; a send to a pid
+                          * does not, and a timer's thread has no self */
+        srv__term_pid_out(srv_self(), &self);
     struct srv_term_out out;
     if (!request_term(&out, module, message, args, &self, NULL))
         return SRV_EINVAL;
@@ -1957,7 +2135,7 @@ static void send_pid_monitor_op(struct conn *c, long op, const struct tie *t)
     erlang_pid me;
     target_pid(&to, t->remote);
     srv__term_pid_out(t->local, &me);
-    send_monitor_op(c, op, &me, &to, &t->eref);
+    send_monitor_op(c, op, &me, &to, &t->eref, false);
 }
 
 static bool node_monitor(srv_pid self, srv_pid remote, srv_monitor_ref ref)
@@ -1990,6 +2168,8 @@ static void node_demonitor(srv_pid self, srv_pid remote, srv_monitor_ref ref)
 /* What the runtime asks of the node about other nodes' pids (remote.h). */
 static const struct srv__remote_hooks hooks = {
     .call = node_call,
+    .request = node_request,
+    .stop = node_stop,
     .post = node_post,
     .link = node_link,
     .unlink = node_unlink,

@@ -17,6 +17,9 @@
 struct srv__remote_hooks {
     srv_status (*call)(srv_pid to, const srv_module *module, unsigned message,
                        const void *args, void *reply, long timeout_ms, srv_atom *reason);
+    srv_status (*request)(srv_pid to, const srv_module *module, unsigned message,
+                          const void *args, srv_from from, srv_atom *reason);
+    srv_status (*stop)(srv_pid to, srv_atom reason, long timeout_ms, srv_atom *why);
     srv_status (*post)(srv_pid to, const srv_module *module, unsigned message,
                        const void *args, srv_message_kind kind);
     bool (*link)(srv_pid self, srv_pid remote);
@@ -45,6 +48,42 @@ static inline srv_status srv__node_call(srv_pid to, const srv_module *module,
     if (r != NULL)
         return r->call(to, module, message, args, reply, timeout_ms, reason);
     *reason = srv_atom_from("noconnection");
+    return SRV_ENOPROC;
+}
+
+/* srv_send_request to a remote pid: the call's request sent as
+ * srv__node_call sends it, its answer (the reply read into the call's
+ * reply struct, or SRV_ENOPROC, SRV_EEXIT with the reason) completed
+ * later, from the node's thread, to from (a place in the requester's
+ * table of requests, request.c).  SRV_OK once sent; SRV_ENOPROC with
+ * noconnection (in *reason) when no node runs or the pid's node cannot
+ * be reached, which the caller answers itself; SRV_EINVAL when the
+ * message has no term, SRV_ENOMEM: nothing sent, nothing to answer. */
+static inline srv_status srv__node_request(srv_pid to, const srv_module *module,
+                                           unsigned message, const void *args,
+                                           srv_from from, srv_atom *reason)
+{
+    const struct srv__remote_hooks *r = srv__remote();
+    if (r != NULL)
+        return r->request(to, module, message, args, from, reason);
+    *reason = srv_atom_from("noconnection");
+    return SRV_ENOPROC;
+}
+
+/* srv_stop of a remote pid: proc_lib:stop's {system, {Self, Ref},
+ * {terminate, Reason}} with a monitor of the pid, waiting up to
+ * timeout_ms for the reply (an srv server's ok) or the DOWN with reason
+ * (an Erlang server's).  SRV_OK then; SRV_EEXIT with another exit reason
+ * (in *why), SRV_ENOPROC with noproc (the process is gone) or
+ * noconnection (no node runs, or the pid's node cannot be reached or
+ * goes), SRV_ETIMEOUT, SRV_ENOMEM. */
+static inline srv_status srv__node_stop(srv_pid to, srv_atom reason, long timeout_ms,
+                                        srv_atom *why)
+{
+    const struct srv__remote_hooks *r = srv__remote();
+    if (r != NULL)
+        return r->stop(to, reason, timeout_ms, why);
+    *why = srv_atom_from("noconnection");
     return SRV_ENOPROC;
 }
 

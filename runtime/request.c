@@ -44,6 +44,7 @@
 #include "os.h"
 #include "process.h"
 #include "reason.h"
+#include "remote.h"
 #include "request.h"
 #include "thread.h"
 #include "wait.h"
@@ -532,6 +533,28 @@ static bool is_call(const srv_module *module, unsigned message)
            module->messages[message].kind == SRV_MESSAGE_CALL;
 }
 
+/* The request r (tag from.tag) to server, another node's pid: sent by
+ * the node, which answers it once the reply, the DOWN or the close of
+ * the connection comes; a node that cannot be reached is answered now
+ * (noconnection, as OTP's monitor of it fires at once).  A request that
+ * could not be sent is given up. */
+static srv_status send_remote(struct requests *t, struct request *r, srv_pid server,
+                              const srv_module *module, unsigned message,
+                              const void *args, srv_from from)
+{
+    srv_atom reason = NULL;
+    srv_status status = srv__node_request(server, module, message, args, from, &reason);
+    if (status == SRV_ENOPROC) {
+        srv__request_complete(srv__caller(), from.tag, SRV_ENOPROC, reason, NULL, NULL, 0);
+        return SRV_OK;
+    }
+    if (status != SRV_OK) {
+        request_abandon(r);
+        request_free(t, r, from.tag);
+    }
+    return status;
+}
+
 /* p: the server, held, or NULL when there is none (answered noproc). */
 static srv_status send_to(struct process *p, srv_pid server, const srv_module *module,
                           unsigned message, const void *args, srv_request_id *req)
@@ -558,6 +581,8 @@ static srv_status send_to(struct process *p, srv_pid server, const srv_module *m
     }
     srv_from from = {self->pid, tag, type};
     *req = (srv_request_id){server, from, NULL, NULL};
+    if (p == NULL && server.node != 0) /* another node's (node.c's to send) */
+        return send_remote(t, r, server, module, message, args, from);
     if (p == NULL) {
         /* No such process: answered now, as OTP's monitor fires at once. */
         srv__request_complete(self, tag, SRV_ENOPROC, srv_atom_noproc, NULL, NULL, 0);

@@ -451,14 +451,21 @@ SRV_API srv_status srv_reply(srv_from from, const srv_module *module,
  * reason meanwhile;
  * SRV_ETIMEOUT at the deadline, terminate going on (an idle server's
  * terminate runs on the stopper's thread, and keeps the deadline as a
- * call's handler does). */
+ * call's handler does).  Another node's pid (a running node,
+ * srv_node_start) gets proc_lib:stop's system message {terminate, Reason}
+ * with a monitor of it: SRV_OK once it replied (an srv server) or exited
+ * with reason (an Erlang one); SRV_ENOPROC with result->reason noproc
+ * when it is gone, noconnection when its node cannot be reached, goes,
+ * or no node runs (Erlang's stop exits {nodedown, Node} there);
+ * SRV_EEXIT, SRV_ETIMEOUT as above. */
 SRV_API srv_status srv_stop(srv_pid server, srv_atom reason, long timeout_ms,
                             srv_call_result *result);
 /* gen_server:stop(Server, {Reason, Detail}, Timeout): as srv_stop, with
  * the reason's detail, which terminate, links, monitors and callers see
  * (the reference is the stop's: srv_stop_detail(pid, SRV_SHUTDOWN,
  * srv_detail_new("rebalance"), ...) is stop(Pid, {shutdown, rebalance})).
- * SRV_OK when the server ended with that very reason, detail and all. */
+ * SRV_OK when the server ended with that very reason, detail and all.
+ * SRV_EINVAL for another node's pid: the reason goes there as an atom. */
 SRV_API srv_status srv_stop_detail(srv_pid server, srv_atom reason,
                                    const srv_detail *detail, long timeout_ms,
                                    srv_call_result *result);
@@ -491,7 +498,13 @@ typedef struct srv_request_id {
  * {error, {noproc, Server}}.  SRV_EINVAL when message is not a call of
  * module, or the server runs another module; SRV_ENOMEM with nothing sent.
  * The handler is never run by the sender: the call is queued even to an
- * idle server. */
+ * idle server.  To another node's pid (a running node, srv_node_start) it
+ * goes as gen_server's, {'$gen_call', {Self, Ref}, Req} with a monitor of
+ * the pid, and is answered as a local one: the reply, read by module's
+ * term mapping (SRV_EINVAL when it does not read), or SRV_EEXIT with the
+ * exit reason, SRV_ENOPROC with noproc (the process is gone) or
+ * noconnection (its node goes, cannot be reached, or no node runs: then
+ * at once). */
 SRV_API srv_status srv_send_request(srv_pid server, const srv_module *module,
                                     unsigned message, const void *args,
                                     srv_request_id *req);
@@ -887,14 +900,18 @@ typedef uint64_t srv_timer_ref;
  * when the timer fires: the message is then dropped, as one to a dead
  * process is), or delay_ms is negative.  ref_out may be NULL.  Generated
  * code wraps it per info message: NAME_INFO_send_after(ms, pid,
- * args..., &ref). */
+ * args..., &ref).  Another node's pid gets it through the node when the
+ * timer fires (as srv_send sends it, and timer:send_after: erlang's
+ * send_after refuses a remote pid). */
 SRV_API srv_status srv_send_after(long delay_ms, srv_pid pid,
                                   const srv_module *module, unsigned message,
                                   const void *args, srv_timer_ref *ref_out);
 /* erlang:start_timer: as srv_send_after, and the message carries its
  * timer's ref, as OTP's {timeout, Ref, Msg} does: the info handler that
  * takes it reads the ref with srv_current_timer().  Generated code wraps
- * it per info message: NAME_INFO_start_timer(ms, pid, args..., &ref). */
+ * it per info message: NAME_INFO_start_timer(ms, pid, args..., &ref).
+ * SRV_EINVAL for another node's pid, as erlang:start_timer's badarg: the
+ * ref means something to a handler of this node only. */
 SRV_API srv_status srv_start_timer(long delay_ms, srv_pid pid,
                                    const srv_module *module, unsigned message,
                                    const void *args, srv_timer_ref *ref_out);

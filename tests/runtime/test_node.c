@@ -773,6 +773,164 @@ Test(node, calls_casts_and_sends_to_an_erlang_pid_arrive_and_reply, .timeout = T
     cr_assert_eq(remote_send_ping(who.me, srv_atom_from("lost")), SRV_OK);
 }
 
+/* The pid of the twin's server name (remote, spare). */
+static srv_pid twin_pid(const char *twin, const char *name)
+{
+    remote_whoami_reply who;
+    cr_assert_eq(remote_whoami_node(twin, name, &who, 5000, NULL), SRV_OK);
+    cr_assert_neq(who.me.node, 0);
+    return who.me;
+}
+
+/* send_request to an Erlang gen_server's pid (gen_server:send_request):
+ * its reply comes to receive, wait, check and a collection as a local
+ * server's does; one held is not there until the twin answers it. */
+Test(node, requests_to_an_erlang_pid_are_answered_as_a_local_servers, .timeout = T(90))
+{
+    node_up();
+    char twin[64];
+    FILE *erl = twin_up(twin, sizeof twin);
+    srv_pid server = twin_pid(twin, "remote");
+    srv_request_id first, second, held;
+    cr_assert_eq(remote_add_send_request(server, 40, &first), SRV_OK);
+    cr_assert_eq(remote_add_send_request(server, 2, &second), SRV_OK);
+    remote_add_reply sum = {0};
+    cr_assert_eq(remote_add_receive_response(&first, T(5000), &sum), SRV_OK);
+    cr_assert_eq(sum.total, 40);
+    cr_assert_eq(remote_add_wait_response(&second, T(5000), &sum), SRV_OK);
+    cr_assert_eq(sum.total, 42);
+    cr_assert_eq(remote_add_check_response(&second, &sum), SRV_EINVAL, "read already");
+
+    cr_assert_eq(remote_hold_send_request(server, &held), SRV_OK);
+    remote_hold_reply h = {NULL};
+    cr_assert_eq(remote_hold_check_response(&held, &h), SRV_NOREPLY);
+    cr_assert_eq(remote_hold_wait_response(&held, 20, &h), SRV_ETIMEOUT);
+    cr_assert_eq(remote_note(server, srv_atom_from("release")), SRV_OK);
+    cr_assert_eq(remote_hold_wait_response(&held, T(5000), &h), SRV_OK);
+    cr_assert_str_eq(h.what, "held");
+
+    srv_reqids ids = SRV_REQIDS_INIT;
+    srv_request_id add, last;
+    cr_assert_eq(remote_add_send_request(server, 1, &add), SRV_OK);
+    cr_assert_eq(remote_last_send_request(server, &last), SRV_OK);
+    cr_assert_eq(srv_reqids_add(&ids, &add, "add"), SRV_OK);
+    cr_assert_eq(srv_reqids_add(&ids, &last, "last"), SRV_OK);
+    int seen = 0;
+    for (int i = 0; i < 2; i++) {
+        srv_request_id which;
+        void *label;
+        cr_assert_eq(srv_reqids_wait(&ids, T(5000), true, &which, &label), SRV_OK);
+        if (strcmp(label, "add") == 0) {
+            cr_assert_eq(remote_add_receive_response(&which, 0, &sum), SRV_OK);
+            cr_assert_eq(sum.total, 43);
+            seen |= 1;
+        } else {
+            remote_last_reply l;
+            cr_assert_eq(remote_last_receive_response(&which, 0, &l), SRV_OK);
+            seen |= 2;
+        }
+    }
+    cr_assert_eq(seen, 3);
+    cr_assert_eq(srv_reqids_check(&ids, true, NULL, NULL), SRV_NOREQUEST);
+    srv_reqids_free(&ids);
+    remote_note(server, srv_atom_from("stop"));
+    free(finish(erl));
+    node_down();
+}
+
+/* As Erlang's (e2e_rest.erl): a request whose Erlang server exits
+ * gives {error, {boom, Pid}}, one to the dead pid {noproc, Pid}, one whose
+ * node goes or cannot be reached {noconnection, Pid}. */
+Test(node, a_request_to_an_erlang_pid_fails_as_erlangs_when_it_dies_or_its_node_goes,
+     .timeout = T(90))
+{
+    node_up();
+    char twin[64];
+    FILE *erl = twin_up(twin, sizeof twin);
+    srv_pid server = twin_pid(twin, "remote"), spare = twin_pid(twin, "spare");
+    srv_request_id req;
+    srv_call_result result;
+    char want[128];
+    cr_assert_eq(remote_crash_send_request(spare, srv_atom_from("boom"), &req), SRV_OK);
+    cr_assert_eq(srv_receive_response(&req, T(5000), NULL, &result), SRV_EEXIT);
+    cr_assert_str_eq(result.reason, "boom");
+    snprintf(want, sizeof want, "{boom,%s}", srv_pid_format(spare).s);
+    cr_assert_str_eq(srv_detail_text(result.exit), want);
+    cr_assert_eq(remote_add_send_request(spare, 1, &req), SRV_OK);
+    cr_assert_eq(srv_receive_response(&req, T(5000), NULL, &result), SRV_ENOPROC);
+    cr_assert_str_eq(result.reason, "noproc");
+    snprintf(want, sizeof want, "{noproc,%s}", srv_pid_format(spare).s);
+    cr_assert_str_eq(srv_detail_text(result.exit), want);
+
+    srv_request_id held;
+    cr_assert_eq(remote_hold_send_request(server, &held), SRV_OK);
+    remote_note(server, srv_atom_from("stop"));
+    cr_assert_eq(srv_receive_response(&held, T(10000), NULL, &result), SRV_ENOPROC);
+    cr_assert_str_eq(result.reason, "noconnection");
+    free(finish(erl));
+    cr_assert_eq(remote_add_send_request(server, 1, &req), SRV_OK);
+    cr_assert_eq(srv_wait_response(&req, T(5000), NULL, &result), SRV_ENOPROC);
+    cr_assert_str_eq(result.reason, "noconnection");
+    node_down();
+    cr_assert_eq(remote_add_send_request(server, 1, &req), SRV_OK, "no node: answered now");
+    cr_assert_eq(srv_check_response(&req, NULL, &result), SRV_ENOPROC);
+    cr_assert_str_eq(result.reason, "noconnection");
+}
+
+/* srv_stop of an Erlang gen_server's pid, as gen_server:stop (e2e_rest.erl):
+ * ok once it has ended with the reason, noproc when it is dead already;
+ * noconnection (Erlang: exit {nodedown, Node}) when its node is gone. */
+Test(node, srv_stop_of_an_erlang_pid_ends_it_and_fails_as_erlangs_when_dead_or_unreachable,
+     .timeout = T(90))
+{
+    node_up();
+    char twin[64];
+    FILE *erl = twin_up(twin, sizeof twin);
+    srv_pid server = twin_pid(twin, "remote"), spare = twin_pid(twin, "spare");
+    srv_call_result result;
+    cr_assert_eq(srv_stop(spare, SRV_NORMAL, T(5000), &result), SRV_OK);
+    remote_whoami_reply who;
+    cr_assert_eq(remote_whoami_node(twin, "spare", &who, 5000, &result), SRV_ENOPROC,
+                 "spare is gone");
+    cr_assert_eq(srv_stop(spare, SRV_NORMAL, T(5000), &result), SRV_ENOPROC);
+    cr_assert_str_eq(result.reason, "noproc");
+    cr_assert_eq(remote_stop_timeout(server, SRV_SHUTDOWN, T(5000)), SRV_OK);
+    free(finish(erl)); /* the twin's node ends with its server */
+    cr_assert_eq(srv_stop(server, SRV_NORMAL, T(5000), &result), SRV_ENOPROC);
+    cr_assert_str_eq(result.reason, "noconnection");
+    node_down();
+    cr_assert_eq(srv_stop(server, SRV_NORMAL, T(5000), &result), SRV_ENOPROC);
+    cr_assert_str_eq(result.reason, "noconnection");
+}
+
+/* srv_send_after to an Erlang pid: the timer fires here and the message
+ * goes through the node, as timer:send_after's; srv_start_timer's ref
+ * would mean nothing there: refused, as erlang:start_timer is (badarg). */
+Test(node, send_after_to_an_erlang_pid_reaches_it_when_the_timer_fires, .timeout = T(90))
+{
+    node_up();
+    char twin[64];
+    FILE *erl = twin_up(twin, sizeof twin);
+    srv_pid server = twin_pid(twin, "remote");
+    srv_timer_ref ref;
+    cr_assert_eq(remote_ping_send_after(1, server, srv_atom_from("timed"), &ref), SRV_OK);
+    remote_last_reply last = {NULL};
+    ASSERT_EVENTUALLY(remote_last(server, &last) == SRV_OK &&
+                      last.what == srv_atom_from("timed"));
+    cr_assert_eq(remote_ping_start_timer(1, server, srv_atom_from("refused"), &ref), SRV_EINVAL);
+    remote_note(server, srv_atom_from("stop"));
+    free(finish(erl));
+    node_down();
+}
+
+/* The Erlang process that met server ({meet, Pid, Link}), once it has. */
+static srv_pid met_by(srv_pid server)
+{
+    remote_met_reply met = {SRV_PID_NONE};
+    ASSERT_EVENTUALLY(remote_met(server, &met) == SRV_OK && !srv_pid_is_none(met.who));
+    return met.who;
+}
+
 /* An Erlang process (spawned by the node's expression) that makes itself
  * known to the server remote ({meet, self(), Link}) and then does what
  * body says; the expression prints what monitoring it gave.  Its pid,
@@ -786,9 +944,7 @@ static FILE *erlang_process(const char *link, const char *body, srv_pid server, 
              "receive {'DOWN', M, _, _, W} -> W after 30000 -> no_down end",
              link, body);
     FILE *erl = erl_start(NULL, expr);
-    remote_met_reply met = {SRV_PID_NONE};
-    ASSERT_EVENTUALLY(remote_met(server, &met) == SRV_OK && !srv_pid_is_none(met.who));
-    *who = met.who;
+    *who = met_by(server);
     return erl;
 }
 
@@ -871,11 +1027,10 @@ Test(node, an_erlang_unlink_takes_the_link_off_the_srv_server, .timeout = T(60))
                                 "unlink(P), gen_server:call(P, {add, 0}), "
                                 "gen_server:cast({remote, N}, {meet, self(), false}), "
                                 "receive {ping, R} -> R after 20000 -> timeout end");
-    remote_met_reply met = {SRV_PID_NONE};
-    ASSERT_EVENTUALLY(remote_met(server, &met) == SRV_OK && !srv_pid_is_none(met.who));
+    srv_pid met = met_by(server);
     cr_assert_eq(srv_links(server, NULL, 0, &links), SRV_OK);
     cr_assert_eq(links, 0);
-    cr_assert_eq(remote_send_ping(met.who, srv_atom_from("done")), SRV_OK);
+    cr_assert_eq(remote_send_ping(met, srv_atom_from("done")), SRV_OK);
     assert_erl_printed(erl, "done\n");
     cr_assert(logged_within("closed", 10000), "logged: %s", logged.text);
     cr_assert(srv_is_alive(server));

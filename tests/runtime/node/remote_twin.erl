@@ -1,12 +1,15 @@
 %% remote_twin.erl: tests/runtime/servers/remote.srv's protocol served by
 %% an Erlang gen_server, for test_node.c's calls from srv to Erlang.  The
 %% node that runs it stops when told {note, stop}, or when the server ends.
+%% A second one, spare, may end (crash, gen_server:stop) and leave the
+%% node up: a dead pid of a node still there.
 -module(remote_twin).
 -behaviour(gen_server).
 -export([start/0, init/1, handle_call/3, handle_cast/2, handle_info/2]).
 
 start() ->
     {ok, Pid} = gen_server:start({local, remote}, ?MODULE, [], []),
+    {ok, _} = gen_server:start({local, spare}, ?MODULE, [], []),
     spawn(fun() -> M = monitor(process, Pid), receive {'DOWN', M, _, _, _} -> init:stop() end end),
     {ok, Pid}.
 
