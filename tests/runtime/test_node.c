@@ -405,12 +405,15 @@ Test(node, what_a_peer_sends_just_before_it_closes_is_handled, .timeout = T(60))
 static FILE *twin_up(char *twin, size_t size)
 {
     char cmd[2048];
-    snprintf(twin, size, "twin%d@localhost", (int)getpid());
+    int me = (int)getpid();
+    snprintf(twin, size, "twin%d@localhost", me);
+    /* a directory of its own: tests run side by side, and one erlc
+     * writing the beam another is loading made that one's node fail */
     snprintf(cmd, sizeof cmd,
-             "mkdir -p %s/twin && erlc -o %s/twin %s/tests/runtime/node/remote_twin.erl && "
-             "timeout 60 erl -noshell -sname %s -setcookie %s -pa %s/twin "
+             "mkdir -p %s/twin/%d && erlc -o %s/twin/%d %s/tests/runtime/node/remote_twin.erl && "
+             "timeout 60 erl -noshell -sname %s -setcookie %s -pa %s/twin/%d "
              "-eval 'remote_twin:start()' 2>&1",
-             BUILDDIR, BUILDDIR, SRCDIR, twin, cookie, BUILDDIR);
+             BUILDDIR, me, BUILDDIR, me, SRCDIR, twin, cookie, BUILDDIR, me);
     FILE *erl = start(cmd);
     remote_last_reply last;
     ASSERT_EVENTUALLY(remote_last_node(twin, "remote", &last, 1000, NULL) == SRV_OK);
