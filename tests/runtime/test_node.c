@@ -420,6 +420,13 @@ static FILE *twin_up(char *twin, size_t size)
     return erl;
 }
 
+/* The twin told to stop ({note, stop}), and its node's end awaited. */
+static void twin_down(const char *twin, FILE *erl)
+{
+    remote_note_node(twin, "remote", srv_atom_from("stop"));
+    free(finish(erl));
+}
+
 Test(node, calls_and_casts_an_erlang_gen_server_with_the_typed_client, .timeout = T(90))
 {
     node_up();
@@ -450,8 +457,7 @@ Test(node, calls_and_casts_an_erlang_gen_server_with_the_typed_client, .timeout 
     remote_last_reply last;
     cr_assert_eq(remote_last_node(twin, "remote", &last, 5000, NULL), SRV_OK);
     cr_assert_str_eq(last.what, "seen");
-    remote_note_node(twin, "remote", srv_atom_from("stop"));
-    free(finish(erl));
+    twin_down(twin, erl);
     node_down();
 }
 
@@ -476,8 +482,7 @@ Test(node, a_call_after_casts_reaches_the_erlang_server_after_them, .timeout = T
     remote_last_reply last;
     cr_assert_eq(remote_last_node(twin, "remote", &last, 5000, NULL), SRV_OK);
     cr_assert_str_eq(last.what, "n999");
-    remote_note_node(twin, "remote", srv_atom_from("stop"));
-    free(finish(erl));
+    twin_down(twin, erl);
     node_down();
 }
 
@@ -494,8 +499,7 @@ Test(node, casts_made_just_before_the_node_stops_are_not_lost, .timeout = T(90))
     remote_last_reply last;
     ASSERT_EVENTUALLY(remote_last_node(twin, "remote", &last, 1000, NULL) == SRV_OK);
     cr_assert_str_eq(last.what, "n999");
-    remote_note_node(twin, "remote", srv_atom_from("stop"));
-    free(finish(erl));
+    twin_down(twin, erl);
     node_down();
 }
 
@@ -540,8 +544,7 @@ Test(node, a_handler_in_a_remote_call_leaves_its_scheduler_to_the_others, .timeo
     cr_assert_eq(atomic_load(&remote_observed.relayed), 0, "the remote call still waits");
     cr_assert_eq(remote_note_node(twin, "remote", srv_atom_from("release")), SRV_OK);
     ASSERT_EVENTUALLY(atomic_load(&remote_observed.relayed) == 1);
-    remote_note_node(twin, "remote", srv_atom_from("stop"));
-    free(finish(erl));
+    twin_down(twin, erl);
     node_down();
 }
 
@@ -569,8 +572,7 @@ Test(node, an_exit_signal_ends_a_handler_in_a_remote_call, .timeout = T(90))
     remote_add_reply sum;
     cr_assert_eq(remote_add_node(twin, "remote", 2, &sum, 5000, NULL), SRV_OK);
     cr_assert_eq(sum.total, 2);
-    remote_note_node(twin, "remote", srv_atom_from("stop"));
-    free(finish(erl));
+    twin_down(twin, erl);
     node_down();
 }
 
