@@ -125,12 +125,25 @@ static void run_inline_call(void *arg)
 /* A call's outcome beyond its status (result may be NULL): the reason
  * and detail the wait gave (SRV_EEXIT), and what OTP's caller would exit
  * with (srv__call_failed). */
-static srv_status call_outcome(srv_status status, srv_atom reason, srv_pid server,
-                               const srv_module *module, unsigned message,
-                               const void *args, long timeout_ms, srv_call_result *result)
+static srv_status call_failed(srv_status status, srv_atom reason, srv_pid server,
+                              const srv_module *module, unsigned message,
+                              const void *args, long timeout_ms, srv_call_result *result);
+
+/* Inline: a call that succeeds, nearly every one, costs no call here. */
+static inline srv_status call_outcome(srv_status status, srv_atom reason, srv_pid server,
+                                      const srv_module *module, unsigned message,
+                                      const void *args, long timeout_ms,
+                                      srv_call_result *result)
 {
     if (result == NULL || status == SRV_OK)
         return status;
+    return call_failed(status, reason, server, module, message, args, timeout_ms, result);
+}
+
+static srv_status call_failed(srv_status status, srv_atom reason, srv_pid server,
+                              const srv_module *module, unsigned message,
+                              const void *args, long timeout_ms, srv_call_result *result)
+{
     result->reason = reason;
     if (status == SRV_EEXIT)
         result->detail = srv__kept_detail(srv__caller(), KEPT_WAIT);
