@@ -82,19 +82,32 @@ bool srv__try_acquire(struct process *p)
     return true;
 }
 
-/* How long a caller waits for a server another core runs a handler of,
- * in pauses: about a short handler's run. */
-#define ACQUIRE_SPINS 32
+/* How long a caller spins for a server that another core runs a handler
+ * of, before it queues its call.  A queued call is dear when two cores
+ * want one server: it moves the envelope, the mailbox, the reply slot and
+ * a woken fiber between them.  Sixteen callers on two cores made 1.4-2.1
+ * M calls/s queued after 32 pauses (0.7 us here), and 3.7-3.9 M spinning
+ * 10 us.  A handler that waits (PF_WAITING) is not spun for: it will not
+ * be done soon, and may wait on this very thread. */
+#define ACQUIRE_SPIN_NS 10000
+#define SPINS_PER_LOOK 32 /* pauses between looks at the clock */
 
 bool srv__acquire_soon(struct process *p)
 {
-    for (int spins = 0;; spins++) {
+    uint64_t until = 0;
+    for (unsigned spins = 1;; spins++) {
         if (srv__try_acquire(p))
             return true;
-        if (spins == ACQUIRE_SPINS ||
-            atomic_load_explicit(&p->run_state, memory_order_relaxed) != PROC_RUNNING ||
-            srv__mailbox_has_mail(&p->mailbox))
+        if (atomic_load_explicit(&p->run_state, memory_order_relaxed) != PROC_RUNNING ||
+            srv__flag(p, PF_WAITING) || srv__mailbox_has_mail(&p->mailbox))
             return false;
+        if (spins % SPINS_PER_LOOK == 0) {
+            uint64_t now = srv__now_ns();
+            if (until == 0)
+                until = now + ACQUIRE_SPIN_NS;
+            else if (now >= until)
+                return false;
+        }
         srv__cpu_relax();
     }
 }

@@ -152,6 +152,9 @@ enum {
                                         (spawn.c): unlike a plain thread's,
                                         it traps exits only when it says so,
                                         and a signal may end it */
+    PF_WAITING = 1u << 10,           /* its handler is parked, waiting (a
+                                        call, a deferred reply, a sleep):
+                                        a caller does not spin for it */
 };
 
 /* What only some processes need, made on first use (srv__extra_made) and

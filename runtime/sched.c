@@ -387,10 +387,14 @@ void srv__sched_park(_Atomic uint64_t *word, uint64_t value, uint64_t deadline_n
         s->parked++;
         if (next == NULL)
             next = srv__fiber_new(loop_entry, s, s);
+        if (current != NULL)
+            srv__set_flag(current, PF_WAITING, true);
         srv__set_current(NULL); /* the next fiber runs as nobody until it says */
         srv__fiber_switch(f, next, false);
         /* Resumed, on the same thread. */
         after_switch(s);
+        if (current != NULL)
+            srv__set_flag(current, PF_WAITING, false);
         s->parked--;
     }
     if (f->heap_index != NO_INDEX)
