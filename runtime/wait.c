@@ -141,27 +141,37 @@ static inline void take_interrupt(struct reply_slot *slot)
         take_interrupt_now(p, slot);
 }
 
+bool srv__wait_spin(unsigned *looks)
+{
+    unsigned n = (*looks)++;
+    if (n < SPIN_ROUNDS) {
+        srv__cpu_relax();
+        return true;
+    }
+    if (n < SPIN_ROUNDS + YIELD_ROUNDS) {
+        sched_yield();
+        return true;
+    }
+    return false;
+}
+
 /* A plain thread (or a scheduler out of stacks): spin for a reply from
  * another core, then yield, then sleep on the futex. */
 static srv_status wait_blocking(struct reply_slot *slot, uint64_t deadline_ns,
                                srv_atom *reason)
 {
     srv_status status;
-    for (int spins = 0;; spins++) {
+    for (unsigned looks = 0;;) {
         take_interrupt(slot); /* first, then the look at the slot */
         if (wait_over(slot, deadline_ns, &status, reason))
             return status;
         uint64_t word = atomic_load_explicit(&slot->word, memory_order_relaxed);
-        if (spins < SPIN_ROUNDS || (word & 3) == SLOT_WRITING) {
+        if ((word & 3) == SLOT_WRITING) { /* the reply is being written */
             srv__cpu_relax();
             continue;
         }
-        /* When callers outnumber cores, the thread that answers needs the
-         * core, and a futex sleep and wake cost far more than a yield. */
-        if (spins < SPIN_ROUNDS + YIELD_ROUNDS) {
-            sched_yield();
+        if (srv__wait_spin(&looks))
             continue;
-        }
         /* 2 says "asleep": only then does the replier make the wake call. */
         uint32_t awake = 0;
         if (atomic_compare_exchange_strong_explicit(&slot->futex, &awake, 2,

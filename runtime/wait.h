@@ -43,6 +43,11 @@ uint64_t srv__slot_arm(struct reply_slot *slot, void *reply);
  * scheduler thread the fiber parks; a plain thread spins, then sleeps. */
 srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
                           srv_atom *reason);
+/* A plain thread's wait before it sleeps on a futex: true while it
+ * should look again at once (*looks counts them from 0): pauses first,
+ * for an answer from another core, then yields, for when waiting threads
+ * outnumber cores, where a futex sleep and wake cost far more. */
+bool srv__wait_spin(unsigned *looks);
 /* Anyone: completes a call of `from`.  When reply is not NULL it is copied
  * (size bytes) into the caller's buffer.  False if the caller is gone or
  * gave up: the reply was not taken. */
