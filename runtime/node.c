@@ -786,7 +786,7 @@ static void reject(struct conn *c, const erlang_pid *from, srv_atom name, srv_pi
                    int at, int end)
 {
     srv_buf text = {0};
-    srv__term_print(&text, buf, at);
+    srv__term_print(&text, buf, at, end);
     node_log(SRV_LOG_ERROR, "node: a message from %s: %s:%s takes no %s", c->peer,
          module != NULL ? module->name : "?", handler, text.data != NULL ? text.data : "");
     srv_buf_free(&text);
@@ -1654,7 +1654,7 @@ static bool reply_read(const struct target *t, const srv_module *module, unsigne
     if (module->codec->decode_reply(&in, message, reply))
         return true;
     srv_buf text = {0};
-    srv__term_print(&text, got.term, 0);
+    srv__term_print(&text, got.term, 0, got.len);
     node_log(SRV_LOG_ERROR, "node: a reply from %s's %s to %s: %s is no reply of it",
              t->peer, t->name != NULL ? t->name : "pid", module->messages[message].name,
              text.data != NULL ? text.data : "");

@@ -61,7 +61,24 @@ static bool check_bytes(const unsigned char *b, int len, int *at, int width, int
     return true;
 }
 
-static bool check(const unsigned char *b, int len, int *at, int depth)
+/* Digits' bytes of the largest integer check() saw in its term: ei's
+ * printer writes an integer of more than about 1000 bytes (its text in
+ * base 16) past a buffer of 2000 on its stack (erl_interface 5.3, OTP 25). */
+#define PRINT_BIG_MAX 512
+
+static bool check_big(const unsigned char *b, int len, int *at, int width, int head,
+                      long *biggest)
+{
+    int i = *at;
+    if (!check_bytes(b, len, at, width, head))
+        return false;
+    long n = width == 1 ? b[i + 1] : (long)get32(b + i + 1);
+    if (n > *biggest)
+        *biggest = n;
+    return true;
+}
+
+static bool check(const unsigned char *b, int len, int *at, int depth, long *biggest)
 {
     int i = *at;
     if (depth > MAX_DEPTH)
@@ -93,11 +110,11 @@ static bool check(const unsigned char *b, int len, int *at, int depth)
             return false;
         break;
     case ERL_SMALL_BIG_EXT: /* tag, 1 of length, sign, the digits */
-        if (!check_bytes(b, len, &i, 1, 3))
+        if (!check_big(b, len, &i, 1, 3, biggest))
             return false;
         break;
     case ERL_LARGE_BIG_EXT: /* tag, 4 of length, sign, the digits */
-        if (!check_bytes(b, len, &i, 4, 6))
+        if (!check_big(b, len, &i, 4, 6, biggest))
             return false;
         break;
     case ERL_SMALL_TUPLE_EXT: case ERL_LARGE_TUPLE_EXT: case ERL_MAP_EXT:
@@ -113,7 +130,7 @@ static bool check(const unsigned char *b, int len, int *at, int depth)
         if (tag == ERL_MAP_EXT)
             n *= 2;
         for (long k = 0; k < n; k++)
-            if (!check(b, len, &i, depth + 1))
+            if (!check(b, len, &i, depth + 1, biggest))
                 return false;
         break;
     case ERL_LIST_EXT:
@@ -121,7 +138,7 @@ static bool check(const unsigned char *b, int len, int *at, int depth)
         n = get32(b + i + 1);
         i += 5;
         for (long k = 0; k <= n; k++) /* the elements, then the tail */
-            if (!check(b, len, &i, depth + 1))
+            if (!check(b, len, &i, depth + 1, biggest))
                 return false;
         break;
     case ERL_PID_EXT: case ERL_NEW_PID_EXT:
@@ -167,8 +184,9 @@ static bool check(const unsigned char *b, int len, int *at, int depth)
 
 bool srv__term_check(const char *buf, int len, int *index)
 {
+    long biggest = 0;
     return *index >= 0 && *index <= len &&
-           check((const unsigned char *)buf, len, index, 0);
+           check((const unsigned char *)buf, len, index, 0, &biggest);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -475,8 +493,18 @@ void srv_term_put_pid(srv_term_out *out, srv_pid pid)
     PUT(ei_x_encode_pid(&out->x, &e));
 }
 
-void srv__term_print(srv_buf *out, const char *buf, int index)
+void srv__term_print(srv_buf *out, const char *buf, int index, int end)
 {
+    long biggest = 0;
+    int at = index;
+    if (index < 0 || index > end || !check((const unsigned char *)buf, end, &at, 0, &biggest)) {
+        srv_buf_printf(out, "...");
+        return;
+    }
+    if (biggest > PRINT_BIG_MAX) {
+        srv_buf_printf(out, "(a term with an integer of %ld bytes)", biggest);
+        return;
+    }
     char *text = NULL;
     int i = index;
     if (ei_s_print_term(&text, buf, &i) < 0)

@@ -47,7 +47,9 @@ bool srv__term_pid_in(const erlang_pid *e, srv_pid *out);
 /* An srv_pid as Erlang knows it. */
 void srv__term_pid_out(srv_pid pid, erlang_pid *e);
 
-/* A term's text in Erlang's notation, for the log ("..." if it cannot). */
-void srv__term_print(srv_buf *out, const char *buf, int index);
+/* The text of the term at buf[index..end) in Erlang's notation, for the
+ * log ("..." if it cannot be read; a term with an integer too big for
+ * ei's printer is named, not printed). */
+void srv__term_print(srv_buf *out, const char *buf, int index, int end);
 
 #endif /* SRV_TERM_H */

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (len < 1 || data[0] != 131 || !srv__term_check(buf, len, &end))
         return 0;
     srv_buf text = {0};
-    srv__term_print(&text, buf, 1);
+    srv__term_print(&text, buf, 1, len);
     srv_buf_free(&text);
     static const srv_message_kind kinds[] = {SRV_MESSAGE_CALL, SRV_MESSAGE_CAST,
                                              SRV_MESSAGE_INFO};
