@@ -85,9 +85,9 @@ bool srv__try_acquire(struct process *p)
 /* How long a caller spins for a server that another core runs a handler
  * of, before it queues its call.  A queued call is dear when two cores
  * want one server: it moves the envelope, the mailbox, the reply slot and
- * a woken fiber between them.  Sixteen callers on two cores made 1.4-2.1
- * M calls/s queued after 32 pauses (0.7 us here), and 3.7-3.9 M spinning
- * 10 us.  A handler that waits (PF_WAITING) is not spun for: it will not
+ * a woken fiber between them.  Sixteen callers shared by two cores made
+ * 1.5-2.4 M calls/s queued after 32 pauses (0.7 us here), and 2.4-3.5 M
+ * spinning 10 us.  A handler that waits (PF_WAITING) is not spun for: it will not
  * be done soon, and may wait on this very thread. */
 #define ACQUIRE_SPIN_NS 10000
 #define SPINS_PER_LOOK 32 /* pauses between looks at the clock */

@@ -61,11 +61,13 @@ static bool check_bytes(const unsigned char *b, int len, int *at, int width, int
     return true;
 }
 
-/* Digits' bytes of the largest integer check() saw in its term: ei's
- * printer writes an integer of more than about 1000 bytes (its text in
- * base 16) past a buffer of 2000 on its stack (erl_interface 5.3, OTP 25). */
+/* The largest integer, in bytes of digits, that srv__term_print hands
+ * ei's printer: erl_interface 5.3 (OTP 25) writes an integer's text (base
+ * 16 beyond 8 bytes) with vsprintf into 2000 bytes on its stack, which
+ * one of more than about 1000 bytes overruns. */
 #define PRINT_BIG_MAX 512
 
+/* A bignum's bytes, as check_bytes; *biggest keeps the largest count. */
 static bool check_big(const unsigned char *b, int len, int *at, int width, int head,
                       long *biggest)
 {
