@@ -691,7 +691,6 @@ static bool handle_system(struct process *p, struct envelope *e)
         srv__slot_complete(e->from, room ? SRV_OK : SRV_ENOMEM, NULL, NULL, 0);
         return true;
     }
-        return true;
     case SYS_RESUME:
         srv__set_suspended(p, false);
         srv__slot_complete(e->from, SRV_OK, NULL, NULL, 0);
