@@ -62,6 +62,13 @@ void srv__post(struct process *p, struct envelope *e, bool held)
     srv__sched_sent();
 }
 
+/* Messages held while p was suspended, not yet handled. */
+static bool has_held(struct process *p)
+{
+    struct process_extra *x = srv__extra(p);
+    return x != NULL && x->held.first != NULL;
+}
+
 bool srv__try_acquire(struct process *p)
 {
     uint32_t idle = PROC_IDLE;
@@ -71,10 +78,11 @@ bool srv__try_acquire(struct process *p)
                                                  memory_order_relaxed))
         return false;
     /* Mail first, and a pending zero timeout or continue first: order is
-     * the mailbox's.
+     * the mailbox's.  Mail held while suspended, too: a resumed server
+     * goes idle for an instant between two turns of it (srv__release).
      * A pending exit signal goes before all: srv__release schedules p. */
     if (p->timeout_ms == 0 || srv__flag(p, PF_HAS_NEXT | PF_SUSPENDED) ||
-        !srv__mailbox_empty(&p->mailbox) ||
+        !srv__mailbox_empty(&p->mailbox) || has_held(p) ||
         atomic_load_explicit(&p->interrupt, memory_order_relaxed) != NULL) {
         srv__release(p);
         return false;
@@ -110,13 +118,6 @@ bool srv__acquire_soon(struct process *p)
         }
         srv__cpu_relax();
     }
-}
-
-/* Messages held while p was suspended, not yet handled. */
-static bool has_held(struct process *p)
-{
-    struct process_extra *x = srv__extra(p);
-    return x != NULL && x->held.first != NULL;
 }
 
 /* The caller must hold p (srv__process_get): once IDLE is published,

@@ -47,6 +47,27 @@ Test(sys, suspended_server_holds_messages_until_resumed, .timeout = T(10))
     counter_stop(pid);
 }
 
+/* queue_len.erl: casts to a suspended server, then sys:resume and a
+ * call: the call's reply counts every cast, as the mailbox is one queue.
+ * The held casts take several turns of the server; a caller that finds it
+ * idle between two of them must not run its call ahead of the rest.  A
+ * round misses that moment more often than not: many rounds find it. */
+Test(sys, a_call_after_resume_comes_after_all_mail_held_while_suspended, .timeout = T(30))
+{
+    enum { ROUNDS = 200, CASTS = 1000 };
+    srv_pid pid = start_counter(0);
+    for (int round = 1; round <= ROUNDS; round++) {
+        cr_assert_eq(srv_sys_suspend(pid, 5000), SRV_OK);
+        for (int i = 0; i < CASTS; i++)
+            cr_assert_eq(counter_bump(pid, 1), SRV_OK);
+        cr_assert_eq(srv_sys_resume(pid, 5000), SRV_OK);
+        long casts = counter_read(pid).casts;
+        cr_assert_eq(casts, (long)round * CASTS, "round %d: the call overtook held casts: %ld",
+                     round, casts);
+    }
+    counter_stop(pid);
+}
+
 /* ---- get_status, trace and log: tests/otp/sys_status.erl, sys_log.erl */
 
 #include <pthread.h>
