@@ -16,7 +16,10 @@
 
 /* OTP's status of p.  A RUNNING server whose handler waits for a reply or
  * in srv_sleep is waiting, as a BEAM process in gen:call's receive is;
- * so is a plain thread that waits so.  Relaxed: a snapshot. */
+ * so is a plain thread that waits so.  A suspended server that runs no
+ * handler is suspended, whatever its run state: mail that comes wakes it
+ * only to be held aside (loop.c's take_message), and that moment is not
+ * a status of its own.  Relaxed: a snapshot. */
 static srv_process_status status_of(struct process *p)
 {
     uint32_t run = atomic_load_explicit(&p->run_state, memory_order_relaxed);
@@ -27,7 +30,13 @@ static srv_process_status status_of(struct process *p)
         return srv__suspended(p) ? SRV_PROCESS_SUSPENDED : SRV_PROCESS_WAITING;
     case PROC_SCHEDULED:
         return srv__suspended(p) ? SRV_PROCESS_SUSPENDED : SRV_PROCESS_RUNNABLE;
-    default: /* RUNNING, or a plain thread's identity */
+    case PROC_RUNNING:
+        if ((slot & 3) == SLOT_WAITING)
+            return SRV_PROCESS_WAITING;
+        return srv__suspended(p) && srv__handling_now(p) == HANDLING_NONE
+                   ? SRV_PROCESS_SUSPENDED
+                   : SRV_PROCESS_RUNNING;
+    default: /* a plain thread's identity */
         return (slot & 3) == SLOT_WAITING ? SRV_PROCESS_WAITING : SRV_PROCESS_RUNNING;
     }
 }

@@ -37,13 +37,16 @@ static inline counter_get_reply counter_read(srv_pid pid)
 }
 
 /* Waits up to 5 s (T(5) under the sanitizers), polling every millisecond, for cond to hold: for
- * effects that happen on another thread in their own time.  Asserts it. */
+ * effects that happen on another thread in their own time.  Asserts that
+ * it held at the last look: cond is evaluated once a poll, so a state
+ * that came and went is not reported as one that never came. */
 #define ASSERT_EVENTUALLY(cond)                                               \
     do {                                                                      \
+        bool held_;                                                           \
         int waited_ = 0;                                                      \
-        while (!(cond) && waited_++ < T(5000))                                   \
+        while (!(held_ = (cond)) && waited_++ < T(5000))                      \
             srv_sleep(1);                                                     \
-        cr_assert(cond, "never became true: %s", #cond);                      \
+        cr_assert(held_, "never became true: %s", #cond);                     \
     } while (0)
 
 /* A logger for the tests: how many reports came, and the last one. */

@@ -130,8 +130,7 @@ Test(info, a_suspended_server_is_suspended_and_its_mail_is_counted, .timeout = T
     for (int i = 0; i < 10; i++)
         cr_assert_eq(counter_bump(pid, 1), SRV_OK);
     ASSERT_EVENTUALLY(info_of(pid).message_queue_len == 10);
-    /* a scheduler thread runs it for a moment to hold its mail aside */
-    ASSERT_EVENTUALLY(info_of(pid).status == SRV_PROCESS_SUSPENDED);
+    /* suspended still, while a scheduler thread holds that mail aside */
     struct srv_process_info info = info_of(pid);
     cr_assert_eq(info.status, SRV_PROCESS_SUSPENDED);
     cr_assert_gt(info.memory, idle_memory, "queued mail is held memory");
@@ -141,6 +140,34 @@ Test(info, a_suspended_server_is_suspended_and_its_mail_is_counted, .timeout = T
     info = info_of(pid);
     cr_assert_eq(info.message_queue_len, 0);
     cr_assert_eq(info.memory, idle_memory);
+    counter_stop(pid);
+}
+
+/* A suspended server that a cast wakes runs for a moment on a scheduler
+ * thread, only to hold the cast aside with the rest of its mail: no
+ * handler runs, and every snapshot meanwhile says SUSPENDED.  Enough mail
+ * is queued behind a busy handler on the one scheduler thread that the
+ * holding aside takes a while, and it starts once we are looking. */
+Test(info, a_suspended_server_is_suspended_while_its_mail_is_held_aside, .timeout = T(10))
+{
+    enum { CASTS = 20000, SNAPSHOTS = 100000 };
+    cr_assert_eq(srv_runtime_start(1), SRV_OK); /* one scheduler thread */
+    srv_pid busy = start_counter(0), pid = start_counter(0);
+    cr_assert_eq(srv_sys_suspend(pid, 5000), SRV_OK);
+    ASSERT_EVENTUALLY(info_of(pid).status == SRV_PROCESS_SUSPENDED);
+    cr_assert_eq(counter_spin_until_released(busy), SRV_OK);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.spinning) == 1);
+    for (int i = 0; i < CASTS; i++)
+        cr_assert_eq(counter_bump(pid, 1), SRV_OK);
+    atomic_store(&counter_observed.released, true);
+    int running = 0;
+    for (int i = 0; i < SNAPSHOTS; i++)
+        running += info_of(pid).status != SRV_PROCESS_SUSPENDED;
+    cr_assert_eq(running, 0, "%d of %d snapshots not SUSPENDED", running, SNAPSHOTS);
+    cr_assert_eq(info_of(pid).message_queue_len, CASTS);
+    cr_assert_eq(srv_sys_resume(pid, 5000), SRV_OK);
+    cr_assert_eq(counter_read(pid).casts, CASTS);
+    counter_stop(busy);
     counter_stop(pid);
 }
 
