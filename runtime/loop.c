@@ -62,13 +62,6 @@ void srv__post(struct process *p, struct envelope *e, bool held)
     srv__sched_sent();
 }
 
-/* Messages held while p was suspended, not yet handled. */
-static bool has_held(struct process *p)
-{
-    struct process_extra *x = srv__extra(p);
-    return x != NULL && x->held.first != NULL;
-}
-
 bool srv__try_acquire(struct process *p)
 {
     uint32_t idle = PROC_IDLE;
@@ -78,11 +71,10 @@ bool srv__try_acquire(struct process *p)
                                                  memory_order_relaxed))
         return false;
     /* Mail first, and a pending zero timeout or continue first: order is
-     * the mailbox's.  Mail held while suspended, too: a resumed server
-     * goes idle for an instant between two turns of it (srv__release).
+     * the mailbox's.
      * A pending exit signal goes before all: srv__release schedules p. */
     if (p->timeout_ms == 0 || srv__flag(p, PF_HAS_NEXT | PF_SUSPENDED) ||
-        !srv__mailbox_empty(&p->mailbox) || has_held(p) ||
+        !srv__mailbox_empty(&p->mailbox) ||
         atomic_load_explicit(&p->interrupt, memory_order_relaxed) != NULL) {
         srv__release(p);
         return false;
@@ -120,21 +112,34 @@ bool srv__acquire_soon(struct process *p)
     }
 }
 
+/* Messages held while p was suspended, not yet handled. */
+static bool has_held(struct process *p)
+{
+    struct process_extra *x = srv__extra(p);
+    return x != NULL && x->held.first != NULL;
+}
+
 /* The caller must hold p (srv__process_get): once IDLE is published,
  * another caller may take p and end it, and the hold keeps the memory
  * until our last look at the mailbox is done. */
 void srv__release(struct process *p)
 {
-    bool more = p->timeout_ms == 0 || srv__flag(p, PF_HAS_NEXT) ||
-                !srv__mailbox_empty(&p->mailbox) || (!srv__suspended(p) && has_held(p));
+    if (p->timeout_ms == 0 || srv__flag(p, PF_HAS_NEXT) ||
+        !srv__mailbox_empty(&p->mailbox) || (!srv__suspended(p) && has_held(p))) {
+        /* Work is left: p goes straight back to a run queue, never idle
+         * on the way, so that no caller takes it (srv__try_acquire) and
+         * runs a call ahead of mail held while it was suspended. */
+        atomic_store_explicit(&p->run_state, PROC_SCHEDULED, memory_order_relaxed);
+        srv__schedule(p);
+        return;
+    }
     /* seq_cst, and the loads of head and interrupt after it: either we see
      * a push (or an exit signal, srv__interrupt) that came after our check,
      * or its sender sees IDLE and schedules. */
     atomic_store_explicit(&p->run_state, PROC_IDLE, memory_order_seq_cst);
-    if (!more)
-        more = atomic_load_explicit(&p->mailbox.head, memory_order_seq_cst) !=
-                   &p->mailbox.stub ||
-               atomic_load_explicit(&p->interrupt, memory_order_seq_cst) != NULL;
+    bool more = atomic_load_explicit(&p->mailbox.head, memory_order_seq_cst) !=
+                    &p->mailbox.stub ||
+                atomic_load_explicit(&p->interrupt, memory_order_seq_cst) != NULL;
     uint32_t idle = PROC_IDLE;
     if (more &&
         atomic_compare_exchange_strong_explicit(&p->run_state, &idle, PROC_SCHEDULED,
