@@ -30,14 +30,13 @@ static srv_process_status status_of(struct process *p)
         return srv__suspended(p) ? SRV_PROCESS_SUSPENDED : SRV_PROCESS_WAITING;
     case PROC_SCHEDULED:
         return srv__suspended(p) ? SRV_PROCESS_SUSPENDED : SRV_PROCESS_RUNNABLE;
-    case PROC_RUNNING:
+    default: /* RUNNING, or a plain thread's identity */
         if ((slot & 3) == SLOT_WAITING)
             return SRV_PROCESS_WAITING;
-        return srv__suspended(p) && srv__handling_now(p) == HANDLING_NONE
+        return run == PROC_RUNNING && srv__suspended(p) &&
+                       srv__handling_now(p) == HANDLING_NONE
                    ? SRV_PROCESS_SUSPENDED
                    : SRV_PROCESS_RUNNING;
-    default: /* a plain thread's identity */
-        return (slot & 3) == SLOT_WAITING ? SRV_PROCESS_WAITING : SRV_PROCESS_RUNNING;
     }
 }
 
