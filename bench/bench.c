@@ -156,12 +156,7 @@ static void bench_calls(void)
 
 static void bench_servers(void)
 {
-    srv_pid *pids = malloc(SERVERS * sizeof *pids);
-    if (pids == NULL)
-        exit(1);
-    /* The array's pages are the bench's, not the servers': touched
-     * before the count begins. */
-    memset(pids, 0, SERVERS * sizeof *pids);
+    srv_pid *pids = resident_pids(SERVERS);
     double before = resident_bytes();
     double start = now_s();
     for (int i = 0; i < SERVERS; i++)
@@ -182,12 +177,7 @@ static void bench_servers(void)
  * not wake it, says the cast was handled. */
 static void bench_hibernated(void)
 {
-    srv_pid *pids = malloc(SERVERS * sizeof *pids);
-    if (pids == NULL)
-        exit(1);
-    /* The array's pages are the bench's, not the servers': touched
-     * before the count begins. */
-    memset(pids, 0, SERVERS * sizeof *pids);
+    srv_pid *pids = resident_pids(SERVERS);
     double before = resident_bytes();
     for (int i = 0; i < SERVERS; i++) {
         pids[i] = start_worker();

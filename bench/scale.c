@@ -16,7 +16,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,13 +46,7 @@ int main(int argc, char **argv)
     }
     check("runtime", srv_runtime_start(0));
     srv_atom key = srv_atom_from("0x01f"), value = srv_atom_from("test");
-    srv_pid *pids = malloc((size_t)n * sizeof *pids);
-    if (pids == NULL)
-        return 1;
-
-    /* The array's pages are the bench's, not the servers': touched
-     * before the count begins. */
-    memset(pids, 0, (size_t)n * sizeof *pids);
+    srv_pid *pids = resident_pids((size_t)n);
     double before = resident_bytes();
     double start = now_s();
     for (long i = 0; i < n; i++)
