@@ -163,7 +163,7 @@ srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
     struct process *self = srv__caller();
     if (self == NULL)
         return SRV_ENOMEM;
-    if (srv_pid_equal(server, self->pid))
+    if (srv__pid_same(server, self->pid))
         return SRV_EDEADLK;
     /* A handler on a scheduler thread finds the server without a hold
      * (srv__post_find): the server it runs is RUNNING and its own, which
@@ -320,7 +320,7 @@ static srv_status system_target(srv_pid server, struct process **self,
     *self = srv__caller();
     if (*self == NULL)
         return SRV_ENOMEM;
-    if (srv_pid_equal(server, (*self)->pid))
+    if (srv__pid_same(server, (*self)->pid))
         return SRV_EDEADLK;
     *p = srv__process_get(server);
     /* a server, or a spawned process, which may answer as a special one */

@@ -229,17 +229,11 @@ size_t srv__links_compact(struct process *p)
 
 enum { INDEX_FROM = 16 }; /* links before an index pays */
 
-static size_t link_hash(srv_pid pid, size_t cap)
-{
-    uint64_t h = (uint64_t)pid.index * 0x9E3779B97F4A7C15ull ^ pid.serial;
-    return (size_t)(h ^ h >> 32) & (cap - 1);
-}
-
 /* The index slot of pid's link, or of the empty slot where it would go. */
 static size_t index_slot(const struct link_set *x, srv_pid pid)
 {
-    size_t i = link_hash(pid, x->index_cap);
-    while (x->link_index[i] != 0 && !srv_pid_equal(x->links[x->link_index[i] - 1].pid, pid))
+    size_t i = srv__pid_home(pid, x->index_cap);
+    while (x->link_index[i] != 0 && !srv__pid_same(x->links[x->link_index[i] - 1].pid, pid))
         i = (i + 1) & (x->index_cap - 1);
     return i;
 }
@@ -280,7 +274,7 @@ static size_t link_position(const struct link_set *x, srv_pid pid)
         return at != 0 ? at - 1 : SIZE_MAX;
     }
     for (size_t i = 0; i < x->n_links; i++)
-        if (srv_pid_equal(x->links[i].pid, pid))
+        if (srv__pid_same(x->links[i].pid, pid))
             return i;
     return SIZE_MAX;
 }
@@ -292,7 +286,7 @@ static void index_erase(struct link_set *x, size_t i)
     size_t mask = x->index_cap - 1;
     x->link_index[i] = 0;
     for (size_t j = (i + 1) & mask; x->link_index[j] != 0; j = (j + 1) & mask) {
-        size_t home = link_hash(x->links[x->link_index[j] - 1].pid, x->index_cap);
+        size_t home = srv__pid_home(x->links[x->link_index[j] - 1].pid, x->index_cap);
         /* j's entry moves to i when i lies on its probe path from home */
         if (((j - home) & mask) >= ((j - i) & mask)) {
             x->link_index[i] = x->link_index[j];
@@ -598,7 +592,7 @@ srv_status srv_link(srv_pid pid)
     struct process *self = srv__caller();
     if (self == NULL)
         return SRV_ENOMEM;
-    if (srv_pid_equal(pid, self->pid))
+    if (srv__pid_same(pid, self->pid))
         return SRV_OK;
     if (pid.node != 0)
         return link_remote(self, pid);
@@ -1161,7 +1155,7 @@ static bool receive_takes(const struct envelope *e, enum receive_mode mode, srv_
     case RECEIVE_ALL:
         return true;
     case RECEIVE_SUSPENDED:
-        return e->kind == ENV_SYSTEM || (e->kind == ENV_EXIT && srv_pid_equal(e->pid, parent));
+        return e->kind == ENV_SYSTEM || (e->kind == ENV_EXIT && srv__pid_same(e->pid, parent));
     }
     return false;
 }

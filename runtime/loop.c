@@ -726,7 +726,7 @@ static bool handle_exit_signal(struct process *p, struct envelope *e)
         /* gen_server: an EXIT from the parent terminates with its reason
          * (a server started without link or monitor is its own parent);
          * so does one from the runtime (shutdown), as a supervisor's. */
-        if (srv_pid_equal(e->pid, srv__parent(p)) || srv_pid_is_none(e->pid)) {
+        if (srv__pid_same(e->pid, srv__parent(p)) || srv_pid_is_none(e->pid)) {
             srv__exit(p, e->reason, srv_detail_retain(e->detail),
                       EXIT_TERMINATE | EXIT_HOLDS_REF);
             return false;

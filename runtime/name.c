@@ -159,11 +159,11 @@ void srv__name_remove(srv_atom name, srv_pid pid)
     const srv_registry *via = NULL;
     pthread_mutex_lock(&lock);
     struct entry *e = find(name);
-    if (e != NULL && srv_pid_equal(e->pid, pid)) {
+    if (e != NULL && srv__pid_same(e->pid, pid)) {
         e->name = TOMBSTONE;
     } else {
         for (size_t i = 0; i < n_vias; i++)
-            if (srv_pid_equal(vias[i].pid, pid)) {
+            if (srv__pid_same(vias[i].pid, pid)) {
                 via = vias[i].via;
                 vias[i] = vias[--n_vias];
                 break;

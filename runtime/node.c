@@ -428,7 +428,7 @@ static void send_monitor_exit(struct conn *c, const struct monitor *m, const cha
 
 static bool monitor_is_on(const struct monitor *m, srv_atom name, srv_pid target)
 {
-    return name != NULL ? m->name == name : srv_pid_equal(m->target, target);
+    return name != NULL ? m->name == name : srv__pid_same(m->target, target);
 }
 
 static bool same_pid(const erlang_pid *a, const erlang_pid *b)
@@ -442,7 +442,7 @@ static bool same_pid(const erlang_pid *a, const erlang_pid *b)
 static bool monitor_matches(const struct monitor *m, const erlang_pid *from, srv_atom name,
                             srv_pid target)
 {
-    return (monitor_is_on(m, name, target) || srv_pid_equal(m->target, target)) &&
+    return (monitor_is_on(m, name, target) || srv__pid_same(m->target, target)) &&
            (from == NULL || same_pid(&m->from, from));
 }
 
@@ -521,7 +521,7 @@ static void monitors_busy(struct conn *c, const erlang_pid *from, srv_atom name,
 static bool in(const srv_pid *pids, size_t n, srv_pid pid)
 {
     for (size_t i = 0; i < n; i++)
-        if (srv_pid_equal(pids[i], pid))
+        if (srv__pid_same(pids[i], pid))
             return true;
     return false;
 }
@@ -574,7 +574,7 @@ static void *watcher_thread(void *unused)
         if (sig.kind == SRV_SIGNAL_DOWN) {
             pthread_mutex_lock(&node.jobs_lock);
             for (size_t i = 0; i < node.watched_count; i++)
-                if (srv_pid_equal(node.watched[i], sig.pid)) {
+                if (srv__pid_same(node.watched[i], sig.pid)) {
                     node.watched[i] = node.watched[--node.watched_count];
                     break;
                 }
@@ -1975,8 +1975,8 @@ static bool tie_is(const struct tie *t, const struct tie *like, bool by_eref)
 {
     if (by_eref)
         return !t->link && same_ref(&t->eref, &like->eref);
-    return t->link == like->link && srv_pid_equal(t->local, like->local) &&
-           srv_pid_equal(t->remote, like->remote) && (t->link || t->ref == like->ref);
+    return t->link == like->link && srv__pid_same(t->local, like->local) &&
+           srv__pid_same(t->remote, like->remote) && (t->link || t->ref == like->ref);
 }
 
 /* Takes the tie like (by its eref, or by its ends and kind) off c's

@@ -453,7 +453,7 @@ bool srv_is_alive(srv_pid pid)
 
 bool srv_pid_equal(srv_pid a, srv_pid b)
 {
-    return a.node == b.node && a.index == b.index && a.serial == b.serial;
+    return srv__pid_same(a, b);
 }
 
 bool srv_pid_is_none(srv_pid pid)

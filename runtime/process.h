@@ -328,6 +328,30 @@ static inline size_t srv__queue_len(struct process *p)
     return n > 0 ? (size_t)n : 0;
 }
 
+/* srv_pid_equal, inlined where the runtime compares pids in a loop (its
+ * tables' probes). */
+static inline bool srv__pid_same(srv_pid a, srv_pid b)
+{
+    return a.index == b.index && a.serial == b.serial && a.node == b.node;
+}
+
+/* Where pid goes in an open-addressed table of cap slots (a power of 2,
+ * at least PID_RUN).  Indices are handed out in order: pids of
+ * neighbouring indices, the children a supervisor starts one after
+ * another, go to neighbouring slots in runs of PID_RUN, so that inserts
+ * (and the moves when the table grows) share cache lines, where a hash
+ * of the whole index sent each to a line of its own.  The runs are
+ * scattered by a hash of the rest: the index itself would make one run
+ * of all the children, through which every deletion's backward shift and
+ * every miss would walk. */
+#define PID_RUN 8
+static inline size_t srv__pid_home(srv_pid pid, size_t cap)
+{
+    uint64_t run = (uint64_t)(pid.index / PID_RUN) * 0x9E3779B97F4A7C15ull ^ pid.serial;
+    run ^= run >> 32;
+    return (size_t)(run * PID_RUN + pid.index % PID_RUN) & (cap - 1);
+}
+
 /* p's extra part if it has one (NULL: none yet). */
 static inline struct process_extra *srv__extra(const struct process *p)
 {

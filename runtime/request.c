@@ -278,7 +278,7 @@ static struct request *own_request(struct process *self, const srv_request_id *r
 {
     struct requests *t = table_of(self, memory_order_relaxed);
     uint64_t tag = req->from.tag;
-    if (t == NULL || !srv__tag_is_request(tag) || !srv_pid_equal(req->from.pid, self->pid) ||
+    if (t == NULL || !srv__tag_is_request(tag) || !srv__pid_same(req->from.pid, self->pid) ||
         index_of(tag) >= t->used)
         return NULL;
     struct request *r = place_at(t, index_of(tag));

@@ -540,7 +540,7 @@ void srv__sched_count_sent(struct process *p)
         atomic_fetch_add_explicit(&p->sent, 1, memory_order_relaxed);
         return;
     }
-    if (s->sent.count != 0 && srv_pid_equal(s->sent.to, p->pid)) {
+    if (s->sent.count != 0 && srv__pid_same(s->sent.to, p->pid)) {
         s->sent.count++;
         return;
     }

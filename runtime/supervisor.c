@@ -363,7 +363,7 @@ static struct child *find_id(struct sup_state *s, const char *id)
 static struct child *find_pid(struct sup_state *s, srv_pid pid)
 {
     for (size_t i = 0; i < s->count; i++)
-        if (srv_pid_equal(s->children[i].pid, pid))
+        if (srv__pid_same(s->children[i].pid, pid))
             return &s->children[i];
     return NULL;
 }
@@ -385,20 +385,14 @@ static bool is_simple(const struct sup_state *s)
 /* ---------------------------------------------------------------------- */
 /* simple_one_for_one's children: a table by pid                            */
 
-static size_t dyn_hash(srv_pid pid, size_t cap)
-{
-    uint64_t h = (uint64_t)pid.index * 0x9E3779B97F4A7C15ull ^ pid.serial;
-    return (size_t)(h ^ h >> 32) & (cap - 1);
-}
-
 static struct dyn_entry *dyn_find(struct dyn_table *t, srv_pid pid)
 {
     if (t->cap == 0)
         return NULL;
-    for (size_t i = dyn_hash(pid, t->cap);; i = (i + 1) & (t->cap - 1)) {
+    for (size_t i = srv__pid_home(pid, t->cap);; i = (i + 1) & (t->cap - 1)) {
         if (!t->slots[i].used)
             return NULL;
-        if (srv_pid_equal(t->slots[i].pid, pid))
+        if (srv__pid_same(t->slots[i].pid, pid))
             return &t->slots[i];
     }
 }
@@ -412,7 +406,7 @@ static bool dyn_grow(struct dyn_table *t)
     for (size_t i = 0; i < t->cap; i++) {
         if (!t->slots[i].used)
             continue;
-        size_t j = dyn_hash(t->slots[i].pid, cap);
+        size_t j = srv__pid_home(t->slots[i].pid, cap);
         while (slots[j].used)
             j = (j + 1) & (cap - 1);
         slots[j] = t->slots[i];
@@ -429,7 +423,7 @@ static bool dyn_store(struct dyn_table *t, srv_pid pid, void *args, bool restart
 {
     if ((t->count + 1) * 2 > t->cap && !dyn_grow(t))
         return false;
-    size_t i = dyn_hash(pid, t->cap);
+    size_t i = srv__pid_home(pid, t->cap);
     while (t->slots[i].used)
         i = (i + 1) & (t->cap - 1);
     t->slots[i] = (struct dyn_entry){pid, args, true, restarting};
@@ -447,7 +441,7 @@ static void dyn_erase(struct dyn_table *t, struct dyn_entry *e)
     t->restarting -= e->restarting;
     t->slots[i].used = false;
     for (size_t j = (i + 1) & (t->cap - 1); t->slots[j].used; j = (j + 1) & (t->cap - 1)) {
-        size_t mask = t->cap - 1, home = dyn_hash(t->slots[j].pid, t->cap);
+        size_t mask = t->cap - 1, home = srv__pid_home(t->slots[j].pid, t->cap);
         /* j's entry moves to i when i lies on its probe path from home */
         if (((j - home) & mask) >= ((j - i) & mask)) {
             t->slots[i] = t->slots[j];
