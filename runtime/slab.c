@@ -5,7 +5,8 @@
  * malloc puts a header before each block and rounds it up: a process of
  * 128 bytes took 144.  Here a class holds blocks of one size (a multiple
  * of 16), carved from 64 KB chunks (mmap'd: memory the slab never gives
- * back needs no malloc header) and kept on a free list when given back;
+ * back needs no malloc header, and comes zeroed, so a block never used
+ * is handed out without a memset) and kept on a free list when given back;
  * each thread keeps a few free blocks of each class, so that the lock is
  * taken once per BATCH starts or exits, never per message.  Memory given
  * back stays in its class for the next process, as the process table's
@@ -51,9 +52,16 @@ static struct slab_class classes[CLASSES];
 #define BATCH 32
 #define CACHE_MAX (2 * BATCH)
 
+/* A thread's blocks of one class: those given back, and a run of blocks
+ * never used, still zero from the chunk's mmap. */
+struct class_cache {
+    struct free_block *free;
+    unsigned count; /* on free */
+    unsigned char *fresh, *fresh_end;
+};
+
 struct thread_cache {
-    struct free_block *free[CLASSES];
-    unsigned count[CLASSES];
+    struct class_cache class[CLASSES];
     bool registered; /* its thread's end gives its blocks back */
 };
 
@@ -67,13 +75,19 @@ static void cache_flush(void *arg)
     struct thread_cache *t = arg;
     pthread_mutex_lock(&lock);
     for (size_t c = 0; c < CLASSES; c++) {
-        while (t->free[c] != NULL) {
-            struct free_block *b = t->free[c];
-            t->free[c] = b->next;
+        struct class_cache *m = &t->class[c];
+        for (; m->fresh < m->fresh_end; m->fresh += (c + 1) * ALIGN) {
+            struct free_block *b = (struct free_block *)m->fresh;
+            b->next = m->free;
+            m->free = b;
+        }
+        while (m->free != NULL) {
+            struct free_block *b = m->free;
+            m->free = b->next;
             b->next = classes[c].free;
             classes[c].free = b;
         }
-        t->count[c] = 0;
+        m->count = 0;
     }
     pthread_mutex_unlock(&lock);
     t->registered = false;
@@ -92,12 +106,14 @@ static size_t class_of(size_t size)
     return (size + ALIGN - 1) / ALIGN - 1;
 }
 
-/* Up to BATCH blocks of class c for t, from the shared free list or a
- * chunk; false when there is none and no memory for a chunk. */
+/* Blocks of class c for t: up to BATCH from the shared free list, or
+ * else a run of BATCH never used from the newest chunk; false when there
+ * is none and no memory for a chunk. */
 static bool refill(struct thread_cache *t, size_t c)
 {
     size_t block_size = (c + 1) * ALIGN;
     struct slab_class *k = &classes[c];
+    struct class_cache *m = &t->class[c];
     if (!t->registered)
         cache_register(t);
     pthread_mutex_lock(&lock);
@@ -105,40 +121,44 @@ static bool refill(struct thread_cache *t, size_t c)
     for (; n < BATCH && k->free != NULL; n++) {
         struct free_block *b = k->free;
         k->free = b->next;
-        b->next = t->free[c];
-        t->free[c] = b;
+        b->next = m->free;
+        m->free = b;
     }
-    for (; n < BATCH; n++) {
+    m->count += n;
+    if (n == 0) {
         if (k->bump == NULL || (size_t)(k->end - k->bump) < block_size) {
             /* The chunk's tail, too small for a block, is left unused.  Its
              * pages are populated here, at once: a mass start would
              * otherwise fault once per page as blocks are carved. */
             unsigned char *chunk = mmap(NULL, CHUNK_SIZE, PROT_READ | PROT_WRITE,
                                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-            if (chunk == MAP_FAILED)
-                break;
-            /* Pages are aligned for any type; blocks of 16-byte multiples keep it. */
-            k->bump = chunk;
-            k->end = chunk + CHUNK_SIZE;
+            if (chunk != MAP_FAILED) {
+                /* Pages are aligned for any type; blocks of 16-byte
+                 * multiples keep it. */
+                k->bump = chunk;
+                k->end = chunk + CHUNK_SIZE;
+            }
         }
-        struct free_block *b = (struct free_block *)k->bump;
-        k->bump += block_size;
-        b->next = t->free[c];
-        t->free[c] = b;
+        size_t run = (size_t)(k->end - k->bump) / block_size;
+        if (run > BATCH)
+            run = BATCH;
+        m->fresh = k->bump;
+        m->fresh_end = k->bump += run * block_size;
+        n = (unsigned)run;
     }
     pthread_mutex_unlock(&lock);
-    t->count[c] += n;
     return n > 0;
 }
 
 /* t holds too many blocks of class c: BATCH of them go back. */
 static void spill(struct thread_cache *t, size_t c)
 {
-    struct free_block *first = t->free[c], *last = first;
+    struct class_cache *m = &t->class[c];
+    struct free_block *first = m->free, *last = first;
     for (unsigned i = 1; i < BATCH; i++)
         last = last->next;
-    t->free[c] = last->next;
-    t->count[c] -= BATCH;
+    m->free = last->next;
+    m->count -= BATCH;
     pthread_mutex_lock(&lock);
     last->next = classes[c].free;
     classes[c].free = first;
@@ -153,12 +173,22 @@ void *srv__slab_alloc(size_t size)
     if (srv__alloc_inject()) /* a block of a slab counts as an allocation */
         return NULL;
     struct thread_cache *t = &mine;
-    if (t->free[c] == NULL && !refill(t, c))
-        return NULL;
-    struct free_block *b = t->free[c];
-    t->free[c] = b->next;
-    t->count[c]--;
-    return memset(b, 0, (c + 1) * ALIGN);
+    struct class_cache *m = &t->class[c];
+    for (;;) {
+        if (m->free != NULL) {
+            struct free_block *b = m->free;
+            m->free = b->next;
+            m->count--;
+            return memset(b, 0, (c + 1) * ALIGN);
+        }
+        if (m->fresh < m->fresh_end) {
+            void *b = m->fresh;
+            m->fresh += (c + 1) * ALIGN;
+            return b; /* zero since its chunk's mmap */
+        }
+        if (!refill(t, c))
+            return NULL;
+    }
 }
 
 void srv__slab_free(void *block, size_t size)
@@ -171,12 +201,13 @@ void srv__slab_free(void *block, size_t size)
     if (block == NULL)
         return;
     struct thread_cache *t = &mine;
+    struct class_cache *m = &t->class[c];
     if (!t->registered)
         cache_register(t);
     struct free_block *b = block;
-    b->next = t->free[c];
-    t->free[c] = b;
-    if (++t->count[c] > CACHE_MAX)
+    b->next = m->free;
+    m->free = b;
+    if (++m->count > CACHE_MAX)
         spill(t, c);
 }
 

@@ -17,6 +17,7 @@
 #include "alloc.h"
 #include "link.h"  /* srv__monitor_counts */
 #include "pool.h"  /* srv__pool_caches */
+#include "slab.h"
 #include "timer.h" /* srv__timer_pending */
 #include "support.h"
 
@@ -467,3 +468,72 @@ Test(memory, message_queue_len_counts_sends_from_handlers, .timeout = T(20))
     counter_stop(target);
     counter_stop(sender);
 }
+
+/* ---- the slab (runtime/slab.c) ------------------------------------------ */
+
+/* A size no part of the runtime asks of the slab: its class is the
+ * test's alone. */
+#define ODD_BLOCK 1008
+#define ODD_COUNT 100 /* more than a thread's run of new blocks, and a chunk */
+
+static bool all_zero(const unsigned char *b, size_t size)
+{
+    for (size_t i = 0; i < size; i++)
+        if (b[i] != 0)
+            return false;
+    return true;
+}
+
+/* A block never used comes zeroed from its chunk's mmap, without a
+ * memset; one given back is cleared when it is handed out again. */
+Test(memory, slab_blocks_are_zero_whether_never_used_or_given_back, .timeout = T(10))
+{
+    unsigned char *blocks[ODD_COUNT];
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < ODD_COUNT; i++) {
+            blocks[i] = srv__slab_alloc(ODD_BLOCK);
+            cr_assert_not_null(blocks[i]);
+            cr_assert(all_zero(blocks[i], ODD_BLOCK), "round %d, block %zu", round, i);
+        }
+        for (size_t i = 0; i < ODD_COUNT; i++) {
+            memset(blocks[i], 0xab, ODD_BLOCK);
+            srv__slab_free(blocks[i], ODD_BLOCK);
+        }
+    }
+}
+
+#if !defined(SRV_SANITIZE_ADDRESS) && !defined(SRV_SANITIZE_THREAD)
+/* What a thread took from a chunk and did not use goes back at its end:
+ * another thread's next blocks of that size are the very same.  (Under a
+ * sanitizer every block is malloc's.) */
+static void *take_one_block(void *arg)
+{
+    unsigned char *b = srv__slab_alloc(ODD_BLOCK);
+    *(unsigned char **)arg = b;
+    srv__slab_free(b, ODD_BLOCK);
+    return NULL;
+}
+
+Test(memory, a_threads_unused_slab_blocks_go_back_at_its_end, .timeout = T(10))
+{
+    unsigned char *first = NULL;
+    pthread_t thread;
+    cr_assert_eq(pthread_create(&thread, NULL, take_one_block, &first), 0);
+    cr_assert_eq(pthread_join(thread, NULL), 0);
+    cr_assert_not_null(first);
+    /* The thread took a run of new blocks from first on (32 of them:
+     * slab.c's BATCH) and used one. */
+    enum { RUN = 32 };
+    unsigned char *seen[RUN];
+    for (size_t i = 0; i < RUN; i++) {
+        unsigned char *b = srv__slab_alloc(ODD_BLOCK);
+        cr_assert(b >= first && b < first + RUN * ODD_BLOCK && (b - first) % ODD_BLOCK == 0,
+                  "block %zu is not one of the thread's", i);
+        for (size_t j = 0; j < i; j++)
+            cr_assert_neq(seen[j], b, "block %zu handed out twice", i);
+        seen[i] = b;
+    }
+    for (size_t i = 0; i < RUN; i++)
+        srv__slab_free(seen[i], ODD_BLOCK);
+}
+#endif
