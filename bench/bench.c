@@ -8,7 +8,7 @@
  *   bench hibernated  bytes_per_hibernated_server (100,000 servers that
  *                   each hibernated)
  *   bench million   million_servers_s, million_servers_peak_mb
- *   bench control   kill_with_100k_queued_ms, shutdown_10k_servers_ms
+ *   bench control   kill_with_100k_queued_us, shutdown_10k_servers_ms
  *
  * Each prints "name value" lines; bench/run.sh runs every group several
  * times, each in a fresh process (so memory figures start from the same
@@ -234,7 +234,7 @@ static void bench_control(void)
         fprintf(stderr, "bench: the kill's DOWN says %s\n", down.reason);
         exit(1);
     }
-    printf("kill_with_100k_queued_ms %.3f\n", (killed - start) * 1e3);
+    printf("kill_with_100k_queued_us %.3f\n", (killed - start) * 1e6);
 
     for (int i = 0; i < IDLE_SERVERS; i++)
         start_worker();

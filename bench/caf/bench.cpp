@@ -376,7 +376,7 @@ void group_control(actor_system &sys)
         if (d.reason != exit_reason::kill)
             std::abort();
     });
-    print("kill_with_100k_queued_ms", double(now_ns() - t0) / 1e6);
+    print("kill_with_100k_queued_us", double(now_ns() - t0) / 1e3);
 
     std::vector<worker_actor> ws;
     for (int i = 0; i < idle_servers; i++)

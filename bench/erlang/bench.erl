@@ -144,7 +144,7 @@ group(control) ->
     T0 = now_ns(),
     exit(Server, kill),
     receive {'DOWN', Ref, process, Server, killed} -> ok end,
-    print(kill_with_100k_queued_ms, (now_ns() - T0) / 1.0e6),
+    print(kill_with_100k_queued_us, (now_ns() - T0) / 1.0e3),
     %% A supervisor's shutdown of its dynamic children
     %% (supervisor:terminate_dynamic_children): shutdown to all at once,
     %% then every DOWN.

@@ -298,7 +298,7 @@ func groupControl() {
 	t0 := time.Now()
 	close(s.quit)
 	<-s.done
-	print("kill_with_100k_queued_ms", float64(time.Since(t0).Nanoseconds())/1e6)
+	print("kill_with_100k_queued_us", float64(time.Since(t0).Nanoseconds())/1e3)
 
 	ss := make([]*server, idleServers)
 	for i := range ss {
