@@ -748,7 +748,7 @@ static void submit(struct job *j)
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&t, &attr, call_thread, NULL) == 0)
+        if (srv__thread_create(&t, &attr, call_thread, NULL) == 0)
             node.threads++;
         pthread_attr_destroy(&attr);
     }
@@ -2303,7 +2303,7 @@ srv_status srv_node_start(const char *name, const char *cookie,
     snprintf(node.name, sizeof node.name, "%s", ei_thisnodename(&node.ec));
     srv__term_set_node(node.name, ei_self(&node.ec)->creation);
     node.watcher_ready = false;
-    if (pthread_create(&node.watcher, NULL, watcher_thread, NULL) != 0) {
+    if (srv__thread_create(&node.watcher, NULL, watcher_thread, NULL) != 0) {
         close_fds();
         pthread_mutex_unlock(&node.lock);
         return SRV_ENOMEM;
@@ -2312,7 +2312,7 @@ srv_status srv_node_start(const char *name, const char *cookie,
     while (!node.watcher_ready)
         pthread_cond_wait(&node.idle_cond, &node.jobs_lock);
     pthread_mutex_unlock(&node.jobs_lock);
-    if (pthread_create(&node.thread, NULL, node_thread, NULL) != 0) {
+    if (srv__thread_create(&node.thread, NULL, node_thread, NULL) != 0) {
         stop_watcher();
         close_fds();
         pthread_mutex_unlock(&node.lock);

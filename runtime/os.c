@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,21 @@ bool srv__write_all(int fd, const char *text)
 }
 
 static pthread_mutex_t thread_end_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int srv__thread_create(pthread_t *thread, const pthread_attr_t *attr,
+                       void *(*start)(void *), void *arg)
+{
+    /* The new thread inherits the mask in force when it is made. */
+    static const int own[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT, SIGPROF};
+    sigset_t blocked, old;
+    sigfillset(&blocked);
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        sigdelset(&blocked, own[i]);
+    pthread_sigmask(SIG_BLOCK, &blocked, &old);
+    int made = pthread_create(thread, attr, start, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return made;
+}
 
 void srv__at_thread_end(struct srv_thread_end *t, void *value)
 {

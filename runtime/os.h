@@ -53,6 +53,17 @@ struct srv_thread_end {
  * no key to give: then nothing does, and the value stays where it is). */
 void srv__at_thread_end(struct srv_thread_end *t, void *value);
 
+/* pthread_create for the threads the runtime makes (schedulers, the
+ * timer, the node's, spawned processes'): each starts with every
+ * asynchronous signal blocked, so that a signal for the program (SIGTERM,
+ * SIGINT, SIGCHLD, ...) goes to a thread of the program's own, and under
+ * srv_run to the thread that waits for it; never to a scheduler asleep in
+ * a futex, where ThreadSanitizer holds a handler back until the thread
+ * next calls into libc.  Faults (SIGSEGV, SIGBUS, ...) stay the thread's
+ * own, and SIGPROF a profiler's. */
+int srv__thread_create(pthread_t *thread, const pthread_attr_t *attr,
+                       void *(*start)(void *), void *arg);
+
 /* Blocks the calling thread until *word != value or deadline_ns passes. */
 void srv__futex_wait(_Atomic uint32_t *word, uint32_t value,
                      uint64_t deadline_ns);

@@ -8,8 +8,12 @@
  * exit status says how it ended.
  *
  * A signal handler may do nearly nothing: it writes a byte to a pipe.  A
- * thread of run.c's own reads the pipe and sends the exit signals; the
- * calling thread waits for the root's EXIT.
+ * thread of run.c's own takes the signals (the calling thread blocks them,
+ * the runtime's threads never take them), reads the pipe and sends the
+ * exit signals; the calling thread waits for the root's EXIT.  The handler
+ * so runs where the thread is in read(), never where a thread sleeps in a
+ * futex: ThreadSanitizer runs a handler there only once that thread next
+ * calls into libc, which a wait with no deadline never does.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -38,6 +42,7 @@ struct watcher {
     srv_pid runner;       /* srv_run's thread */
     _Atomic bool killed;  /* a second signal came */
     pthread_t thread;
+    sigset_t signals;     /* SIGTERM and SIGINT */
 };
 
 /* Reads the pipe: the first signal shuts the root down, the second kills
@@ -45,6 +50,8 @@ struct watcher {
 static void *watch_signals(void *arg)
 {
     struct watcher *w = arg;
+    /* taken here even if the caller blocked them: this thread lets them in */
+    pthread_sigmask(SIG_UNBLOCK, &w->signals, NULL);
     unsigned signals = 0;
     for (;;) {
         unsigned char byte;
@@ -77,17 +84,17 @@ int srv_run(const srv_sup_module *root, const void *args)
     sigemptyset(&action.sa_mask);
     sigaction(SIGTERM, &action, &old_term);
     sigaction(SIGINT, &action, &old_int);
-    /* taken here even if the caller blocked them: this thread lets them in */
+    /* The watcher takes them; until it runs they wait, pending. */
     sigset_t ours, old_mask;
     sigemptyset(&ours);
     sigaddset(&ours, SIGTERM);
     sigaddset(&ours, SIGINT);
-    pthread_sigmask(SIG_UNBLOCK, &ours, &old_mask);
+    pthread_sigmask(SIG_BLOCK, &ours, &old_mask);
 
     int status = 1;
     srv_start_result started;
     srv_status code = srv_sup_start(root, args, SRV_START_LINK, NULL, &started);
-    struct watcher w = {started.pid, srv_self(), false, 0};
+    struct watcher w = {started.pid, srv_self(), false, 0, ours};
     if (code == SRV_OK && pthread_create(&w.thread, NULL, watch_signals, &w) == 0) {
         /* the root's EXIT: the only signal this thread's identity gets,
          * but for EXITs of processes it linked to before */

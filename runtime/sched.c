@@ -786,7 +786,7 @@ static bool start_thread_locked(void)
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    bool ok = pthread_create(&thread, &attr, scheduler_main, s) == 0;
+    bool ok = srv__thread_create(&thread, &attr, scheduler_main, s) == 0;
     pthread_attr_destroy(&attr);
     if (ok)
         S.threads++;

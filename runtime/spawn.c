@@ -22,6 +22,7 @@
 #include "exit.h"
 #include "link.h"
 #include "log.h"
+#include "os.h"
 #include "process.h"
 #include "runtime.h"
 #include "spawn.h"
@@ -125,7 +126,7 @@ static srv_status spawn_process(struct spawn_run *r, struct process *spawner, bo
     pthread_t thread;
     if (linked == link && monitored == monitor && pthread_attr_init(&attr) == 0) {
         bool made = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
-                    pthread_create(&thread, &attr, spawn_main, r) == 0;
+                    srv__thread_create(&thread, &attr, spawn_main, r) == 0;
         pthread_attr_destroy(&attr);
         if (made) {
             result->pid = pid; /* p may have ended by now */

@@ -123,7 +123,7 @@ static uint64_t arm(uint64_t deadline_ns, timer_fn fn, void *arg, bool user,
         pthread_cond_init(&changed, &attr);
         pthread_condattr_destroy(&attr);
         stopping = false;
-        if (pthread_create(&thread, NULL, timer_main, NULL) != 0) {
+        if (srv__thread_create(&thread, NULL, timer_main, NULL) != 0) {
             pthread_cond_destroy(&changed);
             pthread_mutex_unlock(&lock);
             return 0;

@@ -1529,7 +1529,9 @@ SRV_API void srv_set_log_level(srv_log_level level);
  * 256k when unset), each with a guard page: an overflow is reported with the
  * server's name and pid before the program aborts.  A value of either
  * variable that is not valid is reported to the logger, and the default
- * used. */
+ * used.  The runtime's threads (schedulers, timer, node, spawned
+ * processes') block asynchronous signals: a signal for the program goes
+ * to one of its own threads. */
 SRV_API srv_status srv_runtime_start(unsigned schedulers);
 
 /* A supervisor's shutdown of every server at once: from the moment it is

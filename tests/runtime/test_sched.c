@@ -5,6 +5,7 @@
  * thread is added for it.  Most tests run on one scheduler thread, where
  * a blocked thread would show at once.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,3 +278,21 @@ Test(sched, with_no_stack_to_be_had_a_handler_blocks_its_thread_instead, .timeou
         cr_assert_eq(counter_read(pids[i]).casts, 1);
 }
 #endif
+
+/* A signal for the program never lands on a scheduler thread: the
+ * runtime's threads start with asynchronous signals blocked (srv_run's
+ * watcher takes SIGTERM and SIGINT; under ThreadSanitizer a handler
+ * delivered to a thread asleep in a futex waits for that thread's next
+ * call into libc).  The test's own thread, which made the schedulers,
+ * does not block SIGTERM. */
+Test(sched, scheduler_threads_take_no_asynchronous_signal, .timeout = T(10))
+{
+    sigset_t mine;
+    cr_assert_eq(pthread_sigmask(SIG_BLOCK, NULL, &mine), 0);
+    cr_assert(!sigismember(&mine, SIGTERM), "the test's thread lets SIGTERM in");
+    srv_pid pid = start_counter(0);
+    cr_assert_eq(counter_note_signal_mask(pid), SRV_OK);
+    ASSERT_EVENTUALLY(atomic_load(&counter_observed.sigterm_blocked) != 0);
+    cr_assert_eq(atomic_load(&counter_observed.sigterm_blocked), 1, "a scheduler takes SIGTERM");
+    counter_stop(pid);
+}
