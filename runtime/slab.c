@@ -67,6 +67,23 @@ struct thread_cache {
 
 static _Thread_local struct thread_cache mine;
 
+static size_t class_of(size_t size)
+{
+    return (size + ALIGN - 1) / ALIGN - 1;
+}
+
+static size_t block_size(size_t c)
+{
+    return (c + 1) * ALIGN;
+}
+
+/* b goes on the shared free list of class c.  Under the lock. */
+static void give_back(size_t c, struct free_block *b)
+{
+    b->next = classes[c].free;
+    classes[c].free = b;
+}
+
 /* The thread's end: its blocks go back to the shared lists.  A block
  * freed after this (another key's destructor ending a process) registers
  * the cache again, and the thread's next round of destructors takes it. */
@@ -76,16 +93,12 @@ static void cache_flush(void *arg)
     pthread_mutex_lock(&lock);
     for (size_t c = 0; c < CLASSES; c++) {
         struct class_cache *m = &t->class[c];
-        for (; m->fresh < m->fresh_end; m->fresh += (c + 1) * ALIGN) {
-            struct free_block *b = (struct free_block *)m->fresh;
-            b->next = m->free;
-            m->free = b;
-        }
+        for (; m->fresh < m->fresh_end; m->fresh += block_size(c))
+            give_back(c, (struct free_block *)m->fresh);
         while (m->free != NULL) {
             struct free_block *b = m->free;
             m->free = b->next;
-            b->next = classes[c].free;
-            classes[c].free = b;
+            give_back(c, b);
         }
         m->count = 0;
     }
@@ -101,17 +114,12 @@ static void cache_register(struct thread_cache *t)
     t->registered = true;
 }
 
-static size_t class_of(size_t size)
-{
-    return (size + ALIGN - 1) / ALIGN - 1;
-}
-
 /* Blocks of class c for t: up to BATCH from the shared free list, or
  * else a run of BATCH never used from the newest chunk; false when there
  * is none and no memory for a chunk. */
 static bool refill(struct thread_cache *t, size_t c)
 {
-    size_t block_size = (c + 1) * ALIGN;
+    size_t size = block_size(c);
     struct slab_class *k = &classes[c];
     struct class_cache *m = &t->class[c];
     if (!t->registered)
@@ -126,7 +134,7 @@ static bool refill(struct thread_cache *t, size_t c)
     }
     m->count += n;
     if (n == 0) {
-        if (k->bump == NULL || (size_t)(k->end - k->bump) < block_size) {
+        if (k->bump == NULL || (size_t)(k->end - k->bump) < size) {
             /* The chunk's tail, too small for a block, is left unused.  Its
              * pages are populated here, at once: a mass start would
              * otherwise fault once per page as blocks are carved. */
@@ -139,11 +147,11 @@ static bool refill(struct thread_cache *t, size_t c)
                 k->end = chunk + CHUNK_SIZE;
             }
         }
-        size_t run = (size_t)(k->end - k->bump) / block_size;
+        size_t run = (size_t)(k->end - k->bump) / size;
         if (run > BATCH)
             run = BATCH;
         m->fresh = k->bump;
-        m->fresh_end = k->bump += run * block_size;
+        m->fresh_end = k->bump += run * size;
         n = (unsigned)run;
     }
     pthread_mutex_unlock(&lock);
@@ -179,11 +187,11 @@ void *srv__slab_alloc(size_t size)
             struct free_block *b = m->free;
             m->free = b->next;
             m->count--;
-            return memset(b, 0, (c + 1) * ALIGN);
+            return memset(b, 0, block_size(c));
         }
         if (m->fresh < m->fresh_end) {
             void *b = m->fresh;
-            m->fresh += (c + 1) * ALIGN;
+            m->fresh += block_size(c);
             return b; /* zero since its chunk's mmap */
         }
         if (!refill(t, c))
