@@ -340,11 +340,16 @@ static bool signal_ends(struct process *q, srv_atom reason, const srv_detail *de
 /* Makes reason, and its detail, the exit signal pending on q
  * (srv__interrupt).  Under q's record's lock when q has one (one is made
  * for a detail), as srv__interrupt_take takes them: the detail pending is
- * always the one that came with the reason pending.  Out of memory for
- * the record, the reason goes without its detail. */
+ * always the one that came with the reason pending.  A kill has no detail
+ * and needs no lock: the take drops whatever detail is left when the
+ * reason is kill, and the lock's cache line stays on q's core for the
+ * take.  Out of memory for the record, the reason goes without its
+ * detail. */
 static void interrupt_with(struct process *q, srv_atom reason, const srv_detail *detail)
 {
-    struct link_set *x = detail != NULL ? extra_made(q) : extra_of(q);
+    struct link_set *x = reason == srv_atom_kill ? NULL
+                         : detail != NULL       ? extra_made(q)
+                                                : extra_of(q);
     if (x == NULL) {
         srv__interrupt(q, reason);
         return;
@@ -377,6 +382,22 @@ srv_atom srv__interrupt_take(struct process *p, const srv_detail **detail)
     return why;
 }
 
+/* Sends signal e to q, which we hold, and lets q go: see deliver_signal. */
+static void signal_held(struct process *q, struct envelope *e, enum envelope_kind kind,
+                        srv_pid from, uint64_t ref, srv_atom reason,
+                        const srv_detail *detail)
+{
+    e->kind = (uint16_t)kind;
+    e->pid = from;
+    e->ref = ref;
+    e->reason = reason;
+    e->detail = srv_detail_retain(detail); /* the envelope's own */
+    if (kind == ENV_EXIT && signal_ends(q, reason, detail))
+        interrupt_with(q, reason, detail);
+    srv__deliver(q, e);
+    srv__process_put(q);
+}
+
 /* Sends a signal in envelope e (a fresh one of srv__envelope_new(0), made
  * beforehand), or frees it if `to` is gone.  A signal that ends the
  * process is not a message: it is pending on it (srv__interrupt) before
@@ -392,15 +413,7 @@ static void deliver_signal(struct envelope *e, srv_pid to, enum envelope_kind ki
         srv__envelope_free(NULL, e);
         return;
     }
-    e->kind = (uint16_t)kind;
-    e->pid = from;
-    e->ref = ref;
-    e->reason = reason;
-    e->detail = srv_detail_retain(detail); /* the envelope's own */
-    if (kind == ENV_EXIT && signal_ends(q, reason, detail))
-        interrupt_with(q, reason, detail);
-    srv__deliver(q, e);
-    srv__process_put(q);
+    signal_held(q, e, kind, from, ref, reason, detail);
 }
 
 /* A signal made now: false when out of memory for it. */
@@ -440,16 +453,27 @@ static bool end_if_idle(struct process *q, srv_atom reason, const srv_detail *de
 
 /* An exit signal from a caller of the API or from shutdown: an idle
  * process it ends is ended at once, on this thread; any other is sent
- * the signal.  False when out of memory for its envelope. */
+ * the signal.  Everything is at hand before the first look at q (the
+ * envelope, our hold): a busy q looks for a pending signal before each
+ * message, and one that looked while this call was still on its way
+ * would run a whole message more.  False when out of memory for the
+ * envelope (then nothing was sent). */
 static bool exit_signal(srv_pid to, srv_pid from, srv_atom reason, const srv_detail *detail)
 {
     struct process *q = srv__process_get(to);
     if (q == NULL)
         return true;
-    if (signal_ends(q, reason, detail) && end_if_idle(q, reason, detail))
+    struct envelope *e = srv__envelope_new(0);
+    if (e == NULL) {
+        srv__process_put(q);
+        return false;
+    }
+    if (signal_ends(q, reason, detail) && end_if_idle(q, reason, detail)) {
+        srv__envelope_free(NULL, e);
         return true; /* q is gone, and our hold with it */
-    srv__process_put(q);
-    return send_signal(to, ENV_EXIT, from, 0, reason, detail);
+    }
+    signal_held(q, e, ENV_EXIT, from, 0, reason, detail);
+    return true;
 }
 
 void srv__exit_signal_from_runtime(srv_pid pid, srv_atom reason)
@@ -849,17 +873,18 @@ static void fire_monitor(struct process *p, const struct monitor_entry *m, srv_a
                          const srv_detail *detail)
 {
     struct process *w = srv__process_get(m->pid);
-    if (w != NULL) {
-        struct link_set *xw = extra_of(w);
-        if (xw != NULL) {
-            pthread_mutex_lock(&xw->lock);
-            if (!xw->dead)
-                remove_ref(xw->watching, &xw->n_watching, m->ref, NULL);
-            pthread_mutex_unlock(&xw->lock);
-        }
-        srv__process_put(w);
+    if (w == NULL) {
+        srv__envelope_free(NULL, m->signal);
+        return;
     }
-    deliver_signal(m->signal, m->pid, ENV_DOWN, p->pid, m->ref, reason, detail);
+    struct link_set *xw = extra_of(w);
+    if (xw != NULL) {
+        pthread_mutex_lock(&xw->lock);
+        if (!xw->dead)
+            remove_ref(xw->watching, &xw->n_watching, m->ref, NULL);
+        pthread_mutex_unlock(&xw->lock);
+    }
+    signal_held(w, m->signal, ENV_DOWN, p->pid, m->ref, reason, detail);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1006,21 +1031,21 @@ void srv__links_exit(struct process *p, srv_atom reason, const srv_detail *detai
             continue;
         }
         struct process *q = srv__process_get(x->links[i].pid);
-        if (q != NULL) {
-            struct link_set *xq = extra_of(q);
-            struct envelope *theirs = NULL;
-            if (xq != NULL) {
-                pthread_mutex_lock(&xq->lock);
-                if (!xq->dead)
-                    theirs = remove_link(xq, p->pid);
-                pthread_mutex_unlock(&xq->lock);
-            }
-            srv__process_put(q);
-            if (theirs != NULL)
-                srv__envelope_free(NULL, theirs);
+        if (q == NULL) {
+            srv__envelope_free(NULL, x->links[i].signal);
+            continue;
         }
-        deliver_signal(x->links[i].signal, x->links[i].pid, ENV_EXIT, p->pid, 0, reason,
-                       detail);
+        struct link_set *xq = extra_of(q);
+        struct envelope *theirs = NULL;
+        if (xq != NULL) {
+            pthread_mutex_lock(&xq->lock);
+            if (!xq->dead)
+                theirs = remove_link(xq, p->pid);
+            pthread_mutex_unlock(&xq->lock);
+        }
+        if (theirs != NULL)
+            srv__envelope_free(NULL, theirs);
+        signal_held(q, x->links[i].signal, ENV_EXIT, p->pid, 0, reason, detail);
     }
     for (size_t i = 0; i < x->n_watchers; i++)
         fire_monitor(p, &x->watchers[i], reason, detail);

@@ -283,6 +283,26 @@ Test(signal, kill_after_a_queued_stop_wins_and_down_says_killed, .timeout = T(10
     cr_assert_eq(atomic_load(&counter_observed.terminates), 0, "terminate ran");
 }
 
+/* A kill is pending without the lock that pairs a reason with its
+ * detail: the detail of the signal it replaced must not come with it. */
+Test(signal, kill_after_a_pending_signal_with_detail_says_killed_without_it,
+     .timeout = T(10))
+{
+    srv_monitor_ref ref;
+    srv_pid pid = busy_server(&ref);
+    const srv_detail *detail = srv_detail_new("going_home");
+    cr_assert_eq(srv_exit_signal_detail(pid, "boom", detail), SRV_OK);
+    cr_assert_eq(srv_exit_signal(pid, SRV_KILL), SRV_OK);
+    atomic_store(&counter_observed.released, true);
+    srv_signal down;
+    cr_assert_eq(srv_receive_signal(&down, T(5) * 1000), SRV_OK);
+    cr_assert_eq(down.kind, SRV_SIGNAL_DOWN);
+    cr_assert_eq(down.ref, ref);
+    cr_assert_str_eq(down.reason, "killed");
+    cr_assert_null(down.detail, "the kill came with %s", srv_detail_text(down.detail));
+    cr_assert_eq(atomic_load(&counter_observed.terminates), 0, "terminate ran");
+}
+
 Test(signal, kill_ends_an_idle_server_before_it_returns, .timeout = T(10))
 {
     srv_pid pid = start_counter(0);
