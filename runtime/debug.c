@@ -30,6 +30,7 @@
 #include "alloc.h"
 #include "debug.h"
 #include "log.h"
+#include "logger.h"
 #include "mailbox.h"
 #include "process.h"
 #include "wait.h"

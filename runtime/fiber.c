@@ -21,7 +21,7 @@
 #include "alloc.h"
 #include "context.h"
 #include "fiber.h"
-#include "log.h"
+#include "logger.h"
 #include "os.h"
 
 #if defined(SRV_SANITIZE_ADDRESS)

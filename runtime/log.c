@@ -1,75 +1,26 @@
 /*
- * log.c: the logger and gen_server's crash report.
+ * log.c: gen_server's crash report, and the parts of a server that it
+ * and sys:get_status show.
  *
  * The report has the shape of OTP's (gen_server:format_log): who
  * terminated, the last message in, the state, the reason, the events sys
  * logged if any, and the client if a call was in progress; the message,
  * state, reason and log as the module's format_status leaves them.  And
  * proc_lib's crash report, of a spawned function's process (spawn.c),
- * with the same header and notation.  The default logger writes each report to
- * stderr in one write, so reports from several threads never interleave.
+ * with the same header and notation.  Each report is made whole, then
+ * handed to the logger (logger.c) as one text.
  */
 #include <inttypes.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "alloc.h"
 #include "log.h"
+#include "logger.h"
 #include "mailbox.h"
 #include "os.h"
 #include "process.h"
-
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static srv_logger_fn logger;
-static void *logger_user;
-static _Atomic int max_level = SRV_LOG_INFO; /* the least severe logged */
-
-void srv_set_log_level(srv_log_level level)
-{
-    atomic_store_explicit(&max_level, (int)level, memory_order_relaxed);
-}
-
-bool srv__log_wants(srv_log_level level)
-{
-    return (int)level <= atomic_load_explicit(&max_level, memory_order_relaxed);
-}
-
-void srv_set_logger(srv_logger_fn fn, void *user)
-{
-    pthread_mutex_lock(&lock);
-    logger = fn;
-    logger_user = user;
-    pthread_mutex_unlock(&lock);
-}
-
-void srv__log(srv_log_level level, const char *text)
-{
-    if (!srv__log_wants(level))
-        return;
-    if (text == NULL) /* a report whose text found no memory */
-        text = "srv: a report was lost: out of memory\n";
-    pthread_mutex_lock(&lock);
-    srv_logger_fn fn = logger;
-    void *user = logger_user;
-    pthread_mutex_unlock(&lock);
-    if (fn != NULL) {
-        fn(level, text, user);
-        return;
-    }
-    srv__write_all(STDERR_FILENO, text);
-}
-
-bool srv__log_custom(void)
-{
-    pthread_mutex_lock(&lock);
-    bool custom = logger != NULL;
-    pthread_mutex_unlock(&lock);
-    return custom;
-}
 
 void srv__format_message(srv_buf *out, const struct process *p,
                          const struct current_message *c)
@@ -388,10 +339,4 @@ void srv__report_spawn_crash(struct process *p, srv_atom initial_call, srv_atom 
     srv_buf_printf(&out, "\n    trap_exit: %s\n    status: running\n",
                    srv__flag(p, PF_TRAP_EXIT) ? "true" : "false");
     report_send(&out);
-}
-
-/* fork: the child keeps the logger. */
-void srv__log_fork(enum srv_fork_phase phase)
-{
-    srv__fork_lock(phase, &lock);
 }

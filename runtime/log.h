@@ -1,6 +1,7 @@
 /*
- * log.h: the logger, the crash report, and what reports and sys:get_status
- * show of a server: its state, logged events, format_status's parts (log.c).
+ * log.h: the crash report, and what reports and sys:get_status show of a
+ * server: its state, logged events, format_status's parts (log.c).  The
+ * logger they go to is logger.h's.
  */
 #ifndef SRV_LOG_H
 #define SRV_LOG_H
@@ -42,14 +43,6 @@ struct sys_debug {
 /* The i-th event held, oldest first. */
 const struct debug_event *srv__debug_event_at(const struct sys_debug *d, unsigned i);
 
-/* text to the logger, if its level is logged (srv_set_log_level). */
-void srv__log(srv_log_level level, const char *text);
-/* Whether a report of level is logged: a report that is not need not be
- * made. */
-bool srv__log_wants(srv_log_level level);
-/* Whether the user set a logger (srv_set_logger): progress reports go to
- * it only, as OTP's default level (notice) leaves them out. */
-bool srv__log_custom(void);
 /* The crash report of p, ending with reason and its detail (NULL for a
  * plain atom): {shutdown,going_home} whole. */
 void srv__report_crash(struct process *p, srv_atom reason, const srv_detail *detail,
@@ -62,7 +55,6 @@ void srv__report_spawn_crash(struct process *p, srv_atom initial_call, srv_atom 
                              const srv_detail *detail);
 /* proc_lib's '$ancestors' of p: [Starter, its starter, ...]. */
 void srv__format_ancestors(srv_buf *out, const struct process *p);
-void srv__log_fork(enum srv_fork_phase phase);
 
 /* A message in Erlang's notation: the one c describes (NULL: in init). */
 void srv__format_message(srv_buf *out, const struct process *p,

@@ -19,6 +19,7 @@
 #include "exit.h"
 #include "link.h"
 #include "log.h"
+#include "logger.h"
 #include "loop.h"
 #include "mailbox.h"
 #include "os.h"

@@ -37,7 +37,7 @@
 
 #include "alloc.h"
 #include "link.h"
-#include "log.h"
+#include "logger.h"
 #include "os.h"
 #include "process.h"
 #include "remote.h"

@@ -17,7 +17,7 @@
 #include "epoch.h"
 #include "inline.h"
 #include "link.h"
-#include "log.h"
+#include "logger.h"
 #include "name.h"
 #include "os.h"
 #include "process.h"

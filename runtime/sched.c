@@ -37,7 +37,7 @@
 #include "epoch.h"
 #include "fiber.h"
 #include "inline.h"
-#include "log.h"
+#include "logger.h"
 #include "loop.h"
 #include "os.h"
 #include "overflow.h"

@@ -21,7 +21,7 @@
 #include "alloc.h"
 #include "atom.h"
 #include "link.h"
-#include "log.h"
+#include "logger.h"
 #include "os.h"
 #include "process.h"
 #include "thread.h"
