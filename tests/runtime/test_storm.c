@@ -243,7 +243,10 @@ Test(storm, storms_then_shutdowns_leave_nothing_behind, .timeout = T(300))
                  (unsigned long long)seed);
     cr_assert_gt(atomic_load(&timeouts), 0, "the storm never hit a deadline");
     cr_assert_gt(atomic_load(&kills), 0);
-#if !defined(SRV_SANITIZE_ADDRESS) /* ASan's quarantine holds freed memory */
+/* Not under ASan, whose quarantine holds freed memory, nor under TSan,
+ * whose background thread gives shadow memory back to the system when it
+ * pleases: its first figure was 22-52 MB in 25 runs, the last 52-56. */
+#if !defined(SRV_SANITIZE_ADDRESS) && !defined(SRV_SANITIZE_THREAD)
     cr_assert(rss_last <= rss_first + rss_first / 2 + 16 * 1024,
                   "RSS grew from %llu KiB to %llu KiB", rss_first, rss_last);
 #endif
