@@ -47,13 +47,13 @@ struct monitor_entry {
 enum { FIRST_LINKS = 2 }; /* links held in the record itself */
 
 struct link_set {
-    pthread_mutex_t lock;
+    struct word_lock lock; /* zeroed by the slab: unlocked */
     bool dead;
     /* first_links, or an array of its own once there are more: most
      * linked processes have one or two (a child and its supervisor), and
      * need no array. */
     struct link_entry *links;
-    size_t n_links, cap_links;
+    uint32_t n_links, cap_links;
     struct link_entry first_links[FIRST_LINKS];
     /* With many links (a supervisor's children), an index of them by pid:
      * slots hold a position in links plus 1, 0 is empty.  NULL: none, and
@@ -61,13 +61,13 @@ struct link_set {
     uint32_t *link_index;
     size_t index_cap;
     struct monitor_entry *watchers;
-    size_t n_watchers, cap_watchers;
+    uint32_t n_watchers, cap_watchers;
     struct monitor_entry *watching;
-    size_t n_watching, cap_watching;
+    uint32_t n_watching, cap_watching;
     srv_from *deferred;
-    size_t n_deferred, cap_deferred;
+    uint32_t n_deferred, cap_deferred;
     struct watch_entry *watches; /* exit watches on this process */
-    size_t n_watches, cap_watches;
+    uint32_t n_watches, cap_watches;
     /* References it owns: the details its API results lend it
      * (srv__keep_detail) */
     const srv_detail *kept[KEPT_COUNT];
@@ -117,7 +117,6 @@ static struct link_set *extra_made(struct process *p)
     struct link_set *fresh = srv__slab_alloc(sizeof *fresh);
     if (fresh == NULL)
         return NULL;
-    pthread_mutex_init(&fresh->lock, NULL);
     fresh->links = fresh->first_links;
     fresh->cap_links = FIRST_LINKS;
     /* acq_rel: the winner's record is seen initialised by every loser. */
@@ -125,7 +124,6 @@ static struct link_set *extra_made(struct process *p)
                                                 memory_order_acq_rel,
                                                 memory_order_acquire))
         return fresh;
-    pthread_mutex_destroy(&fresh->lock);
     srv__slab_free(fresh, sizeof *fresh);
     return x;
 }
@@ -139,11 +137,13 @@ static struct link_set *extra_of(struct process *p)
 
 /* Makes room for one more in a growable array: one helper for every list.
  * False when out of memory (the array is left as it was). */
-static bool grow(void **array, size_t *cap, size_t count, size_t size)
+static bool grow(void **array, uint32_t *cap, size_t count, size_t size)
 {
     if (count < *cap)
         return true;
-    size_t more = *cap ? *cap * 2 : 4;
+    if (*cap > UINT32_MAX / 2)
+        return false; /* counts are 32 bits: the record's size is in every linked process */
+    uint32_t more = *cap ? *cap * 2 : 4;
     void *bigger = srv__realloc(*array, more * size);
     if (bigger == NULL)
         return false;
@@ -154,7 +154,7 @@ static bool grow(void **array, size_t *cap, size_t count, size_t size)
 
 /* Shrinks an array to count entries (frees it when there are none):
  * the bytes given back. */
-static size_t shrink(void **array, size_t *cap, size_t count, size_t size)
+static size_t shrink(void **array, uint32_t *cap, size_t count, size_t size)
 {
     if (count == *cap)
         return 0;
@@ -168,7 +168,7 @@ static size_t shrink(void **array, size_t *cap, size_t count, size_t size)
             return 0; /* keeps the bigger one */
         *array = fitted;
     }
-    *cap = count;
+    *cap = (uint32_t)count;
     return freed;
 }
 
@@ -209,7 +209,7 @@ size_t srv__links_compact(struct process *p)
     struct link_set *x = extra_of(p);
     if (x == NULL)
         return 0;
-    pthread_mutex_lock(&x->lock);
+    srv__word_lock(&x->lock);
     size_t freed = links_shrink(x) +
                    shrink((void **)&x->watchers, &x->cap_watchers, x->n_watchers,
                           sizeof *x->watchers) +
@@ -219,7 +219,7 @@ size_t srv__links_compact(struct process *p)
                           sizeof *x->deferred) +
                    shrink((void **)&x->watches, &x->cap_watches, x->n_watches,
                           sizeof *x->watches);
-    pthread_mutex_unlock(&x->lock);
+    srv__word_unlock(&x->lock);
     return freed;
 }
 
@@ -313,7 +313,7 @@ static struct envelope *remove_link(struct link_set *x, srv_pid pid)
     return signal;
 }
 
-static bool remove_ref(struct monitor_entry *list, size_t *count, srv_monitor_ref ref,
+static bool remove_ref(struct monitor_entry *list, uint32_t *count, srv_monitor_ref ref,
                        struct monitor_entry *removed)
 {
     for (size_t i = 0; i < *count; i++)
@@ -354,26 +354,26 @@ static void interrupt_with(struct process *q, srv_atom reason, const srv_detail 
         srv__interrupt(q, reason);
         return;
     }
-    pthread_mutex_lock(&x->lock);
+    srv__word_lock(&x->lock);
     if (srv__interrupt(q, reason)) {
         srv_detail_release(x->interrupt_detail);
         x->interrupt_detail = srv_detail_retain(detail);
     }
-    pthread_mutex_unlock(&x->lock);
+    srv__word_unlock(&x->lock);
 }
 
 srv_atom srv__interrupt_take(struct process *p, const srv_detail **detail)
 {
     struct link_set *x = extra_of(p);
     if (x != NULL)
-        pthread_mutex_lock(&x->lock);
+        srv__word_lock(&x->lock);
     /* Acquire: pairs with the signaller's CAS (the reason is an atom). */
     srv_atom why = atomic_exchange_explicit(&p->interrupt, NULL, memory_order_acquire);
     *detail = NULL;
     if (x != NULL) {
         *detail = x->interrupt_detail;
         x->interrupt_detail = NULL;
-        pthread_mutex_unlock(&x->lock);
+        srv__word_unlock(&x->lock);
     }
     if (why == NULL || why == srv_atom_kill) { /* killed: no detail */
         srv_detail_release(*detail);
@@ -485,11 +485,11 @@ void srv__exit_signal_from_runtime(srv_pid pid, srv_atom reason)
 static void lock_pair(struct link_set *a, struct link_set *b)
 {
     if (a < b) {
-        pthread_mutex_lock(&a->lock);
-        pthread_mutex_lock(&b->lock);
+        srv__word_lock(&a->lock);
+        srv__word_lock(&b->lock);
     } else {
-        pthread_mutex_lock(&b->lock);
-        pthread_mutex_lock(&a->lock);
+        srv__word_lock(&b->lock);
+        srv__word_lock(&a->lock);
     }
 }
 
@@ -518,8 +518,8 @@ static srv_status link_processes(struct process *a, struct process *b)
             to_a = to_b = NULL;
             status = SRV_OK;
         }
-        pthread_mutex_unlock(&xa->lock);
-        pthread_mutex_unlock(&xb->lock);
+        srv__word_unlock(&xa->lock);
+        srv__word_unlock(&xb->lock);
     }
     if (to_b != NULL)
         srv__envelope_free(NULL, to_b);
@@ -538,7 +538,7 @@ static srv_status add_remote_link(struct process *p, srv_pid remote, bool *added
     if (x == NULL)
         return SRV_ENOMEM;
     srv_status status = SRV_OK;
-    pthread_mutex_lock(&x->lock);
+    srv__word_lock(&x->lock);
     if (x->dead) {
         status = SRV_ENOPROC;
     } else if (!linked_locked(x, remote)) {
@@ -550,7 +550,7 @@ static srv_status add_remote_link(struct process *p, srv_pid remote, bool *added
             status = SRV_ENOMEM;
         }
     }
-    pthread_mutex_unlock(&x->lock);
+    srv__word_unlock(&x->lock);
     return status;
 }
 
@@ -585,11 +585,11 @@ bool srv__remote_unlink(srv_pid local, srv_pid remote)
     struct link_set *x = extra_of(p);
     bool linked = false;
     if (x != NULL) {
-        pthread_mutex_lock(&x->lock);
+        srv__word_lock(&x->lock);
         linked = !x->dead && link_position(x, remote) != SIZE_MAX;
         if (linked)
             remove_link(x, remote);
-        pthread_mutex_unlock(&x->lock);
+        srv__word_unlock(&x->lock);
     }
     srv__process_put(p);
     return linked;
@@ -640,10 +640,10 @@ static struct envelope *unlink_from(struct process *p, srv_pid pid)
     struct link_set *x = extra_of(p);
     struct envelope *held = NULL;
     if (x != NULL) {
-        pthread_mutex_lock(&x->lock);
+        srv__word_lock(&x->lock);
         if (!x->dead)
             held = remove_link(x, pid);
-        pthread_mutex_unlock(&x->lock);
+        srv__word_unlock(&x->lock);
     }
     return held;
 }
@@ -703,10 +703,10 @@ static srv_status monitor_remote(struct process *self, struct link_set *x, srv_p
                                  srv_monitor_ref ref, struct envelope *down)
 {
     srv__envelope_free(NULL, down); /* the node's DOWN is made when it comes */
-    pthread_mutex_lock(&x->lock);
+    srv__word_lock(&x->lock);
     if (!x->dead) /* room was made */
         x->watching[x->n_watching++] = (struct monitor_entry){ref, remote, NULL};
-    pthread_mutex_unlock(&x->lock);
+    srv__word_unlock(&x->lock);
     if (!srv__node_monitor(self->pid, remote, ref))
         srv__remote_down(self->pid, ref, remote, srv_atom_from("noconnection"));
     return SRV_OK;
@@ -720,9 +720,9 @@ void srv__remote_down(srv_pid local, srv_monitor_ref ref, srv_pid remote, srv_at
     struct link_set *x = extra_of(p);
     bool found = false;
     if (x != NULL) {
-        pthread_mutex_lock(&x->lock);
+        srv__word_lock(&x->lock);
         found = !x->dead && remove_ref(x->watching, &x->n_watching, ref, NULL);
-        pthread_mutex_unlock(&x->lock);
+        srv__word_unlock(&x->lock);
     }
     srv__process_put(p);
     if (found)
@@ -743,10 +743,10 @@ srv_status srv_monitor(srv_pid pid, srv_monitor_ref *ref_out)
     struct envelope *down = srv__envelope_new(0);
     bool room = false;
     if (x != NULL) {
-        pthread_mutex_lock(&x->lock);
+        srv__word_lock(&x->lock);
         room = grow((void **)&x->watching, &x->cap_watching, x->n_watching,
                     sizeof *x->watching);
-        pthread_mutex_unlock(&x->lock);
+        srv__word_unlock(&x->lock);
     }
     if (!room || down == NULL) {
         if (down != NULL)
@@ -761,7 +761,7 @@ srv_status srv_monitor(srv_pid pid, srv_monitor_ref *ref_out)
         struct link_set *xq = extra_made(q);
         bool full = xq == NULL;
         if (xq != NULL) {
-            pthread_mutex_lock(&xq->lock);
+            srv__word_lock(&xq->lock);
             if (!xq->dead && grow((void **)&xq->watchers, &xq->cap_watchers,
                                   xq->n_watchers, sizeof *xq->watchers)) {
                 xq->watchers[xq->n_watchers++] = (struct monitor_entry){ref, self->pid, down};
@@ -769,7 +769,7 @@ srv_status srv_monitor(srv_pid pid, srv_monitor_ref *ref_out)
             } else {
                 full = !xq->dead;
             }
-            pthread_mutex_unlock(&xq->lock);
+            srv__word_unlock(&xq->lock);
         }
         srv__process_put(q);
         if (full) {
@@ -782,10 +782,10 @@ srv_status srv_monitor(srv_pid pid, srv_monitor_ref *ref_out)
         deliver_signal(down, self->pid, ENV_DOWN, pid, ref, srv_atom_noproc, NULL);
         return SRV_OK;
     }
-    pthread_mutex_lock(&x->lock);
+    srv__word_lock(&x->lock);
     if (!x->dead) /* room was made above */
         x->watching[x->n_watching++] = (struct monitor_entry){ref, pid, NULL};
-    pthread_mutex_unlock(&x->lock);
+    srv__word_unlock(&x->lock);
     return SRV_OK;
 }
 
@@ -798,9 +798,9 @@ srv_status srv_demonitor(srv_monitor_ref ref)
     if (x == NULL)
         return SRV_OK;
     struct monitor_entry entry;
-    pthread_mutex_lock(&x->lock);
+    srv__word_lock(&x->lock);
     bool found = remove_ref(x->watching, &x->n_watching, ref, &entry);
-    pthread_mutex_unlock(&x->lock);
+    srv__word_unlock(&x->lock);
     if (!found)
         return SRV_OK;
     if (entry.pid.node != 0) {
@@ -812,10 +812,10 @@ srv_status srv_demonitor(srv_monitor_ref ref)
         struct link_set *xq = extra_of(q);
         struct monitor_entry watcher = {0, SRV_PID_NONE, NULL};
         if (xq != NULL) {
-            pthread_mutex_lock(&xq->lock);
+            srv__word_lock(&xq->lock);
             if (!xq->dead)
                 remove_ref(xq->watchers, &xq->n_watchers, ref, &watcher);
-            pthread_mutex_unlock(&xq->lock);
+            srv__word_unlock(&xq->lock);
         }
         srv__process_put(q);
         if (watcher.signal != NULL)
@@ -829,7 +829,7 @@ bool srv__deferred_add(struct process *p, srv_from from)
     struct link_set *x = extra_made(p);
     if (x == NULL)
         return false;
-    pthread_mutex_lock(&x->lock);
+    srv__word_lock(&x->lock);
     /* Forget the ones already answered (their caller's slot moved on). */
     size_t kept = 0;
     for (size_t i = 0; i < x->n_deferred; i++)
@@ -840,7 +840,7 @@ bool srv__deferred_add(struct process *p, srv_from from)
                      sizeof *x->deferred);
     if (room)
         x->deferred[x->n_deferred++] = from;
-    pthread_mutex_unlock(&x->lock);
+    srv__word_unlock(&x->lock);
     return room;
 }
 
@@ -858,10 +858,10 @@ static void unwatch(srv_pid self, const struct monitor_entry *m)
     struct link_set *xq = extra_of(q);
     struct monitor_entry watcher = {0, SRV_PID_NONE, NULL};
     if (xq != NULL) {
-        pthread_mutex_lock(&xq->lock);
+        srv__word_lock(&xq->lock);
         if (!xq->dead)
             remove_ref(xq->watchers, &xq->n_watchers, m->ref, &watcher);
-        pthread_mutex_unlock(&xq->lock);
+        srv__word_unlock(&xq->lock);
     }
     srv__process_put(q);
     if (watcher.signal != NULL)
@@ -879,10 +879,10 @@ static void fire_monitor(struct process *p, const struct monitor_entry *m, srv_a
     }
     struct link_set *xw = extra_of(w);
     if (xw != NULL) {
-        pthread_mutex_lock(&xw->lock);
+        srv__word_lock(&xw->lock);
         if (!xw->dead)
             remove_ref(xw->watching, &xw->n_watching, m->ref, NULL);
-        pthread_mutex_unlock(&xw->lock);
+        srv__word_unlock(&xw->lock);
     }
     signal_held(w, m->signal, ENV_DOWN, p->pid, m->ref, reason, detail);
 }
@@ -951,13 +951,13 @@ bool srv__watch_add(struct exit_watch *w, size_t index, srv_pid pid)
         w->each[index].process = q;
         pthread_mutex_unlock(&w->lock);
         if (xq != NULL) {
-            pthread_mutex_lock(&xq->lock);
+            srv__word_lock(&xq->lock);
             if (!xq->dead && (room = grow((void **)&xq->watches, &xq->cap_watches,
                                           xq->n_watches, sizeof *xq->watches))) {
                 xq->watches[xq->n_watches++] = (struct watch_entry){w, index};
                 added = true;
             }
-            pthread_mutex_unlock(&xq->lock);
+            srv__word_unlock(&xq->lock);
         }
         if (!added) {
             pthread_mutex_lock(&w->lock);
@@ -1021,9 +1021,9 @@ void srv__links_exit(struct process *p, srv_atom reason, const srv_detail *detai
     struct link_set *x = extra_of(p);
     if (x == NULL)
         return;
-    pthread_mutex_lock(&x->lock);
+    srv__word_lock(&x->lock);
     x->dead = true;
-    pthread_mutex_unlock(&x->lock);
+    srv__word_unlock(&x->lock);
     /* From here the lists only shrink by our own hand. */
     for (size_t i = 0; i < x->n_links; i++) {
         if (x->links[i].pid.node != 0) { /* the node tells the other end */
@@ -1038,10 +1038,10 @@ void srv__links_exit(struct process *p, srv_atom reason, const srv_detail *detai
         struct link_set *xq = extra_of(q);
         struct envelope *theirs = NULL;
         if (xq != NULL) {
-            pthread_mutex_lock(&xq->lock);
+            srv__word_lock(&xq->lock);
             if (!xq->dead)
                 theirs = remove_link(xq, p->pid);
-            pthread_mutex_unlock(&xq->lock);
+            srv__word_unlock(&xq->lock);
         }
         if (theirs != NULL)
             srv__envelope_free(NULL, theirs);
@@ -1066,7 +1066,6 @@ void srv__links_exit(struct process *p, srv_atom reason, const srv_detail *detai
     srv__free(x->watchers);
     srv__free(x->watching);
     srv__free(x->deferred);
-    pthread_mutex_destroy(&x->lock);
     srv__slab_free(x, sizeof *x);
 }
 
@@ -1096,7 +1095,7 @@ void srv__links_info(struct process *p, struct srv_process_info *info)
     struct link_set *x = extra_of(p);
     if (x == NULL)
         return;
-    pthread_mutex_lock(&x->lock);
+    srv__word_lock(&x->lock);
     info->links = x->n_links;
     info->monitors = x->n_watching;
     info->monitored_by = x->n_watchers;
@@ -1107,7 +1106,7 @@ void srv__links_info(struct process *p, struct srv_process_info *info)
                     x->cap_watching * sizeof *x->watching +
                     x->cap_deferred * sizeof *x->deferred +
                     (x->n_links + x->n_watchers) * sizeof(struct envelope);
-    pthread_mutex_unlock(&x->lock);
+    srv__word_unlock(&x->lock);
 }
 
 enum listing { LIST_LINKS, LIST_MONITORS, LIST_MONITORED_BY };
@@ -1124,7 +1123,7 @@ static srv_status list(srv_pid pid, enum listing which, srv_pid *out, size_t cap
         return SRV_ENOPROC;
     struct link_set *x = extra_of(p);
     if (x != NULL) {
-        pthread_mutex_lock(&x->lock);
+        srv__word_lock(&x->lock);
         *count = which == LIST_LINKS      ? x->n_links
                  : which == LIST_MONITORS ? x->n_watching
                                           : x->n_watchers;
@@ -1132,7 +1131,7 @@ static srv_status list(srv_pid pid, enum listing which, srv_pid *out, size_t cap
             out[i] = which == LIST_LINKS      ? x->links[i].pid
                      : which == LIST_MONITORS ? x->watching[i].pid
                                               : x->watchers[i].pid;
-        pthread_mutex_unlock(&x->lock);
+        srv__word_unlock(&x->lock);
     }
     srv__process_put(p);
     return SRV_OK;
@@ -1161,10 +1160,10 @@ void srv__monitor_counts(srv_pid pid, size_t *watchers, size_t *watching)
         return;
     struct link_set *x = extra_of(p);
     if (x != NULL) {
-        pthread_mutex_lock(&x->lock);
+        srv__word_lock(&x->lock);
         *watchers = x->n_watchers;
         *watching = x->n_watching;
-        pthread_mutex_unlock(&x->lock);
+        srv__word_unlock(&x->lock);
     }
     srv__process_put(p);
 }

@@ -65,6 +65,27 @@ void srv__futex_wake(_Atomic uint32_t *word)
             NULL, 0);
 }
 
+/* Spins a little first: a holder of a word lock is a few list operations
+ * from letting go. */
+#define WORD_LOCK_SPINS 100
+
+void srv__word_lock_wait(struct word_lock *l)
+{
+    for (int i = 0; i < WORD_LOCK_SPINS; i++) {
+        srv__cpu_relax();
+        uint32_t unlocked = 0;
+        if (atomic_load_explicit(&l->word, memory_order_relaxed) == 0 &&
+            atomic_compare_exchange_weak_explicit(&l->word, &unlocked, 1,
+                                                  memory_order_acquire,
+                                                  memory_order_relaxed))
+            return;
+    }
+    /* Taken as 2 from here on: we cannot tell whether others sleep too,
+     * so our unlock wakes them (at worst for nothing). */
+    while (atomic_exchange_explicit(&l->word, 2, memory_order_acquire) != 0)
+        srv__futex_wait(&l->word, 2, UINT64_MAX);
+}
+
 bool srv__fork_lock(enum srv_fork_phase phase, void *mutex)
 {
     pthread_mutex_t *lock = mutex;

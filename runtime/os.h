@@ -69,6 +69,31 @@ void srv__futex_wait(_Atomic uint32_t *word, uint32_t value,
                      uint64_t deadline_ns);
 void srv__futex_wake(_Atomic uint32_t *word);
 
+/* A lock of one word, for records there are many of (a process's link
+ * record): 4 bytes where a pthread_mutex_t takes 40, for sections of a
+ * few list operations.  0 is unlocked, 1 locked, 2 locked with sleepers
+ * (Drepper's "Futexes Are Tricky", mutex 2).  Zeroed memory is unlocked;
+ * nothing to destroy. */
+struct word_lock {
+    _Atomic uint32_t word;
+};
+void srv__word_lock_wait(struct word_lock *l);
+static inline void srv__word_lock(struct word_lock *l)
+{
+    uint32_t unlocked = 0;
+    /* Acquire: what the last holder wrote under the lock is seen. */
+    if (!atomic_compare_exchange_strong_explicit(&l->word, &unlocked, 1,
+                                                 memory_order_acquire,
+                                                 memory_order_relaxed))
+        srv__word_lock_wait(l);
+}
+static inline void srv__word_unlock(struct word_lock *l)
+{
+    /* Release: the next holder sees what we wrote under the lock. */
+    if (atomic_exchange_explicit(&l->word, 0, memory_order_release) == 2)
+        srv__futex_wake(&l->word);
+}
+
 /* fork (runtime.c): each part with state of its own takes its locks before
  * a fork, gives them back after it in the parent, and in the child starts
  * afresh (the parent's processes, timers and threads do not exist there). */
