@@ -453,24 +453,22 @@ static bool end_if_idle(struct process *q, srv_atom reason, const srv_detail *de
 
 /* An exit signal from a caller of the API or from shutdown: an idle
  * process it ends is ended at once, on this thread; any other is sent
- * the signal.  Everything is at hand before the first look at q (the
- * envelope, our hold): a busy q looks for a pending signal before each
- * message, and one that looked while this call was still on its way
- * would run a whole message more.  False when out of memory for the
- * envelope (then nothing was sent). */
+ * the signal on the hold we took to look at it, with no second lookup: a
+ * busy q looks for a pending signal before each message, and one that
+ * looked while this call was still on its way would run a whole message
+ * more.  False when out of memory for the envelope (then nothing was
+ * sent). */
 static bool exit_signal(srv_pid to, srv_pid from, srv_atom reason, const srv_detail *detail)
 {
     struct process *q = srv__process_get(to);
     if (q == NULL)
         return true;
+    if (signal_ends(q, reason, detail) && end_if_idle(q, reason, detail))
+        return true; /* q is gone, and our hold with it */
     struct envelope *e = srv__envelope_new(0);
     if (e == NULL) {
         srv__process_put(q);
         return false;
-    }
-    if (signal_ends(q, reason, detail) && end_if_idle(q, reason, detail)) {
-        srv__envelope_free(NULL, e);
-        return true; /* q is gone, and our hold with it */
     }
     signal_held(q, e, ENV_EXIT, from, 0, reason, detail);
     return true;
