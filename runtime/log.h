@@ -8,7 +8,6 @@
 
 #include <stdbool.h>
 
-#include "os.h"
 #include "srv.h"
 
 struct process;

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "atom.h"
 #include "link.h"
 #include "log.h"
 #include "process.h"
