@@ -6,9 +6,14 @@
 # for every metric, then a table of srv against each peer and the goals of
 # DESIGN.md, and each metric's distance from its floor.
 #   usage: bench/run.sh BUILD_DIR      (REPS=5 by default)
+# The kill group runs KILL_REPS times (5 x REPS by default): its figure
+# is one kill, and how much of a 10 us handler it waits out (srv, CAF,
+# Go; Go's select may take another message first, at random) is chance,
+# which a median of 5 would mostly be.
 set -e
 B=${1:-build/bench}
 REPS=${REPS:-5}
+KILL_REPS=${KILL_REPS:-$((REPS * 5))}
 GROUPS_RUN="calls servers million control"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -18,18 +23,20 @@ trap 'rm -rf "$out"' EXIT
 threads=${SRV_SCHEDULERS:-$(nproc)}
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
-echo "runs: $REPS of each group, each in a fresh process; figures are medians [min .. max]"
+echo "runs: $REPS of each group ($KILL_REPS of the kill), each in a fresh process; figures are medians [min .. max]"
 echo "srv: $threads scheduler threads"
 
 # repeat FILE GROUPS COMMAND...: runs COMMAND GROUP REPS times for each
-# of GROUPS.
+# of GROUPS, KILL_REPS times for the kill group.
 repeat() {
     file=$1
     groups=$2
     shift 2
-    for group in $groups; do
+    for group in $groups kill; do
+        n=$REPS
+        [ "$group" = kill ] && n=$KILL_REPS
         i=0
-        while [ $i -lt "$REPS" ]; do
+        while [ $i -lt "$n" ]; do
             "$@" $group >>"$file"
             i=$((i + 1))
         done

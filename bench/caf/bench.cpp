@@ -363,7 +363,7 @@ void group_million(actor_system &sys)
     print("million_servers_peak_mb", peak_resident_mb());
 }
 
-void group_control(actor_system &sys)
+void group_kill(actor_system &sys)
 {
     scoped_actor self{sys};
     auto w = start(sys, self);
@@ -377,7 +377,11 @@ void group_control(actor_system &sys)
             std::abort();
     });
     print("kill_with_100k_queued_us", double(now_ns() - t0) / 1e3);
+}
 
+void group_control(actor_system &sys)
+{
+    scoped_actor self{sys};
     std::vector<worker_actor> ws;
     for (int i = 0; i < idle_servers; i++)
         ws.push_back(start(sys, self));
@@ -396,7 +400,7 @@ void group_control(actor_system &sys)
 int main(int argc, char **argv)
 {
     if (argc != 3) {
-        std::fprintf(stderr, "usage: bench-caf calls|servers|million|control WORKERS\n");
+        std::fprintf(stderr, "usage: bench-caf calls|servers|million|kill|control WORKERS\n");
         return 2;
     }
     actor_system_config cfg;
@@ -409,6 +413,8 @@ int main(int argc, char **argv)
         group_servers(sys);
     else if (std::strcmp(argv[1], "million") == 0)
         group_million(sys);
+    else if (std::strcmp(argv[1], "kill") == 0)
+        group_kill(sys);
     else if (std::strcmp(argv[1], "control") == 0)
         group_control(sys);
     else {
