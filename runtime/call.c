@@ -84,6 +84,7 @@ static void keep_args(void *arg)
         b->outer(b->outer_arg);
 }
 
+SRV_CALL_PATH
 static void run_inline_call(void *arg)
 {
     struct inline_call c = *(const struct inline_call *)arg;
@@ -152,6 +153,7 @@ static srv_status call_failed(srv_status status, srv_atom reason, srv_pid server
     return status;
 }
 
+SRV_CALL_PATH
 srv_status srv_call(srv_pid server, const srv_module *module, unsigned message,
                     const void *args, void *reply, long timeout_ms,
                     srv_call_result *result)

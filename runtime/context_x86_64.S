@@ -9,7 +9,8 @@
  */
 #if defined(__x86_64__) && !defined(SRV_CONTEXT_UCONTEXT)
 
-    .text
+    /* with the call path's C functions (SRV_CALL_PATH, os.h) */
+    .section .text.hot.srv_context, "ax", @progbits
 
 /* Saves the running context's frame and stack pointer in *rdi; takes
  * up the one at rsi, as far as its control words. */
@@ -69,7 +70,7 @@ srv__context_switch_light:
     .globl  srv__context_call
     .hidden srv__context_call
     .type   srv__context_call, @function
-    .p2align 4
+    .p2align 6
 /* void srv__context_call(void **save, void *low, size_t size,
  *                        void (*fn)(void *), void *arg):
  * rdi = save, rsi = low, rdx = size, rcx = fn, r8 = arg.  Pushes the frame a switch

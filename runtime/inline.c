@@ -80,6 +80,7 @@ static void job_entry(void *arg)
     srv__fiber_call_return(caller);
 }
 
+SRV_CALL_PATH
 bool srv__inline_call(void (*job)(void *arg), void *arg,
                       struct reply_slot *slot, uint64_t tag)
 {

@@ -63,6 +63,7 @@ void srv__post(struct process *p, struct envelope *e, bool held)
     srv__sched_sent();
 }
 
+SRV_CALL_PATH
 bool srv__try_acquire(struct process *p)
 {
     uint32_t idle = PROC_IDLE;
@@ -93,6 +94,7 @@ bool srv__try_acquire(struct process *p)
 #define ACQUIRE_SPIN_NS 10000
 #define SPINS_PER_LOOK 32 /* pauses between looks at the clock */
 
+SRV_CALL_PATH
 bool srv__acquire_soon(struct process *p)
 {
     uint64_t until = 0;
@@ -123,6 +125,7 @@ static bool has_held(struct process *p)
 /* The caller must hold p (srv__process_get): once IDLE is published,
  * another caller may take p and end it, and the hold keeps the memory
  * until our last look at the mailbox is done. */
+SRV_CALL_PATH
 void srv__release(struct process *p)
 {
     if (p->timeout_ms == 0 || srv__flag(p, PF_HAS_NEXT) ||
@@ -179,6 +182,7 @@ bool srv__run_callback(struct process *p, callback_fn fn, void *arg,
 /* srv__run_callback of the module's dispatch, the callback of nearly
  * every message, called from here rather than through a callback_fn and
  * its arguments' struct: a message's handler is a call nearer. */
+SRV_CALL_PATH
 static bool run_dispatch(struct process *p, unsigned message, void *args,
                          const srv_from *from, void *reply, srv_action *action)
 {
@@ -501,6 +505,7 @@ static void restore_handling(struct process *p, struct current_message *outer,
     srv__handling_again(p, outer_code);
 }
 
+SRV_CALL_PATH
 bool srv__handle_call(struct process *p, unsigned message, void *args,
                       srv_from from, void *reply)
 {

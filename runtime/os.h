@@ -26,6 +26,14 @@ static inline bool srv__timeout_valid(long ms)
     return ms >= 0 || ms == SRV_INFINITY;
 }
 
+/* A function of a call's path (a caller running its server's handler,
+ * or queueing the call and waiting): the compiler puts these together at
+ * the start of the program's text (.text.hot), each on a cache line of
+ * its own, so that where they lie does not follow the rest of the
+ * build.  Scattered, a call's round trip moved by 10% between builds
+ * that changed none of them. */
+#define SRV_CALL_PATH __attribute__((hot, aligned(64)))
+
 /* A pause in a spin loop: lets the other hyperthread run. */
 static inline void srv__cpu_relax(void)
 {

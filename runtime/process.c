@@ -215,6 +215,7 @@ static struct slot *slot_of(srv_pid pid)
     return slot_at(pid.index);
 }
 
+SRV_CALL_PATH
 struct process *srv__process_get(srv_pid pid)
 {
     struct slot *slot = slot_of(pid);

@@ -40,6 +40,7 @@ uint64_t srv__slot_arm(struct reply_slot *slot, void *reply)
 
 /* The slot's state right now; when the deadline has passed, gives up
  * (unless the replier got there first).  True when the wait is over. */
+SRV_CALL_PATH
 static bool wait_over(struct reply_slot *slot, uint64_t deadline_ns,
                       srv_status *status, srv_atom *reason)
 {
@@ -185,6 +186,7 @@ static srv_status wait_blocking(struct reply_slot *slot, uint64_t deadline_ns,
 /* A handler on a scheduler thread parks its fiber and the thread goes on;
  * anywhere else, or with no stack to go on with, the caller blocks.  A
  * call its caller ran itself is over at the first look. */
+SRV_CALL_PATH
 srv_status srv__slot_wait(struct reply_slot *slot, uint64_t deadline_ns,
                           srv_atom *reason)
 {
@@ -315,6 +317,7 @@ bool srv__slot_complete_text(srv_from from, srv_buf *text)
     return false;
 }
 
+SRV_CALL_PATH
 bool srv__slot_complete_detail(srv_from from, srv_status status, srv_atom reason,
                                const srv_detail *detail, const void *reply, size_t size)
 {
