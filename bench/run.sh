@@ -7,9 +7,9 @@
 # DESIGN.md, and each metric's distance from its floor.
 #   usage: bench/run.sh BUILD_DIR      (REPS=5 by default)
 # The kill group runs KILL_REPS times (5 x REPS by default): its figure
-# is one kill, and how much of a 10 us handler it waits out (srv, CAF,
-# Go; Go's select may take another message first, at random) is chance,
-# which a median of 5 would mostly be.
+# is one kill, and how much of the 10 us handler in progress it waits
+# out (srv, Go; Go's select may take another message first, at random)
+# is chance, which a median of 5 would mostly be.
 set -e
 B=${1:-build/bench}
 REPS=${REPS:-5}
