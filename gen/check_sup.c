@@ -202,7 +202,9 @@ static void resolve_used_types(const struct ast_spec *spec)
     }
 }
 
-void check_used_record(struct checker *c, struct ast_type *t)
+/* A record type in a supervisor spec: a record of one of the specs it
+ * uses, resolved (record, owner), or reported and made unknown. */
+static void check_used_record(struct checker *c, struct ast_type *t)
 {
     const struct ast_record *r, *other;
     const struct ast_use *first = next_declaring(c->spec, t->name, NULL, &r), *u = first;
@@ -578,6 +580,7 @@ static void check_items(struct checker *c)
 
 void check_supervisor(struct checker *c)
 {
+    c->used_record = check_used_record;
     resolve_used_types(c->spec);
     check_items(c);
     check_settings(c);

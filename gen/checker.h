@@ -1,6 +1,7 @@
 /*
- * checker.h: what the checks of a server spec (check.c) share with those
- * of a supervisor spec (check_sup.c).
+ * checker.h: what the checks of a server spec (check.c) and those of a
+ * supervisor spec (check_sup.c) share: the checker, the checks both make
+ * (check_fields.c), and the supervisor's own, which check.c calls.
  */
 #ifndef SRVC_CHECKER_H
 #define SRVC_CHECKER_H
@@ -16,11 +17,16 @@
 struct checker {
     struct ast_spec *spec;
     struct diag *d;
+    /* Resolves a record type, or reports it and makes it unknown, where
+     * the records are those of the specs a supervisor uses (check_sup.c
+     * sets it); NULL: the spec's own records. */
+    void (*used_record)(struct checker *c, struct ast_type *t);
 };
 
 /* Where a list of fields stands: what its names and types may be. */
 enum place { IN_STATE, IN_RECORD, IN_MESSAGE, IN_REPLY, IN_INIT };
 
+/* check_fields.c */
 bool check_in_list(const char *name, const char *const *list, size_t n);
 /* Edit distance, for "did you mean". */
 size_t check_distance(const char *a, const char *b);
@@ -35,10 +41,8 @@ void check_fields(struct checker *c, struct ast_field *fields, const char *what,
                   enum place place);
 /* How the spec spells a handler's kind: "info timeout". */
 const char *handler_kind_name(enum ast_handler_kind kind);
+
 /* A supervisor spec's own checks (check_sup.c). */
 void check_supervisor(struct checker *c);
-/* A record type in a supervisor spec: a record of one of the specs it
- * uses, resolved (record, owner), or reported and made unknown. */
-void check_used_record(struct checker *c, struct ast_type *t);
 
 #endif /* SRVC_CHECKER_H */
