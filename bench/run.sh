@@ -13,7 +13,13 @@
 set -e
 B=${1:-build/bench}
 REPS=${REPS:-5}
+case $REPS in
+''|*[!0-9]*|0) echo "bench/run.sh: REPS must be a whole number above 0, not '$REPS'" >&2; exit 2 ;;
+esac
 KILL_REPS=${KILL_REPS:-$((REPS * 5))}
+case $KILL_REPS in
+''|*[!0-9]*|0) echo "bench/run.sh: KILL_REPS must be a whole number above 0, not '$KILL_REPS'" >&2; exit 2 ;;
+esac
 GROUPS_RUN="calls servers million control"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
