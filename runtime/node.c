@@ -58,6 +58,9 @@ enum {
 #define MAX_CALL_THREADS 64
 #define WRITE_TIMEOUT_MS 5000
 #define HANDSHAKE_TIMEOUT_MS 2000
+/* A packet held for the next one on its connection (SEND_WITH_NEXT)
+ * goes on its own after this long */
+#define HOLD_NS 1000000
 #define VERSION_MAGIC 131       /* the external term format's first byte */
 
 /* An Erlang process's monitor of a process of ours: by name (name set)
@@ -108,6 +111,9 @@ struct conn {
     size_t out_len, out_cap;
     _Atomic bool flush_asked; /* stored under lock; the node thread's look
                                * at the top of its loop needs none */
+    _Atomic uint64_t held_ns;   /* when out began to hold a packet for the
+                                 * next (SEND_WITH_NEXT); 0: none; as
+                                 * flush_asked */
     struct monitor *monitors;   /* under lock */
     size_t monitor_count, monitor_cap;
     struct tie *ties;           /* under lock */
@@ -276,6 +282,7 @@ static void write_after_out(struct conn *c, const struct iovec *iov, int count)
     c->out = NULL;
     c->out_len = c->out_cap = 0;
     atomic_store_explicit(&c->flush_asked, false, memory_order_relaxed);
+    atomic_store_explicit(&c->held_ns, 0, memory_order_relaxed);
     pthread_mutex_unlock(&c->lock);
     int n = 0;
     if (out_len > 0)
@@ -315,6 +322,7 @@ static bool flush_out(struct conn *c)
         c->out_len = 0;
     bool left = c->out_len > 0;
     atomic_store_explicit(&c->flush_asked, left, memory_order_relaxed);
+    atomic_store_explicit(&c->held_ns, 0, memory_order_relaxed);
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_unlock(&c->write_lock);
     return left;
@@ -329,9 +337,23 @@ static void flush_out_all(struct conn *c)
     pthread_mutex_unlock(&c->write_lock);
 }
 
-/* Appends the packet to c->out, and wakes the node thread to write it
- * if it is not woken already; false when out of memory. */
-static bool queue_out(struct conn *c, const struct iovec *iov, int count)
+/* How a packet goes out.  A system call costs a packet more than the
+ * rest of its way, so only what must go now is written alone. */
+enum send_mode {
+    SEND_NOW,        /* written by its sender, after what waits in out */
+    SEND_LAZY,       /* queued in out for the node thread (a cast, a send) */
+    /* queued in out, to go in one system call with the next packet
+     * written at once on the connection (its sender's next, or a
+     * caller's next call); the node thread writes it within HOLD_NS
+     * when none comes.  What sends it is about to write, or is the node
+     * thread, which sees the hold when its loop next turns. */
+    SEND_WITH_NEXT,
+};
+
+/* Appends the packet to c->out and, unless its sender writes next,
+ * wakes the node thread to write it if it is not woken already; false
+ * when out of memory. */
+static bool queue_out(struct conn *c, const struct iovec *iov, int count, enum send_mode mode)
 {
     size_t n = 0;
     for (int k = 0; k < count; k++)
@@ -355,8 +377,12 @@ static bool queue_out(struct conn *c, const struct iovec *iov, int count)
             memcpy(c->out + c->out_len, iov[k].iov_base, iov[k].iov_len);
             c->out_len += iov[k].iov_len;
         }
-        wake = !atomic_load_explicit(&c->flush_asked, memory_order_relaxed);
-        atomic_store_explicit(&c->flush_asked, true, memory_order_relaxed);
+        if (mode == SEND_LAZY) {
+            wake = !atomic_load_explicit(&c->flush_asked, memory_order_relaxed);
+            atomic_store_explicit(&c->flush_asked, true, memory_order_relaxed);
+        } else if (atomic_load_explicit(&c->held_ns, memory_order_relaxed) == 0) {
+            atomic_store_explicit(&c->held_ns, srv__now_ns(), memory_order_relaxed);
+        }
     }
     pthread_mutex_unlock(&c->lock);
     if (wake) {
@@ -367,12 +393,11 @@ static bool queue_out(struct conn *c, const struct iovec *iov, int count)
     return fits;
 }
 
-/* Sends 'p', control and msg (msg may be NULL) as one packet: by the
- * node thread with what else waits when lazy (a cast, a send), at once
- * otherwise.  A connection that cannot take it is dead from then on
- * (the node thread closes it when it next reads). */
+/* Sends 'p', control and msg (msg may be NULL) as one packet, as mode
+ * says.  A connection that cannot take it is dead from then on (the
+ * node thread closes it when it next reads). */
 static void send_packet(struct conn *c, const ei_x_buff *control, const ei_x_buff *msg,
-                        bool lazy)
+                        enum send_mode mode)
 {
     size_t n = 1 + (size_t)control->index + (msg != NULL ? (size_t)msg->index : 0);
     char head[5] = {(char)(n >> 24), (char)(n >> 16), (char)(n >> 8), (char)n, 'p'};
@@ -380,7 +405,7 @@ static void send_packet(struct conn *c, const ei_x_buff *control, const ei_x_buf
                            {control->buff, (size_t)control->index},
                            {msg != NULL ? msg->buff : NULL, msg != NULL ? (size_t)msg->index : 0}};
     int count = msg != NULL ? 3 : 2;
-    if (lazy && queue_out(c, iov, count))
+    if (mode != SEND_NOW && queue_out(c, iov, count, mode))
         return;
     pthread_mutex_lock(&c->write_lock);
     write_after_out(c, iov, count);
@@ -388,7 +413,8 @@ static void send_packet(struct conn *c, const ei_x_buff *control, const ei_x_buf
 }
 
 /* msg, a whole encoded term with its version, to the Erlang pid to. */
-static void send_to_pid(struct conn *c, const erlang_pid *to, const ei_x_buff *msg, bool lazy)
+static void send_to_pid(struct conn *c, const erlang_pid *to, const ei_x_buff *msg,
+                        enum send_mode mode)
 {
     ei_x_buff control;
     if (ei_x_new_with_version(&control) != 0)
@@ -396,7 +422,7 @@ static void send_to_pid(struct conn *c, const erlang_pid *to, const ei_x_buff *m
     if (ei_x_encode_tuple_header(&control, 3) == 0 &&
         ei_x_encode_long(&control, DOP_SEND) == 0 &&
         ei_x_encode_atom(&control, "") == 0 && ei_x_encode_pid(&control, to) == 0)
-        send_packet(c, &control, msg, lazy);
+        send_packet(c, &control, msg, mode);
     ei_x_free(&control);
 }
 
@@ -419,7 +445,7 @@ static void send_monitor_exit(struct conn *c, const struct monitor *m, const cha
               (reason != NULL ? ei_x_append_buf(&control, reason, reason_len)
                               : ei_x_encode_atom(&control, atom)) == 0;
     if (ok)
-        send_packet(c, &control, NULL, false);
+        send_packet(c, &control, NULL, SEND_NOW);
     ei_x_free(&control);
 }
 
@@ -637,7 +663,7 @@ static void reply(struct job *j, void (*write_reply)(struct job *, srv_term_out 
         node_log(SRV_LOG_ERROR, "node: no memory for the reply to a call of %s",
              j->module->name);
     else
-        send_to_pid(j->conn, &j->from, &out.x, false);
+        send_to_pid(j->conn, &j->from, &out.x, SEND_NOW);
     srv__term_out_free(&out);
 }
 
@@ -752,8 +778,9 @@ static void submit(struct job *j)
             node.threads++;
         pthread_attr_destroy(&attr);
     }
-    pthread_cond_signal(&node.jobs_cond);
     pthread_mutex_unlock(&node.jobs_lock);
+    /* after the unlock: a thread woken under it would wait for it */
+    pthread_cond_signal(&node.jobs_cond);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -918,7 +945,7 @@ static void answer_ping(struct conn *c, const char *buf, int at)
     if (ei_x_encode_tuple_header(&out, 2) == 0 &&
         ei_x_append_buf(&out, buf + tag_at, tag_end - tag_at) == 0 &&
         ei_x_encode_atom(&out, "yes") == 0)
-        send_to_pid(c, &from, &out, false);
+        send_to_pid(c, &from, &out, SEND_NOW);
     ei_x_free(&out);
 }
 
@@ -1180,9 +1207,10 @@ static void conn_close(struct conn *c, const char *why)
 }
 
 /* Reads what c has and handles its packets; false when it closed or
- * sent garbage.  A peer that sends and closes at once has its last
- * packets and its end in one read: they are handled before it goes, as
- * they were sent before it went. */
+ * sent garbage.  A read that leaves room in the buffer took all there
+ * was: poll says when more comes.  A peer that sends and closes at once
+ * has its last packets handled before its end, as they were sent before
+ * it went. */
 static bool conn_read(struct conn *c, const char **why)
 {
     const char *ended = NULL;
@@ -1197,7 +1225,8 @@ static bool conn_read(struct conn *c, const char **why)
             c->in = grown;
             c->in_cap = cap;
         }
-        ssize_t r = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
+        size_t room = c->in_cap - c->in_len;
+        ssize_t r = read(c->fd, c->in + c->in_len, room);
         if (r == 0) {
             ended = "closed by the peer";
         } else if (r < 0) {
@@ -1208,6 +1237,8 @@ static bool conn_read(struct conn *c, const char **why)
         } else {
             c->in_len += (size_t)r;
             c->heard_ns = srv__now_ns();
+            if ((size_t)r < room)
+                break;
         }
     }
     size_t at = 0;
@@ -1306,6 +1337,17 @@ static uint64_t tick_if_quiet(struct conn *c, uint64_t tick_ns)
     return tick_ns;
 }
 
+/* How long c's held packet (SEND_WITH_NEXT) may still wait for another
+ * to go with: 0 when it goes now, UINT64_MAX when none is held. */
+static uint64_t hold_left(struct conn *c, uint64_t now)
+{
+    uint64_t held = atomic_load_explicit(&c->held_ns, memory_order_relaxed);
+    if (held == 0)
+        return UINT64_MAX;
+    if (now < held) /* held since this thread read the clock */
+        return HOLD_NS;
+    return now - held >= HOLD_NS ? 0 : HOLD_NS - (now - held);
+}
 
 static void *node_thread(void *unused)
 {
@@ -1321,10 +1363,13 @@ static void *node_thread(void *unused)
         size_t n = node.conn_count;
         memcpy(polled, node.conns, n * sizeof *polled);
         pthread_mutex_unlock(&node.conns_lock);
-        /* casts that wait (WAKE_FLUSH), all at once; what a full socket
-         * leaves waits for its room */
+        /* casts that wait (WAKE_FLUSH), and what was held too long for
+         * another packet, all at once; what a full socket leaves waits
+         * for its room */
+        uint64_t now = srv__now_ns();
         for (size_t k = 0; k < n; k++) {
-            bool waits = atomic_load_explicit(&polled[k]->flush_asked, memory_order_relaxed) &&
+            bool waits = (atomic_load_explicit(&polled[k]->flush_asked, memory_order_relaxed) ||
+                          hold_left(polled[k], now) == 0) &&
                          flush_out(polled[k]);
             fds[k + 2] = (struct pollfd){polled[k]->fd, (short)(POLLIN | (waits ? POLLOUT : 0)), 0};
         }
@@ -1348,6 +1393,8 @@ static void *node_thread(void *unused)
                 conn_close(c, "a write failed");
             } else {
                 uint64_t due = tick_if_quiet(c, tick_ns);
+                uint64_t hold = hold_left(c, srv__now_ns());
+                due = hold < due ? hold : due;
                 next = due < next ? due : next;
             }
         }
@@ -1389,13 +1436,16 @@ struct pending {
     erlang_ref ref;
     struct conn *conn;
     srv_from from;
+    /* whom it monitors (by ref): the server's name on conn's node, or
+     * its pid (name NULL); the node thread demonitors it once the reply
+     * came */
+    srv_atom name;
+    srv_pid server;
     /* A request's (srv_send_request): nobody waits now, its from names a
      * place in the requester's table of requests (request.c), which gets
-     * the reply decoded here, by module's codec; the node thread
-     * demonitors server once the reply came.  module NULL: a call's. */
+     * the reply decoded here, by module's codec.  module NULL: a call's. */
     const srv_module *module;
     unsigned message;
-    srv_pid server;
 };
 
 /* What the caller's slot gets with SRV_OK: the reply term (no version
@@ -1449,7 +1499,7 @@ static void answer(struct pending *p, srv_status status, srv_atom reason,
     srv__free(p);
 }
 
-static void request_demonitor(const struct pending *p);
+static void reply_demonitor(const struct pending *p);
 
 /* A message to a local pid that is {Ref, Reply} for a call of ours:
  * taken (true), its reply copied for the caller. */
@@ -1463,8 +1513,7 @@ static bool take_reply(const char *buf, int at, int end)
     struct pending *p = pending_take(&ref, NULL);
     if (p == NULL)
         return false;
-    if (p->module != NULL) /* a request's: as gen_server, its monitor goes */
-        request_demonitor(p);
+    reply_demonitor(p); /* as gen_server's, once the reply came */
     struct remote_reply reply = {srv__malloc((size_t)(end - i)), end - i};
     if (reply.term != NULL)
         memcpy(reply.term, buf + i, (size_t)(end - i));
@@ -1563,12 +1612,14 @@ struct target {
     const char *peer;
     const char *name;
     erlang_pid pid;
+    srv_pid id;                 /* the pid's, when name is NULL */
 };
 
 /* t as pid (t's peer points into t itself: t is not to be copied). */
 static void target_pid(struct target *t, srv_pid pid)
 {
     t->name = NULL;
+    t->id = pid;
     srv__term_pid_out(pid, &t->pid);
     t->peer = t->pid.node;
 }
@@ -1579,9 +1630,10 @@ static int encode_target(ei_x_buff *x, const struct target *t)
 }
 
 /* Sends {op, Self, To, Ref} (MONITOR_P, DEMONITOR_P): To by name or pid;
- * lazy as send_packet's. */
+ * sent as mode says. */
 static void send_monitor_op(struct conn *c, long op, const erlang_pid *self,
-                            const struct target *t, const erlang_ref *ref, bool lazy)
+                            const struct target *t, const erlang_ref *ref,
+                            enum send_mode mode)
 {
     ei_x_buff control;
     if (ei_x_new_with_version(&control) != 0)
@@ -1589,16 +1641,16 @@ static void send_monitor_op(struct conn *c, long op, const erlang_pid *self,
     if (ei_x_encode_tuple_header(&control, 4) == 0 && ei_x_encode_long(&control, op) == 0 &&
         ei_x_encode_pid(&control, self) == 0 && encode_target(&control, t) == 0 &&
         ei_x_encode_ref(&control, ref) == 0)
-        send_packet(c, &control, NULL, lazy);
+        send_packet(c, &control, NULL, mode);
     ei_x_free(&control);
 }
 
 /* msg to t on c, from self: REG_SEND to a name, SEND to a pid. */
 static void send_to_target(struct conn *c, const erlang_pid *self, const struct target *t,
-                           const ei_x_buff *msg, bool lazy)
+                           const ei_x_buff *msg, enum send_mode mode)
 {
     if (t->name == NULL) {
-        send_to_pid(c, &t->pid, msg, lazy);
+        send_to_pid(c, &t->pid, msg, mode);
         return;
     }
     ei_x_buff control;
@@ -1608,7 +1660,7 @@ static void send_to_target(struct conn *c, const erlang_pid *self, const struct 
         ei_x_encode_long(&control, DOP_REG_SEND) == 0 &&
         ei_x_encode_pid(&control, self) == 0 && ei_x_encode_atom(&control, "") == 0 &&
         ei_x_encode_atom(&control, t->name) == 0)
-        send_packet(c, &control, msg, lazy);
+        send_packet(c, &control, msg, mode);
     ei_x_free(&control);
 }
 
@@ -1704,6 +1756,8 @@ static srv_status call_out(const struct target *t, struct srv_term_out *out,
     erlang_pid me;
     srv__term_pid_out(self->pid, &me);
     p->conn = c;
+    p->name = t->name != NULL ? srv_atom_from(t->name) : NULL;
+    p->server = t->id;
     if (p->module == NULL)
         p->from = (srv_from){self->pid, srv__slot_arm(srv__slot(self), got), NULL};
     *ref = p->ref; /* p is the node thread's once listed */
@@ -1711,8 +1765,8 @@ static srv_status call_out(const struct target *t, struct srv_term_out *out,
     p->next = calls.list;
     calls.list = p;
     pthread_mutex_unlock(&calls.lock);
-    send_monitor_op(c, DOP_MONITOR_P, &me, t, ref, false);
-    send_to_target(c, &me, t, &out->x, false);
+    send_monitor_op(c, DOP_MONITOR_P, &me, t, ref, SEND_WITH_NEXT);
+    send_to_target(c, &me, t, &out->x, SEND_NOW);
     srv__term_out_free(out);
     conn_put(c); /* listed, the call keeps c open or is answered by its close */
     return SRV_OK;
@@ -1720,24 +1774,23 @@ static srv_status call_out(const struct target *t, struct srv_term_out *out,
 
 /* The wait for what call_out sent: the answer in self's slot (a reply
  * in the got given to call_out), or SRV_ETIMEOUT at deadline; as
- * gen_server, the monitor goes once a reply came or the wait gave up. */
+ * gen_server, the monitor goes once a reply came (the node thread's
+ * reply_demonitor) or the wait gave up. */
 static srv_status call_wait(const struct target *t, struct process *self,
                             const erlang_ref *ref, uint64_t deadline, srv_atom *reason)
 {
     srv_status status = srv__slot_wait(srv__slot(self), deadline, reason);
-    if (status == SRV_ETIMEOUT) {
-        struct pending *mine = pending_take(ref, NULL);
-        srv__free(mine); /* NULL when the node thread took it, and frees it */
+    struct pending *mine = status == SRV_ETIMEOUT ? pending_take(ref, NULL) : NULL;
+    if (mine == NULL) /* the node thread took it, and frees it */
+        return status;
+    struct conn *still = conn_find(t->peer);
+    if (still != NULL) {
+        erlang_pid me;
+        srv__term_pid_out(self->pid, &me);
+        send_monitor_op(still, DOP_DEMONITOR_P, &me, t, ref, SEND_LAZY);
+        conn_put(still);
     }
-    if (status == SRV_OK || status == SRV_ETIMEOUT) {
-        struct conn *still = conn_find(t->peer);
-        if (still != NULL) {
-            erlang_pid me;
-            srv__term_pid_out(self->pid, &me);
-            send_monitor_op(still, DOP_DEMONITOR_P, &me, t, ref, false);
-            conn_put(still);
-        }
-    }
+    srv__free(mine);
     return status;
 }
 
@@ -1834,7 +1887,6 @@ static srv_status node_request(srv_pid to, const srv_module *module, unsigned me
     p->from = from;
     p->module = module;
     p->message = message;
-    p->server = to;
     struct srv_term_out out;
     if (!call_term(p, self, module, message, args, &out))
         return SRV_EINVAL;
@@ -1844,15 +1896,20 @@ static srv_status node_request(srv_pid to, const srv_module *module, unsigned me
     return call_out(&t, &out, self, p, NULL, &ref, reason);
 }
 
-/* The node thread, once a request's reply came: the demonitor of its
- * server, with the casts (it need not wait for room). */
-static void request_demonitor(const struct pending *p)
+/* The node thread, once the reply to p came: the demonitor of its
+ * server, held for the caller's next packet (a loop of calls sends one
+ * packet a call, not two) or written by this thread a moment later; it
+ * need not wait for room. */
+static void reply_demonitor(const struct pending *p)
 {
     erlang_pid me;
     struct target t;
     srv__term_pid_out(p->from.pid, &me);
-    target_pid(&t, p->server);
-    send_monitor_op(p->conn, DOP_DEMONITOR_P, &me, &t, &p->ref, true);
+    if (p->name != NULL)
+        t = (struct target){.peer = p->conn->peer, .name = p->name};
+    else
+        target_pid(&t, p->server);
+    send_monitor_op(p->conn, DOP_DEMONITOR_P, &me, &t, &p->ref, SEND_WITH_NEXT);
 }
 
 /* A request's answer, to its place in the requester's table: the reply
@@ -1927,7 +1984,7 @@ static srv_status remote_post(const struct target *t, const srv_module *module,
         return SRV_EINVAL;
     struct conn *c = conn_to(t->peer);
     if (c != NULL) {
-        send_to_target(c, &self, t, &out.x, true);
+        send_to_target(c, &self, t, &out.x, SEND_LAZY);
         conn_put(c);
     }
     srv__term_out_free(&out);
@@ -2022,7 +2079,7 @@ static void send_link_op(struct conn *c, long op, srv_pid from, srv_pid to, srv_
         ei_x_encode_long(&control, op) == 0 && ei_x_encode_pid(&control, &f) == 0 &&
         ei_x_encode_pid(&control, &t) == 0 &&
         (reason == NULL || ei_x_encode_atom(&control, reason) == 0))
-        send_packet(c, &control, NULL, false);
+        send_packet(c, &control, NULL, SEND_NOW);
     ei_x_free(&control);
 }
 
@@ -2075,7 +2132,7 @@ static void on_unlink_id(struct conn *c, const char *buf, int i)
         ei_x_encode_long(&control, DOP_UNLINK_ID_ACK) == 0 &&
         ei_x_append_buf(&control, buf + id_at, id_end - id_at) == 0 &&
         ei_x_encode_pid(&control, &to) == 0 && ei_x_encode_pid(&control, &from) == 0)
-        send_packet(c, &control, NULL, false);
+        send_packet(c, &control, NULL, SEND_NOW);
     ei_x_free(&control);
 }
 
@@ -2135,7 +2192,7 @@ static void send_pid_monitor_op(struct conn *c, long op, const struct tie *t)
     erlang_pid me;
     target_pid(&to, t->remote);
     srv__term_pid_out(t->local, &me);
-    send_monitor_op(c, op, &me, &to, &t->eref, false);
+    send_monitor_op(c, op, &me, &to, &t->eref, SEND_NOW);
 }
 
 static bool node_monitor(srv_pid self, srv_pid remote, srv_monitor_ref ref)

@@ -461,6 +461,61 @@ Test(node, calls_and_casts_an_erlang_gen_server_with_the_typed_client, .timeout 
     node_down();
 }
 
+/* How many writes the process has made (its threads' system calls). */
+static long writes_made(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    cr_assert_not_null(f);
+    char line[128];
+    long n = -1;
+    while (fgets(line, sizeof line, f) != NULL && sscanf(line, "syscw: %ld", &n) != 1)
+        ;
+    fclose(f);
+    cr_assert(n >= 0, "no syscw in /proc/self/io");
+    return n;
+}
+
+/* What of another node monitors the twin's server, asked from a third
+ * node: nothing (the calls made to it are over, and their monitors
+ * gone; the twin's own watcher of it is on its node). */
+static void assert_twin_unmonitored(const char *twin)
+{
+    char expr[512];
+    snprintf(expr, sizeof expr,
+             "erpc:call('%s', fun() -> "
+             "{monitored_by, L} = erlang:process_info(whereis(remote), monitored_by), "
+             "[P || P <- L, node(P) =/= node()] end)",
+             twin);
+    char *got = erl_eval(NULL, expr);
+    cr_assert_str_eq(got, "[]\n", "monitors of the twin's server from afar: %s", got);
+    free(got);
+}
+
+/* A call's monitor of the server goes once the reply came (gen_server's
+ * demonitor), without a packet of its own: it goes with the caller's
+ * next call, so a loop of calls writes one packet a call, not three
+ * (monitor, request, demonitor); the last call's goes a moment later on
+ * its own. */
+Test(node, a_loop_of_calls_writes_once_a_call_and_leaves_no_monitor, .timeout = T(90))
+{
+    node_up();
+    char twin[64];
+    FILE *erl = twin_up(twin, sizeof twin);
+    remote_add_reply sum;
+    cr_assert_eq(remote_add_node(twin, "remote", 1, &sum, 5000, NULL), SRV_OK);
+    enum { CALLS = 200 };
+    long before = writes_made();
+    for (int i = 0; i < CALLS; i++)
+        cr_assert_eq(remote_add_node(twin, "remote", 1, &sum, 5000, NULL), SRV_OK);
+    long writes = writes_made() - before;
+    cr_assert_eq(sum.total, CALLS + 1);
+    /* ticks and the node's log may add a few */
+    cr_assert_lt(writes, CALLS + CALLS / 10, "%ld writes for %d calls", writes, CALLS);
+    assert_twin_unmonitored(twin);
+    twin_down(twin, erl);
+    node_down();
+}
+
 /* Casts a thousand notes, n0 to n999, to the twin's server. */
 static void cast_notes(const char *twin)
 {
@@ -567,11 +622,14 @@ Test(node, an_exit_signal_ends_a_handler_in_a_remote_call, .timeout = T(90))
     cr_assert_eq(down.ref, ref);
     cr_assert_str_eq(down.reason, "killed");
     cr_assert_eq(atomic_load(&remote_observed.relayed), 0, "ended in its wait");
-    /* the twin answers the dead caller; the node goes on */
+    /* the twin answers the dead caller; the node goes on, and the
+     * call's monitor of the twin's server goes with that answer, as
+     * gen_server's demonitor once the reply came */
     cr_assert_eq(remote_note_node(twin, "remote", srv_atom_from("release")), SRV_OK);
     remote_add_reply sum;
     cr_assert_eq(remote_add_node(twin, "remote", 2, &sum, 5000, NULL), SRV_OK);
     cr_assert_eq(sum.total, 2);
+    assert_twin_unmonitored(twin);
     twin_down(twin, erl);
     node_down();
 }
@@ -600,20 +658,6 @@ static pid_t fork_other(const srv_node_options *options, char *other, size_t siz
         srv_whereis("remote", server) != SRV_OK)
         _exit(1);
     return 0;
-}
-
-/* How many writes the process has made (its threads' system calls). */
-static long writes_made(void)
-{
-    FILE *f = fopen("/proc/self/io", "r");
-    cr_assert_not_null(f);
-    char line[128];
-    long n = -1;
-    while (fgets(line, sizeof line, f) != NULL && sscanf(line, "syscw: %ld", &n) != 1)
-        ;
-    fclose(f);
-    cr_assert(n >= 0, "no syscw in /proc/self/io");
-    return n;
 }
 
 /* The other program ends once its server stops. */
