@@ -1,15 +1,18 @@
 /*
  * node.c: the program as a node of an Erlang cluster, over erl_interface.
  *
- * One thread of its own does the node's I/O: it accepts connections (ei's
- * handshake checks the cookie), reads their packets without blocking,
+ * One thread at a time, the node thread, does the node's I/O: it accepts
+ * connections (ei's handshake checks the cookie), reads their packets
+ * without blocking,
  * ticks a connection it has written nothing on for a tick (tick_ms),
  * closes one that has said nothing for four, and turns what Erlang sends
  * a registered server into its module's messages, through the module's
  * generated codec: a {'$gen_cast', Req} or a plain message is sent at
  * once (srv_cast, srv_send); a {'$gen_call', From, Req} or a
- * sys:terminate becomes a job for a pool of call threads, which call the
- * server as any plain thread does and write the reply back.  Erlang's
+ * sys:terminate becomes a job, which a thread of the node's pool runs:
+ * it calls the server as any plain thread does and writes the reply
+ * back.  The node thread is one of that pool, and hands its role on to
+ * run a call itself (The node's threads, below).  Erlang's
  * monitors of a name or a pid of this node are kept per connection: a
  * call that finds its server dead or sees it exit fires them
  * (MONITOR_P_EXIT) with noproc or the reason, so an Erlang caller gets
@@ -55,7 +58,7 @@ enum {
 
 #define MAX_CONNS 256
 #define MAX_PACKET (64 << 20)   /* a bigger one is garbage: the connection goes */
-#define MAX_CALL_THREADS 64
+#define MAX_THREADS 64          /* the node's pool: the node thread, the calls */
 #define WRITE_TIMEOUT_MS 5000
 #define HANDSHAKE_TIMEOUT_MS 2000
 /* A packet held for the next one on its connection (SEND_WITH_NEXT)
@@ -70,7 +73,7 @@ struct monitor {
     erlang_ref ref;
     srv_atom name;
     srv_pid target;
-    /* calls of from to target that a call thread runs: while there are,
+    /* calls of from to target that a job runs: while there are,
      * the watcher leaves the monitor to it (its reply must come before
      * the DOWN), noting the reason in down */
     int busy;
@@ -89,10 +92,10 @@ struct tie {
     erlang_ref eref;            /* and as sent */
 };
 
-/* A connection to another node.  The node thread reads it; call threads
- * write to it under lock, which also guards its monitors and ties.  refs: the
- * node thread's one, and one per job that will answer on it; the last
- * to let go frees it. */
+/* A connection to another node.  The node thread reads it; the threads
+ * that run calls write to it under lock, which also guards its monitors
+ * and ties.  refs: the node thread's one, and one per job that will
+ * answer on it; the last to let go frees it. */
 struct conn {
     int fd;
     char peer[MAXNODELEN + 1];
@@ -127,7 +130,7 @@ struct conn {
     unsigned ticks_out;         /* the node thread's: our ticks not answered */
 };
 
-/* What a call thread does for an Erlang caller. */
+/* A job: what a thread of the node's pool does for an Erlang caller. */
 struct job {
     struct job *next;
     struct conn *conn;          /* held */
@@ -152,15 +155,22 @@ static struct {
     int wake[2];                /* srv_node_stop writes a byte */
     long tick_ms;
     bool visible;               /* DFLAG_PUBLISHED in the handshake */
-    pthread_t thread;
     struct conn *conns[MAX_CONNS]; /* the node thread's own */
     size_t conn_count;
-    /* the call threads' queue */
+    /* the node thread's: the calls its round brought, its poll's timeout */
+    struct job *round_head, *round_tail;
+    int timeout_ms;
+    /* the node's threads (one pool: The node's threads, below) */
     pthread_mutex_t jobs_lock;
-    pthread_cond_t jobs_cond;   /* a job came, or the node stops */
-    pthread_cond_t idle_cond;   /* a call thread ended */
+    pthread_cond_t jobs_cond;   /* a job came, the reading is handed on,
+                                 * or the node stops */
+    pthread_cond_t idle_cond;   /* a thread ended, or the reading did */
     struct job *head, *tail;
-    unsigned threads, idle;
+    unsigned queued;            /* jobs in the queue */
+    unsigned threads, idle, starting;
+    bool role_free;             /* the node thread's role waits for a
+                                 * thread to take it */
+    bool reading;               /* until the node thread sees the stop */
     bool stopping;
     /* conns[] changes under it (the node thread's), so that the watcher
      * can walk it */
@@ -474,7 +484,8 @@ static bool monitor_matches(const struct monitor *m, const erlang_pid *from, srv
 
 /* Fires c's monitors of from on name (or on target) with reason, and
  * forgets them.  From the watcher (by_watcher), a monitor whose caller's
- * call still runs is left to its call thread, with the reason noted. */
+ * call still runs is left to the thread running it, with the reason
+ * noted. */
 static void fire(struct conn *c, const erlang_pid *from, srv_atom name, srv_pid target,
                  const char *reason, int reason_len, srv_atom atom, bool by_watcher)
 {
@@ -646,7 +657,7 @@ static void *watcher_thread(void *unused)
 }
 
 /* ---------------------------------------------------------------------- */
-/* The call threads                                                        */
+/* The jobs: calls from other nodes                                        */
 
 /* The caller's {Tag, Reply}, Reply written by write_reply. */
 static void reply(struct job *j, void (*write_reply)(struct job *, srv_term_out *, void *),
@@ -732,55 +743,16 @@ static void job_free(struct job *j)
     srv__free(j);
 }
 
-static void *call_thread(void *unused)
+/* j, a call the node thread's round brought, for the round's end
+ * (end_round). */
+static void round_add(struct job *j)
 {
-    pthread_mutex_lock(&node.jobs_lock);
-    for (;;) {
-        while (node.head == NULL && !node.stopping) {
-            node.idle++;
-            pthread_cond_wait(&node.jobs_cond, &node.jobs_lock);
-            node.idle--;
-        }
-        struct job *j = node.head;
-        if (j == NULL)
-            break; /* stopping, and nothing left */
-        node.head = j->next;
-        if (node.head == NULL)
-            node.tail = NULL;
-        pthread_mutex_unlock(&node.jobs_lock);
-        run_job(j);
-        job_free(j);
-        pthread_mutex_lock(&node.jobs_lock);
-    }
-    node.threads--;
-    pthread_cond_broadcast(&node.idle_cond);
-    pthread_mutex_unlock(&node.jobs_lock);
-    return NULL;
-}
-
-/* Queues j for a call thread, starting one when none is idle (up to
- * MAX_CALL_THREADS: then it waits for one). */
-static void submit(struct job *j)
-{
-    pthread_mutex_lock(&node.jobs_lock);
     j->next = NULL;
-    if (node.tail != NULL)
-        node.tail->next = j;
+    if (node.round_tail != NULL)
+        node.round_tail->next = j;
     else
-        node.head = j;
-    node.tail = j;
-    if (node.idle == 0 && node.threads < MAX_CALL_THREADS) {
-        pthread_t t;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        if (srv__thread_create(&t, &attr, call_thread, NULL) == 0)
-            node.threads++;
-        pthread_attr_destroy(&attr);
-    }
-    pthread_mutex_unlock(&node.jobs_lock);
-    /* after the unlock: a thread woken under it would wait for it */
-    pthread_cond_signal(&node.jobs_cond);
+        node.round_head = j;
+    node.round_tail = j;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -866,7 +838,7 @@ static void free_args(const srv_module *module, int message, void *args)
 }
 
 /* {'$gen_call', {From, Tag}, Request} or {system, {From, Tag}, {terminate,
- * Reason}}: a job for a call thread. */
+ * Reason}}: a job (end_round). */
 static void on_call(struct conn *c, srv_atom name, srv_pid target, const char *buf,
                     int i, int end, bool system)
 {
@@ -922,7 +894,7 @@ static void on_call(struct conn *c, srv_atom name, srv_pid target, const char *b
     memcpy(j->tag, buf + tag_at, (size_t)j->tag_len);
     atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
     monitors_busy(c, &from, name, target, +1);
-    submit(j);
+    round_add(j);
 }
 
 /* net_kernel's {'$gen_call', {From, Tag}, {is_auth, Node}}, which
@@ -1349,63 +1321,206 @@ static uint64_t hold_left(struct conn *c, uint64_t now)
     return now - held >= HOLD_NS ? 0 : HOLD_NS - (now - held);
 }
 
-static void *node_thread(void *unused)
+/* One round of the node thread: the writes that wait, a poll of every
+ * connection, the wake pipe and the listening socket, and what came
+ * handled (the calls put in the round's list); *accept says whether a
+ * connection waits to be accepted.  False when the node stops. */
+static bool read_round(bool *accept)
 {
-    struct pollfd fds[MAX_CONNS + 2];
-    struct conn *polled[MAX_CONNS];
+    static struct pollfd fds[MAX_CONNS + 2];  /* the node thread's */
+    static struct conn *polled[MAX_CONNS];
     uint64_t tick_ns = (uint64_t)node.tick_ms * 1000000;
-    int timeout_ms = (int)node.tick_ms; /* until the next tick is due */
-    for (bool stop = false; !stop;) {
-        fds[0] = (struct pollfd){node.wake[0], POLLIN, 0};
-        fds[1] = (struct pollfd){node.listen_fd, POLLIN, 0};
-        /* only this thread removes connections: these stay valid */
-        pthread_mutex_lock(&node.conns_lock);
-        size_t n = node.conn_count;
-        memcpy(polled, node.conns, n * sizeof *polled);
-        pthread_mutex_unlock(&node.conns_lock);
-        /* casts that wait (WAKE_FLUSH), and what was held too long for
-         * another packet, all at once; what a full socket leaves waits
-         * for its room */
-        uint64_t now = srv__now_ns();
-        for (size_t k = 0; k < n; k++) {
-            bool waits = (atomic_load_explicit(&polled[k]->flush_asked, memory_order_relaxed) ||
-                          hold_left(polled[k], now) == 0) &&
-                         flush_out(polled[k]);
-            fds[k + 2] = (struct pollfd){polled[k]->fd, (short)(POLLIN | (waits ? POLLOUT : 0)), 0};
-        }
-        int r = poll(fds, n + 2, timeout_ms);
-        if (r < 0 && errno != EINTR)
-            break;
-        if (fds[0].revents != 0) {
-            char bytes[64];
-            ssize_t got = read(node.wake[0], bytes, sizeof bytes);
-            stop = got > 0 && memchr(bytes, WAKE_STOP, (size_t)got) != NULL;
-        }
-        uint64_t next = tick_ns;
-        for (size_t k = 0; k < n && !stop; k++) {
-            struct conn *c = polled[k];
-            const char *why = NULL;
-            if ((fds[k + 2].revents & ~POLLOUT) != 0 && !conn_read(c, &why)) {
-                conn_close(c, why);
-            } else if (srv__now_ns() - c->heard_ns > 4 * tick_ns) {
-                conn_close(c, "no tick from it");
-            } else if (c->dead) {
-                conn_close(c, "a write failed");
-            } else {
-                uint64_t due = tick_if_quiet(c, tick_ns);
-                uint64_t hold = hold_left(c, srv__now_ns());
-                due = hold < due ? hold : due;
-                next = due < next ? due : next;
-            }
-        }
-        timeout_ms = (int)((next + 999999) / 1000000);
-        if (!stop && fds[1].revents != 0)
-            accept_one();
+    fds[0] = (struct pollfd){node.wake[0], POLLIN, 0};
+    fds[1] = (struct pollfd){node.listen_fd, POLLIN, 0};
+    /* only this thread removes connections: these stay valid */
+    pthread_mutex_lock(&node.conns_lock);
+    size_t n = node.conn_count;
+    memcpy(polled, node.conns, n * sizeof *polled);
+    pthread_mutex_unlock(&node.conns_lock);
+    /* casts that wait (WAKE_FLUSH), and what was held too long for
+     * another packet, all at once; what a full socket leaves waits for
+     * its room */
+    uint64_t now = srv__now_ns();
+    for (size_t k = 0; k < n; k++) {
+        bool waits = (atomic_load_explicit(&polled[k]->flush_asked, memory_order_relaxed) ||
+                      hold_left(polled[k], now) == 0) &&
+                     flush_out(polled[k]);
+        fds[k + 2] = (struct pollfd){polled[k]->fd, (short)(POLLIN | (waits ? POLLOUT : 0)), 0};
     }
-    return NULL; /* srv_node_stop closes the connections */
+    int r = poll(fds, n + 2, node.timeout_ms);
+    if (r < 0 && errno != EINTR)
+        return false;
+    if (fds[0].revents != 0) {
+        char bytes[64];
+        ssize_t got = read(node.wake[0], bytes, sizeof bytes);
+        if (got > 0 && memchr(bytes, WAKE_STOP, (size_t)got) != NULL)
+            return false;
+    }
+    uint64_t next = tick_ns;
+    for (size_t k = 0; k < n; k++) {
+        struct conn *c = polled[k];
+        const char *why = NULL;
+        if ((fds[k + 2].revents & ~POLLOUT) != 0 && !conn_read(c, &why)) {
+            conn_close(c, why);
+        } else if (srv__now_ns() - c->heard_ns > 4 * tick_ns) {
+            conn_close(c, "no tick from it");
+        } else if (c->dead) {
+            conn_close(c, "a write failed");
+        } else {
+            uint64_t due = tick_if_quiet(c, tick_ns);
+            uint64_t hold = hold_left(c, srv__now_ns());
+            due = hold < due ? hold : due;
+            next = due < next ? due : next;
+        }
+    }
+    node.timeout_ms = (int)((next + 999999) / 1000000);
+    *accept = fds[1].revents != 0;
+    return true;
 }
 
-/* Closes every connection (the node thread has ended). */
+/* ---------------------------------------------------------------------- */
+/* The node's threads                                                      */
+
+/*
+ * One pool of threads does the node's work.  One of them at a time is
+ * the node thread: it runs read_round after read_round.  The others
+ * run jobs, each a call from another node (run_job: the srv_call, the
+ * reply written).  When a round brings calls and a thread of the pool
+ * is idle, the node thread hands its role to that thread and runs the
+ * round's first call itself: the call does not wait for a thread to
+ * wake (a wake-up on another core, most of what a remote call costs in
+ * this program), and the reading goes on meanwhile, however long the
+ * handler runs.  With no idle thread it queues the calls, starts
+ * threads for them (MAX_THREADS in all, then they wait for one)
+ * and reads on.  The role passes under jobs_lock: the node thread's
+ * state (its connections' buffers, the round's fields) passes with it.
+ */
+
+static void *node_threads(void *unused);
+
+/* Starts a thread of the pool (under jobs_lock); false when none more
+ * can be. */
+static bool start_thread(void)
+{
+    if (node.threads >= MAX_THREADS)
+        return false;
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    bool started = srv__thread_create(&t, &attr, node_threads, NULL) == 0;
+    pthread_attr_destroy(&attr);
+    if (started) {
+        node.threads++;
+        node.starting++;
+    }
+    return started;
+}
+
+/* The round's calls: the first the node thread's to run, returned, once
+ * its role is handed to an idle thread (one that waits already: the
+ * reading must not wait for a thread to start); the others queued, with
+ * threads started for what the idle and starting ones cannot take.
+ * NULL: the node thread reads on (all queued, or none came). */
+static struct job *end_round(void)
+{
+    struct job *first = node.round_head;
+    if (first == NULL)
+        return NULL;
+    node.round_head = node.round_tail = NULL;
+    pthread_mutex_lock(&node.jobs_lock);
+    struct job *mine = NULL;
+    if (node.idle > node.queued) {
+        mine = first;
+        first = first->next;
+        node.role_free = true;
+    }
+    unsigned wake = node.role_free ? 1 : 0;
+    while (first != NULL) {
+        struct job *j = first;
+        first = j->next;
+        j->next = NULL;
+        if (node.tail != NULL)
+            node.tail->next = j;
+        else
+            node.head = j;
+        node.tail = j;
+        node.queued++;
+        wake++;
+    }
+    for (unsigned free = node.idle + node.starting;
+         free < node.queued + (node.role_free ? 1 : 0) && start_thread(); free++)
+        ;
+    pthread_mutex_unlock(&node.jobs_lock);
+    /* after the unlock: a thread woken under it would wait for it */
+    if (wake > 1)
+        pthread_cond_broadcast(&node.jobs_cond);
+    else if (wake == 1)
+        pthread_cond_signal(&node.jobs_cond);
+    return mine;
+}
+
+/* The node thread's role, taken: rounds until one hands it on (its call
+ * run then) or the node stops. */
+static void read_until_handed_on(void)
+{
+    for (;;) {
+        bool accept;
+        if (!read_round(&accept)) {
+            pthread_mutex_lock(&node.jobs_lock);
+            node.reading = false;
+            pthread_cond_broadcast(&node.idle_cond);
+            pthread_mutex_unlock(&node.jobs_lock);
+            return;
+        }
+        /* the calls first: a handshake may take a while */
+        struct job *mine = end_round();
+        if (mine != NULL) { /* the next node thread's poll sees the connection */
+            run_job(mine);
+            job_free(mine);
+            return;
+        }
+        if (accept)
+            accept_one();
+    }
+}
+
+static void *node_threads(void *unused)
+{
+    pthread_mutex_lock(&node.jobs_lock);
+    node.starting--;
+    for (;;) {
+        while (!node.role_free && node.head == NULL && !node.stopping) {
+            node.idle++;
+            pthread_cond_wait(&node.jobs_cond, &node.jobs_lock);
+            node.idle--;
+        }
+        if (node.role_free) { /* the reading first: it must go on */
+            node.role_free = false;
+            pthread_mutex_unlock(&node.jobs_lock);
+            read_until_handed_on();
+            pthread_mutex_lock(&node.jobs_lock);
+            continue;
+        }
+        struct job *j = node.head;
+        if (j == NULL)
+            break; /* stopping, and nothing left */
+        node.head = j->next;
+        if (node.head == NULL)
+            node.tail = NULL;
+        node.queued--;
+        pthread_mutex_unlock(&node.jobs_lock);
+        run_job(j);
+        job_free(j);
+        pthread_mutex_lock(&node.jobs_lock);
+    }
+    node.threads--;
+    pthread_cond_broadcast(&node.idle_cond);
+    pthread_mutex_unlock(&node.jobs_lock);
+    return NULL;
+}
+
+/* Closes every connection (the reading has ended). */
 static void close_all(void)
 {
     for (;;) {
@@ -2369,7 +2484,14 @@ srv_status srv_node_start(const char *name, const char *cookie,
     while (!node.watcher_ready)
         pthread_cond_wait(&node.idle_cond, &node.jobs_lock);
     pthread_mutex_unlock(&node.jobs_lock);
-    if (srv__thread_create(&node.thread, NULL, node_thread, NULL) != 0) {
+    pthread_mutex_lock(&node.jobs_lock);
+    node.timeout_ms = (int)node.tick_ms; /* until the next tick is due */
+    node.role_free = node.reading = true;
+    bool started = start_thread();
+    if (!started)
+        node.role_free = node.reading = false;
+    pthread_mutex_unlock(&node.jobs_lock);
+    if (!started) {
         stop_watcher();
         close_fds();
         pthread_mutex_unlock(&node.lock);
@@ -2415,9 +2537,12 @@ void srv_node_stop(void)
     char byte = WAKE_STOP;
     while (write(node.wake[1], &byte, 1) < 0 && errno == EINTR)
         ;
-    pthread_join(node.thread, NULL); /* nothing more is read */
+    pthread_mutex_lock(&node.jobs_lock);
+    while (node.reading) /* then nothing more is read */
+        pthread_cond_wait(&node.idle_cond, &node.jobs_lock);
+    pthread_mutex_unlock(&node.jobs_lock);
     stop_watcher();
-    /* the call threads finish what they run, answering on connections
+    /* the threads finish the calls they run, answering on connections
      * still open, then end; then the connections close */
     pthread_mutex_lock(&node.jobs_lock);
     pthread_cond_broadcast(&node.jobs_cond);

@@ -634,6 +634,29 @@ Test(node, an_exit_signal_ends_a_handler_in_a_remote_call, .timeout = T(90))
     node_down();
 }
 
+/* A handler that runs long holds one of the node's threads, never its
+ * reading: what comes meanwhile is read and run (here, the calls that
+ * ask whether it runs, and the cast that ends it). */
+Test(node, a_long_handler_of_an_erlang_call_leaves_the_node_reading, .timeout = T(90))
+{
+    node_up();
+    srv_pid blocking = start_remote();
+    srv_start_opts opts = {.name = "remote2"};
+    srv_start_result other;
+    cr_assert_eq(remote_start_opts(SRV_START_PLAIN, &opts, &other), SRV_OK);
+    /* a first call, that the node has an idle thread for the second */
+    ASSERT_ERL("false = gen_server:call({remote2, N}, blocked), Self = self(), "
+               "spawn(fun() -> Self ! {done, gen_server:call({remote, N}, block, 30000)} end), "
+               "Wait = fun W() -> case gen_server:call({remote2, N}, blocked, 30000) of "
+               "true -> ok; false -> W() end end, "
+               "Wait(), ok = gen_server:cast({remote2, N}, release), "
+               "receive {done, R} -> R after 30000 -> timeout end",
+               "released");
+    cr_assert_eq(srv_stop(blocking, SRV_NORMAL, T(5000), NULL), SRV_OK);
+    cr_assert_eq(srv_stop(other.pid, SRV_NORMAL, T(5000), NULL), SRV_OK);
+    node_down();
+}
+
 /* The cookie and name made, another program forked (before any node of
  * this one), with a pipe from it in ready: the child (0 returned) has its
  * own runtime, the node `other` with options and the server `remote`,
