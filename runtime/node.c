@@ -743,16 +743,15 @@ static void job_free(struct job *j)
     srv__free(j);
 }
 
-/* j, a call the node thread's round brought, for the round's end
- * (end_round). */
-static void round_add(struct job *j)
+/* j at the end of the list from *head to *tail. */
+static void job_append(struct job **head, struct job **tail, struct job *j)
 {
     j->next = NULL;
-    if (node.round_tail != NULL)
-        node.round_tail->next = j;
+    if (*tail != NULL)
+        (*tail)->next = j;
     else
-        node.round_head = j;
-    node.round_tail = j;
+        *head = j;
+    *tail = j;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -894,7 +893,7 @@ static void on_call(struct conn *c, srv_atom name, srv_pid target, const char *b
     memcpy(j->tag, buf + tag_at, (size_t)j->tag_len);
     atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
     monitors_busy(c, &from, name, target, +1);
-    round_add(j);
+    job_append(&node.round_head, &node.round_tail, j); /* for end_round */
 }
 
 /* net_kernel's {'$gen_call', {From, Tag}, {is_auth, Node}}, which
@@ -1404,12 +1403,7 @@ static bool start_thread(void)
 {
     if (node.threads >= MAX_THREADS)
         return false;
-    pthread_t t;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    bool started = srv__thread_create(&t, &attr, node_threads, NULL) == 0;
-    pthread_attr_destroy(&attr);
+    bool started = srv__thread_start_detached(node_threads, NULL);
     if (started) {
         node.threads++;
         node.starting++;
@@ -1439,12 +1433,7 @@ static struct job *end_round(void)
     while (first != NULL) {
         struct job *j = first;
         first = j->next;
-        j->next = NULL;
-        if (node.tail != NULL)
-            node.tail->next = j;
-        else
-            node.head = j;
-        node.tail = j;
+        job_append(&node.head, &node.tail, j);
         node.queued++;
         wake++;
     }

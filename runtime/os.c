@@ -129,6 +129,18 @@ int srv__thread_create(pthread_t *thread, const pthread_attr_t *attr,
     return made;
 }
 
+bool srv__thread_start_detached(void *(*start)(void *), void *arg)
+{
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0)
+        return false;
+    pthread_t thread;
+    bool made = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
+                srv__thread_create(&thread, &attr, start, arg) == 0;
+    pthread_attr_destroy(&attr);
+    return made;
+}
+
 void srv__at_thread_end(struct srv_thread_end *t, void *value)
 {
     /* Acquire: the key is seen made with the state that says so. */

@@ -71,6 +71,8 @@ void srv__at_thread_end(struct srv_thread_end *t, void *value);
  * own, and SIGPROF a profiler's. */
 int srv__thread_create(pthread_t *thread, const pthread_attr_t *attr,
                        void *(*start)(void *), void *arg);
+/* The same, detached (nobody joins it); false when it could not be. */
+bool srv__thread_start_detached(void *(*start)(void *), void *arg);
 
 /* Blocks the calling thread until *word != value or deadline_ns passes. */
 void srv__futex_wait(_Atomic uint32_t *word, uint32_t value,

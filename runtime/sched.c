@@ -782,12 +782,7 @@ static bool start_thread_locked(void)
     struct scheduler *s = scheduler_take_locked();
     if (s == NULL)
         return false;
-    pthread_t thread;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    bool ok = srv__thread_create(&thread, &attr, scheduler_main, s) == 0;
-    pthread_attr_destroy(&attr);
+    bool ok = srv__thread_start_detached(scheduler_main, s);
     if (ok)
         S.threads++;
     else

@@ -122,16 +122,10 @@ static srv_status spawn_process(struct spawn_run *r, struct process *spawner, bo
     bool linked = link && srv__link_pair(spawner, p);
     bool monitored = monitor && linked == link &&
                      srv_monitor(pid, &result->monitor_ref) == SRV_OK;
-    pthread_attr_t attr;
-    pthread_t thread;
-    if (linked == link && monitored == monitor && pthread_attr_init(&attr) == 0) {
-        bool made = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
-                    srv__thread_create(&thread, &attr, spawn_main, r) == 0;
-        pthread_attr_destroy(&attr);
-        if (made) {
-            result->pid = pid; /* p may have ended by now */
-            return SRV_OK;
-        }
+    if (linked == link && monitored == monitor &&
+        srv__thread_start_detached(spawn_main, r)) {
+        result->pid = pid; /* p may have ended by now */
+        return SRV_OK;
     }
     /* Nobody is to hear of a process that never ran. */
     if (monitored)
