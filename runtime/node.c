@@ -3,16 +3,15 @@
  *
  * One thread at a time, the node thread, does the node's I/O: it accepts
  * connections (ei's handshake checks the cookie), reads their packets
- * without blocking,
- * ticks a connection it has written nothing on for a tick (tick_ms),
- * closes one that has said nothing for four, and turns what Erlang sends
- * a registered server into its module's messages, through the module's
- * generated codec: a {'$gen_cast', Req} or a plain message is sent at
- * once (srv_cast, srv_send); a {'$gen_call', From, Req} or a
- * sys:terminate becomes a job, which a thread of the node's pool runs:
- * it calls the server as any plain thread does and writes the reply
- * back.  The node thread is one of that pool, and hands its role on to
- * run a call itself (The node's threads, below).  Erlang's
+ * without blocking, ticks a connection it has written nothing on for a
+ * tick (tick_ms), closes one that has said nothing for four, and turns
+ * what Erlang sends a registered server into its module's messages,
+ * through the module's generated codec: a {'$gen_cast', Req} or a plain
+ * message is sent at once (srv_cast, srv_send); a {'$gen_call', From,
+ * Req} or a sys:terminate becomes a job, which a thread of the node's
+ * pool runs: it calls the server as any plain thread does and writes
+ * the reply back.  The node thread is one of that pool, and hands its
+ * role on to run a call itself (The node's threads, below).  Erlang's
  * monitors of a name or a pid of this node are kept per connection: a
  * call that finds its server dead or sees it exit fires them
  * (MONITOR_P_EXIT) with noproc or the reason, so an Erlang caller gets
